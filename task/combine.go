@@ -1,0 +1,330 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+)
+
+// ErrNoTasks is returned by Race and Any when they are given no tasks.
+var ErrNoTasks = errors.New("task: no tasks")
+
+// member is the untyped view of a task that the combinators need.
+type member interface {
+	whenDone(func())
+	failure() error
+	Cancel()
+}
+
+func (t *Task[T]) failure() error { return t.err }
+
+// settle waits for the members of a combinator. It calls decide with each
+// member's index as it ends, in completion order; when decide returns true
+// the others are cancelled, and settle goes on waiting until every member
+// has ended. It returns early, with a wrapped ctx error, only if ctx is done.
+func settle(ctx context.Context, op string, ms []member, decide func(i int) bool) error {
+	for i, m := range ms {
+		if m == nil || reflect.ValueOf(m).IsNil() {
+			return fmt.Errorf("%w: argument %d", ErrNilTask, i)
+		}
+	}
+	// Every member sends exactly once, so a buffer of len(ms) never blocks
+	// the finishing goroutine, even after settle has returned.
+	ended := make(chan int, len(ms))
+	for i, m := range ms {
+		m.whenDone(func() { ended <- i })
+	}
+	p := Park(ctx)
+	defer p.Resume()
+	decided := false
+	for range ms {
+		select {
+		case i := <-ended:
+			if !decided && decide(i) {
+				decided = true
+				for j, m := range ms {
+					if j != i {
+						m.Cancel()
+					}
+				}
+			}
+		case <-ctx.Done():
+			return ctxError(op, ctx)
+		}
+	}
+	return nil
+}
+
+// All waits for every task and returns their values in the order given.
+// The first task to fail cancels the others; All still waits for them all,
+// then returns every error, first the one that failed first, joined with
+// errors.Join. The values of failed tasks are zero.
+//
+// If ctx is done first, All returns a wrapped ctx error at once and the
+// tasks go on, as with [Task.Await].
+func All[T any](ctx context.Context, tasks ...*Task[T]) ([]T, error) {
+	ms := make([]member, len(tasks))
+	for i, t := range tasks {
+		if t != nil {
+			ms[i] = t
+		}
+	}
+	var errs []error
+	err := settle(ctx, "all", ms, func(i int) bool {
+		if e := tasks[i].err; e != nil {
+			errs = append(errs, e)
+			return true
+		}
+		return false
+	})
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]T, len(tasks))
+	for i, t := range tasks {
+		vals[i] = t.val
+	}
+	return vals, errors.Join(errs...)
+}
+
+// Join2 waits for two tasks of different types, as tokio's join! does; the
+// first failure cancels the other. Errors are joined as in [All].
+func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) {
+	var (
+		va   A
+		vb   B
+		errs []error
+	)
+	err := settle(ctx, "join", nilSafe(a, b), func(i int) bool {
+		e := [...]error{a.err, b.err}[i]
+		if e != nil {
+			errs = append(errs, e)
+		}
+		return e != nil
+	})
+	if err != nil {
+		return va, vb, err
+	}
+	return a.val, b.val, errors.Join(errs...)
+}
+
+// Join3 is [Join2] for three tasks.
+func Join3[A, B, C any](ctx context.Context, a *Task[A], b *Task[B], c *Task[C]) (A, B, C, error) {
+	var (
+		va   A
+		vb   B
+		vc   C
+		errs []error
+	)
+	err := settle(ctx, "join", nilSafe(a, b, c), func(i int) bool {
+		e := [...]error{a.err, b.err, c.err}[i]
+		if e != nil {
+			errs = append(errs, e)
+		}
+		return e != nil
+	})
+	if err != nil {
+		return va, vb, vc, err
+	}
+	return a.val, b.val, c.val, errors.Join(errs...)
+}
+
+// nilSafe turns typed task pointers into members, keeping nil as nil.
+func nilSafe(ts ...member) []member { return ts }
+
+// Race returns the result of the first task to end, success or failure,
+// and cancels the others. Like tokio's select! dropping the losers, Race
+// waits for the losers to return before it does, so nothing outlives it;
+// a loser that ignores its context delays Race.
+func Race[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
+	return first(ctx, "race", tasks, func(*Task[T]) bool { return true })
+}
+
+// Any returns the value of the first task to succeed and cancels the others,
+// waiting for them as [Race] does. If every task fails, Any returns all
+// their errors joined, in completion order.
+func Any[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
+	return first(ctx, "any", tasks, func(t *Task[T]) bool { return t.err == nil })
+}
+
+func first[T any](ctx context.Context, op string, tasks []*Task[T], wins func(*Task[T]) bool) (T, error) {
+	var zero T
+	if len(tasks) == 0 {
+		return zero, ErrNoTasks
+	}
+	ms := make([]member, len(tasks))
+	for i, t := range tasks {
+		if t != nil {
+			ms[i] = t
+		}
+	}
+	winner := -1
+	var errs []error
+	err := settle(ctx, op, ms, func(i int) bool {
+		if wins(tasks[i]) {
+			winner = i
+			return true
+		}
+		errs = append(errs, tasks[i].err)
+		return false
+	})
+	switch {
+	case winner >= 0:
+		// The winner is decided even if ctx ended while losers were winding down.
+		return tasks[winner].val, tasks[winner].err
+	case err != nil:
+		return zero, err
+	}
+	return zero, errors.Join(errs...)
+}
+
+// Case is anything [Select] can wait on: a *Task, a context.Context (such
+// as one from signal.NotifyContext), or a [Timer].
+type Case interface {
+	Done() <-chan struct{}
+}
+
+// Select waits until one of cases is done and returns its index: the Go
+// answer to tokio's select!. When several are ready it returns the lowest
+// index (select! with biased;). If ctx is done first, Select returns -1 and
+// a wrapped ctx error. Select does not cancel the cases that lost; in a loop,
+// re-selecting on the same task is how the chapter's select_example waits
+// for an operation across timer ticks.
+func Select(ctx context.Context, cases ...Case) (int, error) {
+	for i, c := range cases {
+		if c == nil || reflect.ValueOf(c).Kind() == reflect.Pointer && reflect.ValueOf(c).IsNil() {
+			return -1, fmt.Errorf("task: select: nil case %d", i)
+		}
+	}
+	for i, c := range cases { // ready already: lowest index wins
+		select {
+		case <-c.Done():
+			return i, nil
+		default:
+		}
+	}
+	p := Park(ctx)
+	defer p.Resume()
+	switch len(cases) {
+	case 1:
+		select {
+		case <-cases[0].Done():
+			return 0, nil
+		case <-ctx.Done():
+		}
+	case 2:
+		select {
+		case <-cases[0].Done():
+			return 0, nil
+		case <-cases[1].Done():
+			return 1, nil
+		case <-ctx.Done():
+		}
+	case 3:
+		select {
+		case <-cases[0].Done():
+			return 0, nil
+		case <-cases[1].Done():
+			return 1, nil
+		case <-cases[2].Done():
+			return 2, nil
+		case <-ctx.Done():
+		}
+	default:
+		sc := make([]reflect.SelectCase, len(cases)+1)
+		for i, c := range cases {
+			sc[i] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(c.Done())}
+		}
+		sc[len(cases)] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())}
+		if i, _, _ := reflect.Select(sc); i < len(cases) {
+			return i, nil
+		}
+	}
+	return -1, ctxError("select", ctx)
+}
+
+// Timer is a [Case] that is done once its duration has passed.
+type Timer struct {
+	t    *time.Timer
+	done chan struct{}
+}
+
+// After returns a Timer that is done after d. Stop it when it is no longer
+// needed, as with time.AfterFunc.
+func After(d time.Duration) *Timer {
+	tm := &Timer{done: make(chan struct{})}
+	tm.t = time.AfterFunc(d, func() { close(tm.done) })
+	return tm
+}
+
+// Done returns a channel closed when the timer fires.
+func (tm *Timer) Done() <-chan struct{} { return tm.done }
+
+// Stop stops the timer. It reports whether it stopped the timer before it fired.
+func (tm *Timer) Stop() bool { return tm.t.Stop() }
+
+// Sleep pauses for d, or until ctx is done, whichever comes first; then it
+// returns a wrapped ctx error. It is an await point: on a runtime, the slot
+// is given back while sleeping (unlike time.Sleep, which holds it).
+func Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return ctxError("sleep", ctx)
+	}
+	if d <= 0 {
+		return nil
+	}
+	p := Park(ctx)
+	defer p.Resume()
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return nil
+	case <-ctx.Done():
+		return ctxError("sleep", ctx)
+	}
+}
+
+// TimeoutError is returned by [Timeout] when fn fails after its time limit
+// passed. It matches context.DeadlineExceeded with errors.Is, and unwraps to
+// fn's own error too.
+type TimeoutError struct {
+	Limit time.Duration // the time limit given to Timeout
+	Err   error         // what fn returned
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("task: timed out after %v: %v", e.Limit, e.Err)
+}
+
+func (e *TimeoutError) Unwrap() []error { return []error{context.DeadlineExceeded, e.Err} }
+
+var errTimeout = errors.New("task: time limit passed")
+
+// Timeout runs fn on the calling goroutine with a context that ends after d:
+// the chapter's with_timeout. If fn fails once the limit has passed, the
+// error is a *TimeoutError wrapping context.DeadlineExceeded and fn's error;
+// if fn succeeds, its result stands, late or not.
+//
+// Go cannot abort fn: it must return when its context is done. A fn that
+// ignores its context overruns the limit, as a never-yielding future does
+// under tokio::time::timeout. To stop waiting on time regardless, start fn
+// with [Go] and Await it with a context that has a deadline.
+func Timeout[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	var zero T
+	switch {
+	case fn == nil:
+		return zero, ErrNilFunc
+	case d <= 0:
+		return zero, fmt.Errorf("task: timeout %v: must be positive", d)
+	}
+	tctx, cancel := context.WithTimeoutCause(ctx, d, errTimeout)
+	defer cancel()
+	v, err := fn(tctx)
+	if err != nil && context.Cause(tctx) == errTimeout {
+		return v, &TimeoutError{Limit: d, Err: err}
+	}
+	return v, err
+}

@@ -1,0 +1,216 @@
+package task
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// closedchan is a reusable closed channel, as in package context.
+var closedchan = make(chan struct{})
+
+func init() { close(closedchan) }
+
+// taskCtx is the context a task's function receives. It is embedded in the
+// Task so that starting a task costs one allocation, not three
+// (context.WithCancel allocates the context and its cancel func). It behaves
+// as a context.WithCancel child of its parent: it is done when the parent is
+// done, when the task is cancelled, and when the task's function returns.
+//
+// Children made with context.WithCancel and friends attach through the
+// AfterFunc method, which package context looks for on custom contexts, so
+// no goroutine watches a task's context.
+type taskCtx struct {
+	parent context.Context
+	slot   Slot // the runtime slot the task holds, or nil
+
+	mu     sync.Mutex
+	done   atomic.Pointer[chan struct{}] // created lazily, closed on cancel
+	err    error                         // set once, under mu
+	cause  error
+	afters map[uint64]func() // callbacks from AfterFunc, run on cancel
+	nextID uint64
+	stop   func() bool // detaches from a foreign parent that can be cancelled
+
+	// Task contexts started under a task context link into their parent's
+	// list of kids, so nesting and groups cost no allocation. The links are
+	// guarded by the parent's mu.
+	pc         *taskCtx
+	prev, next *taskCtx
+	kids       *taskCtx
+	linked     bool
+}
+
+// init attaches c to parent. It must be called before c is shared.
+func (c *taskCtx) init(parent context.Context, s Slot) {
+	c.parent = parent
+	c.slot = s
+	if parent.Done() == nil {
+		return // Background, TODO and their value children never end
+	}
+	if err := parent.Err(); err != nil {
+		c.cancel(err, context.Cause(parent))
+		return
+	}
+	if p, ok := parent.(*taskCtx); ok {
+		if !p.link(c) {
+			c.cancel(p.Err(), p.causeErr())
+		}
+		return
+	}
+	c.stop = context.AfterFunc(parent, func() { c.cancel(parent.Err(), context.Cause(parent)) })
+}
+
+func (c *taskCtx) Deadline() (time.Time, bool) { return c.parent.Deadline() }
+
+func (c *taskCtx) Done() <-chan struct{} {
+	if d := c.done.Load(); d != nil {
+		return *d
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d := c.done.Load(); d != nil {
+		return *d
+	}
+	ch := make(chan struct{})
+	c.done.Store(&ch)
+	return ch
+}
+
+func (c *taskCtx) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *taskCtx) causeErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cause
+}
+
+// Value answers slotKey itself, so that a task never inherits the runtime
+// slot of the task that started it, and hides the parent's *cancelCtx, so
+// that context.Cause and context.WithCancel treat this context as the
+// custom context it is rather than as its parent.
+func (c *taskCtx) Value(key any) any {
+	if key == (slotKey{}) {
+		if c.slot == nil {
+			return nil
+		}
+		return c.slot
+	}
+	v := c.parent.Value(key)
+	if _, isPtr := key.(*int); isPtr {
+		// package context finds its *cancelCtx under an unexported *int key.
+		if _, isCtx := v.(context.Context); isCtx {
+			return nil
+		}
+	}
+	return v
+}
+
+func (c *taskCtx) String() string { return "task.Context" }
+
+// link adds kid to c's kids. It reports false if c is already done.
+func (c *taskCtx) link(kid *taskCtx) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return false
+	}
+	kid.pc = c
+	kid.next = c.kids
+	if c.kids != nil {
+		c.kids.prev = kid
+	}
+	c.kids = kid
+	kid.linked = true
+	return true
+}
+
+// unlink removes c from its parent's kids, if it is still there.
+func (c *taskCtx) unlink() {
+	p := c.pc
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	if c.linked {
+		if c.prev != nil {
+			c.prev.next = c.next
+		} else {
+			p.kids = c.next
+		}
+		if c.next != nil {
+			c.next.prev = c.prev
+		}
+		c.prev, c.next, c.linked = nil, nil, false
+	}
+	p.mu.Unlock()
+}
+
+// AfterFunc registers f to run, on the cancelling goroutine, when c is done.
+// Package context calls it to attach children without a goroutine.
+func (c *taskCtx) AfterFunc(f func()) func() bool {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		go f()
+		return func() bool { return false }
+	}
+	if c.afters == nil {
+		c.afters = make(map[uint64]func())
+	}
+	id := c.nextID
+	c.nextID++
+	c.afters[id] = f
+	c.mu.Unlock()
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, ok := c.afters[id]
+		delete(c.afters, id)
+		return ok
+	}
+}
+
+// cancel ends the context with err and cause. Only the first call counts.
+func (c *taskCtx) cancel(err, cause error) {
+	if cause == nil {
+		cause = err
+	}
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err, c.cause = err, cause
+	if d := c.done.Load(); d != nil {
+		close(*d)
+	} else {
+		c.done.Store(&closedchan)
+	}
+	afters, stop := c.afters, c.stop
+	c.afters, c.stop = nil, nil
+	var kids []*taskCtx
+	for k := c.kids; k != nil; {
+		next := k.next
+		k.prev, k.next, k.linked = nil, nil, false
+		kids = append(kids, k)
+		k = next
+	}
+	c.kids = nil
+	c.mu.Unlock()
+	for _, k := range kids {
+		k.cancel(err, cause)
+	}
+	for _, f := range afters {
+		f()
+	}
+	if stop != nil {
+		stop()
+	}
+	c.unlink()
+}

@@ -1,0 +1,55 @@
+package task
+
+import "context"
+
+// Slot is an execution slot that a task holds while it runs, such as one of
+// a runtime's worker slots (package rt). Release gives it back; Acquire
+// blocks until it is held again. A task calls them in pairs, Release first,
+// at each await point.
+type Slot interface {
+	Release()
+	Acquire()
+}
+
+type slotKey struct{}
+
+// Parked is a slot given back at an await point; see [Park].
+type Parked struct{ s Slot }
+
+// Park marks the start of an await point: if ctx belongs to a task that
+// holds a runtime slot, Park gives the slot back so another task can run,
+// and the returned Parked takes it again on Resume. Outside a runtime, Park
+// costs one context lookup and Resume nothing.
+//
+// Every blocking call in spool (Task.Await, Sleep, Select, Group waits, pool
+// submission, channel helpers, retry back-off, guard locks) parks. Call it
+// yourself around a wait spool cannot see:
+//
+//	p := task.Park(ctx)
+//	v := <-ch
+//	p.Resume()
+//
+// The slot belongs to the task's own goroutine: a goroutine you start with
+// the go statement must not park with the task's context (one started with
+// [Go] gets a context without the slot).
+func Park(ctx context.Context) Parked {
+	s, _ := ctx.Value(slotKey{}).(Slot)
+	if s != nil {
+		s.Release()
+	}
+	return Parked{s}
+}
+
+// Resume takes back the slot that Park gave back, blocking until one is
+// free. It does nothing outside a runtime. Call it exactly once.
+func (p Parked) Resume() {
+	if p.s != nil {
+		p.s.Acquire()
+	}
+}
+
+// ContextSlot returns the slot held by the task that owns ctx, or nil.
+func ContextSlot(ctx context.Context) Slot {
+	s, _ := ctx.Value(slotKey{}).(Slot)
+	return s
+}
