@@ -25,6 +25,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newLabCmd())
+	root.AddCommand(newLabCmd(), newEchoCmd(), newFetchCmd(), newCpCmd())
 	return root
 }
