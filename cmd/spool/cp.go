@@ -1,17 +1,109 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/spool-go/spool/cp"
+	"github.com/spool-go/spool/internal/progress"
 )
 
-// newCpCmd is a placeholder until its issue lands.
+// newCpCmd builds `spool cp`; see package cp for the semantics.
 func newCpCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "cp",
-		Short:  "not built yet",
-		Hidden: true,
-		RunE:   func(*cobra.Command, []string) error { return errors.New("cp: not built yet") },
+	var o cpOpts
+	cmd := &cobra.Command{
+		Use:   "cp [--jobs N] [--verify] SRC... DST",
+		Short: "copy files and trees, several at once, each renamed into place when whole",
+		Long: `Copy files and directory trees like cp -r, with N copies at once. Each file is
+written to a temporary name in its destination directory and renamed into place,
+so no partial file ever appears under the final name. Modes and modification
+times are kept; symbolic links are copied as links. Errors are reported per file
+on stderr and do not stop the other copies (exit status 1).`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCp(cmd.Context(), args, cmd.ErrOrStderr(), o)
+		},
 	}
+	cmd.Flags().IntVarP(&o.jobs, "jobs", "j", cp.DefaultJobs, "copy at most `N` files at once")
+	cmd.Flags().BoolVar(&o.verify, "verify", false, "compare the SHA-256 of each copy with its source's before renaming it into place")
+	return cmd
+}
+
+type cpOpts struct {
+	jobs   int
+	verify bool
+}
+
+func runCp(ctx context.Context, args []string, stderr io.Writer, o cpOpts) error {
+	if o.jobs <= 0 {
+		return fmt.Errorf("cp: --jobs %d: must be positive", o.jobs)
+	}
+	srcs, dst := args[:len(args)-1], args[len(args)-1]
+	opts := []cp.Option{cp.Jobs(o.jobs), cp.Verify(o.verify)}
+	if !progress.IsTerminal(stderr) {
+		opts = append(opts, cp.OnItem(func(r cp.Result) {
+			if r.Err != nil {
+				fmt.Fprintf(stderr, "spool %v\n", r.Err)
+			}
+		}))
+		return cpResult(ctx, srcs, dst, opts)
+	}
+	// On a terminal: a bar of bytes labelled with files, and the errors
+	// after it, so they are not drawn over.
+	files, size := cpMeasure(srcs)
+	bar := progress.New(stderr, size, fmt.Sprintf("0/%d files", files), true)
+	var (
+		done   int64
+		failed []error
+	)
+	opts = append(opts, cp.OnItem(func(r cp.Result) {
+		switch {
+		case r.Err != nil:
+			failed = append(failed, r.Err)
+		case r.Type.IsRegular():
+			done++
+			bar.Add(r.Bytes)
+			bar.Describe(fmt.Sprintf("%d/%d files", done, files))
+		}
+	}))
+	err := cpResult(ctx, srcs, dst, opts)
+	bar.Finish()
+	for _, e := range failed {
+		fmt.Fprintf(stderr, "spool %v\n", e)
+	}
+	return err
+}
+
+// cpResult runs the copy and maps its outcome to the exit status: 1
+// (errFailed) when items failed and were reported, 2 otherwise.
+func cpResult(ctx context.Context, srcs []string, dst string, opts []cp.Option) error {
+	sum, err := cp.Copy(ctx, srcs, dst, opts...)
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("cp: interrupted after %d files (%d bytes): %w", sum.Files, sum.Bytes, context.Cause(ctx))
+	case sum.Failed > 0:
+		return errFailed
+	}
+	return err // nil, or bad arguments: nothing was copied
+}
+
+// cpMeasure counts the regular files and their bytes under srcs, for the
+// progress bar. Errors are left for the copy to report.
+func cpMeasure(srcs []string) (files, size int64) {
+	for _, src := range srcs {
+		_ = filepath.WalkDir(src, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				if fi, err := d.Info(); err == nil {
+					files++
+					size += fi.Size()
+				}
+			}
+			return nil
+		})
+	}
+	return files, size
 }

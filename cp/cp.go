@@ -1,0 +1,550 @@
+package cp
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spool-go/spool/task"
+)
+
+// Errors that [Copy] reports, alone or inside a [FileError].
+var (
+	// ErrNoSources is returned by Copy when it is given no source.
+	ErrNoSources = errors.New("cp: no sources")
+	// ErrNotDir is returned by Copy when several sources are given and the
+	// destination is not an existing directory.
+	ErrNotDir = errors.New("cp: target is not a directory")
+	// ErrIntoItself is the error of a directory whose destination lies
+	// inside it.
+	ErrIntoItself = errors.New("cp: cannot copy a directory into itself")
+	// ErrSameFile is the error of a file whose destination is the file itself.
+	ErrSameFile = errors.New("cp: source and destination are the same file")
+	// ErrUnsupported is the error of a FIFO, socket or device.
+	ErrUnsupported = errors.New("cp: not a regular file, directory or symbolic link")
+	// ErrTypeClash is the error of a directory whose destination is an
+	// existing non-directory, or a file whose destination is a directory.
+	ErrTypeClash = errors.New("cp: cannot overwrite one kind of file with another")
+	// ErrMismatch is the error of a copy whose SHA-256 differs from its
+	// source's (with [Verify]).
+	ErrMismatch = errors.New("cp: checksum mismatch")
+)
+
+// FileError is the error of one item that could not be copied. The others
+// are copied all the same.
+type FileError struct {
+	Op  string // what failed: "stat", "open", "read", "write", "mkdir", "rename", ...
+	Src string // the source path
+	Dst string // the destination path, when it was known
+	Err error
+}
+
+func (e *FileError) Error() string {
+	if e.Dst == "" {
+		return fmt.Sprintf("cp: %s %s: %v", e.Op, e.Src, trim(e.Err))
+	}
+	return fmt.Sprintf("cp: %s %s -> %s: %v", e.Op, e.Src, e.Dst, trim(e.Err))
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// trim drops the "cp: " prefix of our own sentinels inside a FileError.
+func trim(err error) string { return strings.TrimPrefix(err.Error(), "cp: ") }
+
+// Result describes one item that [Copy] handled: a file, a directory or a
+// symbolic link.
+type Result struct {
+	Src, Dst string
+	Type     fs.FileMode // 0 for a regular file, fs.ModeDir or fs.ModeSymlink
+	Bytes    int64       // bytes copied (regular files)
+	Err      error       // nil, or a *FileError
+}
+
+// Summary counts what [Copy] did.
+type Summary struct {
+	Files, Dirs, Links int64 // items copied
+	Bytes              int64 // bytes of the files copied
+	Failed             int64 // items that failed
+}
+
+// Option configures [Copy].
+type Option func(*config)
+
+type config struct {
+	jobs   int
+	verify bool
+	onItem func(Result)
+	// Test hooks (see export_test.go).
+	open  func(name string) (io.ReadCloser, error)
+	write func(dst string, f *os.File) io.Writer
+}
+
+// Jobs sets how many files are copied at once (default 8). Jobs panics if
+// n is not positive.
+func Jobs(n int) Option {
+	if n <= 0 {
+		panic(fmt.Sprintf("cp: jobs %d: must be positive", n))
+	}
+	return func(c *config) { c.jobs = n }
+}
+
+// Verify makes Copy compare the SHA-256 of each written file with its
+// source's before renaming it into place. It costs a second read of each
+// copy and turns off copy_file_range.
+func Verify(on bool) Option { return func(c *config) { c.verify = on } }
+
+// OnItem registers f to be told of every item as it is done, failed or
+// not. Calls are serialised (never two at once), in completion order; f
+// must not block for long, as copies wait for it.
+func OnItem(f func(Result)) Option { return func(c *config) { c.onItem = f } }
+
+// DefaultJobs is the number of files Copy copies at once unless told.
+const DefaultJobs = 8
+
+// chunk is how much one copy_file_range call moves before the context is
+// checked again.
+const chunk = 8 << 20
+
+// Copy copies srcs to dst like `cp -r` (see the package doc), at most
+// [Jobs] files at once, and returns what it did.
+//
+// The error is nil when every item was copied. Items that failed are
+// reported to [OnItem] and joined in the returned error as *FileError
+// values, in completion order; the other items are copied all the same.
+// Copy returns ErrNoSources or ErrNotDir, having copied nothing, for bad
+// arguments. If ctx is done, Copy stops starting copies, abandons the ones
+// in flight at their next 8 MiB (removing their temporary files), and
+// returns ctx's error joined with the file errors; items not reached are
+// neither copied nor reported.
+//
+// Copy runs its workers as tasks of a [task.Group] and waits for all of
+// them before it returns.
+func Copy(ctx context.Context, srcs []string, dst string, opts ...Option) (Summary, error) {
+	c := &config{jobs: DefaultJobs}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.open == nil {
+		c.open = func(name string) (io.ReadCloser, error) { return os.Open(name) }
+	}
+	if len(srcs) == 0 {
+		return Summary{}, ErrNoSources
+	}
+	if dst == "" {
+		return Summary{}, errors.New("cp: empty destination")
+	}
+	dstInfo, err := os.Stat(dst)
+	dstIsDir := err == nil && dstInfo.IsDir()
+	if len(srcs) > 1 && !dstIsDir {
+		return Summary{}, fmt.Errorf("%w: %s", ErrNotDir, dst)
+	}
+	r := &run{c: c}
+	r.copy(ctx, srcs, dst, dstIsDir)
+	return r.sum, r.err()
+}
+
+// run is the state of one Copy.
+type run struct {
+	c *config
+
+	mu   sync.Mutex // guards sum, errs and calls to onItem
+	sum  Summary
+	errs []error
+	dirs []dirJob // directories to finish, in the order they were made
+}
+
+type job struct {
+	src, dst string
+	info     fs.FileInfo
+}
+
+type dirJob = job
+
+func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool) {
+	// The buffer lets each worker have its next job ready: sized by the limit.
+	jobs := make(chan job, r.c.jobs)
+	g := task.NewGroup[struct{}](ctx)
+	for range r.c.jobs {
+		g.Go(ctx, func(ctx context.Context) (struct{}, error) {
+			for j := range jobs {
+				r.do(ctx, j)
+			}
+			return struct{}{}, nil
+		})
+	}
+	for _, src := range srcs {
+		if ctx.Err() != nil {
+			break
+		}
+		target := dst
+		if dstIsDir {
+			target = filepath.Join(dst, filepath.Base(filepath.Clean(src)))
+		}
+		r.walk(ctx, src, target, jobs)
+	}
+	close(jobs)
+	// Workers end once jobs is drained; a cancelled ctx only makes them fast.
+	if _, err := g.Wait(context.WithoutCancel(ctx)); err != nil {
+		r.fail(Result{Src: "(worker)"}, err) // unreachable: do recovers panics
+	}
+	if err := ctx.Err(); err != nil {
+		r.mu.Lock()
+		r.errs = append(r.errs, fmt.Errorf("cp: interrupted: %w", context.Cause(ctx)))
+		r.mu.Unlock()
+		return
+	}
+	// Children were made after their parents: finish them first, so that
+	// a read-only directory gets its mode after its contents are in.
+	for _, d := range slices.Backward(r.dirs) {
+		r.finishDir(d)
+	}
+}
+
+// walk copies the tree at src to target: directories are made here, files
+// and links are sent to the workers.
+func (r *run) walk(ctx context.Context, src, target string, jobs chan<- job) {
+	info, err := os.Lstat(src)
+	if err != nil {
+		r.fail(Result{Src: src, Dst: target}, &FileError{"stat", src, "", unwrapPath(err)})
+		return
+	}
+	if info.IsDir() {
+		if inside(src, target) {
+			r.fail(Result{Src: src, Dst: target, Type: fs.ModeDir}, &FileError{"copy", src, target, ErrIntoItself})
+			return
+		}
+		_ = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+			if ctx.Err() != nil {
+				return filepath.SkipAll
+			}
+			to := target
+			if rel, _ := filepath.Rel(src, path); rel != "." {
+				to = filepath.Join(target, rel)
+			}
+			if err != nil {
+				op := "stat"
+				if d != nil && d.IsDir() { // made already, but its entries could not be read
+					op = "read"
+					r.mu.Lock()
+					if n := len(r.dirs); n > 0 && r.dirs[n-1].src == path {
+						r.dirs = r.dirs[:n-1]
+					}
+					r.mu.Unlock()
+				}
+				r.fail(Result{Src: path, Dst: to, Type: fs.ModeDir}, &FileError{op, path, "", unwrapPath(err)})
+				return nil // WalkDir skips the directory
+			}
+			fi, err := d.Info()
+			if err != nil {
+				r.fail(Result{Src: path, Dst: to}, &FileError{"stat", path, "", unwrapPath(err)})
+				return nil
+			}
+			if fi.IsDir() {
+				if err := r.mkdir(path, to, fi); err != nil {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			r.send(ctx, jobs, job{path, to, fi})
+			return nil
+		})
+		return
+	}
+	r.send(ctx, jobs, job{src, target, info})
+}
+
+// send hands j to a worker, or drops it if ctx is done first.
+func (r *run) send(ctx context.Context, jobs chan<- job, j job) {
+	p := task.Park(ctx)
+	defer p.Resume()
+	select {
+	case jobs <- j:
+	case <-ctx.Done():
+	}
+}
+
+// mkdir makes the directory to for the source directory src and records it
+// for finishDir. It is made writable by its owner until then.
+func (r *run) mkdir(src, to string, fi fs.FileInfo) error {
+	err := os.Mkdir(to, 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		if st, serr := os.Stat(to); serr == nil && st.IsDir() {
+			err = nil
+		} else {
+			err = ErrTypeClash
+		}
+	}
+	res := Result{Src: src, Dst: to, Type: fs.ModeDir}
+	if err != nil {
+		r.fail(res, &FileError{"mkdir", src, to, unwrapPath(err)})
+		return err
+	}
+	r.mu.Lock()
+	r.dirs = append(r.dirs, dirJob{src, to, fi})
+	r.mu.Unlock()
+	return nil
+}
+
+// finishDir gives a copied directory its source's mode and times, and
+// reports it.
+func (r *run) finishDir(d dirJob) {
+	res := Result{Src: d.src, Dst: d.dst, Type: fs.ModeDir}
+	if err := os.Chmod(d.dst, mode(d.info)); err != nil {
+		r.fail(res, &FileError{"chmod", d.src, d.dst, unwrapPath(err)})
+		return
+	}
+	if err := os.Chtimes(d.dst, time.Time{}, d.info.ModTime()); err != nil {
+		r.fail(res, &FileError{"chtimes", d.src, d.dst, unwrapPath(err)})
+		return
+	}
+	r.done(res)
+}
+
+// do copies one file or link. A panic (a bug) fails the item, not the run.
+func (r *run) do(ctx context.Context, j job) {
+	res := Result{Src: j.src, Dst: j.dst, Type: j.info.Mode().Type()}
+	defer func() {
+		if v := recover(); v != nil {
+			r.fail(res, &FileError{"copy", j.src, j.dst, &task.PanicError{Value: v, Stack: debug.Stack()}})
+		}
+	}()
+	if ctx.Err() != nil {
+		return // interrupted: not reached
+	}
+	var err error
+	switch j.info.Mode().Type() {
+	case 0:
+		res.Bytes, err = r.copyFile(ctx, j)
+	case fs.ModeSymlink:
+		err = r.copyLink(j)
+	default:
+		err = &FileError{"copy", j.src, j.dst, ErrUnsupported}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return // abandoned because of the interruption, which is reported
+		}
+		r.fail(res, err)
+		return
+	}
+	r.done(res)
+}
+
+// copyFile writes j.src to a temporary file next to j.dst and renames it
+// into place.
+func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
+	if st, serr := os.Stat(j.dst); serr == nil {
+		if os.SameFile(st, j.info) {
+			return 0, &FileError{"copy", j.src, j.dst, ErrSameFile}
+		}
+		if st.IsDir() {
+			return 0, &FileError{"copy", j.src, j.dst, ErrTypeClash}
+		}
+	}
+	in, err := r.c.open(j.src)
+	if err != nil {
+		return 0, &FileError{"open", j.src, "", unwrapPath(err)}
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(j.dst), ".spool-cp-*")
+	if err != nil {
+		return 0, &FileError{"create", j.src, j.dst, unwrapPath(err)}
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	var w io.Writer = tmp
+	if r.c.write != nil {
+		w = r.c.write(j.dst, tmp)
+	}
+	var src io.Reader = in
+	var h hash.Hash
+	if r.c.verify {
+		h = sha256.New()
+		src = io.TeeReader(in, h)
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, &FileError{"copy", j.src, j.dst, err}
+		}
+		m, cerr := io.CopyN(w, src, chunk)
+		n += m
+		if errors.Is(cerr, io.EOF) {
+			break
+		}
+		if cerr != nil {
+			return n, &FileError{"copy", j.src, j.dst, unwrapPath(cerr)}
+		}
+	}
+	if err := tmp.Chmod(mode(j.info)); err != nil {
+		return n, &FileError{"chmod", j.src, j.dst, unwrapPath(err)}
+	}
+	if h != nil {
+		if err := check(tmp, h.Sum(nil)); err != nil {
+			return n, &FileError{"verify", j.src, j.dst, err}
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return n, &FileError{"close", j.src, j.dst, unwrapPath(err)}
+	}
+	if err := os.Chtimes(tmp.Name(), time.Time{}, j.info.ModTime()); err != nil {
+		return n, &FileError{"chtimes", j.src, j.dst, unwrapPath(err)}
+	}
+	if err := os.Rename(tmp.Name(), j.dst); err != nil {
+		return n, &FileError{"rename", j.src, j.dst, unwrapPath(err)}
+	}
+	return n, nil
+}
+
+// check reads f from the start and compares its SHA-256 with want.
+func check(f *os.File, want []byte) error {
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, 1<<62)); err != nil {
+		return unwrapPath(err)
+	}
+	if got := h.Sum(nil); !bytes.Equal(got, want) {
+		return fmt.Errorf("%w: copy %x, source %x", ErrMismatch, got[:8], want[:8])
+	}
+	return nil
+}
+
+// copyLink makes a link with j.src's target under a temporary name next to
+// j.dst and renames it into place.
+func (r *run) copyLink(j job) error {
+	to, err := os.Readlink(j.src)
+	if err != nil {
+		return &FileError{"readlink", j.src, "", unwrapPath(err)}
+	}
+	if st, serr := os.Lstat(j.dst); serr == nil && st.IsDir() {
+		return &FileError{"symlink", j.src, j.dst, ErrTypeClash}
+	}
+	dir := filepath.Dir(j.dst)
+	for range 100 { // a name is taken only if another process races us
+		tmp := filepath.Join(dir, fmt.Sprintf(".spool-cp-%d-%d", os.Getpid(), nextName()))
+		err = os.Symlink(to, tmp)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return &FileError{"symlink", j.src, j.dst, unwrapPath(err)}
+		}
+		if err := os.Rename(tmp, j.dst); err != nil {
+			os.Remove(tmp)
+			return &FileError{"rename", j.src, j.dst, unwrapPath(err)}
+		}
+		return nil
+	}
+	return &FileError{"symlink", j.src, j.dst, err}
+}
+
+var (
+	nameMu  sync.Mutex
+	nameSeq uint64
+)
+
+func nextName() uint64 {
+	nameMu.Lock()
+	defer nameMu.Unlock()
+	nameSeq++
+	return nameSeq
+}
+
+// done counts a copied item and reports it.
+func (r *run) done(res Result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch res.Type {
+	case 0:
+		r.sum.Files++
+		r.sum.Bytes += res.Bytes
+	case fs.ModeDir:
+		r.sum.Dirs++
+	case fs.ModeSymlink:
+		r.sum.Links++
+	}
+	if r.c.onItem != nil {
+		r.c.onItem(res)
+	}
+}
+
+// fail counts a failed item and reports it.
+func (r *run) fail(res Result, err error) {
+	res.Err = err
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sum.Failed++
+	r.errs = append(r.errs, err)
+	if r.c.onItem != nil {
+		r.c.onItem(res)
+	}
+}
+
+func (r *run) err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return errors.Join(r.errs...)
+}
+
+// mode is the part of a source's mode that a copy keeps.
+func mode(fi fs.FileInfo) fs.FileMode {
+	return fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+}
+
+// inside reports whether target is dir itself or lies under it.
+func inside(dir, target string) bool {
+	d, err1 := filepath.Abs(dir)
+	t, err2 := filepath.Abs(target)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if rd, err := filepath.EvalSymlinks(d); err == nil {
+		d = rd
+	}
+	t = resolveExisting(t)
+	rel, err := filepath.Rel(d, t)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// resolveExisting resolves the symbolic links of the longest existing
+// prefix of the absolute path p.
+func resolveExisting(p string) string {
+	var rest []string
+	for q := p; ; q = filepath.Dir(q) {
+		if r, err := filepath.EvalSymlinks(q); err == nil {
+			slices.Reverse(rest)
+			return filepath.Join(append([]string{r}, rest...)...)
+		}
+		if filepath.Dir(q) == q {
+			return p
+		}
+		rest = append(rest, filepath.Base(q))
+	}
+}
+
+// unwrapPath drops the *fs.PathError around err: FileError names the paths.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}

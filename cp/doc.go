@@ -1,0 +1,54 @@
+// Package cp copies files and directory trees with several copies in
+// flight at once: the chapter's file_io snippet (read a file, write a file)
+// made into the tool behind `spool cp`.
+//
+// Use it when you copy many files and want each one to appear at its
+// destination whole or not at all: every file is written to a temporary
+// name in its destination directory and renamed into place, so a reader
+// (or a crash, or Ctrl-C) never sees a partial file under the final name.
+// Errors are per file: one unreadable file, or one that no longer fits,
+// does not stop the others. Don't use it to copy one huge file (a single
+// copy gains nothing from the workers) or when you need ownership, extended
+// attributes, hard links or sparse files kept: it keeps contents, modes
+// (including setuid, setgid and sticky bits) and modification times, and
+// copies symbolic links as links, nothing more.
+//
+// # Semantics
+//
+// [Copy] follows `cp -r`: with one source and a destination that is not an
+// existing directory, the source is copied to the destination name; with a
+// destination that is an existing directory, each source is copied into it
+// under its base name; several sources need an existing directory.
+// Directories are merged into existing ones; files replace existing files
+// (atomically, by rename). Symbolic links are never followed, neither on the
+// command line nor inside trees. FIFOs, sockets and devices are reported as
+// [ErrUnsupported] and skipped. A directory is never copied into itself.
+// Directory modes and times are applied after their contents are written,
+// so read-only directories copy too. Regular files are not fsynced: the
+// rename protects against readers and crashes of the process, not against a
+// power cut (the cost of a sync per file is what `cp -r` does not pay).
+//
+// On Linux, a file is copied with copy_file_range (in the kernel, no bytes
+// through user space) unless [Verify] is on, which reads the source once
+// through SHA-256 while writing, then reads the written temporary file back
+// and compares the digests before the rename.
+//
+// # Command line
+//
+//	spool cp [--jobs N] [--verify] SRC... DST
+//
+//	--jobs N    copy at most N files at once (default 8; must be positive)
+//	--verify    compare the SHA-256 of each copy with its source's
+//
+// spool cp prints nothing when all went well, one line per failed item on
+// standard error otherwise, and a progress bar (files and bytes) on standard
+// error when that is a terminal. Exit status: 0 when every item was copied,
+// 1 when some failed (the others are still copied), 2 on bad usage or when
+// interrupted.
+//
+// # Cost
+//
+// On the project's 2-core machine (ext4), copying 2,000 files of 64 KB
+// with 8 jobs takes about the time of `cp -r` on the same tree; see
+// bench/cp for the command and figures.
+package cp
