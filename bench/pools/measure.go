@@ -1,0 +1,76 @@
+package pools
+
+import (
+	"bufio"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sample is what one run of one peer on one spec measured.
+type Sample struct {
+	Tasks      int           `json:"tasks"`
+	Elapsed    time.Duration `json:"elapsed_ns"`  // making the executor, submitting, waiting, shutting down
+	AllocBytes uint64        `json:"alloc_bytes"` // runtime.MemStats.TotalAlloc growth during the run
+	Allocs     uint64        `json:"allocs"`      // runtime.MemStats.Mallocs growth during the run
+	GCs        uint32        `json:"gcs"`         // garbage collections during the run
+	PeakRSS    int64         `json:"peak_rss"`    // the process's VmHWM in bytes after the run; 0 if unknown
+}
+
+// TasksPerSec is the run's throughput.
+func (s Sample) TasksPerSec() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Tasks) / s.Elapsed.Seconds()
+}
+
+// Measure runs s once on p in this process and measures it. The peak RSS
+// is the whole process's, so run each measurement in a fresh process (as
+// cmd/pools does) for it to mean anything.
+func Measure(p Peer, s Spec) (Sample, error) {
+	fn := s.Body()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	err := p.Exec(s, fn)
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		return Sample{}, err
+	}
+	return Sample{
+		Tasks:      s.Tasks,
+		Elapsed:    elapsed,
+		AllocBytes: after.TotalAlloc - before.TotalAlloc,
+		Allocs:     after.Mallocs - before.Mallocs,
+		GCs:        after.NumGC - before.NumGC,
+		PeakRSS:    PeakRSS(),
+	}, nil
+}
+
+// PeakRSS returns the process's peak resident set size in bytes (VmHWM in
+// /proc/self/status), or 0 where that file does not exist.
+func PeakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		if err != nil {
+			return 0
+		}
+		return kb << 10
+	}
+	return 0
+}
