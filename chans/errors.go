@@ -1,0 +1,48 @@
+package chans
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/spool-go/spool/task"
+)
+
+// ErrClosed is returned by a [Broadcast], [Subscription] or [Watch] that has
+// been closed (for receivers: once every value sent before Close has been
+// received), and wrapped by a [Pipeline] stopped by Close.
+var ErrClosed = errors.New("chans: closed")
+
+// LaggedError is returned by [Subscription.Recv] under the [Lag] policy when
+// the subscriber fell more than its buffer behind the sender: Missed values
+// were overwritten before it could read them. It is tokio's
+// RecvError::Lagged(n). The next Recv returns the oldest value still
+// buffered, so a subscriber may log the loss and keep going.
+type LaggedError struct {
+	Missed int // how many values the subscriber will never see
+}
+
+func (e *LaggedError) Error() string {
+	return fmt.Sprintf("chans: subscriber lagged: missed %d values", e.Missed)
+}
+
+// ctxError wraps ctx's error (and its cause, when it differs) for a wait
+// that gave up because ctx was done.
+func ctxError(op string, ctx context.Context) error {
+	err := ctx.Err()
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return fmt.Errorf("chans: %s: %w: %w", op, err, cause)
+	}
+	return fmt.Errorf("chans: %s: %w", op, err)
+}
+
+// call runs fn on v and turns a panic into a *task.PanicError.
+func call[In, Out any](ctx context.Context, fn func(context.Context, In) (Out, error), v In) (r Out, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			err = &task.PanicError{Value: x, Stack: debug.Stack()}
+		}
+	}()
+	return fn(ctx, v)
+}
