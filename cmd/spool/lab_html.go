@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/render"
+
+	"github.com/spool-go/spool/lab"
+)
+
+// echartsGz is Apache ECharts 5.4.3, the version go-echarts v2.6.7 targets,
+// gzip-compressed (see labassets/README.md). go-echarts normally loads it
+// from a CDN; the lab inlines it so the page opens with no network.
+//
+//go:embed labassets/echarts.min.js.gz
+var echartsGz []byte
+
+var echartsJS = sync.OnceValues(func() (string, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(echartsGz))
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(zr)
+	return string(b), err
+})
+
+// writeLabHTML writes the report as one self-contained page: the machine,
+// the claims table, then per experiment its charts (rendered by go-echarts
+// as snippets), tables and notes.
+func writeLabHTML(w io.Writer, rep *lab.Report) error {
+	js, err := echartsJS()
+	if err != nil {
+		return fmt.Errorf("reading the embedded echarts: %w", err)
+	}
+	type chartHTML struct{ Element, Script template.HTML }
+	type section struct {
+		*lab.Result
+		Charts []chartHTML
+	}
+	var secs []section
+	for _, res := range rep.Results {
+		s := section{Result: res}
+		for i, c := range res.Charts {
+			snip := labChart(fmt.Sprintf("%s_%d", res.Name, i), c)
+			s.Charts = append(s.Charts, chartHTML{template.HTML(snip.Element), template.HTML(snip.Script)})
+		}
+		secs = append(secs, s)
+	}
+	return labPage.Execute(w, struct {
+		JS       template.JS
+		Report   *lab.Report
+		Sections []section
+	}{template.JS(js), rep, secs})
+}
+
+// labChart renders a lab.Chart as a go-echarts bar or line chart snippet:
+// the chart's <div> and its <script>, without the page around them.
+func labChart(id string, c lab.Chart) render.ChartSnippet {
+	global := []charts.GlobalOpts{
+		charts.WithInitializationOpts(opts.Initialization{ChartID: id, Width: "960px", Height: "420px"}),
+		charts.WithTitleOpts(opts.Title{Title: c.Title}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithGridOpts(opts.Grid{Left: "80", Right: "40", Bottom: "90", ContainLabel: opts.Bool(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Name: c.XName, AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: rotation(c.X)}}),
+		charts.WithYAxisOpts(opts.YAxis{Name: c.YName, Type: yType(c.LogY)}),
+		charts.WithAnimation(false),
+	}
+	value := func(v float64) any {
+		if math.IsNaN(v) || math.IsInf(v, 0) || (c.LogY && v <= 0) {
+			return "-" // echarts' mark for a missing value
+		}
+		return v
+	}
+	if c.Kind == "line" {
+		l := charts.NewLine()
+		l.SetGlobalOptions(global...)
+		l.SetXAxis(c.X)
+		for _, s := range c.Series {
+			data := make([]opts.LineData, len(s.Values))
+			for i, v := range s.Values {
+				data[i] = opts.LineData{Value: value(v)}
+			}
+			l.AddSeries(s.Name, data)
+		}
+		return l.RenderSnippet()
+	}
+	b := charts.NewBar()
+	b.SetGlobalOptions(global...)
+	b.SetXAxis(c.X)
+	for _, s := range c.Series {
+		data := make([]opts.BarData, len(s.Values))
+		for i, v := range s.Values {
+			data[i] = opts.BarData{Value: value(v)}
+		}
+		b.AddSeries(s.Name, data)
+	}
+	return b.RenderSnippet()
+}
+
+func yType(log bool) string {
+	if log {
+		return "log"
+	}
+	return "value"
+}
+
+// rotation tilts the category labels when they are long.
+func rotation(xs []string) float64 {
+	for _, x := range xs {
+		if len(x) > 12 {
+			return 20
+		}
+	}
+	return 0
+}
+
+func verdictClass(c lab.Claim) string {
+	switch {
+	case c.NoFigure:
+		return "info"
+	case c.Holds:
+		return "holds"
+	}
+	return "off"
+}
+
+var labPage = template.Must(template.New("lab").Funcs(template.FuncMap{
+	"verdictClass": verdictClass,
+	"pct":          func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
+	"secs":         func(f float64) string { return fmt.Sprintf("%.1f s", f) },
+	"join":         strings.Join,
+}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>spool lab: the chapter's claims, measured</title>
+<style>
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: .2em; }
+h2 { margin-top: 2.2em; border-bottom: 1px solid #ddd; padding-bottom: .2em; }
+table { border-collapse: collapse; margin: .8em 0; font-size: 14px; }
+th, td { border: 1px solid #ddd; padding: .3em .6em; text-align: right; vertical-align: top; }
+th { background: #f4f4f4; }
+td:first-child, th:first-child { text-align: left; }
+table.claims td { text-align: left; }
+td.holds { background: #e6f4e6; }
+td.off { background: #fbe9e7; }
+td.info { background: #eef2f8; }
+.facts td { text-align: left; }
+.caption { font-weight: 600; margin-top: 1em; }
+.about { color: #444; }
+.error { color: #b00; font-weight: 600; }
+ul.notes { color: #444; }
+</style>
+<script>{{.JS}}</script>
+</head>
+<body>
+<h1>spool lab: the chapter's claims, measured on this machine</h1>
+<p>A {{.Report.Size}} run, started {{.Report.Started.Format "2006-01-02 15:04:05 MST"}}, took {{secs .Report.Seconds}}.
+Every figure below was measured in that run; only the chapter's claims are quoted.</p>
+{{with .Report.Machine}}
+<table class="facts">
+<tr><th>CPU</th><td>{{.CPU}}</td></tr>
+<tr><th>cores / GOMAXPROCS</th><td>{{.Cores}} / {{.GOMAXPROCS}}</td></tr>
+<tr><th>Go</th><td>{{.GoVersion}} {{.OS}}/{{.Arch}}{{if .Kernel}}, kernel {{.Kernel}}{{end}}</td></tr>
+<tr><th>cgo</th><td>{{if .Cgo}}on: threads are pthreads{{else}}off: Go makes its threads' stacks itself{{end}}</td></tr>
+{{if .Race}}<tr><th>race detector</th><td>on: every figure is several times slower</td></tr>{{end}}
+</table>
+{{end}}
+<h2>Claims</h2>
+<table class="claims">
+<tr><th>experiment</th><th>the chapter claims</th><th>measured here (median)</th><th>spread</th><th>verdict</th></tr>
+{{range .Report.Claims}}<tr><td><a href="#{{.Experiment}}">{{.Experiment}}</a></td><td>&ldquo;{{.Quote}}&rdquo;</td><td>{{.Measured}}</td><td>{{if gt .Spread 0.0}}{{pct .Spread}}{{else}}-{{end}}</td><td class="{{verdictClass .}}">{{.Verdict}}</td></tr>
+{{end}}</table>
+<p>Spread is (max&minus;min)/median over the repetitions of this run.</p>
+{{range .Sections}}
+<h2 id="{{.Name}}">{{.Name}}: {{.Title}} <small>({{secs .Seconds}})</small></h2>
+<p class="about">{{.About}}</p>
+{{if .Error}}<p class="error">failed: {{.Error}}</p>{{end}}
+{{range .Charts}}{{.Element}}
+{{.Script}}
+{{end}}
+{{range .Tables}}<div class="caption">{{.Title}}</div>
+<table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>
+{{end}}
+{{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{end}}
+</body>
+</html>
+`))

@@ -1,0 +1,260 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/spool-go/spool/internal/workload"
+)
+
+var cpuExperiment = Experiment{
+	Name:  "cpu",
+	Title: "CPU-bound scaling: fixed work over 1..2x GOMAXPROCS workers",
+	About: "A fixed amount of pure computation (workload.Spin), cut into equal items, run by 1 up to " +
+		"2x GOMAXPROCS workers: the pool (the threads model), the runtime (slots), parallel.Map, and plain " +
+		"goroutines; speed-up is against one worker of the same kind. Then the chapter's " +
+		"parallel_computation, which copies each chunk (chunk.to_vec()) before summing its squares, " +
+		"against the same code reading sub-slices in place, and against one goroutine.",
+	estimate: [3]time.Duration{Default: 6 * time.Second, Quick: 1500 * time.Millisecond, Full: 25 * time.Second},
+	run:      runCPU,
+}
+
+// cpuWork is the fixed job: items items of rounds Spin rounds each.
+type cpuWork struct{ items, rounds int }
+
+// cpuRunner runs the whole job with w workers.
+type cpuRunner struct {
+	name      string
+	perWorker bool // false: the number of workers does not apply (one goroutine per item)
+	run       func(ctx context.Context, job cpuWork, w int) error
+}
+
+// chunkedGoroutines is the textbook split: w goroutines, each taking a
+// contiguous share of the items.
+func chunkedGoroutines(_ context.Context, job cpuWork, w int) error {
+	var wg sync.WaitGroup
+	sums := make([]uint64, w)
+	for g := range w {
+		lo, hi := g*job.items/w, (g+1)*job.items/w
+		wg.Go(func() {
+			for range hi - lo {
+				sums[g] += workload.Spin(job.rounds)
+			}
+		})
+	}
+	wg.Wait()
+	workload.Sink = sums[0]
+	return nil
+}
+
+// goroutinePerItem starts one goroutine per item and lets Go's scheduler
+// spread them over GOMAXPROCS threads.
+func goroutinePerItem(_ context.Context, job cpuWork, _ int) error {
+	var wg sync.WaitGroup
+	sums := make([]uint64, job.items)
+	for i := range job.items {
+		wg.Go(func() { sums[i] = workload.Spin(job.rounds) })
+	}
+	wg.Wait()
+	workload.Sink = sums[0]
+	return nil
+}
+
+func cpuRunners() []cpuRunner {
+	out := cpuRunnersExtra()
+	return append(out,
+		cpuRunner{name: "goroutines (one chunk each)", perWorker: true, run: chunkedGoroutines},
+		cpuRunner{name: "goroutine per item", run: goroutinePerItem},
+	)
+}
+
+// workerCounts returns 1 .. 2*GOMAXPROCS, thinned out on big machines.
+func workerCounts() []int {
+	p := runtime.GOMAXPROCS(0)
+	if 2*p <= 8 {
+		ws := make([]int, 2*p)
+		for i := range ws {
+			ws[i] = i + 1
+		}
+		return ws
+	}
+	ws := []int{p, 2 * p}
+	for w := 1; w < 2*p; w *= 2 {
+		ws = append(ws, w)
+	}
+	slices.Sort(ws)
+	return slices.Compact(ws)
+}
+
+func runCPU(ctx context.Context, e *env) (*Result, error) {
+	total := pick(e.size, 40*time.Millisecond, 150*time.Millisecond, 500*time.Millisecond)
+	const items = 64
+	job := cpuWork{items: items, rounds: workload.Rounds(total / items)}
+	n := pick(e.size, 1<<20, 1<<22, 1<<24)
+	reps := pick(e.size, 2, 3, 5)
+	if raceEnabled {
+		job.rounds = max(job.rounds/20, 1)
+		n = 1 << 16
+	}
+	return measureCPU(ctx, e, job, n, reps)
+}
+
+func measureCPU(ctx context.Context, e *env, job cpuWork, n, reps int) (*Result, error) {
+	res := &Result{}
+	ws := workerCounts()
+	runners := cpuRunners()
+	st := e.steps(len(runners)*len(ws) + 1)
+
+	// times[r][i]: runner r with ws[i] workers.
+	times := make([][]Stat, len(runners))
+	for r, rn := range runners {
+		times[r] = make([]Stat, len(ws))
+		for i, w := range ws {
+			if !rn.perWorker && i > 0 {
+				times[r][i] = times[r][0]
+				continue
+			}
+			s, err := sample(ctx, reps, func() (float64, error) {
+				return timeIt(1, func() error { return rn.run(ctx, job, w) })
+			})
+			if err != nil {
+				return res, fmt.Errorf("%s with %d workers: %w", rn.name, w, err)
+			}
+			name := fmt.Sprintf("cpu/%s/%d", rn.name, w)
+			if !rn.perWorker {
+				name = "cpu/" + rn.name
+			}
+			times[r][i] = res.metric(name, "ns", s)
+			st.next()
+		}
+	}
+
+	serial := times[len(runners)-2][0].Median // one goroutine, one chunk: the serial time
+	cols := []string{"workers"}
+	for _, rn := range runners {
+		cols = append(cols, rn.name)
+	}
+	t := Table{Title: fmt.Sprintf("time for the whole job (%d items of ~%s) and speed-up over one worker", job.items,
+		fmtNS(serial/float64(job.items))), Columns: cols}
+	ch := Chart{Title: "CPU-bound speed-up over one worker", Kind: "line", XName: "workers", YName: "speed-up (x)"}
+	for _, w := range ws {
+		ch.X = append(ch.X, strconv.Itoa(w))
+	}
+	series := make([]Series, len(runners))
+	for r, rn := range runners {
+		series[r].Name = rn.name
+	}
+	for i, w := range ws {
+		row := []string{strconv.Itoa(w)}
+		for r, rn := range runners {
+			base := times[r][0].Median
+			if !rn.perWorker {
+				base = serial
+			}
+			sp := base / times[r][i].Median
+			row = append(row, fmt.Sprintf("%s (%s)", fmtNS(times[r][i].Median), fmtX(sp)))
+			series[r].Values = append(series[r].Values, sp)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	ch.Series = series
+	res.Tables = append(res.Tables, t)
+	res.Charts = append(res.Charts, ch)
+	res.note("\"goroutine per item\" does not take a worker count: its speed-up is against one goroutine doing all items.")
+
+	// The chapter's parallel_computation.
+	xs := workload.Iota(n)
+	parts := runtime.GOMAXPROCS(0)
+	sums := []struct {
+		name string
+		run  func()
+	}{
+		{"one goroutine", func() { workload.Sink = workload.SumSquares(xs) }},
+		{"chapter: copy each chunk", func() { workload.Sink = workload.SumSquaresCopy(xs, parts) }},
+		{"sub-slices, no copy", func() { workload.Sink = workload.SumSquaresSplit(xs, parts) }},
+	}
+	sums = append(sums, sumSquaresExtra(xs)...)
+	pc := Table{Title: fmt.Sprintf("parallel_computation: sum of squares of %s uint64s (%s) in %d chunks", fmtCount(n), fmtBytes(float64(8*n)), parts),
+		Columns: []string{"how", "took", "spread", "vs one goroutine"}}
+	pch := Chart{Title: "parallel_computation: sum of squares", Kind: "bar", XName: "how", YName: "ms"}
+	pser := Series{Name: "took"}
+	var one Stat
+	for i, s := range sums {
+		s.run() // warm up: fault the pages in
+		got, err := sample(ctx, reps+2, func() (float64, error) { return timeIt(1, func() error { s.run(); return nil }) })
+		if err != nil {
+			return res, err
+		}
+		res.metric("cpu/sum-squares/"+s.name, "ns", got)
+		if i == 0 {
+			one = got
+		}
+		pc.Rows = append(pc.Rows, []string{s.name, fmtNS(got.Median), fmtSpread(got), fmtX(got.Median / one.Median)})
+		pch.X = append(pch.X, s.name)
+		pser.Values = append(pser.Values, got.Median/1e6)
+		if i == 1 {
+			if got.Median > one.Median {
+				res.note(fmt.Sprintf("The chapter's version, which copies each chunk, is %s slower than one goroutine here: "+
+					"summing squares is so cheap that copying the data costs more than the parallelism saves.", fmtX(got.Median/one.Median)))
+			} else {
+				res.note(fmt.Sprintf("The chapter's version, which copies each chunk, is %s faster than one goroutine here, "+
+					"but the copy costs time: compare it with the sub-slices row.", fmtX(one.Median/got.Median)))
+			}
+		}
+	}
+	pch.Series = []Series{pser}
+	res.Tables = append(res.Tables, pc)
+	res.Charts = append(res.Charts, pch)
+	st.next()
+
+	res.Claims = append(res.Claims, cpuClaim(runners, times, ws))
+	return res, nil
+}
+
+// cpuClaim checks "threads are best for CPU work": the threads model (the
+// pool, or plain goroutines until it is there) must speed up close to the
+// number of cores; the runtime is shown next to it.
+func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int) Claim {
+	p := runtime.GOMAXPROCS(0)
+	at := slices.Index(ws, p)
+	speedup := func(name string) (float64, Stat, bool) {
+		for r, rn := range runners {
+			if rn.name == name && at >= 0 {
+				return times[r][0].Median / times[r][at].Median, times[r][at], true
+			}
+		}
+		return 0, Stat{}, false
+	}
+	threads, ts, ok := speedup("pool")
+	label := "pool"
+	if !ok {
+		threads, ts, _ = speedup("goroutines (one chunk each)")
+		label = "goroutines"
+	}
+	c := Claim{
+		Quote:  "Threads are optimal for: CPU-intensive work",
+		Median: threads, Spread: ts.Spread, Unit: "x",
+		Measured: fmt.Sprintf("%s %s faster with %d workers", label, fmtX(threads), p),
+	}
+	async, _, hasRT := speedup("runtime")
+	if hasRT {
+		c.Measured += fmt.Sprintf("; runtime %s", fmtX(async))
+	}
+	cores := float64(min(p, runtime.NumCPU()))
+	switch {
+	case cores < 2:
+		c.Verdict = "cannot tell on one core"
+	case threads >= 0.75*cores && hasRT && async >= 0.75*cores:
+		c.Verdict, c.Holds = "holds, and Go's runtime scales the same", true
+	case threads >= 0.75*cores:
+		c.Verdict, c.Holds = "holds", true
+	default:
+		c.Verdict = fmt.Sprintf("off by %s: here it is %s on %.0f cores", fmtX(cores/threads), fmtX(threads), cores)
+	}
+	return c
+}

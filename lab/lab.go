@@ -1,0 +1,248 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spool-go/spool/internal/progress"
+)
+
+// Size says how long and how large a run is.
+type Size int
+
+// The sizes of a run. Default finishes in under a minute on 2 cores, Quick
+// in under 15 seconds (for CI), Full takes several minutes and goes up to
+// 100,000 waiting units.
+const (
+	Default Size = iota
+	Quick
+	Full
+)
+
+// String returns "default", "quick" or "full".
+func (s Size) String() string {
+	switch s {
+	case Quick:
+		return "quick"
+	case Full:
+		return "full"
+	}
+	return "default"
+}
+
+// MarshalText makes a Size appear by name in JSON.
+func (s Size) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// pick returns the value for size s.
+func pick[T any](s Size, quick, def, full T) T {
+	switch s {
+	case Quick:
+		return quick
+	case Full:
+		return full
+	}
+	return def
+}
+
+// Experiment is one measurement of the lab: a name to run it by, a title,
+// and what it measures.
+type Experiment struct {
+	Name  string // short name for `spool lab run NAME`
+	Title string // one line
+	About string // what is measured and how, in a few sentences
+
+	estimate [3]time.Duration // expected run time by Size, for progress
+	run      func(ctx context.Context, e *env) (*Result, error)
+}
+
+// Estimate returns about how long the experiment takes at size s on a
+// 2-core machine.
+func (x Experiment) Estimate(s Size) time.Duration { return x.estimate[s] }
+
+// experiments lists every experiment in the order they run and report. Each
+// lives in its own file, named after it.
+var experiments = []Experiment{
+	memoryExperiment,
+	spawnExperiment,
+	switchExperiment,
+	joinExperiment,
+	cpuExperiment,
+	ioExperiment,
+	sharedExperiment,
+	channelsExperiment,
+	blockingExperiment,
+	mutexExperiment,
+}
+
+// Experiments returns every experiment, in the order a full run runs them.
+func Experiments() []Experiment { return slices.Clone(experiments) }
+
+// ErrUnknown is returned for an experiment name the lab does not know.
+var ErrUnknown = errors.New("lab: unknown experiment")
+
+// Option configures [Run].
+type Option func(*config)
+
+type config struct {
+	size     Size
+	names    []string
+	progress io.Writer
+}
+
+// Scale sets the size of the run: Quick, Default or Full.
+func Scale(s Size) Option { return func(c *config) { c.size = s } }
+
+// Only restricts the run to the named experiments, in the order given.
+func Only(names ...string) Option { return func(c *config) { c.names = names } }
+
+// Progress reports progress on w: a bar with the time left when w is a
+// terminal, otherwise one plain line as each experiment starts.
+func Progress(w io.Writer) Option { return func(c *config) { c.progress = w } }
+
+// Run runs the experiments and returns their report. An experiment that
+// fails is reported with its error and the others still run; Run then
+// returns the report and an error naming the ones that failed. If ctx is
+// done, Run stops after the experiment in progress gives up and returns
+// what it has with ctx's error.
+//
+// Run starts goroutines and OS threads to measure them, and stops and
+// waits for every one before it returns.
+func Run(ctx context.Context, opts ...Option) (*Report, error) {
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.size < Default || c.size > Full {
+		return nil, fmt.Errorf("lab: unknown size %d", c.size)
+	}
+	todo, err := selectExperiments(c.names)
+	if err != nil {
+		return nil, err
+	}
+
+	rep := &Report{Machine: ReadMachine(), Size: c.size, Started: time.Now()}
+	var total time.Duration
+	for _, x := range todo {
+		total += x.estimate[c.size]
+	}
+	var bar *progress.Bar
+	if c.progress != nil {
+		bar = progress.New(c.progress, total.Milliseconds(), "lab", false)
+	}
+	left := total
+	var failed []string
+	for i, x := range todo {
+		if err := ctx.Err(); err != nil {
+			break
+		}
+		est := x.estimate[c.size]
+		desc := fmt.Sprintf("lab %d/%d: %s", i+1, len(todo), x.Name)
+		if bar != nil {
+			bar.Describe(desc)
+		} else if c.progress != nil {
+			fmt.Fprintf(c.progress, "%s (about %s; %s left in all)\n", desc, roundDur(est), roundDur(left))
+		}
+		e := &env{size: c.size, bar: bar, budget: est.Milliseconds()}
+		start := time.Now()
+		res, err := x.run(ctx, e)
+		if res == nil {
+			res = &Result{}
+		}
+		res.Name, res.Title, res.About = x.Name, x.Title, x.About
+		res.Seconds = time.Since(start).Seconds()
+		if err != nil {
+			res.Error = err.Error()
+			failed = append(failed, x.Name)
+		}
+		for i := range res.Claims {
+			res.Claims[i].Experiment = x.Name
+		}
+		rep.Results = append(rep.Results, res)
+		rep.Claims = append(rep.Claims, res.Claims...)
+		e.finish()
+		left -= est
+	}
+	bar.Finish()
+	rep.Seconds = time.Since(rep.Started).Seconds()
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("lab: stopped: %w", err)
+	}
+	if len(failed) > 0 {
+		return rep, fmt.Errorf("lab: %d experiment(s) failed: %s", len(failed), strings.Join(failed, ", "))
+	}
+	return rep, nil
+}
+
+func selectExperiments(names []string) ([]Experiment, error) {
+	if len(names) == 0 {
+		return Experiments(), nil
+	}
+	var out []Experiment
+	for _, n := range names {
+		i := slices.IndexFunc(experiments, func(x Experiment) bool { return x.Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknown, n, strings.Join(Names(), ", "))
+		}
+		out = append(out, experiments[i])
+	}
+	return out, nil
+}
+
+// Names returns the names of every experiment, in run order.
+func Names() []string {
+	out := make([]string, len(experiments))
+	for i, x := range experiments {
+		out[i] = x.Name
+	}
+	return out
+}
+
+// env is what an experiment receives besides its context: the size of the
+// run and a way to report how far along it is.
+type env struct {
+	size   Size
+	bar    *progress.Bar
+	budget int64 // this experiment's share of the bar, in ms of estimate
+	shown  int64
+}
+
+// progress records that the fraction done (0..1) of the experiment is done.
+func (e *env) progress(done float64) {
+	want := int64(done * float64(e.budget))
+	if want > e.budget {
+		want = e.budget
+	}
+	if want > e.shown {
+		e.bar.Add(want - e.shown)
+		e.shown = want
+	}
+}
+
+func (e *env) finish() { e.progress(1) }
+
+// steps helps an experiment report progress over a known number of steps.
+type steps struct {
+	e    *env
+	n    int
+	done int
+}
+
+func (e *env) steps(n int) *steps { return &steps{e: e, n: max(n, 1)} }
+
+// next marks one more step done.
+func (s *steps) next() {
+	s.done++
+	s.e.progress(float64(s.done) / float64(s.n))
+}
+
+func roundDur(d time.Duration) time.Duration {
+	if d >= 10*time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(100 * time.Millisecond)
+}

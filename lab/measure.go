@@ -1,0 +1,212 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spool-go/spool/internal/stats"
+)
+
+// Stat summarises repeated measurements of one figure.
+type Stat struct {
+	N      int     `json:"n"`
+	Median float64 `json:"median"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
+	P90    float64 `json:"p90"`
+	P99    float64 `json:"p99"`
+	Spread float64 `json:"spread"` // (max-min)/median: 0 when all agree
+}
+
+// summarize turns samples into a Stat (see stats.Summarize).
+func summarize(xs []float64) Stat {
+	s := stats.Summarize(xs)
+	return Stat{N: s.N, Median: s.Median, Min: s.Min, Max: s.Max, P90: s.P90, P99: s.P99, Spread: s.Spread}
+}
+
+// sample calls fn reps times and summarises what it returns. It stops at
+// the first error, or when ctx is done.
+func sample(ctx context.Context, reps int, fn func() (float64, error)) (Stat, error) {
+	xs := make([]float64, 0, reps)
+	for range reps {
+		if err := ctx.Err(); err != nil {
+			return Stat{}, err
+		}
+		x, err := fn()
+		if err != nil {
+			return Stat{}, err
+		}
+		xs = append(xs, x)
+	}
+	return summarize(xs), nil
+}
+
+// timeIt returns how long fn took, in nanoseconds, divided by per (the
+// number of operations fn did).
+func timeIt(per int, fn func() error) (float64, error) {
+	start := time.Now()
+	err := fn()
+	return float64(time.Since(start)) / float64(max(per, 1)), err
+}
+
+// MarshalJSON writes NaN values (gaps) as null, which JSON can carry.
+func (s Series) MarshalJSON() ([]byte, error) {
+	vals := make([]*float64, len(s.Values))
+	for i := range s.Values {
+		if v := s.Values[i]; !math.IsNaN(v) && !math.IsInf(v, 0) {
+			vals[i] = &v
+		}
+	}
+	return json.Marshal(struct {
+		Name   string     `json:"name"`
+		Values []*float64 `json:"values"`
+	}{s.Name, vals})
+}
+
+// UnmarshalJSON reads null values back as NaN.
+func (s *Series) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Name   string     `json:"name"`
+		Values []*float64 `json:"values"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	s.Name = v.Name
+	s.Values = make([]float64, len(v.Values))
+	for i, p := range v.Values {
+		s.Values[i] = math.NaN()
+		if p != nil {
+			s.Values[i] = *p
+		}
+	}
+	return nil
+}
+
+// --- formatting ---------------------------------------------------------
+
+// sig formats x with 3 significant digits, without an exponent.
+func sig(x float64) string {
+	switch ax := math.Abs(x); {
+	case math.IsNaN(x) || math.IsInf(x, 0):
+		return "-"
+	case ax == 0:
+		return "0"
+	case ax >= 100:
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	case ax >= 10:
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	case ax >= 1:
+		return strconv.FormatFloat(x, 'f', 2, 64)
+	default:
+		return strconv.FormatFloat(x, 'g', 3, 64)
+	}
+}
+
+// fmtNS formats nanoseconds as a duration with a fitting unit.
+func fmtNS(ns float64) string {
+	switch a := math.Abs(ns); {
+	case math.IsNaN(ns):
+		return "-"
+	case a >= 1e9:
+		return sig(ns/1e9) + " s"
+	case a >= 1e6:
+		return sig(ns/1e6) + " ms"
+	case a >= 1e3:
+		return sig(ns/1e3) + " µs"
+	}
+	return sig(ns) + " ns"
+}
+
+// fmtBytes formats a byte count in binary units.
+func fmtBytes(b float64) string {
+	switch a := math.Abs(b); {
+	case math.IsNaN(b):
+		return "-"
+	case a >= 1<<30:
+		return sig(b/(1<<30)) + " GiB"
+	case a >= 1<<20:
+		return sig(b/(1<<20)) + " MiB"
+	case a >= 1<<10:
+		return sig(b/(1<<10)) + " KiB"
+	}
+	return sig(b) + " B"
+}
+
+// fmtRate formats a rate per second with a metric prefix.
+func fmtRate(perSec float64, unit string) string {
+	switch a := math.Abs(perSec); {
+	case math.IsNaN(perSec):
+		return "-"
+	case a >= 1e9:
+		return sig(perSec/1e9) + " G" + unit + "/s"
+	case a >= 1e6:
+		return sig(perSec/1e6) + " M" + unit + "/s"
+	case a >= 1e3:
+		return sig(perSec/1e3) + " k" + unit + "/s"
+	}
+	return sig(perSec) + " " + unit + "/s"
+}
+
+// fmtX formats a ratio.
+func fmtX(r float64) string { return sig(r) + "x" }
+
+// fmtSpread formats a Stat's spread as a percentage of its median.
+func fmtSpread(s Stat) string {
+	if s.N < 2 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", 100*s.Spread)
+}
+
+// fmtCount formats an integer with thousands separators: 10,000.
+func fmtCount(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + fmtCount(-n)
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// --- verdicts -----------------------------------------------------------
+
+// near judges a claim of "about want": it holds when got is within a factor
+// tol of want either way.
+func near(want, got, tol float64, show func(float64) string) (string, bool) {
+	if !(got > 0) || !(want > 0) {
+		return "not measured", false
+	}
+	r := got / want
+	if r < 1 {
+		r = 1 / r
+	}
+	if r <= tol {
+		return "holds", true
+	}
+	return fmt.Sprintf("off by %s: here it is %s", fmtX(r), show(got)), false
+}
+
+// within judges a claim of a range lo..hi.
+func within(lo, hi, got float64, show func(float64) string) (string, bool) {
+	switch {
+	case !(got > 0):
+		return "not measured", false
+	case got >= lo && got <= hi:
+		return "holds", true
+	case got < lo:
+		return fmt.Sprintf("off by %s: here it is %s, below the range", fmtX(lo/got), show(got)), false
+	}
+	return fmt.Sprintf("off by %s: here it is %s, above the range", fmtX(got/hi), show(got)), false
+}

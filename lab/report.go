@@ -1,0 +1,97 @@
+package lab
+
+import (
+	"time"
+)
+
+// Report is the outcome of a run: the machine, every claim checked with its
+// verdict, and each experiment's figures. It marshals to the JSON that
+// `spool lab --json` prints.
+type Report struct {
+	Machine Machine   `json:"machine"`
+	Size    Size      `json:"size"`
+	Started time.Time `json:"started"`
+	Seconds float64   `json:"seconds"` // wall time of the whole run
+	Claims  []Claim   `json:"claims"`  // every experiment's claims, in run order
+	Results []*Result `json:"experiments"`
+}
+
+// Result is what one experiment measured.
+type Result struct {
+	Name    string   `json:"name"`
+	Title   string   `json:"title"`
+	About   string   `json:"about"`
+	Seconds float64  `json:"seconds"`         // wall time of the experiment
+	Error   string   `json:"error,omitempty"` // set if the experiment failed
+	Claims  []Claim  `json:"claims"`
+	Metrics []Metric `json:"metrics"` // every figure, as numbers
+	Tables  []Table  `json:"tables"`  // the same figures, laid out for people
+	Charts  []Chart  `json:"charts"`
+	Notes   []string `json:"notes,omitempty"` // what the figures mean, caveats
+}
+
+// Claim is one of the chapter's claims next to what this run measured.
+type Claim struct {
+	Experiment string  `json:"experiment"`
+	Quote      string  `json:"quote"`    // the chapter's words
+	Measured   string  `json:"measured"` // what was measured here, in words
+	Median     float64 `json:"median"`   // the deciding figure, in Unit
+	Spread     float64 `json:"spread"`   // its (max-min)/median over repetitions
+	Unit       string  `json:"unit"`
+	Verdict    string  `json:"verdict"` // "holds", "off by 4.0x: here it is ...", ...
+	Holds      bool    `json:"holds"`
+	// NoFigure marks a claim the chapter makes without a figure to check:
+	// the row shows the measurement for context, and Holds is false.
+	NoFigure bool `json:"no_figure,omitempty"`
+}
+
+// Metric is one measured figure: a summary of repeated measurements.
+type Metric struct {
+	Name string `json:"name"` // e.g. "switch/threads/round-trip"
+	Unit string `json:"unit"` // "ns", "bytes", "ops/s", "x", ...
+	Stat
+}
+
+// Table is a table of formatted figures.
+type Table struct {
+	Title   string     `json:"title"`
+	Columns []string   `json:"columns"`
+	Rows    [][]string `json:"rows"`
+}
+
+// Chart is a chart of one experiment: categories along X, one or more
+// series of values. Kind is "bar" or "line".
+type Chart struct {
+	Title  string   `json:"title"`
+	Kind   string   `json:"kind"`
+	XName  string   `json:"x_name"`
+	YName  string   `json:"y_name"`
+	LogY   bool     `json:"log_y,omitempty"`
+	X      []string `json:"x"`
+	Series []Series `json:"series"`
+}
+
+// Series is one line or set of bars of a Chart. A NaN value is a gap (not
+// measured).
+type Series struct {
+	Name   string    `json:"name"`
+	Values []float64 `json:"values"`
+}
+
+// Result returns the result of the named experiment, or nil.
+func (r *Report) Result(name string) *Result {
+	for _, res := range r.Results {
+		if res.Name == name {
+			return res
+		}
+	}
+	return nil
+}
+
+// metric records a measured figure and returns its Stat for chaining.
+func (r *Result) metric(name, unit string, s Stat) Stat {
+	r.Metrics = append(r.Metrics, Metric{Name: name, Unit: unit, Stat: s})
+	return s
+}
+
+func (r *Result) note(s string) { r.Notes = append(r.Notes, s) }

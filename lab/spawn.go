@@ -1,0 +1,152 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/spool-go/spool/task"
+)
+
+var spawnExperiment = Experiment{
+	Name:  "spawn",
+	Title: "spawn cost: goroutine, task, runtime, pool, OS thread",
+	About: "Starts N units that do nothing and waits for all of them; the figure is the time per unit, " +
+		"start to finish. The OS thread is a goroutine that locks its thread and returns still locked: " +
+		"Go then ends that thread, so every such unit costs the creation and the exit of a kernel " +
+		"thread (the lab counts the distinct thread ids to check).",
+	estimate: [3]time.Duration{Default: 2 * time.Second, Quick: 500 * time.Millisecond, Full: 8 * time.Second},
+	run:      runSpawn,
+}
+
+// spawner starts n units that do nothing and waits for them.
+type spawner struct {
+	name   string
+	thread bool
+	run    func(ctx context.Context, n int) error
+}
+
+func spawnGoroutines(_ context.Context, n int) error {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {})
+	}
+	wg.Wait()
+	return nil
+}
+
+func spawnTasks(ctx context.Context, n int) error {
+	ts := make([]*task.Task[int], n)
+	for i := range ts {
+		ts[i] = task.Go(ctx, func(context.Context) (int, error) { return i, nil })
+	}
+	for _, t := range ts {
+		if _, err := t.Await(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// spawnThreads starts n goroutines that each lock their OS thread and
+// return without unlocking, so Go ends every thread they ran on. It checks
+// that n distinct threads were used.
+func spawnThreads(_ context.Context, n int) error {
+	tids := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+			tids[i] = gettid()
+		})
+	}
+	wg.Wait()
+	seen := make(map[int]bool, n)
+	for _, t := range tids {
+		seen[t] = true
+	}
+	if len(seen) < n && gettid() != 0 {
+		return fmt.Errorf("lab: %d locked goroutines ran on only %d threads", n, len(seen))
+	}
+	return nil
+}
+
+// spawners lists the ways to start a unit of work; spawnersExtra adds the
+// runtime's and the pool's (see integrations.go).
+func spawners() []spawner {
+	out := []spawner{
+		{name: "goroutine (go + WaitGroup)", run: spawnGoroutines},
+		{name: "task.Go + Await", run: spawnTasks},
+	}
+	out = append(out, spawnersExtra()...)
+	return append(out, spawner{name: "OS thread (locked goroutine)", thread: true, run: spawnThreads})
+}
+
+func runSpawn(ctx context.Context, e *env) (*Result, error) {
+	n := pick(e.size, 2000, 20000, 100000)
+	nThreads := pick(e.size, 200, 1000, 5000)
+	reps := pick(e.size, 3, 5, 10)
+	if raceEnabled {
+		n, nThreads = min(n, 2000), min(nThreads, 100)
+	}
+	return measureSpawn(ctx, e, n, nThreads, reps)
+}
+
+func measureSpawn(ctx context.Context, e *env, n, nThreads, reps int) (*Result, error) {
+	res := &Result{}
+	sps := spawners()
+	st := e.steps(len(sps))
+	stats := make([]Stat, len(sps))
+	for i, sp := range sps {
+		count := n
+		if sp.thread {
+			count = nThreads
+		}
+		_ = sp.run(ctx, min(count, 100)) // warm up
+		s, err := sample(ctx, reps, func() (float64, error) {
+			return timeIt(count, func() error { return sp.run(ctx, count) })
+		})
+		if err != nil {
+			return res, fmt.Errorf("%s: %w", sp.name, err)
+		}
+		stats[i] = res.metric("spawn/"+sp.name, "ns", s)
+		st.next()
+	}
+	if sps[len(sps)-1].thread {
+		// Let the last threads finish exiting before the next experiment.
+		_ = waitThreads(runtime.GOMAXPROCS(0)+64, 2*time.Second)
+	}
+
+	base := stats[0].Median
+	t := Table{Title: fmt.Sprintf("start and finish one unit (%s units a round, %s for threads; %d rounds)", fmtCount(n), fmtCount(nThreads), reps),
+		Columns: []string{"unit", "per unit", "spread", "vs goroutine"}}
+	ch := Chart{Title: "time to start and finish one unit", Kind: "bar", XName: "unit", YName: "ns per unit", LogY: true}
+	ser := Series{Name: "median"}
+	for i, sp := range sps {
+		t.Rows = append(t.Rows, []string{sp.name, fmtNS(stats[i].Median), fmtSpread(stats[i]), fmtX(stats[i].Median / base)})
+		ch.X = append(ch.X, sp.name)
+		ser.Values = append(ser.Values, stats[i].Median)
+	}
+	ch.Series = []Series{ser}
+	res.Tables = append(res.Tables, t)
+	res.Charts = append(res.Charts, ch)
+
+	thr := stats[len(stats)-1]
+	ratio := thr.Median / base
+	c := Claim{
+		Quote:    "Can spawn thousands of async tasks vs hundreds of threads",
+		Measured: fmt.Sprintf("start+finish: thread %s, goroutine %s", fmtNS(thr.Median), fmtNS(base)),
+		Median:   ratio, Spread: thr.Spread, Unit: "x",
+	}
+	if ratio >= 10 {
+		c.Verdict, c.Holds = fmt.Sprintf("holds: a thread costs %s a goroutine", fmtX(ratio)), true
+	} else {
+		c.Verdict = fmt.Sprintf("weaker here: a thread costs only %s a goroutine", fmtX(ratio))
+	}
+	res.Claims = append(res.Claims, c)
+	res.note("Go reuses idle threads, so a goroutine that locks its thread and unlocks it again costs no new thread; " +
+		"only a goroutine that exits locked forces the thread's end and a new one, as each std::thread::spawn does.")
+	return res, nil
+}

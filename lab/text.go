@@ -1,0 +1,143 @@
+package lab
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteText writes the report for people: the machine, a table of the
+// chapter's claims with what was measured and a verdict, then one section
+// per experiment with its tables and notes.
+func WriteText(w io.Writer, r *Report) error {
+	ew := &errWriter{w: w}
+	m := r.Machine
+	fmt.Fprintf(ew, "spool lab (%s run): the chapter's claims, measured on this machine\n", r.Size)
+	fmt.Fprintf(ew, "%s, %d cores, GOMAXPROCS=%d, %s %s/%s, cgo %s", m.CPU, m.Cores, m.GOMAXPROCS, m.GoVersion, m.OS, m.Arch, onOff(m.Cgo))
+	if m.Race {
+		fmt.Fprint(ew, ", RACE DETECTOR ON (every figure is several times slower)")
+	}
+	fmt.Fprintf(ew, "; took %s\n\n", fmtNS(r.Seconds*1e9))
+
+	if len(r.Claims) > 0 {
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "EXPERIMENT\tTHE CHAPTER CLAIMS\tMEASURED HERE (median)\tSPREAD\tVERDICT")
+		for _, c := range r.Claims {
+			spread := "-"
+			if c.Spread > 0 {
+				spread = fmt.Sprintf("%.0f%%", 100*c.Spread)
+			}
+			fmt.Fprintf(tw, "%s\t\"%s\"\t%s\t%s\t%s\n", c.Experiment, c.Quote, c.Measured, spread, c.Verdict)
+		}
+		tw.Flush()
+		fmt.Fprintln(ew, "\nspread = (max-min)/median over the repetitions of this run.")
+	}
+
+	for _, res := range r.Results {
+		fmt.Fprintf(ew, "\n== %s: %s (%s)\n", res.Name, res.Title, fmtNS(res.Seconds*1e9))
+		if res.About != "" {
+			fmt.Fprintln(ew, wrap(res.About, 100, ""))
+		}
+		if res.Error != "" {
+			fmt.Fprintf(ew, "FAILED: %s\n", res.Error)
+		}
+		for _, t := range res.Tables {
+			fmt.Fprintln(ew)
+			writeTable(ew, t)
+		}
+		for _, n := range res.Notes {
+			fmt.Fprintln(ew, wrap("- "+n, 100, "  "))
+		}
+	}
+	return ew.err
+}
+
+func writeTable(w io.Writer, t Table) {
+	if t.Title != "" {
+		fmt.Fprintln(w, t.Title)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for i, c := range t.Columns {
+		if i == 0 {
+			fmt.Fprintf(tw, "  %s\t", c) // the first column is a label: indent it
+		} else {
+			fmt.Fprintf(tw, "%s\t", c)
+		}
+	}
+	fmt.Fprintln(tw)
+	for _, row := range t.Rows {
+		for i, c := range row {
+			if i == 0 {
+				fmt.Fprintf(tw, "  %s\t", c)
+			} else {
+				fmt.Fprintf(tw, "%s\t", c)
+			}
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+}
+
+// WriteJSON writes the report as indented JSON.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteList writes the experiments with their estimated run times.
+func WriteList(w io.Writer, s Size) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "NAME\tTAKES (%s)\tWHAT IT MEASURES\n", s)
+	for _, x := range experiments {
+		fmt.Fprintf(tw, "%s\t~%s\t%s\n", x.Name, roundDur(x.estimate[s]), x.Title)
+	}
+	return tw.Flush()
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// wrap breaks s into lines of at most width characters; lines after the
+// first start with indent.
+func wrap(s string, width int, indent string) string {
+	var b strings.Builder
+	line := 0
+	for i, word := range strings.Fields(s) {
+		if i > 0 {
+			if line+1+len([]rune(word)) > width {
+				b.WriteString("\n" + indent)
+				line = len(indent)
+			} else {
+				b.WriteByte(' ')
+				line++
+			}
+		}
+		b.WriteString(word)
+		line += len([]rune(word))
+	}
+	return b.String()
+}
+
+// errWriter keeps the first write error so the renderers can print freely.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return len(p), nil
+	}
+	n, err := e.w.Write(p)
+	if err != nil {
+		e.err = err
+	}
+	return n, nil
+}
