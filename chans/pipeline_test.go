@@ -1,0 +1,336 @@
+package chans_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/spool-go/spool/chans"
+	"github.com/spool-go/spool/task"
+)
+
+func double(_ context.Context, x int) (int, error) { return 2 * x, nil }
+
+func TestStage(t *testing.T) {
+	for _, workers := range []int{1, 3, 16} {
+		for _, ordered := range []bool{false, true} {
+			t.Run(fmt.Sprintf("workers=%d,ordered=%v", workers, ordered), func(t *testing.T) {
+				p := chans.NewPipeline(context.Background())
+				defer p.Close()
+				var opts []chans.StageOption
+				if ordered {
+					opts = append(opts, chans.Ordered())
+				}
+				src := produce(p.Context(), iota(0, 200)...)
+				sq := chans.Stage(p, src, workers, double, opts...)
+				plus := chans.Stage(p, sq, workers, func(_ context.Context, x int) (string, error) {
+					return fmt.Sprint(x + 1), nil
+				}, opts...)
+				var got []string
+				for s := range plus {
+					got = append(got, s)
+				}
+				if err := p.Wait(context.Background()); err != nil {
+					t.Fatalf("Wait = %v", err)
+				}
+				want := make([]string, 200)
+				for i := range want {
+					want[i] = fmt.Sprint(2*i + 1)
+				}
+				if !ordered {
+					slices.Sort(got)
+					slices.Sort(want)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("got %v; want %v", got, want)
+				}
+			})
+		}
+	}
+}
+
+func TestStageOrderedWithUnevenWork(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := chans.NewPipeline(context.Background())
+		defer p.Close()
+		// Later inputs finish first; the output must still be in input order.
+		out := chans.Stage(p, produce(p.Context(), iota(0, 20)...), 4, func(ctx context.Context, x int) (int, error) {
+			time.Sleep(time.Duration(20-x) * time.Millisecond)
+			return x, nil
+		}, chans.Ordered())
+		if got := collect(out); !slices.Equal(got, iota(0, 20)) {
+			t.Errorf("got %v; want 0..19 in order", got)
+		}
+		if err := p.Wait(context.Background()); err != nil {
+			t.Errorf("Wait = %v", err)
+		}
+	})
+}
+
+func TestStageConcurrencyBound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		for _, ordered := range []bool{false, true} {
+			p := chans.NewPipeline(context.Background())
+			var opts []chans.StageOption
+			if ordered {
+				opts = append(opts, chans.Ordered())
+			}
+			running, peak := 0, 0
+			var mu = make(chan struct{}, 1)
+			out := chans.Stage(p, produce(p.Context(), iota(0, 30)...), 3, func(ctx context.Context, x int) (int, error) {
+				mu <- struct{}{}
+				running++
+				peak = max(peak, running)
+				<-mu
+				time.Sleep(time.Millisecond)
+				mu <- struct{}{}
+				running--
+				<-mu
+				return x, nil
+			}, opts...)
+			collect(out)
+			if err := p.Close(); err != nil {
+				t.Errorf("Close = %v", err)
+			}
+			if peak != 3 {
+				t.Errorf("ordered=%v: peak concurrency %d; want 3", ordered, peak)
+			}
+		}
+	})
+}
+
+func TestStageErrorFailsPipeline(t *testing.T) {
+	boom := errors.New("boom")
+	for _, ordered := range []bool{false, true} {
+		t.Run(fmt.Sprint("ordered=", ordered), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := chans.NewPipeline(context.Background())
+				defer p.Close()
+				var opts []chans.StageOption
+				if ordered {
+					opts = append(opts, chans.Ordered())
+				}
+				src := make(chan int)
+				go func() { // an endless source that stops with the pipeline
+					defer close(src)
+					for i := 0; ; i++ {
+						select {
+						case src <- i:
+						case <-p.Context().Done():
+							return
+						}
+					}
+				}()
+				a := chans.Stage(p, src, 2, func(_ context.Context, x int) (int, error) {
+					if x == 10 {
+						return 0, boom
+					}
+					return x, nil
+				}, opts...)
+				b := chans.Stage(p, a, 2, double, opts...)
+				got := collect(b)
+				if err := p.Wait(context.Background()); !errors.Is(err, boom) {
+					t.Errorf("Wait = %v; want boom", err)
+				}
+				if slices.Contains(got, 20) {
+					t.Errorf("the failed input's result was delivered")
+				}
+				if ordered && !slices.Equal(got, sorted(got)) {
+					t.Errorf("ordered output %v out of order", got)
+				}
+			})
+		})
+	}
+}
+
+
+func TestStagePanic(t *testing.T) {
+	for _, ordered := range []bool{false, true} {
+		p := chans.NewPipeline(context.Background())
+		var opts []chans.StageOption
+		if ordered {
+			opts = append(opts, chans.Ordered())
+		}
+		out := chans.Stage(p, produce(p.Context(), 1, 2, 3), 2, func(_ context.Context, x int) (int, error) {
+			if x == 2 {
+				panic("two")
+			}
+			return x, nil
+		}, opts...)
+		collect(out)
+		err := p.Wait(context.Background())
+		var pe *task.PanicError
+		if !errors.As(err, &pe) || pe.Value != "two" || !strings.Contains(string(pe.Stack), "TestStagePanic") {
+			t.Errorf("ordered=%v: Wait = %v; want a *task.PanicError with value two and the stack", ordered, err)
+		}
+		p.Close()
+	}
+}
+
+func TestStageGoexit(t *testing.T) {
+	p := chans.NewPipeline(context.Background())
+	out := chans.Stage(p, produce(p.Context(), 1, 2, 3), 2, func(_ context.Context, x int) (int, error) {
+		runtime.Goexit()
+		return x, nil
+	})
+	collect(out)
+	if err := p.Wait(context.Background()); !errors.Is(err, task.ErrGoexit) {
+		t.Errorf("Wait = %v; want ErrGoexit", err)
+	}
+	p.Close()
+}
+
+func TestStageBadArgs(t *testing.T) {
+	tests := []struct {
+		name    string
+		workers int
+		fn      func(context.Context, int) (int, error)
+		want    string
+	}{
+		{"nil fn", 1, nil, "chans: stage: task: nil function"},
+		{"zero workers", 0, double, "chans: stage: workers = 0: must be positive"},
+		{"negative workers", -2, double, "chans: stage: workers = -2: must be positive"},
+	}
+	for _, tt := range tests {
+		p := chans.NewPipeline(context.Background())
+		out := chans.Stage(p, make(chan int), tt.workers, tt.fn)
+		if _, ok := <-out; ok {
+			t.Errorf("%s: output delivered; want closed", tt.name)
+		}
+		if err := p.Wait(context.Background()); err == nil || err.Error() != tt.want {
+			t.Errorf("%s: Wait = %v; want %q", tt.name, err, tt.want)
+		}
+		p.Close()
+	}
+}
+
+func TestStageNilInput(t *testing.T) {
+	p := chans.NewPipeline(context.Background())
+	if _, ok := <-chans.Stage[int, int](p, nil, 2, double); ok {
+		t.Errorf("Stage(nil) delivered; want closed")
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("Close = %v", err)
+	}
+}
+
+func TestPipelineCloseWithStalledConsumer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		for _, ordered := range []bool{false, true} {
+			p := chans.NewPipeline(context.Background())
+			var opts []chans.StageOption
+			if ordered {
+				opts = append(opts, chans.Ordered())
+			}
+			src := make(chan int) // never closed
+			p.Go(func(ctx context.Context) error {
+				for i := 0; ; i++ {
+					select {
+					case src <- i:
+					case <-ctx.Done():
+						return nil
+					}
+				}
+			})
+			out := chans.Stage(p, src, 3, double, opts...)
+			<-out // then stop reading
+			synctest.Wait()
+			if err := p.Close(); !errors.Is(err, chans.ErrClosed) || !errors.Is(err, context.Canceled) {
+				t.Errorf("ordered=%v: Close = %v; want it to wrap Canceled and ErrClosed", ordered, err)
+			}
+			for range out {
+			}
+			if _, ok := <-chans.Stage(p, src, 1, double); ok {
+				t.Errorf("Stage after Close delivered; want closed")
+			}
+			if err := p.Close(); err == nil {
+				t.Errorf("second Close = nil; want the same error")
+			}
+		}
+	})
+}
+
+func TestPipelineParentCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		p := chans.NewPipeline(ctx)
+		defer p.Close()
+		out := chans.Stage(p, make(chan int), 2, double, chans.Ordered())
+		cancel(errors.New("shutdown"))
+		for range out {
+		}
+		err := p.Wait(context.Background())
+		if !errors.Is(err, context.Canceled) || !strings.Contains(fmt.Sprint(err), "shutdown") {
+			t.Errorf("Wait = %v; want Canceled with the cause", err)
+		}
+	})
+}
+
+func TestPipelineWaitCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := chans.NewPipeline(context.Background())
+		defer p.Close()
+		chans.Stage(p, make(chan int), 1, double)
+		ctx, cancel := context.WithCancel(context.Background())
+		got := make(chan error)
+		go func() { got <- p.Wait(ctx) }()
+		synctest.Wait()
+		cancel()
+		if err := <-got; !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "chans: pipeline wait") {
+			t.Errorf("Wait = %v; want chans: pipeline wait: context canceled", err)
+		}
+	})
+}
+
+func TestPipelineGo(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name string
+		fn   func(context.Context) error
+		want error
+	}{
+		{"ok", func(context.Context) error { return nil }, nil},
+		{"error", func(context.Context) error { return boom }, boom},
+		{"nil", nil, task.ErrNilFunc},
+	}
+	for _, tt := range tests {
+		p := chans.NewPipeline(context.Background())
+		p.Go(tt.fn)
+		if err := p.Wait(context.Background()); !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+			t.Errorf("%s: Wait = %v; want %v", tt.name, err, tt.want)
+		}
+		p.Close()
+	}
+	p := chans.NewPipeline(context.Background())
+	p.Go(func(context.Context) error { panic("src") })
+	var pe *task.PanicError
+	if err := p.Wait(context.Background()); !errors.As(err, &pe) || pe.Value != "src" {
+		t.Errorf("panicking source: Wait = %v; want a *task.PanicError", err)
+	}
+	p.Close()
+}
+
+func TestStageRunsWithoutCallersSlot(t *testing.T) {
+	var sl countSlot
+	onSlot(t, &sl, func(ctx context.Context) {
+		p := chans.NewPipeline(ctx)
+		defer p.Close()
+		out := chans.Stage(p, produce(ctx, 1), 1, func(ctx context.Context, x int) (bool, error) {
+			return task.ContextSlot(ctx) == nil, nil
+		})
+		for noSlot := range out {
+			if !noSlot {
+				t.Errorf("a stage's fn saw the caller's runtime slot")
+			}
+		}
+		if err := p.Wait(ctx); err != nil {
+			t.Errorf("Wait = %v", err)
+		}
+	})
+}
