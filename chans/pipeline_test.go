@@ -149,7 +149,6 @@ func TestStageErrorFailsPipeline(t *testing.T) {
 	}
 }
 
-
 func TestStagePanic(t *testing.T) {
 	for _, ordered := range []bool{false, true} {
 		p := chans.NewPipeline(context.Background())
