@@ -1,0 +1,86 @@
+// Package fetch downloads many URLs at once, a bounded number at a time,
+// each with its own time limit and retries: the chapter's fetch_many_urls
+// (join_all over reqwest::get) made into the tool behind `spool fetch`.
+//
+//	for r := range fetch.Run(ctx, slices.Values(urls), fetch.Concurrency(16)) {
+//		fmt.Println(r.URL, r.Status, r.Bytes, r.Err)
+//	}
+//
+// Use it to fetch a list of URLs (a crawl frontier, a mirror list, a batch
+// of API calls) where each URL's outcome matters on its own: [Run] yields
+// exactly one [Result] per input URL, success or failure, and never stops
+// the batch for one bad URL. Don't use it for one request (call
+// httpretry.Do), for requests other than GET, or to hold bodies in memory:
+// bodies are counted and, with [Dir], streamed to files; they are never
+// returned.
+//
+// # Concurrency and retries
+//
+// At most [Concurrency] requests are in flight at once (default 8),
+// counting the waits between retries: a URL holds its place until it is
+// done. Each attempt has the time limit [Timeout] (default 30 s), which
+// covers reading the body. Failed attempts are retried with package
+// retry's policy, [Retries] times (default 2, so 3 attempts), classified
+// by package httpretry: connection errors, 408, 425, 429, 500, 502, 503
+// and 504 are retried, honouring Retry-After (up to [MaxRetryAfter]); other
+// statuses of 400 and above fail at once.
+//
+// # Input
+//
+// Each URL must be absolute, http or https, with a host. A malformed URL,
+// another scheme, and a URL that appeared earlier in the input (compared
+// as given) each get a Result with an error ([ErrMalformed], [ErrScheme],
+// [ErrDuplicate]) and no request; the other URLs are fetched as usual.
+//
+// # Files
+//
+// With [Dir], each body is written to a temporary file in that directory
+// and renamed into place once complete, so a file under its final name is
+// always whole; a failed or cancelled fetch leaves no file (and an older
+// file of the same name untouched). The name is [FileName] of the URL:
+// the host, port and path with every run of characters other than
+// letters, digits, '.', '-' and '_' replaced by '_' (at most 80 bytes),
+// then '_' and the first 12 hex digits of the SHA-256 of the whole URL,
+// then the path's extension if it has a short one:
+//
+//	http://example.com:8080/docs/a b.html?x=1  ->  example.com_8080_docs_a_b_<12 hex>.html
+//
+// The hash makes names unique (two URLs differing only in their query get
+// different files) and stable across runs.
+//
+// # Cancellation
+//
+// When ctx is done, requests in flight are cancelled, their temporary
+// files removed, and every URL not yet done, including those the input
+// still holds, is yielded with an error matching [ErrCancelled]: every
+// input URL appears exactly once. Breaking out of the loop over Run's
+// results stops reading the input and cancels the rest without yielding
+// them. Either way Run's goroutines have all ended when the loop ends.
+//
+// # Command line
+//
+//	spool fetch [--concurrency N] [--timeout D] [--retries N] [--out DIR] [--ordered] URL... | -
+//
+//	-c, --concurrency N  at most N requests in flight (default 8)
+//	    --timeout D      time limit of each attempt, body included (default 30s)
+//	    --retries N      retries after the first attempt (default 2; 0 = none)
+//	-o, --out DIR        save bodies under DIR (made if missing), named by FileName
+//	    --ordered        print records in input order instead of completion order
+//	-                    read URLs from standard input, one per line
+//	                     (blank lines and lines starting with # are skipped)
+//
+// spool fetch prints one JSON object per URL on standard output:
+//
+//	{"url":"http://...","status":200,"bytes":5120,"attempts":1,"duration_ms":21.4,"error":null,"path":"out/..."}
+//
+// status is 0 when no response came; error is null on success; path
+// appears with --out. A progress bar is drawn on standard error when that
+// is a terminal. Exit status: 0 when every URL was fetched, 1 when any
+// failed (all are still reported), 2 on bad usage, empty input, or when
+// interrupted (after reporting every URL read).
+//
+// # Cost
+//
+// 1,000 URLs from a local server answering in 20 ms, at concurrency 100,
+// take about 210 ms end to end, against a floor of 200 ms (bench/fetch).
+package fetch

@@ -1,0 +1,525 @@
+package fetch
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/spool-go/spool/retry"
+	"github.com/spool-go/spool/retry/httpretry"
+	"github.com/spool-go/spool/task"
+)
+
+// Errors of URLs that were not fetched. A Result's Err matches them with
+// errors.Is.
+var (
+	// ErrMalformed: the URL does not parse, or is not absolute with a host.
+	ErrMalformed = errors.New("fetch: malformed URL")
+	// ErrScheme: the URL's scheme is not http or https.
+	ErrScheme = errors.New("fetch: unsupported scheme")
+	// ErrDuplicate: the URL appeared earlier in the input.
+	ErrDuplicate = errors.New("fetch: duplicate URL")
+	// ErrCancelled: the run's context ended before the URL was done.
+	ErrCancelled = errors.New("fetch: cancelled")
+)
+
+// Result is the outcome of one URL. Its JSON form is the record `spool
+// fetch` prints: url, status, bytes, attempts, duration_ms, error (null on
+// success) and, with [Dir], path.
+type Result struct {
+	URL      string        // the URL as given (spaces trimmed)
+	Index    int           // its position in the input, from 0
+	Status   int           // the last response's status code; 0 if none came
+	Bytes    int64         // body bytes of the last attempt
+	Attempts int           // requests made (0 when the URL was rejected or never started)
+	Duration time.Duration // from the first attempt's start to the end
+	Path     string        // where the body was saved, with [Dir]
+	Err      error         // nil on success
+}
+
+// MarshalJSON writes r as the record of `spool fetch`.
+func (r Result) MarshalJSON() ([]byte, error) {
+	rec := struct {
+		URL      string  `json:"url"`
+		Status   int     `json:"status"`
+		Bytes    int64   `json:"bytes"`
+		Attempts int     `json:"attempts"`
+		Duration float64 `json:"duration_ms"`
+		Error    *string `json:"error"`
+		Path     string  `json:"path,omitempty"`
+	}{r.URL, r.Status, r.Bytes, r.Attempts, math.Round(float64(r.Duration)/1e3) / 1e3, nil, r.Path}
+	if r.Err != nil {
+		s := r.Err.Error()
+		rec.Error = &s
+	}
+	return json.Marshal(rec)
+}
+
+// Option configures [Run].
+type Option func(*config)
+
+type config struct {
+	concurrency int
+	timeout     time.Duration
+	retries     int
+	retryOpts   []retry.Option
+	maxAfter    time.Duration
+	dir         string
+	ordered     bool
+	client      *http.Client
+}
+
+// Defaults of [Run].
+const (
+	DefaultConcurrency   = 8
+	DefaultTimeout       = 30 * time.Second
+	DefaultRetries       = 2
+	DefaultMaxRetryAfter = time.Minute
+)
+
+// Concurrency sets how many URLs are fetched at once (default 8). It
+// panics if n is not positive.
+func Concurrency(n int) Option {
+	if n <= 0 {
+		panic(fmt.Sprintf("fetch: concurrency %d: must be positive", n))
+	}
+	return func(c *config) { c.concurrency = n }
+}
+
+// Timeout sets the time limit of each attempt, reading the body included
+// (default 30 s). It panics if d is not positive.
+func Timeout(d time.Duration) Option {
+	if d <= 0 {
+		panic(fmt.Sprintf("fetch: timeout %v: must be positive", d))
+	}
+	return func(c *config) { c.timeout = d }
+}
+
+// Retries sets how many times a failed URL is tried again (default 2, so
+// 3 attempts; 0 disables retrying). It panics if n is negative.
+func Retries(n int) Option {
+	if n < 0 {
+		panic(fmt.Sprintf("fetch: retries %d: must not be negative", n))
+	}
+	return func(c *config) { c.retries = n }
+}
+
+// Retry adds options for package retry's policy, such as a back-off
+// schedule (default retry.Exponential(100ms, 10s) with full jitter) or
+// retry.OnRetry. They apply after fetch's own (attempts, timeout,
+// Retry-After cap), so they can override them. Retry panics if they are
+// invalid (retry.New fails).
+func Retry(opts ...retry.Option) Option {
+	if _, err := retry.New(opts...); err != nil {
+		panic(fmt.Sprintf("fetch: retry options: %v", err))
+	}
+	return func(c *config) { c.retryOpts = append(c.retryOpts, opts...) }
+}
+
+// MaxRetryAfter caps the delay a server can ask for with Retry-After
+// (default 1 minute); 0 ignores the header. It panics if d is negative.
+func MaxRetryAfter(d time.Duration) Option {
+	if d < 0 {
+		panic(fmt.Sprintf("fetch: max retry-after %v: must not be negative", d))
+	}
+	return func(c *config) { c.maxAfter = d }
+}
+
+// Dir saves each body under dir, which must exist, as [FileName] of its
+// URL, written to a temporary file and renamed into place when complete.
+func Dir(dir string) Option { return func(c *config) { c.dir = dir } }
+
+// Ordered makes Run yield results in input order rather than completion
+// order. A slow URL then holds back the results after it: Run stops
+// starting new URLs once 16 x Concurrency results are waiting for it.
+func Ordered() Option { return func(c *config) { c.ordered = true } }
+
+// Client sets the HTTP client (default: one of Run's own, whose transport
+// keeps Concurrency idle connections per host and is closed at the end).
+func Client(cl *http.Client) Option { return func(c *config) { c.client = cl } }
+
+type job struct {
+	index int
+	url   string
+}
+
+// Run fetches the URLs that urls yields, concurrently, and yields one
+// [Result] for each, in completion order (or input order with [Ordered]).
+// Nothing starts until the returned sequence is ranged over; it may be
+// ranged over more than once, fetching again each time.
+//
+// urls is read on a goroutine of Run's own, ahead of the fetches, so it
+// may block (reading a pipe, say); it must end on its own, and after ctx is
+// done it is read to its end to report every URL (see the package doc).
+// Results are yielded on the goroutine ranging over Run; all of Run's
+// goroutines, tasks of a [task.Group], have ended when the loop ends.
+//
+// Each URL costs its requests plus about 2 allocations of bookkeeping;
+// the run costs Concurrency+1 tasks.
+func Run(ctx context.Context, urls iter.Seq[string], opts ...Option) iter.Seq[Result] {
+	c := config{
+		concurrency: DefaultConcurrency,
+		timeout:     DefaultTimeout,
+		retries:     DefaultRetries,
+		maxAfter:    DefaultMaxRetryAfter,
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return func(yield func(Result) bool) { c.run(ctx, urls, yield) }
+}
+
+func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Result) bool) {
+	client := c.client
+	if client == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = c.concurrency
+		client = &http.Client{Transport: tr}
+		defer tr.CloseIdleConnections()
+	}
+	policy, err := retry.New(append([]retry.Option{
+		retry.MaxAttempts(c.retries + 1),
+		retry.AttemptTimeout(c.timeout),
+		retry.MaxAfter(c.maxAfter),
+		retry.Backoff(retry.Exponential(100*time.Millisecond, 10*time.Second).Jitter(retry.FullJitter)),
+	}, c.retryOpts...)...)
+	if err != nil { // unreachable: Retry validated its options
+		panic(fmt.Sprintf("fetch: retry options: %v", err))
+	}
+
+	// stop is set when the consumer breaks out: then the input is no longer
+	// read and the records still to come are dropped.
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var stop atomic.Bool
+
+	// Buffers sized by the concurrency limit, so that each worker can hand
+	// over its result and take its next job without waiting on the others.
+	jobs := make(chan job, c.concurrency)
+	out := make(chan Result, c.concurrency)
+	var window chan struct{} // Ordered: a place for each result not yet yielded
+	if c.ordered {
+		window = make(chan struct{}, 16*c.concurrency)
+	}
+
+	workers := task.NewGroup[struct{}](runCtx)
+	for range c.concurrency {
+		workers.Go(runCtx, func(wctx context.Context) (struct{}, error) {
+			for j := range jobs {
+				out <- c.safeFetch(ctx, wctx, client, policy, j)
+			}
+			return struct{}{}, nil
+		})
+	}
+	feeder := task.Go(runCtx, func(context.Context) (struct{}, error) {
+		defer func() {
+			close(jobs)
+			workers.Wait(context.Background())
+			close(out)
+		}()
+		seen := make(map[string]int)
+		i := 0
+		for raw := range urls {
+			if stop.Load() {
+				break
+			}
+			if window != nil {
+				window <- struct{}{}
+			}
+			u := strings.TrimSpace(raw)
+			j := job{i, u}
+			i++
+			if err := check(u, seen, j.index); err != nil {
+				out <- Result{URL: u, Index: j.index, Err: err}
+				continue
+			}
+			jobs <- j
+		}
+		return struct{}{}, nil
+	})
+
+	// If yield panics, stop the run and wait for it before unwinding.
+	finished := false
+	defer func() {
+		if !finished {
+			stop.Store(true)
+			cancel()
+			for range out {
+			}
+			feeder.Await(context.WithoutCancel(ctx))
+		}
+	}()
+
+	next, held := 0, map[int]Result{} // Ordered: results waiting for earlier ones
+	emit := func(r Result) {
+		if stop.Load() {
+			return
+		}
+		if !yield(r) {
+			stop.Store(true)
+			cancel()
+		}
+	}
+	for {
+		p := task.Park(ctx)
+		r, ok := <-out
+		p.Resume()
+		if !ok {
+			break
+		}
+		if window == nil {
+			emit(r)
+			continue
+		}
+		held[r.Index] = r
+		for {
+			h, ok := held[next]
+			if !ok {
+				break
+			}
+			delete(held, next)
+			next++
+			<-window
+			emit(h)
+		}
+	}
+	// The feeder has closed out after everything ended; collect it.
+	finished = true
+	if _, err := feeder.Await(context.WithoutCancel(ctx)); err != nil {
+		panic(err) // a panic in the feeder: a bug in fetch or in urls; don't hide it
+	}
+}
+
+// check validates u and records it in seen.
+func check(u string, seen map[string]int, index int) error {
+	p, err := url.Parse(u)
+	switch {
+	case u == "":
+		return fmt.Errorf("%w: empty", ErrMalformed)
+	case err != nil:
+		return fmt.Errorf("%w: %v", ErrMalformed, unwrapURL(err))
+	case p.Scheme == "":
+		return fmt.Errorf("%w: no scheme (want http:// or https://)", ErrMalformed)
+	case p.Scheme != "http" && p.Scheme != "https":
+		return fmt.Errorf("%w %q (want http or https)", ErrScheme, p.Scheme)
+	case p.Host == "":
+		return fmt.Errorf("%w: no host", ErrMalformed)
+	}
+	if first, dup := seen[u]; dup {
+		return fmt.Errorf("%w (first at position %d)", ErrDuplicate, first+1)
+	}
+	seen[u] = index
+	return nil
+}
+
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// safeFetch is fetch with a panic (a bug) turned into the URL's error, so
+// that the URL is still reported and the worker goes on.
+func (c *config) safeFetch(parent, ctx context.Context, client *http.Client, policy *retry.Policy, j job) (r Result) {
+	defer func() {
+		if v := recover(); v != nil {
+			r = Result{URL: j.url, Index: j.index, Err: &task.PanicError{Value: v, Stack: debug.Stack()}}
+		}
+	}()
+	return c.fetch(parent, ctx, client, policy, j)
+}
+
+// fetch gets one URL under the retry policy. parent is the caller's
+// context, which tells a cancellation from a timeout; ctx is the worker's.
+func (c *config) fetch(parent, ctx context.Context, client *http.Client, policy *retry.Policy, j job) Result {
+	r := Result{URL: j.url, Index: j.index}
+	if ctx.Err() != nil {
+		r.Err = cancelled(parent)
+		return r
+	}
+	var final string
+	if c.dir != "" {
+		final = filepath.Join(c.dir, FileName(j.url))
+	}
+	start := time.Now()
+	_, err := retry.Do(ctx, func(ctx context.Context, attempt int) (struct{}, error) {
+		r.Attempts = attempt
+		r.Status, r.Bytes = 0, 0
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.url, nil)
+		if err != nil {
+			return struct{}{}, retry.Permanent(fmt.Errorf("%w: %v", ErrMalformed, err))
+		}
+		req.Header.Set("User-Agent", "spool-fetch/1")
+		resp, err := client.Do(req)
+		if resp != nil {
+			r.Status = resp.StatusCode
+		}
+		if err := httpretry.Check(resp, err, c.maxAfter); err != nil {
+			httpretry.Drain(resp)
+			return struct{}{}, err
+		}
+		defer resp.Body.Close()
+		r.Bytes, err = save(resp.Body, final)
+		return struct{}{}, err
+	}, policy)
+	r.Duration = time.Since(start)
+	switch {
+	case err == nil:
+		r.Path = final
+	case parent.Err() != nil:
+		r.Err = cancelled(parent)
+	default:
+		r.Err = simplify(err)
+	}
+	return r
+}
+
+// save reads body to its end, into a temporary file renamed to final when
+// final is set, and returns how many bytes it read. A body cut short is
+// worth retrying; a file that cannot be written is not.
+func save(body io.Reader, final string) (int64, error) {
+	rd := &reader{r: body}
+	if final == "" {
+		n, _ := io.Copy(io.Discard, rd)
+		return n, rd.failed()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(final), ".spool-fetch-*")
+	if err != nil {
+		return 0, retry.Permanent(fmt.Errorf("fetch: saving body: %w", err))
+	}
+	n, err := io.Copy(tmp, rd)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), final)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		if rerr := rd.failed(); rerr != nil {
+			return n, rerr
+		}
+		return n, retry.Permanent(fmt.Errorf("fetch: saving body: %w", err))
+	}
+	return n, nil
+}
+
+// reader remembers the error of the body, to tell it from a write error.
+type reader struct {
+	r   io.Reader
+	err error
+}
+
+func (r *reader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
+}
+
+func (r *reader) failed() error {
+	if r.err != nil {
+		return fmt.Errorf("fetch: reading body: %w", r.err)
+	}
+	return nil
+}
+
+// simplify drops the retry wrapper from a URL that failed at once for a
+// permanent reason: "httpretry: 404 Not Found" says it all.
+func simplify(err error) error {
+	var re *retry.Error
+	if errors.As(err, &re) && re.Attempts == 1 && errors.Is(re.Cause, retry.ErrPermanent) {
+		return re.Last
+	}
+	return err
+}
+
+type cancelError struct{ cause error }
+
+func (e *cancelError) Error() string   { return ErrCancelled.Error() }
+func (e *cancelError) Unwrap() []error { return []error{ErrCancelled, e.cause} }
+
+// cancelled is the error of a URL cut short by ctx: it matches
+// ErrCancelled and ctx's cause.
+func cancelled(ctx context.Context) error {
+	cause := context.Cause(ctx)
+	if cause == nil {
+		cause = context.Canceled
+	}
+	return &cancelError{cause}
+}
+
+// FileName returns the name under which [Dir] saves the body of rawURL;
+// see the package doc for the scheme.
+func FileName(rawURL string) string {
+	sum := sha256.Sum256([]byte(rawURL))
+	h := hex.EncodeToString(sum[:6])
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "url_" + h
+	}
+	p := u.EscapedPath()
+	if up, err := url.PathUnescape(p); err == nil {
+		p = up
+	}
+	ext := path.Ext(p)
+	if !shortExt(ext) {
+		ext = ""
+	}
+	stem := sanitize(u.Host + "/" + strings.TrimSuffix(p, ext))
+	if len(stem) > 80 {
+		stem = stem[:80]
+	}
+	if stem == "" {
+		stem = "url"
+	}
+	return stem + "_" + h + ext
+}
+
+// shortExt reports whether ext is a dot and 1 to 8 letters or digits.
+func shortExt(ext string) bool {
+	if len(ext) < 2 || len(ext) > 9 {
+		return false
+	}
+	for _, r := range ext[1:] {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// sanitize replaces each run of characters outside [A-Za-z0-9._-] with
+// one '_', and trims '_' and '.' from both ends (no hidden files, no "..").
+func sanitize(s string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range s {
+		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '.' || r == '-' || r == '_' {
+			b.WriteRune(r)
+			under = false
+		} else if !under {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	return strings.Trim(b.String(), "_.")
+}
