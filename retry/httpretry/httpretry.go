@@ -1,0 +1,216 @@
+// Package httpretry tells [retry] which HTTP outcomes are worth another
+// attempt, and how long the server asked to wait.
+//
+// Use [Check] inside your own attempt function when you stream the body or
+// need control over the request; use [Do] when the body fits in memory.
+//
+//	resp, err := client.Do(req)
+//	if err := httpretry.Check(resp, err, time.Minute); err != nil {
+//		httpretry.Drain(resp) // the caller closes the body of a rejected response
+//		return nil, err
+//	}
+//
+// Classification: a transport error (connection refused or reset, timeout,
+// DNS failure) is retried, except a TLS certificate error, which is
+// permanent; 408, 425, 429, 500, 502, 503 and 504 are retried; any other
+// status of 400 and above is permanent; below 400 is success. A
+// Retry-After header on a retried status sets the next delay, in either
+// of its forms (seconds, or an HTTP date), capped by the caller.
+package httpretry
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spool-go/spool/retry"
+)
+
+// StatusError is the error [Check] returns for a response whose status is
+// not a success. errors.As finds it inside the [*retry.Error] a call that
+// gave up returns.
+type StatusError struct {
+	Code   int    // the status code, as 503
+	Status string // the status line, as "503 Service Unavailable"
+}
+
+func (e *StatusError) Error() string {
+	if e.Status != "" {
+		return "httpretry: " + e.Status
+	}
+	return fmt.Sprintf("httpretry: status %d", e.Code)
+}
+
+// Retryable reports whether code is a status worth retrying: 408, 425,
+// 429, 500, 502, 503 or 504.
+func Retryable(code int) bool {
+	switch code {
+	case http.StatusRequestTimeout, http.StatusTooEarly, http.StatusTooManyRequests,
+		http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable,
+		http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// Check classifies the outcome of one HTTP attempt, the resp and err that
+// http.Client.Do returned, for [retry.Do]:
+//
+//   - nil for a response with a status below 400 (success);
+//   - err as it is for a transport error, which retry.Do retries (or stops
+//     on, if its ctx is done); [retry.Permanent](err) for a TLS
+//     certificate error;
+//   - a *[StatusError] for 408, 425, 429, 500, 502, 503 and 504, retried,
+//     wrapped with [retry.After] when a Retry-After header parses (see
+//     [ParseRetryAfter]; the delay is capped at maxDelay, and maxDelay <= 0
+//     ignores the header);
+//   - retry.Permanent(*StatusError) for any other status.
+//
+// Check never reads or closes resp.Body: when it returns an error, the
+// caller must close the body ([Drain] does, nil-safe), or the connection
+// leaks. An HTTP-date Retry-After is measured from the response's Date
+// header when it has one (the server's clock), else from time.Now.
+func Check(resp *http.Response, err error, maxDelay time.Duration) error {
+	if err != nil {
+		var (
+			verify  *tls.CertificateVerificationError
+			unknown x509.UnknownAuthorityError
+			host    x509.HostnameError
+			invalid x509.CertificateInvalidError
+		)
+		if errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) {
+			return retry.Permanent(err)
+		}
+		return err
+	}
+	if resp == nil {
+		return retry.Permanent(errors.New("httpretry: nil response and nil error"))
+	}
+	if resp.StatusCode < 400 {
+		return nil
+	}
+	se := &StatusError{Code: resp.StatusCode, Status: resp.Status}
+	if !Retryable(resp.StatusCode) {
+		return retry.Permanent(se)
+	}
+	if maxDelay > 0 {
+		if v := resp.Header.Get("Retry-After"); v != "" {
+			now := time.Now()
+			if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+				now = date
+			}
+			if d, ok := ParseRetryAfter(v, now); ok {
+				return retry.After(min(d, maxDelay), se)
+			}
+		}
+	}
+	return se
+}
+
+// ParseRetryAfter parses a Retry-After header value (RFC 9110, 10.2.3):
+// either a whole number of seconds ("120") or an HTTP date ("Fri, 31 Dec
+// 1999 23:59:59 GMT", or the two obsolete date forms http.ParseTime
+// accepts), which it turns into the time left after now. A date in the past
+// gives 0. The result is never negative; a number of seconds too large for
+// a time.Duration saturates at the largest one. ok is false, with 0, for
+// anything else (an empty value, a sign, a fraction, a malformed date).
+// Surrounding spaces and tabs are ignored.
+func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
+	v = strings.Trim(v, " \t")
+	if v == "" {
+		return 0, false
+	}
+	if strings.Trim(v, "0123456789") == "" {
+		const maxSecs = math.MaxInt64 / int64(time.Second)
+		var secs int64
+		for i := 0; i < len(v); i++ {
+			secs = secs*10 + int64(v[i]-'0')
+			if secs > maxSecs {
+				return math.MaxInt64, true
+			}
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	return parseDate(v, now)
+}
+
+func parseDate(v string, now time.Time) (time.Duration, bool) {
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return max(t.Sub(now), 0), true
+}
+
+// Drain reads what is left of resp's body, up to 64 KiB so that a
+// keep-alive connection can be reused, and closes it. It does nothing for
+// a nil resp or body.
+func Drain(resp *http.Response) {
+	if resp == nil || resp.Body == nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+	_ = resp.Body.Close()
+}
+
+var errNilNewReq = errors.New("httpretry: nil newReq func")
+
+// Do sends the request newReq makes, again and again under [retry.Do]'s
+// rules and opts, until a response passes [Check]. newReq is called once
+// per attempt with the attempt's context, so a request body is fresh each
+// time (a request with another context is re-bound to it). An error from
+// newReq is permanent. A nil client means http.DefaultClient. Retry-After
+// is honoured, capped by [retry.MaxAfter] (1 minute by default).
+//
+// Do reads the whole body of the successful response inside the attempt,
+// so that a body cut off half-way is retried like any transport error and
+// [retry.AttemptTimeout] covers the download; the response comes back with
+// Body an in-memory reader (closing it is harmless) and ContentLength set.
+// Bodies of failed attempts are drained and closed. For bodies too large
+// to hold in memory, call retry.Do yourself and stream inside the attempt,
+// using Check.
+//
+// When Do gives up, the error is a [*retry.Error] whose Last is the final
+// attempt's error: a [*StatusError] (find it with errors.As) or a transport
+// error.
+func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Context) (*http.Request, error), opts ...retry.Option) (*http.Response, error) {
+	if newReq == nil {
+		return nil, errNilNewReq
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	return retry.Do(ctx, func(ctx context.Context, attempt int) (*http.Response, error) {
+		req, err := newReq(ctx)
+		if err != nil {
+			return nil, retry.Permanent(err)
+		}
+		if req == nil {
+			return nil, retry.Permanent(errors.New("httpretry: newReq returned a nil request"))
+		}
+		if req.Context() != ctx {
+			req = req.WithContext(ctx)
+		}
+		resp, err := client.Do(req)
+		if err := Check(resp, err, math.MaxInt64); err != nil {
+			Drain(resp)
+			return nil, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("httpretry: reading body: %w", err)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		return resp, nil
+	}, opts...)
+}
