@@ -26,7 +26,7 @@ func TestBatchBySize(t *testing.T) {
 		t.Run(fmt.Sprintf("n=%d,size=%d", tt.n, tt.size), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ctx := context.Background()
-				got := collect(chans.Batch(ctx, produce(ctx, iota(0, tt.n)...), tt.size, time.Hour))
+				got := collect(chans.Batch(ctx, produce(ctx, ints(0, tt.n)...), tt.size, time.Hour))
 				if !slices.EqualFunc(got, tt.want, slices.Equal) {
 					t.Errorf("Batch = %v; want %v", got, tt.want)
 				}

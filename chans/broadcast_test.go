@@ -50,12 +50,12 @@ func TestBroadcastEverySubscriberSeesEveryValue(t *testing.T) {
 			}
 			// Without back-pressure only a buffer as large as the stream is
 			// sure to keep everything.
-			if !slices.Equal(got[2], iota(0, n)) {
+			if !slices.Equal(got[2], ints(0, n)) {
 				t.Errorf("subscriber with buffer 100 got %v; want 0..99", got[2])
 			}
 			if p == chans.Block {
 				for i := range subs {
-					if !slices.Equal(got[i], iota(0, n)) {
+					if !slices.Equal(got[i], ints(0, n)) {
 						t.Errorf("Block: subscriber %d got %v; want 0..99", i, got[i])
 					}
 				}

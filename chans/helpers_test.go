@@ -61,7 +61,7 @@ func sorted(xs []int) []int {
 	return xs
 }
 
-func iota(lo, n int) []int {
+func ints(lo, n int) []int {
 	xs := make([]int, n)
 	for i := range xs {
 		xs[i] = lo + i

@@ -43,7 +43,7 @@ func TestMerge(t *testing.T) {
 func TestMergeKeepsPerInputOrder(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, b := produce(ctx, iota(0, 500)...), produce(ctx, iota(1000, 500)...)
+	a, b := produce(ctx, ints(0, 500)...), produce(ctx, ints(1000, 500)...)
 	var fromA, fromB []int
 	for v := range chans.Merge(ctx, a, b) {
 		if v < 1000 {
@@ -52,7 +52,7 @@ func TestMergeKeepsPerInputOrder(t *testing.T) {
 			fromB = append(fromB, v)
 		}
 	}
-	if !slices.Equal(fromA, iota(0, 500)) || !slices.Equal(fromB, iota(1000, 500)) {
+	if !slices.Equal(fromA, ints(0, 500)) || !slices.Equal(fromB, ints(1000, 500)) {
 		t.Errorf("Merge reordered values of one input")
 	}
 }
@@ -83,12 +83,12 @@ func TestMergeCancel(t *testing.T) {
 func TestFanOut(t *testing.T) {
 	for _, n := range []int{1, 2, 5} {
 		ctx := context.Background()
-		outs := chans.FanOut(ctx, produce(ctx, iota(0, 100)...), n)
+		outs := chans.FanOut(ctx, produce(ctx, ints(0, 100)...), n)
 		if len(outs) != n {
 			t.Fatalf("FanOut(n=%d) gave %d channels", n, len(outs))
 		}
 		got := collect(chans.Merge(ctx, outs...))
-		if got = sorted(got); !slices.Equal(got, iota(0, 100)) {
+		if got = sorted(got); !slices.Equal(got, ints(0, 100)) {
 			t.Errorf("FanOut(n=%d): each value once: got %v", n, got)
 		}
 	}
@@ -97,7 +97,7 @@ func TestFanOut(t *testing.T) {
 func TestFanOutSlowWorkerGetsLess(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		outs := chans.FanOut(ctx, produce(ctx, iota(0, 10)...), 2)
+		outs := chans.FanOut(ctx, produce(ctx, ints(0, 10)...), 2)
 		slowDone := make(chan int)
 		go func() { // takes one value and stops until the others are done
 			n := 0
@@ -130,7 +130,7 @@ func TestFanOutBadN(t *testing.T) {
 func TestTee(t *testing.T) {
 	for _, n := range []int{1, 2, 4} {
 		ctx := context.Background()
-		outs := chans.Tee(ctx, produce(ctx, iota(0, 50)...), n)
+		outs := chans.Tee(ctx, produce(ctx, ints(0, 50)...), n)
 		got := make([][]int, n)
 		done := make(chan struct{})
 		// Read the outputs from the last to the first on separate goroutines:
@@ -145,7 +145,7 @@ func TestTee(t *testing.T) {
 			<-done
 		}
 		for i := range n {
-			if !slices.Equal(got[i], iota(0, 50)) {
+			if !slices.Equal(got[i], ints(0, 50)) {
 				t.Errorf("Tee(n=%d) output %d = %v; want 0..49", n, i, got[i])
 			}
 		}

@@ -27,7 +27,7 @@ func TestStage(t *testing.T) {
 				if ordered {
 					opts = append(opts, chans.Ordered())
 				}
-				src := produce(p.Context(), iota(0, 200)...)
+				src := produce(p.Context(), ints(0, 200)...)
 				sq := chans.Stage(p, src, workers, double, opts...)
 				plus := chans.Stage(p, sq, workers, func(_ context.Context, x int) (string, error) {
 					return fmt.Sprint(x + 1), nil
@@ -60,11 +60,11 @@ func TestStageOrderedWithUnevenWork(t *testing.T) {
 		p := chans.NewPipeline(context.Background())
 		defer p.Close()
 		// Later inputs finish first; the output must still be in input order.
-		out := chans.Stage(p, produce(p.Context(), iota(0, 20)...), 4, func(ctx context.Context, x int) (int, error) {
+		out := chans.Stage(p, produce(p.Context(), ints(0, 20)...), 4, func(ctx context.Context, x int) (int, error) {
 			time.Sleep(time.Duration(20-x) * time.Millisecond)
 			return x, nil
 		}, chans.Ordered())
-		if got := collect(out); !slices.Equal(got, iota(0, 20)) {
+		if got := collect(out); !slices.Equal(got, ints(0, 20)) {
 			t.Errorf("got %v; want 0..19 in order", got)
 		}
 		if err := p.Wait(context.Background()); err != nil {
@@ -83,7 +83,7 @@ func TestStageConcurrencyBound(t *testing.T) {
 			}
 			running, peak := 0, 0
 			var mu = make(chan struct{}, 1)
-			out := chans.Stage(p, produce(p.Context(), iota(0, 30)...), 3, func(ctx context.Context, x int) (int, error) {
+			out := chans.Stage(p, produce(p.Context(), ints(0, 30)...), 3, func(ctx context.Context, x int) (int, error) {
 				mu <- struct{}{}
 				running++
 				peak = max(peak, running)
