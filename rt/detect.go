@@ -1,0 +1,173 @@
+package rt
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// labelIDs numbers the pooled label sets of every runtime, so a spool.id
+// label names one goroutine in the whole process.
+var labelIDs atomic.Uint64
+
+// BlockingReport is what the blocking detector reports about a task that
+// held a worker slot longer than the threshold without reaching an await
+// point: the Go form of the chapter's bad_example, a std::thread::sleep in
+// async code. It is reported once per occurrence (per continuous hold).
+type BlockingReport struct {
+	Runtime string        // the runtime's name
+	Task    string        // the task's name, or its function's name
+	Held    time.Duration // how long it had held the slot at least (the true hold began up to a quarter of the threshold earlier)
+	Stack   string        // its goroutine's stack then ("" if it could not be sampled)
+}
+
+// String describes the report in one line (without the stack), naming the
+// task and the cure.
+func (b BlockingReport) String() string {
+	return fmt.Sprintf("rt: task %q held a worker slot of runtime %q for %v without reaching an await point "+
+		"(a time.Sleep, a blocking call or a long loop?); run blocking or CPU-heavy work with rt.SpawnBlocking, "+
+		"and wait with task.Sleep or Task.Await, which give the slot back",
+		b.Task, b.Runtime, b.Held.Round(time.Millisecond))
+}
+
+type overdue struct {
+	id   string
+	name string
+	pc   uintptr
+	held time.Duration
+}
+
+// detect is the detector's goroutine. Shutdown stops it.
+func (r *Runtime) detect() {
+	defer close(r.detDone)
+	tk := time.NewTicker(max(r.cfg.threshold/4, 100*time.Microsecond))
+	defer tk.Stop()
+	for {
+		select {
+		case <-r.detStop:
+			return
+		case <-tk.C:
+			r.scan()
+		}
+	}
+}
+
+// scan reports the tasks that have held a slot longer than the threshold
+// and were not reported for this hold yet. It reads no clock on the tasks'
+// side: a hold is timed from the first scan that sees it (holds tells
+// holds apart), so a report comes between 1 and 1.25 thresholds after the
+// hold began, and Held is short of the truth by at most a period.
+func (r *Runtime) scan() {
+	now := r.now()
+	thr := int64(r.cfg.threshold)
+	var found []overdue
+	r.mu.Lock()
+	for e := r.head; e != nil; e = e.next {
+		if e.blocking || e.parks.Load() != 0 {
+			continue // not holding a slot
+		}
+		h := e.holds.Load()
+		if h != e.seenHold {
+			// A hold we have not seen: it began within the last period.
+			e.seenHold, e.seenAt = h, now
+			continue
+		}
+		if h == e.reported || now-e.seenAt < thr {
+			continue
+		}
+		e.reported = h
+		found = append(found, overdue{id: e.lab.id, name: e.name, pc: e.pc, held: time.Duration(now - e.seenAt)})
+	}
+	r.reports += uint64(len(found))
+	r.mu.Unlock()
+	if len(found) == 0 {
+		return
+	}
+	ids := make([]string, len(found))
+	for i, o := range found {
+		ids[i] = o.id
+	}
+	stacks := sampleStacks(ids)
+	for _, o := range found {
+		name := o.name
+		if name == "" {
+			name = (&entry{pc: o.pc}).displayName()
+		}
+		b := BlockingReport{Runtime: r.cfg.name, Task: name, Held: o.held, Stack: stacks[o.id]}
+		r.cfg.logger.Warn(b.String(),
+			slog.String("runtime", b.Runtime), slog.String("task", b.Task),
+			slog.Duration("held", b.Held), slog.String("stack", b.Stack))
+		if r.cfg.onBlocking != nil {
+			r.cfg.onBlocking(b)
+		}
+	}
+}
+
+// runFrame is the function at the bottom of every async task's goroutine.
+var runFrame = funcName(run)
+
+func funcName(f any) string { return runtime.FuncForPC(funcPC(f)).Name() }
+
+// sampleStacks returns the stacks of the task goroutines labelled with
+// the given spool.id values, read from the goroutine profile, which
+// carries each goroutine's pprof labels. A goroutine started by a task
+// inherits its labels; the task's own goroutine is the one whose stack
+// starts in run.
+func sampleStacks(ids []string) map[string]string {
+	var buf bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
+		return nil
+	}
+	want := make(map[string]string, len(ids))
+	for _, id := range ids {
+		want[`"spool.id":"`+id+`"`] = id
+	}
+	out := make(map[string]string, len(ids))
+	var (
+		id     string
+		frames strings.Builder
+		ours   bool
+	)
+	flush := func() {
+		if id != "" && (ours || out[id] == "") {
+			out[id] = frames.String()
+		}
+		id, ours = "", false
+		frames.Reset()
+	}
+	sc := bufio.NewScanner(&buf)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			flush()
+		case strings.HasPrefix(line, "# labels: "):
+			for k, v := range want {
+				if strings.Contains(line, k) {
+					id = v
+				}
+			}
+		case strings.HasPrefix(line, "#") && id != "":
+			// "#\t0x4a1b2c\tpkg.fn+0x2c\t/path/file.go:12"
+			f := strings.Fields(line[1:])
+			if len(f) < 3 {
+				continue
+			}
+			fn := f[1]
+			if i := strings.LastIndex(fn, "+0x"); i > 0 {
+				fn = fn[:i]
+			}
+			ours = ours || fn == runFrame
+			fmt.Fprintf(&frames, "%s\n\t%s\n", fn, f[2])
+		}
+	}
+	flush()
+	return out
+}

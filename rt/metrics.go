@@ -1,0 +1,158 @@
+package rt
+
+import (
+	"expvar"
+	"fmt"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// nbuckets power-of-two buckets cover 0 to 2^38 ns (about 4.6 minutes);
+// longer durations land in the last one.
+const nbuckets = 40
+
+// histogram counts durations in power-of-two buckets with atomic counters:
+// bucket i holds durations d with bits.Len64(d) == i, that is
+// 2^(i-1) <= d < 2^i nanoseconds (bucket 0 holds 0).
+type histogram struct {
+	_ [64]byte // keep off the cache lines of its neighbours
+	b [nbuckets]atomic.Uint64
+}
+
+func (h *histogram) add(d int64) {
+	if d < 0 {
+		d = 0
+	}
+	i := bits.Len64(uint64(d))
+	if i >= nbuckets {
+		i = nbuckets - 1
+	}
+	h.b[i].Add(1)
+}
+
+func (h *histogram) snapshot() Histogram {
+	var s Histogram
+	for i := range h.b {
+		if n := h.b[i].Load(); n > 0 {
+			s.Buckets = append(s.Buckets, Bucket{Below: time.Duration(1) << i, Count: n})
+		}
+	}
+	return s
+}
+
+// Histogram is a distribution of durations in power-of-two buckets. Only
+// buckets with a count are listed, shortest first.
+type Histogram struct {
+	Buckets []Bucket
+}
+
+// Bucket counts the durations below Below and at least half of it (the
+// first bucket, Below 1ns, counts zero durations: a slot taken at once).
+type Bucket struct {
+	Below time.Duration
+	Count uint64
+}
+
+// Count returns the number of durations recorded.
+func (h Histogram) Count() uint64 {
+	var n uint64
+	for _, b := range h.Buckets {
+		n += b.Count
+	}
+	return n
+}
+
+// Quantile returns an upper bound of the q-quantile (0 <= q <= 1): the
+// Below of the bucket it falls in, so within a factor of two. It returns 0
+// for an empty histogram.
+func (h Histogram) Quantile(q float64) time.Duration {
+	total := h.Count()
+	if total == 0 {
+		return 0
+	}
+	rank := uint64(q * float64(total))
+	var n uint64
+	for _, b := range h.Buckets {
+		n += b.Count
+		if n > rank {
+			return b.Below
+		}
+	}
+	return h.Buckets[len(h.Buckets)-1].Below
+}
+
+// Metrics is a snapshot of a runtime's state and counters. The fields are
+// read one by one, not atomically together, so a snapshot taken while
+// tasks come and go may be off by a few; once the runtime is shut down they
+// agree: Spawned == Completed, and Tasks, BlockingTasks and BusySlots are 0.
+type Metrics struct {
+	Name    string // the runtime's name
+	Workers int    // worker slots
+	Closed  bool   // Shutdown has been called
+
+	BusySlots    int // worker slots held now
+	Tasks        int // live async tasks: waiting for a slot, running, or parked at an await point
+	WaitingTasks int // tasks waiting for a worker slot, to start or to resume
+
+	MaxBlocking    int // bound on the blocking pool's goroutines
+	BlockingTasks  int // live blocking tasks: running or queued
+	BlockingBusy   int // blocking goroutines running a task
+	BlockingIdle   int // blocking goroutines waiting for work (they exit after the keep-alive)
+	BlockingQueued int // blocking tasks waiting for a goroutine
+
+	Spawned         uint64 // tasks accepted (async and blocking); refused ones are not counted
+	Completed       uint64 // tasks ended, whatever the outcome
+	Failed          uint64 // tasks ended with an error, panics included
+	Panicked        uint64 // tasks ended with a *task.PanicError
+	BlockingReports uint64 // reports made by the blocking detector
+
+	SlotWait Histogram // how long tasks waited for a worker slot, to start or to resume
+	SlotHold Histogram // how long tasks held a worker slot between await points: the first hold of every task and every 8th after (a sample)
+}
+
+// Metrics returns a snapshot of the runtime's metrics. It costs a lock of
+// the registry and about 1 µs.
+func (r *Runtime) Metrics() Metrics {
+	m := Metrics{
+		Name:        r.cfg.name,
+		Workers:     r.cfg.workers,
+		MaxBlocking: r.cfg.maxBlocking,
+	}
+	m.BusySlots = max(0, int(r.capacity.Load()-r.sem.free.Load()))
+	m.WaitingTasks = int(r.sem.nwait.Load())
+	r.mu.Lock()
+	m.Closed = r.isClosed
+	m.Tasks = r.tasks
+	m.BlockingTasks = r.btasks
+	m.BlockingIdle = len(r.bp.idle)
+	m.BlockingBusy = r.bp.live - len(r.bp.idle)
+	m.BlockingQueued = r.bp.queued
+	m.Spawned = r.spawned
+	m.Completed = r.done
+	m.Failed = r.failed
+	m.Panicked = r.panicked
+	m.BlockingReports = r.reports
+	r.mu.Unlock()
+	m.SlotWait = r.wait.snapshot()
+	m.SlotHold = r.hold.snapshot()
+	return m
+}
+
+var publishMu sync.Mutex
+
+// Publish exports the runtime's [Metrics] through package expvar under
+// name (so at /debug/vars when expvar's handler is served). Nothing is
+// published unless Publish is called. expvar names are global and
+// permanent: Publish returns an error if name is taken, and the variable
+// goes on reporting the runtime's final state after Shutdown.
+func (r *Runtime) Publish(name string) error {
+	publishMu.Lock()
+	defer publishMu.Unlock()
+	if expvar.Get(name) != nil {
+		return fmt.Errorf("rt: expvar %q already published", name)
+	}
+	expvar.Publish(name, expvar.Func(func() any { return r.Metrics() }))
+	return nil
+}

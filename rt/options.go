@@ -1,0 +1,180 @@
+package rt
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+)
+
+// Defaults, as tokio's where tokio has one.
+const (
+	// DefaultMaxBlocking is the default bound on the blocking pool's
+	// goroutines (tokio's max_blocking_threads).
+	DefaultMaxBlocking = 512
+	// DefaultKeepAlive is how long an idle blocking goroutine waits for work
+	// before it exits (tokio's thread_keep_alive).
+	DefaultKeepAlive = 10 * time.Second
+	// DefaultDetectBlocking is the default threshold of the blocking
+	// detector: a task holding a worker slot this long without reaching an
+	// await point is reported. Tokio's guidance is that a task should reach
+	// an .await every 10 to 100 µs; 100 ms keeps false alarms away from
+	// honest CPU bursts while still catching a time.Sleep or a blocking
+	// call within a fraction of a second.
+	DefaultDetectBlocking = 100 * time.Millisecond
+	// DefaultShutdownGrace is how long Shutdown waits, after its context is
+	// done and it has cancelled every task, for the tasks to return.
+	DefaultShutdownGrace = 100 * time.Millisecond
+)
+
+// Option configures [New].
+type Option func(*config)
+
+type config struct {
+	name        string
+	workers     int
+	maxBlocking int
+	keepAlive   time.Duration
+	threshold   time.Duration
+	grace       time.Duration
+	logger      *slog.Logger
+	onBlocking  func(BlockingReport)
+	errs        []error
+}
+
+func (c *config) bad(format string, args ...any) {
+	c.errs = append(c.errs, fmt.Errorf("rt: "+format, args...))
+}
+
+func defaults() config {
+	return config{
+		name:        "rt",
+		workers:     runtime.GOMAXPROCS(0),
+		maxBlocking: DefaultMaxBlocking,
+		keepAlive:   DefaultKeepAlive,
+		threshold:   DefaultDetectBlocking,
+		grace:       DefaultShutdownGrace,
+		logger:      slog.Default(),
+	}
+}
+
+// Workers sets the number of worker slots: how many of the runtime's tasks
+// may run at once (tokio's worker_threads). It must be positive; the
+// default is runtime.GOMAXPROCS(0).
+func Workers(n int) Option {
+	return func(c *config) {
+		if n <= 0 {
+			c.bad("workers must be positive, got %d", n)
+			return
+		}
+		c.workers = n
+	}
+}
+
+// CurrentThread makes a runtime with one worker slot, the counterpart of
+// tokio's new_current_thread: one task runs at a time, the others wait at
+// their await points. Unlike tokio's, the tasks are not pinned to the
+// calling goroutine or OS thread; only their parallelism is one.
+func CurrentThread() Option { return Workers(1) }
+
+// MaxBlocking bounds the goroutines of the blocking pool that serves
+// [SpawnBlocking] (tokio's max_blocking_threads, default 512). Work beyond
+// it waits in a FIFO queue. It must be positive.
+func MaxBlocking(n int) Option {
+	return func(c *config) {
+		if n <= 0 {
+			c.bad("max blocking goroutines must be positive, got %d", n)
+			return
+		}
+		c.maxBlocking = n
+	}
+}
+
+// KeepAlive sets how long an idle goroutine of the blocking pool waits for
+// work before it exits (tokio's thread_keep_alive, default 10 s). It must
+// be positive.
+func KeepAlive(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.bad("keep-alive must be positive, got %v", d)
+			return
+		}
+		c.keepAlive = d
+	}
+}
+
+// Name names the runtime in logs, reports, metrics and the "spool.runtime"
+// pprof label. The default is "rt". It must not be empty.
+func Name(s string) Option {
+	return func(c *config) {
+		if s == "" {
+			c.bad("empty name")
+			return
+		}
+		c.name = s
+	}
+}
+
+// Logger sets where the runtime logs the blocking detector's reports (at
+// level Warn). The default is slog.Default(); pass
+// slog.New(slog.DiscardHandler) to silence it. It must not be nil.
+func Logger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l == nil {
+			c.bad("nil logger")
+			return
+		}
+		c.logger = l
+	}
+}
+
+// DetectBlocking sets the blocking detector's threshold: a task that holds
+// a worker slot for d without reaching an await point is reported, once
+// per occurrence. The detector looks every d/4, so a report comes between
+// d and 1.25d after the hold began. 0 turns the detector off; the default is
+// [DefaultDetectBlocking]. d must not be negative.
+func DetectBlocking(d time.Duration) Option {
+	return func(c *config) {
+		if d < 0 {
+			c.bad("detector threshold must not be negative, got %v", d)
+			return
+		}
+		c.threshold = d
+	}
+}
+
+// OnBlocking sets a function the blocking detector calls with each report,
+// besides logging it. It runs on the detector's goroutine, one report at a
+// time, and must not block. f must not be nil.
+func OnBlocking(f func(BlockingReport)) Option {
+	return func(c *config) {
+		if f == nil {
+			c.bad("nil OnBlocking function")
+			return
+		}
+		c.onBlocking = f
+	}
+}
+
+// ShutdownGrace sets how long [Runtime.Shutdown] waits, once its context is
+// done and it has cancelled every task, for the tasks to return before it
+// gives up on them. The default is [DefaultShutdownGrace]; 0 gives up at
+// once. d must not be negative.
+func ShutdownGrace(d time.Duration) Option {
+	return func(c *config) {
+		if d < 0 {
+			c.bad("shutdown grace must not be negative, got %v", d)
+			return
+		}
+		c.grace = d
+	}
+}
+
+// TaskOption configures one task of [Spawn], [SpawnBlocking] or [BlockOn].
+type TaskOption struct{ name string }
+
+// TaskName names a task in detector reports, the shutdown report, [Runtime.Tasks]
+// and the "spool.task" pprof label. An unnamed task is shown by the name of
+// its function. Naming a task costs about three allocations (its pprof
+// label set).
+func TaskName(name string) TaskOption { return TaskOption{name: name} }

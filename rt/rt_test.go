@@ -1,0 +1,461 @@
+package rt_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/spool-go/spool/internal/workload"
+	"github.com/spool-go/spool/rt"
+	"github.com/spool-go/spool/task"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// newRuntime makes a runtime that logs nowhere and is shut down (and
+// checked) when the test ends.
+func newRuntime(t *testing.T, opts ...rt.Option) *rt.Runtime {
+	t.Helper()
+	r, err := rt.New(append([]rt.Option{rt.Logger(quiet)}, opts...)...)
+	if err != nil {
+		t.Fatalf("rt.New: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := r.Shutdown(context.Background()); err != nil {
+			t.Errorf("Shutdown = %v; want nil", err)
+		}
+		checkQuiet(t, r.Metrics())
+	})
+	return r
+}
+
+// checkQuiet checks the invariants of a runtime with nothing left.
+func checkQuiet(t *testing.T, m rt.Metrics) {
+	t.Helper()
+	if m.Spawned != m.Completed {
+		t.Errorf("Spawned = %d, Completed = %d; want equal", m.Spawned, m.Completed)
+	}
+	for _, c := range []struct {
+		name string
+		got  int
+	}{
+		{"Tasks", m.Tasks}, {"BusySlots", m.BusySlots}, {"WaitingTasks", m.WaitingTasks},
+		{"BlockingTasks", m.BlockingTasks}, {"BlockingBusy", m.BlockingBusy},
+		{"BlockingIdle", m.BlockingIdle}, {"BlockingQueued", m.BlockingQueued},
+	} {
+		if c.got != 0 {
+			t.Errorf("%s = %d after Shutdown; want 0", c.name, c.got)
+		}
+	}
+	if m.Failed < m.Panicked {
+		t.Errorf("Failed = %d < Panicked = %d", m.Failed, m.Panicked)
+	}
+}
+
+func TestNewOptions(t *testing.T) {
+	cases := []struct {
+		name string
+		opt  rt.Option
+		want string // in the error; "" for none
+	}{
+		{"workers 0", rt.Workers(0), "rt: workers must be positive, got 0"},
+		{"workers -3", rt.Workers(-3), "rt: workers must be positive, got -3"},
+		{"max blocking 0", rt.MaxBlocking(0), "rt: max blocking goroutines must be positive"},
+		{"keep-alive 0", rt.KeepAlive(0), "rt: keep-alive must be positive"},
+		{"empty name", rt.Name(""), "rt: empty name"},
+		{"nil logger", rt.Logger(nil), "rt: nil logger"},
+		{"negative threshold", rt.DetectBlocking(-time.Second), "rt: detector threshold must not be negative"},
+		{"nil callback", rt.OnBlocking(nil), "rt: nil OnBlocking function"},
+		{"negative grace", rt.ShutdownGrace(-1), "rt: shutdown grace must not be negative"},
+		{"nil option", nil, "rt: nil option"},
+		{"detector off", rt.DetectBlocking(0), ""},
+		{"current thread", rt.CurrentThread(), ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := rt.New(c.opt)
+			if c.want == "" {
+				if err != nil {
+					t.Fatalf("New = %v; want nil", err)
+				}
+				if err := r.Shutdown(context.Background()); err != nil {
+					t.Errorf("Shutdown = %v; want nil", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("New = %v; want an error containing %q", err, c.want)
+			}
+			if r != nil {
+				t.Errorf("New returned a runtime with an error")
+			}
+		})
+	}
+	_, err := rt.New(rt.Workers(0), rt.Name(""))
+	if err == nil || !strings.Contains(err.Error(), "workers") || !strings.Contains(err.Error(), "name") {
+		t.Errorf("New with two bad options = %v; want both reported", err)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	m := newRuntime(t).Metrics()
+	if m.Workers != runtime.GOMAXPROCS(0) || m.MaxBlocking != rt.DefaultMaxBlocking || m.Name != "rt" {
+		t.Errorf("defaults: Workers %d, MaxBlocking %d, Name %q; want %d, %d, \"rt\"",
+			m.Workers, m.MaxBlocking, m.Name, runtime.GOMAXPROCS(0), rt.DefaultMaxBlocking)
+	}
+	if got := newRuntime(t, rt.CurrentThread()).Metrics().Workers; got != 1 {
+		t.Errorf("CurrentThread: Workers = %d; want 1", got)
+	}
+}
+
+// TestSlotsBoundParallelismNotConcurrency is the chapter's claim made
+// real: with 2 slots, 1,000 tasks that each await 10 ms all overlap, so
+// the whole run takes 10 ms of (fake) time, not 1,000 x 10 ms / 2 = 5 s.
+func TestSlotsBoundParallelismNotConcurrency(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRuntime(t, rt.Workers(2))
+		ctx := context.Background()
+		start := time.Now()
+		tasks := make([]*task.Task[int], 1000)
+		for i := range tasks {
+			tasks[i] = rt.Spawn(r, ctx, func(ctx context.Context) (int, error) {
+				return i, task.Sleep(ctx, 10*time.Millisecond)
+			})
+		}
+		vals, err := task.All(ctx, tasks...)
+		if err != nil {
+			t.Fatalf("All = %v", err)
+		}
+		if elapsed := time.Since(start); elapsed < 10*time.Millisecond || elapsed >= 20*time.Millisecond {
+			t.Errorf("1000 tasks awaiting 10ms on 2 slots took %v of fake time; want 10ms (they overlap)", elapsed)
+		}
+		for i, v := range vals {
+			if v != i {
+				t.Fatalf("vals[%d] = %d; want %d", i, v, i)
+			}
+		}
+		m := r.Metrics()
+		if m.SlotWait.Count() < 2000 {
+			t.Errorf("SlotWait.Count() = %d; want >= 2000 (a start and a resume per task)", m.SlotWait.Count())
+		}
+	})
+}
+
+// TestSlotsBoundCPU counts the tasks running at once: never more than the
+// slots, although many more tasks are alive and yield the processor often.
+func TestSlotsBoundCPU(t *testing.T) {
+	for _, workers := range []int{1, 2, 3} {
+		t.Run(fmt.Sprint(workers), func(t *testing.T) {
+			r := newRuntime(t, rt.Workers(workers))
+			ctx := context.Background()
+			var cur, peak atomic.Int64
+			spin := func(ctx context.Context) (uint64, error) {
+				var x uint64
+				for range 20 {
+					n := cur.Add(1)
+					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+					}
+					x += workload.Spin(200)
+					runtime.Gosched() // let a goroutine without a slot in, if one could run
+					cur.Add(-1)
+					if err := task.Sleep(ctx, time.Microsecond); err != nil { // an await point
+						return 0, err
+					}
+				}
+				return x, nil
+			}
+			tasks := make([]*task.Task[uint64], 64)
+			for i := range tasks {
+				tasks[i] = rt.Spawn(r, ctx, spin)
+			}
+			if _, err := task.All(ctx, tasks...); err != nil {
+				t.Fatal(err)
+			}
+			if got := peak.Load(); got > int64(workers) {
+				t.Errorf("%d tasks ran at once on %d slots; want at most %d", got, workers, workers)
+			}
+		})
+	}
+}
+
+func TestSpawnResults(t *testing.T) {
+	r := newRuntime(t, rt.Workers(2))
+	ctx := context.Background()
+	boom := errors.New("boom")
+	cases := []struct {
+		name      string
+		fn        func(context.Context) (int, error)
+		want      int
+		wantErr   error
+		wantPanic bool
+	}{
+		{"value", func(context.Context) (int, error) { return 42, nil }, 42, nil, false},
+		{"error", func(context.Context) (int, error) { return 0, boom }, 0, boom, false},
+		{"panic", func(context.Context) (int, error) { panic(boom) }, 0, boom, true},
+		{"goexit", func(context.Context) (int, error) { runtime.Goexit(); return 0, nil }, 0, task.ErrGoexit, false},
+		{"nil fn", nil, 0, task.ErrNilFunc, false},
+	}
+	spawners := []struct {
+		name  string
+		spawn func(*rt.Runtime, context.Context, func(context.Context) (int, error), ...rt.TaskOption) *task.Task[int]
+	}{
+		{"Spawn", rt.Spawn[int]},
+		{"SpawnBlocking", rt.SpawnBlocking[int]},
+	}
+	for _, s := range spawners {
+		for _, c := range cases {
+			t.Run(s.name+"/"+c.name, func(t *testing.T) {
+				v, err := s.spawn(r, ctx, c.fn).Await(ctx)
+				if v != c.want || !errors.Is(err, c.wantErr) {
+					t.Errorf("Await = %d, %v; want %d, %v", v, err, c.want, c.wantErr)
+				}
+				var pe *task.PanicError
+				if got := errors.As(err, &pe); got != c.wantPanic {
+					t.Errorf("errors.As(err, *PanicError) = %v; want %v", got, c.wantPanic)
+				}
+				if c.wantPanic && len(pe.Stack) == 0 {
+					t.Errorf("PanicError without a stack")
+				}
+			})
+		}
+	}
+	// Shut down here to read final counts: 2 spawners x (value, error,
+	// panic, goexit) ran; the nil fns were never accepted.
+	if err := r.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m := r.Metrics()
+	if m.Spawned != 8 || m.Completed != 8 || m.Failed != 6 || m.Panicked != 2 {
+		t.Errorf("Spawned, Completed, Failed, Panicked = %d, %d, %d, %d; want 8, 8, 6, 2",
+			m.Spawned, m.Completed, m.Failed, m.Panicked)
+	}
+}
+
+func TestRefused(t *testing.T) {
+	ctx := context.Background()
+	fn := func(context.Context) (int, error) { return 1, nil }
+	if _, err := rt.Spawn(nil, ctx, fn).Await(ctx); !errors.Is(err, rt.ErrNilRuntime) {
+		t.Errorf("Spawn(nil runtime) = %v; want ErrNilRuntime", err)
+	}
+	if _, err := rt.SpawnBlocking(nil, ctx, fn).Await(ctx); !errors.Is(err, rt.ErrNilRuntime) {
+		t.Errorf("SpawnBlocking(nil runtime) = %v; want ErrNilRuntime", err)
+	}
+	r := newRuntime(t)
+	if err := r.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Spawn(r, ctx, fn).Await(ctx); !errors.Is(err, rt.ErrClosed) {
+		t.Errorf("Spawn after Shutdown = %v; want ErrClosed", err)
+	}
+	if _, err := rt.SpawnBlocking(r, ctx, fn).Await(ctx); !errors.Is(err, rt.ErrClosed) {
+		t.Errorf("SpawnBlocking after Shutdown = %v; want ErrClosed", err)
+	}
+	if _, err := rt.BlockOn(r, ctx, fn); !errors.Is(err, rt.ErrClosed) {
+		t.Errorf("BlockOn after Shutdown = %v; want ErrClosed", err)
+	}
+	if m := r.Metrics(); m.Spawned != 0 || !m.Closed {
+		t.Errorf("Spawned = %d, Closed = %v; want 0, true", m.Spawned, m.Closed)
+	}
+}
+
+// TestCurrentThreadNested shows that a task awaiting its children on a
+// one-slot runtime does not deadlock: the await gives the slot to them.
+func TestCurrentThreadNested(t *testing.T) {
+	r := newRuntime(t, rt.CurrentThread())
+	ctx := context.Background()
+	var cur, peak atomic.Int64
+	enter := func() {
+		n := cur.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+	}
+	sum, err := rt.BlockOn(r, ctx, func(ctx context.Context) (int, error) {
+		enter()
+		defer cur.Add(-1)
+		kids := make([]*task.Task[int], 10)
+		for i := range kids {
+			kids[i] = rt.Spawn(r, ctx, func(ctx context.Context) (int, error) {
+				enter()
+				cur.Add(-1)
+				// A nested BlockOn: it too gives the slot back while it waits.
+				v, err := rt.BlockOn(r, ctx, func(context.Context) (int, error) {
+					enter()
+					defer cur.Add(-1)
+					return i, nil
+				})
+				enter()
+				defer cur.Add(-1)
+				return v, err
+			})
+		}
+		cur.Add(-1)
+		vals, err := task.All(ctx, kids...)
+		enter()
+		total := 0
+		for _, v := range vals {
+			total += v
+		}
+		return total, err
+	})
+	if sum != 45 || err != nil {
+		t.Errorf("BlockOn = %d, %v; want 45, nil", sum, err)
+	}
+	if got := peak.Load(); got != 1 {
+		t.Errorf("peak running = %d on a current-thread runtime; want 1", got)
+	}
+}
+
+// TestCancelWhileWaiting: a task waiting for a slot whose context ends
+// resolves with the context's error and never runs.
+func TestCancelWhileWaiting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRuntime(t, rt.CurrentThread(), rt.DetectBlocking(0))
+		ctx := context.Background()
+		release := make(chan struct{})
+		holder := rt.Spawn(r, ctx, func(context.Context) (int, error) {
+			<-release // no await point: holds the only slot
+			return 1, nil
+		})
+		synctest.Wait()
+		wctx, cancel := context.WithCancel(ctx)
+		ran := false
+		waiter := rt.Spawn(r, wctx, func(context.Context) (int, error) { ran = true; return 2, nil }, rt.TaskName("waiter"))
+		synctest.Wait()
+		if m := r.Metrics(); m.WaitingTasks != 1 || m.BusySlots != 1 || m.Tasks != 2 {
+			t.Errorf("WaitingTasks, BusySlots, Tasks = %d, %d, %d; want 1, 1, 2", m.WaitingTasks, m.BusySlots, m.Tasks)
+		}
+		if got := stateOf(r, "waiter"); got != "waiting" {
+			t.Errorf("waiter's state = %q; want waiting", got)
+		}
+		cancel()
+		if _, err := waiter.Await(ctx); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "worker slot") {
+			t.Errorf("waiter.Await = %v; want an error about the slot wrapping context.Canceled", err)
+		}
+		if ran {
+			t.Errorf("a task cancelled while waiting for a slot ran")
+		}
+		if m := r.Metrics(); m.WaitingTasks != 0 {
+			t.Errorf("WaitingTasks = %d after cancel; want 0", m.WaitingTasks)
+		}
+		close(release)
+		if v, err := holder.Await(ctx); v != 1 || err != nil {
+			t.Errorf("holder = %d, %v; want 1, nil", v, err)
+		}
+	})
+}
+
+func stateOf(r *rt.Runtime, name string) string {
+	for _, ti := range r.Tasks() {
+		if ti.Name == name {
+			return ti.State
+		}
+	}
+	return "(not found)"
+}
+
+func TestTasks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRuntime(t, rt.Workers(1), rt.MaxBlocking(1), rt.DetectBlocking(0))
+		ctx := context.Background()
+		release := make(chan struct{})
+		block := func(context.Context) (int, error) { <-release; return 0, nil }
+		spawned := []*task.Task[int]{
+			rt.Spawn(r, ctx, block, rt.TaskName("holder")),
+		}
+		time.Sleep(time.Second)
+		spawned = append(spawned,
+			rt.Spawn(r, ctx, block, rt.TaskName("waiter")),
+			rt.SpawnBlocking(r, ctx, block, rt.TaskName("disk")),
+			rt.SpawnBlocking(r, ctx, block, rt.TaskName("disk2")))
+		synctest.Wait()
+		got := map[string]rt.TaskInfo{}
+		for _, ti := range r.Tasks() {
+			got[ti.Name] = ti
+		}
+		want := []rt.TaskInfo{
+			{Name: "holder", State: "running", Age: time.Second},
+			{Name: "waiter", State: "waiting"},
+			{Name: "disk", Blocking: true, State: "running"},
+			{Name: "disk2", Blocking: true, State: "queued"},
+		}
+		for _, w := range want {
+			if g := got[w.Name]; g != w {
+				t.Errorf("Tasks()[%q] = %+v; want %+v", w.Name, g, w)
+			}
+		}
+		if ts := r.Tasks(); len(ts) != 4 || ts[0].Name != "holder" {
+			t.Errorf("Tasks() = %v; want 4, oldest (holder) first", ts)
+		}
+		close(release)
+		if _, err := task.All(ctx, spawned...); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestParkOnAnotherGoroutine checks that the slot accounting survives the
+// documented misuse of parking with a task's context on another goroutine.
+func TestParkOnAnotherGoroutine(t *testing.T) {
+	r := newRuntime(t, rt.Workers(2))
+	ctx := context.Background()
+	_, err := rt.BlockOn(r, ctx, func(ctx context.Context) (int, error) {
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for range 100 {
+					_ = task.Sleep(ctx, time.Microsecond)
+				}
+			})
+		}
+		for range 100 {
+			_ = task.Sleep(ctx, time.Microsecond)
+		}
+		wg.Wait()
+		return 0, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// newRuntime's cleanup checks that no slot is left held.
+}
+
+func TestPublish(t *testing.T) {
+	r := newRuntime(t, rt.Name("published"))
+	name := fmt.Sprintf("rt-test-%d", time.Now().UnixNano())
+	if err := r.Publish(name); err != nil {
+		t.Fatalf("Publish = %v", err)
+	}
+	if err := r.Publish(name); err == nil || !strings.Contains(err.Error(), "already published") {
+		t.Errorf("second Publish = %v; want an already-published error", err)
+	}
+}
+
+func TestHistogram(t *testing.T) {
+	var h rt.Histogram
+	if h.Count() != 0 || h.Quantile(0.5) != 0 {
+		t.Errorf("empty histogram: Count %d, Quantile %v; want 0, 0", h.Count(), h.Quantile(0.5))
+	}
+	h.Buckets = []rt.Bucket{{Below: 1, Count: 90}, {Below: 1024, Count: 9}, {Below: 1 << 20, Count: 1}}
+	cases := []struct {
+		q    float64
+		want time.Duration
+	}{{0, 1}, {0.5, 1}, {0.9, 1024}, {0.98, 1024}, {0.995, 1 << 20}, {1, 1 << 20}}
+	for _, c := range cases {
+		if got := h.Quantile(c.q); got != c.want {
+			t.Errorf("Quantile(%v) = %v; want %v", c.q, got, c.want)
+		}
+	}
+	if h.Count() != 100 {
+		t.Errorf("Count() = %d; want 100", h.Count())
+	}
+}
+
+var runtimeGoexit = runtime.Goexit

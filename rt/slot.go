@@ -1,0 +1,256 @@
+package rt
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/spool-go/spool/task"
+)
+
+// sem is the runtime's budget of worker slots: a counting semaphore with an
+// atomic fast path (a CAS on the count of free slots) and a FIFO queue of
+// waiters behind a mutex for the slow path.
+//
+// The fast path is refused while anyone is queued, so a task that gives its
+// slot back and takes it again at once cannot overtake the tasks waiting
+// for one. Lost wake-ups are impossible because release adds to free and
+// then reads nwait, while a waiter adds to nwait and then reads free (both
+// sequentially consistent): at least one of them sees the other.
+type sem struct {
+	free  atomic.Int64 // slots nobody holds
+	_     [56]byte     // keep free and nwait on separate cache lines
+	nwait atomic.Int64 // queued waiters
+
+	mu         sync.Mutex
+	head, tail *waiter
+}
+
+// waiter is a place in the sem's queue. Every entry embeds one.
+type waiter struct {
+	prev, next *waiter
+	ready      chan struct{} // 1-buffered; made on the first wait
+	queued     bool          // in the queue (mu)
+	granted    bool          // given a slot while queued (mu, then read by the waiter)
+}
+
+func (s *sem) tryAcquire() bool {
+	if s.nwait.Load() != 0 {
+		return false
+	}
+	for {
+		f := s.free.Load()
+		if f <= 0 {
+			return false
+		}
+		if s.free.CompareAndSwap(f, f-1) {
+			return true
+		}
+	}
+}
+
+func (s *sem) release() {
+	s.free.Add(1)
+	if s.nwait.Load() != 0 {
+		s.mu.Lock()
+		s.grantLocked()
+		s.mu.Unlock()
+	}
+}
+
+// unbounded is what open adds to the free slots: more than any number of
+// tasks, and far from overflow.
+const unbounded = 1 << 40
+
+// open lifts the bound: every waiter is given a slot and later takes
+// succeed at once. Shutdown opens the gates once it has cancelled every
+// task, so that cancelled tasks can return without queueing behind a task
+// that never gives its slot back.
+func (s *sem) open() {
+	s.free.Add(unbounded)
+	s.mu.Lock()
+	s.grantLocked()
+	s.mu.Unlock()
+}
+
+// grantLocked hands free slots to the waiters at the head of the queue.
+func (s *sem) grantLocked() {
+	for s.head != nil {
+		f := s.free.Load()
+		if f <= 0 {
+			return
+		}
+		if !s.free.CompareAndSwap(f, f-1) {
+			continue
+		}
+		w := s.head
+		s.remove(w)
+		w.granted = true
+		s.nwait.Add(-1)
+		w.ready <- struct{}{} // never blocks: one token per grant
+	}
+}
+
+func (s *sem) push(w *waiter) {
+	w.queued = true
+	w.prev, w.next = s.tail, nil
+	if s.tail != nil {
+		s.tail.next = w
+	} else {
+		s.head = w
+	}
+	s.tail = w
+}
+
+func (s *sem) remove(w *waiter) {
+	if w.prev != nil {
+		w.prev.next = w.next
+	} else {
+		s.head = w.next
+	}
+	if w.next != nil {
+		w.next.prev = w.prev
+	} else {
+		s.tail = w.prev
+	}
+	w.prev, w.next, w.queued = nil, nil, false
+}
+
+// wait queues w and blocks until it is given a slot (true), or until done is
+// closed first (false: w holds nothing). done may be nil.
+func (s *sem) wait(w *waiter, done <-chan struct{}) bool {
+	s.mu.Lock()
+	if w.queued {
+		// Only a misuse (several goroutines parking with one task's
+		// context) gets here; do not corrupt the queue for it.
+		w = new(waiter)
+	}
+	if w.ready == nil {
+		w.ready = make(chan struct{}, 1)
+	}
+	s.nwait.Add(1)
+	s.push(w)
+	s.grantLocked()
+	s.mu.Unlock()
+	select {
+	case <-w.ready:
+		w.granted = false
+		return true
+	case <-done:
+	}
+	s.mu.Lock()
+	if w.granted {
+		// Granted while done was closing: take the token and give the
+		// slot back, so the caller sees a clean "no".
+		s.mu.Unlock()
+		<-w.ready
+		w.granted = false
+		s.release()
+		return false
+	}
+	s.remove(w)
+	s.nwait.Add(-1)
+	s.mu.Unlock()
+	return false
+}
+
+// entry is the runtime's record of one task: its slot (it implements
+// task.Slot), its place in the registry, and what the detector and the
+// shutdown report need to know about it.
+type entry struct {
+	r        *Runtime
+	t        handle   // the task
+	job      task.Job              // blocking tasks only: run by the pool
+	name     string                // given with TaskName, or ""
+	pc       uintptr               // the function, for a default name
+	spawned  int64                 // r.now() at Spawn
+	blocking bool
+	lab      *labels         // pooled pprof labels (async tasks)
+	pctx     context.Context // the labels the goroutine runs under
+	tctx     context.Context // runtime/trace task context, when tracing
+
+	// Slot state. parks counts Release calls not yet matched by Acquire:
+	// the slot is held while it is 0. holds counts the holds begun. start
+	// is r.now() when a sampled hold began (the first of every task and
+	// every 8th after), else 0: reading the clock costs ~20 ns, so the
+	// hold histogram samples.
+	parks atomic.Int64
+	holds atomic.Int64
+	start atomic.Int64
+	w     waiter
+
+	// Blocking queue state: queued, taken or cancelled (see blocking.go).
+	qstate atomic.Int32
+	qstop  func() bool
+
+	// Registry and detector state (r.mu).
+	prev, next *entry
+	seenHold   int64 // the hold the detector saw last
+	seenAt     int64 // r.now() when it first saw it
+	reported   int64 // the hold it reported last
+}
+
+var _ task.Slot = (*entry)(nil)
+
+// handle is the untyped view of a task that the runtime needs.
+type handle interface {
+	Cancel()
+	failure() error
+}
+
+// ref is a handle. It is pointer-shaped, so storing it in a handle does
+// not allocate.
+type ref[T any] struct{ t *task.Task[T] }
+
+func (h ref[T]) Cancel() { h.t.Cancel() }
+
+func (h ref[T]) failure() error {
+	_, err, _ := h.t.Result()
+	return err
+}
+
+// Release gives the task's worker slot back at an await point. It is
+// called by task.Park; see [task.Slot].
+func (e *entry) Release() {
+	if e.parks.Add(1) != 1 {
+		return // already given back (a misused await point on another goroutine)
+	}
+	r := e.r
+	if s := e.start.Load(); s != 0 {
+		e.start.Store(0)
+		r.hold.add(r.now() - s)
+	}
+	r.sem.release()
+}
+
+// Acquire takes a worker slot again after an await point, waiting in FIFO
+// order if none is free. It is called by task.Parked.Resume.
+func (e *entry) Acquire() {
+	for {
+		n := e.parks.Load()
+		if n > 1 {
+			// Another await point on the same task is still parked: the
+			// last one to resume takes the slot.
+			if e.parks.CompareAndSwap(n, n-1) {
+				return
+			}
+			continue
+		}
+		if n < 1 {
+			panic("rt: worker slot acquired while held (Resume without Park)")
+		}
+		e.r.acquire(e, nil)
+		if e.parks.CompareAndSwap(1, 0) {
+			e.startHold()
+			return
+		}
+		e.r.sem.release() // a concurrent Park came in; let it resume instead
+	}
+}
+
+// startHold records that the task now holds a slot.
+func (e *entry) startHold() {
+	if e.holds.Add(1)&7 == 1 {
+		e.start.Store(e.r.now())
+	}
+}
