@@ -160,10 +160,10 @@ func (s *sem) wait(w *waiter, done <-chan struct{}) bool {
 type entry struct {
 	r        *Runtime
 	t        handle   // the task
-	job      task.Job              // blocking tasks only: run by the pool
-	name     string                // given with TaskName, or ""
-	pc       uintptr               // the function, for a default name
-	spawned  int64                 // r.now() at Spawn
+	job      task.Job // blocking tasks only: run by the pool
+	name     string   // given with TaskName, or ""
+	pc       uintptr  // the function, for a default name
+	spawned  int64    // r.now() at Spawn
 	blocking bool
 	lab      *labels         // pooled pprof labels (async tasks)
 	pctx     context.Context // the labels the goroutine runs under
