@@ -7,11 +7,12 @@ import (
 	"time"
 )
 
-// Schedule is a back-off: the delays between attempts. It is a plain value, built by
-// [Exponential], [Linear] or [Constant] and refined with its methods, each
-// of which returns a changed copy. A Schedule holds no per-call state, so one
-// value can serve any number of concurrent calls; the state of a schedule
-// (how far it has grown, the last jittered delay) lives in each call to [Do].
+// Schedule is a back-off: the delays between attempts. It is a plain
+// value, built by [Exponential], [Linear] or [Constant] and refined with its
+// methods, each of which returns a changed copy. A Schedule holds no
+// per-call state, so one value can serve any number of concurrent calls;
+// the state of a schedule (how far it has grown, the last jittered delay)
+// lives in each call to [Do].
 //
 // Bad arguments do not panic: they are kept in the value and reported by
 // [New] (or [Do]) as an error wrapping [ErrInvalid]. The zero Schedule is

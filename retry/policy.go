@@ -15,10 +15,10 @@ var ErrInvalid = errors.New("retry: invalid option")
 // options). They match the chapter's retry_operation: three attempts, 100 ms
 // then 200 ms between them, no jitter, no time budget.
 const (
-	DefaultMaxAttempts = 3
-	DefaultBase        = 100 * time.Millisecond
-	DefaultCap         = 10 * time.Second
-	DefaultMaxAfter    = time.Minute
+	DefaultMaxAttempts = 3                      // attempts, the first included
+	DefaultBase        = 100 * time.Millisecond // first delay of the default Exponential
+	DefaultCap         = 10 * time.Second       // cap of the default Exponential
+	DefaultMaxAfter    = time.Minute            // cap on delays asked for with After
 )
 
 // An Option configures a [Policy], or one call of [Do]. A *Policy is itself

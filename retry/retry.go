@@ -12,11 +12,12 @@ import (
 
 // Causes of giving up, found in [Error.Cause] (besides a ctx error).
 var (
-	// ErrAttempts: every attempt [MaxAttempts] allows has failed.
+	// ErrAttempts means every attempt [MaxAttempts] allows has failed.
 	ErrAttempts = errors.New("retry: attempts exhausted")
-	// ErrElapsed: the next attempt would start after the [MaxElapsed] budget.
+	// ErrElapsed means the next attempt would start after the
+	// [MaxElapsed] budget.
 	ErrElapsed = errors.New("retry: time budget spent")
-	// ErrPermanent: the last error was marked with [Permanent], or
+	// ErrPermanent means the last error was marked with [Permanent], or
 	// [RetryIf] rejected it.
 	ErrPermanent = errors.New("retry: permanent error")
 )

@@ -104,8 +104,10 @@ func Check(resp *http.Response, err error, maxDelay time.Duration) error {
 	if maxDelay > 0 {
 		if v := resp.Header.Get("Retry-After"); v != "" {
 			now := time.Now()
-			if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-				now = date
+			if ds := resp.Header.Get("Date"); ds != "" {
+				if date, err := http.ParseTime(ds); err == nil {
+					now = date
+				}
 			}
 			if d, ok := ParseRetryAfter(v, now); ok {
 				return retry.After(min(d, maxDelay), se)
