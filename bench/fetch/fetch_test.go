@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -32,6 +33,7 @@ import (
 
 	"github.com/spool-go/spool/fetch"
 	"github.com/spool-go/spool/internal/stats"
+	"golang.org/x/sync/errgroup"
 )
 
 var (
@@ -136,6 +138,37 @@ func BenchmarkRun(b *testing.B) {
 		}
 		if n != len(urls) {
 			b.Fatalf("got %d results; want %d", n, len(urls))
+		}
+	}
+}
+
+// BenchmarkBaseline is the same workload written by hand: errgroup with a
+// limit of 100, one shared transport, bodies discarded, no retries. It is
+// the yardstick for fetch.Run's own overhead on a busy machine.
+func BenchmarkBaseline(b *testing.B) {
+	srv := slowServer(b, 20*time.Millisecond)
+	urls := urlList(srv.URL, 1000)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 100
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	b.ReportAllocs()
+	for b.Loop() {
+		var g errgroup.Group
+		g.SetLimit(100)
+		for _, u := range urls {
+			g.Go(func() error {
+				resp, err := client.Get(u)
+				if err != nil {
+					return err
+				}
+				defer resp.Body.Close()
+				_, err = io.Copy(io.Discard, resp.Body)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
