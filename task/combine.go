@@ -20,10 +20,19 @@ type member interface {
 
 func (t *Task[T]) failure() error { return t.err }
 
+// value is the task's value, or zero if it failed. The task must have ended.
+func (t *Task[T]) value() T {
+	if t.err != nil {
+		var zero T
+		return zero
+	}
+	return t.val
+}
+
 // settle waits for the members of a combinator. It calls decide with each
-// member's index as it ends, in completion order; when decide returns true
-// the others are cancelled, and settle goes on waiting until every member
-// has ended. It returns early, with a wrapped ctx error, only if ctx is done.
+// member's index as it ends, in completion order; the first time decide
+// returns true the others are cancelled, and settle goes on waiting (and
+// calling decide) until every member has ended. It returns early, with a wrapped ctx error, only if ctx is done.
 func settle(ctx context.Context, op string, ms []member, decide func(i int) bool) error {
 	for i, m := range ms {
 		if m == nil || reflect.ValueOf(m).IsNil() {
@@ -42,7 +51,7 @@ func settle(ctx context.Context, op string, ms []member, decide func(i int) bool
 	for range ms {
 		select {
 		case i := <-ended:
-			if !decided && decide(i) {
+			if decide(i) && !decided {
 				decided = true
 				for j, m := range ms {
 					if j != i {
@@ -84,13 +93,14 @@ func All[T any](ctx context.Context, tasks ...*Task[T]) ([]T, error) {
 	}
 	vals := make([]T, len(tasks))
 	for i, t := range tasks {
-		vals[i] = t.val
+		vals[i] = t.value()
 	}
 	return vals, errors.Join(errs...)
 }
 
 // Join2 waits for two tasks of different types, as tokio's join! does; the
-// first failure cancels the other. Errors are joined as in [All].
+// first failure cancels the other. Errors are joined and failed values are
+// zero, as in [All].
 func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) {
 	var (
 		va   A
@@ -98,7 +108,10 @@ func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) 
 		errs []error
 	)
 	err := settle(ctx, "join", nilSafe(a, b), func(i int) bool {
-		e := [...]error{a.err, b.err}[i]
+		e := b.err
+		if i == 0 {
+			e = a.err
+		}
 		if e != nil {
 			errs = append(errs, e)
 		}
@@ -107,7 +120,7 @@ func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) 
 	if err != nil {
 		return va, vb, err
 	}
-	return a.val, b.val, errors.Join(errs...)
+	return a.value(), b.value(), errors.Join(errs...)
 }
 
 // Join3 is [Join2] for three tasks.
@@ -119,7 +132,15 @@ func Join3[A, B, C any](ctx context.Context, a *Task[A], b *Task[B], c *Task[C])
 		errs []error
 	)
 	err := settle(ctx, "join", nilSafe(a, b, c), func(i int) bool {
-		e := [...]error{a.err, b.err, c.err}[i]
+		var e error
+		switch i {
+		case 0:
+			e = a.err
+		case 1:
+			e = b.err
+		default:
+			e = c.err
+		}
 		if e != nil {
 			errs = append(errs, e)
 		}
@@ -128,7 +149,7 @@ func Join3[A, B, C any](ctx context.Context, a *Task[A], b *Task[B], c *Task[C])
 	if err != nil {
 		return va, vb, vc, err
 	}
-	return a.val, b.val, c.val, errors.Join(errs...)
+	return a.value(), b.value(), c.value(), errors.Join(errs...)
 }
 
 // nilSafe turns typed task pointers into members, keeping nil as nil.
@@ -163,11 +184,14 @@ func first[T any](ctx context.Context, op string, tasks []*Task[T], wins func(*T
 	winner := -1
 	var errs []error
 	err := settle(ctx, op, ms, func(i int) bool {
-		if wins(tasks[i]) {
+		switch {
+		case winner >= 0: // a loser winding down
+		case wins(tasks[i]):
 			winner = i
 			return true
+		default:
+			errs = append(errs, tasks[i].err)
 		}
-		errs = append(errs, tasks[i].err)
 		return false
 	})
 	switch {

@@ -139,14 +139,17 @@ func (g *Group[T]) start(fn func(context.Context) (T, error)) *Task[T] {
 		return g.refuse(fmt.Errorf("task: group failed: %w", g.ctx.causeErr()))
 	}
 	t, j := Prepare(&g.ctx, fn)
-	g.track(t)
-	if j != nil {
-		go j.Run()
+	if j == nil { // fn was nil: t has failed already
+		g.release()
+		return g.track(t)
 	}
+	g.track(t)
+	go j.Run()
 	return t
 }
 
-// track records t, which may have ended already.
+// track records t. A task that has ended already (refused, or nil fn)
+// holds no place under the limit.
 func (g *Group[T]) track(t *Task[T]) *Task[T] {
 	g.mu.Lock()
 	t.idx = len(g.results)

@@ -1,0 +1,216 @@
+package task_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/spool-go/spool/task"
+)
+
+func TestGroupLimit(t *testing.T) {
+	tests := []struct {
+		limit, tasks int
+		want         time.Duration // fake time for tasks of 10 ms each
+	}{
+		{limit: 1, tasks: 5, want: 50 * time.Millisecond},
+		{limit: 2, tasks: 5, want: 30 * time.Millisecond},
+		{limit: 10, tasks: 1000, want: time.Second},
+		{limit: 1000, tasks: 1000, want: 10 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		synctest.Test(t, func(t *testing.T) {
+			ctx := context.Background()
+			g := task.NewGroup[int](ctx, task.Limit(tt.limit))
+			defer g.Close()
+			var running, peak atomic.Int64
+			start := time.Now()
+			for i := range tt.tasks {
+				g.Go(ctx, func(ctx context.Context) (int, error) {
+					n := running.Add(1)
+					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+					}
+					defer running.Add(-1)
+					return i, task.Sleep(ctx, 10*time.Millisecond)
+				})
+			}
+			vals, err := g.Wait(ctx)
+			if err != nil {
+				t.Fatalf("Wait() error = %v", err)
+			}
+			if got := peak.Load(); got > int64(tt.limit) {
+				t.Errorf("limit %d: saw %d tasks running at once; want <= %d", tt.limit, got, tt.limit)
+			}
+			if el := time.Since(start); el != tt.want {
+				t.Errorf("limit %d, %d tasks: took %v of fake time; want %v", tt.limit, tt.tasks, el, tt.want)
+			}
+			for i, v := range vals {
+				if v != i {
+					t.Fatalf("Wait() values[%d] = %d; want submission order", i, v)
+				}
+			}
+		})
+	}
+}
+
+func TestGroupNextCompletionOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		g := task.NewGroup[int](ctx)
+		defer g.Close()
+		for _, d := range []int{30, 10, 20} {
+			g.Go(ctx, func(ctx context.Context) (int, error) {
+				return d, task.Sleep(ctx, time.Duration(d)*time.Millisecond)
+			})
+		}
+		var got []int
+		for {
+			v, err, ok := g.Next(ctx)
+			if !ok {
+				if err != nil {
+					t.Fatalf("Next() error = %v", err)
+				}
+				break
+			}
+			got = append(got, v)
+		}
+		if want := []int{10, 20, 30}; !slices.Equal(got, want) {
+			t.Fatalf("Next() order = %v; want %v", got, want)
+		}
+		all, err := g.Wait(ctx)
+		if want := []int{30, 10, 20}; !slices.Equal(all, want) || err != nil {
+			t.Fatalf("Wait() = %v, %v; want %v, nil", all, err, want)
+		}
+	})
+}
+
+func TestGroupNextContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := task.NewGroup[int](context.Background())
+		defer g.Close()
+		g.Go(context.Background(), func(ctx context.Context) (int, error) { return 0, task.Sleep(ctx, time.Hour) })
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if _, err, ok := g.Next(ctx); ok || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Next() past ctx = %v, %v; want false, DeadlineExceeded", err, ok)
+		}
+		if _, err := g.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Wait() past ctx = %v; want DeadlineExceeded", err)
+		}
+	})
+}
+
+func TestGroupFailFast(t *testing.T) {
+	for _, failFast := range []bool{false, true} {
+		synctest.Test(t, func(t *testing.T) {
+			ctx := context.Background()
+			var opts []task.GroupOption
+			if failFast {
+				opts = append(opts, task.FailFast())
+			}
+			g := task.NewGroup[int](ctx, opts...)
+			defer g.Close()
+			slow := g.Go(ctx, func(ctx context.Context) (int, error) { return 1, task.Sleep(ctx, time.Second) })
+			g.Go(ctx, func(ctx context.Context) (int, error) { panic("bad task") })
+			_, err := slow.Await(ctx)
+			if got := errors.Is(err, context.Canceled); got != failFast {
+				t.Errorf("FailFast=%v: slow task error %v; cancelled = %v, want %v", failFast, err, got, failFast)
+			}
+			late := g.Go(ctx, func(ctx context.Context) (int, error) { return 2, nil })
+			if _, err := late.Await(ctx); (err != nil) != failFast {
+				t.Errorf("FailFast=%v: task after the failure returned %v", failFast, err)
+			}
+			_, err = g.Wait(ctx)
+			var pe *task.PanicError
+			if !errors.As(err, &pe) {
+				t.Errorf("Wait() error = %v; want a *PanicError in it", err)
+			}
+		})
+	}
+}
+
+func TestGroupCloseResolvesBlockedSubmitters(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		g := task.NewGroup[int](ctx, task.Limit(1))
+		g.Go(ctx, func(ctx context.Context) (int, error) { return 0, task.Sleep(ctx, time.Hour) })
+		blocked := make(chan *task.Task[int])
+		go func() {
+			blocked <- g.Go(ctx, func(ctx context.Context) (int, error) { return 1, nil })
+		}()
+		synctest.Wait() // the submitter is blocked on the limit
+		g.Close()
+		tk := <-blocked
+		if _, err := tk.Await(ctx); !errors.Is(err, task.ErrClosed) {
+			t.Fatalf("blocked submission after Close = %v; want ErrClosed", err)
+		}
+		if _, err := g.Go(ctx, func(ctx context.Context) (int, error) { return 1, nil }).Await(ctx); !errors.Is(err, task.ErrClosed) {
+			t.Fatalf("Go after Close = %v; want ErrClosed", err)
+		}
+		_, err := g.Wait(ctx)
+		if !errors.Is(err, context.Canceled) || !errors.Is(err, task.ErrClosed) {
+			t.Fatalf("Wait() after Close = %v; want the cancelled task and the refusals", err)
+		}
+	})
+}
+
+func TestGroupSubmitContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bg := context.Background()
+		g := task.NewGroup[int](bg, task.Limit(1))
+		defer g.Close()
+		g.Go(bg, func(ctx context.Context) (int, error) { return 0, task.Sleep(ctx, time.Hour) })
+		ctx, cancel := context.WithTimeout(bg, time.Second)
+		defer cancel()
+		tk := g.Go(ctx, func(ctx context.Context) (int, error) { return 1, nil })
+		if _, err := tk.Await(bg); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Go() with expired ctx = %v; want DeadlineExceeded", err)
+		}
+		if _, ok := g.TryGo(func(ctx context.Context) (int, error) { return 1, nil }); ok {
+			t.Fatal("TryGo() at the limit = true; want false")
+		}
+	})
+}
+
+func TestGroupTryGo(t *testing.T) {
+	ctx := context.Background()
+	g := task.NewGroup[string](ctx)
+	defer g.Close()
+	tk, ok := g.TryGo(func(ctx context.Context) (string, error) { return "x", nil })
+	if !ok {
+		t.Fatal("TryGo() without a limit = false")
+	}
+	if v, err := tk.Await(ctx); v != "x" || err != nil {
+		t.Fatalf("Await() = %q, %v", v, err)
+	}
+}
+
+func TestGroupNilFunc(t *testing.T) {
+	ctx := context.Background()
+	g := task.NewGroup[int](ctx, task.Limit(1))
+	defer g.Close()
+	if _, err := g.Go(ctx, nil).Await(ctx); !errors.Is(err, task.ErrNilFunc) {
+		t.Fatalf("Go(nil) = %v; want ErrNilFunc", err)
+	}
+	// The nil func must not keep its place under the limit.
+	if _, err := g.Go(ctx, func(context.Context) (int, error) { return 1, nil }).Await(ctx); err != nil {
+		t.Fatalf("Go() after Go(nil) = %v", err)
+	}
+}
+
+func TestLimitPanics(t *testing.T) {
+	for _, n := range []int{0, -1} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Limit(%d) did not panic", n)
+				}
+			}()
+			task.Limit(n)
+		}()
+	}
+}
