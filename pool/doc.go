@@ -1,0 +1,45 @@
+// Package pool is the threads model of the chapter "Async and Concurrency":
+// a fixed set of workers draining a bounded queue, the chapter's ThreadPool
+// with execute (here [Pool.Go]) and Drop (here [Pool.Close]).
+//
+// Use a pool when you want to bound how many functions run at once and how
+// many wait, with back-pressure on submitters, results as [task.Task]
+// values ([Submit]), metrics, and a shutdown that stops, drains and waits.
+// Use [Pool.Go] for work without a result; it costs about as much as a
+// hand-written channel of funcs. Set [LockOSThread] when each worker must be
+// a real OS thread (cgo, thread-affine libraries).
+//
+// Do not use a pool for tasks that spend their time waiting (on I/O, other
+// tasks, locks): a worker stays busy while its task waits, as a thread
+// does. That is what the threads model means, and a pool of n workers runs
+// at most n such waits at once. Use package rt, whose workers are given
+// back at every await point, or plain task.Go for that. For CPU-bound
+// loops over slices, package parallel splits the work for you.
+//
+// # Queue and back-pressure
+//
+// The queue is bounded ([DefaultQueueSize] unless [QueueSize] says
+// otherwise). When it is full, [Submit] and [Pool.Go] wait for room (Submit
+// honours its context), and [TrySubmit] and [Pool.TryGo] fail at once with
+// [ErrFull]. QueueSize(0) gives a pool without a queue: work is handed
+// straight to an idle worker.
+//
+// A submission from one of the pool's own workers that finds the queue
+// full runs at once on the submitting worker instead of waiting: the
+// caller-runs rule, so a pool cannot deadlock on its own queue.
+//
+// # Panics
+//
+// A panic in a task becomes its *task.PanicError, with the stack. A panic
+// in a Go job has no task to go to: it is counted in [Metrics] and handed to
+// the [OnPanic] handler, which logs it by default. A job that calls
+// runtime.Goexit kills its worker; the pool notices and starts another.
+//
+// # Shutdown
+//
+// [Pool.Close] stops accepting, drains the queue and waits for the workers.
+// [Pool.Shutdown] does the same until its context ends, then cancels:
+// queued tasks resolve with [ErrShutdown] without running, running tasks'
+// contexts are cancelled, and Shutdown waits for them to return. Nothing
+// accepted is lost: every task a pool accepted resolves.
+package pool

@@ -1,0 +1,87 @@
+package pool_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spool-go/spool/pool"
+)
+
+// The chapter's ThreadPool: new(4) starts four workers, execute queues
+// jobs, and dropping the pool (here Close) lets the workers finish the
+// queue and waits for them. Which worker runs which job is up to the
+// scheduler, so the jobs record their results by index and the example
+// prints them after Close, in order.
+func Example_threadPool() {
+	p, err := pool.New(4)
+	if err != nil {
+		panic(err)
+	}
+	squares := make([]int, 8)
+	for i := range squares {
+		p.Go(func() { squares[i] = i * i }) // execute
+	}
+	p.Close() // drop: drain the queue, stop the workers, wait for them
+	fmt.Println(squares)
+	m := p.Metrics()
+	fmt.Println("completed:", m.Completed, "workers left:", m.Workers)
+	// Output:
+	// [0 1 4 9 16 25 36 49]
+	// completed: 8 workers left: 0
+}
+
+// Submit returns a task whose result Await gives back; a panic comes back
+// as an error, not as a crash or a silent loss.
+func ExampleSubmit() {
+	p, err := pool.New(2)
+	if err != nil {
+		panic(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+
+	sum := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+		total := 0
+		for i := 1; i <= 100; i++ {
+			total += i
+		}
+		return total, nil
+	})
+	bad := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+		var m map[string]int
+		m["x"] = 1 // panics: assignment to entry in nil map
+		return 0, nil
+	})
+
+	v, err := sum.Await(ctx)
+	fmt.Println(v, err)
+	_, err = bad.Await(ctx)
+	fmt.Println(err != nil)
+	// Output:
+	// 5050 <nil>
+	// true
+}
+
+// TrySubmit never waits: with no queue and the only worker busy, it
+// refuses at once.
+func ExampleTrySubmit() {
+	p, err := pool.New(1, pool.QueueSize(0))
+	if err != nil {
+		panic(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	release := make(chan struct{})
+	busy := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+		<-release
+		return 1, nil
+	})
+	// Without a queue, Submit returns once the worker has taken the task.
+	_, err = pool.TrySubmit(ctx, p, func(ctx context.Context) (int, error) { return 2, nil })
+	fmt.Println(err)
+	close(release)
+	fmt.Println(busy.Await(ctx))
+	// Output:
+	// pool: queue full
+	// 1 <nil>
+}

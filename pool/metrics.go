@@ -1,0 +1,138 @@
+package pool
+
+import (
+	"math/bits"
+	"sync/atomic"
+	"time"
+)
+
+// Metrics is a snapshot of a pool's counters. Taken while work is in
+// flight, its fields are read one by one and may be a few items apart;
+// once the pool is quiescent (nothing queued, running or being submitted)
+//
+//	Submitted == Completed + Failed + Panicked + Cancelled + Rejected
+//
+// holds exactly.
+type Metrics struct {
+	Workers int // live workers
+	Queued  int // items waiting in the queue
+	Running int // items being run
+
+	Submitted uint64 // every call of Submit, TrySubmit, Go and TryGo
+	Completed uint64 // ran and returned a nil error (Go jobs: returned)
+	Failed    uint64 // ran and returned an error
+	Panicked  uint64 // ran and panicked or called runtime.Goexit
+	Cancelled uint64 // never ran: ctx ended while queued or waiting for room, or Shutdown expired
+	Rejected  uint64 // refused: ErrFull, ErrClosed, or a nil func
+
+	QueueWait Histogram // time from submission to a worker taking the item (sampled)
+	RunTime   Histogram // time the item ran (sampled)
+}
+
+// Histogram is a distribution of durations in power-of-two buckets.
+type Histogram struct {
+	// Counts[i] is the number of samples d with 2^(i-1) ns <= d < 2^i ns;
+	// Counts[0] counts samples under 1 ns.
+	Counts [64]uint64
+	Sum    time.Duration // the sum of all samples
+}
+
+// Count returns the number of samples.
+func (h *Histogram) Count() uint64 {
+	var n uint64
+	for _, c := range h.Counts {
+		n += c
+	}
+	return n
+}
+
+// Mean returns the mean sample, or 0 if there are none.
+func (h *Histogram) Mean() time.Duration {
+	n := h.Count()
+	if n == 0 {
+		return 0
+	}
+	return h.Sum / time.Duration(n)
+}
+
+// Quantile returns an upper bound of the q-quantile (0 <= q <= 1): the top
+// of the bucket that holds it, so within 2x of the true value. It returns
+// 0 if there are no samples.
+func (h *Histogram) Quantile(q float64) time.Duration {
+	n := h.Count()
+	if n == 0 {
+		return 0
+	}
+	rank := uint64(q*float64(n) + 0.5)
+	if rank < 1 {
+		rank = 1
+	}
+	var seen uint64
+	for i, c := range h.Counts {
+		seen += c
+		if seen >= rank {
+			if i == 0 {
+				return 0
+			}
+			return time.Duration(uint64(1)<<i - 1)
+		}
+	}
+	return time.Duration(1<<63 - 1)
+}
+
+// hist is the live, atomic form of a Histogram.
+type hist struct {
+	counts [64]atomic.Uint64
+	sum    atomic.Int64
+}
+
+func (h *hist) observe(d int64) {
+	if d < 0 {
+		d = 0
+	}
+	h.counts[bits.Len64(uint64(d))].Add(1)
+	h.sum.Add(d)
+}
+
+func (h *hist) addTo(s *Histogram) {
+	for i := range h.counts {
+		s.Counts[i] += h.counts[i].Load()
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// shard holds one worker's counters, so workers never write to a shared
+// cache line.
+type shard struct {
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	panicked  atomic.Uint64
+	cancelled atomic.Uint64
+	_         [64]byte
+	wait, run hist
+}
+
+// Metrics returns a snapshot of the pool's counters. It costs about
+// 1 µs per worker.
+func (p *Pool) Metrics() Metrics {
+	m := Metrics{Workers: p.Size(), Queued: len(p.q)}
+	p.mu.Lock()
+	shards := append([]*shard(nil), p.shards...)
+	p.mu.Unlock()
+	for _, sh := range shards {
+		m.Completed += sh.completed.Load()
+		m.Failed += sh.failed.Load()
+		m.Panicked += sh.panicked.Load()
+		m.Cancelled += sh.cancelled.Load()
+		sh.wait.addTo(&m.QueueWait)
+		sh.run.addTo(&m.RunTime)
+	}
+	// Submissions last, so that they are never fewer than the outcomes.
+	m.Cancelled += p.cancelled.Load()
+	m.Rejected = p.rejected.Load()
+	m.Submitted = uint64(p.entered.Load() &^ closedBit)
+	// Whatever was accepted and has not ended is queued or running.
+	inFlight := m.Submitted - m.Completed - m.Failed - m.Panicked - m.Cancelled - m.Rejected
+	m.Running = max(0, int(inFlight)-m.Queued)
+	return m
+}

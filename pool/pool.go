@@ -1,0 +1,363 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spool-go/spool/task"
+)
+
+// Errors of refused or cancelled work.
+var (
+	// ErrClosed is the error of work submitted after Close or Shutdown
+	// began, including submitters that were waiting for queue space then.
+	ErrClosed = errors.New("pool: closed")
+	// ErrFull is the error of TrySubmit (and TryGo) when the queue has no
+	// room: with QueueSize(0), when no worker is idle.
+	ErrFull = errors.New("pool: queue full")
+	// ErrShutdown is the error of queued tasks that Shutdown cancelled
+	// because its context ended before the queue drained. Such errors also
+	// match context.Canceled.
+	ErrShutdown = errors.New("pool: shut down before the task ran")
+	// ErrSize is the error of New and Resize given a worker count below 1.
+	ErrSize = errors.New("pool: worker count must be positive")
+)
+
+// DefaultQueueSize is the queue capacity of a pool made without the
+// QueueSize option. A queued item takes 64 bytes, so the default bounds
+// the queue's memory to 64 KiB while keeping submitters from waiting on
+// workers that are about to come free.
+const DefaultQueueSize = 1024
+
+// DefaultSampleEvery is how often a pool times a task for its queue-wait
+// and run-time histograms when no SampleTimings option is given: one task
+// in 32.
+const DefaultSampleEvery = 32
+
+// Option configures a Pool.
+type Option func(*config)
+
+type config struct {
+	queue    int
+	lockOS   bool
+	name     string
+	log      *slog.Logger
+	onPanic  func(*task.PanicError)
+	sampling uint64
+}
+
+// QueueSize sets the queue's capacity: how many submitted items may wait
+// for a worker. 0 makes a pool without a queue: a submission is handed to
+// an idle worker or waits (Submit, Go) or is refused (TrySubmit, TryGo)
+// when every worker is busy. QueueSize panics if k is negative.
+func QueueSize(k int) Option {
+	if k < 0 {
+		panic(fmt.Sprintf("pool: QueueSize(%d): size must not be negative", k))
+	}
+	return func(c *config) { c.queue = k }
+}
+
+// LockOSThread makes every worker call runtime.LockOSThread before it takes
+// work, so each worker is a real OS thread for its whole life: for cgo or
+// thread-affine work, and for comparing the threads model with goroutines.
+// A worker never unlocks, so its thread ends with it.
+func LockOSThread() Option { return func(c *config) { c.lockOS = true } }
+
+// Name names the pool in its log records and in String.
+func Name(s string) Option { return func(c *config) { c.name = s } }
+
+// Logger sets the logger for panics in Go jobs (see OnPanic) and for
+// worker replacements. The default is slog.Default(). Logger panics if l
+// is nil.
+func Logger(l *slog.Logger) Option {
+	if l == nil {
+		panic("pool: Logger(nil)")
+	}
+	return func(c *config) { c.log = l }
+}
+
+// OnPanic sets the handler for panics (and runtime.Goexit calls) in jobs
+// started with [Pool.Go], which have no task to carry the error. The panic
+// is also counted in Metrics.Panicked. The default handler logs the value
+// and the stack at error level. A handler that panics crashes the program,
+// as an unrecovered panic in a goroutine does:
+//
+//	pool.OnPanic(func(e *task.PanicError) { panic(e) })
+//
+// Panics in tasks started with Submit or TrySubmit are never passed here:
+// they become the task's *task.PanicError. OnPanic panics if h is nil.
+func OnPanic(h func(*task.PanicError)) Option {
+	if h == nil {
+		panic("pool: OnPanic(nil)")
+	}
+	return func(c *config) { c.onPanic = h }
+}
+
+// SampleTimings makes the pool time one item in every n for the
+// QueueWait and RunTime histograms, n rounded up to a power of two.
+// Reading the clock costs about 23 ns, more than half the cost of a Go
+// job, so the default times one item in [DefaultSampleEvery]; 1 times
+// every item. Counts are always exact. SampleTimings panics if n is below 1.
+func SampleTimings(n int) Option {
+	if n < 1 {
+		panic(fmt.Sprintf("pool: SampleTimings(%d): n must be positive", n))
+	}
+	return func(c *config) { c.sampling = uint64(n) }
+}
+
+// Pool is a fixed set of workers draining a bounded queue: the chapter's
+// ThreadPool. See the package documentation for the model and its costs.
+// A Pool is safe for concurrent use. Close or Shutdown it when done.
+type Pool struct {
+	// Read by every submission and every worker, written rarely.
+	cfg     config
+	q       chan item
+	epoch   time.Time
+	closing chan struct{} // closed when Close begins: wakes blocked submitters
+	drained chan struct{} // 1-buffered: the last sender left after close
+	aborted atomic.Bool   // Shutdown's context ended: abort queued items
+	// workers counts live worker goroutines; closedBit is set once Close
+	// has counted the workers it must stop, after which no worker retires
+	// on its own.
+	workers atomic.Int64
+	target  atomic.Int64
+
+	// Written by every submission: kept off the workers' cache lines.
+	// entered counts submissions (it is Metrics.Submitted) and carries
+	// closedBit once Close begins; left counts the submissions that entered
+	// before that and have finished sending. Close waits until left reaches
+	// closeAt, the count when it set the bit, before it queues the stop
+	// items, so that nothing is queued behind them.
+	_       [64]byte
+	entered atomic.Int64
+	left    atomic.Int64
+	closeAt atomic.Int64
+	_       [40]byte
+
+	rejected  atomic.Uint64
+	cancelled atomic.Uint64 // submitters' ctx ended while waiting for room
+
+	wg       sync.WaitGroup
+	resizeMu sync.Mutex // serialises Resize, and Resize against Close
+	mu       sync.Mutex
+	shards   []*shard // every worker's counters, live or retired
+	free     []*shard // shards of retired workers, for reuse
+	live     map[*worker]struct{}
+	gids     sync.Map // goroutine id -> *worker, for nested submission
+
+	closeOnce sync.Once
+	done      chan struct{} // closed once every worker has exited
+}
+
+const closedBit = 1 << 62
+
+// New starts a pool of n workers. It returns an error wrapping ErrSize if
+// n is below 1. Options that are given bad values panic.
+func New(n int, opts ...Option) (*Pool, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("pool: New(%d): %w", n, ErrSize)
+	}
+	c := config{queue: DefaultQueueSize, sampling: DefaultSampleEvery}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	if c.name == "" {
+		c.name = "pool"
+	}
+	mask := uint64(1)
+	for mask < c.sampling {
+		mask <<= 1
+	}
+	c.sampling = mask - 1 // now a mask
+	p := &Pool{
+		cfg:     c,
+		q:       make(chan item, c.queue),
+		epoch:   time.Now(),
+		drained: make(chan struct{}, 1),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+		live:    make(map[*worker]struct{}),
+	}
+	if c.onPanic == nil {
+		p.cfg.onPanic = p.logPanic
+	}
+	p.closeAt.Store(-1)
+	p.target.Store(int64(n))
+	p.workers.Store(int64(n))
+	for range n {
+		p.startWorker(nil)
+	}
+	return p, nil
+}
+
+// String returns the pool's name.
+func (p *Pool) String() string { return p.cfg.name }
+
+// now returns the time since the pool started, never 0, so that 0 can mean
+// "not timed".
+func (p *Pool) now() int64 { return int64(time.Since(p.epoch)) | 1 }
+
+func (p *Pool) logPanic(e *task.PanicError) {
+	p.cfg.log.Error("pool: job panicked", "pool", p.cfg.name, "panic", fmt.Sprint(e.Value), "stack", string(e.Stack))
+}
+
+// Size returns the number of live workers. It trails Resize while busy
+// workers finish their items before they retire.
+func (p *Pool) Size() int { return int(p.workers.Load() &^ closedBit) }
+
+// Resize sets the number of workers to n. Growing starts workers at once;
+// shrinking retires idle workers at once and busy ones as they finish
+// their current item. It returns an error wrapping ErrSize if n is below 1
+// and ErrClosed once the pool is closing.
+func (p *Pool) Resize(n int) error {
+	if n <= 0 {
+		return fmt.Errorf("pool: Resize(%d): %w", n, ErrSize)
+	}
+	p.resizeMu.Lock()
+	defer p.resizeMu.Unlock()
+	p.target.Store(int64(n))
+	for {
+		w := p.workers.Load()
+		if w&closedBit != 0 {
+			return ErrClosed
+		}
+		switch {
+		case w < int64(n):
+			if p.workers.CompareAndSwap(w, w+1) {
+				p.startWorker(nil)
+			}
+			continue
+		case w > int64(n):
+			// Wake idle workers; busy ones check the target after each item.
+			for range w - int64(n) {
+				select {
+				case p.q <- item{ctl: ctlRetire}:
+				default:
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// tryRetire removes one worker from the count if there are more than the
+// target and the pool is not closing. It reports whether the caller must
+// exit.
+func (p *Pool) tryRetire() bool {
+	for {
+		w := p.workers.Load()
+		if w&closedBit != 0 || w <= p.target.Load() {
+			return false
+		}
+		if p.workers.CompareAndSwap(w, w-1) {
+			return true
+		}
+	}
+}
+
+// Close stops accepting work, lets the workers drain the queue and waits
+// for them to exit: the chapter's Drop for ThreadPool. Submitters waiting
+// for queue space get ErrClosed. Close waits for running items however
+// long they take; use Shutdown to bound the wait. Close may be called more
+// than once and concurrently with Shutdown. Close panics if it is called
+// from one of p's own workers, which it would wait for forever.
+func (p *Pool) Close() {
+	if p.self() != nil {
+		panic("pool: Close or Shutdown called from one of the pool's own workers")
+	}
+	p.closeOnce.Do(p.stop)
+	<-p.done
+}
+
+// Shutdown is Close with a deadline: if ctx ends before the queue has
+// drained, the items still queued are not run (tasks resolve with an
+// error matching ErrShutdown and context.Canceled; Go jobs are dropped and
+// counted as cancelled) and the contexts of running tasks are cancelled.
+// Shutdown then waits for the running items to return, and returns a
+// wrapped ctx error; it returns nil if the pool drained in time.
+//
+// Go cannot stop a goroutine, so a running item that ignores its context
+// keeps Shutdown waiting.
+func (p *Pool) Shutdown(ctx context.Context) error {
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(fired)
+		p.abort(ctx)
+	})
+	p.Close()
+	if stop() {
+		return nil
+	}
+	<-fired
+	return fmt.Errorf("pool: shutdown: %w", context.Cause(ctx))
+}
+
+// stop is Close's one-time part.
+func (p *Pool) stop() {
+	// Refuse new submitters, wake the blocked ones, and wait for those
+	// already past their check to finish sending.
+	n := p.entered.Or(closedBit)
+	p.closeAt.Store(n)
+	close(p.closing)
+	for p.left.Load() != n {
+		<-p.drained
+	}
+	// Freeze the worker count and queue one stop item per worker, behind
+	// everything already queued.
+	p.resizeMu.Lock()
+	live := p.workers.Or(closedBit)
+	p.resizeMu.Unlock()
+	for range live {
+		p.q <- item{ctl: ctlStop}
+	}
+	p.wg.Wait()
+	close(p.done)
+}
+
+// abort makes workers cancel what is queued and cancels running tasks.
+func (p *Pool) abort(ctx context.Context) {
+	p.aborted.Store(true)
+	p.mu.Lock()
+	ws := make([]*worker, 0, len(p.live))
+	for w := range p.live {
+		ws = append(ws, w)
+	}
+	p.mu.Unlock()
+	for _, w := range ws {
+		w.cancelCurrent()
+	}
+}
+
+// Done returns a channel that is closed once the pool has closed and every
+// worker has exited.
+func (p *Pool) Done() <-chan struct{} { return p.done }
+
+// shutdownErr is the error of queued tasks that Shutdown cancelled.
+var shutdownErr = fmt.Errorf("%w: %w", ErrShutdown, context.Canceled)
+
+// enter counts a submission and reports whether the pool is open; if it
+// is, the caller must call leave once it is done sending. It returns the
+// submission's number, from 0.
+func (p *Pool) enter() (int64, bool) {
+	n := p.entered.Add(1)
+	return (n - 1) &^ closedBit, n&closedBit == 0
+}
+
+func (p *Pool) leave() {
+	if p.left.Add(1) == p.closeAt.Load() {
+		select {
+		case p.drained <- struct{}{}:
+		default:
+		}
+	}
+}
+
+var _ fmt.Stringer = (*Pool)(nil)

@@ -1,0 +1,238 @@
+package pool
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"sync"
+
+	"github.com/spool-go/spool/task"
+)
+
+// item is one entry of the queue: a task's job, a Go job, or a control
+// message for the worker that receives it.
+type item struct {
+	job task.Job
+	t   taskRef // the task that job resolves
+	fn  func()  // a Go job
+	at  int64   // enqueue time from Pool.now, 0 if not timed
+	ctl uint8
+}
+
+const (
+	ctlNone   uint8 = iota
+	ctlRetire       // exit if there are more workers than the target
+	ctlStop         // exit: the pool is closing
+)
+
+// taskRef is the untyped view of a *task.Task[T] that workers need.
+type taskRef interface {
+	err() error
+	cancel()
+}
+
+// ref is a taskRef. Being a struct of one pointer, it is stored in an
+// interface without allocating, so queueing a task costs no allocation
+// beyond the task itself.
+type ref[T any] struct{ t *task.Task[T] }
+
+func (r ref[T]) err() error {
+	_, err, _ := r.t.Result()
+	return err
+}
+
+func (r ref[T]) cancel() { r.t.Cancel() }
+
+// worker is one worker goroutine. Its shard survives it: a worker that
+// replaces one killed by runtime.Goexit takes the same shard.
+type worker struct {
+	p   *Pool
+	sh  *shard
+	gid uint64
+
+	mu  sync.Mutex
+	cur item // the task running, for Shutdown to cancel; cur.t == nil if none
+}
+
+// startWorker starts a worker goroutine, on the shard of old if old is the
+// worker it replaces. The caller has counted it in p.workers.
+func (p *Pool) startWorker(old *worker) {
+	w := &worker{p: p}
+	p.mu.Lock()
+	switch {
+	case old != nil:
+		w.sh = old.sh
+	case len(p.free) > 0:
+		w.sh = p.free[len(p.free)-1]
+		p.free = p.free[:len(p.free)-1]
+	default:
+		w.sh = new(shard)
+		p.shards = append(p.shards, w.sh)
+	}
+	p.live[w] = struct{}{}
+	p.mu.Unlock()
+	p.wg.Add(1)
+	go w.loop()
+}
+
+// loop takes items until it is told to stop or retire. If an item calls
+// runtime.Goexit, the deferred function starts a replacement.
+func (w *worker) loop() {
+	p := w.p
+	if p.cfg.lockOS {
+		runtime.LockOSThread()
+	}
+	w.gid = goid()
+	p.gids.Store(w.gid, w)
+	sh := w.sh
+	goexit := true
+	defer func() {
+		p.gids.Delete(w.gid)
+		p.mu.Lock()
+		delete(p.live, w)
+		if !goexit {
+			p.free = append(p.free, sh)
+		}
+		p.mu.Unlock()
+		if goexit {
+			p.cfg.log.Debug("pool: replacing a worker ended by runtime.Goexit", "pool", p.cfg.name)
+			p.startWorker(w)
+		}
+		p.wg.Done()
+	}()
+	for {
+		it := <-p.q
+		switch {
+		case it.fn != nil:
+			if p.aborted.Load() {
+				sh.cancelled.Add(1)
+				continue
+			}
+			if it.at == 0 {
+				p.runGo(sh, it.fn)
+			} else {
+				t0 := p.now()
+				sh.wait.observe(t0 - it.at)
+				p.runGo(sh, it.fn)
+				sh.run.observe(p.now() - t0)
+			}
+		case it.job != nil:
+			if it.at == 0 {
+				p.runTask(w, &it)
+			} else {
+				t0 := p.now()
+				sh.wait.observe(t0 - it.at)
+				p.runTask(w, &it)
+				sh.run.observe(p.now() - t0)
+			}
+		case it.ctl == ctlStop:
+			p.workers.Add(-1)
+			goexit = false
+			return
+		case it.ctl == ctlRetire:
+			if p.tryRetire() {
+				goexit = false
+				return
+			}
+			continue
+		}
+		if p.workers.Load() > p.target.Load() && p.tryRetire() {
+			goexit = false
+			return
+		}
+	}
+}
+
+// runGo runs a Go job on the calling goroutine. A panic or Goexit is
+// counted and given to the OnPanic handler; a Goexit then goes on ending
+// the goroutine.
+func (p *Pool) runGo(sh *shard, fn func()) {
+	ok := false
+	defer func() {
+		if ok {
+			return
+		}
+		e := &task.PanicError{Value: recover(), Stack: debug.Stack()}
+		if e.Value == nil {
+			e.Value = task.ErrGoexit
+		}
+		sh.panicked.Add(1)
+		p.cfg.onPanic(e)
+	}()
+	fn()
+	ok = true
+	sh.completed.Add(1)
+}
+
+// runTask runs (or, if Shutdown expired or its context ended while it was
+// queued, aborts) a task on w's goroutine, and counts its outcome.
+func (p *Pool) runTask(w *worker, it *item) {
+	sh := w.sh
+	w.mu.Lock()
+	prev := w.cur
+	w.cur = *it
+	aborted := p.aborted.Load()
+	w.mu.Unlock()
+	switch {
+	case aborted:
+		it.job.Abort(shutdownErr)
+		sh.cancelled.Add(1)
+	case it.job.Context().Err() != nil:
+		it.job.Abort(fmt.Errorf("pool: cancelled while queued: %w", it.job.Context().Err()))
+		sh.cancelled.Add(1)
+	default:
+		exited := true
+		defer func() {
+			if exited { // runtime.Goexit: the task resolved with ErrGoexit
+				sh.panicked.Add(1)
+			}
+		}()
+		it.job.Run()
+		exited = false
+		switch it.t.err().(type) {
+		case nil:
+			sh.completed.Add(1)
+		case *task.PanicError:
+			sh.panicked.Add(1)
+		default:
+			sh.failed.Add(1)
+		}
+	}
+	w.mu.Lock()
+	w.cur = prev
+	w.mu.Unlock()
+}
+
+// cancelCurrent cancels the context of the task w is running, if any.
+func (w *worker) cancelCurrent() {
+	w.mu.Lock()
+	cur := w.cur
+	w.mu.Unlock()
+	if cur.t != nil {
+		cur.t.cancel()
+	}
+}
+
+// self returns the worker running on the calling goroutine, or nil. It
+// costs about 1.5 µs, so only submissions that would block call it.
+func (p *Pool) self() *worker {
+	if v, ok := p.gids.Load(goid()); ok {
+		return v.(*worker)
+	}
+	return nil
+}
+
+// goid returns the calling goroutine's id, read from the first line of its
+// stack trace ("goroutine 18 [running]:").
+func goid() uint64 {
+	var buf [64]byte
+	n := runtime.Stack(buf[:], false)
+	b := bytes.TrimPrefix(buf[:n], []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	id, _ := strconv.ParseUint(string(b), 10, 64)
+	return id
+}
