@@ -1,0 +1,114 @@
+//go:build unix
+
+package echo
+
+import (
+	"io"
+	"syscall"
+	"time"
+)
+
+const rawSupported = true
+
+// serveRaw serves the connection inside one syscall.RawConn.Read call. The
+// runtime calls c.readable when the socket may be readable; readable takes
+// a buffer from the pool only then, echoes everything there is, gives the
+// buffer back and returns false to wait again. While the connection waits
+// its goroutine is parked in the runtime's netpoller with a short stack and
+// no buffer.
+//
+// Staying inside one Read call also saves a system call per message: the
+// netpoller is edge-triggered and only Read's first step clears its ready
+// flag, so after a read that did not fill the buffer (the socket is
+// drained) readable can wait at once instead of reading again to get
+// EAGAIN, as a plain read loop must.
+func (c *conn) serveRaw() error {
+	if err := c.rc.Read(c.onRead); err != nil {
+		return err
+	}
+	return c.err
+}
+
+// readable is the RawConn.Read callback; it returns true to stop serving.
+func (c *conn) readable(fd uintptr) bool {
+	s := c.s
+	if !c.state.CompareAndSwap(stIdle, stActive) {
+		return true // closed by the server
+	}
+	bp := s.pool.Get().(*[]byte)
+	buf := *bp
+	for {
+		n, err := syscall.Read(int(fd), buf)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN: // nothing there yet, or a stale wake-up
+			s.pool.Put(bp)
+			return !c.rested()
+		case err != nil:
+			c.err = err
+		case n == 0:
+			c.err = io.EOF
+		}
+		if c.err == nil {
+			s.bytesIn.Add(int64(n))
+			c.err = c.write(fd, buf[:n])
+		}
+		if c.err != nil {
+			s.pool.Put(bp)
+			return true
+		}
+		s.bytesOut.Add(int64(n))
+		if n < len(buf) && !s.closing.Load() {
+			break // drained: wait for the next edge (when closing, read on to EAGAIN)
+		}
+	}
+	s.pool.Put(bp)
+	c.last.Store(s.epoch.Load())
+	return !c.rested()
+}
+
+// write writes p to fd; if the client's buffers are full it waits, up to
+// the write timeout, for it to read.
+func (c *conn) write(fd uintptr, p []byte) error {
+	for len(p) > 0 {
+		n, err := syscall.Write(int(fd), p)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return c.writeSlow(p)
+		case err != nil:
+			return err
+		}
+		p = p[n:]
+	}
+	return nil
+}
+
+// writeSlow arms the write deadline and waits for the client to read.
+func (c *conn) writeSlow(p []byte) error {
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.writeTimeout))
+	var werr error
+	err := c.rc.Write(func(fd uintptr) bool {
+		for len(p) > 0 {
+			n, err := syscall.Write(int(fd), p)
+			switch {
+			case err == syscall.EINTR:
+				continue
+			case err == syscall.EAGAIN:
+				return false
+			case err != nil:
+				werr = err
+				return true
+			}
+			p = p[n:]
+		}
+		return true
+	})
+	_ = c.nc.SetWriteDeadline(time.Time{})
+	if err != nil {
+		return err
+	}
+	return werr
+}

@@ -1,0 +1,467 @@
+package echo
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spool-go/spool/internal/stats"
+	"github.com/spool-go/spool/task"
+)
+
+// ErrConfig is wrapped by the errors [Load] returns for a bad [Config].
+var ErrConfig = errors.New("echo: bad load config")
+
+// errStalled fails the connections of a run that made no progress.
+var errStalled = errors.New("echo: load stalled")
+
+// Config describes a run of [Load].
+type Config struct {
+	Addr  string // the server's address, host:port
+	Conns int    // connections, each driven by its own goroutine
+
+	// Message mode (Idle false): each connection sends Msgs messages of
+	// Size bytes one at a time, waiting for each echo and checking it byte
+	// for byte before it sends the next.
+	Msgs int
+	Size int
+
+	// Idle mode: open Conns connections, echo one byte on each (so the
+	// server has surely accepted it), hold them all open for Hold, then
+	// echo one byte on each again to check they survived.
+	Idle bool
+	Hold time.Duration
+	// PID, if not zero, is the server's process id: idle mode then reports
+	// the server's resident memory per connection, read from
+	// /proc/PID/status before the connections open and at the end of the
+	// hold. Linux only.
+	PID int
+
+	// DialTimeout bounds each connection attempt; zero means 5 s.
+	DialTimeout time.Duration
+	// Stall fails the run's connections when no message is echoed for this
+	// long (a safety net against a hung server); zero means 10 s.
+	Stall time.Duration
+	// Progress, if not nil, is called about every 100 ms and at the end
+	// with the messages echoed so far (idle mode: connections opened) and
+	// the total expected. It runs on Load's goroutine.
+	Progress func(done, total int64)
+}
+
+// Report is the outcome of [Load]. Durations are in nanoseconds in JSON.
+type Report struct {
+	Addr  string `json:"addr"`
+	Conns int    `json:"conns"`
+	Msgs  int    `json:"msgs,omitempty"`
+	Size  int    `json:"size,omitempty"`
+	Idle  bool   `json:"idle,omitempty"`
+
+	Messages   int64         `json:"messages"`              // echoes received and verified
+	Errors     int64         `json:"errors"`                // connections that failed: dial, reset, timeout, wrong bytes
+	FirstError string        `json:"first_error,omitempty"` // the first of those errors
+	Elapsed    time.Duration `json:"elapsed_ns"`            // message mode: from the first send to the last echo
+
+	MsgsPerSec float64       `json:"msgs_per_sec,omitempty"`
+	MBPerSec   float64       `json:"mb_per_sec,omitempty"` // payload echoed, 10^6 bytes a second
+	P50        time.Duration `json:"p50_ns,omitempty"`     // round-trip latency of one message
+	P99        time.Duration `json:"p99_ns,omitempty"`
+	Max        time.Duration `json:"max_ns,omitempty"`
+	Samples    int           `json:"samples,omitempty"` // latencies behind P50 and P99 (Max is exact)
+
+	Held         int     `json:"held,omitempty"`           // idle mode: connections that survived the hold
+	RSSBefore    int64   `json:"rss_before,omitempty"`     // idle mode with PID: the server's VmRSS, bytes
+	RSSAfter     int64   `json:"rss_after,omitempty"`      // at the end of the hold
+	BytesPerConn float64 `json:"bytes_per_conn,omitempty"` // (RSSAfter-RSSBefore)/Held
+}
+
+// maxSamples bounds the latencies Load keeps (16 MB); beyond it each
+// connection keeps a uniform random sample of its own.
+const maxSamples = 2 << 20
+
+// dialLimit bounds the dials in flight, so a burst of thousands does not
+// overflow the server's accept queue and wait for SYN retransmits.
+const dialLimit = 128
+
+// Load runs a load test against the echo server at cfg.Addr and reports
+// what it measured. It returns an error, and no report, for a bad config
+// (wrapping [ErrConfig]), when the first connection cannot be made (the
+// address is wrong or nothing listens), or when ctx is done; failures of
+// single connections after that are counted in Report.Errors.
+//
+// Load is the instrument of spool's echo benchmarks: its own cost is a
+// write, a read and a comparison per message on each connection's
+// goroutine, plus a time.Now pair.
+func Load(ctx context.Context, cfg Config) (Report, error) {
+	if err := cfg.check(); err != nil {
+		return Report{}, err
+	}
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = 5 * time.Second
+	}
+	if cfg.Stall == 0 {
+		cfg.Stall = 10 * time.Second
+	}
+	r := Report{Addr: cfg.Addr, Conns: cfg.Conns, Idle: cfg.Idle}
+	if !cfg.Idle {
+		r.Msgs, r.Size = cfg.Msgs, cfg.Size
+	}
+	var err error
+	if cfg.Idle && cfg.PID != 0 {
+		if r.RSSBefore, err = RSS(cfg.PID); err != nil {
+			return Report{}, err
+		}
+	}
+
+	l := &loader{cfg: cfg}
+	conns, err := l.dialAll(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	if cfg.Idle {
+		err = l.hold(ctx, conns, &r)
+	} else {
+		err = l.run(ctx, conns, &r)
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	r.Errors = l.errs.Load()
+	if e := l.first.Load(); e != nil {
+		r.FirstError = (*e).Error()
+	}
+	return r, nil
+}
+
+func (cfg *Config) check() error {
+	switch {
+	case cfg.Addr == "":
+		return fmt.Errorf("%w: empty address", ErrConfig)
+	case cfg.Conns <= 0:
+		return fmt.Errorf("%w: conns must be positive, got %d", ErrConfig, cfg.Conns)
+	case cfg.DialTimeout < 0:
+		return fmt.Errorf("%w: dial timeout must not be negative, got %v", ErrConfig, cfg.DialTimeout)
+	case cfg.Stall < 0:
+		return fmt.Errorf("%w: stall must not be negative, got %v", ErrConfig, cfg.Stall)
+	case cfg.Idle && cfg.Hold <= 0:
+		return fmt.Errorf("%w: hold must be positive, got %v", ErrConfig, cfg.Hold)
+	case cfg.Idle && cfg.PID < 0:
+		return fmt.Errorf("%w: pid must not be negative, got %d", ErrConfig, cfg.PID)
+	case !cfg.Idle && cfg.Msgs <= 0:
+		return fmt.Errorf("%w: msgs must be positive, got %d", ErrConfig, cfg.Msgs)
+	case !cfg.Idle && cfg.Size <= 0:
+		return fmt.Errorf("%w: size must be positive, got %d", ErrConfig, cfg.Size)
+	}
+	return nil
+}
+
+// loader holds the shared state of one Load run.
+type loader struct {
+	cfg   Config
+	done  atomic.Int64 // messages echoed (idle mode: connections opened)
+	errs  atomic.Int64
+	first atomic.Pointer[error]
+}
+
+func (l *loader) fail(err error) {
+	l.errs.Add(1)
+	l.first.CompareAndSwap(nil, &err)
+}
+
+// dialAll opens cfg.Conns connections: the first alone, so that a wrong
+// address is an error rather than Conns failures, the rest dialLimit at a
+// time. A failed dial leaves a nil conn and counts as an error.
+func (l *loader) dialAll(ctx context.Context) ([]net.Conn, error) {
+	d := net.Dialer{Timeout: l.cfg.DialTimeout}
+	first, err := d.DialContext(ctx, "tcp", l.cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("echo: load: %w", err)
+	}
+	conns := make([]net.Conn, l.cfg.Conns)
+	conns[0] = first
+	if l.cfg.Idle {
+		l.done.Add(1)
+	}
+	g := task.NewGroup[struct{}](ctx, task.Limit(dialLimit))
+	defer g.Close()
+	for i := 1; i < len(conns); i++ {
+		g.Go(ctx, func(ctx context.Context) (struct{}, error) {
+			c, err := d.DialContext(ctx, "tcp", l.cfg.Addr)
+			if err != nil {
+				l.fail(err)
+				return struct{}{}, nil
+			}
+			conns[i] = c
+			if l.cfg.Idle {
+				l.done.Add(1)
+			}
+			return struct{}{}, nil
+		})
+	}
+	_, _ = g.Wait(ctx)
+	if err := ctx.Err(); err != nil {
+		g.Close()
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+		return nil, fmt.Errorf("echo: load: %w", err)
+	}
+	return conns, nil
+}
+
+// connResult is what one connection's goroutine measured.
+type connResult struct {
+	lat []time.Duration // all latencies, or a uniform sample of them
+	max time.Duration
+}
+
+// run is message mode.
+func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	keep := min(l.cfg.Msgs, max(1, maxSamples/len(conns)))
+	start := make(chan struct{})
+	allEnded := make(chan struct{})
+	var ready sync.WaitGroup
+	var left atomic.Int64 // tasks still running; the last one closes allEnded
+	for _, c := range conns {
+		if c != nil {
+			left.Add(1)
+		}
+	}
+	g := task.NewGroup[connResult](runCtx)
+	defer g.Close()
+	for i, c := range conns {
+		if c == nil {
+			continue
+		}
+		ready.Add(1)
+		g.Go(runCtx, func(ctx context.Context) (connResult, error) {
+			defer func() {
+				if left.Add(-1) == 0 {
+					close(allEnded)
+				}
+			}()
+			stop := context.AfterFunc(ctx, func() { c.Close() })
+			defer stop()
+			res := connResult{lat: make([]time.Duration, 0, keep)}
+			ready.Done()
+			<-start
+			if err := l.echoes(c, uint64(i), keep, &res); err != nil {
+				if cause := context.Cause(runCtx); cause != nil {
+					err = fmt.Errorf("%w (%v)", cause, err)
+				}
+				l.fail(err)
+			}
+			return res, nil
+		})
+	}
+	ready.Wait()
+
+	total := int64(l.cfg.Conns) * int64(l.cfg.Msgs)
+	t0 := time.Now()
+	close(start)
+	l.watch(runCtx, allEnded, total, func(err error) { cancel(err) })
+	r.Elapsed = time.Since(t0)
+
+	results, _ := g.Wait(ctx)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("echo: load: %w", err)
+	}
+	var lat []float64
+	for _, res := range results {
+		for _, d := range res.lat {
+			lat = append(lat, float64(d))
+		}
+		r.Max = max(r.Max, res.max)
+	}
+	r.Messages = l.done.Load()
+	r.Samples = len(lat)
+	if len(lat) > 0 {
+		s := stats.Summarize(lat)
+		r.P50, r.P99 = time.Duration(s.Median), time.Duration(s.P99)
+	}
+	if secs := r.Elapsed.Seconds(); secs > 0 {
+		r.MsgsPerSec = float64(r.Messages) / secs
+		r.MBPerSec = float64(r.Messages) * float64(l.cfg.Size) / secs / 1e6
+	}
+	return nil
+}
+
+// watch reports progress every 100 ms until ended is closed or ctx is
+// done, and calls stall if nothing moves for cfg.Stall.
+func (l *loader) watch(ctx context.Context, ended <-chan struct{}, total int64, stall func(error)) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	last, since := l.done.Load(), time.Now()
+	report := func() {
+		if l.cfg.Progress != nil {
+			l.cfg.Progress(l.done.Load(), total)
+		}
+	}
+	for {
+		select {
+		case <-ended:
+			report()
+			return
+		case <-ctx.Done():
+			<-ended
+			report()
+			return
+		case now := <-t.C:
+			report()
+			if n := l.done.Load(); n != last {
+				last, since = n, now
+			} else if now.Sub(since) > l.cfg.Stall {
+				stall(fmt.Errorf("%w: nothing echoed for %v", errStalled, l.cfg.Stall))
+			}
+		}
+	}
+}
+
+// echoes sends cfg.Msgs messages on c, one at a time, and checks each echo.
+func (l *loader) echoes(c net.Conn, seed uint64, keep int, res *connResult) error {
+	size := l.cfg.Size
+	msg, got := make([]byte, size), make([]byte, size)
+	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	for i := range msg {
+		msg[i] = byte(rng.Uint32())
+	}
+	for i := range l.cfg.Msgs {
+		stamp(msg, uint64(i))
+		t0 := time.Now()
+		if _, err := c.Write(msg); err != nil {
+			return fmt.Errorf("echo: load: message %d: %w", i, err)
+		}
+		if _, err := io.ReadFull(c, got); err != nil {
+			return fmt.Errorf("echo: load: message %d: %w", i, err)
+		}
+		d := time.Since(t0)
+		if !bytes.Equal(got, msg) {
+			return fmt.Errorf("echo: load: message %d: echo differs at byte %d", i, mismatch(got, msg))
+		}
+		l.done.Add(1)
+		res.max = max(res.max, d)
+		if len(res.lat) < keep {
+			res.lat = append(res.lat, d)
+		} else if j := rng.IntN(i + 1); j < keep { // reservoir sampling
+			res.lat[j] = d
+		}
+	}
+	return nil
+}
+
+// stamp writes the message number into msg so that a stale or reordered
+// echo cannot pass for the right one.
+func stamp(msg []byte, i uint64) {
+	if len(msg) >= 8 {
+		binary.LittleEndian.PutUint64(msg, i)
+		return
+	}
+	msg[0] = byte(i)
+}
+
+func mismatch(a, b []byte) int {
+	for i := range a {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return len(a)
+}
+
+// hold is idle mode.
+func (l *loader) hold(ctx context.Context, conns []net.Conn, r *Report) error {
+	l.ping(ctx, conns)
+	if err := task.Sleep(ctx, l.cfg.Hold); err != nil {
+		return fmt.Errorf("echo: load: %w", err)
+	}
+	var err error
+	if l.cfg.PID != 0 {
+		if r.RSSAfter, err = RSS(l.cfg.PID); err != nil {
+			return err
+		}
+	}
+	r.Held = l.ping(ctx, conns)
+	if l.cfg.PID != 0 && r.Held > 0 {
+		r.BytesPerConn = float64(r.RSSAfter-r.RSSBefore) / float64(r.Held)
+	}
+	if l.cfg.Progress != nil {
+		l.cfg.Progress(l.done.Load(), int64(l.cfg.Conns))
+	}
+	return ctx.Err()
+}
+
+// ping echoes one byte on every live connection, dialLimit at a time; a
+// connection that fails is closed, set to nil and counted. It returns how
+// many passed.
+func (l *loader) ping(ctx context.Context, conns []net.Conn) int {
+	var ok atomic.Int64
+	g := task.NewGroup[struct{}](ctx, task.Limit(dialLimit))
+	defer g.Close()
+	for i, c := range conns {
+		if c == nil {
+			continue
+		}
+		g.Go(ctx, func(context.Context) (struct{}, error) {
+			b := [1]byte{'.'}
+			_ = c.SetDeadline(time.Now().Add(l.cfg.Stall))
+			_, err := c.Write(b[:])
+			if err == nil {
+				_, err = io.ReadFull(c, b[:])
+			}
+			_ = c.SetDeadline(time.Time{})
+			if err != nil {
+				l.fail(fmt.Errorf("echo: load: idle connection %d: %w", i, err))
+				c.Close()
+				conns[i] = nil
+				return struct{}{}, nil
+			}
+			ok.Add(1)
+			return struct{}{}, nil
+		})
+	}
+	_, _ = g.Wait(ctx)
+	return int(ok.Load())
+}
+
+// RSS returns the resident memory of process pid in bytes, read from
+// /proc/PID/status (VmRSS). It works on Linux only.
+func RSS(pid int) (int64, error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, fmt.Errorf("echo: memory of pid %d (needs Linux /proc): %w", pid, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("echo: memory of pid %d: %w", pid, err)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, fmt.Errorf("echo: memory of pid %d: no VmRSS in /proc/%d/status", pid, pid)
+}

@@ -1,0 +1,212 @@
+package echo_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spool-go/spool/echo"
+)
+
+func TestLoad(t *testing.T) {
+	s, addr := start(t)
+	var last, total int64
+	r, err := echo.Load(context.Background(), echo.Config{
+		Addr: addr, Conns: 8, Msgs: 200, Size: 512,
+		Progress: func(done, all int64) { last, total = done, all },
+	})
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	const want = 8 * 200
+	if r.Messages != want || r.Errors != 0 || r.Samples != want {
+		t.Errorf("messages %d, errors %d (%s), samples %d; want %d, 0, %d", r.Messages, r.Errors, r.FirstError, r.Samples, want, want)
+	}
+	if !(0 < r.P50 && r.P50 <= r.P99 && r.P99 <= r.Max) {
+		t.Errorf("latencies p50 %v, p99 %v, max %v; want 0 < p50 <= p99 <= max", r.P50, r.P99, r.Max)
+	}
+	if r.MsgsPerSec <= 0 || r.MBPerSec <= 0 || r.Elapsed <= 0 {
+		t.Errorf("msgs/s %v, MB/s %v, elapsed %v; want positive", r.MsgsPerSec, r.MBPerSec, r.Elapsed)
+	}
+	if last != want || total != want {
+		t.Errorf("last progress %d of %d; want %d of %d", last, total, want, want)
+	}
+	waitFor(t, "the server's counters", func() bool { return s.Metrics().BytesOut == want*512 })
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		give echo.Config
+		want string
+	}{
+		{"no address", echo.Config{Conns: 1, Msgs: 1, Size: 1}, "empty address"},
+		{"no conns", echo.Config{Addr: "x:1", Msgs: 1, Size: 1}, "conns must be positive, got 0"},
+		{"negative conns", echo.Config{Addr: "x:1", Conns: -3, Msgs: 1, Size: 1}, "conns must be positive, got -3"},
+		{"no msgs", echo.Config{Addr: "x:1", Conns: 1, Size: 1}, "msgs must be positive"},
+		{"no size", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1}, "size must be positive"},
+		{"idle without hold", echo.Config{Addr: "x:1", Conns: 1, Idle: true}, "hold must be positive"},
+		{"negative pid", echo.Config{Addr: "x:1", Conns: 1, Idle: true, Hold: time.Second, PID: -1}, "pid must not be negative"},
+		{"negative stall", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, Stall: -1}, "stall must not be negative"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := echo.Load(context.Background(), tc.give)
+			if !errors.Is(err, echo.ErrConfig) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Load = %v; want ErrConfig saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	_, err = echo.Load(context.Background(), echo.Config{Addr: addr, Conns: 5, Msgs: 1, Size: 1})
+	if err == nil || errors.Is(err, echo.ErrConfig) || !strings.HasPrefix(err.Error(), "echo: load: ") {
+		t.Errorf("Load(unreachable) = %v; want an echo: load: dial error", err)
+	}
+}
+
+// fake runs a test server whose connections are handled by handle.
+func fake(t *testing.T, handle func(net.Conn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Go(func() { handle(c) })
+		}
+	})
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return l.Addr().String()
+}
+
+func TestLoadDetectsWrongEcho(t *testing.T) {
+	addr := fake(t, func(c net.Conn) {
+		buf := make([]byte, 100)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			buf[n-1]++ // corrupt the last byte
+			if _, err := c.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	})
+	r, err := echo.Load(context.Background(), echo.Config{Addr: addr, Conns: 3, Msgs: 10, Size: 10})
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	if r.Errors != 3 || r.Messages != 0 || !strings.Contains(r.FirstError, "differs at byte 9") {
+		t.Errorf("errors %d, messages %d, first %q; want 3, 0, differs at byte 9", r.Errors, r.Messages, r.FirstError)
+	}
+}
+
+// silent reads and never answers.
+func silent(c net.Conn) { _, _ = io.Copy(io.Discard, c) }
+
+func TestLoadStall(t *testing.T) {
+	addr := fake(t, silent)
+	r, err := echo.Load(context.Background(), echo.Config{Addr: addr, Conns: 4, Msgs: 10, Size: 10, Stall: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	if r.Errors != 4 || !strings.Contains(r.FirstError, "stalled") {
+		t.Errorf("errors %d, first %q; want 4, stalled", r.Errors, r.FirstError)
+	}
+}
+
+func TestLoadCancel(t *testing.T) {
+	addr := fake(t, silent)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := echo.Load(ctx, echo.Config{
+		Addr: addr, Conns: 4, Msgs: 10, Size: 10,
+		Progress: func(int64, int64) { cancel() },
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Load = %v; want context.Canceled", err)
+	}
+}
+
+func TestLoadIdle(t *testing.T) {
+	s, addr := start(t)
+	cfg := echo.Config{Addr: addr, Conns: 50, Idle: true, Hold: 10 * time.Millisecond}
+	if runtime.GOOS == "linux" {
+		cfg.PID = os.Getpid()
+	}
+	r, err := echo.Load(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	if r.Held != 50 || r.Errors != 0 {
+		t.Errorf("held %d, errors %d (%s); want 50, 0", r.Held, r.Errors, r.FirstError)
+	}
+	if cfg.PID != 0 && (r.RSSBefore <= 0 || r.RSSAfter <= 0) {
+		t.Errorf("rss before %d, after %d; want both positive", r.RSSBefore, r.RSSAfter)
+	}
+	if got := s.Metrics().Accepted; got != 50 {
+		t.Errorf("server accepted %d; want 50", got)
+	}
+}
+
+// Idle connections closed by the server during the hold are counted.
+func TestLoadIdleTimedOut(t *testing.T) {
+	_, addr := start(t, echo.IdleTimeout(5*time.Millisecond))
+	r, err := echo.Load(context.Background(), echo.Config{Addr: addr, Conns: 5, Idle: true, Hold: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	if r.Held != 0 || r.Errors != 5 {
+		t.Errorf("held %d, errors %d; want 0, 5", r.Held, r.Errors)
+	}
+}
+
+func TestRSS(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("RSS reads /proc")
+	}
+	n, err := echo.RSS(os.Getpid())
+	if err != nil || n <= 0 {
+		t.Errorf("RSS(self) = %d, %v; want a positive size", n, err)
+	}
+	if _, err := echo.RSS(1 << 30); err == nil {
+		t.Errorf("RSS(no such pid) = nil error; want one")
+	}
+}
