@@ -1,0 +1,368 @@
+package parallel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+
+	"github.com/spool-go/spool/task"
+)
+
+// ItemError is the error of [Map] or [ForEach] when fn failed on one item:
+// it says which, and unwraps to fn's error (a *task.PanicError if fn
+// panicked).
+type ItemError struct {
+	Index int   // the item's index in the input slice
+	Err   error // what fn returned
+}
+
+func (e *ItemError) Error() string { return fmt.Sprintf("parallel: item %d: %v", e.Index, e.Err) }
+
+func (e *ItemError) Unwrap() error { return e.Err }
+
+// ChunkError is the error of [MapReduce] or [Reduce] when a function
+// failed on a chunk: it says which, and unwraps to the function's error (a
+// *task.PanicError if it panicked).
+type ChunkError struct {
+	Start, End int   // the chunk is in[Start:End]
+	Err        error // what the function returned
+}
+
+func (e *ChunkError) Error() string {
+	return fmt.Sprintf("parallel: chunk [%d:%d]: %v", e.Start, e.End, e.Err)
+}
+
+func (e *ChunkError) Unwrap() error { return e.Err }
+
+// Option configures Map, ForEach, Reduce and MapReduce.
+type Option func(*config)
+
+type config struct {
+	workers int
+	chunk   int
+}
+
+// Workers sets how many goroutines share the work, the caller's included
+// (default runtime.GOMAXPROCS(0)). It panics if n is not positive.
+func Workers(n int) Option {
+	if n <= 0 {
+		panic(fmt.Sprintf("parallel: Workers(%d): must be positive", n))
+	}
+	return func(c *config) { c.workers = n }
+}
+
+// ChunkSize sets how many consecutive items a worker takes at a time (by
+// default the input is cut into 8 chunks per worker, so that a slow chunk
+// delays the end by at most about 1/8 of a worker's share). Larger chunks
+// cost less coordination; smaller ones balance uneven items better. An
+// input of at most n items runs on the caller's goroutine alone. It panics
+// if n is not positive.
+func ChunkSize(n int) Option {
+	if n <= 0 {
+		panic(fmt.Sprintf("parallel: ChunkSize(%d): must be positive", n))
+	}
+	return func(c *config) { c.chunk = n }
+}
+
+func configure(opts []Option) config {
+	c := config{workers: runtime.GOMAXPROCS(0)}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// chunksPerWorker is the default number of chunks per worker.
+const chunksPerWorker = 8
+
+// chunking returns the chunk size and count for n items.
+func (c config) chunking(n int) (size, count int) {
+	size = c.chunk
+	if size == 0 {
+		size = max(1, (n+c.workers*chunksPerWorker-1)/(c.workers*chunksPerWorker))
+	}
+	return size, (n + size - 1) / size
+}
+
+// errStop is returned by a chunk that stopped because the work was
+// cancelled; it is never reported.
+var errStop = errors.New("parallel: stopped")
+
+// run calls body for every chunk [lo, hi) of n items, on up to c.workers
+// goroutines: the caller's and c.workers-1 it starts and waits for. The
+// first error a body returns cancels the context the others get, and is
+// returned; so is a ctx error if ctx ends before every chunk ran. A panic
+// in body must be recovered by body itself.
+func run(ctx context.Context, n int, c config, body func(ctx context.Context, chunk, lo, hi int) error) error {
+	if err := ctx.Err(); err != nil {
+		return ctxError(ctx)
+	}
+	size, count := c.chunking(n)
+	workers := min(c.workers, count)
+	if workers <= 1 { // everything on the caller's goroutine, no coordination
+		done := ctx.Done()
+		for k := range count {
+			select {
+			case <-done:
+				return ctxError(ctx)
+			default:
+			}
+			lo := k * size
+			if err := body(ctx, k, lo, min(lo+size, n)); err != nil {
+				if err == errStop {
+					return ctxError(ctx)
+				}
+				return err
+			}
+		}
+		return nil
+	}
+
+	// Helpers run fn on goroutines of their own: they must not see the
+	// caller's runtime slot (see task.Park), so they get a context from a
+	// task.Group, which hides it, when there is one to hide.
+	base := ctx
+	if task.ContextSlot(ctx) != nil {
+		g := task.NewGroup[struct{}](ctx)
+		defer g.Close()
+		base = g.Context()
+	}
+	wctx, cancel := context.WithCancelCause(base)
+	defer cancel(nil)
+	var (
+		next     atomic.Int64 // the next chunk to take
+		finished atomic.Int64 // chunks that ran to the end
+		mu       sync.Mutex
+		first    error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+		cancel(err)
+	}
+	done := wctx.Done()
+	work := func() {
+		for {
+			k := int(next.Add(1) - 1)
+			if k >= count {
+				return
+			}
+			select {
+			case <-done:
+				return
+			default:
+			}
+			lo := k * size
+			if err := body(wctx, k, lo, min(lo+size, n)); err != nil {
+				if err != errStop {
+					fail(err)
+				}
+				return
+			}
+			finished.Add(1)
+		}
+	}
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(func() {
+			normal := false
+			defer func() {
+				if !normal { // body called runtime.Goexit
+					fail(task.ErrGoexit)
+				}
+			}()
+			work()
+			normal = true
+		})
+	}
+	// The caller works too. If its fn calls runtime.Goexit, the deferred
+	// Wait still keeps the helpers from outliving the call.
+	func() {
+		defer func() {
+			cancel(errStop)
+			wg.Wait()
+		}()
+		work()
+		if int(finished.Load()) < count { // the helpers are still busy
+			p := task.Park(ctx)
+			wg.Wait()
+			p.Resume()
+		}
+	}()
+	if first != nil {
+		return first
+	}
+	if int(finished.Load()) < count {
+		return ctxError(ctx)
+	}
+	return nil
+}
+
+// panicError turns a recovered value into a *task.PanicError.
+func panicError(v any) error { return &task.PanicError{Value: v, Stack: debug.Stack()} }
+
+// ctxError wraps ctx's error and cause.
+func ctxError(ctx context.Context) error {
+	err := ctx.Err()
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return fmt.Errorf("parallel: %w: %w", err, cause)
+	}
+	return fmt.Errorf("parallel: %w", err)
+}
+
+// Map calls fn on every item of in, on up to GOMAXPROCS goroutines (see
+// [Workers]), and returns the results in input order. The input is cut into
+// chunks that are sub-slices of in (no copy); workers take chunks as they
+// go, so uneven items balance out.
+//
+// The first error fn returns (or panic, as a *task.PanicError) cancels the
+// context the other calls get, stops workers from taking more items, and
+// is returned as an *[ItemError] once every running call has returned;
+// the results are then nil. If ctx ends first, Map returns a wrapped ctx
+// error. The calling goroutine works too, so an input of one chunk starts
+// no goroutine.
+//
+// Map starts up to GOMAXPROCS-1 goroutines and waits for them all before
+// it returns.
+func Map[T, R any](ctx context.Context, in []T, fn func(context.Context, T) (R, error), opts ...Option) ([]R, error) {
+	if fn == nil {
+		return nil, fmt.Errorf("parallel: map: %w", task.ErrNilFunc)
+	}
+	out := make([]R, len(in))
+	err := run(ctx, len(in), configure(opts), func(ctx context.Context, _, lo, hi int) (err error) {
+		i := lo
+		defer func() {
+			if v := recover(); v != nil {
+				err = &ItemError{Index: i, Err: panicError(v)}
+			}
+		}()
+		done := ctx.Done()
+		for ; i < hi; i++ {
+			select {
+			case <-done:
+				return errStop
+			default:
+			}
+			r, err := fn(ctx, in[i])
+			if err != nil {
+				return &ItemError{Index: i, Err: err}
+			}
+			out[i] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ForEach calls fn on every item of in, as [Map] does, and returns the
+// first error as an *[ItemError] (or a wrapped ctx error).
+func ForEach[T any](ctx context.Context, in []T, fn func(context.Context, T) error, opts ...Option) error {
+	if fn == nil {
+		return fmt.Errorf("parallel: for each: %w", task.ErrNilFunc)
+	}
+	return run(ctx, len(in), configure(opts), func(ctx context.Context, _, lo, hi int) (err error) {
+		i := lo
+		defer func() {
+			if v := recover(); v != nil {
+				err = &ItemError{Index: i, Err: panicError(v)}
+			}
+		}()
+		done := ctx.Done()
+		for ; i < hi; i++ {
+			select {
+			case <-done:
+				return errStop
+			default:
+			}
+			if err := fn(ctx, in[i]); err != nil {
+				return &ItemError{Index: i, Err: err}
+			}
+		}
+		return nil
+	})
+}
+
+// MapReduce cuts in into chunks (sub-slices, no copy; see [ChunkSize]),
+// calls mapFn on each chunk in parallel, and folds the chunk results with
+// reduceFn from left to right, on the calling goroutine: reduceFn need be
+// associative, not commutative. It is the shape of the chapter's
+// parallel_computation, minus its copy of every chunk. An empty input
+// returns the zero R.
+//
+// mapFn gets a chunk whose capacity ends with it, so an append cannot
+// write into the next chunk. The first error from mapFn (or panic, as a
+// *task.PanicError) cancels the others and is returned as a *[ChunkError];
+// a panic in reduceFn is returned as a *task.PanicError. If ctx ends first,
+// MapReduce returns a wrapped ctx error.
+func MapReduce[T, R any](ctx context.Context, in []T, mapFn func(context.Context, []T) (R, error), reduceFn func(R, R) R, opts ...Option) (R, error) {
+	var zero R
+	if mapFn == nil || reduceFn == nil {
+		return zero, fmt.Errorf("parallel: map reduce: %w", task.ErrNilFunc)
+	}
+	c := configure(opts)
+	_, count := c.chunking(len(in))
+	parts := make([]R, count)
+	err := run(ctx, len(in), c, func(ctx context.Context, k, lo, hi int) (err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				err = &ChunkError{Start: lo, End: hi, Err: panicError(v)}
+			}
+		}()
+		r, err := mapFn(ctx, in[lo:hi:hi])
+		if err != nil {
+			return &ChunkError{Start: lo, End: hi, Err: err}
+		}
+		parts[k] = r
+		return nil
+	})
+	if err != nil || count == 0 {
+		return zero, err
+	}
+	return fold(parts, reduceFn)
+}
+
+// fold reduces parts from left to right, recovering a panic in fn.
+func fold[R any](parts []R, fn func(R, R) R) (r R, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			var zero R
+			r, err = zero, panicError(v)
+		}
+	}()
+	r = parts[0]
+	for _, p := range parts[1:] {
+		r = fn(r, p)
+	}
+	return r, nil
+}
+
+// Reduce folds in with fn, in parallel: each chunk is folded from left to
+// right, then the chunk results are, so fn need be associative, not
+// commutative (floating-point sums may differ in the last bits from a
+// serial fold, and between chunkings). An empty input returns the zero T.
+// A panic in fn is returned as a *task.PanicError (inside a *[ChunkError]
+// if it happened in a chunk); if ctx ends first, Reduce returns a wrapped
+// ctx error. Chunks are sub-slices of in, never copies.
+func Reduce[T any](ctx context.Context, in []T, fn func(T, T) T, opts ...Option) (T, error) {
+	if fn == nil {
+		var zero T
+		return zero, fmt.Errorf("parallel: reduce: %w", task.ErrNilFunc)
+	}
+	return MapReduce(ctx, in, func(_ context.Context, chunk []T) (T, error) {
+		acc := chunk[0]
+		for _, x := range chunk[1:] {
+			acc = fn(acc, x)
+		}
+		return acc, nil
+	}, fn, opts...)
+}

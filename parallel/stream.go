@@ -1,0 +1,222 @@
+package parallel
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"sync"
+	"sync/atomic"
+
+	"github.com/spool-go/spool/task"
+)
+
+// MapOrdered returns an iterator that calls fn on the values of seq with at
+// most workers calls running at once, and yields the results in the order
+// of seq: an ordered, bounded stream over an iterator. Up to 2×workers
+// results may wait for an earlier one to be yielded; a slow value holds
+// back the ones after it, not the workers (until that window is full).
+//
+// An error from fn (or a panic, as a *task.PanicError) is yielded in its
+// value's place and the stream goes on: break out of the loop to stop. If
+// ctx ends, the iterator yields one wrapped ctx error and stops. A
+// non-positive workers, a nil fn or a nil seq yields one error and stops.
+//
+// seq is read on the caller's goroutine (through iter.Pull), one value
+// ahead of the workers; fn runs on goroutines the iterator starts as values
+// need them, with a context that is cancelled when the loop ends. Breaking
+// out of the loop, or ctx ending, cancels that context and waits for the
+// calls in flight to return before the loop statement ends, so nothing
+// outlives it. Waits are await points (see task.Park).
+//
+// For CPU-bound work over a slice, [Map] costs far less per value.
+func MapOrdered[T, R any](ctx context.Context, seq iter.Seq[T], workers int, fn func(context.Context, T) (R, error)) iter.Seq2[R, error] {
+	return func(yield func(R, error) bool) {
+		var zero R
+		switch {
+		case workers <= 0:
+			yield(zero, fmt.Errorf("parallel: map ordered: workers = %d: must be positive", workers))
+			return
+		case fn == nil:
+			yield(zero, fmt.Errorf("parallel: map ordered: %w", task.ErrNilFunc))
+			return
+		case seq == nil:
+			yield(zero, fmt.Errorf("parallel: map ordered: nil seq"))
+			return
+		}
+		if ctx.Err() != nil {
+			yield(zero, ctxError(ctx))
+			return
+		}
+		s := newStream(ctx, workers, fn)
+		defer s.stop(ctx)
+		next, stop := iter.Pull(seq)
+		defer stop()
+		s.loop(ctx, next, yield)
+	}
+}
+
+// result is one value's place in the stream's window.
+type result[R any] struct {
+	r    R
+	err  error
+	done chan struct{} // 1-buffered: the worker filled r and err
+}
+
+type job[T, R any] struct {
+	v   T
+	res *result[R]
+}
+
+type stream[T, R any] struct {
+	fn      func(context.Context, T) (R, error)
+	workers int
+	wctx    context.Context // the workers' context, without the caller's slot
+	cancel  context.CancelFunc
+	g       *task.Group[struct{}] // hides the caller's slot, when there is one
+	jobs    chan job[T, R]
+	wg      sync.WaitGroup
+	live    atomic.Int64 // workers started and not ended
+	idle    atomic.Int64 // workers waiting for a job
+	window  []result[R]
+}
+
+func newStream[T, R any](ctx context.Context, workers int, fn func(context.Context, T) (R, error)) *stream[T, R] {
+	s := &stream[T, R]{fn: fn, workers: workers, jobs: make(chan job[T, R])}
+	base := ctx
+	if task.ContextSlot(ctx) != nil {
+		s.g = task.NewGroup[struct{}](ctx)
+		base = s.g.Context()
+	}
+	s.wctx, s.cancel = context.WithCancel(base)
+	s.window = make([]result[R], 2*workers)
+	for i := range s.window {
+		s.window[i].done = make(chan struct{}, 1)
+	}
+	return s
+}
+
+// loop feeds values to the workers and yields results in order, on the
+// caller's goroutine.
+func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield func(R, error) bool) {
+	var (
+		zero       R
+		pending    T    // pulled from seq, not yet handed to a worker
+		have       bool // pending is set
+		exhausted  bool
+		head, tail int // window[head%w .. tail%w] are in flight or ready
+		w          = len(s.window)
+		done       = ctx.Done()
+	)
+	for {
+		if !have && !exhausted && tail-head < w {
+			if v, ok := next(); ok {
+				pending, have = v, true
+			} else {
+				exhausted = true
+			}
+		}
+		if head == tail && !have { // nothing in flight and nothing to send
+			return
+		}
+		var (
+			send  chan job[T, R]
+			ready chan struct{}
+			j     job[T, R]
+		)
+		if have {
+			if s.idle.Load() == 0 && s.live.Load() < int64(s.workers) {
+				s.spawn()
+			}
+			send = s.jobs
+			j = job[T, R]{pending, &s.window[tail%w]}
+		}
+		if head < tail {
+			ready = s.window[head%w].done
+		}
+		sent, got := false, false
+		select { // without parking first: often something is ready
+		case send <- j:
+			sent = true
+		case <-ready:
+			got = true
+		default:
+			p := task.Park(ctx)
+			select {
+			case send <- j:
+				sent = true
+			case <-ready:
+				got = true
+			case <-done:
+			}
+			p.Resume()
+		}
+		switch {
+		case sent:
+			s.idle.Add(-1)
+			tail++
+			pending, have = *new(T), false
+		case got:
+			res := &s.window[head%w]
+			r, err := res.r, res.err
+			res.r, res.err = zero, nil
+			head++
+			if !yield(r, err) {
+				return
+			}
+		default:
+			yield(zero, ctxError(ctx))
+			return
+		}
+	}
+}
+
+// spawn starts a worker.
+func (s *stream[T, R]) spawn() {
+	s.live.Add(1)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.live.Add(-1)
+		var cur *result[R]
+		normal := false
+		defer func() {
+			if !normal && cur != nil { // fn called runtime.Goexit
+				cur.err = task.ErrGoexit
+				cur.done <- struct{}{}
+			}
+		}()
+		for {
+			s.idle.Add(1)
+			j, ok := <-s.jobs
+			if !ok {
+				normal = true
+				return
+			}
+			cur = j.res
+			cur.r, cur.err = s.call(j.v)
+			cur.done <- struct{}{}
+			cur = nil
+		}
+	}()
+}
+
+func (s *stream[T, R]) call(v T) (r R, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			err = panicError(x)
+		}
+	}()
+	return s.fn(s.wctx, v)
+}
+
+// stop cancels the workers and waits for them (an await point).
+func (s *stream[T, R]) stop(ctx context.Context) {
+	close(s.jobs)
+	s.cancel()
+	p := task.Park(ctx)
+	s.wg.Wait()
+	p.Resume()
+	if s.g != nil {
+		s.g.Close()
+	}
+}
