@@ -366,7 +366,6 @@ func (c *config) fetch(parent, ctx context.Context, client *http.Client, policy 
 		if err != nil {
 			return struct{}{}, retry.Permanent(fmt.Errorf("%w: %v", ErrMalformed, err))
 		}
-		req.Header.Set("User-Agent", "spool-fetch/1")
 		resp, err := client.Do(req)
 		if resp != nil {
 			r.Status = resp.StatusCode
