@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/spool-go/spool/internal/workload"
+	"github.com/spool-go/spool/pool"
+	"github.com/spool-go/spool/rt"
+	"github.com/spool-go/spool/task"
 )
 
 var cpuExperiment = Experiment{
@@ -48,7 +51,7 @@ func chunkedGoroutines(_ context.Context, job cpuWork, w int) error {
 		})
 	}
 	wg.Wait()
-	workload.Sink = sums[0]
+	keep(sums[0])
 	return nil
 }
 
@@ -61,12 +64,59 @@ func goroutinePerItem(_ context.Context, job cpuWork, _ int) error {
 		wg.Go(func() { sums[i] = workload.Spin(job.rounds) })
 	}
 	wg.Wait()
-	workload.Sink = sums[0]
+	keep(sums[0])
+	return nil
+}
+
+// onPool submits every item to a pool of w workers: the threads model.
+func onPool(ctx context.Context, job cpuWork, w int) error {
+	p, err := pool.New(w, pool.Name("lab-cpu"))
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	ts := make([]*task.Task[uint64], job.items)
+	for i := range ts {
+		ts[i] = pool.Submit(ctx, p, func(context.Context) (uint64, error) { return workload.Spin(job.rounds), nil })
+	}
+	return awaitSum(ctx, ts)
+}
+
+// onRuntime spawns every item on a runtime of w slots: the async model.
+// The items never await, so each holds its slot to the end, as CPU work
+// does on tokio.
+func onRuntime(ctx context.Context, job cpuWork, w int) error {
+	r, err := rt.New(rt.Workers(w), rt.Name("lab-cpu"), rt.DetectBlocking(0))
+	if err != nil {
+		return err
+	}
+	defer r.Shutdown(context.Background())
+	ts := make([]*task.Task[uint64], job.items)
+	for i := range ts {
+		ts[i] = rt.Spawn(r, ctx, func(context.Context) (uint64, error) { return workload.Spin(job.rounds), nil })
+	}
+	return awaitSum(ctx, ts)
+}
+
+func awaitSum(ctx context.Context, ts []*task.Task[uint64]) error {
+	var sum uint64
+	for _, t := range ts {
+		v, err := t.Await(ctx)
+		if err != nil {
+			return err
+		}
+		sum += v
+	}
+	keep(sum)
 	return nil
 }
 
 func cpuRunners() []cpuRunner {
-	out := cpuRunnersExtra()
+	out := []cpuRunner{
+		{name: "pool", perWorker: true, run: onPool},
+		{name: "runtime", perWorker: true, run: onRuntime},
+	}
+	out = append(out, cpuRunnersExtra()...)
 	return append(out,
 		cpuRunner{name: "goroutines (one chunk each)", perWorker: true, run: chunkedGoroutines},
 		cpuRunner{name: "goroutine per item", run: goroutinePerItem},
@@ -92,7 +142,7 @@ func workerCounts() []int {
 }
 
 func runCPU(ctx context.Context, e *env) (*Result, error) {
-	total := pick(e.size, 40*time.Millisecond, 150*time.Millisecond, 500*time.Millisecond)
+	total := pick(e.size, 30*time.Millisecond, 100*time.Millisecond, 400*time.Millisecond)
 	const items = 64
 	job := cpuWork{items: items, rounds: workload.Rounds(total / items)}
 	n := pick(e.size, 1<<20, 1<<22, 1<<24)
@@ -134,7 +184,12 @@ func measureCPU(ctx context.Context, e *env, job cpuWork, n, reps int) (*Result,
 		}
 	}
 
-	serial := times[len(runners)-2][0].Median // one goroutine, one chunk: the serial time
+	var serial float64 // one goroutine doing every item
+	for r, rn := range runners {
+		if rn.name == "goroutines (one chunk each)" {
+			serial = times[r][0].Median
+		}
+	}
 	cols := []string{"workers"}
 	for _, rn := range runners {
 		cols = append(cols, rn.name)
@@ -174,9 +229,9 @@ func measureCPU(ctx context.Context, e *env, job cpuWork, n, reps int) (*Result,
 		name string
 		run  func()
 	}{
-		{"one goroutine", func() { workload.Sink = workload.SumSquares(xs) }},
-		{"chapter: copy each chunk", func() { workload.Sink = workload.SumSquaresCopy(xs, parts) }},
-		{"sub-slices, no copy", func() { workload.Sink = workload.SumSquaresSplit(xs, parts) }},
+		{"one goroutine", func() { keep(workload.SumSquares(xs)) }},
+		{"chapter: copy each chunk", func() { keep(workload.SumSquaresCopy(xs, parts)) }},
+		{"sub-slices, no copy", func() { keep(workload.SumSquaresSplit(xs, parts)) }},
 	}
 	sums = append(sums, sumSquaresExtra(xs)...)
 	pc := Table{Title: fmt.Sprintf("parallel_computation: sum of squares of %s uint64s (%s) in %d chunks", fmtCount(n), fmtBytes(float64(8*n)), parts),

@@ -1,10 +1,7 @@
 package lab
 
 // Hooks for packages that are still being written.
-func spawnersExtra() []spawner         { return nil }
-func switchersExtra() []switcher       { return nil }
 func cpuRunnersExtra() []cpuRunner     { return nil }
-func ioRunnersExtra() []ioRunner       { return nil }
 func counterKindsExtra() []counterKind { return nil }
 func sumSquaresExtra(xs []uint64) []struct {
 	name string

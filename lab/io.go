@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spool-go/spool/pool"
+	"github.com/spool-go/spool/rt"
 	"github.com/spool-go/spool/task"
 )
 
@@ -46,8 +48,44 @@ func ioGoroutines(ctx context.Context, n int, d time.Duration) error {
 	return nil
 }
 
+// ioPool: the threads model. Each worker runs one task at a time and
+// waits with it, so the pool finishes n waits in ceil(n/workers) rounds.
+func ioPool(ctx context.Context, n int, d time.Duration) error {
+	p, err := pool.New(poolWorkers(), pool.Name("lab-io"))
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	ts := make([]*task.Task[struct{}], n)
+	for i := range ts {
+		ts[i] = pool.Submit(ctx, p, func(ctx context.Context) (struct{}, error) { return struct{}{}, task.Sleep(ctx, d) })
+	}
+	_, err = task.All(ctx, ts...)
+	return err
+}
+
+// ioRuntime: the async model. task.Sleep is an await point: the task gives
+// its slot back while it waits, so every task waits at the same time.
+func ioRuntime(ctx context.Context, n int, d time.Duration) error {
+	r, err := rt.New(rt.Workers(poolWorkers()), rt.Name("lab-io"))
+	if err != nil {
+		return err
+	}
+	defer r.Shutdown(context.Background())
+	ts := make([]*task.Task[struct{}], n)
+	for i := range ts {
+		ts[i] = rt.Spawn(r, ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, task.Sleep(ctx, d) })
+	}
+	_, err = task.All(ctx, ts...)
+	return err
+}
+
 func ioRunners() []ioRunner {
-	return append(ioRunnersExtra(), ioRunner{name: "goroutines", run: ioGoroutines})
+	return []ioRunner{
+		{name: "pool", workers: poolWorkers(), run: ioPool},
+		{name: "runtime", run: ioRuntime},
+		{name: "goroutines", run: ioGoroutines},
+	}
 }
 
 func runIO(ctx context.Context, e *env) (*Result, error) {

@@ -38,6 +38,17 @@ func (s Size) String() string {
 // MarshalText makes a Size appear by name in JSON.
 func (s Size) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a Size by name: "quick", "default" or "full".
+func (s *Size) UnmarshalText(b []byte) error {
+	for _, v := range []Size{Quick, Default, Full} {
+		if string(b) == v.String() {
+			*s = v
+			return nil
+		}
+	}
+	return fmt.Errorf("lab: unknown size %q (want quick, default or full)", b)
+}
+
 // pick returns the value for size s.
 func pick[T any](s Size, quick, def, full T) T {
 	switch s {
@@ -125,7 +136,7 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 		return nil, err
 	}
 
-	rep := &Report{Machine: ReadMachine(), Size: c.size, Started: time.Now()}
+	rep := &Report{Machine: ReadMachine(), Size: c.size, Started: time.Now(), Claims: []Claim{}, Results: []*Result{}}
 	var total time.Duration
 	for _, x := range todo {
 		total += x.estimate[c.size]
@@ -154,6 +165,7 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 			res = &Result{}
 		}
 		res.Name, res.Title, res.About = x.Name, x.Title, x.About
+		res.normalize()
 		res.Seconds = time.Since(start).Seconds()
 		if err != nil {
 			res.Error = err.Error()

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spool-go/spool/internal/stats"
@@ -128,6 +129,8 @@ func fmtBytes(b float64) string {
 	switch a := math.Abs(b); {
 	case math.IsNaN(b):
 		return "-"
+	case a < 1:
+		return "0 B" // per-unit shares of page-sized growth round to nothing
 	case a >= 1<<30:
 		return sig(b/(1<<30)) + " GiB"
 	case a >= 1<<20:
@@ -210,3 +213,9 @@ func within(lo, hi, got float64, show func(float64) string) (string, bool) {
 	}
 	return fmt.Sprintf("off by %s: here it is %s, above the range", fmtX(got/hi), show(got)), false
 }
+
+// sink keeps the results of measured work alive, so the compiler cannot
+// drop the work; keep stores atomically because many goroutines call it.
+var sink atomic.Uint64
+
+func keep(x uint64) { sink.Store(x) }

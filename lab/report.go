@@ -94,4 +94,20 @@ func (r *Result) metric(name, unit string, s Stat) Stat {
 	return s
 }
 
+// normalize makes empty lists empty rather than nil, so JSON shows [].
+func (r *Result) normalize() {
+	if r.Claims == nil {
+		r.Claims = []Claim{}
+	}
+	if r.Metrics == nil {
+		r.Metrics = []Metric{}
+	}
+	if r.Tables == nil {
+		r.Tables = []Table{}
+	}
+	if r.Charts == nil {
+		r.Charts = []Chart{}
+	}
+}
+
 func (r *Result) note(s string) { r.Notes = append(r.Notes, s) }

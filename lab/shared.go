@@ -52,12 +52,15 @@ func counterKinds() []counterKind {
 func hammer(c workload.Counter, g, readPct int, d time.Duration) float64 {
 	var stop atomic.Bool
 	counts := make([]int64, g)
-	var wg sync.WaitGroup
-	start := time.Now()
+	var ready, wg sync.WaitGroup
+	ready.Add(g)
+	begin := make(chan struct{})
 	for id := range g {
 		wg.Go(func() {
+			ready.Done()
+			<-begin
 			var ops int64
-			for !stop.Load() {
+			for {
 				for i := range 100 {
 					// i*37 mod 100 visits 0..99 in a scattered order, so
 					// reads and writes interleave instead of coming in runs.
@@ -68,10 +71,16 @@ func hammer(c workload.Counter, g, readPct int, d time.Duration) float64 {
 					}
 				}
 				ops += 100
+				if stop.Load() {
+					break
+				}
 			}
 			counts[id] = ops
 		})
 	}
+	ready.Wait() // every goroutine exists: start them together
+	start := time.Now()
+	close(begin)
 	time.Sleep(d)
 	stop.Store(true)
 	wg.Wait()
@@ -113,7 +122,7 @@ func (c *slowReadCounter) Load(int) int64 {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 	}
-	workload.Sink = workload.Spin(c.readWork)
+	keep(workload.Spin(c.readWork))
 	return c.n
 }
 

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spool-go/spool/pool"
+	"github.com/spool-go/spool/rt"
 	"github.com/spool-go/spool/task"
 )
 
@@ -14,7 +16,8 @@ var spawnExperiment = Experiment{
 	Name:  "spawn",
 	Title: "spawn cost: goroutine, task, runtime, pool, OS thread",
 	About: "Starts N units that do nothing and waits for all of them; the figure is the time per unit, " +
-		"start to finish. The OS thread is a goroutine that locks its thread and returns still locked: " +
+		"start to finish. The runtime and the pool (GOMAXPROCS slots or workers) exist before the " +
+		"timing starts, as they would in a program. The OS thread is a goroutine that locks its thread and returns still locked: " +
 		"Go then ends that thread, so every such unit costs the creation and the exit of a kernel " +
 		"thread (the lab counts the distinct thread ids to check).",
 	estimate: [3]time.Duration{Default: 2 * time.Second, Quick: 500 * time.Millisecond, Full: 8 * time.Second},
@@ -73,15 +76,58 @@ func spawnThreads(_ context.Context, n int) error {
 	return nil
 }
 
-// spawners lists the ways to start a unit of work; spawnersExtra adds the
-// runtime's and the pool's (see integrations.go).
-func spawners() []spawner {
+// spawners lists the ways to start a unit of work. The runtime and the
+// pool are made before the timing (a pool's point is that its workers
+// already exist); the returned func closes them.
+func spawners() ([]spawner, func(), error) {
+	r, err := rt.New(rt.Name("lab-spawn"))
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := pool.New(runtime.GOMAXPROCS(0), pool.Name("lab-spawn"))
+	if err != nil {
+		_ = r.Shutdown(context.Background())
+		return nil, nil, err
+	}
+	awaitAll := func(ctx context.Context, ts []*task.Task[int]) error {
+		for _, t := range ts {
+			if _, err := t.Await(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	out := []spawner{
 		{name: "goroutine (go + WaitGroup)", run: spawnGoroutines},
 		{name: "task.Go + Await", run: spawnTasks},
+		{name: "rt.Spawn + Await", run: func(ctx context.Context, n int) error {
+			ts := make([]*task.Task[int], n)
+			for i := range ts {
+				ts[i] = rt.Spawn(r, ctx, func(context.Context) (int, error) { return i, nil })
+			}
+			return awaitAll(ctx, ts)
+		}},
+		{name: "pool.Submit + Await", run: func(ctx context.Context, n int) error {
+			ts := make([]*task.Task[int], n)
+			for i := range ts {
+				ts[i] = pool.Submit(ctx, p, func(context.Context) (int, error) { return i, nil })
+			}
+			return awaitAll(ctx, ts)
+		}},
+		{name: "pool.Go (no task)", run: func(_ context.Context, n int) error {
+			var wg sync.WaitGroup
+			wg.Add(n)
+			for range n {
+				if err := p.Go(wg.Done); err != nil {
+					return err
+				}
+			}
+			wg.Wait()
+			return nil
+		}},
+		{name: "OS thread (locked goroutine)", thread: true, run: spawnThreads},
 	}
-	out = append(out, spawnersExtra()...)
-	return append(out, spawner{name: "OS thread (locked goroutine)", thread: true, run: spawnThreads})
+	return out, func() { p.Close(); _ = r.Shutdown(context.Background()) }, nil
 }
 
 func runSpawn(ctx context.Context, e *env) (*Result, error) {
@@ -96,7 +142,11 @@ func runSpawn(ctx context.Context, e *env) (*Result, error) {
 
 func measureSpawn(ctx context.Context, e *env, n, nThreads, reps int) (*Result, error) {
 	res := &Result{}
-	sps := spawners()
+	sps, closeAll, err := spawners()
+	if err != nil {
+		return res, err
+	}
+	defer closeAll()
 	st := e.steps(len(sps))
 	stats := make([]Stat, len(sps))
 	for i, sp := range sps {

@@ -6,6 +6,9 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/spool-go/spool/rt"
+	"github.com/spool-go/spool/task"
 )
 
 var switchExperiment = Experiment{
@@ -14,7 +17,8 @@ var switchExperiment = Experiment{
 	About: "Two units pass a token back and forth over unbuffered channels; a round trip is two switches. " +
 		"Between goroutines, Go's scheduler hands the token over in user space on the same thread. " +
 		"Between two goroutines locked to their own OS threads, each hand-over wakes the other thread " +
-		"through the kernel (a futex) and puts this one to sleep: a kernel context switch.",
+		"through the kernel (a futex) and puts this one to sleep: a kernel context switch. Between two " +
+		"tasks of a one-slot runtime, each hand-over is an await point that also passes the slot.",
 	estimate: [3]time.Duration{Default: 2 * time.Second, Quick: 500 * time.Millisecond, Full: 6 * time.Second},
 	run:      runSwitch,
 }
@@ -54,6 +58,52 @@ func pingPong(n int, lock bool) time.Duration {
 	return took
 }
 
+// runtimePingPong passes a token between two tasks of a runtime with one
+// worker slot, n round trips. Each channel operation is an await point
+// (task.Park before, Resume after): a task gives the slot back while it
+// waits for the other, which must take the slot to go on. This is the
+// chapter's "user-space task switch" as spool's runtime does it.
+func runtimePingPong(ctx context.Context, n int) (time.Duration, error) {
+	r, err := rt.New(rt.CurrentThread(), rt.Name("lab-switch"))
+	if err != nil {
+		return 0, err
+	}
+	defer r.Shutdown(context.Background())
+	ping, pong := make(chan struct{}), make(chan struct{})
+	send := func(ctx context.Context, ch chan<- struct{}) {
+		p := task.Park(ctx)
+		ch <- struct{}{}
+		p.Resume()
+	}
+	recv := func(ctx context.Context, ch <-chan struct{}) bool {
+		p := task.Park(ctx)
+		_, ok := <-ch
+		p.Resume()
+		return ok
+	}
+	echo := rt.Spawn(r, ctx, func(ctx context.Context) (struct{}, error) {
+		for recv(ctx, ping) {
+			send(ctx, pong)
+		}
+		return struct{}{}, nil
+	})
+	timer := rt.Spawn(r, ctx, func(ctx context.Context) (time.Duration, error) {
+		start := time.Now()
+		for range n {
+			send(ctx, ping)
+			recv(ctx, pong)
+		}
+		took := time.Since(start)
+		close(ping)
+		return took, nil
+	})
+	took, err := timer.Await(ctx)
+	if _, err := echo.Await(ctx); err != nil {
+		return 0, err
+	}
+	return took, err
+}
+
 // switcher measures n round trips and returns the time per round trip.
 type switcher struct {
 	name   string
@@ -65,7 +115,7 @@ func switchers() []switcher {
 	out := []switcher{
 		{name: "goroutines", run: func(_ context.Context, n int) (time.Duration, error) { return pingPong(n, false), nil }},
 	}
-	out = append(out, switchersExtra()...)
+	out = append(out, switcher{name: "runtime tasks (1 slot)", run: runtimePingPong})
 	return append(out, switcher{name: "locked OS threads", thread: true,
 		run: func(_ context.Context, n int) (time.Duration, error) { return pingPong(n, true), nil }})
 }

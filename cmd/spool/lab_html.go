@@ -72,7 +72,8 @@ func labChart(id string, c lab.Chart) render.ChartSnippet {
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Left: "80", Right: "40", Bottom: "90", ContainLabel: opts.Bool(true)}),
-		charts.WithXAxisOpts(opts.XAxis{Name: c.XName, AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: rotation(c.X)}}),
+		charts.WithXAxisOpts(opts.XAxis{Name: xName(c), NameLocation: "middle", NameGap: 30,
+			AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: rotation(c.X)}}),
 		charts.WithYAxisOpts(opts.YAxis{Name: c.YName, Type: yType(c.LogY)}),
 		charts.WithAnimation(false),
 	}
@@ -106,6 +107,15 @@ func labChart(id string, c lab.Chart) render.ChartSnippet {
 		b.AddSeries(s.Name, data)
 	}
 	return b.RenderSnippet()
+}
+
+// xName names the X axis of line charts (a quantity such as "workers");
+// the categories of a bar chart name themselves.
+func xName(c lab.Chart) string {
+	if c.Kind == "line" {
+		return c.XName
+	}
+	return ""
 }
 
 func yType(log bool) string {
@@ -153,7 +163,7 @@ table { border-collapse: collapse; margin: .8em 0; font-size: 14px; }
 th, td { border: 1px solid #ddd; padding: .3em .6em; text-align: right; vertical-align: top; }
 th { background: #f4f4f4; }
 td:first-child, th:first-child { text-align: left; }
-table.claims td { text-align: left; }
+table.claims td, table.claims th { text-align: left; }
 td.holds { background: #e6f4e6; }
 td.off { background: #fbe9e7; }
 td.info { background: #eef2f8; }

@@ -1,0 +1,125 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"testing"
+)
+
+func TestFormat(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"sig 0", sig(0), "0"},
+		{"sig small", sig(0.01234), "0.0123"},
+		{"sig 1", sig(1.234), "1.23"},
+		{"sig 10", sig(12.34), "12.3"},
+		{"sig 100", sig(123.4), "123"},
+		{"sig NaN", sig(math.NaN()), "-"},
+		{"ns", fmtNS(85), "85.0 ns"},
+		{"µs", fmtNS(4120), "4.12 µs"},
+		{"ms", fmtNS(301e6), "301 ms"},
+		{"s", fmtNS(1.5e9), "1.50 s"},
+		{"B", fmtBytes(512), "512 B"},
+		{"KiB", fmtBytes(2.5 * 1024), "2.50 KiB"},
+		{"MiB", fmtBytes(8 << 20), "8.00 MiB"},
+		{"GiB", fmtBytes(3 << 30), "3.00 GiB"},
+		{"rate", fmtRate(12.3e6, "op"), "12.3 Mop/s"},
+		{"rate k", fmtRate(981e3, "op"), "981 kop/s"},
+		{"rate plain", fmtRate(5, "msg"), "5.00 msg/s"},
+		{"x", fmtX(27.4), "27.4x"},
+		{"count", fmtCount(100000), "100,000"},
+		{"count small", fmtCount(999), "999"},
+		{"count negative", fmtCount(-1000), "-1,000"},
+		{"spread one sample", fmtSpread(Stat{N: 1, Spread: 0.5}), "-"},
+		{"spread", fmtSpread(Stat{N: 3, Spread: 0.123}), "12%"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %q; want %q", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestVerdicts(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		verdict   string
+		holds     bool
+		want      string
+		wantHolds bool
+	}{
+		{"near, exact", first(near(100, 100, 2, fmtNS)), second(near(100, 100, 2, fmtNS)), "holds", true},
+		{"near, within factor", first(near(100, 190, 2, fmtNS)), second(near(100, 190, 2, fmtNS)), "holds", true},
+		{"near, below within factor", first(near(100, 60, 2, fmtNS)), second(near(100, 60, 2, fmtNS)), "holds", true},
+		{"near, 10x over", first(near(100, 1000, 2, fmtNS)), second(near(100, 1000, 2, fmtNS)), "off by 10.0x: here it is 1.00 µs", false},
+		{"near, 4x under", first(near(2048, 512, 2, fmtBytes)), second(near(2048, 512, 2, fmtBytes)), "off by 4.00x: here it is 512 B", false},
+		{"near, nothing measured", first(near(100, 0, 2, fmtNS)), second(near(100, 0, 2, fmtNS)), "not measured", false},
+		{"near, NaN", first(near(100, math.NaN(), 2, fmtNS)), second(near(100, math.NaN(), 2, fmtNS)), "not measured", false},
+		{"within", first(within(1000, 10000, 4000, fmtNS)), second(within(1000, 10000, 4000, fmtNS)), "holds", true},
+		{"within, above", first(within(1000, 10000, 20000, fmtNS)), second(within(1000, 10000, 20000, fmtNS)), "off by 2.00x: here it is 20.0 µs, above the range", false},
+		{"within, below", first(within(1000, 10000, 250, fmtNS)), second(within(1000, 10000, 250, fmtNS)), "off by 4.00x: here it is 250 ns, below the range", false},
+	} {
+		if tc.verdict != tc.want || tc.holds != tc.wantHolds {
+			t.Errorf("%s: got %q, %v; want %q, %v", tc.name, tc.verdict, tc.holds, tc.want, tc.wantHolds)
+		}
+	}
+}
+
+func first(s string, _ bool) string { return s }
+func second(_ string, b bool) bool  { return b }
+
+func TestSample(t *testing.T) {
+	vals := []float64{3, 1, 2, 5, 4}
+	i := 0
+	s, err := sample(context.Background(), len(vals), func() (float64, error) {
+		i++
+		return vals[i-1], nil
+	})
+	if err != nil {
+		t.Fatalf("sample: %v", err)
+	}
+	want := Stat{N: 5, Median: 3, Min: 1, Max: 5, P90: 4.6, P99: 4.96, Spread: 4.0 / 3}
+	if math.Abs(s.P90-want.P90) > 1e-9 || math.Abs(s.P99-want.P99) > 1e-9 || math.Abs(s.Spread-want.Spread) > 1e-9 {
+		t.Errorf("sample: got %+v; want %+v", s, want)
+	}
+	s.P90, s.P99, s.Spread = want.P90, want.P99, want.Spread
+	if s != want {
+		t.Errorf("sample: got %+v; want %+v", s, want)
+	}
+}
+
+func TestSampleStops(t *testing.T) {
+	boom := errors.New("boom")
+	calls := 0
+	if _, err := sample(context.Background(), 5, func() (float64, error) { calls++; return 0, boom }); !errors.Is(err, boom) || calls != 1 {
+		t.Errorf("sample with failing fn: got %v after %d calls; want %v after 1", err, calls, boom)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls = 0
+	if _, err := sample(ctx, 5, func() (float64, error) { calls++; return 1, nil }); !errors.Is(err, context.Canceled) || calls != 0 {
+		t.Errorf("sample with done ctx: got %v after %d calls; want %v after 0", err, calls, context.Canceled)
+	}
+}
+
+func TestSeriesJSON(t *testing.T) {
+	in := Series{Name: "s", Values: []float64{1.5, math.NaN(), 3}}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatalf("Marshal: %v", err)
+	}
+	if got, want := string(b), `{"name":"s","values":[1.5,null,3]}`; got != want {
+		t.Errorf("Marshal: got %s; want %s", got, want)
+	}
+	var out Series
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("Unmarshal: %v", err)
+	}
+	if out.Name != "s" || len(out.Values) != 3 || out.Values[0] != 1.5 || !math.IsNaN(out.Values[1]) || out.Values[2] != 3 {
+		t.Errorf("round trip: got %+v; want %+v", out, in)
+	}
+}

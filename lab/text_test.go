@@ -1,0 +1,149 @@
+package lab_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spool-go/spool/lab"
+)
+
+func sampleReport() *lab.Report {
+	return &lab.Report{
+		Machine: lab.Machine{CPU: "Test CPU", Cores: 2, GOMAXPROCS: 2, GoVersion: "go1.26", OS: "linux", Arch: "amd64", Cgo: true},
+		Size:    lab.Quick,
+		Started: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+		Seconds: 1.5,
+		Claims: []lab.Claim{{
+			Experiment: "switch", Quote: "Async tasks: User-space task switch (~100ns)",
+			Measured: "142 ns per switch", Median: 142, Spread: 0.1, Unit: "ns", Verdict: "holds", Holds: true,
+		}},
+		Results: []*lab.Result{{
+			Name: "switch", Title: "context switch", About: "Two units pass a token.", Seconds: 1,
+			Metrics: []lab.Metric{{Name: "switch/goroutines/round-trip", Unit: "ns", Stat: lab.Stat{N: 3, Median: 284}}},
+			Tables: []lab.Table{{Title: "ping-pong", Columns: []string{"between", "round trip"},
+				Rows: [][]string{{"goroutines", "284 ns"}, {"locked OS threads", "39.8 µs"}}}},
+			Charts: []lab.Chart{{Title: "one switch", Kind: "bar", X: []string{"goroutines", "threads"},
+				Series: []lab.Series{{Name: "median", Values: []float64{142, math.NaN()}}}}},
+			Notes: []string{"A note."},
+		}, {
+			Name: "memory", Title: "memory", Error: "lab: something broke",
+		}},
+	}
+}
+
+func TestWriteText(t *testing.T) {
+	var b bytes.Buffer
+	if err := lab.WriteText(&b, sampleReport()); err != nil {
+		t.Fatalf("WriteText: %v", err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"spool lab (quick run)",
+		"Test CPU, 2 cores, GOMAXPROCS=2",
+		"THE CHAPTER CLAIMS",
+		`"Async tasks: User-space task switch (~100ns)"`,
+		"142 ns per switch",
+		"10%",
+		"== switch: context switch",
+		"Two units pass a token.",
+		"ping-pong",
+		"locked OS threads",
+		"39.8 µs",
+		"- A note.",
+		"FAILED: lab: something broke",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("WriteText output lacks %q; got:\n%s", want, out)
+		}
+	}
+	// The claims table is aligned: the quote starts in the same column in
+	// the header and the row.
+	lines := strings.Split(out, "\n")
+	var header, row string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "EXPERIMENT"):
+			header = l
+		case strings.HasPrefix(l, "switch "):
+			row = l
+		}
+	}
+	if h, r := strings.Index(header, "THE CHAPTER"), strings.Index(row, `"Async`); h < 0 || h != r {
+		t.Errorf("claims table not aligned: header column at %d, row column at %d\n%s\n%s", h, r, header, row)
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	var b bytes.Buffer
+	if err := lab.WriteJSON(&b, sampleReport()); err != nil {
+		t.Fatalf("WriteJSON: %v", err)
+	}
+	var got lab.Report
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("output does not parse: %v\n%s", err, b.String())
+	}
+	if len(got.Results) != 2 || got.Results[0].Name != "switch" || got.Claims[0].Verdict != "holds" {
+		t.Errorf("round trip lost data: got %+v", got)
+	}
+	if v := got.Results[0].Charts[0].Series[0].Values; len(v) != 2 || !math.IsNaN(v[1]) {
+		t.Errorf("chart values: got %v; want [142 NaN]", v)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b.Bytes(), &raw); err != nil {
+		t.Fatal(err)
+	}
+	if raw["size"] != "quick" {
+		t.Errorf(`"size": got %v; want "quick"`, raw["size"])
+	}
+}
+
+func TestWriteList(t *testing.T) {
+	var b bytes.Buffer
+	if err := lab.WriteList(&b, lab.Default); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range lab.Names() {
+		if !strings.Contains(b.String(), name+" ") {
+			t.Errorf("list lacks %q:\n%s", name, b.String())
+		}
+	}
+}
+
+func TestRunUnknown(t *testing.T) {
+	rep, err := lab.Run(t.Context(), lab.Only("switch", "nope"))
+	if rep != nil || err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("Run(Only(nope)): got %v, %v; want nil and an error naming it", rep, err)
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := contextWithCancel(t)
+	cancel()
+	rep, err := lab.Run(ctx, lab.Scale(lab.Quick), lab.Only("join"))
+	if err == nil || rep == nil || len(rep.Results) != 0 {
+		t.Errorf("Run with a done ctx: got %v, %v; want an empty report and an error", rep, err)
+	}
+}
+
+func TestExperimentsListed(t *testing.T) {
+	want := []string{"memory", "spawn", "switch", "join", "cpu", "io", "shared", "channels", "blocking", "mutex"}
+	got := lab.Names()
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Names() = %v; want %v", got, want)
+	}
+	for _, x := range lab.Experiments() {
+		if x.Title == "" || x.About == "" || x.Estimate(lab.Default) <= 0 || x.Estimate(lab.Quick) > x.Estimate(lab.Default) {
+			t.Errorf("experiment %q: title %q, about %d chars, estimates %v/%v: want all set, quick <= default",
+				x.Name, x.Title, len(x.About), x.Estimate(lab.Quick), x.Estimate(lab.Default))
+		}
+	}
+}
+
+func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
+	return context.WithCancel(t.Context())
+}
