@@ -33,6 +33,8 @@ type taskCtx struct {
 	nextID uint64
 	stop   func() bool // detaches from a foreign parent that can be cancelled
 
+	attached bool // registered with the parent; see attach
+
 	// Task contexts started under a task context link into their parent's
 	// list of kids, so nesting and groups cost no allocation. The links are
 	// guarded by the parent's mu.
@@ -42,24 +44,71 @@ type taskCtx struct {
 	linked     bool
 }
 
-// init attaches c to parent. It must be called before c is shared.
+// init makes parent c's parent. It must be called before c is shared.
+//
+// c attaches to its parent (registers to hear of the parent's end) lazily:
+// only when somebody asks for c's Done channel, directly or through a
+// child context or a child task that does. A task whose function never
+// waits on its context costs no registration; until it attaches, Err
+// consults the parent instead.
 func (c *taskCtx) init(parent context.Context, s Slot) {
 	c.parent = parent
 	c.slot = s
+}
+
+// attach registers c with its parent, once. It is called under no lock.
+func (c *taskCtx) attach() {
+	c.mu.Lock()
+	if c.attached || c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.attached = true
+	c.mu.Unlock()
+	parent := c.parent
 	if parent.Done() == nil {
 		return // Background, TODO and their value children never end
 	}
-	if err := parent.Err(); err != nil {
-		c.cancel(err, context.Cause(parent))
-		return
-	}
 	if p, ok := parent.(*taskCtx); ok {
+		p.attach()
 		if !p.link(c) {
 			c.cancel(p.Err(), p.causeErr())
 		}
 		return
 	}
-	c.stop = context.AfterFunc(parent, func() { c.cancel(parent.Err(), context.Cause(parent)) })
+	if err := parent.Err(); err != nil {
+		c.cancel(err, context.Cause(parent))
+		return
+	}
+	stop := context.AfterFunc(parent, func() { c.cancel(parent.Err(), context.Cause(parent)) })
+	c.mu.Lock()
+	if c.err == nil {
+		c.stop = stop
+		stop = nil
+	}
+	c.mu.Unlock()
+	if stop != nil { // c ended while attaching
+		stop()
+	}
+}
+
+// parentErr latches the parent's end into c if c has not attached: then
+// nothing told c, so it asks.
+func (c *taskCtx) parentErr() {
+	if c.parent.Done() == nil {
+		return
+	}
+	var err, cause error
+	if p, ok := c.parent.(*taskCtx); ok {
+		if err = p.Err(); err != nil {
+			cause = p.causeErr()
+		}
+	} else if err = c.parent.Err(); err != nil {
+		cause = context.Cause(c.parent)
+	}
+	if err != nil {
+		c.cancel(err, cause)
+	}
 }
 
 func (c *taskCtx) Deadline() (time.Time, bool) { return c.parent.Deadline() }
@@ -69,22 +118,34 @@ func (c *taskCtx) Done() <-chan struct{} {
 		return *d
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d := c.done.Load(); d != nil {
-		return *d
+	d := c.done.Load()
+	if d == nil {
+		ch := make(chan struct{})
+		d = &ch
+		c.done.Store(d)
 	}
-	ch := make(chan struct{})
-	c.done.Store(&ch)
-	return ch
+	c.mu.Unlock()
+	c.attach()
+	return *d
 }
 
 func (c *taskCtx) Err() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
+	err, attached := c.err, c.attached
+	c.mu.Unlock()
+	if err == nil && !attached {
+		c.parentErr()
+		c.mu.Lock()
+		err = c.err
+		c.mu.Unlock()
+	}
+	return err
 }
 
 func (c *taskCtx) causeErr() error {
+	if c.Err() == nil {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.cause
@@ -154,6 +215,7 @@ func (c *taskCtx) unlink() {
 // AfterFunc registers f to run, on the cancelling goroutine, when c is done.
 // Package context calls it to attach children without a goroutine.
 func (c *taskCtx) AfterFunc(f func()) func() bool {
+	c.attach()
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()

@@ -1,0 +1,102 @@
+package task_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/spool-go/spool/task"
+)
+
+var sinkInt int
+
+// BenchmarkGo measures task.Go + Await of a trivial function against the
+// hand-written floor: a bare goroutine returning over a 1-buffered channel.
+func BenchmarkGo(b *testing.B) {
+	ctx := context.Background()
+	trivial := func(context.Context) (int, error) { return 1, nil }
+	b.Run("task.Go+Await", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			v, _ := task.Go(ctx, trivial).Await(ctx)
+			sinkInt += v
+		}
+	})
+	b.Run("task.Go+Await(cancellable-ctx)", func(b *testing.B) {
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		b.ReportAllocs()
+		for b.Loop() {
+			v, _ := task.Go(cctx, trivial).Await(cctx)
+			sinkInt += v
+		}
+	})
+	b.Run("goroutine+chan", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ch := make(chan int, 1)
+			go func() {
+				v, _ := trivial(ctx)
+				ch <- v
+			}()
+			sinkInt += <-ch
+		}
+	})
+}
+
+// BenchmarkGroup runs batches of trivial tasks through a task.Group and
+// through errgroup with SetLimit, at two limits; ns/task is the figure.
+func BenchmarkGroup(b *testing.B) {
+	const batch = 100_000
+	ctx := context.Background()
+	for _, limit := range []int{100, 10_000} {
+		b.Run(fmt.Sprintf("task.Group/limit=%d", limit), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				g := task.NewGroup[int](ctx, task.Limit(limit))
+				for i := range batch {
+					g.Go(ctx, func(context.Context) (int, error) { return i, nil })
+				}
+				if _, err := g.Wait(ctx); err != nil {
+					b.Fatal(err)
+				}
+				g.Close()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/task")
+		})
+		b.Run(fmt.Sprintf("errgroup/limit=%d", limit), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var g errgroup.Group
+				g.SetLimit(limit)
+				var mu sync.Mutex
+				results := make([]int, 0, 16)
+				for i := range batch {
+					g.Go(func() error {
+						mu.Lock() // errgroup keeps no results: collect them as a user must
+						results = append(results, i)
+						mu.Unlock()
+						return nil
+					})
+				}
+				if err := g.Wait(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/task")
+		})
+	}
+}
+
+// BenchmarkPark measures an await point outside a runtime.
+func BenchmarkPark(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	for b.Loop() {
+		task.Park(ctx).Resume()
+	}
+}
