@@ -1,0 +1,189 @@
+package guard_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/spool-go/spool/guard"
+)
+
+func inc(n *int) { *n++ }
+
+// BenchmarkWith and BenchmarkSyncMutex compare a guard.Mutex with the
+// sync.Mutex it must keep up with, uncontended and with every P
+// incrementing one counter.
+func BenchmarkWith(b *testing.B) {
+	b.Run("uncontended", func(b *testing.B) {
+		b.ReportAllocs()
+		var m guard.Mutex[int]
+		for b.Loop() {
+			m.With(inc)
+		}
+	})
+	b.Run("contended", func(b *testing.B) {
+		b.ReportAllocs()
+		var m guard.Mutex[int]
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				m.With(inc)
+			}
+		})
+	})
+}
+
+func BenchmarkSyncMutex(b *testing.B) {
+	b.Run("uncontended", func(b *testing.B) {
+		b.ReportAllocs()
+		var mu sync.Mutex
+		n := 0
+		for b.Loop() {
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+	})
+	b.Run("contended", func(b *testing.B) {
+		b.ReportAllocs()
+		var mu sync.Mutex
+		n := 0
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				mu.Lock()
+				n++
+				mu.Unlock()
+			}
+		})
+	})
+}
+
+// BenchmarkLockCtx is the awaitable Lock with its Guard.
+func BenchmarkLockCtx(b *testing.B) {
+	ctx := context.Background()
+	b.Run("uncontended", func(b *testing.B) {
+		b.ReportAllocs()
+		var m guard.Mutex[int]
+		for b.Loop() {
+			g, _ := m.Lock(ctx)
+			*g.Value()++
+			g.Unlock()
+		}
+	})
+	b.Run("contended", func(b *testing.B) {
+		b.ReportAllocs()
+		var m guard.Mutex[int]
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				g, _ := m.Lock(ctx)
+				*g.Value()++
+				g.Unlock()
+			}
+		})
+	})
+}
+
+// BenchmarkRWMutex reads under the read lock from every P, with one write
+// in 100.
+func BenchmarkRWMutex(b *testing.B) {
+	b.Run("guard", func(b *testing.B) {
+		b.ReportAllocs()
+		var m guard.RWMutex[[8]int]
+		b.RunParallel(func(pb *testing.PB) {
+			i, sum := 0, 0
+			for pb.Next() {
+				if i++; i%100 == 0 {
+					m.With(func(v *[8]int) { v[i%8]++ })
+				} else {
+					m.Read(func(v *[8]int) { sum += v[i%8] })
+				}
+			}
+			_ = sum
+		})
+	})
+	b.Run("sync", func(b *testing.B) {
+		b.ReportAllocs()
+		var mu sync.RWMutex
+		var v [8]int
+		b.RunParallel(func(pb *testing.PB) {
+			i, sum := 0, 0
+			for pb.Next() {
+				if i++; i%100 == 0 {
+					mu.Lock()
+					v[i%8]++
+					mu.Unlock()
+				} else {
+					mu.RLock()
+					sum += v[i%8]
+					mu.RUnlock()
+				}
+			}
+			_ = sum
+		})
+	})
+}
+
+// The alternatives the package doc weighs a Mutex against, on the same
+// job: every P incrementing one counter.
+
+func BenchmarkAtomicAdd(b *testing.B) {
+	b.ReportAllocs()
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n.Add(1)
+		}
+	})
+}
+
+// shardedCounter spreads increments over padded cells, one per goroutine
+// slot, and sums them on read.
+type shardedCounter struct {
+	cells [16]struct {
+		n atomic.Int64
+		_ [56]byte
+	}
+	next atomic.Int64
+}
+
+func BenchmarkShardedCounter(b *testing.B) {
+	b.ReportAllocs()
+	var c shardedCounter
+	b.RunParallel(func(pb *testing.PB) {
+		cell := &c.cells[c.next.Add(1)%int64(len(c.cells))]
+		for pb.Next() {
+			cell.n.Add(1)
+		}
+	})
+	var total int64
+	for i := range c.cells {
+		total += c.cells[i].n.Load()
+	}
+	if total != int64(b.N) {
+		b.Fatalf("sharded total = %d; want %d", total, b.N)
+	}
+}
+
+// BenchmarkChannelOwner gives the counter to one goroutine that owns it
+// and receives increments on a channel: sharing by communicating.
+func BenchmarkChannelOwner(b *testing.B) {
+	b.ReportAllocs()
+	ch := make(chan int, 128)
+	done := make(chan int)
+	go func() {
+		n := 0
+		for d := range ch {
+			n += d
+		}
+		done <- n
+	}()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ch <- 1
+		}
+	})
+	close(ch)
+	if n := <-done; n != b.N {
+		b.Fatalf("owner counted %d; want %d", n, b.N)
+	}
+}

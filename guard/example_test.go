@@ -1,0 +1,183 @@
+package guard_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/spool-go/spool/guard"
+	"github.com/spool-go/spool/task"
+)
+
+// The chapter's broken_example shares a counter with a spawned thread
+// without synchronisation, and Rust refuses to compile it: the closure
+// cannot borrow counter mutably while main also owns it. Go compiles the
+// same program,
+//
+//	counter := 0
+//	go func() { counter++ }() // data race
+//	fmt.Println(counter)
+//
+// because Go's type system does not track who may touch a value from which
+// goroutine. The bug is still a bug: the result depends on timing, and the
+// race detector (go test -race, go run -race) reports it at run time when a
+// test exercises the racing accesses. That is why spool runs every test
+// under -race: Go finds data races by running the code, where Rust rules
+// them out when compiling it.
+//
+// The fix is the same in both languages: give the counter an owner that
+// serialises access. Here the value lives inside a guard.Mutex, so it is
+// only reachable under the lock, and the goroutine is waited for.
+func Example_brokenExample() {
+	var counter guard.Mutex[int]
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		counter.With(func(n *int) { *n++ })
+	})
+	wg.Wait()
+	fmt.Println(counter.Get())
+	// Output: 1
+}
+
+// The chapter's share_immutable_data clones an Arc so three threads can
+// read one vector. In Go, data that no one writes after it is shared needs
+// no lock and no reference count: every goroutine may read the same slice,
+// and the garbage collector frees it when the last one is done. Each
+// goroutine writes its result to its own slot, so the output is in order.
+func Example_shareImmutableData() {
+	data := []int{1, 2, 3, 4, 5} // never written after this line
+	sums := make([]int, 3)
+	var wg sync.WaitGroup
+	for i := range sums {
+		wg.Go(func() {
+			for _, v := range data {
+				sums[i] += v
+			}
+		})
+	}
+	wg.Wait()
+	for i, s := range sums {
+		fmt.Printf("Thread %d: sum = %d\n", i, s)
+	}
+	// Output:
+	// Thread 0: sum = 15
+	// Thread 1: sum = 15
+	// Thread 2: sum = 15
+}
+
+// The chapter's safe_shared_counter: ten goroutines each increment a
+// counter a hundred times under a lock. With holds the lock for the
+// increment only, like the chapter's guard dropped at the end of each loop
+// iteration.
+func Example_safeSharedCounter() {
+	var counter guard.Mutex[int]
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			for range 100 {
+				counter.With(func(n *int) { *n++ })
+			}
+		})
+	}
+	wg.Wait()
+	fmt.Println("Final count:", counter.Get())
+	// Output: Final count: 1000
+}
+
+// The chapter's reader_writer_pattern: five readers hold the read lock at
+// the same time (each waits, inside Read, until all five are in, which
+// would deadlock under an exclusive lock), then the writer gets the lock
+// once they have all left.
+func Example_readerWriterPattern() {
+	var data guard.RWMutex[[]int]
+	data.Set([]int{1, 2, 3})
+	seen := make([]string, 5)
+	var inside sync.WaitGroup
+	inside.Add(len(seen))
+	var readers sync.WaitGroup
+	for i := range seen {
+		readers.Go(func() {
+			data.Read(func(v *[]int) {
+				inside.Done()
+				inside.Wait() // all five readers hold the lock together
+				seen[i] = fmt.Sprint(*v)
+			})
+		})
+	}
+	readers.Wait()
+	data.With(func(v *[]int) { *v = append(*v, 4) })
+	for i, s := range seen {
+		fmt.Printf("Reader %d: %s\n", i, s)
+	}
+	fmt.Println("Writer: added element")
+	fmt.Println(data.Get())
+	// Output:
+	// Reader 0: [1 2 3]
+	// Reader 1: [1 2 3]
+	// Reader 2: [1 2 3]
+	// Reader 3: [1 2 3]
+	// Reader 4: [1 2 3]
+	// Writer: added element
+	// [1 2 3 4]
+}
+
+// The chapter's async_mutex_example: a task holds the lock across an await
+// point (here a sleep), which tokio::sync::Mutex allows and a std Mutex
+// should not be used for. Lock takes a context, so waiting for the lock is
+// itself an await point that can be cancelled; the second task waits for
+// the first to unlock.
+func Example_asyncMutexExample() {
+	ctx := context.Background()
+	var data guard.Mutex[[]int]
+	first := task.Go(ctx, func(ctx context.Context) (struct{}, error) {
+		g, err := data.Lock(ctx)
+		if err != nil {
+			return struct{}{}, err
+		}
+		defer g.Unlock()
+		*g.Value() = append(*g.Value(), 1)
+		// An await point while the lock is held.
+		return struct{}{}, task.Sleep(ctx, time.Millisecond)
+	})
+	first.Await(ctx)
+	second := task.Go(ctx, func(ctx context.Context) (struct{}, error) {
+		g, err := data.Lock(ctx)
+		if err != nil {
+			return struct{}{}, err
+		}
+		defer g.Unlock()
+		*g.Value() = append(*g.Value(), 2)
+		return struct{}{}, nil
+	})
+	second.Await(ctx)
+	// A waiter whose context ends gives up without the lock.
+	g, _ := data.Lock(ctx)
+	short, cancel := context.WithTimeout(ctx, time.Millisecond)
+	defer cancel()
+	_, err := data.Lock(short)
+	fmt.Println(err)
+	g.Unlock()
+	fmt.Println(data.Get())
+	// Output:
+	// guard: lock: context deadline exceeded
+	// [1 2]
+}
+
+// The chapter's sync_mutex_in_async: inside a task, a lock held only
+// briefly and released before any await point. With makes the release
+// automatic: the critical section is the function it runs.
+func Example_syncMutexInAsync() {
+	ctx := context.Background()
+	var data guard.Mutex[[]int]
+	t := task.Go(ctx, func(ctx context.Context) (int, error) {
+		data.With(func(v *[]int) { *v = append(*v, 1) }) // lock released here
+		if err := task.Sleep(ctx, time.Millisecond); err != nil {
+			return 0, err
+		}
+		return len(data.Get()), nil
+	})
+	n, err := t.Await(ctx)
+	fmt.Println(n, err)
+	// Output: 1 <nil>
+}
