@@ -168,6 +168,7 @@ type run struct {
 type job struct {
 	src, dst string
 	info     fs.FileInfo
+	fresh    bool // dst's directory was made by this run: dst cannot exist yet
 }
 
 type dirJob = job
@@ -225,6 +226,7 @@ func (r *run) walk(ctx context.Context, src, target string, jobs chan<- job) {
 			r.fail(Result{Src: src, Dst: target, Type: fs.ModeDir}, &FileError{"copy", src, target, ErrIntoItself})
 			return
 		}
+		made := map[string]bool{} // target directories this walk created
 		_ = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 			if ctx.Err() != nil {
 				return filepath.SkipAll
@@ -252,17 +254,19 @@ func (r *run) walk(ctx context.Context, src, target string, jobs chan<- job) {
 				return nil
 			}
 			if fi.IsDir() {
-				if err := r.mkdir(path, to, fi); err != nil {
+				created, err := r.mkdir(path, to, fi)
+				if err != nil {
 					return filepath.SkipDir
 				}
+				made[to] = created
 				return nil
 			}
-			r.send(ctx, jobs, job{path, to, fi})
+			r.send(ctx, jobs, job{path, to, fi, made[filepath.Dir(to)]})
 			return nil
 		})
 		return
 	}
-	r.send(ctx, jobs, job{src, target, info})
+	r.send(ctx, jobs, job{src, target, info, false})
 }
 
 // send hands j to a worker, or drops it if ctx is done first.
@@ -276,9 +280,11 @@ func (r *run) send(ctx context.Context, jobs chan<- job, j job) {
 }
 
 // mkdir makes the directory to for the source directory src and records it
-// for finishDir. It is made writable by its owner until then.
-func (r *run) mkdir(src, to string, fi fs.FileInfo) error {
-	err := os.Mkdir(to, 0o700)
+// for finishDir. It is made writable by its owner until then. created is
+// false when the directory existed already.
+func (r *run) mkdir(src, to string, fi fs.FileInfo) (created bool, err error) {
+	err = os.Mkdir(to, 0o700)
+	created = err == nil
 	if errors.Is(err, fs.ErrExist) {
 		if st, serr := os.Stat(to); serr == nil && st.IsDir() {
 			err = nil
@@ -289,12 +295,12 @@ func (r *run) mkdir(src, to string, fi fs.FileInfo) error {
 	res := Result{Src: src, Dst: to, Type: fs.ModeDir}
 	if err != nil {
 		r.fail(res, &FileError{"mkdir", src, to, unwrapPath(err)})
-		return err
+		return false, err
 	}
 	r.mu.Lock()
-	r.dirs = append(r.dirs, dirJob{src, to, fi})
+	r.dirs = append(r.dirs, dirJob{src, to, fi, false})
 	r.mu.Unlock()
-	return nil
+	return created, nil
 }
 
 // finishDir gives a copied directory its source's mode and times, and
@@ -345,13 +351,8 @@ func (r *run) do(ctx context.Context, j job) {
 // copyFile writes j.src to a temporary file next to j.dst and renames it
 // into place.
 func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
-	if st, serr := os.Stat(j.dst); serr == nil {
-		if os.SameFile(st, j.info) {
-			return 0, &FileError{"copy", j.src, j.dst, ErrSameFile}
-		}
-		if st.IsDir() {
-			return 0, &FileError{"copy", j.src, j.dst, ErrTypeClash}
-		}
+	if err := clash(j); err != nil {
+		return 0, err
 	}
 	in, err := r.c.open(j.src)
 	if err != nil {
@@ -409,6 +410,24 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 		return n, &FileError{"rename", j.src, j.dst, unwrapPath(err)}
 	}
 	return n, nil
+}
+
+// clash checks that j.dst is neither j.src itself nor a directory. A file
+// whose directory this run made cannot clash: it saves a stat.
+func clash(j job) error {
+	if j.fresh {
+		return nil
+	}
+	st, err := os.Stat(j.dst)
+	switch {
+	case err != nil:
+		return nil // missing, or the copy will tell
+	case os.SameFile(st, j.info):
+		return &FileError{"copy", j.src, j.dst, ErrSameFile}
+	case st.IsDir():
+		return &FileError{"copy", j.src, j.dst, ErrTypeClash}
+	}
+	return nil
 }
 
 // check reads f from the start and compares its SHA-256 with want.
