@@ -44,7 +44,7 @@ var (
 type Result struct {
 	URL      string        // the URL as given (spaces trimmed)
 	Index    int           // its position in the input, from 0
-	Status   int           // the last response's status code; 0 if none came
+	Status   int           // the status of the last attempt's response; 0 if it got none
 	Bytes    int64         // body bytes of the last attempt
 	Attempts int           // requests made (0 when the URL was rejected or never started)
 	Duration time.Duration // from the first attempt's start to the end
@@ -167,11 +167,19 @@ type job struct {
 // may block (reading a pipe, say); it must end on its own, and after ctx is
 // done it is read to its end to report every URL (see the package doc).
 // Results are yielded on the goroutine ranging over Run; all of Run's
-// goroutines, tasks of a [task.Group], have ended when the loop ends.
+// goroutines, tasks of a [task.Group], have ended when the loop ends. A
+// panic in urls reaches the loop as a panic with a *task.PanicError, after
+// the URLs read before it are reported. Run panics if ctx or urls is nil.
 //
-// Each URL costs its requests plus about 2 allocations of bookkeeping;
-// the run costs Concurrency+1 tasks.
+// Cost: over a bare loop of client.Get calls on the same transport, Run
+// adds about 13 allocations (1 KB) per URL: validation, the retry policy's
+// attempt timeout, the record (BenchmarkRun against BenchmarkPlain: 75
+// against 62 allocations per URL against a local server). A run starts
+// Concurrency+1 tasks.
 func Run(ctx context.Context, urls iter.Seq[string], opts ...Option) iter.Seq[Result] {
+	if ctx == nil || urls == nil {
+		panic("fetch: Run: nil ctx or urls")
+	}
 	c := config{
 		concurrency: DefaultConcurrency,
 		timeout:     DefaultTimeout,

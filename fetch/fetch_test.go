@@ -605,3 +605,12 @@ func TestOptionsPanic(t *testing.T) {
 		}()
 	}
 }
+
+func TestRunNilPanics(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "fetch: ") {
+			t.Errorf("got panic %v; want one starting with fetch: ", r)
+		}
+	}()
+	fetch.Run(context.Background(), nil)
+}
