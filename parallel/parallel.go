@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/spool-go/spool/task"
 )
@@ -92,18 +93,23 @@ func (c config) chunking(n int) (size, count int) {
 // cancelled; it is never reported.
 var errStop = errors.New("parallel: stopped")
 
-// run calls body for every chunk [lo, hi) of n items, on up to c.workers
-// goroutines: the caller's and c.workers-1 it starts and waits for. The
-// first error a body returns cancels the context the others get, and is
-// returned; so is a ctx error if ctx ends before every chunk ran. A panic
-// in body must be recovered by body itself.
+// soloFor is how long the caller works alone before helpers join it. Work
+// that ends sooner never pays for a goroutine: waking a helper and joining
+// it costs a few microseconds, more on a busy machine (BenchmarkMapOverhead).
+const soloFor = 20 * time.Microsecond
+
+// run calls body for every chunk [lo, hi) of n items. The calling goroutine
+// starts alone; if the work is still going after soloFor, up to
+// c.workers-1 helpers join it, taking chunks as they finish one, and run
+// waits for them before it returns. The first error a body returns cancels
+// the context the others get, and is returned; so is a ctx error if ctx
+// ends before every chunk ran. A panic in body must be recovered by body.
 func run(ctx context.Context, n int, c config, body func(ctx context.Context, chunk, lo, hi int) error) error {
 	if err := ctx.Err(); err != nil {
 		return ctxError(ctx)
 	}
 	size, count := c.chunking(n)
-	workers := min(c.workers, count)
-	if workers <= 1 { // everything on the caller's goroutine, no coordination
+	if min(c.workers, count) <= 1 { // everything on the caller's goroutine
 		done := ctx.Done()
 		for k := range count {
 			select {
@@ -123,86 +129,126 @@ func run(ctx context.Context, n int, c config, body func(ctx context.Context, ch
 	}
 
 	// Helpers run fn on goroutines of their own: they must not see the
-	// caller's runtime slot (see task.Park), so they get a context from a
-	// task.Group, which hides it, when there is one to hide.
+	// caller's runtime slot (see task.Park), so the work gets a context
+	// from a task.Group, which hides it, when there is one to hide.
 	base := ctx
 	if task.ContextSlot(ctx) != nil {
 		g := task.NewGroup[struct{}](ctx)
 		defer g.Close()
 		base = g.Context()
 	}
-	wctx, cancel := context.WithCancelCause(base)
-	defer cancel(nil)
-	var (
-		next     atomic.Int64 // the next chunk to take
-		finished atomic.Int64 // chunks that ran to the end
-		mu       sync.Mutex
-		first    error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		if first == nil {
-			first = err
-		}
-		mu.Unlock()
-		cancel(err)
-	}
-	done := wctx.Done()
-	work := func() {
-		for {
-			k := int(next.Add(1) - 1)
-			if k >= count {
-				return
-			}
-			select {
-			case <-done:
-				return
-			default:
-			}
-			lo := k * size
-			if err := body(wctx, k, lo, min(lo+size, n)); err != nil {
-				if err != errStop {
-					fail(err)
-				}
-				return
-			}
-			finished.Add(1)
-		}
-	}
-	var wg sync.WaitGroup
-	for range workers - 1 {
-		wg.Go(func() {
-			normal := false
-			defer func() {
-				if !normal { // body called runtime.Goexit
-					fail(task.ErrGoexit)
-				}
-			}()
-			work()
-			normal = true
-		})
-	}
-	// The caller works too. If its fn calls runtime.Goexit, the deferred
-	// Wait still keeps the helpers from outliving the call.
+	r := &runner{body: body, n: n, size: size, count: count}
+	r.ctx, r.cancel = context.WithCancelCause(base)
+	r.done = r.ctx.Done()
+	helpers := min(c.workers, count) - 1
+	tm := time.AfterFunc(soloFor, func() { r.spawn(helpers) })
 	func() {
+		// Deferred, so that helpers cannot outlive run even if fn calls
+		// runtime.Goexit on the caller's goroutine (they are cancelled
+		// first then; otherwise they finish the chunks they hold).
+		normal := false
 		defer func() {
-			cancel(errStop)
-			wg.Wait()
+			tm.Stop()
+			r.mu.Lock()
+			r.over = true
+			spawned := r.spawned
+			r.mu.Unlock()
+			if !normal {
+				r.cancel(errStop)
+			}
+			if spawned {
+				p := task.Park(ctx)
+				r.wg.Wait()
+				p.Resume()
+			}
+			r.cancel(errStop)
 		}()
-		work()
-		if int(finished.Load()) < count { // the helpers are still busy
-			p := task.Park(ctx)
-			wg.Wait()
-			p.Resume()
-		}
+		r.work()
+		normal = true
 	}()
-	if first != nil {
-		return first
+	if r.first != nil {
+		return r.first
 	}
-	if int(finished.Load()) < count {
+	if int(r.finished.Load()) < count {
 		return ctxError(ctx)
 	}
 	return nil
+}
+
+// runner is the shared state of a run with helpers.
+type runner struct {
+	body           func(ctx context.Context, chunk, lo, hi int) error
+	ctx            context.Context
+	cancel         context.CancelCauseFunc
+	done           <-chan struct{}
+	n, size, count int
+	next           atomic.Int64 // the next chunk to take
+	finished       atomic.Int64 // chunks that ran to the end
+	wg             sync.WaitGroup
+
+	mu      sync.Mutex
+	first   error
+	over    bool // the caller is done: no helper may start
+	spawned bool
+}
+
+// spawn starts k helpers, unless the caller is already done.
+func (r *runner) spawn(k int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.over || int(r.next.Load()) >= r.count {
+		return
+	}
+	r.spawned = true
+	for range k {
+		r.wg.Add(1)
+		go r.help()
+	}
+}
+
+func (r *runner) help() {
+	defer r.wg.Done()
+	normal := false
+	defer func() {
+		if !normal { // fn called runtime.Goexit
+			r.fail(task.ErrGoexit)
+		}
+	}()
+	r.work()
+	normal = true
+}
+
+func (r *runner) fail(err error) {
+	r.mu.Lock()
+	if r.first == nil {
+		r.first = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
+}
+
+// work takes chunks until there are none left, the work is cancelled, or
+// a body fails.
+func (r *runner) work() {
+	for {
+		k := int(r.next.Add(1) - 1)
+		if k >= r.count {
+			return
+		}
+		select {
+		case <-r.done:
+			return
+		default:
+		}
+		lo := k * r.size
+		if err := r.body(r.ctx, k, lo, min(lo+r.size, r.n)); err != nil {
+			if err != errStop {
+				r.fail(err)
+			}
+			return
+		}
+		r.finished.Add(1)
+	}
 }
 
 // panicError turns a recovered value into a *task.PanicError.

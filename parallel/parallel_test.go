@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/spool-go/spool/parallel"
 	"github.com/spool-go/spool/task"
@@ -369,4 +370,46 @@ func TestMapOnRuntimeSlot(t *testing.T) {
 	if r, a := sl.released.Load(), sl.acquired.Load(); r != a {
 		t.Errorf("slot released %d times, acquired %d; want equal", r, a)
 	}
+}
+
+func TestHelpersJoinLongWork(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// 8 items of 1 ms on 4 workers: the caller starts alone, helpers
+		// join after a few microseconds, so on the fake clock the run
+		// takes 2 ms and a bit, not 8.
+		start := time.Now()
+		_, err := parallel.Map(context.Background(), ints(8), func(_ context.Context, x int) (int, error) {
+			time.Sleep(time.Millisecond)
+			return x, nil
+		}, parallel.Workers(4), parallel.ChunkSize(1))
+		if el := time.Since(start); err != nil || el >= 3*time.Millisecond {
+			t.Errorf("Map = %v after %v; want nil after 2 ms and a few µs (4 workers)", err, el)
+		}
+	})
+}
+
+func TestShortWorkStaysOnCaller(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// On the fake clock no time passes while the caller computes, so
+		// helpers never join: every item runs on the calling goroutine.
+		caller := goid()
+		var others atomic.Int32
+		_, err := parallel.Map(context.Background(), ints(1000), func(_ context.Context, x int) (int, error) {
+			if goid() != caller {
+				others.Add(1)
+			}
+			return x, nil
+		}, parallel.Workers(4), parallel.ChunkSize(1))
+		if err != nil || others.Load() != 0 {
+			t.Errorf("Map = %v; %d items ran off the caller's goroutine; want 0", err, others.Load())
+		}
+	})
+}
+
+// goid returns the current goroutine's id, for tests only.
+func goid() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	f := strings.Fields(string(buf))
+	return f[1]
 }

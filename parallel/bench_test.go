@@ -1,0 +1,209 @@
+package parallel_test
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spool-go/spool/internal/workload"
+	"github.com/spool-go/spool/parallel"
+)
+
+// BenchmarkMap runs a 1 µs CPU task (workload.Spin) over 100,000 items:
+// a serial loop, one goroutine per item, and parallel.Map.
+func BenchmarkMap(b *testing.B) {
+	const n = 100_000
+	rounds := workload.Rounds(time.Microsecond)
+	in := make([]int, n)
+	for i := range in {
+		in[i] = rounds
+	}
+	ctx := context.Background()
+	spin := func(_ context.Context, r int) (uint64, error) { return workload.Spin(r), nil }
+
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			out := make([]uint64, n)
+			for i, r := range in {
+				out[i], _ = spin(ctx, r)
+			}
+			workload.Sink = out[n-1]
+		}
+	})
+	b.Run("goroutine-per-item", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			out := make([]uint64, n)
+			var wg sync.WaitGroup
+			for i, r := range in {
+				wg.Go(func() { out[i], _ = spin(ctx, r) })
+			}
+			wg.Wait()
+			workload.Sink = out[n-1]
+		}
+	})
+	b.Run("parallel.Map", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			out, err := parallel.Map(ctx, in, spin)
+			if err != nil {
+				b.Fatal(err)
+			}
+			workload.Sink = out[n-1]
+		}
+	})
+}
+
+// BenchmarkMapOverhead measures what Map adds to trivial items: a slice
+// that fits in one chunk (run inline) and one that is split.
+func BenchmarkMapOverhead(b *testing.B) {
+	ctx := context.Background()
+	inc := func(_ context.Context, x int) (int, error) { return x + 1, nil }
+	for _, n := range []int{1, 16, 10_000} {
+		in := make([]int, n)
+		b.Run(fmt.Sprintf("n=%d/loop", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				out := make([]int, n)
+				for i, x := range in {
+					out[i], _ = inc(ctx, x)
+				}
+				workload.Sink = uint64(out[0])
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/Map", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				out, _ := parallel.Map(ctx, in, inc)
+				workload.Sink = uint64(out[0])
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/Map-inline", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				out, _ := parallel.Map(ctx, in, inc, parallel.ChunkSize(n))
+				workload.Sink = uint64(out[0])
+			}
+		})
+	}
+}
+
+// chapterSum is the chapter's parallel_computation: chunks of
+// len/num_cpus, each copied (chunk.to_vec()) and summed on its own thread.
+func chapterSum(data []uint64) uint64 {
+	size := max(1, len(data)/runtime.NumCPU())
+	var handles []chan uint64
+	for lo := 0; lo < len(data); lo += size {
+		chunk := slices.Clone(data[lo:min(lo+size, len(data))]) // to_vec
+		h := make(chan uint64, 1)
+		go func() { h <- workload.SumSquares(chunk) }()
+		handles = append(handles, h)
+	}
+	var s uint64
+	for _, h := range handles {
+		s += <-h
+	}
+	return s
+}
+
+// subSliceSum is chapterSum without the copy.
+func subSliceSum(data []uint64) uint64 {
+	size := max(1, len(data)/runtime.NumCPU())
+	var handles []chan uint64
+	for lo := 0; lo < len(data); lo += size {
+		chunk := data[lo:min(lo+size, len(data))]
+		h := make(chan uint64, 1)
+		go func() { h <- workload.SumSquares(chunk) }()
+		handles = append(handles, h)
+	}
+	var s uint64
+	for _, h := range handles {
+		s += <-h
+	}
+	return s
+}
+
+// BenchmarkSumSquares is the chapter's parallel_computation over 0..10M:
+// a serial loop, the chapter's copy-then-sum threads, the same threads on
+// sub-slices, and parallel.MapReduce.
+func BenchmarkSumSquares(b *testing.B) {
+	data := workload.Iota(10_000_000)
+	want := workload.SumSquares(data)
+	ctx := context.Background()
+	check := func(b *testing.B, got uint64) {
+		if got != want {
+			b.Fatalf("sum = %d; want %d", got, want)
+		}
+	}
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			check(b, workload.SumSquares(data))
+		}
+	})
+	b.Run("chapter-copy", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			check(b, chapterSum(data))
+		}
+	})
+	b.Run("subslices-by-hand", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			check(b, subSliceSum(data))
+		}
+	})
+	b.Run("MapReduce", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s, err := parallel.MapReduce(ctx, data, func(_ context.Context, c []uint64) (uint64, error) {
+				return workload.SumSquares(c), nil
+			}, func(x, y uint64) uint64 { return x + y })
+			if err != nil {
+				b.Fatal(err)
+			}
+			check(b, s)
+		}
+	})
+}
+
+// BenchmarkMapOrdered measures the per-value coordination of MapOrdered
+// with 4 workers and a trivial fn, and with a 10 µs CPU task.
+func BenchmarkMapOrdered(b *testing.B) {
+	ctx := context.Background()
+	rounds := workload.Rounds(10 * time.Microsecond)
+	for _, bm := range []struct {
+		name string
+		fn   func(context.Context, int) (uint64, error)
+	}{
+		{"trivial", func(_ context.Context, x int) (uint64, error) { return uint64(x), nil }},
+		{"10µs", func(_ context.Context, x int) (uint64, error) { return workload.Spin(rounds), nil }},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			const n = 1000
+			var seq iter.Seq[int] = func(yield func(int) bool) {
+				for i := range n {
+					if !yield(i) {
+						return
+					}
+				}
+			}
+			for b.Loop() {
+				for v, err := range parallel.MapOrdered(ctx, seq, 4, bm.fn) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					workload.Sink = v
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/value")
+		})
+	}
+}
