@@ -49,10 +49,10 @@ type Group[T any] struct {
 	closing  chan struct{}
 
 	mu      sync.Mutex
-	results []outcome[T] // by submission index
-	ended   []int        // submission indices in completion order, for Next
-	yielded int          // how many of ended Next has returned
-	pending int          // submitted and not ended
+	results chunked[outcome[T]] // by submission index
+	ended   chunked[int]        // submission indices in completion order, for Next
+	yielded int                 // how many of ended Next has returned
+	pending int                 // submitted and not ended
 	idle    chan struct{}
 	ready   chan struct{} // 1-buffered: a task ended (for Next)
 	closed  bool
@@ -62,6 +62,27 @@ type outcome[T any] struct {
 	val T
 	err error
 }
+
+// chunked is an append-only list stored in fixed-size chunks, so that it
+// grows without copying: a group may hold millions of results.
+type chunked[E any] struct {
+	chunks [][]E
+	n      int
+}
+
+const chunkSize = 1024
+
+func (c *chunked[E]) push(e E) int {
+	i := c.n
+	if i%chunkSize == 0 {
+		c.chunks = append(c.chunks, make([]E, chunkSize))
+	}
+	c.chunks[i/chunkSize][i%chunkSize] = e
+	c.n++
+	return i
+}
+
+func (c *chunked[E]) at(i int) *E { return &c.chunks[i/chunkSize][i%chunkSize] }
 
 // NewGroup returns a group whose tasks run under a child of ctx.
 func NewGroup[T any](ctx context.Context, opts ...GroupOption) *Group[T] {
@@ -152,8 +173,7 @@ func (g *Group[T]) start(fn func(context.Context) (T, error)) *Task[T] {
 // holds no place under the limit.
 func (g *Group[T]) track(t *Task[T]) *Task[T] {
 	g.mu.Lock()
-	t.idx = len(g.results)
-	g.results = append(g.results, outcome[T]{})
+	t.idx = g.results.push(outcome[T]{})
 	g.pending++
 	g.mu.Unlock()
 	// Set group last: finish reads it after publishing, and an ended task
@@ -186,8 +206,8 @@ func (g *Group[T]) taskDone(t *Task[T]) {
 
 func (g *Group[T]) record(t *Task[T]) {
 	g.mu.Lock()
-	g.results[t.idx] = outcome[T]{t.val, t.err}
-	g.ended = append(g.ended, t.idx)
+	*g.results.at(t.idx) = outcome[T]{t.val, t.err}
+	g.ended.push(t.idx)
 	g.pending--
 	if g.pending == 0 && g.idle != nil {
 		close(g.idle)
@@ -211,8 +231,8 @@ func (g *Group[T]) record(t *Task[T]) {
 func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 	for {
 		g.mu.Lock()
-		if g.yielded < len(g.ended) {
-			o := g.results[g.ended[g.yielded]]
+		if g.yielded < g.ended.n {
+			o := *g.results.at(*g.ended.at(g.yielded))
 			g.yielded++
 			g.mu.Unlock()
 			return o.val, o.err, true
@@ -234,8 +254,8 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 }
 
 // Wait waits until every task submitted so far has ended (an await point)
-// and returns all values in submission order, with every error joined in
-// submission order. If ctx is done first, Wait returns a wrapped ctx error
+// and returns all values in submission order (zero for tasks that failed),
+// with every error joined in submission order. If ctx is done first, Wait returns a wrapped ctx error
 // and the tasks go on; Close stops them.
 func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
 	g.mu.Lock()
@@ -256,12 +276,14 @@ func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
 		g.mu.Lock()
 	}
 	defer g.mu.Unlock()
-	vals := make([]T, len(g.results))
+	vals := make([]T, g.results.n)
 	var errs []error
-	for i, o := range g.results {
-		vals[i] = o.val
+	for i := range vals {
+		o := g.results.at(i)
 		if o.err != nil {
 			errs = append(errs, o.err)
+		} else {
+			vals[i] = o.val
 		}
 	}
 	return vals, errors.Join(errs...)

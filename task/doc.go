@@ -1,0 +1,63 @@
+// Package task provides typed futures: the one future type every spawning
+// API in spool returns, and the combinators that await them.
+//
+//	t := task.Go(ctx, func(ctx context.Context) (int, error) { return 42, nil })
+//	v, err := t.Await(ctx)
+//
+// Use it when you start work that returns a value or an error and somebody
+// must wait for it: the Go form of tokio::spawn plus a JoinHandle, with
+// join!, select!, timeout and JoinSet alongside:
+//
+//   - [Go], [Task.Await], [Task.Done], [Task.Cancel], [Task.Result]
+//   - [All] (and [Join2], [Join3] for different types): await many, values in
+//     the order given; the first failure cancels the rest.
+//   - [Race] (first to end) and [Any] (first success): the losers are cancelled.
+//   - [Select]: wait for whichever of several tasks, timers ([After]) and
+//     contexts is done first: the answer to tokio::select!.
+//   - [Timeout], [Sleep].
+//   - [Group]: tokio's JoinSet, with an optional limit on how many run at
+//     once, completion-order [Group.Next] and submission-order [Group.Wait].
+//
+// Don't use it for fire-and-forget work that nobody awaits (a task's
+// failure would go unseen: use a pool's Go with a panic handler), for a
+// fixed set of long-lived workers (use package pool), or to cap CPU
+// parallelism while allowing any number of waiting tasks (use package rt,
+// whose Spawn returns the same *Task).
+//
+// # Panics
+//
+// A panic in a task's function is recovered and returned from Await as a
+// *PanicError carrying the panic value and the goroutine's stack, the way
+// tokio returns a panic from the JoinHandle. A function that calls
+// runtime.Goexit ends its task with ErrGoexit. Nothing is swallowed: the
+// error is in the task's result for whoever awaits it.
+//
+// # Cancellation
+//
+// Go cannot abort a goroutine. Every task owns a context, a child of the one
+// it was started with; cancelling the task ([Task.Cancel], or the parent)
+// cancels that context, and the function ends when it notices. So:
+//
+//   - Await(ctx) returns when the task ends or when ctx is done; in the
+//     second case it returns ctx's error (wrapped) and the task goes on.
+//   - All, Join, Race and Any cancel the tasks that lost or were overtaken by
+//     a failure, and wait for them to return, as dropping futures does in
+//     tokio; only their own ctx ending makes them return early.
+//   - Group.Wait(ctx) waits for every task; Group.Close cancels the group's
+//     context and waits for every task to return.
+//   - Timeout runs its function on the caller's goroutine with a deadline:
+//     a function that ignores its context overruns the limit.
+//
+// # Await points
+//
+// Every blocking call here (Await, Sleep, Select, the combinators, Group
+// waits) is an await point: on a runtime from package rt, the calling task
+// gives its worker slot back while it waits. [Park] marks your own.
+//
+// # Cost
+//
+// On the project's 2-core machine, Go plus Await of a trivial function costs
+// 2 allocations (280 B), against 3 for a bare goroutine that returns over a
+// channel; BenchmarkGo measures both in one run. An await point outside a
+// runtime costs about 5 ns and no allocation (BenchmarkPark).
+package task
