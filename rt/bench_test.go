@@ -10,7 +10,7 @@ import (
 
 func newBenchRuntime(b *testing.B, opts ...rt.Option) *rt.Runtime {
 	b.Helper()
-	r, err := rt.New(append([]rt.Option{rt.Workers(2)}, opts...)...)
+	r, err := rt.New(append([]rt.Option{rt.Workers(2), rt.Logger(quiet)}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -65,26 +65,19 @@ func SpawnBlocking[T any](r *Runtime, ctx context.Context, fn func(context.Conte
 		return task.Failed[T](ErrClosed)
 	}
 	e := &entry{r: r, blocking: true}
-	name := taskName(opts)
-	var tt *trace.Task
-	if trace.IsEnabled() {
-		ctx, tt = trace.NewTask(ctx, "spool.blocking")
-		e.tctx = ctx
-	}
+	ctx = e.prepare(ctx, opts)
 	t, j := task.Prepare(ctx, fn)
 	if j == nil {
-		endTrace(tt)
+		e.endTrace()
 		return t
 	}
 	e.t, e.job, e.pc = ref[T]{t}, j, funcPC(fn)
-	e.pctx = r.blab
-	if name != "" {
-		e.name = name
-		e.pctx = pprof.WithLabels(r.blab, pprof.Labels("spool.task", name))
+	if e.x != nil && e.x.name != "" {
+		e.x.pctx = pprof.WithLabels(r.blab, pprof.Labels("spool.task", e.x.name))
 	}
 	if !r.register(e) {
 		j.Abort(ErrClosed)
-		endTrace(tt)
+		e.endTrace()
 		return t
 	}
 	r.bp.submit(e)
@@ -257,15 +250,16 @@ func (p *blockingPool) removeIdleLocked(w *bworker) bool {
 // run runs one blocking task on the calling goroutine.
 func (p *blockingPool) run(e *entry) {
 	r := p.r
-	pprof.SetGoroutineLabels(e.pctx)
+	pprof.SetGoroutineLabels(e.labelCtx())
 	var region *trace.Region
-	if e.tctx != nil {
-		region = trace.StartRegion(e.tctx, "spool.blocking")
+	if e.x != nil && e.x.tt != nil {
+		region = trace.StartRegion(e.x.tctx, "spool.blocking")
 	}
 	defer func() {
 		// Runs on Goexit too; a panic is recovered inside Run.
 		if region != nil {
 			region.End()
+			e.x.tt.End()
 		}
 		pprof.SetGoroutineLabels(r.base)
 		r.exit(e, e.t.failure()) // Run resolved the task, on Goexit too

@@ -30,10 +30,17 @@ type BlockingReport struct {
 // String describes the report in one line (without the stack), naming the
 // task and the cure.
 func (b BlockingReport) String() string {
-	return fmt.Sprintf("rt: task %q held a worker slot of runtime %q for %v without reaching an await point "+
-		"(a time.Sleep, a blocking call or a long loop?); run blocking or CPU-heavy work with rt.SpawnBlocking, "+
-		"and wait with task.Sleep or Task.Await, which give the slot back",
-		b.Task, b.Runtime, b.Held.Round(time.Millisecond))
+	return fmt.Sprintf("rt: task %q held a worker slot of runtime %q for %v without reaching an await point%s",
+		b.Task, b.Runtime, b.Held.Round(time.Millisecond), cure)
+}
+
+const cure = " (a time.Sleep, a blocking call or a long loop?); run blocking or CPU-heavy work with rt.SpawnBlocking, " +
+	"and wait with task.Sleep or Task.Await, which give the slot back"
+
+// logMessage is String without the duration, which goes in an attribute.
+func (b BlockingReport) logMessage() string {
+	return fmt.Sprintf("rt: task %q blocked a worker slot of runtime %q without reaching an await point%s",
+		b.Task, b.Runtime, cure)
 }
 
 type overdue struct {
@@ -46,25 +53,33 @@ type overdue struct {
 // detect is the detector's goroutine. Shutdown stops it.
 func (r *Runtime) detect() {
 	defer close(r.detDone)
-	tk := time.NewTicker(max(r.cfg.threshold/4, 100*time.Microsecond))
+	period := max(r.cfg.threshold/4, 100*time.Microsecond)
+	tk := time.NewTicker(period)
 	defer tk.Stop()
+	last := r.now()
 	for {
 		select {
 		case <-r.detStop:
 			return
 		case <-tk.C:
-			r.scan()
+			now := r.now()
+			r.coarse.Store(now)
+			// A scan counts at most two periods of holding, so that a
+			// stall of the whole process (the OS not running it, a long
+			// stop of the world) is not blamed on the tasks.
+			r.scan(now, min(now-last, 2*int64(period)))
+			last = now
 		}
 	}
 }
 
 // scan reports the tasks that have held a slot longer than the threshold
-// and were not reported for this hold yet. It reads no clock on the tasks'
-// side: a hold is timed from the first scan that sees it (holds tells
-// holds apart), so a report comes between 1 and 1.25 thresholds after the
-// hold began, and Held is short of the truth by at most a period.
-func (r *Runtime) scan() {
-	now := r.now()
+// and were not reported for this hold yet; elapsed is the time since the
+// last scan. It needs no clock reading on the tasks' side: a hold is timed
+// from the first scan that sees it (holds tells holds apart), so a report
+// comes between 1 and 1.25 thresholds after the hold began, and Held is
+// short of the truth by at most a period.
+func (r *Runtime) scan(now, elapsed int64) {
 	thr := int64(r.cfg.threshold)
 	var found []overdue
 	r.mu.Lock()
@@ -75,14 +90,15 @@ func (r *Runtime) scan() {
 		h := e.holds.Load()
 		if h != e.seenHold {
 			// A hold we have not seen: it began within the last period.
-			e.seenHold, e.seenAt = h, now
+			e.seenHold, e.heldFor = h, 0
 			continue
 		}
-		if h == e.reported || now-e.seenAt < thr {
+		e.heldFor += elapsed
+		if h == e.reported || e.heldFor < thr {
 			continue
 		}
 		e.reported = h
-		found = append(found, overdue{id: e.lab.id, name: e.name, pc: e.pc, held: time.Duration(now - e.seenAt)})
+		found = append(found, overdue{id: e.lab.id, name: e.name(), pc: e.pc, held: time.Duration(e.heldFor)})
 	}
 	r.reports += uint64(len(found))
 	r.mu.Unlock()
@@ -100,7 +116,7 @@ func (r *Runtime) scan() {
 			name = (&entry{pc: o.pc}).displayName()
 		}
 		b := BlockingReport{Runtime: r.cfg.name, Task: name, Held: o.held, Stack: stacks[o.id]}
-		r.cfg.logger.Warn(b.String(),
+		r.cfg.logger.Warn(b.logMessage(),
 			slog.String("runtime", b.Runtime), slog.String("task", b.Task),
 			slog.Duration("held", b.Held), slog.String("stack", b.Stack))
 		if r.cfg.onBlocking != nil {
@@ -110,9 +126,7 @@ func (r *Runtime) scan() {
 }
 
 // runFrame is the function at the bottom of every async task's goroutine.
-var runFrame = funcName(run)
-
-func funcName(f any) string { return runtime.FuncForPC(funcPC(f)).Name() }
+var runFrame = runtime.FuncForPC(funcPC((*entry).run)).Name()
 
 // sampleStacks returns the stacks of the task goroutines labelled with
 // the given spool.id values, read from the goroutine profile, which

@@ -112,8 +112,8 @@ type Metrics struct {
 	SlotHold Histogram // how long tasks held a worker slot between await points: the first hold of every task and every 8th after (a sample)
 }
 
-// Metrics returns a snapshot of the runtime's metrics. It costs a lock of
-// the registry and about 1 µs.
+// Metrics returns a snapshot of the runtime's metrics. It walks the live
+// tasks under the registry lock: about 1 µs plus 2 ns a live task.
 func (r *Runtime) Metrics() Metrics {
 	m := Metrics{
 		Name:        r.cfg.name,
@@ -134,8 +134,21 @@ func (r *Runtime) Metrics() Metrics {
 	m.Failed = r.failed
 	m.Panicked = r.panicked
 	m.BlockingReports = r.reports
+	takes := r.takes
+	for e := r.head; e != nil; e = e.next {
+		takes += uint64(e.holds.Load())
+	}
 	r.mu.Unlock()
+	// Slots taken at once are not timed (it would cost a shared atomic on
+	// the fast path): they are the takes that did not wait.
 	m.SlotWait = r.wait.snapshot()
+	if waited := m.SlotWait.Count(); takes > waited {
+		b := &m.SlotWait.Buckets
+		if len(*b) == 0 || (*b)[0].Below != 1 {
+			*b = append([]Bucket{{Below: 1}}, *b...)
+		}
+		(*b)[0].Count += takes - waited
+	}
 	m.SlotHold = r.hold.snapshot()
 	return m
 }

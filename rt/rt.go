@@ -37,12 +37,12 @@ type Runtime struct {
 	hold  histogram // slot hold times
 	wait  histogram // slot wait times
 
-	base    context.Context // pprof labels: the runtime's name
-	blab    context.Context // pprof labels of blocking tasks
-	labPool sync.Pool       // *labels with a unique spool.id, for async tasks
+	base context.Context // pprof labels: the runtime's name
+	blab context.Context // pprof labels of blocking tasks
 
 	closed   atomic.Bool  // mirrors isClosed for Spawn's fast refusal
 	capacity atomic.Int64 // workers, plus unbounded once Shutdown opened the gates
+	coarse   atomic.Int64 // now, as of the detector's last look
 
 	mu       sync.Mutex
 	head     *entry // the registry of live tasks
@@ -50,12 +50,14 @@ type Runtime struct {
 	btasks   int    // live blocking tasks (queued or running)
 	spawned  uint64
 	done     uint64
+	takes    uint64 // slots taken by ended tasks
 	failed   uint64
 	panicked uint64
 	reports  uint64
 	isClosed bool
 	drained  chan struct{} // made by Shutdown, closed once nothing is left
 	bp       blockingPool
+	labFree  []*labels // spare label sets, at most maxLabFree
 
 	detStop  chan struct{}
 	detDone  chan struct{}
@@ -68,6 +70,14 @@ type Runtime struct {
 type labels struct {
 	id  string
 	ctx context.Context
+}
+
+// maxLabFree bounds the spare label sets a runtime keeps (~200 B each).
+const maxLabFree = 4096
+
+func (r *Runtime) newLabels() *labels {
+	id := strconv.FormatUint(labelIDs.Add(1), 10)
+	return &labels{id: id, ctx: pprof.WithLabels(r.base, pprof.Labels("spool.id", id))}
 }
 
 // New returns a runtime configured by opts, with its blocking detector
@@ -90,17 +100,23 @@ func New(opts ...Option) (*Runtime, error) {
 	r.capacity.Store(int64(c.workers))
 	r.base = pprof.WithLabels(context.Background(), pprof.Labels("spool.runtime", c.name))
 	r.blab = pprof.WithLabels(r.base, pprof.Labels("spool.kind", "blocking"))
-	r.labPool.New = func() any {
-		id := strconv.FormatUint(labelIDs.Add(1), 10)
-		return &labels{id: id, ctx: pprof.WithLabels(r.base, pprof.Labels("spool.id", id))}
-	}
 	r.bp.init(r)
 	if c.threshold > 0 {
+		r.coarse.Store(r.now())
 		r.detStop = make(chan struct{})
 		r.detDone = make(chan struct{})
 		go r.detect()
 	}
 	return r, nil
+}
+
+// clock is now, or a coarse copy of it (up to a quarter of the
+// detector's threshold late) when the detector runs: it keeps the copy.
+func (r *Runtime) clock() int64 {
+	if r.detStop != nil {
+		return r.coarse.Load()
+	}
+	return r.now()
 }
 
 // now is the runtime's clock: monotonic nanoseconds since New, plus one so
@@ -131,70 +147,78 @@ func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, 
 		return task.Failed[T](ErrClosed)
 	}
 	e := &entry{r: r}
-	e.parks.Store(1)
-	name := taskName(opts)
-	var tt *trace.Task
-	if trace.IsEnabled() {
-		ctx, tt = trace.NewTask(ctx, "spool.task")
-		e.tctx = ctx
-	}
+	e.parks.Store(1) // not holding yet
+	ctx = e.prepare(ctx, opts)
 	t, j := task.Prepare(ctx, fn, task.WithSlot(e))
 	if j == nil {
-		endTrace(tt)
+		e.endTrace()
 		return t
 	}
-	e.t = ref[T]{t}
-	e.pc = funcPC(fn)
-	e.lab = r.labPool.Get().(*labels)
-	e.pctx = e.lab.ctx
-	if name != "" {
-		e.name = name
-		e.pctx = pprof.WithLabels(e.pctx, pprof.Labels("spool.task", name))
-	}
+	e.t, e.job, e.pc = ref[T]{t}, j, funcPC(fn)
 	if !r.register(e) {
-		r.labPool.Put(e.lab)
 		j.Abort(ErrClosed)
-		endTrace(tt)
+		e.endTrace()
 		return t
 	}
-	go run(e, j, tt)
+	if e.x != nil && e.x.name != "" {
+		e.x.pctx = pprof.WithLabels(e.lab.ctx, pprof.Labels("spool.task", e.x.name))
+	}
+	go e.run()
 	return t
 }
 
-func taskName(opts []TaskOption) string {
-	var name string
+// prepare applies a task's options and, when tracing, starts its
+// runtime/trace task, returning the context to prepare the task with.
+func (e *entry) prepare(ctx context.Context, opts []TaskOption) context.Context {
 	for _, o := range opts {
 		if o.name != "" {
-			name = o.name
+			if e.x == nil {
+				e.x = new(extra)
+			}
+			e.x.name = o.name
 		}
 	}
-	return name
+	if trace.IsEnabled() {
+		if e.x == nil {
+			e.x = new(extra)
+		}
+		kind := "spool.task"
+		if e.blocking {
+			kind = "spool.blocking"
+		}
+		ctx, e.x.tt = trace.NewTask(ctx, kind)
+		e.x.tctx = ctx
+		if e.x.name != "" {
+			trace.Log(ctx, "name", e.x.name)
+		}
+	}
+	return ctx
+}
+
+func (e *entry) endTrace() {
+	if e.x != nil && e.x.tt != nil {
+		e.x.tt.End()
+	}
 }
 
 func funcPC[F any](fn F) uintptr { return reflect.ValueOf(fn).Pointer() }
 
-func endTrace(tt *trace.Task) {
-	if tt != nil {
-		tt.End()
-	}
-}
-
 // run is the goroutine of an async task.
-func run(e *entry, j task.Job, tt *trace.Task) {
-	r := e.r
-	pprof.SetGoroutineLabels(e.pctx)
+func (e *entry) run() {
+	r, j := e.r, e.job
+	pprof.SetGoroutineLabels(e.labelCtx())
 	if !r.acquire(e, j) {
 		j.Abort(waitError(j.Context()))
 		pprof.SetGoroutineLabels(r.base)
 		r.exit(e, e.t.failure())
-		endTrace(tt)
+		e.endTrace()
 		return
 	}
 	e.parks.Store(0)
 	e.startHold()
-	if tt != nil {
-		defer tt.End()
-		defer trace.StartRegion(e.tctx, "spool.run").End()
+	if e.x != nil && e.x.tt != nil {
+		defer e.x.tt.End()
+		defer trace.StartRegion(e.x.tctx, "spool.run").End()
 	}
 	defer e.finish() // also when fn calls runtime.Goexit
 	j.Run()
@@ -212,15 +236,17 @@ func (e *entry) finish() {
 // false, if the task's context ends) and nil at an await point.
 func (r *Runtime) acquire(e *entry, j task.Job) bool {
 	if r.sem.tryAcquire() {
-		r.wait.add(0)
-		return true
+		return true // counted in the wait histogram's first bucket by Metrics
 	}
 	var done <-chan struct{}
 	if j != nil {
 		done = j.Context().Done()
 	}
+	if e.w == nil {
+		e.w = new(waiter)
+	}
 	start := r.now()
-	ok := r.sem.wait(&e.w, done)
+	ok := r.sem.wait(e.w, done)
 	r.wait.add(r.now() - start)
 	return ok
 }
@@ -233,13 +259,23 @@ func waitError(ctx context.Context) error {
 	return fmt.Errorf("rt: waiting for a worker slot: %w", err)
 }
 
-// register adds e to the registry, unless r is closed.
+// register adds e to the registry, unless r is closed, and gives an async
+// task its label set.
 func (r *Runtime) register(e *entry) bool {
-	e.spawned = r.now()
+	e.spawned = r.clock()
 	r.mu.Lock()
 	if r.isClosed {
 		r.mu.Unlock()
 		return false
+	}
+	if !e.blocking {
+		if n := len(r.labFree); n > 0 {
+			e.lab = r.labFree[n-1]
+			r.labFree[n-1] = nil
+			r.labFree = r.labFree[:n-1]
+		} else {
+			e.lab = r.newLabels()
+		}
 	}
 	e.next = r.head
 	if r.head != nil {
@@ -252,6 +288,7 @@ func (r *Runtime) register(e *entry) bool {
 		r.tasks++
 	}
 	r.spawned++
+	e.phase = uint8(r.spawned) & 7
 	r.mu.Unlock()
 	return true
 }
@@ -274,20 +311,19 @@ func (r *Runtime) exit(e *entry, err error) {
 		r.tasks--
 	}
 	r.done++
+	r.takes += uint64(e.holds.Load())
 	if err != nil {
 		r.failed++
 		if _, ok := err.(*task.PanicError); ok {
 			r.panicked++
 		}
 	}
+	if e.lab != nil && len(r.labFree) < maxLabFree {
+		// The goroutine wears r.base again by now.
+		r.labFree = append(r.labFree, e.lab)
+	}
 	r.checkDrainedLocked()
 	r.mu.Unlock()
-	if e.lab != nil {
-		// Out of the registry, so the detector no longer reads it. The
-		// goroutine wears r.base again by now.
-		r.labPool.Put(e.lab)
-		e.lab = nil
-	}
 }
 
 // checkDrainedLocked closes r.drained once r is closed and nothing it owns
@@ -338,7 +374,7 @@ func (ti TaskInfo) String() string {
 // Tasks lists the runtime's live tasks, oldest first. It costs a pass over
 // every live task under the registry lock.
 func (r *Runtime) Tasks() []TaskInfo {
-	now := r.now()
+	now := r.clock()
 	var (
 		ts []TaskInfo
 		es []*entry
@@ -356,8 +392,8 @@ func (r *Runtime) Tasks() []TaskInfo {
 }
 
 func (e *entry) displayName() string {
-	if e.name != "" {
-		return e.name
+	if n := e.name(); n != "" {
+		return n
 	}
 	if f := runtime.FuncForPC(e.pc); f != nil {
 		return f.Name()

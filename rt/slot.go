@@ -2,6 +2,7 @@ package rt
 
 import (
 	"context"
+	"runtime/trace"
 	"sync"
 	"sync/atomic"
 
@@ -156,38 +157,62 @@ func (s *sem) wait(w *waiter, done <-chan struct{}) bool {
 
 // entry is the runtime's record of one task: its slot (it implements
 // task.Slot), its place in the registry, and what the detector and the
-// shutdown report need to know about it.
+// shutdown report need to know about it. It is kept small (160 bytes):
+// what only some tasks need lives in extra.
 type entry struct {
 	r        *Runtime
 	t        handle   // the task
-	job      task.Job // blocking tasks only: run by the pool
-	name     string   // given with TaskName, or ""
+	job      task.Job // what its goroutine runs
 	pc       uintptr  // the function, for a default name
-	spawned  int64    // r.now() at Spawn
+	spawned  int64    // r.clock() at Spawn
+	lab      *labels  // pooled pprof labels with a unique spool.id (async tasks)
+	x        *extra   // nil for an unnamed task when tracing is off
 	blocking bool
-	lab      *labels         // pooled pprof labels (async tasks)
-	pctx     context.Context // the labels the goroutine runs under
-	tctx     context.Context // runtime/trace task context, when tracing
+	phase    uint8        // which holds in 8 are timed (spawn order)
+	qstate   atomic.Int32 // blocking queue state (see blocking.go)
+	qstop    func() bool  // detaches the queue's cancel callback (r.mu)
 
 	// Slot state. parks counts Release calls not yet matched by Acquire:
 	// the slot is held while it is 0. holds counts the holds begun. start
-	// is r.now() when a sampled hold began (the first of every task and
-	// every 8th after), else 0: reading the clock costs ~20 ns, so the
-	// hold histogram samples.
+	// is r.now() when a sampled hold began (one in 8, chosen by phase:
+	// reading the clock costs ~20 ns), else 0.
 	parks atomic.Int64
 	holds atomic.Int64
 	start atomic.Int64
-	w     waiter
-
-	// Blocking queue state: queued, taken or cancelled (see blocking.go).
-	qstate atomic.Int32
-	qstop  func() bool
+	w     *waiter // made on the first wait for a slot
 
 	// Registry and detector state (r.mu).
 	prev, next *entry
 	seenHold   int64 // the hold the detector saw last
-	seenAt     int64 // r.now() when it first saw it
+	heldFor    int64 // how long the detector has seen it held
 	reported   int64 // the hold it reported last
+}
+
+// extra holds what only named or traced tasks need.
+type extra struct {
+	name string
+	pctx context.Context // pprof labels with spool.task
+	tctx context.Context // runtime/trace task context
+	tt   *trace.Task
+}
+
+// labelCtx returns the pprof labels the task's goroutine runs under.
+func (e *entry) labelCtx() context.Context {
+	switch {
+	case e.x != nil && e.x.pctx != nil:
+		return e.x.pctx
+	case e.blocking:
+		return e.r.blab
+	default:
+		return e.lab.ctx
+	}
+}
+
+func (e *entry) name() string {
+	if e.x != nil {
+		return e.x.name
+	}
+	return ""
 }
 
 var _ task.Slot = (*entry)(nil)
@@ -250,7 +275,7 @@ func (e *entry) Acquire() {
 
 // startHold records that the task now holds a slot.
 func (e *entry) startHold() {
-	if e.holds.Add(1)&7 == 1 {
+	if uint8(e.holds.Add(1))&7 == e.phase {
 		e.start.Store(e.r.now())
 	}
 }
