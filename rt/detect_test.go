@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -163,6 +164,63 @@ func TestDetectorQuietForAwaitingTasks(t *testing.T) {
 		}
 		if got := rs.get(); len(got) != 0 {
 			t.Errorf("got reports %v; want none", got)
+		}
+	})
+}
+
+// TestDetectorPicksTheTaskGoroutine: a goroutine started by a task inherits
+// its pprof labels; the report's stack is still the task's own.
+func TestDetectorPicksTheTaskGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var rs reports
+		r := newRuntime(t, rt.Workers(1), rt.DetectBlocking(10*time.Millisecond), rt.OnBlocking(rs.add))
+		ctx := context.Background()
+		release := make(chan struct{})
+		done := make(chan struct{})
+		_, err := rt.BlockOn(r, ctx, func(ctx context.Context) (int, error) {
+			go func() { // inherits the task's labels
+				defer close(done)
+				<-release
+			}()
+			return badSleep(ctx)
+		})
+		close(release)
+		<-done
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rs.get()
+		if len(got) != 1 || !strings.Contains(got[0].Stack, "rt_test.badSleep") {
+			t.Errorf("reports %v; want one whose stack is the task's (in badSleep)", got)
+		}
+	})
+}
+
+// TestLabels: a named task's goroutine carries the runtime's and the
+// task's pprof labels, so profiles can be filtered by task.
+func TestLabels(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRuntime(t, rt.Name("labelled"), rt.DetectBlocking(0))
+		ctx := context.Background()
+		release := make(chan struct{})
+		tk := rt.Spawn(r, ctx, func(context.Context) (int, error) { <-release; return 0, nil }, rt.TaskName("named"))
+		bk := rt.SpawnBlocking(r, ctx, func(context.Context) (int, error) { <-release; return 0, nil }, rt.TaskName("disk"))
+		synctest.Wait()
+		var buf bytes.Buffer
+		if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{
+			`"spool.runtime":"labelled", "spool.task":"named"`,
+			`"spool.kind":"blocking", "spool.runtime":"labelled", "spool.task":"disk"`,
+		} {
+			if !strings.Contains(buf.String(), want) {
+				t.Errorf("goroutine profile lacks labels %s", want)
+			}
+		}
+		close(release)
+		if _, err := task.All(ctx, tk, bk); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

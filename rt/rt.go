@@ -466,6 +466,9 @@ func (e *ShutdownError) Unwrap() error { return e.Err }
 // any blocking task, may outlive Shutdown. Their goroutines stay the
 // runtime's: they end when their functions return, and calling Shutdown
 // again waits for them.
+//
+// Waiting is an await point. Do not call Shutdown from a task of the same
+// runtime: it would wait for itself until ctx ends.
 func (r *Runtime) Shutdown(ctx context.Context) error {
 	r.mu.Lock()
 	r.isClosed = true
@@ -479,6 +482,8 @@ func (r *Runtime) Shutdown(ctx context.Context) error {
 	r.mu.Unlock()
 
 	var err error
+	p := task.Park(ctx) // an await point, when called from another runtime's task
+	defer p.Resume()
 	select {
 	case <-drained:
 	case <-ctx.Done():

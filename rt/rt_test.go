@@ -3,6 +3,7 @@ package rt_test
 import (
 	"context"
 	"errors"
+	"expvar"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -352,6 +353,26 @@ func TestCancelWhileWaiting(t *testing.T) {
 	})
 }
 
+// TestBlockOnWaitsForFn: BlockOn returns only once fn has, even when its
+// context ends first; fn sees the context done.
+func TestBlockOnWaitsForFn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRuntime(t)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		returned := false
+		_, err := rt.BlockOn(r, ctx, func(ctx context.Context) (int, error) {
+			<-ctx.Done()
+			time.Sleep(time.Second) // winding down after the cancel
+			returned = true
+			return 0, ctx.Err()
+		})
+		if !returned || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("BlockOn = %v, fn returned %v; want DeadlineExceeded after fn returned", err, returned)
+		}
+	})
+}
+
 func stateOf(r *rt.Runtime, name string) string {
 	for _, ti := range r.Tasks() {
 		if ti.Name == name {
@@ -428,10 +449,13 @@ func TestParkOnAnotherGoroutine(t *testing.T) {
 }
 
 func TestPublish(t *testing.T) {
-	r := newRuntime(t, rt.Name("published"))
+	r := newRuntime(t, rt.Name("published"), rt.Workers(3))
 	name := fmt.Sprintf("rt-test-%d", time.Now().UnixNano())
 	if err := r.Publish(name); err != nil {
 		t.Fatalf("Publish = %v", err)
+	}
+	if got := expvar.Get(name).String(); !strings.Contains(got, `"Name":"published"`) || !strings.Contains(got, `"Workers":3`) {
+		t.Errorf("expvar %s = %s; want the runtime's metrics", name, got)
 	}
 	if err := r.Publish(name); err == nil || !strings.Contains(err.Error(), "already published") {
 		t.Errorf("second Publish = %v; want an already-published error", err)
