@@ -71,8 +71,13 @@
 //
 // # Cost
 //
-// The loop costs nothing measurable when the first attempt succeeds: about
-// 6 ns over calling fn, no allocation, when Do gets no option or one
-// *Policy. See [Do] and the comparison with cenkalti/backoff and
-// sethvargo/go-retry in the bench module (bench/retry).
+// The loop costs next to nothing when the first attempt succeeds: about
+// 10 ns over calling fn, no allocation, when Do gets no option or one
+// *Policy; three failing attempts with no delay cost 100-200 ns and one
+// allocation (the *Error). In the same run (bench/retry in the bench
+// module), cenkalti/backoff v5 took about 180 ns and 3 allocations for the
+// success and 1.0-1.3 µs and 10 allocations for three failures;
+// sethvargo/go-retry 90-210 ns and 2 allocations, 2.3-3.1 µs and 14
+// allocations. Part of the gap on failures: spool does not start a timer
+// for a zero delay, both peers do. See [Do] for the details.
 package retry

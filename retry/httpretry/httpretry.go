@@ -78,6 +78,10 @@ func Retryable(code int) bool {
 // caller must close the body ([Drain] does, nil-safe), or the connection
 // leaks. An HTTP-date Retry-After is measured from the response's Date
 // header when it has one (the server's clock), else from time.Now.
+//
+// Check costs about 5 ns for a success and about 200 ns and 2 allocations
+// (48 B) for a 503 with a Retry-After in seconds (BenchmarkCheck, loaded
+// 2-core machine).
 func Check(resp *http.Response, err error, maxDelay time.Duration) error {
 	if err != nil {
 		var (
