@@ -133,107 +133,108 @@ func checkDelays(t *testing.T, reported, slept, want []time.Duration) {
 
 func TestJitter(t *testing.T) {
 	const seed = 42
-	base, cap := 100*time.Millisecond, 2*time.Second
-	exp := ms(100, 200, 400, 800, 1600, 2000, 2000, 2000) // the schedule without jitter
-	// Each mode's formula from the AWS note, drawn from the documented source.
-	tests := []struct {
+	schedules := []struct {
+		name      string
+		give      retry.Schedule
+		base, cap time.Duration
+		plain     []time.Duration // the schedule without jitter
+	}{
+		{"exponential", retry.Exponential(100*time.Millisecond, 2*time.Second), 100 * time.Millisecond, 2 * time.Second, ms(100, 200, 400, 800, 1600, 2000, 2000, 2000)},
+		{"linear", retry.Linear(100*time.Millisecond, 450*time.Millisecond), 100 * time.Millisecond, 450 * time.Millisecond, ms(100, 200, 300, 400, 450, 450, 450, 450)},
+		{"constant", retry.Constant(70 * time.Millisecond), 70 * time.Millisecond, 70 * time.Millisecond, ms(70, 70, 70, 70, 70, 70, 70, 70)},
+	}
+	const spread = 0.25
+	// Each mode's formula from the AWS note (and Spread's), drawn from the
+	// documented source, with its bounds.
+	modes := []struct {
 		name   string
-		give   retry.Jitter
-		want   func(r *rand.Rand) []time.Duration
-		lo, hi func(i int, prev time.Duration) time.Duration
+		give   func(retry.Schedule) retry.Schedule
+		want   func(r *rand.Rand, d, base, cap, prev time.Duration) time.Duration
+		lo, hi func(d, base, cap, prev time.Duration) time.Duration
 	}{
 		{
-			name: "full", give: retry.FullJitter,
-			want: func(r *rand.Rand) (ds []time.Duration) {
-				for _, d := range exp {
-					ds = append(ds, time.Duration(r.Uint64N(uint64(d)+1)))
-				}
-				return ds
+			name: "full", give: func(s retry.Schedule) retry.Schedule { return s.Jitter(retry.FullJitter) },
+			want: func(r *rand.Rand, d, _, _, _ time.Duration) time.Duration {
+				return time.Duration(r.Uint64N(uint64(d) + 1))
 			},
-			lo: func(int, time.Duration) time.Duration { return 0 },
-			hi: func(i int, _ time.Duration) time.Duration { return exp[i] },
+			lo: func(_, _, _, _ time.Duration) time.Duration { return 0 },
+			hi: func(d, _, _, _ time.Duration) time.Duration { return d },
 		},
 		{
-			name: "equal", give: retry.EqualJitter,
-			want: func(r *rand.Rand) (ds []time.Duration) {
-				for _, d := range exp {
-					ds = append(ds, d/2+time.Duration(r.Uint64N(uint64(d-d/2)+1)))
-				}
-				return ds
+			name: "equal", give: func(s retry.Schedule) retry.Schedule { return s.Jitter(retry.EqualJitter) },
+			want: func(r *rand.Rand, d, _, _, _ time.Duration) time.Duration {
+				return d/2 + time.Duration(r.Uint64N(uint64(d-d/2)+1))
 			},
-			lo: func(i int, _ time.Duration) time.Duration { return exp[i] / 2 },
-			hi: func(i int, _ time.Duration) time.Duration { return exp[i] },
+			lo: func(d, _, _, _ time.Duration) time.Duration { return d / 2 },
+			hi: func(d, _, _, _ time.Duration) time.Duration { return d },
 		},
 		{
-			name: "decorrelated", give: retry.DecorrelatedJitter,
-			want: func(r *rand.Rand) (ds []time.Duration) {
-				prev := base
-				for range exp {
-					d := min(cap, base+time.Duration(r.Uint64N(uint64(3*prev-base)+1)))
-					ds = append(ds, d)
-					prev = d
-				}
-				return ds
+			name: "decorrelated", give: func(s retry.Schedule) retry.Schedule { return s.Jitter(retry.DecorrelatedJitter) },
+			want: func(r *rand.Rand, _, base, cap, prev time.Duration) time.Duration {
+				return min(cap, base+time.Duration(r.Uint64N(uint64(3*prev-base)+1)))
 			},
-			lo: func(int, time.Duration) time.Duration { return base },
-			hi: func(_ int, prev time.Duration) time.Duration { return min(cap, 3*prev) },
+			lo: func(_, base, _, _ time.Duration) time.Duration { return base },
+			hi: func(_, _, cap, prev time.Duration) time.Duration { return min(cap, 3*prev) },
+		},
+		{
+			name: "spread", give: func(s retry.Schedule) retry.Schedule { return s.Spread(spread) },
+			want: func(r *rand.Rand, d, _, _, _ time.Duration) time.Duration {
+				return time.Duration(float64(d) * (1 - spread + 2*spread*r.Float64()))
+			},
+			lo: func(d, _, _, _ time.Duration) time.Duration { return time.Duration(float64(d) * (1 - spread)) },
+			hi: func(d, _, _, _ time.Duration) time.Duration { return time.Duration(float64(d) * (1 + spread)) },
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				sched := retry.Exponential(base, cap).Jitter(tt.give)
-				reported, slept, _ := record(t, len(exp)+1, retry.Backoff(sched), retry.Seed(seed))
-				want := tt.want(rand.New(rand.NewPCG(seed, 0)))
-				if fmt.Sprint(reported) != fmt.Sprint(want) {
-					t.Errorf("delays = %v; want %v", reported, want)
-				}
-				if fmt.Sprint(slept) != fmt.Sprint(reported) {
-					t.Errorf("slept %v; OnRetry reported %v", slept, reported)
-				}
-				prev := base
-				for i, d := range reported {
-					if lo, hi := tt.lo(i, prev), tt.hi(i, prev); d < lo || d > hi {
-						t.Errorf("delay %d = %v; want in [%v, %v]", i+1, d, lo, hi)
+	for _, sc := range schedules {
+		for _, m := range modes {
+			t.Run(sc.name+"/"+m.name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					sched := m.give(sc.give)
+					n := len(sc.plain) + 1
+					reported, slept, _ := record(t, n, retry.Backoff(sched), retry.Seed(seed))
+					r := rand.New(rand.NewPCG(seed, 0))
+					var want []time.Duration
+					prev := sc.base
+					for _, d := range sc.plain {
+						w := m.want(r, d, sc.base, sc.cap, prev)
+						want = append(want, w)
+						prev = w
 					}
-					prev = d
-				}
-				// Same seed, same delays; the schedule is per call.
-				again, _, _ := record(t, len(exp)+1, retry.Backoff(sched), retry.Seed(seed))
-				if fmt.Sprint(again) != fmt.Sprint(reported) {
-					t.Errorf("second call with seed %d: %v; want %v", seed, again, reported)
-				}
-				other, _, _ := record(t, len(exp)+1, retry.Backoff(sched), retry.Seed(seed+1))
-				if fmt.Sprint(other) == fmt.Sprint(reported) {
-					t.Errorf("seeds %d and %d gave the same delays %v", seed, seed+1, other)
-				}
+					if fmt.Sprint(reported) != fmt.Sprint(want) {
+						t.Errorf("delays = %v; want %v", reported, want)
+					}
+					if fmt.Sprint(slept) != fmt.Sprint(reported) {
+						t.Errorf("slept %v; OnRetry reported %v", slept, reported)
+					}
+					prev = sc.base
+					for i, d := range reported {
+						if lo, hi := m.lo(sc.plain[i], sc.base, sc.cap, prev), m.hi(sc.plain[i], sc.base, sc.cap, prev); d < lo || d > hi {
+							t.Errorf("delay %d = %v; want in [%v, %v]", i+1, d, lo, hi)
+						}
+						prev = d
+					}
+					// Same seed, same delays: the schedule's state is per call.
+					again, _, _ := record(t, n, retry.Backoff(sched), retry.Seed(seed))
+					if fmt.Sprint(again) != fmt.Sprint(reported) {
+						t.Errorf("second call with seed %d: %v; want %v", seed, again, reported)
+					}
+					if sc.name == "constant" && m.name == "decorrelated" {
+						return // base == cap: nothing to draw
+					}
+					other, _, _ := record(t, n, retry.Backoff(sched), retry.Seed(seed+1))
+					if fmt.Sprint(other) == fmt.Sprint(reported) {
+						t.Errorf("seeds %d and %d gave the same delays %v", seed, seed+1, other)
+					}
+				})
 			})
-		})
+		}
 	}
-	t.Run("spread", func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
-			const f = 0.25
-			reported, slept, _ := record(t, len(exp)+1, retry.Backoff(retry.Exponential(base, cap).Spread(f)), retry.Seed(seed))
-			r := rand.New(rand.NewPCG(seed, 0))
-			for i, d := range reported {
-				want := time.Duration(float64(exp[i]) * (1 - f + 2*f*r.Float64()))
-				if d != want {
-					t.Errorf("delay %d = %v; want %v", i+1, d, want)
-				}
-				if lo, hi := time.Duration(float64(exp[i])*(1-f)), time.Duration(float64(exp[i])*(1+f)); d < lo || d > hi {
-					t.Errorf("delay %d = %v; want in [%v, %v]", i+1, d, lo, hi)
-				}
-			}
-			if fmt.Sprint(slept) != fmt.Sprint(reported) {
-				t.Errorf("slept %v; OnRetry reported %v", slept, reported)
-			}
-		})
-	})
+	exp := schedules[0].plain
 	t.Run("unseeded", func(t *testing.T) {
 		// Without Seed, jitter still stays within its bounds.
 		synctest.Test(t, func(t *testing.T) {
 			for range 20 {
-				reported, _, _ := record(t, len(exp)+1, retry.Backoff(retry.Exponential(base, cap).Jitter(retry.FullJitter)))
+				reported, _, _ := record(t, len(exp)+1, retry.Backoff(schedules[0].give.Jitter(retry.FullJitter)))
 				for i, d := range reported {
 					if d < 0 || d > exp[i] {
 						t.Fatalf("delay %d = %v; want in [0, %v]", i+1, d, exp[i])
@@ -244,7 +245,7 @@ func TestJitter(t *testing.T) {
 	})
 	t.Run("no jitter ignores seed", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			reported, _, _ := record(t, len(exp)+1, retry.Backoff(retry.Exponential(base, cap)), retry.Seed(seed))
+			reported, _, _ := record(t, len(exp)+1, retry.Backoff(schedules[0].give), retry.Seed(seed))
 			if fmt.Sprint(reported) != fmt.Sprint(exp) {
 				t.Errorf("delays = %v; want %v", reported, exp)
 			}
