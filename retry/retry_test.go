@@ -777,6 +777,7 @@ func TestStrings(t *testing.T) {
 		{&retry.Error{Attempts: 1, Last: errBoom, Cause: retry.ErrPermanent}, "retry: permanent error after 1 attempt: boom"},
 		{&retry.Error{Attempts: 2, Last: errBoom, Cause: context.DeadlineExceeded}, "retry: context deadline exceeded after 2 attempts: boom"},
 		{&retry.Error{Cause: context.Canceled}, "retry: context canceled before the first attempt"},
+		{&retry.Error{Attempts: 2, Last: errBoom}, "retry: gave up after 2 attempts: boom"},
 	}
 	for _, tt := range errs {
 		if got := tt.give.Error(); got != tt.want {
