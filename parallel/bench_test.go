@@ -26,7 +26,7 @@ func BenchmarkMap(b *testing.B) {
 	ctx := context.Background()
 	spin := func(_ context.Context, r int) (uint64, error) { return workload.Spin(r), nil }
 
-	b.Run("serial", func(b *testing.B) {
+	b.Run("impl=serial", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			out := make([]uint64, n)
@@ -36,7 +36,7 @@ func BenchmarkMap(b *testing.B) {
 			workload.Sink = out[n-1]
 		}
 	})
-	b.Run("goroutine-per-item", func(b *testing.B) {
+	b.Run("impl=goroutine-per-item", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			out := make([]uint64, n)
@@ -48,7 +48,7 @@ func BenchmarkMap(b *testing.B) {
 			workload.Sink = out[n-1]
 		}
 	})
-	b.Run("parallel.Map", func(b *testing.B) {
+	b.Run("impl=parallel.Map", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			out, err := parallel.Map(ctx, in, spin)
@@ -67,7 +67,7 @@ func BenchmarkMapOverhead(b *testing.B) {
 	inc := func(_ context.Context, x int) (int, error) { return x + 1, nil }
 	for _, n := range []int{1, 16, 10_000} {
 		in := make([]int, n)
-		b.Run(fmt.Sprintf("n=%d/loop", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("n=%d/impl=loop", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				out := make([]int, n)
@@ -77,14 +77,14 @@ func BenchmarkMapOverhead(b *testing.B) {
 				workload.Sink = uint64(out[0])
 			}
 		})
-		b.Run(fmt.Sprintf("n=%d/Map", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("n=%d/impl=Map", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				out, _ := parallel.Map(ctx, in, inc)
 				workload.Sink = uint64(out[0])
 			}
 		})
-		b.Run(fmt.Sprintf("n=%d/Map-inline", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("n=%d/impl=Map-one-chunk", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				out, _ := parallel.Map(ctx, in, inc, parallel.ChunkSize(n))
@@ -141,25 +141,25 @@ func BenchmarkSumSquares(b *testing.B) {
 			b.Fatalf("sum = %d; want %d", got, want)
 		}
 	}
-	b.Run("serial", func(b *testing.B) {
+	b.Run("impl=serial", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			check(b, workload.SumSquares(data))
 		}
 	})
-	b.Run("chapter-copy", func(b *testing.B) {
+	b.Run("impl=chapter-copy", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			check(b, chapterSum(data))
 		}
 	})
-	b.Run("subslices-by-hand", func(b *testing.B) {
+	b.Run("impl=subslices-by-hand", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			check(b, subSliceSum(data))
 		}
 	})
-	b.Run("MapReduce", func(b *testing.B) {
+	b.Run("impl=MapReduce", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			s, err := parallel.MapReduce(ctx, data, func(_ context.Context, c []uint64) (uint64, error) {
@@ -182,8 +182,8 @@ func BenchmarkMapOrdered(b *testing.B) {
 		name string
 		fn   func(context.Context, int) (uint64, error)
 	}{
-		{"trivial", func(_ context.Context, x int) (uint64, error) { return uint64(x), nil }},
-		{"10µs", func(_ context.Context, x int) (uint64, error) { return workload.Spin(rounds), nil }},
+		{"fn=trivial", func(_ context.Context, x int) (uint64, error) { return uint64(x), nil }},
+		{"fn=10µs", func(_ context.Context, x int) (uint64, error) { return workload.Spin(rounds), nil }},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
 			b.ReportAllocs()
