@@ -16,6 +16,11 @@
 // status of 400 and above is permanent; below 400 is success. A
 // Retry-After header on a retried status sets the next delay, in either
 // of its forms (seconds, or an HTTP date), capped by the caller.
+//
+// Retry only requests that are safe to repeat (GET, PUT, DELETE, or a POST
+// with an idempotency key): a 502 or a connection reset can come after the
+// server acted. Do not use this package for streaming protocols or
+// long-polling, where a "failure" is part of the conversation.
 package httpretry
 
 import (
