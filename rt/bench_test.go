@@ -38,6 +38,22 @@ func BenchmarkSpawn(b *testing.B) {
 			}
 		}
 	})
+	b.Run("rt.Spawn-in-task", func(b *testing.B) {
+		// The case tokio measures: a task spawning and awaiting a task.
+		r := newBenchRuntime(b)
+		b.ReportAllocs()
+		_, err := rt.BlockOn(r, ctx, func(ctx context.Context) (int, error) {
+			for b.Loop() {
+				if _, err := rt.Spawn(r, ctx, trivial).Await(ctx); err != nil {
+					return 0, err
+				}
+			}
+			return 0, nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	})
 	b.Run("goroutine+chan", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -58,7 +58,7 @@ func (p *blockingPool) init(r *Runtime) {
 // pool (BenchmarkSpawnBlocking): a hand-off to an idle goroutine. The
 // refusals are those of [Spawn].
 func SpawnBlocking[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
-	if r == nil {
+	if r == nil || r.base == nil {
 		return task.Failed[T](ErrNilRuntime)
 	}
 	if r.closed.Load() {

@@ -22,8 +22,9 @@ import (
 // down or shut down.
 var ErrClosed = errors.New("rt: runtime closed")
 
-// ErrNilRuntime is the error of a task spawned on a nil *Runtime.
-var ErrNilRuntime = errors.New("rt: nil runtime")
+// ErrNilRuntime is the error of a task spawned on a nil *Runtime, or on
+// one not made by New.
+var ErrNilRuntime = errors.New("rt: nil runtime (make one with rt.New)")
 
 // Runtime is a budget of worker slots, a blocking pool and a blocking
 // detector; see the package documentation. Make one with [New], spawn
@@ -133,14 +134,14 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 //
 // Spawn on a runtime that is shutting down returns a task failed with
 // [ErrClosed]; a nil fn gives a task failed with task.ErrNilFunc. A nil r
-// gives a task failed with [ErrNilRuntime].
+// (or a zero Runtime) gives a task failed with [ErrNilRuntime].
 //
 // Spawn and an Await of a trivial fn cost about 560 ns and 3 allocations
 // (336 B) on a warm runtime with 2 slots on a 2-core machine, against about
 // 630 ns and 3 allocations for a bare goroutine that sends its result on a
 // 1-buffered channel (BenchmarkSpawn). A named task costs 3 allocations more.
 func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
-	if r == nil {
+	if r == nil || r.base == nil {
 		return task.Failed[T](ErrNilRuntime)
 	}
 	if r.closed.Load() {

@@ -249,6 +249,9 @@ func TestRefused(t *testing.T) {
 	if _, err := rt.SpawnBlocking(nil, ctx, fn).Await(ctx); !errors.Is(err, rt.ErrNilRuntime) {
 		t.Errorf("SpawnBlocking(nil runtime) = %v; want ErrNilRuntime", err)
 	}
+	if _, err := rt.Spawn(new(rt.Runtime), ctx, fn).Await(ctx); !errors.Is(err, rt.ErrNilRuntime) {
+		t.Errorf("Spawn(zero runtime) = %v; want ErrNilRuntime", err)
+	}
 	r := newRuntime(t)
 	if err := r.Shutdown(ctx); err != nil {
 		t.Fatal(err)
@@ -369,6 +372,30 @@ func TestBlockOnWaitsForFn(t *testing.T) {
 		})
 		if !returned || !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("BlockOn = %v, fn returned %v; want DeadlineExceeded after fn returned", err, returned)
+		}
+	})
+}
+
+// TestShutdownConcurrent: Shutdown may be called from several goroutines;
+// each returns once everything has ended.
+func TestShutdownConcurrent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRuntime(t)
+		ctx := context.Background()
+		tk := rt.Spawn(r, ctx, func(ctx context.Context) (int, error) { return 7, task.Sleep(ctx, time.Second) })
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Go(func() { errs[i] = r.Shutdown(ctx) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("Shutdown %d = %v; want nil", i, err)
+			}
+		}
+		if v, err, ok := tk.Result(); v != 7 || err != nil || !ok {
+			t.Errorf("task = %d, %v, %v; want 7, nil, true (drained before Shutdown returned)", v, err, ok)
 		}
 	})
 }
