@@ -4,13 +4,29 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/spool-go/spool/pool"
 	"github.com/spool-go/spool/task"
 )
 
 func noop() {}
+
+// cpuTime returns the CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the process CPU time per op as cpu-ns/op: on a busy
+// machine it moves less than the wall time does, since time spent
+// descheduled is not counted. Call it with the start time from cpuTime.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+}
 
 // BenchmarkChannelFloor is the floor a pool's fire-and-forget path is
 // measured against: GOMAXPROCS goroutines ranging over a buffered channel
@@ -26,11 +42,13 @@ func BenchmarkChannelFloor(b *testing.B) {
 			}
 		})
 	}
+	start := cpuTime()
 	for b.Loop() {
 		ch <- noop
 	}
 	close(ch)
 	wg.Wait()
+	reportCPU(b, start)
 }
 
 // BenchmarkGo submits no-op jobs with Pool.Go to a pool of GOMAXPROCS
@@ -38,10 +56,12 @@ func BenchmarkChannelFloor(b *testing.B) {
 func BenchmarkGo(b *testing.B) {
 	b.ReportAllocs()
 	p, _ := pool.New(runtime.GOMAXPROCS(0))
+	start := cpuTime()
 	for b.Loop() {
 		p.Go(noop)
 	}
 	p.Close()
+	reportCPU(b, start)
 }
 
 // BenchmarkGoParallel submits no-op jobs from GOMAXPROCS goroutines at once.
@@ -64,10 +84,12 @@ func BenchmarkSubmitAwait(b *testing.B) {
 	b.ReportAllocs()
 	p, _ := pool.New(runtime.GOMAXPROCS(0))
 	ctx := context.Background()
+	start := cpuTime()
 	for b.Loop() {
 		pool.Submit(ctx, p, value).Await(ctx)
 	}
 	p.Close()
+	reportCPU(b, start)
 }
 
 // BenchmarkSubmitBatch submits 100 trivial tasks and then awaits them:

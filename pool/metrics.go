@@ -129,7 +129,7 @@ func (p *Pool) Metrics() Metrics {
 	}
 	// Submissions last, so that they are never fewer than the outcomes.
 	m.Cancelled += p.cancelled.Load()
-	m.Rejected = p.rejected.Load()
+	m.Rejected = p.rejected.Load() + p.late.Load()
 	m.Submitted = uint64(p.entered.Load() &^ closedBit)
 	// Whatever was accepted and has not ended is queued or running.
 	inFlight := m.Submitted - m.Completed - m.Failed - m.Panicked - m.Cancelled - m.Rejected

@@ -29,8 +29,8 @@ var (
 )
 
 // DefaultQueueSize is the queue capacity of a pool made without the
-// QueueSize option. A queued item takes 64 bytes, so the default bounds
-// the queue's memory to 64 KiB while keeping submitters from waiting on
+// QueueSize option. A queued item takes 40 bytes, so the default bounds
+// the queue's memory to 40 KiB while keeping submitters from waiting on
 // workers that are about to come free.
 const DefaultQueueSize = 1024
 
@@ -119,7 +119,7 @@ type Pool struct {
 	q       chan item
 	epoch   time.Time
 	closing chan struct{} // closed when Close begins: wakes blocked submitters
-	drained chan struct{} // 1-buffered: the last sender left after close
+	poke    chan struct{} // 1-buffered: a submission settled after Close began
 	aborted atomic.Bool   // Shutdown's context ended: abort queued items
 	// workers counts live worker goroutines; closedBit is set once Close
 	// has counted the workers it must stop, after which no worker retires
@@ -128,17 +128,16 @@ type Pool struct {
 	target  atomic.Int64
 
 	// Written by every submission: kept off the workers' cache lines.
-	// entered counts submissions (it is Metrics.Submitted) and carries
-	// closedBit once Close begins; left counts the submissions that entered
-	// before that and have finished sending. Close waits until left reaches
-	// closeAt, the count when it set the bit, before it queues the stop
-	// items, so that nothing is queued behind them.
+	// entered counts submissions (it is Metrics.Submitted, less late) and
+	// carries closedBit once Close begins. A submission that entered before
+	// the bit is early: Close waits until every early one has settled (see
+	// stop); one that finds the bit is late and refused at once.
 	_       [64]byte
 	entered atomic.Int64
-	left    atomic.Int64
-	closeAt atomic.Int64
-	_       [40]byte
+	blocked atomic.Int64 // submitters waiting for room
+	_       [48]byte
 
+	late      atomic.Uint64 // submissions refused because the pool was closed
 	rejected  atomic.Uint64
 	cancelled atomic.Uint64 // submitters' ctx ended while waiting for room
 
@@ -181,7 +180,7 @@ func New(n int, opts ...Option) (*Pool, error) {
 		cfg:     c,
 		q:       make(chan item, c.queue),
 		epoch:   time.Now(),
-		drained: make(chan struct{}, 1),
+		poke:    make(chan struct{}, 1),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 		live:    make(map[*worker]struct{}),
@@ -189,7 +188,6 @@ func New(n int, opts ...Option) (*Pool, error) {
 	if c.onPanic == nil {
 		p.cfg.onPanic = p.logPanic
 	}
-	p.closeAt.Store(-1)
 	p.target.Store(int64(n))
 	p.workers.Store(int64(n))
 	for range n {
@@ -239,7 +237,7 @@ func (p *Pool) Resize(n int) error {
 			// Wake idle workers; busy ones check the target after each item.
 			for range w - int64(n) {
 				select {
-				case p.q <- item{ctl: ctlRetire}:
+				case p.q <- retireItem:
 				default:
 				}
 			}
@@ -301,25 +299,46 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 }
 
 // stop is Close's one-time part.
+//
+// A submission checks for closedBit and then sends, so an early one may
+// send after the stop items and strand its item behind them. stop settles
+// that without making every submission pay for a second atomic update:
+// once the workers are gone it waits until every early submission is
+// accounted for (run, refused, or stranded in the queue), and then runs
+// the stranded items on one more worker.
 func (p *Pool) stop() {
-	// Refuse new submitters, wake the blocked ones, and wait for those
-	// already past their check to finish sending.
-	n := p.entered.Or(closedBit)
-	p.closeAt.Store(n)
-	close(p.closing)
-	for p.left.Load() != n {
-		<-p.drained
-	}
-	// Freeze the worker count and queue one stop item per worker, behind
-	// everything already queued.
+	early := p.entered.Or(closedBit)
+	close(p.closing) // blocked submitters give up with ErrClosed
 	p.resizeMu.Lock()
-	live := p.workers.Or(closedBit)
+	live := p.workers.Or(closedBit) // no worker retires on its own now
 	p.resizeMu.Unlock()
 	for range live {
-		p.q <- item{ctl: ctlStop}
+		p.q <- stopItem // behind everything queued so far
 	}
 	p.wg.Wait()
+	for p.settled() != early {
+		<-p.poke
+	}
+	if len(p.q) > 0 { // stranded
+		p.workers.Add(1)
+		p.startWorker(nil)
+		p.q <- stopItem
+		p.wg.Wait()
+	}
 	close(p.done)
+}
+
+// settled counts the early submissions that have run, been refused, or
+// sit in the queue. It is exact only once the workers have exited.
+func (p *Pool) settled() int64 {
+	var n uint64
+	p.mu.Lock()
+	for _, sh := range p.shards {
+		n += sh.completed.Load() + sh.failed.Load() + sh.panicked.Load() + sh.cancelled.Load()
+	}
+	p.mu.Unlock()
+	n += p.rejected.Load() + p.cancelled.Load()
+	return int64(n) + int64(len(p.q))
 }
 
 // abort makes workers cancel what is queued and cancels running tasks.
@@ -343,18 +362,23 @@ func (p *Pool) Done() <-chan struct{} { return p.done }
 // shutdownErr is the error of queued tasks that Shutdown cancelled.
 var shutdownErr = fmt.Errorf("%w: %w", ErrShutdown, context.Canceled)
 
-// enter counts a submission and reports whether the pool is open; if it
-// is, the caller must call leave once it is done sending. It returns the
-// submission's number, from 0.
+// enter counts a submission and reports whether it is early (the pool is
+// open). An early submission must call settle once it has sent its item
+// or been refused. enter also returns the submission's number, from 0.
 func (p *Pool) enter() (int64, bool) {
 	n := p.entered.Add(1)
-	return (n - 1) &^ closedBit, n&closedBit == 0
+	if n&closedBit != 0 {
+		p.late.Add(1)
+		return 0, false
+	}
+	return n - 1, true
 }
 
-func (p *Pool) leave() {
-	if p.left.Add(1) == p.closeAt.Load() {
+// settle wakes Close, if it has begun, to count the submissions again.
+func (p *Pool) settle() {
+	if p.entered.Load()&closedBit != 0 {
 		select {
-		case p.drained <- struct{}{}:
+		case p.poke <- struct{}{}:
 		default:
 		}
 	}

@@ -655,3 +655,48 @@ func TestPoolString(t *testing.T) {
 		t.Errorf("String() = %q; want %q", got, "pool")
 	}
 }
+
+// TestCloseRacesSubmitters closes pools while submitters are busy: every
+// Go that returned nil must have run, every task must resolve, and the
+// counts must add up.
+func TestCloseRacesSubmitters(t *testing.T) {
+	for round := range 30 {
+		p := newPool(t, 2, pool.QueueSize(round%4))
+		var accepted, ran atomic.Int64
+		var tasks [8][]*task.Task[int]
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Go(func() {
+				for i := range 200 {
+					switch i % 3 {
+					case 0:
+						if p.Go(func() { ran.Add(1) }) == nil {
+							accepted.Add(1)
+						}
+					case 1:
+						tasks[g] = append(tasks[g], pool.Submit(context.Background(), p, func(context.Context) (int, error) { return i, nil }))
+					case 2:
+						tk, _ := pool.TrySubmit(context.Background(), p, func(context.Context) (int, error) { return i, nil })
+						tasks[g] = append(tasks[g], tk)
+					}
+				}
+			})
+		}
+		for range round * 10 {
+			runtime.Gosched()
+		}
+		p.Close()
+		wg.Wait()
+		if a, r := accepted.Load(), ran.Load(); a != r {
+			t.Fatalf("round %d: %d Go jobs accepted, %d ran; want all accepted to run", round, a, r)
+		}
+		for g := range tasks {
+			for i, tk := range tasks[g] {
+				if _, _, ok := tk.Result(); !ok {
+					t.Fatalf("round %d: task %d/%d unresolved after Close", round, g, i)
+				}
+			}
+		}
+		checkInvariant(t, p)
+	}
+}

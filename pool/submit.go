@@ -3,7 +3,6 @@ package pool
 import (
 	"context"
 	"fmt"
-	"runtime"
 
 	"github.com/spool-go/spool/task"
 )
@@ -81,10 +80,10 @@ func (p *Pool) Go(fn func()) error {
 		p.refuseNil()
 		return task.ErrNilFunc
 	}
-	it := item{fn: fn}
+	it := item{job: goJob(fn)}
 	w, err := p.send(context.Background(), &it, true)
 	if w != nil {
-		p.runGo(w.sh, fn)
+		p.runGo(w, fn)
 	}
 	return err
 }
@@ -96,7 +95,7 @@ func (p *Pool) TryGo(fn func()) error {
 		p.refuseNil()
 		return task.ErrNilFunc
 	}
-	it := item{fn: fn}
+	it := item{job: goJob(fn)}
 	_, err := p.send(context.Background(), &it, false)
 	return err
 }
@@ -108,7 +107,6 @@ func (p *Pool) TryGo(fn func()) error {
 func (p *Pool) send(ctx context.Context, it *item, block bool) (*worker, error) {
 	n, open := p.enter()
 	if !open {
-		p.rejected.Add(1)
 		return nil, ErrClosed
 	}
 	if uint64(n)&p.cfg.sampling == 0 {
@@ -116,26 +114,24 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (*worker, error) 
 	}
 	select {
 	case p.q <- *it:
-		p.leave()
+		p.settle()
 		return nil, nil
 	default:
 	}
 	if !block {
-		p.leave()
 		p.rejected.Add(1)
+		p.settle()
 		return nil, ErrFull
 	}
-	// Full. Let the workers run before paying for the nested check.
-	runtime.Gosched()
-	select {
-	case p.q <- *it:
-		p.leave()
-		return nil, nil
-	default:
-	}
-	if w := p.self(); w != nil {
-		p.leave()
-		return w, nil
+	// Full. A deadlock needs every worker blocked here, so only a submitter
+	// that finds at least as many submitters blocked as there are workers
+	// pays for finding out whether it is a worker itself (about 1.5 µs).
+	if p.blocked.Add(1) >= p.workers.Load()&^closedBit {
+		if w := p.self(); w != nil {
+			p.blocked.Add(-1)
+			p.settle() // w runs it before it can exit
+			return w, nil
+		}
 	}
 	var err error
 	pk := task.Park(ctx)
@@ -149,14 +145,15 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (*worker, error) 
 		err = ErrClosed
 	}
 	pk.Resume()
-	p.leave()
+	p.blocked.Add(-1)
+	p.settle()
 	return nil, err
 }
 
 // refuseNil counts a submission of a nil func.
 func (p *Pool) refuseNil() {
-	if _, open := p.enter(); open {
-		p.leave()
+	if _, early := p.enter(); early {
+		p.rejected.Add(1)
+		p.settle()
 	}
-	p.rejected.Add(1)
 }

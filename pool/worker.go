@@ -2,6 +2,7 @@ package pool
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -11,20 +12,39 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
-// item is one entry of the queue: a task's job, a Go job, or a control
-// message for the worker that receives it.
+// item is one entry of the queue: a task's job, a Go job (job is a goJob),
+// or a control message for the worker that receives it (job is a ctlJob).
+// It is 5 words: the channel's lock is held while an item is copied, so a
+// small item keeps submitters and workers from waiting on each other.
 type item struct {
 	job task.Job
-	t   taskRef // the task that job resolves
-	fn  func()  // a Go job
+	t   taskRef // the task that job resolves; nil for Go and control items
 	at  int64   // enqueue time from Pool.now, 0 if not timed
-	ctl uint8
 }
 
+// goJob is a Go job. A func is pointer-shaped, so storing one in the job
+// interface does not allocate.
+type goJob func()
+
+func (g goJob) Run()                     { g() }
+func (g goJob) Abort(error)              {}
+func (g goJob) Context() context.Context { return context.Background() }
+
+// ctlJob is a control message: ctlRetire or ctlStop.
+type ctlJob uint8
+
+func (ctlJob) Run()                     {}
+func (ctlJob) Abort(error)              {}
+func (ctlJob) Context() context.Context { return context.Background() }
+
 const (
-	ctlNone   uint8 = iota
-	ctlRetire       // exit if there are more workers than the target
-	ctlStop         // exit: the pool is closing
+	ctlRetire ctlJob = iota + 1 // exit if there are more workers than the target
+	ctlStop                     // exit: the pool is closing
+)
+
+var (
+	retireItem = item{job: ctlRetire}
+	stopItem   = item{job: ctlStop}
 )
 
 // taskRef is the untyped view of a *task.Task[T] that workers need.
@@ -51,6 +71,13 @@ type worker struct {
 	p   *Pool
 	sh  *shard
 	gid uint64
+
+	// n counts outcomes since the last flush to sh. Only the worker's own
+	// goroutine touches it; it flushes before it waits for work, every
+	// flushEvery items, and when it exits, so a quiescent pool's shards
+	// are exact and a busy one's lag by at most flushEvery items a worker.
+	n     counts
+	since int
 
 	mu  sync.Mutex
 	cur item // the task running, for Shutdown to cancel; cur.t == nil if none
@@ -89,6 +116,7 @@ func (w *worker) loop() {
 	sh := w.sh
 	goexit := true
 	defer func() {
+		w.flush()
 		p.gids.Delete(w.gid)
 		p.mu.Lock()
 		delete(p.live, w)
@@ -103,40 +131,50 @@ func (w *worker) loop() {
 		p.wg.Done()
 	}()
 	for {
-		it := <-p.q
-		switch {
-		case it.fn != nil:
+		var it item
+		select {
+		case it = <-p.q:
+		default:
+			w.flush()
+			it = <-p.q
+		}
+		if w.since++; w.since == flushEvery {
+			w.flush()
+		}
+		switch j := it.job.(type) {
+		case goJob:
 			if p.aborted.Load() {
-				sh.cancelled.Add(1)
+				w.n.cancelled++
 				continue
 			}
 			if it.at == 0 {
-				p.runGo(sh, it.fn)
+				p.runGo(w, j)
 			} else {
 				t0 := p.now()
 				sh.wait.observe(t0 - it.at)
-				p.runGo(sh, it.fn)
+				p.runGo(w, j)
 				sh.run.observe(p.now() - t0)
 			}
-		case it.job != nil:
-			if it.at == 0 {
-				p.runTask(w, &it)
-			} else {
-				t0 := p.now()
-				sh.wait.observe(t0 - it.at)
-				p.runTask(w, &it)
-				sh.run.observe(p.now() - t0)
+		case ctlJob:
+			if j == ctlStop {
+				p.workers.Add(-1)
+				goexit = false
+				return
 			}
-		case it.ctl == ctlStop:
-			p.workers.Add(-1)
-			goexit = false
-			return
-		case it.ctl == ctlRetire:
 			if p.tryRetire() {
 				goexit = false
 				return
 			}
 			continue
+		default:
+			if it.at == 0 {
+				p.runTask(w, &it)
+			} else {
+				t0 := p.now()
+				sh.wait.observe(t0 - it.at)
+				p.runTask(w, &it)
+				sh.run.observe(p.now() - t0)
+			}
 		}
 		if p.workers.Load() > p.target.Load() && p.tryRetire() {
 			goexit = false
@@ -148,7 +186,7 @@ func (w *worker) loop() {
 // runGo runs a Go job on the calling goroutine. A panic or Goexit is
 // counted and given to the OnPanic handler; a Goexit then goes on ending
 // the goroutine.
-func (p *Pool) runGo(sh *shard, fn func()) {
+func (p *Pool) runGo(w *worker, fn func()) {
 	ok := false
 	defer func() {
 		if ok {
@@ -158,18 +196,17 @@ func (p *Pool) runGo(sh *shard, fn func()) {
 		if e.Value == nil {
 			e.Value = task.ErrGoexit
 		}
-		sh.panicked.Add(1)
+		w.n.panicked++
 		p.cfg.onPanic(e)
 	}()
 	fn()
 	ok = true
-	sh.completed.Add(1)
+	w.n.completed++
 }
 
 // runTask runs (or, if Shutdown expired or its context ended while it was
 // queued, aborts) a task on w's goroutine, and counts its outcome.
 func (p *Pool) runTask(w *worker, it *item) {
-	sh := w.sh
 	w.mu.Lock()
 	prev := w.cur
 	w.cur = *it
@@ -178,31 +215,51 @@ func (p *Pool) runTask(w *worker, it *item) {
 	switch {
 	case aborted:
 		it.job.Abort(shutdownErr)
-		sh.cancelled.Add(1)
+		w.n.cancelled++
 	case it.job.Context().Err() != nil:
 		it.job.Abort(fmt.Errorf("pool: cancelled while queued: %w", it.job.Context().Err()))
-		sh.cancelled.Add(1)
+		w.n.cancelled++
 	default:
 		exited := true
 		defer func() {
 			if exited { // runtime.Goexit: the task resolved with ErrGoexit
-				sh.panicked.Add(1)
+				w.n.panicked++
 			}
 		}()
 		it.job.Run()
 		exited = false
 		switch it.t.err().(type) {
 		case nil:
-			sh.completed.Add(1)
+			w.n.completed++
 		case *task.PanicError:
-			sh.panicked.Add(1)
+			w.n.panicked++
 		default:
-			sh.failed.Add(1)
+			w.n.failed++
 		}
 	}
 	w.mu.Lock()
 	w.cur = prev
 	w.mu.Unlock()
+}
+
+// flushEvery bounds how many items a worker counts before it publishes
+// the counts.
+const flushEvery = 64
+
+type counts struct{ completed, failed, panicked, cancelled uint64 }
+
+// flush publishes w's counts to its shard.
+func (w *worker) flush() {
+	w.since = 0
+	if w.n == (counts{}) {
+		return
+	}
+	sh := w.sh
+	sh.completed.Add(w.n.completed)
+	sh.failed.Add(w.n.failed)
+	sh.panicked.Add(w.n.panicked)
+	sh.cancelled.Add(w.n.cancelled)
+	w.n = counts{}
 }
 
 // cancelCurrent cancels the context of the task w is running, if any.
