@@ -113,6 +113,9 @@ func OnItem(f func(Result)) Option { return func(c *config) { c.onItem = f } }
 // DefaultJobs is the number of files Copy copies at once unless told.
 const DefaultJobs = 8
 
+// tempPrefix starts the names of the temporary files and links.
+const tempPrefix = ".spool-cp-"
+
 // chunk is how much one copy_file_range call moves before the context is
 // checked again.
 const chunk = 8 << 20
@@ -137,7 +140,7 @@ func Copy(ctx context.Context, srcs []string, dst string, opts ...Option) (Summa
 		o(c)
 	}
 	if c.open == nil {
-		c.open = func(name string) (io.ReadCloser, error) { return os.Open(name) }
+		c.open = func(name string) (io.ReadCloser, error) { return openFile(name) }
 	}
 	if len(srcs) == 0 {
 		return Summary{}, ErrNoSources
@@ -151,6 +154,7 @@ func Copy(ctx context.Context, srcs []string, dst string, opts ...Option) (Summa
 		return Summary{}, fmt.Errorf("%w: %s", ErrNotDir, dst)
 	}
 	r := &run{c: c}
+	r.umask, r.umaskKnown = umask()
 	r.copy(ctx, srcs, dst, dstIsDir)
 	return r.sum, r.err()
 }
@@ -158,6 +162,9 @@ func Copy(ctx context.Context, srcs []string, dst string, opts ...Option) (Summa
 // run is the state of one Copy.
 type run struct {
 	c *config
+
+	umask      uint32 // the process's umask, read once per Copy
+	umaskKnown bool
 
 	mu   sync.Mutex // guards sum, errs and calls to onItem
 	sum  Summary
@@ -359,7 +366,7 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 		return 0, &FileError{"open", j.src, "", unwrapPath(err)}
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(j.dst), ".spool-cp-*")
+	tmp, exact, err := createTemp(filepath.Dir(j.dst), mode(j.info), r.umask, r.umaskKnown)
 	if err != nil {
 		return 0, &FileError{"create", j.src, j.dst, unwrapPath(err)}
 	}
@@ -379,21 +386,24 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 		h = sha256.New()
 		src = io.TeeReader(in, h)
 	}
-	for {
+	// Copy the size the walk saw: no read to learn of an end already known.
+	for size := j.info.Size(); n < size; {
 		if err := ctx.Err(); err != nil {
 			return n, &FileError{"copy", j.src, j.dst, err}
 		}
-		m, cerr := io.CopyN(w, src, chunk)
+		m, cerr := io.CopyN(w, src, min(chunk, size-n))
 		n += m
 		if errors.Is(cerr, io.EOF) {
-			break
+			break // the file shrank
 		}
 		if cerr != nil {
 			return n, &FileError{"copy", j.src, j.dst, unwrapPath(cerr)}
 		}
 	}
-	if err := tmp.Chmod(mode(j.info)); err != nil {
-		return n, &FileError{"chmod", j.src, j.dst, unwrapPath(err)}
+	if !exact {
+		if err := tmp.Chmod(mode(j.info)); err != nil {
+			return n, &FileError{"chmod", j.src, j.dst, unwrapPath(err)}
+		}
 	}
 	if h != nil {
 		if err := check(tmp, h.Sum(nil)); err != nil {
@@ -454,7 +464,7 @@ func (r *run) copyLink(j job) error {
 	}
 	dir := filepath.Dir(j.dst)
 	for range 100 { // a name is taken only if another process races us
-		tmp := filepath.Join(dir, fmt.Sprintf(".spool-cp-%d-%d", os.Getpid(), nextName()))
+		tmp := filepath.Join(dir, fmt.Sprintf("%s%d-%d", tempPrefix, os.Getpid(), nextName()))
 		err = os.Symlink(to, tmp)
 		if errors.Is(err, fs.ErrExist) {
 			continue

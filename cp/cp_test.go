@@ -147,7 +147,8 @@ var sample = []entry{
 	{"a.txt", 0o644},
 	{"exec.sh", 0o755},
 	{"private", 0o600},
-	{"setgid", 0o2755},
+	{"setgid", fs.ModeSetgid | 0o755},
+	{"sticky", fs.ModeSticky | 0o644},
 	{"empty/", 0o755},
 	{"sub/", 0o750},
 	{"sub/b.txt", 0o640},
@@ -175,12 +176,12 @@ func TestCopyTree(t *testing.T) {
 				t.Fatalf("got error %v; want nil", err)
 			}
 			t.Cleanup(func() { chmodAll(dst) })
-			want := cp.Summary{Files: 7, Dirs: 5, Links: 5, Bytes: sum.Bytes}
+			want := cp.Summary{Files: 8, Dirs: 5, Links: 5, Bytes: sum.Bytes}
 			if sum != want || sum.Bytes == 0 {
 				t.Errorf("got summary %+v; want %+v with bytes > 0", sum, want)
 			}
-			if got := items.Load(); got != 17 {
-				t.Errorf("got %d OnItem calls; want 17", got)
+			if got := items.Load(); got != 18 {
+				t.Errorf("got %d OnItem calls; want 18", got)
 			}
 			same(t, src, dst)
 		})

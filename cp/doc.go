@@ -31,7 +31,11 @@
 // On Linux, a file is copied with copy_file_range (in the kernel, no bytes
 // through user space) unless [Verify] is on, which reads the source once
 // through SHA-256 while writing, then reads the written temporary file back
-// and compares the digests before the rename.
+// and compares the digests before the rename. A file is copied up to the
+// size the walk saw: one that grows meanwhile is copied as it was then,
+// one that shrinks is copied as it is. Files are opened with openat and
+// created with their final mode less the umask, so that a usual file costs
+// no chmod and no poller registration (os.Open tries one per file).
 //
 // # Command line
 //
