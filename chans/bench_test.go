@@ -257,3 +257,19 @@ func BenchmarkStage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPipeline measures the fixed cost of a pipeline: create it, run
+// one stage with one worker over a closed input, close it.
+func BenchmarkPipeline(b *testing.B) {
+	b.ReportAllocs()
+	closed := make(chan int)
+	close(closed)
+	for b.Loop() {
+		p := chans.NewPipeline(context.Background())
+		for range chans.Stage(p, closed, 1, double) {
+		}
+		if err := p.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package chans
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -22,22 +23,35 @@ import (
 // cancels what is still running and waits for every goroutine, which a
 // consumer that stops reading early needs.
 type Pipeline struct {
-	g      *task.Group[struct{}] // owns the goroutines; its context hides the caller's slot
-	ctx    context.Context
+	ctx    context.Context // the stages' context: without the caller's slot
 	cancel context.CancelCauseFunc
-	parent context.Context // for its cause, which the group's context does not pass on
+	parent context.Context       // for its cause, should it end the pipeline
+	g      *task.Group[struct{}] // hides the caller's runtime slot, if any
 
-	mu     sync.Mutex
-	err    error // the first failure
-	cut    bool  // a stage stopped because the context was done
-	closed bool
+	mu      sync.Mutex
+	err     error // the first failure
+	cut     bool  // a stage stopped because the context was done
+	closed  bool
+	running int           // goroutines started and not ended
+	idle    chan struct{} // closed when running drops to 0; nil if nobody waits
 }
 
 // NewPipeline returns an empty pipeline running under a child of ctx.
+//
+// A pipeline costs about 1 µs and 6 allocations to create and close, and
+// each of its goroutines (one per worker, plus two per ordered stage)
+// about 300 ns to start (BenchmarkStage).
 func NewPipeline(ctx context.Context) *Pipeline {
-	g := task.NewGroup[struct{}](ctx)
-	c, cancel := context.WithCancelCause(g.Context())
-	return &Pipeline{g: g, ctx: c, cancel: cancel, parent: ctx}
+	p := &Pipeline{parent: ctx}
+	base := ctx
+	if task.ContextSlot(ctx) != nil {
+		// Functions run on the stages' goroutines: they must not park with
+		// the caller's slot. A group's context hides it.
+		p.g = task.NewGroup[struct{}](ctx)
+		base = p.g.Context()
+	}
+	p.ctx, p.cancel = context.WithCancelCause(base)
+	return p
 }
 
 // Context returns the pipeline's context: done when the pipeline fails, is
@@ -66,21 +80,33 @@ func (p *Pipeline) stopped() {
 // running fn, after Close.
 func (p *Pipeline) start(fn func(ctx context.Context)) bool {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.closed {
+		p.mu.Unlock()
 		return false
 	}
-	p.g.Go(context.Background(), func(ctx context.Context) (struct{}, error) {
+	p.running++
+	p.mu.Unlock()
+	go func() {
 		normal := false
 		defer func() {
-			if !normal { // fn called runtime.Goexit
-				p.fail(task.ErrGoexit)
+			if !normal {
+				if v := recover(); v != nil { // not from fn: call recovers those
+					p.fail(&task.PanicError{Value: v, Stack: debug.Stack()})
+				} else { // fn called runtime.Goexit
+					p.fail(task.ErrGoexit)
+				}
 			}
+			p.mu.Lock()
+			p.running--
+			if p.running == 0 && p.idle != nil {
+				close(p.idle)
+				p.idle = nil
+			}
+			p.mu.Unlock()
 		}()
 		fn(p.ctx)
 		normal = true
-		return struct{}{}, nil
-	})
+	}()
 	return true
 }
 
@@ -108,10 +134,23 @@ func (p *Pipeline) Go(fn func(ctx context.Context) error) {
 // ended, or Close), it returns a wrapped context error. If ctx is done
 // first, Wait returns a wrapped ctx error and the stages go on.
 func (p *Pipeline) Wait(ctx context.Context) error {
-	if vals, _ := p.g.Wait(ctx); vals == nil { // ctx was done first
-		return ctxError("pipeline wait", ctx)
-	}
 	p.mu.Lock()
+	if p.running > 0 {
+		if p.idle == nil {
+			p.idle = make(chan struct{})
+		}
+		idle := p.idle
+		p.mu.Unlock()
+		pk := task.Park(ctx)
+		select {
+		case <-idle:
+			pk.Resume()
+		case <-ctx.Done():
+			pk.Resume()
+			return ctxError("pipeline wait", ctx)
+		}
+		p.mu.Lock()
+	}
 	err, cut := p.err, p.cut
 	p.mu.Unlock()
 	switch {
@@ -134,8 +173,11 @@ func (p *Pipeline) Close() error {
 	p.closed = true
 	p.mu.Unlock()
 	p.cancel(ErrClosed)
-	p.g.Close()
-	return p.Wait(context.Background())
+	err := p.Wait(context.Background())
+	if p.g != nil {
+		p.g.Close()
+	}
+	return err
 }
 
 // StageOption configures [Stage].
@@ -248,9 +290,15 @@ type job[In, Out any] struct {
 }
 
 func orderedStage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(context.Context, In) (Out, error), out chan Out) {
-	// queue holds the slots in input order; its capacity bounds how far the
-	// workers may run ahead of the collector.
-	queue := make(chan *slot[Out], 2*workers)
+	// The window of 2×workers slots is allocated once and recycled: the
+	// dispatcher takes a free slot for each input and queues it in input
+	// order, a worker fills it, the collector sends its result and frees it.
+	window := 2 * workers
+	free := make(chan *slot[Out], window)
+	for range window {
+		free <- &slot[Out]{done: make(chan struct{}, 1)}
+	}
+	queue := make(chan *slot[Out], window)
 	jobs := make(chan job[In, Out])
 	done := p.ctx.Done()
 	// Dispatcher: numbers the inputs by queueing a slot for each.
@@ -269,13 +317,14 @@ func orderedStage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(c
 				p.stopped()
 				return
 			}
-			s := &slot[Out]{done: make(chan struct{}, 1)}
+			var s *slot[Out]
 			select {
-			case queue <- s:
+			case s = <-free:
 			case <-done:
 				p.stopped()
 				return
 			}
+			queue <- s // never blocks: there are only window slots
 			select {
 			case jobs <- job[In, Out]{v, s}:
 			case <-done:
@@ -290,10 +339,11 @@ func orderedStage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(c
 	for range workers {
 		p.start(func(ctx context.Context) {
 			for j := range jobs {
-				j.s.r, j.s.err = call(ctx, fn, j.v)
-				j.s.done <- struct{}{}
-				if j.s.err != nil {
-					p.fail(j.s.err)
+				r, err := call(ctx, fn, j.v)
+				j.s.r, j.s.err = r, err
+				j.s.done <- struct{}{} // the slot is the collector's from here
+				if err != nil {
+					p.fail(err)
 				}
 			}
 		})
@@ -301,6 +351,7 @@ func orderedStage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(c
 	// Collector: sends results in input order.
 	if !p.start(func(ctx context.Context) {
 		defer close(out)
+		var zero Out
 		for s := range queue {
 			select {
 			case <-s.done:
@@ -311,8 +362,11 @@ func orderedStage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(c
 			if s.err != nil {
 				return // the worker failed the pipeline
 			}
+			r := s.r
+			s.r = zero
+			free <- s // never blocks
 			select {
-			case out <- s.r:
+			case out <- r:
 			case <-done:
 				p.stopped()
 				return
