@@ -134,6 +134,14 @@ const chunk = 8 << 20
 //
 // Copy runs its workers as tasks of a [task.Group] and waits for all of
 // them before it returns.
+//
+// Cost: the file system's. Per file, Copy makes about 9 system calls
+// (lstat, openat, openat of the temporary, copy_file_range, 2 closes,
+// utimensat, rename, and fchmod only when the umask would change the mode)
+// and 24 allocations (1.8 KB), against 11 allocations for a bare
+// open/create/io.Copy loop (BenchmarkCopy against BenchmarkPlain, 4 KB
+// files on the project's 2-core machine, where both take 0.7 to 2.8 ms a
+// file on a busy ext4 disk).
 func Copy(ctx context.Context, srcs []string, dst string, opts ...Option) (Summary, error) {
 	c := &config{jobs: DefaultJobs}
 	for _, o := range opts {
