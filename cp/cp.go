@@ -135,13 +135,12 @@ const chunk = 8 << 20
 // Copy runs its workers as tasks of a [task.Group] and waits for all of
 // them before it returns.
 //
-// Cost: the file system's. Per file, Copy makes about 9 system calls
-// (lstat, openat, openat of the temporary, copy_file_range, 2 closes,
-// utimensat, rename, and fchmod only when the umask would change the mode)
-// and 24 allocations (1.8 KB), against 11 allocations for a bare
-// open/create/io.Copy loop (BenchmarkCopy against BenchmarkPlain, 4 KB
-// files on the project's 2-core machine, where both take 0.7 to 2.8 ms a
-// file on a busy ext4 disk).
+// Cost: the file system's. Per 64 KB file on Linux, Copy makes 10 system
+// calls (lstat, 2 openat and the 2 fcntl of os.NewFile, copy_file_range,
+// 2 close, utimensat, rename; fchmod too when the umask would change the
+// mode), where `cp -r` makes 11 and keeps no times; strace -c on 100
+// files. It allocates 24 objects (1.8 KB) per file, against 11 for a bare
+// open/create/io.Copy loop (BenchmarkCopy against BenchmarkPlain).
 func Copy(ctx context.Context, srcs []string, dst string, opts ...Option) (Summary, error) {
 	c := &config{jobs: DefaultJobs}
 	for _, o := range opts {
@@ -424,7 +423,7 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 	if err := os.Chtimes(tmp.Name(), time.Time{}, j.info.ModTime()); err != nil {
 		return n, &FileError{"chtimes", j.src, j.dst, unwrapPath(err)}
 	}
-	if err := os.Rename(tmp.Name(), j.dst); err != nil {
+	if err := rename(tmp.Name(), j.dst); err != nil {
 		return n, &FileError{"rename", j.src, j.dst, unwrapPath(err)}
 	}
 	return n, nil
@@ -480,7 +479,7 @@ func (r *run) copyLink(j job) error {
 		if err != nil {
 			return &FileError{"symlink", j.src, j.dst, unwrapPath(err)}
 		}
-		if err := os.Rename(tmp, j.dst); err != nil {
+		if err := rename(tmp, j.dst); err != nil {
 			os.Remove(tmp)
 			return &FileError{"rename", j.src, j.dst, unwrapPath(err)}
 		}

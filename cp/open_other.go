@@ -13,3 +13,5 @@ func createTemp(dir string, _ fs.FileMode, _ uint32, _ bool) (*os.File, bool, er
 	f, err := os.CreateTemp(dir, tempPrefix+"*")
 	return f, false, err
 }
+
+func rename(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }

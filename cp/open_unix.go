@@ -54,3 +54,18 @@ func openat(name string, flags int, perm uint32) (int, error) {
 		}
 	}
 }
+
+// rename renames a temporary file into place. os.Rename would first lstat
+// newpath to refuse a directory, which rename(2) refuses by itself (EISDIR).
+func rename(oldpath, newpath string) error {
+	for {
+		err := syscall.Rename(oldpath, newpath)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
+		}
+		return nil
+	}
+}
