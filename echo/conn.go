@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -12,11 +13,20 @@ import (
 // Connection states. A connection is idle while it waits for data and
 // active while it echoes; the server ends it by moving it from idle (or,
 // for Close, from either) to one of the closed states and waking it.
+//
+// With ParkIdle a connection can also be parked: it has no goroutine and
+// waits in the server's epoll set. The sweeper asks an idle connection's
+// goroutine to park by moving it to stParking and waking it; the goroutine
+// moves it on to stParked and exits. The poller takes a parked connection
+// back (to stActive) when it is readable; a closer takes it (to a closed
+// state) and ends it itself, as no goroutine of its own will.
 const (
 	stIdle int32 = iota
 	stActive
 	stIdleClosed // closed by the idle timeout
 	stClosed     // closed by Shutdown or Close
+	stParking
+	stParked
 )
 
 // aLongTimeAgo is a deadline in the past: setting it wakes a blocked read or write.
@@ -27,38 +37,77 @@ var aLongTimeAgo = time.Unix(1, 0)
 type conn struct {
 	s      *Server
 	nc     net.Conn
-	rc     syscall.RawConn    // nil: served by the plain read loop
-	onRead func(uintptr) bool // c.readable, bound once
+	rc     syscall.RawConn // nil: served by the plain read loop
 	state  atomic.Int32
+	fd     int32        // the socket, for the epoll set (ParkIdle only)
 	last   atomic.Int64 // s.epoch when it last echoed
+	inline atomic.Int64 // s.epoch+1 when the poller last echoed it (ParkIdle only)
 	err    error        // why the raw loop stopped
 	prev   *conn        // the server's list of live connections
 	next   *conn
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
-	c := &conn{s: s, nc: nc}
+	c := &conn{s: s, nc: nc, fd: -1}
 	if sc, ok := nc.(syscall.Conn); ok && rawSupported {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.rc = rc
-			c.onRead = c.readable
+			if s.cfg.parkAfter > 0 {
+				_ = rc.Control(func(fd uintptr) { c.fd = int32(fd) })
+			}
 		}
 	}
 	return c
 }
 
-// serve runs on the connection's goroutine until the connection ends.
-func (c *conn) serve() {
-	var err error
-	if c.rc != nil {
-		err = c.serveRaw()
-	} else {
-		err = c.servePlain()
+// run is the connection's goroutine. If first is not nil the connection is
+// active and first finishes its echo (one the poller began).
+func (c *conn) run(first func() error) {
+	defer c.s.wg.Done()
+	if first != nil {
+		if err := first(); err != nil || !c.rested() {
+			c.s.finish(c, err)
+			return
+		}
 	}
-	if errors.Is(err, io.EOF) {
-		err = nil
+	for {
+		var err error
+		if c.rc != nil {
+			err = c.serveRaw()
+		} else {
+			err = c.servePlain()
+		}
+		switch st := c.state.Load(); {
+		case st == stParking:
+			_ = c.nc.SetDeadline(time.Time{}) // the sweeper's wake-up
+			if c.s.park.park(c) == nil {
+				return // parked: the goroutine is no longer needed
+			}
+			if !c.s.closing.Load() && c.state.CompareAndSwap(stParking, stIdle) {
+				continue // could not park: go on serving
+			}
+			err = nil
+		case st == stIdle && errors.Is(err, os.ErrDeadlineExceeded):
+			// A wake-up meant for an earlier state (the sweeper raced
+			// with a message): clear it and wait again.
+			_ = c.nc.SetDeadline(time.Time{})
+			continue
+		}
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		c.s.finish(c, err)
+		return
 	}
-	c.s.finish(c, err)
+}
+
+// unpark moves a parked connection to state to, and reports whether it did.
+func (c *conn) unpark(to int32) bool {
+	if c.state.CompareAndSwap(stParked, to) {
+		c.s.parked.Add(-1)
+		return true
+	}
+	return false
 }
 
 // wake interrupts whatever the connection's goroutine waits for.

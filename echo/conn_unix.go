@@ -23,7 +23,7 @@ const rawSupported = true
 // drained) readable can wait at once instead of reading again to get
 // EAGAIN, as a plain read loop must.
 func (c *conn) serveRaw() error {
-	if err := c.rc.Read(c.onRead); err != nil {
+	if err := c.rc.Read(c.readable); err != nil {
 		return err
 	}
 	return c.err

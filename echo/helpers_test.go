@@ -103,3 +103,25 @@ func pattern(n int) []byte {
 	}
 	return b
 }
+
+// modes are the ways a server can run: every connection on a goroutine of
+// its own, or parking idle connections (quickly, to cross every path).
+var modes = []struct {
+	name string
+	opts []echo.Option
+}{
+	{"goroutines", nil},
+	{"parking", []echo.Option{echo.ParkIdle(10 * time.Millisecond)}},
+}
+
+// eachMode runs test once per mode.
+func eachMode(t *testing.T, test func(*testing.T, []echo.Option)) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) { test(t, m.opts) })
+	}
+}
+
+// with returns the mode's options followed by opts.
+func with(mode []echo.Option, opts ...echo.Option) []echo.Option {
+	return append(append([]echo.Option(nil), mode...), opts...)
+}

@@ -16,11 +16,13 @@ import (
 	"github.com/spool-go/spool/echo"
 )
 
-func TestEcho(t *testing.T) {
+func TestEcho(t *testing.T) { eachMode(t, testEcho) }
+
+func testEcho(t *testing.T, mode []echo.Option) {
 	sizes := []int{1, 63, 64, 1000, 4096, 16 << 10, 16<<10 + 1, 1 << 20}
 	for _, bufSize := range []int{echo.DefaultBufferSize, 1000} {
 		t.Run(fmt.Sprintf("buffer=%d", bufSize), func(t *testing.T) {
-			s, addr := start(t, echo.BufferSize(bufSize))
+			s, addr := start(t, with(mode, echo.BufferSize(bufSize))...)
 			var wg sync.WaitGroup
 			var want int64
 			for _, n := range sizes {
@@ -62,12 +64,14 @@ func (l plainListener) Accept() (net.Conn, error) {
 	return plainConn{c}, nil
 }
 
-func TestEchoPlainConn(t *testing.T) {
+func TestEchoPlainConn(t *testing.T) { eachMode(t, testEchoPlainConn) }
+
+func testEchoPlainConn(t *testing.T, mode []echo.Option) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := echo.New(echo.IdleTimeout(50 * time.Millisecond))
+	s := echo.New(with(mode, echo.IdleTimeout(50*time.Millisecond))...)
 	wait := serve(t, s, plainListener{l})
 	c := dial(t, l.Addr().String())
 	if err := roundTrip(c, pattern(100_000)); err != nil {
@@ -88,12 +92,14 @@ func TestEchoPlainConn(t *testing.T) {
 	}
 }
 
-func TestShutdownClosesIdle(t *testing.T) {
+func TestShutdownClosesIdle(t *testing.T) { eachMode(t, testShutdownClosesIdle) }
+
+func testShutdownClosesIdle(t *testing.T, mode []echo.Option) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := echo.New()
+	s := echo.New(mode...)
 	wait := serve(t, s, l)
 	var conns []net.Conn
 	for range 20 {
@@ -166,9 +172,11 @@ func blockedEcho(t *testing.T, n int, opts ...echo.Option) (s *echo.Server, c *n
 	return s, tc, addr, wait
 }
 
-func TestShutdownLetsEchoFinish(t *testing.T) {
+func TestShutdownLetsEchoFinish(t *testing.T) { eachMode(t, testShutdownLetsEchoFinish) }
+
+func testShutdownLetsEchoFinish(t *testing.T, mode []echo.Option) {
 	const n = 64 << 10
-	s, c, _, wait := blockedEcho(t, n)
+	s, c, _, wait := blockedEcho(t, n, mode...)
 	if got := s.Metrics().BytesOut; got >= n {
 		t.Fatalf("bytes out = %d before the client reads; want less than %d (echo not blocked)", got, n)
 	}
@@ -196,8 +204,10 @@ func TestShutdownLetsEchoFinish(t *testing.T) {
 	}
 }
 
-func TestShutdownContextThenClose(t *testing.T) {
-	s, _, _, wait := blockedEcho(t, 256<<10)
+func TestShutdownContextThenClose(t *testing.T) { eachMode(t, testShutdownContextThenClose) }
+
+func testShutdownContextThenClose(t *testing.T, mode []echo.Option) {
+	s, _, _, wait := blockedEcho(t, 256<<10, mode...)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := s.Shutdown(ctx); !errors.Is(err, context.Canceled) {
@@ -219,8 +229,10 @@ func TestShutdownContextThenClose(t *testing.T) {
 
 // A client that never reads is dropped after the write timeout, and the
 // others are served meanwhile.
-func TestClientThatNeverReads(t *testing.T) {
-	s, _, addr, wait := blockedEcho(t, 256<<10, echo.WriteTimeout(100*time.Millisecond))
+func TestClientThatNeverReads(t *testing.T) { eachMode(t, testClientThatNeverReads) }
+
+func testClientThatNeverReads(t *testing.T, mode []echo.Option) {
+	s, _, addr, wait := blockedEcho(t, 256<<10, with(mode, echo.WriteTimeout(100*time.Millisecond))...)
 	good, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -244,8 +256,10 @@ func TestClientThatNeverReads(t *testing.T) {
 
 // Clients that send and reset (RST) cost the server an error count each,
 // and nothing else.
-func TestClientsThatReset(t *testing.T) {
-	s, addr := start(t)
+func TestClientsThatReset(t *testing.T) { eachMode(t, testClientsThatReset) }
+
+func testClientsThatReset(t *testing.T, mode []echo.Option) {
+	s, addr := start(t, mode...)
 	good := dial(t, addr)
 	const bad = 200
 	for i := range bad {
@@ -271,9 +285,11 @@ func TestClientsThatReset(t *testing.T) {
 	}
 }
 
-func TestMaxConns(t *testing.T) {
+func TestMaxConns(t *testing.T) { eachMode(t, testMaxConns) }
+
+func testMaxConns(t *testing.T, mode []echo.Option) {
 	const max = 4
-	s, addr := start(t, echo.MaxConns(max))
+	s, addr := start(t, with(mode, echo.MaxConns(max))...)
 	var served []net.Conn
 	for range max {
 		c := dial(t, addr)
@@ -314,8 +330,10 @@ func TestMaxConns(t *testing.T) {
 	}
 }
 
-func TestIdleTimeout(t *testing.T) {
-	s, addr := start(t, echo.IdleTimeout(50*time.Millisecond))
+func TestIdleTimeout(t *testing.T) { eachMode(t, testIdleTimeout) }
+
+func testIdleTimeout(t *testing.T, mode []echo.Option) {
+	s, addr := start(t, with(mode, echo.IdleTimeout(50*time.Millisecond))...)
 	c := dial(t, addr)
 	if err := roundTrip(c, []byte("hi")); err != nil {
 		t.Fatal(err)
@@ -330,8 +348,10 @@ func TestIdleTimeout(t *testing.T) {
 	}
 }
 
-func TestCloseEndsBusyConnections(t *testing.T) {
-	s, c, _, wait := blockedEcho(t, 256<<10)
+func TestCloseEndsBusyConnections(t *testing.T) { eachMode(t, testCloseEndsBusyConnections) }
+
+func testCloseEndsBusyConnections(t *testing.T, mode []echo.Option) {
+	s, c, _, wait := blockedEcho(t, 256<<10, mode...)
 	if err := s.Close(); err != nil {
 		t.Errorf("Close = %v; want nil", err)
 	}
@@ -400,10 +420,12 @@ func TestOptionsPanic(t *testing.T) {
 	}
 }
 
-func TestMetricsHandler(t *testing.T) {
+func TestMetricsHandler(t *testing.T) { eachMode(t, testMetricsHandler) }
+
+func testMetricsHandler(t *testing.T, mode []echo.Option) {
 	var logs strings.Builder
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s, addr := start(t, echo.Logger(log))
+	s, addr := start(t, with(mode, echo.Logger(log))...)
 	if err := roundTrip(dial(t, addr), []byte("hello")); err != nil {
 		t.Fatal(err)
 	}

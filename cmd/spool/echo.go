@@ -36,10 +36,10 @@ open and reports the server's memory per connection.`,
 
 func newEchoServeCmd() *cobra.Command {
 	var (
-		addr, metricsAddr  string
-		maxConns, bufSize  int
-		idle, write, grace time.Duration
-		verbose            bool
+		addr, metricsAddr        string
+		maxConns, bufSize        int
+		idle, write, grace, park time.Duration
+		verbose                  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -58,6 +58,11 @@ func newEchoServeCmd() *cobra.Command {
 				return fmt.Errorf("--buffer must be positive, got %d", bufSize)
 			case grace <= 0:
 				return fmt.Errorf("--grace must be positive, got %v", grace)
+			case park < 0:
+				return fmt.Errorf("--park-idle must not be negative, got %v", park)
+			}
+			if park > 0 {
+				opts = append(opts, echo.ParkIdle(park))
 			}
 			if maxConns > 0 {
 				opts = append(opts, echo.MaxConns(maxConns))
@@ -79,6 +84,7 @@ func newEchoServeCmd() *cobra.Command {
 	f.IntVar(&maxConns, "max-conns", 0, "connections served at once; more are closed at once (0: no limit)")
 	f.DurationVar(&idle, "idle-timeout", 5*time.Minute, "close connections silent for this long (0: never)")
 	f.DurationVar(&write, "write-timeout", echo.DefaultWriteTimeout, "drop a client that does not read its echo for this long")
+	f.DurationVar(&park, "park-idle", time.Second, "a connection quiet this long gives up its goroutine until it speaks (Linux; 0: never)")
 	f.IntVar(&bufSize, "buffer", echo.DefaultBufferSize, "bytes read at once by a busy connection")
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9100)")
 	f.DurationVar(&grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long echoes in flight may take before connections are cut")

@@ -120,6 +120,7 @@ func TestEchoBadUsage(t *testing.T) {
 		{"bad listen address", []string{"serve", "--addr", "127.0.0.1:99999"}, "invalid port"},
 		{"negative max conns", []string{"serve", "--max-conns", "-1"}, "must not be negative"},
 		{"zero write timeout", []string{"serve", "--write-timeout", "0s"}, "must be positive"},
+		{"negative park", []string{"serve", "--park-idle", "-1s"}, "must not be negative"},
 		{"extra argument", []string{"serve", "x"}, "unknown command"},
 	}
 	for _, tc := range cases {

@@ -30,10 +30,11 @@ import (
 	"github.com/spool-go/spool/internal/stats"
 )
 
-var servers = []string{"baseline", "spool"}
+var servers = []string{"baseline", "spool", "spool-park"}
 
 func main() {
-	serve := flag.String("serve", "", "internal: run this server (baseline or spool) and print its address")
+	serve := flag.String("serve", "", "internal: run this server (baseline, spool or spool-park) and print its address")
+	only := flag.String("servers", strings.Join(servers, ","), "servers to compare: baseline, spool (a goroutine per connection), spool-park (echo.ParkIdle(1s))")
 	conns := flag.Int("conns", 50, "connections in message mode")
 	msgs := flag.Int("msgs", 20000, "messages per connection")
 	sizes := flag.String("sizes", "64,4096", "message sizes, comma-separated")
@@ -45,6 +46,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	servers = strings.Split(*only, ",")
 	var err error
 	if *serve != "" {
 		err = runServer(ctx, *serve)
@@ -72,8 +74,12 @@ func runServer(ctx context.Context, kind string) error {
 		go func() { <-ctx.Done(); l.Close() }()
 		_ = b.Serve(l)
 		return nil // connections end when the parent closes them or exits
-	case "spool":
-		s := echo.New()
+	case "spool", "spool-park":
+		var opts []echo.Option
+		if kind == "spool-park" {
+			opts = append(opts, echo.ParkIdle(time.Second))
+		}
+		s := echo.New(opts...)
 		go func() { <-ctx.Done(); _ = s.Close() }()
 		if err := s.Serve(l); !errors.Is(err, echo.ErrServerClosed) {
 			return err
@@ -241,7 +247,11 @@ func summarize(runs []run) {
 			if strings.Contains(w, "idle") {
 				what = "memory per conn"
 			}
-			fmt.Fprintf(tw, "%s\tspool/baseline\t\t%s %.2fx\t\t\t\t\t\t\t\t\n", w, what, med["spool"]/med["baseline"])
+			for _, kind := range servers {
+				if kind != "baseline" && med[kind] > 0 {
+					fmt.Fprintf(tw, "%s\t%s/baseline\t\t%s %.2fx\t\t\t\t\t\t\t\t\n", w, kind, what, med[kind]/med["baseline"])
+				}
+			}
 		}
 	}
 	tw.Flush()
