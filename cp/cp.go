@@ -188,17 +188,22 @@ type job struct {
 type dirJob = job
 
 func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool) {
-	// The buffer lets each worker have its next job ready: sized by the limit.
-	jobs := make(chan job, r.c.jobs)
+	// Files go to the workers in batches (see batches), so that a worker
+	// wakes once per batch rather than once per file. The buffer lets each
+	// worker have its next batch ready: sized by the limit.
+	jobs := make(chan []job, r.c.jobs)
 	g := task.NewGroup[struct{}](ctx)
 	for range r.c.jobs {
 		g.Go(ctx, func(ctx context.Context) (struct{}, error) {
-			for j := range jobs {
-				r.do(ctx, j)
+			for batch := range jobs {
+				for _, j := range batch {
+					r.do(ctx, j)
+				}
 			}
 			return struct{}{}, nil
 		})
 	}
+	w := &walker{r: r, ctx: ctx, jobs: jobs}
 	for _, src := range srcs {
 		if ctx.Err() != nil {
 			break
@@ -207,7 +212,7 @@ func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool
 		if dstIsDir {
 			target = filepath.Join(dst, filepath.Base(filepath.Clean(src)))
 		}
-		r.walk(ctx, src, target, jobs)
+		w.root(src, target)
 	}
 	close(jobs)
 	// Workers end once jobs is drained; a cancelled ctx only makes them fast.
@@ -227,69 +232,111 @@ func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool
 	}
 }
 
-// walk copies the tree at src to target: directories are made here, files
-// and links are sent to the workers.
-func (r *run) walk(ctx context.Context, src, target string, jobs chan<- job) {
+// walker walks the sources on Copy's goroutine: it makes directories and
+// hands files and links to the workers.
+type walker struct {
+	r    *run
+	ctx  context.Context
+	jobs chan<- []job
+}
+
+// root copies the tree at src to target.
+func (w *walker) root(src, target string) {
+	r := w.r
 	info, err := os.Lstat(src)
 	if err != nil {
 		r.fail(Result{Src: src, Dst: target}, &FileError{"stat", src, "", unwrapPath(err)})
 		return
 	}
-	if info.IsDir() {
-		if inside(src, target) {
-			r.fail(Result{Src: src, Dst: target, Type: fs.ModeDir}, &FileError{"copy", src, target, ErrIntoItself})
-			return
-		}
-		made := map[string]bool{} // target directories this walk created
-		_ = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-			if ctx.Err() != nil {
-				return filepath.SkipAll
-			}
-			to := target
-			if rel, _ := filepath.Rel(src, path); rel != "." {
-				to = filepath.Join(target, rel)
-			}
-			if err != nil {
-				op := "stat"
-				if d != nil && d.IsDir() { // made already, but its entries could not be read
-					op = "read"
-					r.mu.Lock()
-					if n := len(r.dirs); n > 0 && r.dirs[n-1].src == path {
-						r.dirs = r.dirs[:n-1]
-					}
-					r.mu.Unlock()
-				}
-				r.fail(Result{Src: path, Dst: to, Type: fs.ModeDir}, &FileError{op, path, "", unwrapPath(err)})
-				return nil // WalkDir skips the directory
-			}
-			fi, err := d.Info()
-			if err != nil {
-				r.fail(Result{Src: path, Dst: to}, &FileError{"stat", path, "", unwrapPath(err)})
-				return nil
-			}
-			if fi.IsDir() {
-				created, err := r.mkdir(path, to, fi)
-				if err != nil {
-					return filepath.SkipDir
-				}
-				made[to] = created
-				return nil
-			}
-			r.send(ctx, jobs, job{path, to, fi, made[filepath.Dir(to)]})
-			return nil
-		})
+	if !info.IsDir() {
+		w.send([]job{{src, target, info, false}})
 		return
 	}
-	r.send(ctx, jobs, job{src, target, info, false})
+	if inside(src, target) {
+		r.fail(Result{Src: src, Dst: target, Type: fs.ModeDir}, &FileError{"copy", src, target, ErrIntoItself})
+		return
+	}
+	w.dir(src, target, info)
 }
 
-// send hands j to a worker, or drops it if ctx is done first.
-func (r *run) send(ctx context.Context, jobs chan<- job, j job) {
-	p := task.Park(ctx)
+// dir makes target for the directory src, sends src's files, then walks
+// its subdirectories, in name order.
+func (w *walker) dir(src, target string, info fs.FileInfo) {
+	r := w.r
+	created, err := r.mkdir(src, target, info)
+	if err != nil {
+		return
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		// target is made, but src's entries cannot be read: report the
+		// directory as failed rather than finish it.
+		r.mu.Lock()
+		if n := len(r.dirs); n > 0 && r.dirs[n-1].src == src {
+			r.dirs = r.dirs[:n-1]
+		}
+		r.mu.Unlock()
+		r.fail(Result{Src: src, Dst: target, Type: fs.ModeDir}, &FileError{"read", src, "", unwrapPath(err)})
+		// os.ReadDir returns the entries it read before the error too.
+	}
+	var files []job
+	var subdirs []job
+	for _, e := range entries {
+		path, to := filepath.Join(src, e.Name()), filepath.Join(target, e.Name())
+		fi, err := e.Info()
+		if err != nil {
+			r.fail(Result{Src: path, Dst: to}, &FileError{"stat", path, "", unwrapPath(err)})
+			continue
+		}
+		if fi.IsDir() {
+			subdirs = append(subdirs, job{path, to, fi, false})
+		} else {
+			files = append(files, job{path, to, fi, created})
+		}
+	}
+	w.batches(files)
+	for _, d := range subdirs {
+		if w.ctx.Err() != nil {
+			return
+		}
+		w.dir(d.src, d.dst, d.info)
+	}
+}
+
+// Batches hold at most maxBatch files and, past their first file,
+// maxBatchBytes: many small files share a wake-up, large ones spread.
+const (
+	maxBatch      = 64
+	maxBatchBytes = 4 << 20
+)
+
+// batches sends files in about as many batches as there are workers (so
+// that a directory's files are shared by all of them), bounded as above.
+func (w *walker) batches(files []job) {
+	per := min(maxBatch, max(1, (len(files)+w.r.c.jobs-1)/w.r.c.jobs))
+	for len(files) > 0 {
+		n, size := 0, int64(0)
+		for n < len(files) && n < per && (n == 0 || size+files[n].info.Size() <= maxBatchBytes) {
+			size += files[n].info.Size()
+			n++
+		}
+		if !w.send(files[:n:n]) {
+			return
+		}
+		files = files[n:]
+	}
+}
+
+// send hands a batch to a worker. It reports false, dropping the batch,
+// if ctx is done first.
+func (w *walker) send(batch []job) bool {
+	p := task.Park(w.ctx)
 	defer p.Resume()
 	select {
-	case jobs <- j:
-	case <-ctx.Done():
+	case w.jobs <- batch:
+		return true
+	case <-w.ctx.Done():
+		return false
 	}
 }
 
