@@ -30,11 +30,13 @@ import (
 )
 
 var (
-	full  = flag.Bool("full", false, "run the issue's comparison: 2,000 files of 64 KB, 7 repetitions")
-	files = flag.Int("files", 0, "files in the tree (default 200, or 2000 with -full)")
-	size  = flag.Int("size", 0, "bytes per file (default 4096, or 65536 with -full)")
-	reps  = flag.Int("reps", 0, "repetitions of each tool (default 1, or 7 with -full)")
-	jobs  = flag.Int("jobs", cp.DefaultJobs, "spool cp --jobs")
+	full     = flag.Bool("full", false, "run the issue's comparison: 2,000 files of 64 KB, 7 repetitions")
+	files    = flag.Int("files", 0, "files in the tree (default 200, or 2000 with -full)")
+	size     = flag.Int("size", 0, "bytes per file (default 4096, or 65536 with -full)")
+	reps     = flag.Int("reps", 0, "repetitions of each tool (default 1, or 7 with -full)")
+	jobs     = flag.Int("jobs", cp.DefaultJobs, "spool cp --jobs")
+	spoolBin = flag.String("spool", "", "spool binary to run (default: build ../../cmd/spool)")
+	treeDir  = flag.String("dir", "", "where to build the tree and copies (default: the test's temp dir; try /dev/shm for tmpfs)")
 )
 
 // makeTree writes n files of size bytes under root, 100 to a directory.
@@ -57,9 +59,13 @@ func makeTree(tb testing.TB, root string, n, size int) {
 	}
 }
 
-// buildSpool builds the spool command from the root module.
+// buildSpool builds the spool command from the root module, unless -spool
+// names a binary.
 func buildSpool(tb testing.TB) string {
 	tb.Helper()
+	if *spoolBin != "" {
+		return *spoolBin
+	}
 	bin := filepath.Join(tb.TempDir(), "spool")
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/spool")
 	cmd.Dir = filepath.Join("..", "..")
@@ -75,7 +81,7 @@ func TestCompare(t *testing.T) {
 		t.Skip("no cp(1) on this machine")
 	}
 	bin := buildSpool(t)
-	dir := t.TempDir()
+	dir := workDir(t)
 	src := filepath.Join(dir, "src")
 	makeTree(t, src, n, sz)
 	tools := []struct {
@@ -89,14 +95,19 @@ func TestCompare(t *testing.T) {
 		}},
 	}
 	times := make([][]float64, len(tools))
+	cpu := make([][]float64, len(tools)) // user+sys of the copying process
 	for rep := range r {
 		for i, tool := range tools { // interleaved, so drift hits all alike
 			dst := filepath.Join(dir, fmt.Sprintf("dst%d-%d", i, rep))
 			argv := tool.argv(dst)
 			syscall.Sync() // start each run with no dirty pages left by the last
 			start := time.Now()
-			out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+			cmd := exec.Command(argv[0], argv[1:]...)
+			out, err := cmd.CombinedOutput()
 			times[i] = append(times[i], time.Since(start).Seconds()*1e3)
+			if cmd.ProcessState != nil {
+				cpu[i] = append(cpu[i], (cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime()).Seconds()*1e3)
+			}
 			if err != nil {
 				t.Fatalf("%s: %v\n%s", tool.name, err, out)
 			}
@@ -108,13 +119,28 @@ func TestCompare(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d files of %d bytes, %d repetitions, wall time in ms:", n, sz, r)
+	t.Logf("%d files of %d bytes in %s, %d repetitions, in ms:", n, sz, dir, r)
 	for i, tool := range tools {
-		s := stats.Summarize(times[i])
-		t.Logf("  %-20s median %7.1f  min %7.1f  max %7.1f", tool.name, s.Median, s.Min, s.Max)
+		s, c := stats.Summarize(times[i]), stats.Summarize(cpu[i])
+		t.Logf("  %-20s wall median %7.1f  min %7.1f  max %7.1f   cpu (user+sys) median %7.1f",
+			tool.name, s.Median, s.Min, s.Max, c.Median)
 	}
 	base, ours := stats.Summarize(times[0]).Median, stats.Summarize(times[2]).Median
 	t.Logf("spool cp / cp -r = %.2f (target <= 1.00)", ours/base)
+}
+
+// workDir returns a directory for trees and copies: the test's temp dir,
+// or a new one under -dir, removed at the end.
+func workDir(tb testing.TB) string {
+	if *treeDir == "" {
+		return tb.TempDir()
+	}
+	dir, err := os.MkdirTemp(*treeDir, "bench-cp-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
 
 func pick(flagV, small, big int) int {
@@ -156,13 +182,13 @@ func sameTree(t *testing.T, want, got string) {
 // BenchmarkCopy copies a tree of 2,000 files of 64 KB with the library,
 // at a few job counts.
 func BenchmarkCopy(b *testing.B) {
-	src := filepath.Join(b.TempDir(), "src")
+	src := filepath.Join(workDir(b), "src")
 	makeTree(b, src, 2000, 64<<10)
 	for _, j := range []int{1, 2, 4, 8, 16} {
 		b.Run(fmt.Sprint("jobs=", j), func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(2000 * 64 << 10)
-			dir := b.TempDir()
+			dir := workDir(b)
 			i := 0
 			for b.Loop() {
 				dst := filepath.Join(dir, fmt.Sprint(i))

@@ -42,6 +42,7 @@ var (
 	reps        = flag.Int("reps", 0, "repetitions (default 1, or 7 with -full)")
 	concurrency = flag.Int("c", 100, "spool fetch --concurrency")
 	latency     = flag.Duration("latency", 20*time.Millisecond, "server latency per request")
+	spoolBin    = flag.String("spool", "", "spool binary to run (default: build ../../cmd/spool)")
 )
 
 // slowServer answers every request after latency with a small body.
@@ -70,11 +71,14 @@ func TestCLI(t *testing.T) {
 	if r == 0 {
 		r = map[bool]int{false: 1, true: 7}[*full]
 	}
-	bin := filepath.Join(t.TempDir(), "spool")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/spool")
-	build.Dir = filepath.Join("..", "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin := *spoolBin
+	if bin == "" {
+		bin = filepath.Join(t.TempDir(), "spool")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/spool")
+		build.Dir = filepath.Join("..", "..")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
 	}
 	srv := slowServer(t, *latency)
 	input := strings.Join(urlList(srv.URL, n), "\n") + "\n"
