@@ -85,7 +85,7 @@ func runScenario(ctx context.Context, sc blockScenario, hold, threshold, interva
 	for i := range blockers {
 		blockers[i] = sc.start(ctx, r, hold)
 	}
-	waits, perr := probe(ctx, r, hold, interval)
+	waits, perr := probe(ctx, r, hold, interval, nil) // the blockers end by themselves
 	_, berr := task.All(context.Background(), blockers...)
 	if err := r.Shutdown(ctx); err != nil {
 		return blockRun{}, err

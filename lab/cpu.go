@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spool-go/spool/internal/workload"
+	"github.com/spool-go/spool/parallel"
 	"github.com/spool-go/spool/pool"
 	"github.com/spool-go/spool/rt"
 	"github.com/spool-go/spool/task"
@@ -98,6 +99,18 @@ func onRuntime(ctx context.Context, job cpuWork, w int) error {
 	return awaitSum(ctx, ts)
 }
 
+// onParallelMap hands the items to parallel.Map with w workers.
+func onParallelMap(ctx context.Context, job cpuWork, w int) error {
+	items := make([]int, job.items)
+	out, err := parallel.Map(ctx, items, func(context.Context, int) (uint64, error) {
+		return workload.Spin(job.rounds), nil
+	}, parallel.Workers(w))
+	if err == nil {
+		keep(out[0])
+	}
+	return err
+}
+
 func awaitSum(ctx context.Context, ts []*task.Task[uint64]) error {
 	var sum uint64
 	for _, t := range ts {
@@ -115,8 +128,8 @@ func cpuRunners() []cpuRunner {
 	out := []cpuRunner{
 		{name: "pool", perWorker: true, run: onPool},
 		{name: "runtime", perWorker: true, run: onRuntime},
+		{name: "parallel.Map", perWorker: true, run: onParallelMap},
 	}
-	out = append(out, cpuRunnersExtra()...)
 	return append(out,
 		cpuRunner{name: "goroutines (one chunk each)", perWorker: true, run: chunkedGoroutines},
 		cpuRunner{name: "goroutine per item", run: goroutinePerItem},
@@ -233,7 +246,14 @@ func measureCPU(ctx context.Context, e *env, job cpuWork, n, reps int) (*Result,
 		{"chapter: copy each chunk", func() { keep(workload.SumSquaresCopy(xs, parts)) }},
 		{"sub-slices, no copy", func() { keep(workload.SumSquaresSplit(xs, parts)) }},
 	}
-	sums = append(sums, sumSquaresExtra(xs)...)
+	sums = append(sums, struct {
+		name string
+		run  func()
+	}{"parallel.MapReduce", func() {
+		v, _ := parallel.MapReduce(ctx, xs, func(_ context.Context, c []uint64) (uint64, error) { return workload.SumSquares(c), nil },
+			func(a, b uint64) uint64 { return a + b }, parallel.Workers(parts))
+		keep(v)
+	}})
 	pc := Table{Title: fmt.Sprintf("parallel_computation: sum of squares of %s uint64s (%s) in %d chunks", fmtCount(n), fmtBytes(float64(8*n)), parts),
 		Columns: []string{"how", "took", "spread", "vs one goroutine"}}
 	pch := Chart{Title: "parallel_computation: sum of squares", Kind: "bar", XName: "how", YName: "ms"}

@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"math"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -197,6 +198,27 @@ func TestBlockingTiny(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkResult(t, res, false)
+}
+
+func TestMutexTiny(t *testing.T) {
+	res, err := measureMutex(t.Context(), tiny(), 3, time.Millisecond, 20*time.Millisecond, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkResult(t, res, false)
+}
+
+func TestLockersCount(t *testing.T) {
+	// A locker told to stop before it begins does nothing, and says so.
+	for _, v := range mutexVariants {
+		var stop atomic.Bool
+		lock := v.make()
+		stop.Store(true)
+		n, err := lock(t.Context(), time.Millisecond, &stop)
+		if err != nil || n != 0 {
+			t.Errorf("%s stopped before it began: got %d sections, %v; want 0, nil", v.name, n, err)
+		}
+	}
 }
 
 func TestTopFrame(t *testing.T) {

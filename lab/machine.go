@@ -24,7 +24,14 @@ type Machine struct {
 	// StackLimit is the soft RLIMIT_STACK (ulimit -s) in bytes: with cgo,
 	// each new thread reserves this much virtual memory for its stack.
 	StackLimit int64 `json:"stack_limit"`
+	// Load is the one-minute load average when the run began (0 if
+	// unknown): above the number of cores, other programs compete for the
+	// CPU and every figure is noisier.
+	Load float64 `json:"load"`
 }
+
+// Busy reports whether other work competed for the CPU when the run began.
+func (m Machine) Busy() bool { return m.Load > float64(m.Cores) }
 
 // ReadMachine collects the facts of the machine it runs on.
 func ReadMachine() Machine {
@@ -38,6 +45,11 @@ func ReadMachine() Machine {
 		Cgo:        cgoLinked,
 		Race:       raceEnabled,
 		StackLimit: stackLimit(),
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			m.Load, _ = strconv.ParseFloat(f[0], 64)
+		}
 	}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(b))

@@ -12,10 +12,12 @@ import (
 // probe measures how responsive a runtime is: for the length of window it
 // spawns a short task on r every interval (about 20 µs of work) and records
 // how long each waited for a worker slot, from Spawn to its first line.
-// It waits for every probe before it returns the waits in nanoseconds. The
-// blocking and mutex experiments use it to show what a blocked slot does to
-// everyone else.
-func probe(ctx context.Context, r *rt.Runtime, window, interval time.Duration) ([]float64, error) {
+// When the window closes it calls windowClosed (if not nil: the caller
+// stops its other tasks there, since the probes still queued may need
+// their slots), then waits for every probe and returns the waits in
+// nanoseconds. The blocking and mutex experiments use it to show what a
+// blocked slot does to everyone else.
+func probe(ctx context.Context, r *rt.Runtime, window, interval time.Duration, windowClosed func()) ([]float64, error) {
 	rounds := workload.Rounds(20 * time.Microsecond)
 	var probes []*task.Task[time.Duration]
 	tick := time.NewTicker(interval)
@@ -39,6 +41,9 @@ loop:
 			err = ctx.Err()
 			break loop
 		}
+	}
+	if windowClosed != nil {
+		windowClosed()
 	}
 	waits := make([]float64, 0, len(probes))
 	for _, p := range probes {

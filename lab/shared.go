@@ -10,12 +10,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spool-go/spool/guard"
 	"github.com/spool-go/spool/internal/workload"
 )
 
 var sharedExperiment = Experiment{
 	Name:  "shared",
-	Title: "shared state: Mutex vs RWMutex vs atomic vs sharded vs channel owner",
+	Title: "shared state: Mutex vs RWMutex vs atomic vs sharded vs channel owner vs guard",
 	About: "G goroutines hammer one shared counter for a fixed time; a given share of the operations " +
 		"read it, the rest add 1. The critical section is a single load or increment, the cheapest " +
 		"case for a plain Mutex; a second table holds each read for about a microsecond, where readers " +
@@ -44,7 +45,32 @@ func counterKinds() []counterKind {
 			return c, c.Close
 		}},
 	}
-	return append(out, counterKindsExtra()...)
+	out = append(out,
+		counterKind{"guard.Mutex", func(int) (workload.Counter, func()) { return new(guardCounter), noClose }},
+		counterKind{"guard.RWMutex", func(int) (workload.Counter, func()) { return new(guardRWCounter), noClose }},
+	)
+	return out
+}
+
+// guardCounter keeps the count inside a guard.Mutex: reachable only while
+// locked.
+type guardCounter struct{ m guard.Mutex[int64] }
+
+func (c *guardCounter) Add(int) { c.m.With(func(n *int64) { *n++ }) }
+
+func (c *guardCounter) Load(int) (v int64) {
+	c.m.With(func(n *int64) { v = *n })
+	return v
+}
+
+// guardRWCounter reads under guard.RWMutex's shared lock.
+type guardRWCounter struct{ m guard.RWMutex[int64] }
+
+func (c *guardRWCounter) Add(int) { c.m.With(func(n *int64) { *n++ }) }
+
+func (c *guardRWCounter) Load(int) (v int64) {
+	c.m.Read(func(n *int64) { v = *n })
+	return v
 }
 
 // hammer runs g goroutines against c for about d, readPct percent of their

@@ -19,7 +19,11 @@ func WriteText(w io.Writer, r *Report) error {
 	if m.Race {
 		fmt.Fprint(ew, ", RACE DETECTOR ON (every figure is several times slower)")
 	}
-	fmt.Fprintf(ew, "; took %s\n\n", fmtNS(r.Seconds*1e9))
+	fmt.Fprintf(ew, "; took %s\n", fmtNS(r.Seconds*1e9))
+	if m.Busy() {
+		fmt.Fprintf(ew, "WARNING: the machine was busy (load average %.1f on %d cores): other programs competed for the CPU, so the figures are noisy.\n", m.Load, m.Cores)
+	}
+	fmt.Fprintln(ew)
 
 	if len(r.Claims) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)

@@ -186,6 +186,7 @@ Every figure below was measured in that run; only the chapter's claims are quote
 <tr><th>Go</th><td>{{.GoVersion}} {{.OS}}/{{.Arch}}{{if .Kernel}}, kernel {{.Kernel}}{{end}}</td></tr>
 <tr><th>cgo</th><td>{{if .Cgo}}on: threads are pthreads{{else}}off: Go makes its threads' stacks itself{{end}}</td></tr>
 {{if .Race}}<tr><th>race detector</th><td>on: every figure is several times slower</td></tr>{{end}}
+{{if .Busy}}<tr><th>load</th><td class="off">{{printf "%.1f" .Load}} when the run began, on {{.Cores}} cores: other programs competed for the CPU, so the figures are noisy</td></tr>{{end}}
 </table>
 {{end}}
 <h2>Claims</h2>

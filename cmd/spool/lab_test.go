@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/spool-go/spool/lab"
+)
+
+func labReport() *lab.Report {
+	return &lab.Report{
+		Machine: lab.ReadMachine(),
+		Size:    lab.Quick,
+		Started: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+		Claims:  []lab.Claim{{Experiment: "switch", Quote: "Async tasks: User-space task switch (~100ns)", Measured: "142 ns", Verdict: "holds", Holds: true}},
+		Results: []*lab.Result{{
+			Name: "switch", Title: "context switch", About: "Two units <pass> a token.",
+			Tables: []lab.Table{{Title: "ping-pong", Columns: []string{"between", "round trip"}, Rows: [][]string{{"goroutines", "284 ns"}}}},
+			Charts: []lab.Chart{
+				{Title: "bars", Kind: "bar", LogY: true, X: []string{"a", "b"}, Series: []lab.Series{{Name: "s", Values: []float64{1, math.NaN()}}}},
+				{Title: "lines", Kind: "line", X: []string{"1", "2"}, Series: []lab.Series{{Name: "s", Values: []float64{1, 2}}}},
+			},
+		}},
+	}
+}
+
+// networkRef finds anything a browser would fetch: a script or stylesheet
+// from elsewhere, or an import.
+var networkRef = regexp.MustCompile(`(?i)<script[^>]*\ssrc=|<link[^>]*\shref=|@import|<iframe|<img[^>]*\ssrc="?https?:`)
+
+func TestLabHTMLIsSelfContained(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeLabHTML(&b, labReport()); err != nil {
+		t.Fatalf("writeLabHTML: %v", err)
+	}
+	page := b.String()
+	if m := networkRef.FindString(page); m != "" {
+		t.Errorf("page loads something from elsewhere: %q", m)
+	}
+	for _, want := range []string{
+		"echarts.init(",                   // go-echarts' chart scripts
+		"Licensed to the Apache Software", // the inlined echarts library
+		"Two units &lt;pass&gt; a token.", // escaped text
+		"Async tasks: User-space task switch (~100ns)",
+		`<td class="holds">holds</td>`,
+		"284 ns",
+		`"-"`, // the NaN gap
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if n := strings.Count(page, "echarts.init("); n != 2 {
+		t.Errorf("page has %d charts; want 2", n)
+	}
+}
+
+func TestLabBadUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"lab", "--quick", "--full"},
+		{"lab", "run", "nope"},
+		{"lab", "run"},
+		{"lab", "extra"},
+	} {
+		root := newRoot()
+		var out, errOut bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&errOut)
+		root.SetArgs(args)
+		err := root.Execute()
+		if err == nil || exitCode(err) != 2 {
+			t.Errorf("spool %s: got %v (exit %d); want a usage error (exit 2)", strings.Join(args, " "), err, exitCode(err))
+		}
+	}
+}
+
+func TestLabList(t *testing.T) {
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetArgs([]string{"lab", "list"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range lab.Names() {
+		if !strings.Contains(out.String(), name) {
+			t.Errorf("lab list lacks %q:\n%s", name, out.String())
+		}
+	}
+}
+
+// TestLabQuickJSON is the smoke test: `spool lab --quick --json --html F`
+// runs every experiment, prints JSON that parses, and writes the page.
+func TestLabQuickJSON(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole quick lab")
+	}
+	defer goleak.VerifyNone(t)
+	page := filepath.Join(t.TempDir(), "lab.html")
+	var out, errOut bytes.Buffer
+	err := runLab(t.Context(), labFlags{quick: true, json: true, html: page}, nil, &out, &errOut)
+	if err != nil {
+		t.Fatalf("runLab: %v\nstderr:\n%s", err, errOut.String())
+	}
+	var rep lab.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out.String())
+	}
+	for _, name := range lab.Names() {
+		res := rep.Result(name)
+		switch {
+		case res == nil:
+			t.Errorf("experiment %s missing from the JSON", name)
+		case res.Error != "":
+			t.Errorf("experiment %s failed: %s", name, res.Error)
+		case len(res.Metrics) == 0 || len(res.Claims) == 0:
+			t.Errorf("experiment %s: %d metrics, %d claims: want some of each", name, len(res.Metrics), len(res.Claims))
+		}
+	}
+	if len(rep.Claims) < len(lab.Names()) {
+		t.Errorf("report has %d claims; want at least one per experiment (%d)", len(rep.Claims), len(lab.Names()))
+	}
+	// Progress went to stderr, one plain line per experiment (not a terminal).
+	if got := strings.Count(errOut.String(), "\nlab "); got+1 < len(lab.Names()) {
+		t.Errorf("stderr has %d progress lines; want one per experiment:\n%s", got+1, errOut.String())
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := networkRef.Find(b); m != nil {
+		t.Errorf("page loads something from elsewhere: %q", m)
+	}
+}
+
+func TestLabFailedIsExit1(t *testing.T) {
+	err := labFailed{errors.New("lab: 1 experiment(s) failed: memory")}
+	if exitCode(err) != 1 || err.Error() != "lab: 1 experiment(s) failed: memory" {
+		t.Errorf("labFailed: exit %d, message %q; want exit 1 and the lab's message", exitCode(err), err.Error())
+	}
+}
