@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -14,11 +16,21 @@ import (
 	"github.com/spool-go/spool/parallel"
 )
 
+// spinRounds returns the workload.Spin rounds of a 1 µs task: from
+// SPOOL_SPIN_ROUNDS if set, so that runs in separate processes (interleaved
+// to share out a busy machine's noise) do the same work, else calibrated.
+func spinRounds() int {
+	if r, err := strconv.Atoi(os.Getenv("SPOOL_SPIN_ROUNDS")); err == nil && r > 0 {
+		return r
+	}
+	return workload.Rounds(time.Microsecond)
+}
+
 // BenchmarkMap runs a 1 µs CPU task (workload.Spin) over 100,000 items:
 // a serial loop, one goroutine per item, and parallel.Map.
 func BenchmarkMap(b *testing.B) {
 	const n = 100_000
-	rounds := workload.Rounds(time.Microsecond)
+	rounds := spinRounds()
 	in := make([]int, n)
 	for i := range in {
 		in[i] = rounds
@@ -177,7 +189,7 @@ func BenchmarkSumSquares(b *testing.B) {
 // with 4 workers and a trivial fn, and with a 10 µs CPU task.
 func BenchmarkMapOrdered(b *testing.B) {
 	ctx := context.Background()
-	rounds := workload.Rounds(10 * time.Microsecond)
+	rounds := 10 * spinRounds()
 	for _, bm := range []struct {
 		name string
 		fn   func(context.Context, int) (uint64, error)
