@@ -312,24 +312,24 @@ func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int) Claim {
 		label = "goroutines"
 	}
 	c := Claim{
-		Quote:  "Threads are optimal for: CPU-intensive work",
+		Quote:  "Threads: Best for CPU-intensive work",
 		Median: threads, Spread: ts.Spread, Unit: "x",
-		Measured: fmt.Sprintf("%s %s faster with %d workers", label, fmtX(threads), p),
+		Measured: fmt.Sprintf("%d workers: %s %s", p, label, fmtX(threads)),
 	}
 	async, _, hasRT := speedup("runtime")
 	if hasRT {
-		c.Measured += fmt.Sprintf("; runtime %s", fmtX(async))
+		c.Measured += fmt.Sprintf(", runtime %s", fmtX(async))
 	}
 	cores := float64(min(p, runtime.NumCPU()))
 	switch {
 	case cores < 2:
 		c.Verdict = "cannot tell on one core"
 	case threads >= 0.75*cores && hasRT && async >= 0.75*cores:
-		c.Verdict, c.Holds = "holds, and Go's runtime scales the same", true
+		c.Verdict, c.Holds = "holds; the runtime scales as well", true
 	case threads >= 0.75*cores:
 		c.Verdict, c.Holds = "holds", true
 	default:
-		c.Verdict = fmt.Sprintf("off by %s: here it is %s on %.0f cores", fmtX(cores/threads), fmtX(threads), cores)
+		c.Verdict = fmt.Sprintf("off by %s: %s on %.0f cores", fmtX(cores/threads), fmtX(threads), cores)
 	}
 	return c
 }

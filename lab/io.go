@@ -171,7 +171,7 @@ func ioClaim(runners []ioRunner, got [][]Stat, ns []int) Claim {
 		}
 		return -1
 	}
-	c := Claim{Quote: "Async is optimal for: I/O-bound work", Unit: "x"}
+	c := Claim{Quote: "Async: Best for I/O-bound work", Unit: "x"}
 	pool, asy := find("pool"), find("runtime")
 	label := "runtime"
 	if asy < 0 {
@@ -189,9 +189,9 @@ func ioClaim(runners []ioRunner, got [][]Stat, ns []int) Claim {
 		}
 		ratio := p.Median / a.Median
 		c.Median, c.Spread = ratio, a.Spread
-		c.Measured = fmt.Sprintf("%d waits: %s %s, pool (%d workers) %s", ns[i], label, fmtNS(a.Median), runners[pool].workers, fmtNS(p.Median))
+		c.Measured = fmt.Sprintf("%d waits: %s %s, pool %s", ns[i], label, fmtNS(a.Median), fmtNS(p.Median))
 		if ratio >= 2 {
-			c.Verdict, c.Holds = fmt.Sprintf("holds: the pool takes %s as long", fmtX(ratio)), true
+			c.Verdict, c.Holds = fmt.Sprintf("holds: the pool is %s slower", fmtX(ratio)), true
 		} else {
 			c.Verdict = fmt.Sprintf("not here: the pool takes only %s as long", fmtX(ratio))
 		}

@@ -105,7 +105,7 @@ func measureJoin(ctx context.Context, e *env, d time.Duration, reps int) (*Resul
 	scaled := ""
 	if d != 100*time.Millisecond {
 		ds := fmtNS(float64(d))
-		scaled = fmt.Sprintf(" (operations scaled to %s)", ds)
+		scaled = fmt.Sprintf(" (ops scaled to %s)", ds)
 		res.note(fmt.Sprintf("This run scales the operations down from 100 ms to %s to save time; the verdicts compare with 3 x %s and %s.", ds, ds, ds))
 	}
 	for i, q := range []string{"Sequential - takes 300ms total", "Concurrent - takes 100ms total"} {

@@ -198,7 +198,7 @@ func near(want, got, tol float64, show func(float64) string) (string, bool) {
 	if r <= tol {
 		return "holds", true
 	}
-	return fmt.Sprintf("off by %s: here it is %s", fmtX(r), show(got)), false
+	return fmt.Sprintf("off by %s: here %s", fmtX(r), show(got)), false
 }
 
 // within judges a claim of a range lo..hi.
@@ -209,9 +209,9 @@ func within(lo, hi, got float64, show func(float64) string) (string, bool) {
 	case got >= lo && got <= hi:
 		return "holds", true
 	case got < lo:
-		return fmt.Sprintf("off by %s: here it is %s, below the range", fmtX(lo/got), show(got)), false
+		return fmt.Sprintf("off by %s: %s, below the range", fmtX(lo/got), show(got)), false
 	}
-	return fmt.Sprintf("off by %s: here it is %s, above the range", fmtX(got/hi), show(got)), false
+	return fmt.Sprintf("off by %s: %s, above the range", fmtX(got/hi), show(got)), false
 }
 
 // sink keeps the results of measured work alive, so the compiler cannot

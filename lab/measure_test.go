@@ -55,13 +55,13 @@ func TestVerdicts(t *testing.T) {
 		{"near, exact", first(near(100, 100, 2, fmtNS)), second(near(100, 100, 2, fmtNS)), "holds", true},
 		{"near, within factor", first(near(100, 190, 2, fmtNS)), second(near(100, 190, 2, fmtNS)), "holds", true},
 		{"near, below within factor", first(near(100, 60, 2, fmtNS)), second(near(100, 60, 2, fmtNS)), "holds", true},
-		{"near, 10x over", first(near(100, 1000, 2, fmtNS)), second(near(100, 1000, 2, fmtNS)), "off by 10.0x: here it is 1.00 µs", false},
-		{"near, 4x under", first(near(2048, 512, 2, fmtBytes)), second(near(2048, 512, 2, fmtBytes)), "off by 4.00x: here it is 512 B", false},
+		{"near, 10x over", first(near(100, 1000, 2, fmtNS)), second(near(100, 1000, 2, fmtNS)), "off by 10.0x: here 1.00 µs", false},
+		{"near, 4x under", first(near(2048, 512, 2, fmtBytes)), second(near(2048, 512, 2, fmtBytes)), "off by 4.00x: here 512 B", false},
 		{"near, nothing measured", first(near(100, 0, 2, fmtNS)), second(near(100, 0, 2, fmtNS)), "not measured", false},
 		{"near, NaN", first(near(100, math.NaN(), 2, fmtNS)), second(near(100, math.NaN(), 2, fmtNS)), "not measured", false},
 		{"within", first(within(1000, 10000, 4000, fmtNS)), second(within(1000, 10000, 4000, fmtNS)), "holds", true},
-		{"within, above", first(within(1000, 10000, 20000, fmtNS)), second(within(1000, 10000, 20000, fmtNS)), "off by 2.00x: here it is 20.0 µs, above the range", false},
-		{"within, below", first(within(1000, 10000, 250, fmtNS)), second(within(1000, 10000, 250, fmtNS)), "off by 4.00x: here it is 250 ns, below the range", false},
+		{"within, above", first(within(1000, 10000, 20000, fmtNS)), second(within(1000, 10000, 20000, fmtNS)), "off by 2.00x: 20.0 µs, above the range", false},
+		{"within, below", first(within(1000, 10000, 250, fmtNS)), second(within(1000, 10000, 250, fmtNS)), "off by 4.00x: 250 ns, below the range", false},
 	} {
 		if tc.verdict != tc.want || tc.holds != tc.wantHolds {
 			t.Errorf("%s: got %q, %v; want %q, %v", tc.name, tc.verdict, tc.holds, tc.want, tc.wantHolds)

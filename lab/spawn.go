@@ -186,14 +186,14 @@ func measureSpawn(ctx context.Context, e *env, n, nThreads, reps int) (*Result, 
 	thr := stats[len(stats)-1]
 	ratio := thr.Median / base
 	c := Claim{
-		Quote:    "Can spawn thousands of async tasks vs hundreds of threads",
-		Measured: fmt.Sprintf("start+finish: thread %s, goroutine %s", fmtNS(thr.Median), fmtNS(base)),
+		Quote:    "thousands of async tasks vs hundreds of threads",
+		Measured: fmt.Sprintf("thread %s, goroutine %s", fmtNS(thr.Median), fmtNS(base)),
 		Median:   ratio, Spread: thr.Spread, Unit: "x",
 	}
 	if ratio >= 10 {
-		c.Verdict, c.Holds = fmt.Sprintf("holds: a thread costs %s a goroutine", fmtX(ratio)), true
+		c.Verdict, c.Holds = fmt.Sprintf("holds: a thread costs %s more", fmtX(ratio)), true
 	} else {
-		c.Verdict = fmt.Sprintf("weaker here: a thread costs only %s a goroutine", fmtX(ratio))
+		c.Verdict = fmt.Sprintf("weaker here: a thread costs only %s more", fmtX(ratio))
 	}
 	res.Claims = append(res.Claims, c)
 	res.note("Go reuses idle threads, so a goroutine that locks its thread and unlocks it again costs no new thread; " +

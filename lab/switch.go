@@ -122,7 +122,7 @@ func switchers() []switcher {
 
 func runSwitch(ctx context.Context, e *env) (*Result, error) {
 	n := pick(e.size, 20000, 200000, 1000000)
-	nThreads := pick(e.size, 5000, 20000, 100000)
+	nThreads := pick(e.size, 3000, 10000, 50000)
 	reps := pick(e.size, 3, 5, 10)
 	if raceEnabled {
 		n, nThreads = min(n, 2000), min(nThreads, 500)
@@ -170,14 +170,14 @@ func measureSwitch(ctx context.Context, e *env, n, nThreads, reps int) (*Result,
 	thr, gor := rts[len(rts)-1], rts[0]
 	c := Claim{
 		Quote:    "Threads: Kernel-level context switch (~1-10μs)",
-		Measured: fmt.Sprintf("%s per switch between locked threads", fmtNS(thr.Median/2)),
+		Measured: fmt.Sprintf("%s per switch, locked threads", fmtNS(thr.Median/2)),
 		Median:   thr.Median / 2, Spread: thr.Spread, Unit: "ns",
 	}
 	c.Verdict, c.Holds = within(1000, 10000, thr.Median/2, fmtNS)
 	res.Claims = append(res.Claims, c)
 	c = Claim{
 		Quote:    "Async tasks: User-space task switch (~100ns)",
-		Measured: fmt.Sprintf("%s per switch between goroutines", fmtNS(gor.Median/2)),
+		Measured: fmt.Sprintf("%s per switch, goroutines", fmtNS(gor.Median/2)),
 		Median:   gor.Median / 2, Spread: gor.Spread, Unit: "ns",
 	}
 	c.Verdict, c.Holds = near(100, gor.Median/2, 2, fmtNS)
