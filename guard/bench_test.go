@@ -4,12 +4,35 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/spool-go/spool/guard"
 )
 
 func inc(n *int) { *n++ }
+
+// cpuTime returns the CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time per op since start as cpu-ns/op.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+}
+
+// parallel runs body with b.RunParallel and reports the CPU time per op
+// (cpu-ns/op), which a busy machine disturbs less than the wall time.
+func parallel(b *testing.B, body func(*testing.PB)) {
+	b.ReportAllocs()
+	start := cpuTime()
+	b.RunParallel(body)
+	reportCPU(b, start)
+}
 
 // BenchmarkWith and BenchmarkSyncMutex compare a guard.Mutex with the
 // sync.Mutex it must keep up with, uncontended and with every P
@@ -18,14 +41,15 @@ func BenchmarkWith(b *testing.B) {
 	b.Run("uncontended", func(b *testing.B) {
 		b.ReportAllocs()
 		var m guard.Mutex[int]
+		start := cpuTime()
 		for b.Loop() {
 			m.With(inc)
 		}
+		reportCPU(b, start)
 	})
 	b.Run("contended", func(b *testing.B) {
-		b.ReportAllocs()
 		var m guard.Mutex[int]
-		b.RunParallel(func(pb *testing.PB) {
+		parallel(b, func(pb *testing.PB) {
 			for pb.Next() {
 				m.With(inc)
 			}
@@ -38,17 +62,18 @@ func BenchmarkSyncMutex(b *testing.B) {
 		b.ReportAllocs()
 		var mu sync.Mutex
 		n := 0
+		start := cpuTime()
 		for b.Loop() {
 			mu.Lock()
 			n++
 			mu.Unlock()
 		}
+		reportCPU(b, start)
 	})
 	b.Run("contended", func(b *testing.B) {
-		b.ReportAllocs()
 		var mu sync.Mutex
 		n := 0
-		b.RunParallel(func(pb *testing.PB) {
+		parallel(b, func(pb *testing.PB) {
 			for pb.Next() {
 				mu.Lock()
 				n++
@@ -64,16 +89,17 @@ func BenchmarkLockCtx(b *testing.B) {
 	b.Run("uncontended", func(b *testing.B) {
 		b.ReportAllocs()
 		var m guard.Mutex[int]
+		start := cpuTime()
 		for b.Loop() {
 			g, _ := m.Lock(ctx)
 			*g.Value()++
 			g.Unlock()
 		}
+		reportCPU(b, start)
 	})
 	b.Run("contended", func(b *testing.B) {
-		b.ReportAllocs()
 		var m guard.Mutex[int]
-		b.RunParallel(func(pb *testing.PB) {
+		parallel(b, func(pb *testing.PB) {
 			for pb.Next() {
 				g, _ := m.Lock(ctx)
 				*g.Value()++
@@ -87,9 +113,8 @@ func BenchmarkLockCtx(b *testing.B) {
 // in 100.
 func BenchmarkRWMutex(b *testing.B) {
 	b.Run("guard", func(b *testing.B) {
-		b.ReportAllocs()
 		var m guard.RWMutex[[8]int]
-		b.RunParallel(func(pb *testing.PB) {
+		parallel(b, func(pb *testing.PB) {
 			i, sum := 0, 0
 			for pb.Next() {
 				if i++; i%100 == 0 {
@@ -102,10 +127,9 @@ func BenchmarkRWMutex(b *testing.B) {
 		})
 	})
 	b.Run("sync", func(b *testing.B) {
-		b.ReportAllocs()
 		var mu sync.RWMutex
 		var v [8]int
-		b.RunParallel(func(pb *testing.PB) {
+		parallel(b, func(pb *testing.PB) {
 			i, sum := 0, 0
 			for pb.Next() {
 				if i++; i%100 == 0 {
@@ -127,9 +151,8 @@ func BenchmarkRWMutex(b *testing.B) {
 // job: every P incrementing one counter.
 
 func BenchmarkAtomicAdd(b *testing.B) {
-	b.ReportAllocs()
 	var n atomic.Int64
-	b.RunParallel(func(pb *testing.PB) {
+	parallel(b, func(pb *testing.PB) {
 		for pb.Next() {
 			n.Add(1)
 		}
@@ -147,9 +170,8 @@ type shardedCounter struct {
 }
 
 func BenchmarkShardedCounter(b *testing.B) {
-	b.ReportAllocs()
 	var c shardedCounter
-	b.RunParallel(func(pb *testing.PB) {
+	parallel(b, func(pb *testing.PB) {
 		cell := &c.cells[c.next.Add(1)%int64(len(c.cells))]
 		for pb.Next() {
 			cell.n.Add(1)
@@ -167,7 +189,6 @@ func BenchmarkShardedCounter(b *testing.B) {
 // BenchmarkChannelOwner gives the counter to one goroutine that owns it
 // and receives increments on a channel: sharing by communicating.
 func BenchmarkChannelOwner(b *testing.B) {
-	b.ReportAllocs()
 	ch := make(chan int, 128)
 	done := make(chan int)
 	go func() {
@@ -177,7 +198,7 @@ func BenchmarkChannelOwner(b *testing.B) {
 		}
 		done <- n
 	}()
-	b.RunParallel(func(pb *testing.PB) {
+	parallel(b, func(pb *testing.PB) {
 		for pb.Next() {
 			ch <- 1
 		}
@@ -186,4 +207,32 @@ func BenchmarkChannelOwner(b *testing.B) {
 	if n := <-done; n != b.N {
 		b.Fatalf("owner counted %d; want %d", n, b.N)
 	}
+}
+
+// BenchmarkRead is an uncontended read under an RWMutex, by Read and by
+// RLock with a context.
+func BenchmarkRead(b *testing.B) {
+	ctx := context.Background()
+	b.Run("Read", func(b *testing.B) {
+		b.ReportAllocs()
+		var m guard.RWMutex[int]
+		sum := 0
+		start := cpuTime()
+		for b.Loop() {
+			m.Read(func(n *int) { sum += *n })
+		}
+		reportCPU(b, start)
+	})
+	b.Run("RLock", func(b *testing.B) {
+		b.ReportAllocs()
+		var m guard.RWMutex[int]
+		sum := 0
+		start := cpuTime()
+		for b.Loop() {
+			g, _ := m.RLock(ctx)
+			sum += *g.Value()
+			g.Unlock()
+		}
+		reportCPU(b, start)
+	})
 }

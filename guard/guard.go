@@ -23,7 +23,8 @@ type Mutex[T any] struct {
 // panics, the lock is released and the panic goes on. fn must not keep
 // the pointer after it returns.
 //
-// Uncontended, With costs about 10 ns, as sync.Mutex's Lock and Unlock do
+// Uncontended, With costs about 13 ns and no allocation, against 10 ns for
+// sync.Mutex's Lock and Unlock: two atomic operations each, plus a call
 // (BenchmarkWith/uncontended against BenchmarkSyncMutex/uncontended).
 func (m *Mutex[T]) With(fn func(*T)) {
 	m.l.lock()
@@ -48,8 +49,8 @@ func (m *Mutex[T]) TryWith(fn func(*T)) bool {
 // and is cancellable: if ctx ends first, Lock returns a wrapped ctx error
 // and does not hold the lock. Call Unlock on the Guard exactly once.
 //
-// Uncontended, Lock and Unlock cost about 15 ns and no allocation
-// (BenchmarkLockCtx).
+// Uncontended, Lock and Unlock cost about 15 ns and no allocation: the
+// Guard is a value (BenchmarkLockCtx/uncontended).
 func (m *Mutex[T]) Lock(ctx context.Context) (Guard[T], error) {
 	if err := m.l.lockCtx(ctx, false); err != nil {
 		return Guard[T]{}, err
@@ -109,9 +110,9 @@ func (g Guard[T]) Unlock() {
 // first use.
 //
 // Prefer a Mutex unless reads are long or far outnumber writes: a read
-// lock costs as much as a Mutex lock (about 10 ns uncontended), and for
-// critical sections of a few nanoseconds readers contend on the lock word
-// anyway.
+// lock costs as much as a Mutex lock (about 14 ns uncontended, by Read or
+// RLock: BenchmarkRead), and for critical sections of a few nanoseconds
+// readers contend on the lock word anyway.
 type RWMutex[T any] struct {
 	l lock
 	v T

@@ -110,3 +110,22 @@ func BenchmarkSubmitBatch(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(tasks)), "ns/task")
 	p.Close()
 }
+
+// BenchmarkNewClose starts a pool of GOMAXPROCS workers and closes it.
+func BenchmarkNewClose(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		p, _ := pool.New(runtime.GOMAXPROCS(0))
+		p.Close()
+	}
+}
+
+// BenchmarkMetrics takes a snapshot of a pool of GOMAXPROCS workers.
+func BenchmarkMetrics(b *testing.B) {
+	b.ReportAllocs()
+	p, _ := pool.New(runtime.GOMAXPROCS(0))
+	defer p.Close()
+	for b.Loop() {
+		p.Metrics()
+	}
+}

@@ -112,8 +112,8 @@ type shard struct {
 	wait, run hist
 }
 
-// Metrics returns a snapshot of the pool's counters. It costs about
-// 1 µs per worker.
+// Metrics returns a snapshot of the pool's counters. With 2 workers it
+// costs about 250 ns and 1 allocation (BenchmarkMetrics).
 func (p *Pool) Metrics() Metrics {
 	m := Metrics{Workers: p.Size(), Queued: len(p.q)}
 	p.mu.Lock()
