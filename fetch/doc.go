@@ -81,6 +81,11 @@
 //
 // # Cost
 //
-// 1,000 URLs from a local server answering in 20 ms, at concurrency 100,
-// take about 210 ms end to end, against a floor of 200 ms (bench/fetch).
+// `spool fetch` of 1,000 URLs from a local server answering each in 20 ms,
+// at concurrency 100, took a median 242 ms over 11 runs (min 235), against
+// a floor of 200 ms (1.21x), and 238 ms for a hand-written errgroup
+// fetcher without retries or checks run interleaved with it (bench/fetch:
+// ./run.sh), on the project's 2-core machine under a load average of 11.
+// In process, Run adds about 13 allocations (1 KB) per URL to what
+// net/http costs (BenchmarkRun against BenchmarkPlain).
 package fetch
