@@ -332,4 +332,29 @@ func TestStageRunsWithoutCallersSlot(t *testing.T) {
 			t.Errorf("Wait = %v", err)
 		}
 	})
+	if r, a := sl.released.Load(), sl.acquired.Load(); r != a {
+		t.Errorf("slot released %d times, acquired %d; want equal", r, a)
+	}
+}
+
+func TestPipelineWaitParks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var sl countSlot
+		release := make(chan struct{})
+		onSlot(t, &sl, func(ctx context.Context) {
+			p := chans.NewPipeline(ctx)
+			defer p.Close()
+			p.Go(func(context.Context) error { <-release; return nil })
+			go func() {
+				synctest.Wait() // Wait below is blocked
+				close(release)
+			}()
+			if err := p.Wait(ctx); err != nil {
+				t.Errorf("Wait = %v", err)
+			}
+		})
+		if r, a := sl.released.Load(), sl.acquired.Load(); r != 1 || a != 1 {
+			t.Errorf("slot released %d times, acquired %d; want 1 and 1", r, a)
+		}
+	})
 }
