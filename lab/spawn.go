@@ -26,9 +26,10 @@ var spawnExperiment = Experiment{
 
 // spawner starts n units that do nothing and waits for them.
 type spawner struct {
-	name   string
-	thread bool
-	run    func(ctx context.Context, n int) error
+	name        string
+	thread      bool
+	cancellable bool // run under a context that can be cancelled
+	run         func(ctx context.Context, n int) error
 }
 
 func spawnGoroutines(_ context.Context, n int) error {
@@ -100,6 +101,7 @@ func spawners() ([]spawner, func(), error) {
 	out := []spawner{
 		{name: "goroutine (go + WaitGroup)", run: spawnGoroutines},
 		{name: "task.Go + Await", run: spawnTasks},
+		{name: "task.Go + Await, cancellable ctx", cancellable: true, run: spawnTasks},
 		{name: "rt.Spawn + Await", run: func(ctx context.Context, n int) error {
 			ts := make([]*task.Task[int], n)
 			for i := range ts {
@@ -154,9 +156,18 @@ func measureSpawn(ctx context.Context, e *env, n, nThreads, reps int) (*Result, 
 		if sp.thread {
 			count = nThreads
 		}
-		_ = sp.run(ctx, min(count, 100)) // warm up
+		// The units run under a context that is never cancelled, as most
+		// spawns in a program do, except for the one row that shows what a
+		// cancellable parent adds: each task then registers with it.
+		uctx := context.WithoutCancel(ctx)
+		if sp.cancellable {
+			c, cancel := context.WithCancel(ctx)
+			defer cancel()
+			uctx = c
+		}
+		_ = sp.run(uctx, min(count, 100)) // warm up
 		s, err := sample(ctx, reps, func() (float64, error) {
-			return timeIt(count, func() error { return sp.run(ctx, count) })
+			return timeIt(count, func() error { return sp.run(uctx, count) })
 		})
 		if err != nil {
 			return res, fmt.Errorf("%s: %w", sp.name, err)
@@ -196,6 +207,8 @@ func measureSpawn(ctx context.Context, e *env, n, nThreads, reps int) (*Result, 
 		c.Verdict = fmt.Sprintf("weaker here: a thread costs only %s more", fmtX(ratio))
 	}
 	res.Claims = append(res.Claims, c)
+	res.note("A task started under a context that can be cancelled registers with it (context.AfterFunc) so that " +
+		"cancellation reaches it; under context.Background() it skips that. A bare goroutine knows no context at all.")
 	res.note("Go reuses idle threads, so a goroutine that locks its thread and unlocks it again costs no new thread; " +
 		"only a goroutine that exits locked forces the thread's end and a new one, as each std::thread::spawn does.")
 	return res, nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // WriteText writes the report for people: the machine, a table of the
@@ -62,22 +63,21 @@ func writeTable(w io.Writer, t Table) {
 	if t.Title != "" {
 		fmt.Fprintln(w, t.Title)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	for i, c := range t.Columns {
-		if i == 0 {
-			fmt.Fprintf(tw, "  %s\t", c) // the first column is a label: indent it
-		} else {
-			fmt.Fprintf(tw, "%s\t", c)
+	// Figures align right; the first column, a label, aligns left: pad it
+	// to its widest cell so tabwriter's right alignment leaves it alone.
+	width := 0
+	for _, row := range append([][]string{t.Columns}, t.Rows...) {
+		if len(row) > 0 {
+			width = max(width, utf8.RuneCountInString(row[0]))
 		}
 	}
-	fmt.Fprintln(tw)
-	for _, row := range t.Rows {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, row := range append([][]string{t.Columns}, t.Rows...) {
 		for i, c := range row {
 			if i == 0 {
-				fmt.Fprintf(tw, "  %s\t", c)
-			} else {
-				fmt.Fprintf(tw, "%s\t", c)
+				c = "  " + c + strings.Repeat(" ", width-utf8.RuneCountInString(c))
 			}
+			fmt.Fprintf(tw, "%s\t", c)
 		}
 		fmt.Fprintln(tw)
 	}
