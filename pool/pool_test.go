@@ -700,3 +700,31 @@ func TestCloseRacesSubmitters(t *testing.T) {
 		checkInvariant(t, p)
 	}
 }
+
+// TestAwaitHoldsTheWorker shows the threads model: a task that waits keeps
+// its worker, so with one worker the next task waits for it.
+func TestAwaitHoldsTheWorker(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, 1)
+		first := pool.Submit(t.Context(), p, func(ctx context.Context) (int, error) {
+			return 1, task.Sleep(ctx, 10*time.Millisecond) // an await point
+		})
+		var startedAt time.Time
+		second := pool.Submit(t.Context(), p, func(context.Context) (int, error) {
+			startedAt = time.Now()
+			return 2, nil
+		})
+		start := time.Now()
+		time.Sleep(5 * time.Millisecond)
+		synctest.Wait()
+		if m := p.Metrics(); m.Running != 1 || m.Queued != 1 {
+			t.Errorf("while the first task sleeps: %d running, %d queued; want 1 and 1", m.Running, m.Queued)
+		}
+		if _, err := task.All(t.Context(), first, second); err != nil {
+			t.Fatal(err)
+		}
+		if got := startedAt.Sub(start); got != 10*time.Millisecond {
+			t.Errorf("second task started after %v; want 10ms, when the first gave its worker back", got)
+		}
+	})
+}
