@@ -319,7 +319,7 @@ func (p *Pool) stop() {
 		p.q <- stopItem // behind everything queued so far
 	}
 	p.wg.Wait()
-	for p.settled() != early {
+	for p.settled() < early {
 		<-p.poke
 	}
 	if len(p.q) > 0 { // stranded
