@@ -5,8 +5,8 @@
 // Use a pool when you want to bound how many functions run at once and how
 // many wait, with back-pressure on submitters, results as [task.Task]
 // values ([Submit]), metrics, and a shutdown that stops, drains and waits.
-// Use [Pool.Go] for work without a result; it costs about as much as a
-// hand-written channel of funcs. Set [LockOSThread] when each worker must be
+// Use [Pool.Go] for work without a result; it costs about 1.5 times a
+// hand-written channel of funcs drained by as many goroutines. Set [LockOSThread] when each worker must be
 // a real OS thread (cgo, thread-affine libraries).
 //
 // Do not use a pool for tasks that spend their time waiting (on I/O, other
@@ -41,5 +41,30 @@
 // [Pool.Shutdown] does the same until its context ends, then cancels:
 // queued tasks resolve with [ErrShutdown] without running, running tasks'
 // contexts are cancelled, and Shutdown waits for them to return. Nothing
-// accepted is lost: every task a pool accepted resolves.
+// accepted is lost: every task a pool accepted resolves, and every Go job
+// it accepted runs, unless Shutdown's deadline passed first (then it is
+// counted as cancelled).
+//
+// # Metrics
+//
+// [Pool.Metrics] counts every submission once, by outcome, so that on a
+// quiescent pool Submitted == Completed + Failed + Panicked + Cancelled +
+// Rejected; it also gives queue-wait and run-time histograms in
+// power-of-two buckets, from one item in [DefaultSampleEvery].
+//
+// # Performance
+//
+// On a 2-core machine shared with other work (go test -bench . ./pool/,
+// medians of 8 runs; CPU time per item, which the other work disturbs
+// least):
+//
+//	                                       CPU/item   allocs
+//	channel of funcs, 2 goroutines (floor)   32 ns      0
+//	Pool.Go, no-op, 2 workers                50 ns      0
+//	Submit + Await, trivial fn              690 ns      1 (the task, 256 B)
+//
+// Go pays for counting the item (one atomic add, which also tells Close
+// whether it may have to wait for it), panic recovery, and sampled timing.
+// Submit + Await is a round trip through a parked worker: waking it and
+// being woken cost more than the pool's own work.
 package pool
