@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/spool-go/spool/guard"
@@ -76,15 +75,16 @@ func (c *guardRWCounter) Load(int) (v int64) {
 // hammer runs g goroutines against c for about d, readPct percent of their
 // operations being reads, and returns operations per second.
 func hammer(c workload.Counter, g, readPct int, d time.Duration) float64 {
-	var stop atomic.Bool
 	counts := make([]int64, g)
 	var ready, wg sync.WaitGroup
 	ready.Add(g)
 	begin := make(chan struct{})
+	var start time.Time
 	for id := range g {
 		wg.Go(func() {
 			ready.Done()
 			<-begin
+			deadline := start.Add(d)
 			var ops int64
 			for {
 				for i := range 100 {
@@ -97,7 +97,10 @@ func hammer(c workload.Counter, g, readPct int, d time.Duration) float64 {
 					}
 				}
 				ops += 100
-				if stop.Load() {
+				// Each goroutine watches the clock itself: a stopper
+				// goroutine could wait long for a CPU while g > GOMAXPROCS
+				// goroutines spin.
+				if time.Now().After(deadline) {
 					break
 				}
 			}
@@ -105,10 +108,8 @@ func hammer(c workload.Counter, g, readPct int, d time.Duration) float64 {
 		})
 	}
 	ready.Wait() // every goroutine exists: start them together
-	start := time.Now()
+	start = time.Now()
 	close(begin)
-	time.Sleep(d)
-	stop.Store(true)
 	wg.Wait()
 	elapsed := time.Since(start)
 	var total int64
