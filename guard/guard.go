@@ -47,7 +47,8 @@ func (m *Mutex[T]) TryWith(fn func(*T)) bool {
 // chapter's tokio::sync::Mutex, for a lock held across await points.
 // Waiting is an await point (on a runtime, the caller's slot is given back)
 // and is cancellable: if ctx ends first, Lock returns a wrapped ctx error
-// and does not hold the lock. Call Unlock on the Guard exactly once.
+// and does not hold the lock. A free lock is taken without looking at ctx,
+// as semaphore.Weighted.Acquire does. Call Unlock on the Guard exactly once.
 //
 // Uncontended, Lock and Unlock cost about 15 ns and no allocation: the
 // Guard is a value (BenchmarkLockCtx/uncontended).
@@ -159,7 +160,9 @@ func (m *RWMutex[T]) TryWith(fn func(*T)) bool {
 }
 
 // RLock waits for a read lock, as Mutex.Lock waits for the lock: an await
-// point, cancellable with ctx.
+// point, cancellable with ctx. As with sync.RWMutex, a goroutine must not
+// take a read lock it already holds: a writer waiting in between would
+// make it wait for itself.
 func (m *RWMutex[T]) RLock(ctx context.Context) (ReadGuard[T], error) {
 	if err := m.l.lockCtx(ctx, true); err != nil {
 		return ReadGuard[T]{}, err
