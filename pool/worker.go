@@ -78,6 +78,7 @@ type worker struct {
 	// are exact and a busy one's lag by at most flushEvery items a worker.
 	n     counts
 	since int
+	inGo  bool // a Go job is running on the worker's own loop
 
 	mu  sync.Mutex
 	cur item // the task running, for Shutdown to cancel; cur.t == nil if none
@@ -114,7 +115,7 @@ func (w *worker) loop() {
 	w.gid = goid()
 	p.gids.Store(w.gid, w)
 	sh := w.sh
-	goexit := true
+	goexit := true // until serve returns
 	defer func() {
 		w.flush()
 		p.gids.Delete(w.gid)
@@ -129,6 +130,29 @@ func (w *worker) loop() {
 			p.startWorker(w)
 		}
 		p.wg.Done()
+	}()
+	for !w.serve() {
+	}
+	goexit = false
+}
+
+// serve takes items until the worker must exit (it returns true) or a Go
+// job panics: then it recovers, counts and reports the panic, and returns
+// false so that loop calls it again. Recovering here rather than around
+// each job keeps a deferred call off the path of every item.
+func (w *worker) serve() (exit bool) {
+	p, sh := w.p, w.sh
+	defer func() {
+		if !w.inGo {
+			return // exiting, or runtime.Goexit in a task: loop handles it
+		}
+		w.inGo = false
+		e := &task.PanicError{Value: recover(), Stack: debug.Stack()}
+		if e.Value == nil { // runtime.Goexit: it goes on ending the goroutine
+			e.Value = task.ErrGoexit
+		}
+		w.n.panicked++
+		p.cfg.onPanic(e)
 	}()
 	for {
 		var it item
@@ -147,23 +171,25 @@ func (w *worker) loop() {
 				w.n.cancelled++
 				continue
 			}
-			if it.at == 0 {
-				p.runGo(w, j)
-			} else {
-				t0 := p.now()
+			var t0 int64
+			if it.at != 0 {
+				t0 = p.now()
 				sh.wait.observe(t0 - it.at)
-				p.runGo(w, j)
+			}
+			w.inGo = true
+			j()
+			w.inGo = false
+			w.n.completed++
+			if t0 != 0 {
 				sh.run.observe(p.now() - t0)
 			}
 		case ctlJob:
 			if j == ctlStop {
 				p.workers.Add(-1)
-				goexit = false
-				return
+				return true
 			}
 			if p.tryRetire() {
-				goexit = false
-				return
+				return true
 			}
 			continue
 		default:
@@ -177,15 +203,14 @@ func (w *worker) loop() {
 			}
 		}
 		if p.workers.Load() > p.target.Load() && p.tryRetire() {
-			goexit = false
-			return
+			return true
 		}
 	}
 }
 
-// runGo runs a Go job on the calling goroutine. A panic or Goexit is
-// counted and given to the OnPanic handler; a Goexit then goes on ending
-// the goroutine.
+// runGo runs a Go job inline, for a nested submission on a full queue. A
+// panic or Goexit is counted and given to the OnPanic handler; a Goexit
+// then goes on ending the goroutine. (Jobs from the queue run in serve.)
 func (p *Pool) runGo(w *worker, fn func()) {
 	ok := false
 	defer func() {
