@@ -129,8 +129,8 @@ func measureIO(ctx context.Context, e *env, ns []int, d time.Duration, reps int,
 	for _, rn := range runners {
 		cols = append(cols, rn.name)
 	}
-	t := Table{Title: fmt.Sprintf("wall time for N tasks that each wait %s (expected in brackets)", d), Columns: cols}
-	ch := Chart{Title: fmt.Sprintf("N tasks that each wait %s", d), Kind: "line", XName: "tasks", YName: "wall time (ms)", LogY: true}
+	t := Table{Title: fmt.Sprintf("wall time for N tasks that each wait %s (expected in brackets)", fmtNS(float64(d))), Columns: cols}
+	ch := Chart{Title: fmt.Sprintf("N tasks that each wait %s", fmtNS(float64(d))), Kind: "line", XName: "tasks", YName: "wall time (ms)", LogY: true}
 	for _, n := range ns {
 		ch.X = append(ch.X, strconv.Itoa(n))
 	}
@@ -154,7 +154,7 @@ func measureIO(ctx context.Context, e *env, ns []int, d time.Duration, reps int,
 	}
 	res.Tables = append(res.Tables, t)
 	res.Charts = append(res.Charts, ch)
-	res.note(fmt.Sprintf("\"not run\" marks runs that would take longer than %s; their expected time is in brackets.", limit))
+	res.note(fmt.Sprintf("\"not run\" marks runs that would take longer than %s; their expected time is in brackets.", fmtNS(float64(limit))))
 
 	res.Claims = append(res.Claims, ioClaim(runners, got, ns))
 	return res, nil

@@ -169,6 +169,7 @@ td.off { background: #fbe9e7; }
 td.info { background: #eef2f8; }
 .facts td { text-align: left; }
 .caption { font-weight: 600; margin-top: 1em; }
+.container { margin: 1.5em 0 2.5em; }
 .about { color: #444; }
 .error { color: #b00; font-weight: 600; }
 ul.notes { color: #444; }
