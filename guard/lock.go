@@ -125,6 +125,9 @@ func (l *lock) unlockSlow() {
 func (l *lock) lockSlow(ctx context.Context, shared bool) error {
 	if !shared {
 		for range spins {
+			if l.state.Load()&waitersBit != 0 {
+				break // tryLock cannot win while others queue
+			}
 			for range 30 {
 				if l.state.Load() == 0 {
 					break
