@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -73,7 +74,12 @@ type Experiment struct {
 
 // Estimate returns about how long the experiment takes at size s on a
 // 2-core machine.
-func (x Experiment) Estimate(s Size) time.Duration { return x.estimate[s] }
+func (x Experiment) Estimate(s Size) time.Duration {
+	if s < Default || s > Full {
+		return 0
+	}
+	return x.estimate[s]
+}
 
 // experiments lists every experiment in the order they run and report. Each
 // lives in its own file, named after it.
@@ -160,7 +166,7 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 		}
 		e := &env{size: c.size, bar: bar, budget: est.Milliseconds()}
 		start := time.Now()
-		res, err := x.run(ctx, e)
+		res, err := runOne(ctx, x, e)
 		if res == nil {
 			res = &Result{}
 		}
@@ -190,6 +196,19 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 	return rep, nil
 }
 
+// runOne runs one experiment, turning a panic on its goroutine into an
+// error with the stack, so one broken experiment does not end the run.
+func runOne(ctx context.Context, x Experiment, e *env) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("lab: %s panicked: %v\n%s", x.Name, r, debug.Stack())
+		}
+	}()
+	return x.run(ctx, e)
+}
+
+// selectExperiments returns the named experiments in the order given,
+// each once.
 func selectExperiments(names []string) ([]Experiment, error) {
 	if len(names) == 0 {
 		return Experiments(), nil
@@ -200,7 +219,9 @@ func selectExperiments(names []string) ([]Experiment, error) {
 		if i < 0 {
 			return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknown, n, strings.Join(Names(), ", "))
 		}
-		out = append(out, experiments[i])
+		if !slices.ContainsFunc(out, func(x Experiment) bool { return x.Name == n }) {
+			out = append(out, experiments[i])
+		}
 	}
 	return out, nil
 }

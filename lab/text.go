@@ -26,7 +26,7 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 	fmt.Fprintln(ew)
 
-	if len(r.Claims) > 0 {
+	if len(r.Results) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "EXPERIMENT\tTHE CHAPTER CLAIMS\tMEASURED HERE (median)\tSPREAD\tVERDICT")
 		for _, c := range r.Claims {
@@ -35,6 +35,11 @@ func WriteText(w io.Writer, r *Report) error {
 				spread = fmt.Sprintf("%.0f%%", 100*c.Spread)
 			}
 			fmt.Fprintf(tw, "%s\t\"%s\"\t%s\t%s\t%s\n", c.Experiment, c.Quote, c.Measured, spread, c.Verdict)
+		}
+		for _, res := range r.Results {
+			if res.Error != "" {
+				fmt.Fprintf(tw, "%s\t-\t-\t-\tFAILED (see below)\n", res.Name)
+			}
 		}
 		tw.Flush()
 		fmt.Fprintln(ew, "\nspread = (max-min)/median over the repetitions of this run.")

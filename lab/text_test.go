@@ -56,6 +56,7 @@ func TestWriteText(t *testing.T) {
 		"39.8 µs",
 		"- A note.",
 		"FAILED: lab: something broke",
+		"FAILED (see below)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("WriteText output lacks %q; got:\n%s", want, out)
@@ -118,6 +119,16 @@ func TestRunUnknown(t *testing.T) {
 	rep, err := lab.Run(t.Context(), lab.Only("switch", "nope"))
 	if rep != nil || err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Errorf("Run(Only(nope)): got %v, %v; want nil and an error naming it", rep, err)
+	}
+}
+
+func TestRunOnlyOnce(t *testing.T) {
+	rep, err := lab.Run(t.Context(), lab.Scale(lab.Quick), lab.Only("join", "join"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 1 || rep.Results[0].Name != "join" {
+		t.Errorf("Run(Only(join, join)): got %d results; want join once", len(rep.Results))
 	}
 }
 

@@ -194,7 +194,8 @@ Every figure below was measured in that run; only the chapter's claims are quote
 <table class="claims">
 <tr><th>experiment</th><th>the chapter claims</th><th>measured here (median)</th><th>spread</th><th>verdict</th></tr>
 {{range .Report.Claims}}<tr><td><a href="#{{.Experiment}}">{{.Experiment}}</a></td><td>&ldquo;{{.Quote}}&rdquo;</td><td>{{.Measured}}</td><td>{{if gt .Spread 0.0}}{{pct .Spread}}{{else}}-{{end}}</td><td class="{{verdictClass .}}">{{.Verdict}}</td></tr>
-{{end}}</table>
+{{end}}{{range .Report.Results}}{{if .Error}}<tr><td><a href="#{{.Name}}">{{.Name}}</a></td><td>-</td><td>-</td><td>-</td><td class="off">failed (see below)</td></tr>
+{{end}}{{end}}</table>
 <p>Spread is (max&minus;min)/median over the repetitions of this run.</p>
 {{range .Sections}}
 <h2 id="{{.Name}}">{{.Name}}: {{.Title}} <small>({{secs .Seconds}})</small></h2>

@@ -30,7 +30,7 @@ func labReport() *lab.Report {
 				{Title: "bars", Kind: "bar", LogY: true, X: []string{"a", "b"}, Series: []lab.Series{{Name: "s", Values: []float64{1, math.NaN()}}}},
 				{Title: "lines", Kind: "line", X: []string{"1", "2"}, Series: []lab.Series{{Name: "s", Values: []float64{1, 2}}}},
 			},
-		}},
+		}, {Name: "memory", Title: "memory", Error: "lab: broke"}},
 	}
 }
 
@@ -55,6 +55,8 @@ func TestLabHTMLIsSelfContained(t *testing.T) {
 		`<td class="holds">holds</td>`,
 		"284 ns",
 		`"-"`, // the NaN gap
+		`<td class="off">failed (see below)</td>`,
+		"failed: lab: broke",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
