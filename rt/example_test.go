@@ -209,7 +209,7 @@ func Example_badExample() {
 
 	// BAD: blocks the runtime's only worker slot.
 	badExample := func(ctx context.Context) (struct{}, error) {
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(300 * time.Millisecond)
 		return struct{}{}, nil
 	}
 	if _, err := rt.BlockOn(r, ctx, badExample, rt.TaskName("bad_example")); err != nil {

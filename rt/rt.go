@@ -364,6 +364,7 @@ type TaskInfo struct {
 	Age      time.Duration // time since it was spawned
 }
 
+// String formats the task for a report: its name, kind, state and age.
 func (ti TaskInfo) String() string {
 	kind := ""
 	if ti.Blocking {
@@ -426,6 +427,8 @@ type ShutdownError struct {
 	Running   []TaskInfo    // tasks still running when Shutdown returned, oldest first
 }
 
+// Error lists the tasks still running, and says that blocking ones cannot
+// be aborted.
 func (e *ShutdownError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "rt: shutdown: %v: cancelled %d tasks", e.Err, e.Cancelled)
