@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -144,8 +145,8 @@ type Pool struct {
 	wg       sync.WaitGroup
 	resizeMu sync.Mutex // serialises Resize, and Resize against Close
 	mu       sync.Mutex
-	shards   []*shard // every worker's counters, live or retired
-	free     []*shard // shards of retired workers, for reuse
+	shards   []*shard // counters, shared by the workers round-robin
+	nextSh   int      // the shard the next worker takes
 	live     map[*worker]struct{}
 	gids     sync.Map // goroutine id -> *worker, for nested submission
 
@@ -190,6 +191,13 @@ func New(n int, opts ...Option) (*Pool, error) {
 	}
 	if c.onPanic == nil {
 		p.cfg.onPanic = p.logPanic
+	}
+	// Workers publish their counts in batches, so a few shards serve any
+	// number of workers without contention; one per worker would cost
+	// 1 KiB each.
+	p.shards = make([]*shard, min(n, 2*runtime.GOMAXPROCS(0)))
+	for i := range p.shards {
+		p.shards[i] = new(shard)
 	}
 	p.target.Store(int64(n))
 	p.workers.Store(int64(n))

@@ -65,8 +65,8 @@ func (r ref[T]) err() error {
 
 func (r ref[T]) cancel() { r.t.Cancel() }
 
-// worker is one worker goroutine. Its shard survives it: a worker that
-// replaces one killed by runtime.Goexit takes the same shard.
+// worker is one worker goroutine. It publishes its counts to a shard it
+// may share with other workers, and which outlives it.
 type worker struct {
 	p   *Pool
 	sh  *shard
@@ -92,12 +92,9 @@ func (p *Pool) startWorker(old *worker) {
 	switch {
 	case old != nil:
 		w.sh = old.sh
-	case len(p.free) > 0:
-		w.sh = p.free[len(p.free)-1]
-		p.free = p.free[:len(p.free)-1]
 	default:
-		w.sh = new(shard)
-		p.shards = append(p.shards, w.sh)
+		w.sh = p.shards[p.nextSh]
+		p.nextSh = (p.nextSh + 1) % len(p.shards)
 	}
 	p.live[w] = struct{}{}
 	p.mu.Unlock()
@@ -114,16 +111,12 @@ func (w *worker) loop() {
 	}
 	w.gid = goid()
 	p.gids.Store(w.gid, w)
-	sh := w.sh
 	goexit := true // until serve returns
 	defer func() {
 		w.flush()
 		p.gids.Delete(w.gid)
 		p.mu.Lock()
 		delete(p.live, w)
-		if !goexit {
-			p.free = append(p.free, sh)
-		}
 		p.mu.Unlock()
 		if goexit {
 			p.cfg.log.Debug("pool: replacing a worker ended by runtime.Goexit", "pool", p.cfg.name)
