@@ -17,12 +17,15 @@ import (
 // the task fails with a wrapped ctx error; if the pool closes first, with
 // ErrClosed. A nil fn gives a task failed with task.ErrNilFunc.
 //
-// Nested submission: if the caller is one of p's own workers and the queue
-// is full, fn runs at once on the caller's goroutine instead of waiting, so
-// a pool whose every worker submits to itself cannot deadlock on the queue
-// (ants#197). A task that Awaits a task queued behind it on the same pool
-// can still starve it: a pool's workers are not given back at await points
-// (that is the threads model; use package rt for tasks that await).
+// Nested submission: a worker of p that submits to p on a full queue waits
+// for room like anyone else, unless every worker might be waiting (at
+// least as many submitters wait as p has workers): then, if the caller is
+// one of p's workers, fn runs at once on the caller's goroutine (the
+// caller-runs rule). So a pool whose every worker submits to itself cannot
+// deadlock on its queue (ants#197). A task that Awaits a task queued
+// behind it on the same pool can still starve it: a pool's workers are not
+// given back at await points (that is the threads model; use package rt
+// for tasks that await).
 //
 // Submit and Await of a trivial fn, a round trip through a worker, cost
 // about 690 ns of CPU and 1 allocation (the task, 256 B) on a 2-core
@@ -65,8 +68,8 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 // Go queues fn to run on one of p's workers, without a task: the
 // chapter's execute. It waits while the queue is full, like Submit, but
 // without a context: only Close ends the wait (with ErrClosed). A nested
-// call from one of p's workers on a full queue runs fn at once on the
-// caller, as Submit does. Go returns task.ErrNilFunc for a nil fn.
+// call from one of p's workers follows Submit's caller-runs rule. Go
+// returns task.ErrNilFunc for a nil fn.
 //
 // A panic in fn, or a call to runtime.Goexit, is never swallowed: it is
 // counted in Metrics.Panicked and handed to the OnPanic handler, which by
