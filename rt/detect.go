@@ -88,6 +88,9 @@ func (r *Runtime) scan(now, elapsed int64) {
 			continue // not holding a slot
 		}
 		h := e.holds.Load()
+		if h == 0 {
+			continue // not started
+		}
 		if h != e.seenHold {
 			// A hold we have not seen: it began within the last period.
 			e.seenHold, e.heldFor = h, 0

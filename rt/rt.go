@@ -152,8 +152,7 @@ func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, 
 	if r.closed.Load() {
 		return task.Failed[T](ErrClosed)
 	}
-	e := &entry{r: r}
-	e.parks.Store(1) // not holding yet
+	e := &entry{r: r} // parks is 0, but holds 0 says it is not holding yet
 	ctx = e.prepare(ctx, opts)
 	t, j := task.Prepare(ctx, fn, task.WithSlot(e))
 	if j == nil {
@@ -214,13 +213,13 @@ func (e *entry) run() {
 	r, j := e.r, e.job
 	pprof.SetGoroutineLabels(e.labelCtx())
 	if !r.acquire(e, j) {
+		e.parks.Store(1) // not holding: a stray Park after the end does nothing
 		j.Abort(waitError(j.Context()))
 		pprof.SetGoroutineLabels(r.base)
 		r.exit(e, e.t.failure())
 		e.endTrace()
 		return
 	}
-	e.parks.Store(0)
 	e.startHold()
 	if e.x != nil && e.x.tt != nil {
 		defer e.x.tt.End()
@@ -415,7 +414,7 @@ func (e *entry) state() string {
 	case e.blocking:
 		return "running"
 	case e.holds.Load() == 0:
-		return "waiting"
+		return "waiting" // for its first slot
 	case e.parks.Load() == 0:
 		return "running"
 	default:

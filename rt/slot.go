@@ -173,7 +173,8 @@ type entry struct {
 	qstop    func() bool  // detaches the queue's cancel callback (r.mu)
 
 	// Slot state. parks counts Release calls not yet matched by Acquire:
-	// the slot is held while it is 0. holds counts the holds begun. start
+	// the slot is held while it is 0 and holds, the count of holds begun,
+	// is not (a task that has not started yet holds nothing). start
 	// is r.now() when a sampled hold began (one in 8, chosen by phase:
 	// reading the clock costs ~20 ns), else 0.
 	parks atomic.Int64
@@ -238,6 +239,9 @@ func (h ref[T]) failure() error {
 // called by task.Park; see [task.Slot]. A Park and Resume pair that finds
 // a slot free costs about 37 ns and no allocation (BenchmarkPark).
 func (e *entry) Release() {
+	if e.holds.Load() == 0 {
+		return // not started: a Park with the task's context from elsewhere
+	}
 	if e.parks.Add(1) != 1 {
 		return // already given back (a misused await point on another goroutine)
 	}
@@ -252,6 +256,9 @@ func (e *entry) Release() {
 // Acquire takes a worker slot again after an await point, waiting in FIFO
 // order if none is free. It is called by task.Parked.Resume.
 func (e *entry) Acquire() {
+	if e.holds.Load() == 0 {
+		return // the other half of Release's early return
+	}
 	for {
 		n := e.parks.Load()
 		if n > 1 {
@@ -263,7 +270,9 @@ func (e *entry) Acquire() {
 			continue
 		}
 		if n < 1 {
-			panic("rt: worker slot acquired while held (Resume without Park)")
+			// Held already: only a Park that came from another goroutine
+			// before the task started, resumed after, gets here.
+			return
 		}
 		e.r.acquire(e, nil)
 		if e.parks.CompareAndSwap(1, 0) {
