@@ -1,12 +1,14 @@
 package rt_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"expvar"
 	"fmt"
 	"log/slog"
 	"runtime"
+	"runtime/trace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -510,3 +512,28 @@ func TestHistogram(t *testing.T) {
 }
 
 var runtimeGoexit = runtime.Goexit
+
+// TestTracing runs named and unnamed tasks of both kinds while
+// runtime/trace is on: each becomes a trace task with a region.
+func TestTracing(t *testing.T) {
+	var buf bytes.Buffer
+	if err := trace.Start(&buf); err != nil {
+		t.Skipf("trace.Start: %v", err)
+	}
+	r := newRuntime(t, rt.Workers(2))
+	ctx := context.Background()
+	ts := []*task.Task[int]{
+		rt.Spawn(r, ctx, func(context.Context) (int, error) { return 1, nil }, rt.TaskName("traced")),
+		rt.Spawn(r, ctx, func(context.Context) (int, error) { return 2, nil }),
+		rt.SpawnBlocking(r, ctx, func(context.Context) (int, error) { return 3, nil }, rt.TaskName("traced-blocking")),
+		rt.Spawn(r, ctx, (func(context.Context) (int, error))(nil)),
+	}
+	_, err := task.All(ctx, ts[:3]...)
+	trace.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte("spool.task")) || !bytes.Contains(buf.Bytes(), []byte("traced-blocking")) {
+		t.Errorf("trace lacks the spool.task type or the task names")
+	}
+}
