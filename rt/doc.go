@@ -106,9 +106,9 @@
 //
 // Measured on a 2-core machine with Go 1.26 (BenchmarkSpawn, BenchmarkPark
 // and BenchmarkSpawnBlocking; best batches of 1,000, as the machine was
-// shared): Spawn and Await of a trivial task cost about 500 ns and 3
-// allocations, about 150 ns more than task.Go (350 ns) and twice a bare
-// goroutine returning on a channel (250 ns); from inside a task, 570 ns.
+// shared): Spawn and Await of a trivial task cost about 470 ns and 3
+// allocations, about 130 ns more than task.Go (340 ns) and nearly twice a
+// bare goroutine returning on a channel (250 ns); from inside a task, 560 ns.
 // Giving the slot back and taking it again at an await point that finds a
 // slot free costs about 37 ns and no allocation, so awaiting on a runtime
 // costs next to nothing over awaiting outside one. SpawnBlocking and Await

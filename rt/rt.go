@@ -136,13 +136,13 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 // [ErrClosed]; a nil fn gives a task failed with task.ErrNilFunc. A nil r
 // (or a zero Runtime) gives a task failed with [ErrNilRuntime].
 //
-// Spawn and an Await of a trivial fn cost about 500 ns and 3 allocations
+// Spawn and an Await of a trivial fn cost about 470 ns and 3 allocations
 // (432 B) on a warm runtime with 2 slots, on a 2-core machine, against
 // about 350 ns and 2 allocations for task.Go and 250 ns and 3 allocations
 // for a bare goroutine that sends its result on a 1-buffered channel
 // (BenchmarkSpawn, best batches; means on the shared machine were 2 to 3
-// times that, for all three). From inside a task it costs about 570 ns. What
-// Spawn adds to task.Go (about 150 ns) is the registry that Shutdown, the
+// times that, for all three). From inside a task it costs about 560 ns. What
+// Spawn adds to task.Go (about 130 ns) is the registry that Shutdown, the
 // detector and Tasks walk, the slot, and the pprof labels. A named task
 // costs 3 allocations more.
 func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
