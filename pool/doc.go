@@ -27,8 +27,16 @@
 // A submission from one of the pool's own workers that would otherwise
 // leave every worker waiting for room runs at once on the submitting
 // worker instead: the caller-runs rule, so a pool cannot deadlock on its
-// own queue. (Telling a worker from other goroutines costs about 1.5 µs,
-// so only such a submission pays for it.)
+// own queue. A task of the pool is recognised by the context it submits
+// with; a worker submitting without it (from a Go job, say) is recognised
+// after it has waited 1 ms, at a cost of about 1.5 µs.
+//
+// That rule is about room in the queue. A task that waits for another task
+// of the same pool (Await, All) still holds its worker, and if the other
+// task is queued behind it while every worker waits the same way, they
+// wait forever: the threads model's starvation. Recursive fan-out that
+// awaits its children should use QueueSize(0) (nested tasks then run at
+// once, on an idle worker or on the submitter) or package rt.
 //
 // # Panics
 //

@@ -135,8 +135,7 @@ type Pool struct {
 	// stop); one that finds the bit is late and refused at once.
 	_       [64]byte
 	entered atomic.Int64
-	blocked atomic.Int64 // submitters waiting for room
-	_       [48]byte
+	_       [56]byte
 
 	late      atomic.Uint64 // submissions refused because the pool was closed
 	rejected  atomic.Uint64
@@ -150,9 +149,20 @@ type Pool struct {
 	live     map[*worker]struct{}
 	gids     sync.Map // goroutine id -> *worker, for nested submission
 
+	slot *poolSlot // given to every task: marks the contexts of p's tasks
+
 	closeOnce sync.Once
 	done      chan struct{} // closed once every worker has exited
 }
+
+// poolSlot is the task.Slot of a pool's tasks. Giving it back at an await
+// point does nothing: a pool task keeps its worker while it waits, as a
+// thread does. It is there so that a submission can tell, from its
+// context, that it comes from one of the pool's own tasks.
+type poolSlot struct{ _ byte }
+
+func (*poolSlot) Release() {}
+func (*poolSlot) Acquire() {}
 
 const closedBit = 1 << 62
 
@@ -188,6 +198,7 @@ func New(n int, opts ...Option) (*Pool, error) {
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 		live:    make(map[*worker]struct{}),
+		slot:    new(poolSlot),
 	}
 	if c.onPanic == nil {
 		p.cfg.onPanic = p.logPanic

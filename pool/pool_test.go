@@ -728,3 +728,48 @@ func TestAwaitHoldsTheWorker(t *testing.T) {
 		}
 	})
 }
+
+// TestNestedFanOutDoesNotDeadlock has every worker of a pool without a
+// queue fan out into the same pool and wait for the results, recursively:
+// without the caller-runs rule, all workers end up waiting for room that
+// only they could make. (With a queue, this pattern can starve: a task may
+// wait for a kid queued behind it while every worker waits too. That is
+// the threads model; see the package documentation.)
+func TestNestedFanOutDoesNotDeadlock(t *testing.T) {
+	for _, c := range []struct{ workers, queue int }{{1, 0}, {2, 0}, {3, 0}, {4, 0}} {
+		synctest.Test(t, func(t *testing.T) {
+			p := newPool(t, c.workers, pool.QueueSize(c.queue))
+			var sum func(ctx context.Context, depth int) (int, error)
+			sum = func(ctx context.Context, depth int) (int, error) {
+				if depth == 0 {
+					return 1, nil
+				}
+				var kids []*task.Task[int]
+				for range 3 {
+					kids = append(kids, pool.Submit(ctx, p, func(ctx context.Context) (int, error) { return sum(ctx, depth-1) }))
+				}
+				vals, err := task.All(ctx, kids...)
+				n := 0
+				for _, v := range vals {
+					n += v
+				}
+				return n, err
+			}
+			var outer []*task.Task[int]
+			for range c.workers {
+				outer = append(outer, pool.Submit(t.Context(), p, func(ctx context.Context) (int, error) { return sum(ctx, 3) }))
+			}
+			vals, err := task.All(t.Context(), outer...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				if v != 27 {
+					t.Errorf("%d workers, queue %d: fan-out sum = %d; want 27", c.workers, c.queue, v)
+				}
+			}
+			p.Close()
+			checkInvariant(t, p)
+		})
+	}
+}

@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spool-go/spool/task"
 )
@@ -17,32 +18,31 @@ import (
 // the task fails with a wrapped ctx error; if the pool closes first, with
 // ErrClosed. A nil fn gives a task failed with task.ErrNilFunc.
 //
-// Nested submission: a worker of p that submits to p on a full queue waits
-// for room like anyone else, unless every worker might be waiting (at
-// least as many submitters wait as p has workers): then, if the caller is
-// one of p's workers, fn runs at once on the caller's goroutine (the
-// caller-runs rule). So a pool whose every worker submits to itself cannot
-// deadlock on its queue (ants#197). A task that Awaits a task queued
-// behind it on the same pool can still starve it: a pool's workers are not
-// given back at await points (that is the threads model; use package rt
-// for tasks that await).
+// Nested submission: if ctx belongs to one of p's tasks (or descends from
+// it) and the queue is full, fn runs at once on the caller's goroutine
+// instead of waiting (the caller-runs rule), so a pool whose every worker
+// submits to itself cannot deadlock on its queue (ants#197). A worker that
+// submits with another context is recognised after waiting 1 ms. A task
+// that Awaits a task queued behind it on the same pool can still starve
+// it: a pool's workers are not given back at await points (that is the
+// threads model; see the package documentation).
 //
 // Submit and Await of a trivial fn, a round trip through a worker, cost
 // about 690 ns of CPU and 1 allocation (the task, 256 B) on a 2-core
 // machine (BenchmarkSubmitAwait); nothing else is allocated per task.
 func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) *task.Task[T] {
-	t, job := task.Prepare(ctx, fn)
+	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot))
 	if job == nil { // fn was nil: t has failed with task.ErrNilFunc
 		p.refuseNil()
 		return t
 	}
 	it := item{job: job, t: ref[T]{t}}
-	w, err := p.send(ctx, &it, true)
+	inline, err := p.send(ctx, &it, true)
 	switch {
 	case err != nil:
 		job.Abort(err)
-	case w != nil:
-		p.runTask(w, &it)
+	case inline:
+		p.runInline(&it)
 	}
 	return t
 }
@@ -52,7 +52,7 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 // failed with ErrFull or ErrClosed, and that error. fn receives a child of
 // ctx, as with Submit.
 func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) (*task.Task[T], error) {
-	t, job := task.Prepare(ctx, fn)
+	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot))
 	if job == nil {
 		p.refuseNil()
 		return t, task.ErrNilFunc
@@ -87,9 +87,9 @@ func (p *Pool) Go(fn func()) error {
 		return task.ErrNilFunc
 	}
 	it := item{job: goJob(fn)}
-	w, err := p.send(context.Background(), &it, true)
-	if w != nil {
-		p.runGo(w, fn)
+	inline, err := p.send(context.Background(), &it, true)
+	if inline {
+		p.runInline(&it)
 	}
 	return err
 }
@@ -108,12 +108,12 @@ func (p *Pool) TryGo(fn func()) error {
 
 // send queues it, counting it as submitted and, if it is refused, as
 // rejected or cancelled. If block is set and the queue is full, it waits
-// for room, unless the caller is one of p's workers: then it returns that
-// worker, which must run it at once.
-func (p *Pool) send(ctx context.Context, it *item, block bool) (*worker, error) {
+// for room, unless the caller is running on p (see Submit): then it
+// reports inline, and the caller must run it at once with runInline.
+func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err error) {
 	n, open := p.enter()
 	if !open {
-		return nil, ErrClosed
+		return false, ErrClosed
 	}
 	if uint64(n)&p.cfg.sampling == 0 {
 		it.at = p.now()
@@ -121,40 +121,57 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (*worker, error) 
 	select {
 	case p.q <- *it:
 		p.settle()
-		return nil, nil
+		return false, nil
 	default:
 	}
 	if !block {
 		p.rejected.Add(1)
 		p.settle()
-		return nil, ErrFull
+		return false, ErrFull
 	}
-	// Full. A deadlock needs every worker blocked here, so only a submitter
-	// that finds at least as many submitters blocked as there are workers
-	// pays for finding out whether it is a worker itself (about 1.5 µs).
-	if p.blocked.Add(1) >= p.workers.Load()&^closedBit {
-		if w := p.self(); w != nil {
-			p.blocked.Add(-1)
-			p.settle() // w runs it before it can exit
-			return w, nil
+	// Full. A task of p submitting with its own context is running on p:
+	// waiting could deadlock it, so it runs the item itself.
+	if task.ContextSlot(ctx) == task.Slot(p.slot) {
+		p.settle() // runInline settles again once it has counted the item
+		return true, nil
+	}
+	// Anyone else waits; but one of p's workers submitting without its
+	// task's context (from a Go job, say) would deadlock the same way, so
+	// a submitter that waits longer than stallAfter pays, once, to find out
+	// whether it is a worker (about 1.5 µs).
+	pk := task.Park(ctx)
+	stall := time.NewTimer(stallAfter)
+	stalled := stall.C
+wait:
+	for {
+		select {
+		case p.q <- *it:
+			break wait
+		case <-ctx.Done():
+			p.cancelled.Add(1)
+			err = fmt.Errorf("pool: submit: %w", context.Cause(ctx))
+			break wait
+		case <-p.closing:
+			p.rejected.Add(1)
+			err = ErrClosed
+			break wait
+		case <-stalled:
+			stalled = nil
+			if p.self() != nil {
+				inline = true
+				break wait
+			}
 		}
 	}
-	var err error
-	pk := task.Park(ctx)
-	select {
-	case p.q <- *it:
-	case <-ctx.Done():
-		p.cancelled.Add(1)
-		err = fmt.Errorf("pool: submit: %w", context.Cause(ctx))
-	case <-p.closing:
-		p.rejected.Add(1)
-		err = ErrClosed
-	}
+	stall.Stop()
 	pk.Resume()
-	p.blocked.Add(-1)
 	p.settle()
-	return nil, err
+	return inline, err
 }
+
+// stallAfter is how long a submitter waits for room before it checks
+// whether it is one of the pool's own workers.
+const stallAfter = time.Millisecond
 
 // refuseNil counts a submission of a nil func.
 func (p *Pool) refuseNil() {

@@ -201,25 +201,57 @@ func (w *worker) serve() (exit bool) {
 	}
 }
 
-// runGo runs a Go job inline, for a nested submission on a full queue. A
-// panic or Goexit is counted and given to the OnPanic handler; a Goexit
-// then goes on ending the goroutine. (Jobs from the queue run in serve.)
-func (p *Pool) runGo(w *worker, fn func()) {
-	ok := false
-	defer func() {
-		if ok {
-			return
+// runInline runs an item on the calling goroutine, for a nested
+// submission that would otherwise wait for room that only its own worker
+// could make. The caller need not be a worker goroutine (a task may hand
+// its context to a goroutine of its own), so the counts go straight to a
+// shard, and Close is told once they are there.
+func (p *Pool) runInline(it *item) {
+	sh := p.shards[0]
+	defer p.settle()
+	if g, isGo := it.job.(goJob); isGo {
+		ok := false
+		defer func() {
+			if ok {
+				sh.completed.Add(1)
+				return
+			}
+			e := &task.PanicError{Value: recover(), Stack: debug.Stack()}
+			if e.Value == nil { // runtime.Goexit: it goes on ending the goroutine
+				e.Value = task.ErrGoexit
+			}
+			sh.panicked.Add(1)
+			p.cfg.onPanic(e)
+		}()
+		g()
+		ok = true
+		return
+	}
+	switch {
+	case p.aborted.Load():
+		it.job.Abort(shutdownErr)
+		sh.cancelled.Add(1)
+	case it.job.Context().Err() != nil:
+		it.job.Abort(fmt.Errorf("pool: cancelled while queued: %w", it.job.Context().Err()))
+		sh.cancelled.Add(1)
+	default:
+		exited := true
+		defer func() {
+			if exited { // runtime.Goexit: the task resolved with ErrGoexit
+				sh.panicked.Add(1)
+			}
+		}()
+		it.job.Run()
+		exited = false
+		switch it.t.err().(type) {
+		case nil:
+			sh.completed.Add(1)
+		case *task.PanicError:
+			sh.panicked.Add(1)
+		default:
+			sh.failed.Add(1)
 		}
-		e := &task.PanicError{Value: recover(), Stack: debug.Stack()}
-		if e.Value == nil {
-			e.Value = task.ErrGoexit
-		}
-		w.n.panicked++
-		p.cfg.onPanic(e)
-	}()
-	fn()
-	ok = true
-	w.n.completed++
+	}
 }
 
 // runTask runs (or, if Shutdown expired or its context ended while it was
