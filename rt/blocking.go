@@ -74,7 +74,8 @@ func SpawnBlocking[T any](r *Runtime, ctx context.Context, fn func(context.Conte
 	}
 	e.t, e.job, e.pc = ref[T]{t}, j, funcPC(fn)
 	if e.x != nil && e.x.name != "" {
-		e.x.pctx = pprof.WithLabels(r.blab, pprof.Labels("spool.task", e.x.name))
+		e.x.pctx = pprof.WithLabels(context.Background(), pprof.Labels(
+			"spool.kind", "blocking", "spool.runtime", r.cfg.name, "spool.task", e.x.name))
 	}
 	if !r.register(e) {
 		j.Abort(ErrClosed)

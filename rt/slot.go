@@ -192,7 +192,7 @@ type entry struct {
 // extra holds what only named or traced tasks need.
 type extra struct {
 	name string
-	pctx context.Context // pprof labels with spool.task
+	pctx context.Context // pprof labels with spool.task (blocking tasks)
 	tctx context.Context // runtime/trace task context
 	tt   *trace.Task
 }
