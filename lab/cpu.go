@@ -85,7 +85,8 @@ func onPool(ctx context.Context, job cpuWork, w int) error {
 
 // onRuntime spawns every item on a runtime of w slots: the async model.
 // The items never await, so each holds its slot to the end, as CPU work
-// does on tokio.
+// does on tokio; the blocking detector, which would rightly report them,
+// is off.
 func onRuntime(ctx context.Context, job cpuWork, w int) error {
 	r, err := rt.New(rt.Workers(w), rt.Name("lab-cpu"), rt.DetectBlocking(0))
 	if err != nil {

@@ -67,7 +67,7 @@ func ioPool(ctx context.Context, n int, d time.Duration) error {
 // ioRuntime: the async model. task.Sleep is an await point: the task gives
 // its slot back while it waits, so every task waits at the same time.
 func ioRuntime(ctx context.Context, n int, d time.Duration) error {
-	r, err := rt.New(rt.Workers(poolWorkers()), rt.Name("lab-io"))
+	r, err := rt.New(rt.Workers(poolWorkers()), rt.Name("lab-io"), rt.DetectBlocking(0))
 	if err != nil {
 		return err
 	}

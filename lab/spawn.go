@@ -81,7 +81,7 @@ func spawnThreads(_ context.Context, n int) error {
 // pool are made before the timing (a pool's point is that its workers
 // already exist); the returned func closes them.
 func spawners() ([]spawner, func(), error) {
-	r, err := rt.New(rt.Name("lab-spawn"))
+	r, err := rt.New(rt.Name("lab-spawn"), rt.DetectBlocking(0))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -64,7 +64,7 @@ func pingPong(n int, lock bool) time.Duration {
 // waits for the other, which must take the slot to go on. This is the
 // chapter's "user-space task switch" as spool's runtime does it.
 func runtimePingPong(ctx context.Context, n int) (time.Duration, error) {
-	r, err := rt.New(rt.CurrentThread(), rt.Name("lab-switch"))
+	r, err := rt.New(rt.CurrentThread(), rt.Name("lab-switch"), rt.DetectBlocking(0))
 	if err != nil {
 		return 0, err
 	}
