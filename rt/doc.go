@@ -42,7 +42,9 @@
 //
 // The slot belongs to the task's goroutine: do not park with a task's
 // context on another goroutine. (rt keeps its accounting straight if you
-// do, but the bound is lost while it lasts.)
+// do, but the bound is lost while it lasts.) Only Spawn and BlockOn put
+// work on the runtime: task.Go, a task.Group or a go statement inside a
+// runtime task start goroutines that hold no slot.
 //
 // # The pitfall, and the blocking detector
 //

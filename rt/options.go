@@ -145,7 +145,8 @@ func DetectBlocking(d time.Duration) Option {
 
 // OnBlocking sets a function the blocking detector calls with each report,
 // besides logging it. It runs on the detector's goroutine, one report at a
-// time, and must not block. f must not be nil.
+// time, and must not block (nor call Shutdown, which waits for the
+// detector). f must not be nil.
 func OnBlocking(f func(BlockingReport)) Option {
 	return func(c *config) {
 		if f == nil {
