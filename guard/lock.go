@@ -68,7 +68,7 @@ func (l *lock) tryRLock() bool {
 // lock takes the lock exclusively, waiting as long as it takes.
 func (l *lock) lock() {
 	if !l.tryLock() {
-		l.lockSlow(nil, false)
+		l.lockSlow(context.Background(), false, false)
 	}
 }
 
@@ -82,12 +82,12 @@ func (l *lock) lockCtx(ctx context.Context, shared bool) error {
 	} else if l.tryLock() {
 		return nil
 	}
-	return l.lockSlow(ctx, shared)
+	return l.lockSlow(ctx, shared, true)
 }
 
 func (l *lock) rlock() {
 	if !l.tryRLock() {
-		l.lockSlow(nil, true)
+		l.lockSlow(context.Background(), true, false)
 	}
 }
 
@@ -121,8 +121,9 @@ func (l *lock) unlockSlow() {
 }
 
 // lockSlow queues the caller and waits for dispatch to grant it the lock.
-// ctx may be nil for a wait that cannot be cancelled.
-func (l *lock) lockSlow(ctx context.Context, shared bool) error {
+// With await set, the wait is an await point and ends early if ctx ends;
+// without, it is the plain blocking wait of With and Read.
+func (l *lock) lockSlow(ctx context.Context, shared, await bool) error {
 	if !shared {
 		for range spins {
 			if l.state.Load()&waitersBit != 0 {
@@ -139,10 +140,8 @@ func (l *lock) lockSlow(ctx context.Context, shared bool) error {
 			runtime.Gosched()
 		}
 	}
-	if ctx != nil {
-		if err := ctx.Err(); err != nil {
-			return lockError(ctx)
-		}
+	if await && ctx.Err() != nil {
+		return lockError(ctx)
 	}
 	// Waiters are not pooled: a channel made inside a testing/synctest
 	// bubble must not be used outside it.
@@ -154,7 +153,7 @@ func (l *lock) lockSlow(ctx context.Context, shared bool) error {
 	l.dispatch()
 	l.mu.Unlock()
 
-	if ctx == nil {
+	if !await {
 		<-w.ch
 		return nil
 	}

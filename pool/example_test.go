@@ -2,9 +2,11 @@ package pool_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spool-go/spool/pool"
+	"github.com/spool-go/spool/task"
 )
 
 // The chapter's ThreadPool: new(4) starts four workers, execute queues
@@ -48,18 +50,17 @@ func ExampleSubmit() {
 		return total, nil
 	})
 	bad := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
-		var m map[string]int
-		m["x"] = 1 // panics: assignment to entry in nil map
-		return 0, nil
+		panic("something broke")
 	})
 
 	v, err := sum.Await(ctx)
 	fmt.Println(v, err)
 	_, err = bad.Await(ctx)
-	fmt.Println(err != nil)
+	var pe *task.PanicError
+	fmt.Println(errors.As(err, &pe), pe.Value)
 	// Output:
 	// 5050 <nil>
-	// true
+	// true something broke
 }
 
 // TrySubmit never waits: with no queue and the only worker busy, it

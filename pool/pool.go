@@ -381,8 +381,8 @@ func (p *Pool) abort(ctx context.Context) {
 // worker has exited.
 func (p *Pool) Done() <-chan struct{} { return p.done }
 
-// shutdownErr is the error of queued tasks that Shutdown cancelled.
-var shutdownErr = fmt.Errorf("%w: %w", ErrShutdown, context.Canceled)
+// errShutdownAbort is the error of queued tasks that Shutdown cancelled.
+var errShutdownAbort = fmt.Errorf("%w: %w", ErrShutdown, context.Canceled)
 
 // enter counts a submission and reports whether it is early (the pool is
 // open). An early submission must call settle once it has sent its item

@@ -229,7 +229,7 @@ func (p *Pool) runInline(it *item) {
 	}
 	switch {
 	case p.aborted.Load():
-		it.job.Abort(shutdownErr)
+		it.job.Abort(errShutdownAbort)
 		sh.cancelled.Add(1)
 	case it.job.Context().Err() != nil:
 		it.job.Abort(fmt.Errorf("pool: cancelled while queued: %w", it.job.Context().Err()))
@@ -264,7 +264,7 @@ func (p *Pool) runTask(w *worker, it *item) {
 	w.mu.Unlock()
 	switch {
 	case aborted:
-		it.job.Abort(shutdownErr)
+		it.job.Abort(errShutdownAbort)
 		w.n.cancelled++
 	case it.job.Context().Err() != nil:
 		it.job.Abort(fmt.Errorf("pool: cancelled while queued: %w", it.job.Context().Err()))
