@@ -26,6 +26,19 @@ func spinRounds() int {
 	return workload.Rounds(time.Microsecond)
 }
 
+// loopCPU runs body under b.Loop and reports the process's CPU time per
+// operation next to the wall time.
+func loopCPU(b *testing.B, body func()) {
+	b.ReportAllocs()
+	start := cpuTime()
+	for b.Loop() {
+		body()
+	}
+	if c := cpuTime() - start; c > 0 {
+		b.ReportMetric(float64(c.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
 // BenchmarkMap runs a 1 µs CPU task (workload.Spin) over 100,000 items:
 // a serial loop, one goroutine per item, and parallel.Map.
 func BenchmarkMap(b *testing.B) {
@@ -39,18 +52,16 @@ func BenchmarkMap(b *testing.B) {
 	spin := func(_ context.Context, r int) (uint64, error) { return workload.Spin(r), nil }
 
 	b.Run("impl=serial", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		loopCPU(b, func() {
 			out := make([]uint64, n)
 			for i, r := range in {
 				out[i], _ = spin(ctx, r)
 			}
 			workload.Sink = out[n-1]
-		}
+		})
 	})
 	b.Run("impl=goroutine-per-item", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		loopCPU(b, func() {
 			out := make([]uint64, n)
 			var wg sync.WaitGroup
 			for i, r := range in {
@@ -58,17 +69,16 @@ func BenchmarkMap(b *testing.B) {
 			}
 			wg.Wait()
 			workload.Sink = out[n-1]
-		}
+		})
 	})
 	b.Run("impl=parallel.Map", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		loopCPU(b, func() {
 			out, err := parallel.Map(ctx, in, spin)
 			if err != nil {
 				b.Fatal(err)
 			}
 			workload.Sink = out[n-1]
-		}
+		})
 	})
 }
 
@@ -154,26 +164,22 @@ func BenchmarkSumSquares(b *testing.B) {
 		}
 	}
 	b.Run("impl=serial", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		loopCPU(b, func() {
 			check(b, workload.SumSquares(data))
-		}
+		})
 	})
 	b.Run("impl=chapter-copy", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		loopCPU(b, func() {
 			check(b, chapterSum(data))
-		}
+		})
 	})
 	b.Run("impl=subslices-by-hand", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		loopCPU(b, func() {
 			check(b, subSliceSum(data))
-		}
+		})
 	})
 	b.Run("impl=MapReduce", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		loopCPU(b, func() {
 			s, err := parallel.MapReduce(ctx, data, func(_ context.Context, c []uint64) (uint64, error) {
 				return workload.SumSquares(c), nil
 			}, func(x, y uint64) uint64 { return x + y })
@@ -181,7 +187,7 @@ func BenchmarkSumSquares(b *testing.B) {
 				b.Fatal(err)
 			}
 			check(b, s)
-		}
+		})
 	})
 }
 
