@@ -76,12 +76,16 @@ func BenchmarkMerge(b *testing.B) {
 		b.Run(bm.name, func(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
+			cpu := cpuTime()
 			for b.Loop() {
 				for range bm.merge(producers()) {
 					n++
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/value")
+			if c := cpuTime() - cpu; c > 0 {
+				b.ReportMetric(float64(c.Nanoseconds())/float64(n), "cpu-ns/value")
+			}
 		})
 	}
 }
