@@ -38,7 +38,10 @@
 //
 // None of them allocates. A waiter that has to queue allocates its entry
 // and channel (2 allocations, about 130 B) and wakes up in microseconds,
-// not nanoseconds.
+// not nanoseconds. Fairness has a price under heavy contention: with 4 or
+// 8 goroutines incrementing one counter as fast as they can, a guard.Mutex
+// took 1.5 to 2 times as long as a sync.Mutex, which lets newcomers barge
+// ahead of waiters.
 //
 // Use an atomic (sync/atomic) for a single counter or flag: it is several
 // times cheaper than any lock. Shard a hot counter into padded cells when
