@@ -20,7 +20,7 @@ var blockingExperiment = Experiment{
 		"slot (the chapter's bad_example, std::thread::sleep in async code), through rt.SpawnBlocking " +
 		"(spawn_blocking: the wait runs outside the slots), or with task.Sleep, an await point that " +
 		"gives the slot back (good_example). The runtime's blocking detector reports the offenders.",
-	estimate: [3]time.Duration{Default: 2500 * time.Millisecond, Quick: 900 * time.Millisecond, Full: 6 * time.Second},
+	estimate: [3]time.Duration{Default: 2000 * time.Millisecond, Quick: 800 * time.Millisecond, Full: 5000 * time.Millisecond},
 	run:      runBlocking,
 }
 

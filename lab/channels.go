@@ -17,7 +17,7 @@ var channelsExperiment = Experiment{
 	About: "Producers send M integers over one channel to a single consumer (the chapter's " +
 		"channel_example and fan_in_pattern), and with a channel per producer fanned in by chans.Merge. An unbuffered channel makes every send wait for the " +
 		"receiver: a hand-over per message. A buffer lets the sides run apart and batch their wake-ups.",
-	estimate: [3]time.Duration{Default: 2 * time.Second, Quick: 500 * time.Millisecond, Full: 8 * time.Second},
+	estimate: [3]time.Duration{Default: 1000 * time.Millisecond, Quick: 400 * time.Millisecond, Full: 8000 * time.Millisecond},
 	run:      runChannels,
 }
 

@@ -24,7 +24,7 @@ var cpuExperiment = Experiment{
 		"goroutines; speed-up is against one worker of the same kind. Then the chapter's " +
 		"parallel_computation, which copies each chunk (chunk.to_vec()) before summing its squares, " +
 		"against the same code reading sub-slices in place, and against one goroutine.",
-	estimate: [3]time.Duration{Default: 6 * time.Second, Quick: 1500 * time.Millisecond, Full: 25 * time.Second},
+	estimate: [3]time.Duration{Default: 6000 * time.Millisecond, Quick: 1500 * time.Millisecond, Full: 60000 * time.Millisecond},
 	run:      runCPU,
 }
 

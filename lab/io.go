@@ -21,7 +21,7 @@ var ioExperiment = Experiment{
 		"with GOMAXPROCS workers (the threads model: a worker waits with its task, so N tasks take " +
 		"N/workers x 10 ms), on the runtime with GOMAXPROCS slots (a task gives its slot back while it " +
 		"waits, so all N wait together: ~10 ms), and on plain goroutines: the chapter's \"Best for\" row.",
-	estimate: [3]time.Duration{Default: 3 * time.Second, Quick: 800 * time.Millisecond, Full: 25 * time.Second},
+	estimate: [3]time.Duration{Default: 2000 * time.Millisecond, Quick: 500 * time.Millisecond, Full: 20000 * time.Millisecond},
 	run:      runIO,
 }
 

@@ -15,7 +15,7 @@ var joinExperiment = Experiment{
 	About: "The chapter's concurrent_operations: three operations that each wait 100 ms (task.Sleep), " +
 		"awaited one after the other, then started together and joined with task.Join3 (tokio::join!), " +
 		"and, for comparison, with plain goroutines and a sync.WaitGroup.",
-	estimate: [3]time.Duration{Default: 2500 * time.Millisecond, Quick: 400 * time.Millisecond, Full: 5 * time.Second},
+	estimate: [3]time.Duration{Default: 2500 * time.Millisecond, Quick: 400 * time.Millisecond, Full: 5000 * time.Millisecond},
 	run:      runJoin,
 }
 

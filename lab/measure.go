@@ -93,6 +93,10 @@ func (s *Series) UnmarshalJSON(b []byte) error {
 
 // sig formats x with 3 significant digits, without an exponent.
 func sig(x float64) string {
+	if !math.IsNaN(x) && !math.IsInf(x, 0) {
+		// Round first, so that 0.9996 prints as 1.00 and 99.96 as 100.
+		x, _ = strconv.ParseFloat(strconv.FormatFloat(x, 'g', 3, 64), 64)
+	}
 	switch ax := math.Abs(x); {
 	case math.IsNaN(x) || math.IsInf(x, 0):
 		return "-"

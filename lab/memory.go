@@ -26,7 +26,7 @@ var memoryExperiment = Experiment{
 		"anything else on that thread, so each one costs a real kernel thread, as a Rust std::thread does. " +
 		"Resident is VmRSS (memory actually touched), virtual is VmSize (address space reserved: the " +
 		"chapter's \"2 MB\" is a thread's reserved stack), Go stacks is Go's own count of stack memory.",
-	estimate: [3]time.Duration{Default: 4 * time.Second, Quick: 1500 * time.Millisecond, Full: 25 * time.Second},
+	estimate: [3]time.Duration{Default: 4000 * time.Millisecond, Quick: 1500 * time.Millisecond, Full: 25000 * time.Millisecond},
 	run:      runMemory,
 }
 

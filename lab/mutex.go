@@ -22,7 +22,7 @@ var mutexExperiment = Experiment{
 		"gives its slot back (the chapter's tokio::sync::Mutex). With sync.Mutex and time.Sleep, the " +
 		"holder and the waiters keep their slots. Last, the chapter's rule for sync.Mutex: hold it " +
 		"briefly and never across an await point.",
-	estimate: [3]time.Duration{Default: 2 * time.Second, Quick: 700 * time.Millisecond, Full: 5 * time.Second},
+	estimate: [3]time.Duration{Default: 1200 * time.Millisecond, Quick: 500 * time.Millisecond, Full: 3000 * time.Millisecond},
 	run:      runMutex,
 }
 

@@ -38,7 +38,7 @@ type Claim struct {
 	Median     float64 `json:"median"`   // the deciding figure, in Unit
 	Spread     float64 `json:"spread"`   // its (max-min)/median over repetitions
 	Unit       string  `json:"unit"`
-	Verdict    string  `json:"verdict"` // "holds", "off by 4.0x: here it is ...", ...
+	Verdict    string  `json:"verdict"` // "holds", "off by 4.00x: here 8.00 MiB", ...
 	Holds      bool    `json:"holds"`
 	// NoFigure marks a claim the chapter makes without a figure to check:
 	// the row shows the measurement for context, and Holds is false.

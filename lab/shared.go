@@ -20,7 +20,7 @@ var sharedExperiment = Experiment{
 		"read it, the rest add 1. The critical section is a single load or increment, the cheapest " +
 		"case for a plain Mutex; a second table holds each read for about a microsecond, where readers " +
 		"sharing an RWMutex can pay off. The figure is operations per second, all goroutines together.",
-	estimate: [3]time.Duration{Default: 4 * time.Second, Quick: 1200 * time.Millisecond, Full: 15 * time.Second},
+	estimate: [3]time.Duration{Default: 2000 * time.Millisecond, Quick: 800 * time.Millisecond, Full: 15000 * time.Millisecond},
 	run:      runShared,
 }
 

@@ -20,7 +20,7 @@ var spawnExperiment = Experiment{
 		"timing starts, as they would in a program. The OS thread is a goroutine that locks its thread and returns still locked: " +
 		"Go then ends that thread, so every such unit costs the creation and the exit of a kernel " +
 		"thread (the lab counts the distinct thread ids to check).",
-	estimate: [3]time.Duration{Default: 2 * time.Second, Quick: 500 * time.Millisecond, Full: 8 * time.Second},
+	estimate: [3]time.Duration{Default: 2500 * time.Millisecond, Quick: 600 * time.Millisecond, Full: 10000 * time.Millisecond},
 	run:      runSpawn,
 }
 

@@ -19,7 +19,7 @@ var switchExperiment = Experiment{
 		"Between two goroutines locked to their own OS threads, each hand-over wakes the other thread " +
 		"through the kernel (a futex) and puts this one to sleep: a kernel context switch. Between two " +
 		"tasks of a one-slot runtime, each hand-over is an await point that also passes the slot.",
-	estimate: [3]time.Duration{Default: 2 * time.Second, Quick: 500 * time.Millisecond, Full: 6 * time.Second},
+	estimate: [3]time.Duration{Default: 2500 * time.Millisecond, Quick: 500 * time.Millisecond, Full: 15000 * time.Millisecond},
 	run:      runSwitch,
 }
 
