@@ -17,7 +17,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/spool-go/spool/retry"
@@ -210,11 +210,16 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 		panic(fmt.Sprintf("fetch: retry options: %v", err))
 	}
 
-	// stop is set when the consumer breaks out: then the input is no longer
-	// read and the records still to come are dropped.
+	// stop is closed when the consumer breaks out (or panics): then the
+	// input is no longer read and the records still to come are dropped.
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var stop atomic.Bool
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	halt := func() {
+		stopOnce.Do(func() { close(stop) })
+		cancel()
+	}
 
 	// Buffers sized by the concurrency limit, so that each worker can hand
 	// over its result and take its next job without waiting on the others.
@@ -243,11 +248,17 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 		seen := make(map[string]int)
 		i := 0
 		for raw := range urls {
-			if stop.Load() {
-				break
-			}
 			if window != nil {
-				window <- struct{}{}
+				select {
+				case window <- struct{}{}:
+				case <-stop:
+					return struct{}{}, nil
+				}
+			}
+			select {
+			case <-stop:
+				return struct{}{}, nil
+			default:
 			}
 			u := strings.TrimSpace(raw)
 			j := job{i, u}
@@ -265,8 +276,7 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 	finished := false
 	defer func() {
 		if !finished {
-			stop.Store(true)
-			cancel()
+			halt()
 			for range out {
 			}
 			feeder.Await(context.WithoutCancel(ctx))
@@ -274,13 +284,14 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 	}()
 
 	next, held := 0, map[int]Result{} // Ordered: results waiting for earlier ones
+	stopped := false
 	emit := func(r Result) {
-		if stop.Load() {
+		if stopped {
 			return
 		}
 		if !yield(r) {
-			stop.Store(true)
-			cancel()
+			stopped = true
+			halt()
 		}
 	}
 	for {

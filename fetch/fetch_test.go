@@ -614,3 +614,37 @@ func TestRunNilPanics(t *testing.T) {
 	}()
 	fetch.Run(context.Background(), nil)
 }
+
+// TestYieldPanicsOrdered: in input order, with the window (16 x 2) filled
+// behind a slow first URL, a panic in the loop body must still stop the
+// run: the feeder, waiting for a place in the window, must give up.
+func TestYieldPanicsOrdered(t *testing.T) {
+	s := newServer(t)
+	s.arrived = make(chan string, 100)
+	urls := []string{s.URL + "/sleep/100"}
+	for i := range 60 {
+		urls = append(urls, fmt.Sprintf("%s/ok/%d", s.URL, i))
+	}
+	done := make(chan any)
+	go func() {
+		defer func() { done <- recover() }()
+		for range fetch.Run(context.Background(), slices.Values(urls), fetch.Concurrency(2), fetch.Ordered(), fetch.Timeout(time.Hour)) {
+			// Yielding the first result freed a place for URL 32 (/ok/31).
+			// Once it is fetched, the feeder waits for a place for URL 33.
+			for p := range s.arrived {
+				if p == "/ok/31" {
+					break
+				}
+			}
+			panic("boom")
+		}
+	}()
+	select {
+	case r := <-done:
+		if r != "boom" {
+			t.Errorf("got panic %v; want boom", r)
+		}
+	case <-time.After(30 * time.Second): // a safety net against the hang, not a timing assertion
+		t.Fatal("Run did not stop after a panic in the loop body")
+	}
+}
