@@ -241,28 +241,30 @@ func measureCPU(ctx context.Context, e *env, job cpuWork, n, reps int) (*Result,
 	parts := runtime.GOMAXPROCS(0)
 	sums := []struct {
 		name string
-		run  func()
+		run  func() error
 	}{
-		{"one goroutine", func() { keep(workload.SumSquares(xs)) }},
-		{"chapter: copy each chunk", func() { keep(workload.SumSquaresCopy(xs, parts)) }},
-		{"sub-slices, no copy", func() { keep(workload.SumSquaresSplit(xs, parts)) }},
+		{"one goroutine", func() error { keep(workload.SumSquares(xs)); return nil }},
+		{"chapter: copy each chunk", func() error { keep(workload.SumSquaresCopy(xs, parts)); return nil }},
+		{"sub-slices, no copy", func() error { keep(workload.SumSquaresSplit(xs, parts)); return nil }},
+		{"parallel.MapReduce", func() error {
+			v, err := parallel.MapReduce(ctx, xs,
+				func(_ context.Context, chunk []uint64) (uint64, error) { return workload.SumSquares(chunk), nil },
+				func(a, b uint64) uint64 { return a + b },
+				parallel.Workers(parts))
+			keep(v)
+			return err
+		}},
 	}
-	sums = append(sums, struct {
-		name string
-		run  func()
-	}{"parallel.MapReduce", func() {
-		v, _ := parallel.MapReduce(ctx, xs, func(_ context.Context, c []uint64) (uint64, error) { return workload.SumSquares(c), nil },
-			func(a, b uint64) uint64 { return a + b }, parallel.Workers(parts))
-		keep(v)
-	}})
 	pc := Table{Title: fmt.Sprintf("parallel_computation: sum of squares of %s uint64s (%s) in %d chunks", fmtCount(n), fmtBytes(float64(8*n)), parts),
 		Columns: []string{"how", "took", "spread", "vs one goroutine"}}
 	pch := Chart{Title: "parallel_computation: sum of squares", Kind: "bar", XName: "how", YName: "ms"}
 	pser := Series{Name: "took"}
 	var one Stat
 	for i, s := range sums {
-		s.run() // warm up: fault the pages in
-		got, err := sample(ctx, reps+2, func() (float64, error) { return timeIt(1, func() error { s.run(); return nil }) })
+		if err := s.run(); err != nil { // warm up: fault the pages in
+			return res, fmt.Errorf("%s: %w", s.name, err)
+		}
+		got, err := sample(ctx, reps+2, func() (float64, error) { return timeIt(1, s.run) })
 		if err != nil {
 			return res, err
 		}
