@@ -373,12 +373,13 @@ func measureMemory(ctx context.Context, e *env, res *Result, reps int, sizes, th
 	if m.Cgo {
 		res.note(fmt.Sprintf("cgo is on: Go starts threads with pthread_create, and each reserves a stack of ulimit -s = %s "+
 			"of address space (virtual) of which it touches only a few pages (resident). Rust's std::thread reserves 2 MiB, "+
-			"the chapter's figure. Build with CGO_ENABLED=0 and Go makes each thread's stack itself, small and counted in Go stacks.",
+			"the chapter's figure. Without cgo (CGO_ENABLED=0 go run ./cmd/spool lab run memory) Go makes each "+
+			"thread's stack itself, small and counted in Go stacks.",
 			fmtBytes(float64(m.StackLimit))))
 	} else {
 		res.note("cgo is off: Go starts threads itself, with a small system stack that it allocates (counted in Go stacks), " +
 			"so a thread reserves far less than the 2 MiB of a Rust std::thread or the ulimit -s of a pthread. " +
-			"Build with CGO_ENABLED=1 to measure pthreads.")
+			"With cgo (CGO_ENABLED=1 and a C compiler) threads are pthreads instead.")
 	}
 	res.note("Go stacks per thread include the 32 KiB stack Go gives every thread for signal handling, " +
 		"besides the locked goroutine's own; only the pages a stack touches become resident.")
