@@ -107,7 +107,9 @@ func Verify(on bool) Option { return func(c *config) { c.verify = on } }
 
 // OnItem registers f to be told of every item as it is done, failed or
 // not. Calls are serialised (never two at once), in completion order; f
-// must not block for long, as copies wait for it.
+// must not block for long, as copies wait for it. If f panics, Copy stops
+// as if interrupted and returns the panic as a *task.PanicError in its
+// error; f is not called again.
 func OnItem(f func(Result)) Option { return func(c *config) { c.onItem = f } }
 
 // DefaultJobs is the number of files Copy copies at once unless told.
@@ -160,7 +162,9 @@ func Copy(ctx context.Context, srcs []string, dst string, opts ...Option) (Summa
 	if len(srcs) > 1 && !dstIsDir {
 		return Summary{}, fmt.Errorf("%w: %s", ErrNotDir, dst)
 	}
-	r := &run{c: c}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r := &run{c: c, cancel: cancel}
 	r.umask, r.umaskKnown = umask()
 	r.copy(ctx, srcs, dst, dstIsDir)
 	return r.sum, r.err()
@@ -172,11 +176,14 @@ type run struct {
 
 	umask      uint32 // the process's umask, read once per Copy
 	umaskKnown bool
+	cancel     context.CancelCauseFunc // stops the run when OnItem panics
 
-	mu   sync.Mutex // guards sum, errs and calls to onItem
+	mu   sync.Mutex // guards sum, errs, panicked and calls to onItem
 	sum  Summary
 	errs []error
 	dirs []dirJob // directories to finish, in the order they were made
+
+	panicked bool // OnItem panicked: it is not called again
 }
 
 type job struct {
@@ -203,6 +210,13 @@ func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool
 			return struct{}{}, nil
 		})
 	}
+	closed := false
+	defer func() {
+		if !closed { // the walker panicked (a bug): stop the workers first
+			close(jobs)
+			g.Close()
+		}
+	}()
 	w := &walker{r: r, ctx: ctx, jobs: jobs}
 	for _, src := range srcs {
 		if ctx.Err() != nil {
@@ -215,6 +229,7 @@ func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool
 		w.root(src, target)
 	}
 	close(jobs)
+	closed = true
 	// Workers end once jobs is drained; a cancelled ctx only makes them fast.
 	if _, err := g.Wait(context.WithoutCancel(ctx)); err != nil {
 		r.fail(Result{Src: "(worker)"}, err) // unreachable: do recovers panics
@@ -560,9 +575,22 @@ func (r *run) done(res Result) {
 	case fs.ModeSymlink:
 		r.sum.Links++
 	}
-	if r.c.onItem != nil {
-		r.c.onItem(res)
+	r.report(res)
+}
+
+// report tells OnItem of res; r.mu is held. A panic in OnItem stops the
+// run, which ends with the panic as a *task.PanicError in its error.
+func (r *run) report(res Result) {
+	if r.c.onItem == nil || r.panicked {
+		return
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			r.panicked = true
+			r.cancel(fmt.Errorf("cp: OnItem panicked: %w", &task.PanicError{Value: v, Stack: debug.Stack()}))
+		}
+	}()
+	r.c.onItem(res)
 }
 
 // fail counts a failed item and reports it.
@@ -572,9 +600,7 @@ func (r *run) fail(res Result, err error) {
 	defer r.mu.Unlock()
 	r.sum.Failed++
 	r.errs = append(r.errs, err)
-	if r.c.onItem != nil {
-		r.c.onItem(res)
-	}
+	r.report(res)
 }
 
 func (r *run) err() error {

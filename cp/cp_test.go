@@ -576,3 +576,26 @@ func TestFileErrorMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestOnItemPanics(t *testing.T) {
+	dir := t.TempDir()
+	var es []entry
+	for i := range 40 {
+		es = append(es, entry{fmt.Sprintf("s/%02d", i), 0o644})
+	}
+	build(t, dir, es...)
+	calls := 0
+	_, err := cp.Copy(context.Background(), []string{filepath.Join(dir, "s")}, filepath.Join(dir, "d"), cp.Jobs(3),
+		cp.OnItem(func(cp.Result) {
+			calls++
+			panic("callback")
+		}))
+	var pe *task.PanicError
+	if !errors.As(err, &pe) || pe.Value != "callback" {
+		t.Fatalf("got error %v; want a *task.PanicError with value callback", err)
+	}
+	if calls != 1 {
+		t.Errorf("OnItem called %d times; want 1 (not again after its panic)", calls)
+	}
+	noTemps(t, filepath.Join(dir, "d"))
+}
