@@ -4,8 +4,10 @@
 //
 // Use it when you copy many files and want each one to appear at its
 // destination whole or not at all: every file is written to a temporary
-// name in its destination directory and renamed into place, so a reader
-// (or a crash, or Ctrl-C) never sees a partial file under the final name.
+// name in its destination directory (.spool-cp-*) and renamed into place,
+// so a reader never sees a partial file under the final name, even after
+// Ctrl-C (which removes the temporary files) or a crash (which may leave
+// one behind, under its temporary name).
 // Errors are per file: one unreadable file, or one that no longer fits,
 // does not stop the others. Don't use it to copy one huge file (a single
 // copy gains nothing from the workers) or when you need ownership, extended
@@ -41,8 +43,8 @@
 //
 //	spool cp [--jobs N] [--verify] SRC... DST
 //
-//	--jobs N    copy at most N files at once (default 8; must be positive)
-//	--verify    compare the SHA-256 of each copy with its source's
+//	-j, --jobs N  copy at most N files at once (default 8; must be positive)
+//	    --verify  compare the SHA-256 of each copy with its source's
 //
 // spool cp prints nothing when all went well, one line per failed item on
 // standard error otherwise, and a progress bar (files and bytes) on standard
