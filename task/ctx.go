@@ -25,13 +25,10 @@ type taskCtx struct {
 	parent context.Context
 	slot   Slot // the runtime slot the task holds, or nil
 
-	mu     sync.Mutex
-	done   atomic.Pointer[chan struct{}] // created lazily, closed on cancel
-	err    error                         // set once, under mu
-	cause  error
-	afters map[uint64]func() // callbacks from AfterFunc, run on cancel
-	nextID uint64
-	stop   func() bool // detaches from a foreign parent that can be cancelled
+	mu   sync.Mutex
+	done atomic.Pointer[chan struct{}] // created lazily, closed on cancel
+	err  error                         // set once, under mu
+	x    *coldCtx                      // rarely needed state, made on demand (mu)
 
 	attached bool // registered with the parent; see attach
 
@@ -42,6 +39,24 @@ type taskCtx struct {
 	prev, next *taskCtx
 	kids       *taskCtx
 	linked     bool
+}
+
+// coldCtx is the part of a taskCtx that most tasks never need; keeping it
+// out of line keeps a Task small, and allocation is most of its cost.
+type coldCtx struct {
+	cause   error             // when it differs from err
+	afters  map[uint64]func() // callbacks from AfterFunc, run on cancel
+	nextID  uint64
+	stop    func() bool // detaches from a foreign parent that can be cancelled
+	waiters []func()    // run once the task's result is published (Task.whenDone)
+}
+
+// cold returns c.x, making it. c.mu must be held.
+func (c *taskCtx) cold() *coldCtx {
+	if c.x == nil {
+		c.x = new(coldCtx)
+	}
+	return c.x
 }
 
 // init makes parent c's parent. It must be called before c is shared.
@@ -83,7 +98,7 @@ func (c *taskCtx) attach() {
 	stop := context.AfterFunc(parent, func() { c.cancel(parent.Err(), context.Cause(parent)) })
 	c.mu.Lock()
 	if c.err == nil {
-		c.stop = stop
+		c.cold().stop = stop
 		stop = nil
 	}
 	c.mu.Unlock()
@@ -148,7 +163,10 @@ func (c *taskCtx) causeErr() error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.cause
+	if c.x != nil && c.x.cause != nil {
+		return c.x.cause
+	}
+	return c.err
 }
 
 // Value answers slotKey itself, so that a task never inherits the runtime
@@ -222,57 +240,85 @@ func (c *taskCtx) AfterFunc(f func()) func() bool {
 		go f()
 		return func() bool { return false }
 	}
-	if c.afters == nil {
-		c.afters = make(map[uint64]func())
+	x := c.cold()
+	if x.afters == nil {
+		x.afters = make(map[uint64]func())
 	}
-	id := c.nextID
-	c.nextID++
-	c.afters[id] = f
+	id := x.nextID
+	x.nextID++
+	x.afters[id] = f
 	c.mu.Unlock()
 	return func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		_, ok := c.afters[id]
-		delete(c.afters, id)
+		_, ok := x.afters[id]
+		delete(x.afters, id)
 		return ok
 	}
 }
 
 // cancel ends the context with err and cause. Only the first call counts.
 func (c *taskCtx) cancel(err, cause error) {
-	if cause == nil {
-		cause = err
-	}
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
 		return
 	}
-	c.err, c.cause = err, cause
+	e := c.cancelLocked(err, cause)
+	c.mu.Unlock()
+	e.run(c)
+}
+
+// ending is what is left to do, outside c.mu, once c is cancelled.
+type ending struct {
+	err, cause error
+	kids       []*taskCtx
+	afters     map[uint64]func()
+	stop       func() bool
+	unlink     bool
+}
+
+// cancelLocked marks c done, under c.mu, and returns the rest of the work.
+// c.err must be nil.
+func (c *taskCtx) cancelLocked(err, cause error) ending {
+	if cause == nil {
+		cause = err
+	}
+	c.err = err
 	if d := c.done.Load(); d != nil {
 		close(*d)
 	} else {
 		c.done.Store(&closedchan)
 	}
-	afters, stop := c.afters, c.stop
-	c.afters, c.stop = nil, nil
-	var kids []*taskCtx
+	e := ending{err: err, cause: cause, unlink: c.pc != nil}
+	if x := c.x; x != nil {
+		e.afters, e.stop = x.afters, x.stop
+		x.afters, x.stop = nil, nil
+	}
+	if cause != err {
+		c.cold().cause = cause
+	}
 	for k := c.kids; k != nil; {
 		next := k.next
 		k.prev, k.next, k.linked = nil, nil, false
-		kids = append(kids, k)
+		e.kids = append(e.kids, k)
 		k = next
 	}
 	c.kids = nil
-	c.mu.Unlock()
-	for _, k := range kids {
-		k.cancel(err, cause)
+	return e
+}
+
+func (e *ending) run(c *taskCtx) {
+	for _, k := range e.kids {
+		k.cancel(e.err, e.cause)
 	}
-	for _, f := range afters {
+	for _, f := range e.afters {
 		f()
 	}
-	if stop != nil {
-		stop()
+	if e.stop != nil {
+		e.stop()
 	}
-	c.unlink()
+	if e.unlink {
+		c.unlink()
+	}
 }

@@ -55,8 +55,6 @@ type Task[T any] struct {
 	val   T
 	err   error
 
-	// waiters run once the result is published (guarded by ctx.mu).
-	waiters []func()
 	// group, when set, is told of the result (package-internal: Group).
 	group *Group[T]
 	idx   int
@@ -175,22 +173,29 @@ func (t *Task[T]) resolve(v T, err error) {
 }
 
 // finish publishes the result and wakes waiters. state is already stateDone.
+// One critical section ends the task's context and publishes the result.
 func (t *Task[T]) finish(v T, err error) {
 	t.val, t.err = v, err
 	t.fn = nil
-	t.ctx.cancel(context.Canceled, errFinished)
-	// Publish: the Done channel (if anyone asked for it) and the WaitGroup.
-	// The WaitGroup and the channel close both order the writes above
-	// before the waiters' reads.
-	t.ctx.mu.Lock()
+	c := &t.ctx
+	c.mu.Lock()
+	var e ending
+	if c.err == nil {
+		e = c.cancelLocked(context.Canceled, nil)
+	}
+	// The Done channel (if anyone asked for it) and the WaitGroup both
+	// order the writes above before the waiters' reads.
 	if d := t.fin.Load(); d != nil {
 		close(*d)
 	} else {
 		t.fin.Store(&closedchan)
 	}
-	waiters := t.waiters
-	t.waiters = nil
-	t.ctx.mu.Unlock()
+	var waiters []func()
+	if c.x != nil {
+		waiters, c.x.waiters = c.x.waiters, nil
+	}
+	c.mu.Unlock()
+	e.run(c)
 	for _, f := range waiters {
 		f()
 	}
@@ -204,15 +209,14 @@ func (t *Task[T]) finish(v T, err error) {
 func (t *Task[T]) whenDone(f func()) {
 	t.ctx.mu.Lock()
 	if !t.finished() {
-		t.waiters = append(t.waiters, f)
+		x := t.ctx.cold()
+		x.waiters = append(x.waiters, f)
 		t.ctx.mu.Unlock()
 		return
 	}
 	t.ctx.mu.Unlock()
 	f()
 }
-
-var errFinished = errors.New("task: function returned")
 
 // Done returns a channel that is closed when the task has ended. It does not
 // give a runtime slot back while it is waited on; [Task.Await] and [Select] do.
