@@ -86,6 +86,6 @@
 // a floor of 200 ms (1.21x), and 238 ms for a hand-written errgroup
 // fetcher without retries or checks run interleaved with it (bench/fetch:
 // ./run.sh), on the project's 2-core machine under a load average of 11.
-// In process, Run adds about 13 allocations (1 KB) per URL to what
+// In process, Run adds about 13 allocations (1.3 KB) per URL to what
 // net/http costs (BenchmarkRun against BenchmarkPlain).
 package fetch
