@@ -54,13 +54,16 @@
 //
 // # Cost
 //
-// Copying 2,000 files of 64 KB on tmpfs with 8 jobs took a median 233 ms
-// (min 153) against 264 ms (min 169) for `cp -r` and 260 ms for `cp -a`:
-// 11 interleaved runs of each on the project's 2-core machine while other
-// work kept its load average at 11 (bench/cp: ./run.sh -dir /dev/shm).
-// spool cp spends more CPU than cp -r (118 ms user+sys against 85; cp -a
-// 92), as it also renames every file into place and keeps times: it is
-// ahead on wall time only by using both cores, and behind when they are
-// busy. On ext4 the disk's own noise swamped the difference (medians of
-// 3.5 s for both, from 0.3 to 6.5 s).
+// spool cp does two metadata operations per file that `cp -r` does not
+// (the rename into place, and setting the time), so it spends more CPU:
+// copying 2,000 files of 64 KB on tmpfs took 108 ms of CPU (user+sys)
+// against 80 ms for cp -r and 87 ms for cp -a, which also keeps times. It
+// can only be faster on wall time by using both cores, and on the
+// project's 2-core machine, shared with other work (load average 8 during
+// the run), it got one: a median of 106 ms (8 jobs) against 83 ms for
+// cp -r and 90 ms for cp -a, 11 interleaved runs of each (bench/cp:
+// ./run.sh -dir /dev/shm). Under a load average of 11 its 8 jobs did
+// better than cp -r (233 ms against 264), as the contention hit the
+// single-threaded cp more. On ext4 the disk's noise swamps all of this
+// (medians of 157 to 305 ms, single runs from 0.1 to 6 s).
 package cp
