@@ -54,6 +54,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"no size", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1}, "size must be positive"},
 		{"idle without hold", echo.Config{Addr: "x:1", Conns: 1, Idle: true}, "hold must be positive"},
 		{"negative pid", echo.Config{Addr: "x:1", Conns: 1, Idle: true, Hold: time.Second, PID: -1}, "pid must not be negative"},
+		{"negative pid, messages", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, PID: -1}, "pid must not be negative"},
 		{"negative stall", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, Stall: -1}, "stall must not be negative"},
 	}
 	for _, tc := range cases {
@@ -197,6 +198,41 @@ func TestLoadIdleTimedOut(t *testing.T) {
 		t.Errorf("held %d, errors %d; want 0, 5", r.Held, r.Errors)
 	}
 }
+
+func TestLoadServerCPU(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("CPU reads /proc")
+	}
+	_, addr := start(t)
+	r, err := echo.Load(context.Background(), echo.Config{Addr: addr, Conns: 4, Msgs: 2000, Size: 64, PID: os.Getpid()})
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	// Client and server share this process, so the figure counts both.
+	if r.ServerCPU <= 0 || r.CPUPerMsg != r.ServerCPU/time.Duration(r.Messages) {
+		t.Errorf("server cpu %v, per message %v for %d messages; want positive and consistent", r.ServerCPU, r.CPUPerMsg, r.Messages)
+	}
+}
+
+func TestCPU(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("CPU reads /proc")
+	}
+	for t0 := time.Now(); time.Since(t0) < 30*time.Millisecond; { // burn a little CPU
+		for i := range 100_000 {
+			sink += i
+		}
+	}
+	n, err := echo.CPU(os.Getpid())
+	if err != nil || n <= 0 {
+		t.Errorf("CPU(self) = %v, %v; want a positive duration", n, err)
+	}
+	if _, err := echo.CPU(1 << 30); err == nil {
+		t.Errorf("CPU(no such pid) = nil error; want one")
+	}
+}
+
+var sink int
 
 func TestRSS(t *testing.T) {
 	if runtime.GOOS != "linux" {

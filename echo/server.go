@@ -132,8 +132,13 @@ type Metrics struct {
 // Connections that do not provide syscall.Conn (a custom net.Listener) are
 // served by a plain read loop that holds its buffer.
 //
-// Create a Server with [New]. A Server is safe for concurrent use; it cannot
-// be restarted after Shutdown or Close.
+// Create a Server with [New]; the zero Server is not usable. A Server is
+// safe for concurrent use. It cannot be restarted after Shutdown or Close.
+//
+// Cost, measured on a shared 2-core Linux VM (noisy: other work ran): a
+// 64-byte round trip on one connection, client and server in one process,
+// takes 12 to 25 µs and allocates nothing per message (BenchmarkRoundTrip).
+// Against the stdlib baseline see the package doc.
 type Server struct {
 	cfg  config
 	pool sync.Pool // *[]byte of cfg.bufSize
@@ -172,8 +177,8 @@ func New(opts ...Option) *Server {
 	return s
 }
 
-// Metrics returns a snapshot of the server's counters. It is cheap (a few
-// atomic loads) and safe to call at any time.
+// Metrics returns a snapshot of the server's counters. It is safe to call
+// at any time and costs about 30 ns, no allocation (BenchmarkMetrics).
 func (s *Server) Metrics() Metrics {
 	s.mu.Lock()
 	active := s.n

@@ -168,8 +168,8 @@ func newEchoLoadCmd() *cobra.Command {
 					return errors.New("--msgs and --size do not apply with --idle")
 				}
 				cfg.Msgs, cfg.Size = 0, 0
-			} else if f.Changed("hold") || f.Changed("pid") {
-				return errors.New("--hold and --pid need --idle")
+			} else if f.Changed("hold") {
+				return errors.New("--hold needs --idle")
 			}
 			return echoLoad(cmd, cfg, asJSON)
 		},
@@ -181,7 +181,7 @@ func newEchoLoadCmd() *cobra.Command {
 	f.IntVar(&cfg.Size, "size", 64, "bytes per message")
 	f.BoolVar(&cfg.Idle, "idle", false, "hold the connections open instead of sending messages")
 	f.DurationVar(&cfg.Hold, "hold", 10*time.Second, "with --idle: how long to hold them")
-	f.IntVar(&cfg.PID, "pid", 0, "with --idle: the server's process id, to report its memory per connection (Linux)")
+	f.IntVar(&cfg.PID, "pid", 0, "the server's process id, to report its CPU per message, or with --idle its memory per connection (Linux)")
 	f.DurationVar(&cfg.Stall, "stall", 10*time.Second, "fail connections when nothing is echoed for this long")
 	f.DurationVar(&cfg.DialTimeout, "dial-timeout", 5*time.Second, "bound on each connection attempt")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
@@ -245,6 +245,9 @@ func printLoad(out io.Writer, cfg echo.Config, r echo.Report) {
 		fmt.Fprintf(tw, "elapsed\t%v\n", r.Elapsed.Round(time.Millisecond))
 		fmt.Fprintf(tw, "throughput\t%.0f msgs/s, %.1f MB/s\n", r.MsgsPerSec, r.MBPerSec)
 		fmt.Fprintf(tw, "latency\tp50 %v, p99 %v, max %v\n", r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond))
+		if r.ServerCPU > 0 {
+			fmt.Fprintf(tw, "server CPU\t%v, %v per message\n", r.ServerCPU, r.CPUPerMsg)
+		}
 	}
 	fmt.Fprintf(tw, "errors\t%d\n", r.Errors)
 	if r.FirstError != "" {

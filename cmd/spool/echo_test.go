@@ -114,7 +114,7 @@ func TestEchoBadUsage(t *testing.T) {
 		{"negative msgs", []string{"load", "--msgs", "-1"}, "msgs must be positive"},
 		{"zero size", []string{"load", "--size", "0"}, "size must be positive"},
 		{"unreachable", []string{"load", "--addr", unreachable}, "connection refused"},
-		{"hold without idle", []string{"load", "--hold", "1s"}, "need --idle"},
+		{"hold without idle", []string{"load", "--hold", "1s"}, "needs --idle"},
 		{"msgs with idle", []string{"load", "--idle", "--msgs", "3"}, "do not apply with --idle"},
 		{"zero stall", []string{"load", "--stall", "0s"}, "--stall must be positive"},
 		{"bad listen address", []string{"serve", "--addr", "127.0.0.1:99999"}, "invalid port"},

@@ -153,9 +153,7 @@ func runAll(ctx context.Context, conns, msgs int, sizeList string, idle int, hol
 		}
 		defer c.stop()
 		cfg.Addr = c.addr
-		if cfg.Idle {
-			cfg.PID = c.cmd.Process.Pid
-		}
+		cfg.PID = c.cmd.Process.Pid
 		r, err := echo.Load(ctx, cfg)
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", workload, kind, err)
@@ -198,7 +196,7 @@ func brief(r echo.Report) string {
 	if r.Idle {
 		return fmt.Sprintf("held %d, %.0f B/conn, errors %d", r.Held, r.BytesPerConn, r.Errors)
 	}
-	return fmt.Sprintf("%.0f msgs/s, p50 %v, p99 %v, errors %d", r.MsgsPerSec, r.P50, r.P99, r.Errors)
+	return fmt.Sprintf("%.0f msgs/s, server cpu %v/msg, p50 %v, p99 %v, errors %d", r.MsgsPerSec, r.CPUPerMsg, r.P50, r.P99, r.Errors)
 }
 
 // summarize prints the median of each workload and server, and the ratios.
@@ -210,11 +208,11 @@ func summarize(runs []run) {
 		}
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\tserver\truns\tmsgs/s (median)\tspread\tMB/s\tp50\tp99\tmax\tB/conn (median)\terrors\t")
+	fmt.Fprintln(tw, "workload\tserver\truns\tmsgs/s (median)\tspread\tserver CPU/msg\tMB/s\tp50\tp99\tmax\tB/conn (median)\terrors\t")
 	for _, w := range workloads {
-		med := map[string]float64{}
+		med, cpuMed := map[string]float64{}, map[string]float64{}
 		for _, kind := range servers {
-			var xs, mb, p50, p99, mx, mem []float64
+			var xs, mb, p50, p99, mx, mem, cpu []float64
 			var errs int64
 			for _, r := range runs {
 				if r.workload != w || r.server != kind {
@@ -226,6 +224,7 @@ func summarize(runs []run) {
 				p99 = append(p99, float64(r.r.P99))
 				mx = append(mx, float64(r.r.Max))
 				mem = append(mem, r.r.BytesPerConn)
+				cpu = append(cpu, float64(r.r.CPUPerMsg))
 				errs += r.r.Errors
 			}
 			if len(xs) == 0 {
@@ -235,12 +234,14 @@ func summarize(runs []run) {
 			m := stats.Summarize(mem).Median
 			if strings.Contains(w, "idle") {
 				med[kind] = m
-				fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t-\t-\t-\t-\t%.0f\t%d\t\n", w, kind, len(xs), m, errs)
+				fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t-\t-\t-\t-\t-\t%.0f\t%d\t\n", w, kind, len(xs), m, errs)
 				continue
 			}
 			med[kind] = s.Median
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f%%\t%.1f\t%v\t%v\t%v\t-\t%d\t\n", w, kind, len(xs), s.Median, 100*s.Spread,
-				stats.Summarize(mb).Median, dur(stats.Summarize(p50).Median), dur(stats.Summarize(p99).Median), dur(stats.Summarize(mx).Median), errs)
+			cpuMed[kind] = stats.Summarize(cpu).Median
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f%%\t%v\t%.1f\t%v\t%v\t%v\t-\t%d\t\n", w, kind, len(xs), s.Median, 100*s.Spread,
+				time.Duration(cpuMed[kind]).Round(10*time.Nanosecond), stats.Summarize(mb).Median,
+				dur(stats.Summarize(p50).Median), dur(stats.Summarize(p99).Median), dur(stats.Summarize(mx).Median), errs)
 		}
 		if med["baseline"] > 0 {
 			what := "msgs/s"
@@ -249,7 +250,11 @@ func summarize(runs []run) {
 			}
 			for _, kind := range servers {
 				if kind != "baseline" && med[kind] > 0 {
-					fmt.Fprintf(tw, "%s\t%s/baseline\t\t%s %.2fx\t\t\t\t\t\t\t\t\n", w, kind, what, med[kind]/med["baseline"])
+					cpu := ""
+					if cpuMed["baseline"] > 0 {
+						cpu = fmt.Sprintf("CPU/msg %.2fx", cpuMed[kind]/cpuMed["baseline"])
+					}
+					fmt.Fprintf(tw, "%s\t%s/baseline\t\t%s %.2fx\t\t%s\t\t\t\t\t\t\t\n", w, kind, what, med[kind]/med["baseline"], cpu)
 				}
 			}
 		}
