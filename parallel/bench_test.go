@@ -90,28 +90,25 @@ func BenchmarkMapOverhead(b *testing.B) {
 	for _, n := range []int{1, 16, 10_000} {
 		in := make([]int, n)
 		b.Run(fmt.Sprintf("n=%d/impl=loop", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
+			loopCPU(b, func() {
 				out := make([]int, n)
 				for i, x := range in {
 					out[i], _ = inc(ctx, x)
 				}
 				workload.Sink = uint64(out[0])
-			}
+			})
 		})
 		b.Run(fmt.Sprintf("n=%d/impl=Map", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
+			loopCPU(b, func() {
 				out, _ := parallel.Map(ctx, in, inc)
 				workload.Sink = uint64(out[0])
-			}
+			})
 		})
 		b.Run(fmt.Sprintf("n=%d/impl=Map-one-chunk", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
+			loopCPU(b, func() {
 				out, _ := parallel.Map(ctx, in, inc, parallel.ChunkSize(n))
 				workload.Sink = uint64(out[0])
-			}
+			})
 		})
 	}
 }

@@ -289,12 +289,14 @@ func Map[T, R any](ctx context.Context, in []T, fn func(context.Context, T) (R, 
 				err = &ItemError{Index: i, Err: panicError(v)}
 			}
 		}()
-		done := ctx.Done()
+		done := ctx.Done() // nil for a context that never ends: no check then
 		for ; i < hi; i++ {
-			select {
-			case <-done:
-				return errStop
-			default:
+			if done != nil {
+				select {
+				case <-done:
+					return errStop
+				default:
+				}
 			}
 			r, err := fn(ctx, in[i])
 			if err != nil {
@@ -325,10 +327,12 @@ func ForEach[T any](ctx context.Context, in []T, fn func(context.Context, T) err
 		}()
 		done := ctx.Done()
 		for ; i < hi; i++ {
-			select {
-			case <-done:
-				return errStop
-			default:
+			if done != nil {
+				select {
+				case <-done:
+					return errStop
+				default:
+				}
 			}
 			if err := fn(ctx, in[i]); err != nil {
 				return &ItemError{Index: i, Err: err}
