@@ -39,8 +39,8 @@
 // always whole; a failed or cancelled fetch leaves no file (and an older
 // file of the same name untouched). The name is [FileName] of the URL:
 // the host, port and path with every run of characters other than
-// letters, digits, '.', '-' and '_' replaced by '_' (at most 80 bytes),
-// then '_' and the first 12 hex digits of the SHA-256 of the whole URL,
+// letters, digits, '.', '-' and '_' replaced by '_', without a leading
+// '.', '-' or '_' (at most 80 bytes), then '_' and the first 12 hex digits of the SHA-256 of the whole URL,
 // then the path's extension if it has a short one:
 //
 //	http://example.com:8080/docs/a b.html?x=1  ->  example.com_8080_docs_a_b_<12 hex>.html

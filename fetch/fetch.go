@@ -527,7 +527,8 @@ func shortExt(ext string) bool {
 }
 
 // sanitize replaces each run of characters outside [A-Za-z0-9._-] with
-// one '_', and trims '_' and '.' from both ends (no hidden files, no "..").
+// one '_', and trims '_' and '.' from both ends and '-' from the start
+// (no hidden files, no "..", nothing that reads as a flag).
 func sanitize(s string) string {
 	var b strings.Builder
 	under := false
@@ -540,5 +541,5 @@ func sanitize(s string) string {
 			under = true
 		}
 	}
-	return strings.Trim(b.String(), "_.")
+	return strings.TrimRight(strings.TrimLeft(b.String(), "_.-"), "_.")
 }

@@ -32,6 +32,7 @@ import (
 //	/flaky/K     503 (Retry-After: 0) K times per path and query, then 200
 //	/limited     429 with Retry-After: 3600 once per path and query, then 200
 //	/stall       never answers (until the request is cancelled)
+//	/gate        answers once the test closes s.gate
 //	/cut         promises 1000 bytes, sends 10, drops the connection
 //
 // and which counts requests, and requests in flight at once.
@@ -41,7 +42,8 @@ type server struct {
 	hits     map[string]int
 	inflight int
 	highest  int
-	arrived  chan string // each request's path, when set
+	arrived  chan string   // each request's path, when set
+	gate     chan struct{} // /gate answers once it is closed
 }
 
 func newServer(t *testing.T) *server {
@@ -96,6 +98,11 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("let in"))
 	case "stall":
 		<-r.Context().Done()
+	case "gate":
+		select {
+		case <-s.gate:
+		case <-r.Context().Done():
+		}
 	case "cut":
 		w.Header().Set("Content-Length", "1000")
 		w.Write([]byte("0123456789"))
@@ -113,11 +120,11 @@ func (s *server) hitsOf(path string) int {
 	return s.hits[path]
 }
 
-// fast are options that keep real waits to milliseconds.
+// fast are options that keep real waits between attempts to milliseconds.
 func fast(extra ...fetch.Option) []fetch.Option {
 	return append([]fetch.Option{
 		fetch.Retry(retry.Backoff(retry.Constant(time.Millisecond))),
-		fetch.Timeout(200 * time.Millisecond),
+		fetch.Timeout(10 * time.Second), // generous: only stalls should reach it
 	}, extra...)
 }
 
@@ -162,14 +169,14 @@ func TestOutcomes(t *testing.T) {
 		{"/status/404", 404, 0, 1, nil, new(*httpretry.StatusError)},
 		{"/status/500", 500, 0, 3, retry.ErrAttempts, new(*httpretry.StatusError)},
 		{"/flaky/5", 503, 0, 3, retry.ErrAttempts, new(*httpretry.StatusError)},
-		{"/stall", 0, 0, 3, context.DeadlineExceeded, nil},
 		{"/cut", 200, 10, 3, io.ErrUnexpectedEOF, nil},
 	}
 	urls := make([]string, len(tests))
 	for i, tt := range tests {
 		urls[i] = s.URL + tt.path
 	}
-	_, got := collect(t, context.Background(), urls, fast(fetch.Concurrency(3), fetch.Retries(2), fetch.Timeout(20*time.Millisecond))...)
+	// A generous time limit: only a URL that stalls should ever reach it.
+	_, got := collect(t, context.Background(), urls, fast(fetch.Concurrency(3), fetch.Retries(2), fetch.Timeout(10*time.Second))...)
 	for _, tt := range tests {
 		r := got[s.URL+tt.path]
 		if r.Status != tt.status || r.Bytes != tt.bytes || r.Attempts != tt.attempts {
@@ -193,6 +200,20 @@ func TestOutcomes(t *testing.T) {
 	// A permanent failure reads as the status alone.
 	if got, want := fmt.Sprint(got[s.URL+"/status/404"].Err), "httpretry: 404 Not Found"; got != want {
 		t.Errorf("got error %q; want %q", got, want)
+	}
+}
+
+// TestStall: a server that never answers costs each attempt its time
+// limit, and the URL fails with context.DeadlineExceeded after them all.
+func TestStall(t *testing.T) {
+	s := newServer(t)
+	_, got := collect(t, context.Background(), []string{s.URL + "/stall"}, fast(fetch.Retries(2), fetch.Timeout(20*time.Millisecond))...)
+	r := got[s.URL+"/stall"]
+	if r.Status != 0 || r.Attempts != 3 || !errors.Is(r.Err, context.DeadlineExceeded) || !errors.Is(r.Err, retry.ErrAttempts) {
+		t.Errorf("got status %d, %d attempts, error %v; want 0, 3, deadline exceeded after all attempts", r.Status, r.Attempts, r.Err)
+	}
+	if hits := s.hitsOf("/stall"); hits != 3 {
+		t.Errorf("server saw %d requests; want 3", hits)
 	}
 }
 
@@ -621,10 +642,20 @@ func TestRunNilPanics(t *testing.T) {
 func TestYieldPanicsOrdered(t *testing.T) {
 	s := newServer(t)
 	s.arrived = make(chan string, 100)
-	urls := []string{s.URL + "/sleep/100"}
+	s.gate = make(chan struct{})
+	urls := []string{s.URL + "/gate"}
 	for i := range 60 {
 		urls = append(urls, fmt.Sprintf("%s/ok/%d", s.URL, i))
 	}
+	// URLs 1 to 31 fill the window behind /gate; then let /gate answer.
+	go func() {
+		for p := range s.arrived {
+			if p == "/ok/30" {
+				close(s.gate)
+				return
+			}
+		}
+	}()
 	done := make(chan any)
 	go func() {
 		defer func() { done <- recover() }()
