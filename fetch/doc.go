@@ -31,6 +31,8 @@
 // another scheme, and a URL that appeared earlier in the input (compared
 // as given) each get a Result with an error ([ErrMalformed], [ErrScheme],
 // [ErrDuplicate]) and no request; the other URLs are fetched as usual.
+// To find duplicates, Run keeps every URL it has read until it ends:
+// memory grows with the input (about 100 bytes a URL).
 //
 // # Files
 //
