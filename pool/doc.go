@@ -71,7 +71,7 @@
 //	                                       CPU/item   allocs
 //	channel of funcs, 2 goroutines (floor)   32 ns      0
 //	Pool.Go, no-op, 2 workers                50 ns      0
-//	Submit + Await, trivial fn              690 ns      1 (the task, 256 B)
+//	Submit + Await, trivial fn              690 ns      1 (the task, ~200 B)
 //
 // Go pays for counting the item (one atomic add, which also tells Close
 // whether it may have to wait for it), panic recovery, and sampled timing.

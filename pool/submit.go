@@ -28,7 +28,7 @@ import (
 // threads model; see the package documentation).
 //
 // Submit and Await of a trivial fn, a round trip through a worker, cost
-// about 690 ns of CPU and 1 allocation (the task, 256 B) on a 2-core
+// about 690 ns of CPU and 1 allocation (the task, about 200 B) on a 2-core
 // machine (BenchmarkSubmitAwait); nothing else is allocated per task.
 func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) *task.Task[T] {
 	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot))
