@@ -128,9 +128,9 @@ func Progress(w io.Writer) Option { return func(c *config) { c.progress = w } }
 // what it has with ctx's error.
 //
 // Run starts goroutines and OS threads to measure them, and stops and
-// waits for every one before it returns. On the project's 2-core machine a
-// Default run took 38 s and a Quick run 9 s, both with the machine busy
-// with other work (load average 11 to 16); a Full run took 6 minutes.
+// waits for every one before it returns. On the project's 2-core machine,
+// busy with other work (load average 8 to 16), a Default run took 36 s,
+// a Quick run 8 to 9 s and a Full run 6 minutes.
 func Run(ctx context.Context, opts ...Option) (*Report, error) {
 	var c config
 	for _, o := range opts {

@@ -205,13 +205,18 @@ func near(want, got, tol float64, show func(float64) string) (string, bool) {
 	return fmt.Sprintf("off by %s: here %s", fmtX(r), show(got)), false
 }
 
-// within judges a claim of a range lo..hi.
+// within judges a claim of "about lo to hi": it holds inside the range and
+// roughly holds within a factor 1.5 outside it.
 func within(lo, hi, got float64, show func(float64) string) (string, bool) {
 	switch {
 	case !(got > 0):
 		return "not measured", false
 	case got >= lo && got <= hi:
 		return "holds", true
+	case got < lo && lo/got <= 1.5:
+		return fmt.Sprintf("roughly holds: %s, just below the range", show(got)), true
+	case got > hi && got/hi <= 1.5:
+		return fmt.Sprintf("roughly holds: %s, just above the range", show(got)), true
 	case got < lo:
 		return fmt.Sprintf("off by %s: %s, below the range", fmtX(lo/got), show(got)), false
 	}

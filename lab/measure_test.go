@@ -65,6 +65,8 @@ func TestVerdicts(t *testing.T) {
 		{"within", first(within(1000, 10000, 4000, fmtNS)), second(within(1000, 10000, 4000, fmtNS)), "holds", true},
 		{"within, above", first(within(1000, 10000, 20000, fmtNS)), second(within(1000, 10000, 20000, fmtNS)), "off by 2.00x: 20.0 µs, above the range", false},
 		{"within, below", first(within(1000, 10000, 250, fmtNS)), second(within(1000, 10000, 250, fmtNS)), "off by 4.00x: 250 ns, below the range", false},
+		{"within, just above", first(within(1000, 10000, 11100, fmtNS)), second(within(1000, 10000, 11100, fmtNS)), "roughly holds: 11.1 µs, just above the range", true},
+		{"within, just below", first(within(1000, 10000, 800, fmtNS)), second(within(1000, 10000, 800, fmtNS)), "roughly holds: 800 ns, just below the range", true},
 	} {
 		if tc.verdict != tc.want || tc.holds != tc.wantHolds {
 			t.Errorf("%s: got %q, %v; want %q, %v", tc.name, tc.verdict, tc.holds, tc.want, tc.wantHolds)
