@@ -98,27 +98,50 @@ var errStop = errors.New("parallel: stopped")
 // it costs a few microseconds, more on a busy machine (BenchmarkMapOverhead).
 const soloFor = 20 * time.Microsecond
 
-// run calls body for every chunk [lo, hi) of n items. The calling goroutine
-// starts alone; if the work is still going after soloFor, up to
-// c.workers-1 helpers join it, taking chunks as they finish one, and run
-// waits for them before it returns. The first error a body returns cancels
-// the context the others get, and is returned; so is a ctx error if ctx
-// ends before every chunk ran. A panic in body must be recovered by body.
-func run(ctx context.Context, n int, c config, body func(ctx context.Context, chunk, lo, hi int) error) error {
+// body runs the items [lo, hi) of chunk k. It checks stop between items
+// (an atomic load costs about 2 ns, against 8 to 15 for a select on a
+// context's done channel) and returns errStop when it is set. stop is set
+// at once by a failure, and soon after ctx ends (context.AfterFunc runs on
+// a goroutine of its own), so a body also polls ctx every pollEvery items.
+type body func(ctx context.Context, stop *atomic.Bool, k, lo, hi int) error
+
+// pollEvery is how many items a body runs between two looks at ctx.Done.
+const pollEvery = 64
+
+// isDone reports whether done is closed, without waiting.
+func isDone(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}
+
+// run calls fn for every chunk [lo, hi) of n items. The calling goroutine
+// starts alone; if the work is still going after soloFor and there is
+// enough left, up to c.workers-1 helpers join it, taking chunks as they
+// finish one, and run waits for them before it returns. The first error a
+// chunk returns stops the others and cancels the context they get, and is
+// returned; so is a ctx error if ctx ends before every chunk ran. A panic
+// in fn must be recovered by fn.
+func run(ctx context.Context, n int, c config, fn body) error {
 	if err := ctx.Err(); err != nil {
 		return ctxError(ctx)
 	}
 	size, count := c.chunking(n)
 	if min(c.workers, count) <= 1 { // everything on the caller's goroutine
-		done := ctx.Done()
+		var stop atomic.Bool
+		if ctx.Done() != nil {
+			unwatch := context.AfterFunc(ctx, func() { stop.Store(true) })
+			defer unwatch()
+		}
 		for k := range count {
-			select {
-			case <-done:
+			if stop.Load() || ctx.Err() != nil {
 				return ctxError(ctx)
-			default:
 			}
 			lo := k * size
-			if err := body(ctx, k, lo, min(lo+size, n)); err != nil {
+			if err := fn(ctx, &stop, k, lo, min(lo+size, n)); err != nil {
 				if err == errStop {
 					return ctxError(ctx)
 				}
@@ -137,15 +160,17 @@ func run(ctx context.Context, n int, c config, body func(ctx context.Context, ch
 		defer g.Close()
 		base = g.Context()
 	}
-	r := &runner{body: body, n: n, size: size, count: count}
+	r := &runner{fn: fn, n: n, size: size, count: count}
 	r.ctx, r.cancel = context.WithCancelCause(base)
-	r.done = r.ctx.Done()
-	helpers := min(c.workers, count) - 1
-	tm := time.AfterFunc(soloFor, func() { r.spawn(helpers) })
+	if ctx.Done() != nil {
+		unwatch := context.AfterFunc(ctx, func() { r.stop.Store(true) })
+		defer unwatch()
+	}
+	tm := time.AfterFunc(soloFor, func() { r.spawn(min(c.workers, count) - 1) })
 	func() {
 		// Deferred, so that helpers cannot outlive run even if fn calls
-		// runtime.Goexit on the caller's goroutine (they are cancelled
-		// first then; otherwise they finish the chunks they hold).
+		// runtime.Goexit on the caller's goroutine (they are stopped first
+		// then; otherwise they finish the chunks they hold).
 		normal := false
 		defer func() {
 			tm.Stop()
@@ -154,6 +179,7 @@ func run(ctx context.Context, n int, c config, body func(ctx context.Context, ch
 			spawned := r.spawned
 			r.mu.Unlock()
 			if !normal {
+				r.stop.Store(true)
 				r.cancel(errStop)
 			}
 			if spawned {
@@ -177,11 +203,11 @@ func run(ctx context.Context, n int, c config, body func(ctx context.Context, ch
 
 // runner is the shared state of a run with helpers.
 type runner struct {
-	body           func(ctx context.Context, chunk, lo, hi int) error
+	fn             body
 	ctx            context.Context
 	cancel         context.CancelCauseFunc
-	done           <-chan struct{}
 	n, size, count int
+	stop           atomic.Bool  // set on the first failure or when ctx ends
 	next           atomic.Int64 // the next chunk to take
 	finished       atomic.Int64 // chunks that ran to the end
 	wg             sync.WaitGroup
@@ -192,11 +218,15 @@ type runner struct {
 	spawned bool
 }
 
-// spawn starts k helpers, unless the caller is already done.
+// spawn starts k helpers, unless the caller is already done or nearly:
+// when the chunks left are no more than those it finished alone in
+// soloFor, they take it about as long again, less than waking helpers is
+// worth.
 func (r *runner) spawn(k int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.over || int(r.next.Load()) >= r.count {
+	done := int(r.finished.Load())
+	if r.over || int(r.next.Load()) >= r.count || done > 0 && r.count-done <= done {
 		return
 	}
 	r.spawned = true
@@ -224,24 +254,21 @@ func (r *runner) fail(err error) {
 		r.first = err
 	}
 	r.mu.Unlock()
+	r.stop.Store(true)
 	r.cancel(err)
 }
 
-// work takes chunks until there are none left, the work is cancelled, or
-// a body fails.
+// work takes chunks until there are none left, the work is stopped, or a
+// chunk fails.
 func (r *runner) work() {
-	for {
+	done := r.ctx.Done()
+	for !r.stop.Load() && !isDone(done) {
 		k := int(r.next.Add(1) - 1)
 		if k >= r.count {
 			return
 		}
-		select {
-		case <-r.done:
-			return
-		default:
-		}
 		lo := k * r.size
-		if err := r.body(r.ctx, k, lo, min(lo+r.size, r.n)); err != nil {
+		if err := r.fn(r.ctx, &r.stop, k, lo, min(lo+r.size, r.n)); err != nil {
 			if err != errStop {
 				r.fail(err)
 			}
@@ -282,21 +309,17 @@ func Map[T, R any](ctx context.Context, in []T, fn func(context.Context, T) (R, 
 		return nil, fmt.Errorf("parallel: map: %w", task.ErrNilFunc)
 	}
 	out := make([]R, len(in))
-	err := run(ctx, len(in), configure(opts), func(ctx context.Context, _, lo, hi int) (err error) {
+	err := run(ctx, len(in), configure(opts), func(ctx context.Context, stop *atomic.Bool, _, lo, hi int) (err error) {
 		i := lo
 		defer func() {
 			if v := recover(); v != nil {
 				err = &ItemError{Index: i, Err: panicError(v)}
 			}
 		}()
-		done := ctx.Done() // nil for a context that never ends: no check then
+		done := ctx.Done()
 		for ; i < hi; i++ {
-			if done != nil {
-				select {
-				case <-done:
-					return errStop
-				default:
-				}
+			if stop.Load() || done != nil && (i-lo)%pollEvery == 0 && isDone(done) {
+				return errStop
 			}
 			r, err := fn(ctx, in[i])
 			if err != nil {
@@ -318,7 +341,7 @@ func ForEach[T any](ctx context.Context, in []T, fn func(context.Context, T) err
 	if fn == nil {
 		return fmt.Errorf("parallel: for each: %w", task.ErrNilFunc)
 	}
-	return run(ctx, len(in), configure(opts), func(ctx context.Context, _, lo, hi int) (err error) {
+	return run(ctx, len(in), configure(opts), func(ctx context.Context, stop *atomic.Bool, _, lo, hi int) (err error) {
 		i := lo
 		defer func() {
 			if v := recover(); v != nil {
@@ -327,12 +350,8 @@ func ForEach[T any](ctx context.Context, in []T, fn func(context.Context, T) err
 		}()
 		done := ctx.Done()
 		for ; i < hi; i++ {
-			if done != nil {
-				select {
-				case <-done:
-					return errStop
-				default:
-				}
+			if stop.Load() || done != nil && (i-lo)%pollEvery == 0 && isDone(done) {
+				return errStop
 			}
 			if err := fn(ctx, in[i]); err != nil {
 				return &ItemError{Index: i, Err: err}
@@ -362,7 +381,7 @@ func MapReduce[T, R any](ctx context.Context, in []T, mapFn func(context.Context
 	c := configure(opts)
 	_, count := c.chunking(len(in))
 	parts := make([]R, count)
-	err := run(ctx, len(in), c, func(ctx context.Context, k, lo, hi int) (err error) {
+	err := run(ctx, len(in), c, func(ctx context.Context, _ *atomic.Bool, k, lo, hi int) (err error) {
 		defer func() {
 			if v := recover(); v != nil {
 				err = &ChunkError{Start: lo, End: hi, Err: panicError(v)}
