@@ -18,8 +18,8 @@ import (
 // starts one goroutine, owned by Batch, which ends then. A nil in is
 // treated as closed. Batch panics if size or maxWait is not positive.
 //
-// Batch costs about 60 ns per value plus one allocation per batch
-// (BenchmarkBatch, size 64).
+// Batch costs about 260 ns per value, the producer's channel handoff
+// included, and one allocation per batch (BenchmarkBatch, size 64).
 func Batch[T any](ctx context.Context, in <-chan T, size int, maxWait time.Duration) <-chan []T {
 	if size <= 0 {
 		panic(fmt.Sprintf("chans: Batch: size = %d: must be positive", size))

@@ -61,9 +61,10 @@ func OnFull(p Policy) BroadcastOption {
 //
 // A Broadcast starts no goroutine. It is safe for concurrent use.
 //
-// Send costs about 110 ns and no allocation with 1 subscriber, and about
-// 170 ns with 8 (BenchmarkBroadcast, DropOldest; a Recv about 40 ns more
-// each).
+// Send costs about 16 ns with 1 subscriber and 21 ns with 8 when it need
+// not wait, and nothing is allocated per value; a Send received by one
+// reading goroutine costs about 45 ns, by 4 about 115 ns (BenchmarkBroadcast,
+// buffers of 64).
 type Broadcast[T any] struct {
 	policy Policy
 

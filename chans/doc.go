@@ -46,7 +46,29 @@
 // When not to use it: for CPU-bound work over a slice use package parallel,
 // which splits the slice without a channel per value; for a bounded set of
 // tasks whose results you want, use task.Group or package pool. A channel
-// handoff costs a few hundred nanoseconds (figures on each helper), so a
-// per-value step that takes less than a microsecond is better batched or
-// done inline.
+// handoff costs a few hundred nanoseconds, so a per-value step that takes
+// less than a microsecond is better batched or done inline.
+//
+// # Costs
+//
+// Medians of 6 interleaved runs on a 2-core VM (AMD EPYC, Go 1.26) shared
+// with other jobs (load average 8 to 14), so wall times carry ±20 to 100%
+// noise; CPU time per value (Merge) is steadier. Per value unless noted:
+//
+//	Merge, 4 producers, cancellable ctx    310 ns CPU  (hand-written fan-in 264 ns)
+//	Merge, ctx that never ends             270 ns CPU
+//	Broadcast Send, 1 / 8 idle subscribers  16 / 21 ns, 0 allocs
+//	Broadcast Send+Recv, 1 / 4 readers      45 / 115 ns, 0 allocs
+//	Watch Set / Get                         17 / 15 ns
+//	Watch Set waking a watcher (+ reply)   540 ns, 1 alloc
+//	Seq (unbuffered handoff)               300 ns
+//	FromSeq                                220 ns
+//	Batch, size 64                         260 ns, 1 alloc per batch
+//	Tee, 2 / 3 outputs                     670 ns / 1.4 µs
+//	Stage, 4 workers, unordered / Ordered  440 / 850 ns
+//	Pipeline create + close               1.2 µs, 10 allocs (per pipeline)
+//
+// Reproduce with
+//
+//	go test -run '^$' -bench . -benchmem -count 6 ./chans/
 package chans

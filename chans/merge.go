@@ -20,10 +20,11 @@ import (
 // the forwarding goroutines wait forever to send. Nil inputs never deliver
 // and are ignored; with no input left the channel is returned closed.
 //
-// Merge costs about 2.4 µs to set up for 4 inputs and about 280 ns per
-// value with a cancellable ctx (1 value per channel handoff on 2 cores,
-// BenchmarkMerge), against about 250 ns for a hand-written fan-in that
-// ignores ctx.
+// Fanning in 4 producers costs about 310 ns of CPU per value with a
+// cancellable ctx and 270 ns with a ctx that never ends, against 264 ns for
+// a hand-written fan-in that ignores ctx (and leaks if its consumer stops);
+// setting up Merge takes 15 allocations for 4 inputs, the hand-written one
+// 20 (BenchmarkMerge, 2 cores; see the package doc).
 func Merge[T any](ctx context.Context, ins ...<-chan T) <-chan T {
 	out := make(chan T)
 	var live int64
@@ -134,7 +135,9 @@ func FanOut[T any](ctx context.Context, in <-chan T, n int) []<-chan T {
 // output). Tee starts one goroutine, owned by Tee, which ends then. A nil
 // in is treated as closed. Tee panics if n is not positive.
 //
-// Tee delivers through reflect.Select when n > 2.
+// Tee costs about 670 ns per value for 2 outputs, and 1.4 µs and 9
+// allocations per value for 3 or more, which go through reflect.Select
+// (BenchmarkTee).
 func Tee[T any](ctx context.Context, in <-chan T, n int) []<-chan T {
 	if n <= 0 {
 		panic(fmt.Sprintf("chans: Tee: n = %d: must be positive", n))

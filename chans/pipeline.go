@@ -38,9 +38,8 @@ type Pipeline struct {
 
 // NewPipeline returns an empty pipeline running under a child of ctx.
 //
-// A pipeline costs about 1 µs and 6 allocations to create and close, and
-// each of its goroutines (one per worker, plus two per ordered stage)
-// about 300 ns to start (BenchmarkStage).
+// Creating a pipeline, running a one-worker stage over an empty input and
+// closing it costs about 1.2 µs and 10 allocations (BenchmarkPipeline).
 func NewPipeline(ctx context.Context) *Pipeline {
 	p := &Pipeline{parent: ctx}
 	base := ctx
@@ -201,11 +200,12 @@ func Ordered() StageOption { return func(c *stageConfig) { c.ordered = true } }
 // fn, or a panic in it (as a *task.PanicError), fails the pipeline: every
 // stage stops and p.Wait returns it. A nil fn or a non-positive workers
 // fails the pipeline at once with a clear error and returns a closed
-// channel; so does a Stage added to a closed pipeline. A nil in is treated
-// as closed.
+// channel. A Stage added to a closed pipeline, or given a nil in, returns a
+// closed channel.
 //
-// A stage costs about 2 µs per worker to start and about 450 ns per value
-// unordered, 1 µs ordered, with 4 workers on 2 cores (BenchmarkStage).
+// A stage with 4 workers passes a value in about 440 ns, 850 ns with
+// Ordered (whose window of 2×workers slots is allocated once), on 2 cores
+// (BenchmarkStage).
 func Stage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(context.Context, In) (Out, error), opts ...StageOption) <-chan Out {
 	var c stageConfig
 	for _, o := range opts {

@@ -15,7 +15,9 @@ import (
 //
 // A nil ch never delivers: the loop then ends only when ctx is done.
 //
-// Seq costs about 90 ns per value when the sender is ready (BenchmarkSeq).
+// Seq costs about 300 ns per value received from another goroutine over an
+// unbuffered channel, the handoff included, and allocates nothing
+// (BenchmarkSeq).
 func Seq[T any](ctx context.Context, ch <-chan T) iter.Seq[T] {
 	return func(yield func(T) bool) {
 		done := ctx.Done()
@@ -56,7 +58,7 @@ func Seq[T any](ctx context.Context, ch <-chan T) iter.Seq[T] {
 // as in any goroutine; use a [Pipeline] (Pipeline.Go) for sources that can
 // fail. A nil seq gives a closed channel.
 //
-// FromSeq costs about 1 µs to start and about 200 ns per value
+// FromSeq costs about 220 ns per value and 5 allocations per call
 // (BenchmarkFromSeq).
 func FromSeq[T any](ctx context.Context, seq iter.Seq[T]) <-chan T {
 	out := make(chan T)

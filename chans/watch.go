@@ -16,8 +16,9 @@ import (
 // initial value's. A Watch starts no goroutine and is safe for concurrent
 // use.
 //
-// Set costs about 25 ns with no watcher waiting, Get about 15 ns, and a
-// Set that wakes a waiting watcher about 1 µs (BenchmarkWatch).
+// Set costs about 17 ns with no watcher waiting and Get about 15 ns; a Set
+// that wakes a waiting watcher, with the watcher's reply, about 540 ns and
+// one allocation (BenchmarkWatch).
 type Watch[T any] struct {
 	mu      sync.Mutex
 	val     T
