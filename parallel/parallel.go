@@ -295,15 +295,22 @@ func ctxError(ctx context.Context) error {
 // chunks that are sub-slices of in (no copy); workers take chunks as they
 // go, so uneven items balance out.
 //
+// The calling goroutine starts alone; helpers join it only if the work is
+// still going after 20 µs with enough left to share, so a small input
+// starts no goroutine. Map waits for every helper before it returns.
+//
 // The first error fn returns (or panic, as a *task.PanicError) cancels the
 // context the other calls get, stops workers from taking more items, and
-// is returned as an *[ItemError] once every running call has returned;
-// the results are then nil. If ctx ends first, Map returns a wrapped ctx
-// error. The calling goroutine works too, so an input of one chunk starts
-// no goroutine.
+// is returned as an *[ItemError] once every running call has returned; the
+// results are then nil. Only that first error is kept: the others are
+// usually the cancellation it caused. If ctx ends first, Map returns a
+// wrapped ctx error.
 //
-// Map starts up to GOMAXPROCS-1 goroutines and waits for them all before
-// it returns.
+// Over 100,000 items of a 1 µs CPU task, Map uses 104 ms of CPU like the
+// serial loop (106 ms), where one goroutine per item uses 202 ms and 14 MB
+// (BenchmarkMap). On a small input Map costs about 135 ns and 4
+// allocations over the loop for one item, 1.1 µs for 16 items of 16 chunks
+// (BenchmarkMapOverhead); see the package doc.
 func Map[T, R any](ctx context.Context, in []T, fn func(context.Context, T) (R, error), opts ...Option) ([]R, error) {
 	if fn == nil {
 		return nil, fmt.Errorf("parallel: map: %w", task.ErrNilFunc)
@@ -373,6 +380,11 @@ func ForEach[T any](ctx context.Context, in []T, fn func(context.Context, T) err
 // *task.PanicError) cancels the others and is returned as a *[ChunkError];
 // a panic in reduceFn is returned as a *task.PanicError. If ctx ends first,
 // MapReduce returns a wrapped ctx error.
+//
+// Summing the squares of 0..10M this way uses 3.5 ms of CPU, as the serial
+// loop does, where the chapter's version, which copies every chunk first,
+// uses 12.7 ms and allocates 80 MB (BenchmarkSumSquares; see the package
+// doc).
 func MapReduce[T, R any](ctx context.Context, in []T, mapFn func(context.Context, []T) (R, error), reduceFn func(R, R) R, opts ...Option) (R, error) {
 	var zero R
 	if mapFn == nil || reduceFn == nil {

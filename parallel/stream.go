@@ -28,7 +28,10 @@ import (
 // calls in flight to return before the loop statement ends, so nothing
 // outlives it. Waits are await points (see task.Park).
 //
-// For CPU-bound work over a slice, [Map] costs far less per value.
+// Each value costs about 600 ns of coordination (a trivial fn, 4 workers,
+// 2 cores; BenchmarkMapOrdered), so fn should do tens of microseconds of
+// work or wait on I/O; for CPU-bound work over a slice, [Map] costs a few
+// nanoseconds per item.
 func MapOrdered[T, R any](ctx context.Context, seq iter.Seq[T], workers int, fn func(context.Context, T) (R, error)) iter.Seq2[R, error] {
 	return func(yield func(R, error) bool) {
 		var zero R
