@@ -69,8 +69,9 @@
 //
 // Fixed costs for trivial items (BenchmarkMapOverhead, cpu per call):
 // 135 ns for 1 item (the loop: 2 ns), 1.1 µs for 16 items in 16 chunks,
-// 250 ns for the same 16 items as one chunk (ChunkSize(16)), and about
-// 2.5 ns per item over a loop that calls an inlined function.
+// 250 ns for the same 16 items as one chunk (ChunkSize(16)); over 10,000
+// items, 1.4 ns more per item than a loop that calls an inlined function
+// as one chunk, 2.7 ns in the default 16 chunks (59 µs against 32).
 //
 // Reproduce with
 //
