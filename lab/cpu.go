@@ -331,6 +331,10 @@ func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int) Claim {
 		c.Verdict, c.Holds = "holds; the runtime scales as well", true
 	case threads >= 0.75*cores:
 		c.Verdict, c.Holds = "holds", true
+	case ReadMachine().Busy():
+		// Speed-up needs idle cores; with other programs on them it says
+		// more about the machine's load than about the model.
+		c.Verdict = fmt.Sprintf("cannot tell: the cores were busy (%s on %.0f)", fmtX(threads), cores)
 	default:
 		c.Verdict = fmt.Sprintf("off by %s: %s on %.0f cores", fmtX(cores/threads), fmtX(threads), cores)
 	}
