@@ -151,6 +151,10 @@ type Pool struct {
 
 	slot *poolSlot // given to every task: marks the contexts of p's tasks
 
+	stallMu sync.Mutex
+	stall   chan struct{} // closed by stallT; nil when no timer is armed
+	stallT  *time.Timer
+
 	closeOnce sync.Once
 	done      chan struct{} // closed once every worker has exited
 }
@@ -338,6 +342,12 @@ func (p *Pool) stop() {
 		p.q <- stopItem // behind everything queued so far
 	}
 	p.wg.Wait()
+	p.stallMu.Lock()
+	if p.stall != nil && p.stallT.Stop() {
+		close(p.stall) // no one waits on it any more
+		p.stall = nil
+	}
+	p.stallMu.Unlock()
 	for p.settled() < early {
 		<-p.poke
 	}

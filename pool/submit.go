@@ -140,8 +140,7 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 	// a submitter that waits longer than stallAfter pays, once, to find out
 	// whether it is a worker (about 1.5 µs).
 	pk := task.Park(ctx)
-	stall := time.NewTimer(stallAfter)
-	stalled := stall.C
+	stalled := p.stallTimer()
 wait:
 	for {
 		select {
@@ -163,7 +162,6 @@ wait:
 			}
 		}
 	}
-	stall.Stop()
 	pk.Resume()
 	p.settle()
 	return inline, err
@@ -172,6 +170,26 @@ wait:
 // stallAfter is how long a submitter waits for room before it checks
 // whether it is one of the pool's own workers.
 const stallAfter = time.Millisecond
+
+// stallTimer returns a channel that is closed once stallAfter has passed,
+// give or take stallAfter. One timer serves every waiting submitter: it
+// is armed by the first to wait after the last one fired, so waiting
+// allocates nothing most of the time.
+func (p *Pool) stallTimer() <-chan struct{} {
+	p.stallMu.Lock()
+	defer p.stallMu.Unlock()
+	if p.stall == nil {
+		ch := make(chan struct{})
+		p.stall = ch
+		p.stallT = time.AfterFunc(stallAfter, func() {
+			p.stallMu.Lock()
+			close(ch)
+			p.stall = nil
+			p.stallMu.Unlock()
+		})
+	}
+	return p.stall
+}
 
 // refuseNil counts a submission of a nil func.
 func (p *Pool) refuseNil() {
