@@ -277,3 +277,25 @@ func BenchmarkPipeline(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFanOut measures one producer's values spread over 4 workers.
+func BenchmarkFanOut(b *testing.B) {
+	b.ReportAllocs()
+	values := 0
+	cpu := cpuTime()
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for _, o := range chans.FanOut(context.Background(), producer(), 4) {
+			wg.Go(func() {
+				for range o {
+				}
+			})
+		}
+		wg.Wait()
+		values += benchPer
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(values), "ns/value")
+	if c := cpuTime() - cpu; c > 0 {
+		b.ReportMetric(float64(c.Nanoseconds())/float64(values), "cpu-ns/value")
+	}
+}

@@ -57,6 +57,7 @@
 //
 //	Merge, 4 producers, cancellable ctx    310 ns CPU  (hand-written fan-in 264 ns)
 //	Merge, ctx that never ends             270 ns CPU
+//	FanOut, 1 producer to 4 workers        280 ns
 //	Broadcast Send, 1 / 8 idle subscribers  16 / 21 ns, 0 allocs
 //	Broadcast Send+Recv, 1 / 4 readers      45 / 115 ns, 0 allocs
 //	Watch Set / Get                         17 / 15 ns

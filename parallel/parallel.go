@@ -343,7 +343,8 @@ func Map[T, R any](ctx context.Context, in []T, fn func(context.Context, T) (R, 
 }
 
 // ForEach calls fn on every item of in, as [Map] does, and returns the
-// first error as an *[ItemError] (or a wrapped ctx error).
+// first error as an *[ItemError] (or a wrapped ctx error). It runs on
+// Map's machinery and costs what Map does, less the result slice.
 func ForEach[T any](ctx context.Context, in []T, fn func(context.Context, T) error, opts ...Option) error {
 	if fn == nil {
 		return fmt.Errorf("parallel: for each: %w", task.ErrNilFunc)
@@ -433,7 +434,8 @@ func fold[R any](parts []R, fn func(R, R) R) (r R, err error) {
 // serial fold, and between chunkings). An empty input returns the zero T.
 // A panic in fn is returned as a *task.PanicError (inside a *[ChunkError]
 // if it happened in a chunk); if ctx ends first, Reduce returns a wrapped
-// ctx error. Chunks are sub-slices of in, never copies.
+// ctx error. Chunks are sub-slices of in, never copies. It is [MapReduce]
+// with a fold per chunk, and costs what MapReduce does.
 func Reduce[T any](ctx context.Context, in []T, fn func(T, T) T, opts ...Option) (T, error) {
 	if fn == nil {
 		var zero T
