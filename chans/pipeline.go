@@ -10,7 +10,7 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
-// Pipeline owns the goroutines of a chain of [Stage]s (and of sources
+// Pipeline owns the goroutines of a chain of stages ([Stage]; and of sources
 // started with [Pipeline.Go]) and collects their failure: the first error
 // returned by a stage's function, or a panic in it as a *task.PanicError,
 // cancels the pipeline's context so every stage stops, and [Pipeline.Wait]
