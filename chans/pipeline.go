@@ -10,8 +10,9 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
-// Pipeline owns the goroutines of a chain of stages ([Stage]; and of sources
-// started with [Pipeline.Go]) and collects their failure: the first error
+// Pipeline owns the goroutines of a chain of stages (see [Stage]) and of
+// the sources started with [Pipeline.Go], and collects their failure: the
+// first error
 // returned by a stage's function, or a panic in it as a *task.PanicError,
 // cancels the pipeline's context so every stage stops, and [Pipeline.Wait]
 // returns it. Nothing is swallowed: a stage whose function fails delivers
