@@ -12,11 +12,10 @@ import (
 
 // Pipeline owns the goroutines of a chain of stages (see [Stage]) and of
 // the sources started with [Pipeline.Go], and collects their failure: the
-// first error
-// returned by a stage's function, or a panic in it as a *task.PanicError,
-// cancels the pipeline's context so every stage stops, and [Pipeline.Wait]
-// returns it. Nothing is swallowed: a stage whose function fails delivers
-// no value for that input, and the pipeline fails.
+// first error returned by a stage's function, or a panic in it as a
+// *task.PanicError, cancels the pipeline's context so every stage stops,
+// and [Pipeline.Wait] returns it. Nothing is swallowed: a stage whose
+// function fails delivers no value for that input, and the pipeline fails.
 //
 // Stages run under the pipeline's context, a child of the context given to
 // NewPipeline that carries no runtime slot (functions run on the stages'
