@@ -151,7 +151,7 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 	}
 	var bar *progress.Bar
 	if c.progress != nil {
-		bar = progress.New(c.progress, total.Milliseconds(), "lab", false)
+		bar = progress.New(c.progress, total.Milliseconds(), "lab", progress.Percent)
 	}
 	left := total
 	var failed []string

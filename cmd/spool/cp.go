@@ -55,7 +55,7 @@ func runCp(ctx context.Context, args []string, stderr io.Writer, o cpOpts) error
 	// On a terminal: a bar of bytes labelled with files, and the errors
 	// after it, so they are not drawn over.
 	files, size := cpMeasure(srcs)
-	bar := progress.New(stderr, size, fmt.Sprintf("0/%d files", files), true)
+	bar := progress.New(stderr, size, fmt.Sprintf("0/%d files", files), progress.Bytes)
 	var (
 		done   int64
 		failed []error

@@ -203,7 +203,7 @@ func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 	}
 	var bar *progress.Bar
 	if cfg.Conns > 0 && total > 0 {
-		bar = progress.New(cmd.ErrOrStderr(), total, desc, false)
+		bar = progress.New(cmd.ErrOrStderr(), total, desc, progress.Items)
 	}
 	var shown int64
 	cfg.Progress = func(done, _ int64) {

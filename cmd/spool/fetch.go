@@ -82,7 +82,7 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if args[0] == "-" {
 		urls, total = fetchLines(ctx, stdin, &inputErr), -1
 	}
-	bar := progress.New(stderr, total, "fetch", false)
+	bar := progress.New(stderr, total, "fetch", progress.Items)
 	w := bufio.NewWriter(stdout)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

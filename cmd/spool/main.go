@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -14,7 +15,9 @@ func main() {
 	err := newRoot().ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "spool:", err)
+		if !errors.Is(err, errFailed) { // a failed run has printed its own report
+			fmt.Fprintln(os.Stderr, "spool:", err)
+		}
 		os.Exit(exitCode(err))
 	}
 }

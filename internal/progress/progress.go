@@ -20,22 +20,33 @@ func IsTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// New returns a bar of total items (or bytes when bytes is true) labelled
-// desc, drawn on w, or nil when w is not a terminal.
-func New(w io.Writer, total int64, desc string, bytes bool) *Bar {
+// Unit says what a bar counts and how it shows the count.
+type Unit int
+
+const (
+	Items   Unit = iota // shows "done/total"
+	Bytes               // shows sizes and a rate
+	Percent             // shows only the percentage: for estimates (time)
+)
+
+// New returns a bar of total units labelled desc, drawn on w, or nil when
+// w is not a terminal.
+func New(w io.Writer, total int64, desc string, u Unit) *Bar {
 	if !IsTerminal(w) {
 		return nil
 	}
 	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionThrottle(65_000_000), // 65 ms
 	}
-	if bytes {
-		opts = append(opts, progressbar.OptionShowBytes(true))
+	switch u {
+	case Items:
+		opts = append(opts, progressbar.OptionShowCount())
+	case Bytes:
+		opts = append(opts, progressbar.OptionShowCount(), progressbar.OptionShowBytes(true))
 	}
 	return &Bar{progressbar.NewOptions64(total, opts...)}
 }
