@@ -307,7 +307,7 @@ func ctxError(ctx context.Context) error {
 // wrapped ctx error.
 //
 // Over 100,000 items of a 1 µs CPU task, Map uses 104 ms of CPU like the
-// serial loop (106 ms), where one goroutine per item uses 202 ms and 14 MB
+// serial loop (106 ms), where one goroutine per item uses 202 ms and 15 MB
 // (BenchmarkMap). On a small input Map costs about 135 ns and 4
 // allocations over the loop for one item, 1.1 µs for 16 items of 16 chunks
 // (BenchmarkMapOverhead); see the package doc.
