@@ -64,17 +64,18 @@
 //
 // # Performance
 //
-// On a 2-core machine shared with other work (go test -bench . ./pool/,
-// medians of 8 runs; CPU time per item, which the other work disturbs
-// least):
+// On a 2-core machine (go test -bench . ./pool/, medians of 8 runs, wall
+// time and CPU time per item):
 //
-//	                                       CPU/item   allocs
-//	channel of funcs, 2 goroutines (floor)   32 ns      0
-//	Pool.Go, no-op, 2 workers                50 ns      0
-//	Submit + Await, trivial fn              690 ns      1 (the task, ~200 B)
+//	                                          wall     CPU   allocs
+//	channel of funcs, 2 goroutines (floor)   33 ns   32 ns   0
+//	Pool.Go, no-op, 2 workers                50 ns   50 ns   0
+//	Submit + Await, trivial fn              550 ns  580 ns   1 (the task, ~200 B)
+//	Submit x100, then Await x100            250 ns           1
 //
 // Go pays for counting the item (one atomic add, which also tells Close
 // whether it may have to wait for it), panic recovery, and sampled timing.
-// Submit + Await is a round trip through a parked worker: waking it and
-// being woken cost more than the pool's own work.
+// With many submitters the channel's lock dominates and a pool keeps up
+// with the floor. Submit + Await is a round trip through a parked worker:
+// waking it and being woken cost more than the pool's own work.
 package pool
