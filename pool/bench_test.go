@@ -51,6 +51,27 @@ func BenchmarkChannelFloor(b *testing.B) {
 	reportCPU(b, start)
 }
 
+// BenchmarkChannelFloorParallel is the floor with GOMAXPROCS submitters.
+func BenchmarkChannelFloorParallel(b *testing.B) {
+	b.ReportAllocs()
+	ch := make(chan func(), pool.DefaultQueueSize)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for f := range ch {
+				f()
+			}
+		})
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ch <- noop
+		}
+	})
+	close(ch)
+	wg.Wait()
+}
+
 // BenchmarkGo submits no-op jobs with Pool.Go to a pool of GOMAXPROCS
 // workers.
 func BenchmarkGo(b *testing.B) {
