@@ -48,6 +48,12 @@
 //   - Timeout runs its function on the caller's goroutine with a deadline:
 //     a function that ignores its context overruns the limit.
 //
+// A task's context is spool's own type (it makes a task one allocation, not
+// three). It works with everything in package context, with one limit:
+// context.Cause of it, and of contexts derived from it, reports its Err
+// (context.Canceled or DeadlineExceeded), not a cause given to the parent's
+// cancel. Keep the parent context when you need the cause.
+//
 // # Await points
 //
 // Every blocking call here (Await, Sleep, Select, the combinators, Group

@@ -63,8 +63,10 @@ type outcome[T any] struct {
 	err error
 }
 
-// chunked is an append-only list stored in fixed-size chunks, so that it
-// grows without copying: a group may hold millions of results.
+// chunked is an append-only list that grows without copying once it is
+// large: the first chunk grows by append, like a slice, up to chunkSize
+// elements (a small group stays small); later chunks are fixed blocks, so a
+// group of millions never copies its results.
 type chunked[E any] struct {
 	chunks [][]E
 	n      int
@@ -74,10 +76,18 @@ const chunkSize = 1024
 
 func (c *chunked[E]) push(e E) int {
 	i := c.n
-	if i%chunkSize == 0 {
-		c.chunks = append(c.chunks, make([]E, chunkSize))
+	switch {
+	case i < chunkSize:
+		if i == 0 {
+			c.chunks = append(c.chunks, make([]E, 0, 8))
+		}
+		c.chunks[0] = append(c.chunks[0], e)
+	default:
+		if i%chunkSize == 0 {
+			c.chunks = append(c.chunks, make([]E, chunkSize))
+		}
+		c.chunks[i/chunkSize][i%chunkSize] = e
 	}
-	c.chunks[i/chunkSize][i%chunkSize] = e
 	c.n++
 	return i
 }

@@ -31,7 +31,7 @@ type Parked struct{ s Slot }
 //
 // The slot belongs to the task's own goroutine: a goroutine you start with
 // the go statement must not park with the task's context (one started with
-// [Go] gets a context without the slot).
+// [Go] gets a context without the slot; see also [WithoutSlot]).
 func Park(ctx context.Context) Parked {
 	s, _ := ctx.Value(slotKey{}).(Slot)
 	if s != nil {
@@ -52,4 +52,16 @@ func (p Parked) Resume() {
 func ContextSlot(ctx context.Context) Slot {
 	s, _ := ctx.Value(slotKey{}).(Slot)
 	return s
+}
+
+// WithoutSlot returns a child of ctx that holds no runtime slot: await
+// points under it park nothing. Give it to goroutines you start yourself
+// (with the go statement) from inside a runtime task, so they cannot give
+// back the slot that belongs to the task's own goroutine. Contexts of tasks
+// started with [Go] hold no slot already.
+func WithoutSlot(ctx context.Context) context.Context {
+	if ContextSlot(ctx) == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, slotKey{}, nil)
 }

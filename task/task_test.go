@@ -285,3 +285,39 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+type countSlot struct{ released, acquired int }
+
+func (s *countSlot) Release() { s.released++ }
+func (s *countSlot) Acquire() { s.acquired++ }
+
+func TestParkAndWithoutSlot(t *testing.T) {
+	s := new(countSlot)
+	tk, job := task.Prepare(context.Background(), func(ctx context.Context) (int, error) {
+		task.Park(ctx).Resume()
+		if task.ContextSlot(ctx) == nil {
+			return 0, errors.New("task context holds no slot")
+		}
+		free := task.WithoutSlot(ctx)
+		task.Park(free).Resume()
+		if task.ContextSlot(free) != nil {
+			return 0, errors.New("WithoutSlot context holds a slot")
+		}
+		// A task started inside does not inherit the slot.
+		return task.Go(ctx, func(ctx context.Context) (int, error) {
+			task.Park(ctx).Resume()
+			return 1, nil
+		}).Await(ctx)
+	}, task.WithSlot(s))
+	job.Run()
+	if v, err := tk.Await(context.Background()); v != 1 || err != nil {
+		t.Fatalf("Await() = %d, %v; want 1, nil", v, err)
+	}
+	// One Park in the task, one in its Await of the child: two each.
+	if s.released != 2 || s.acquired != 2 {
+		t.Fatalf("slot released %d, acquired %d times; want 2 and 2", s.released, s.acquired)
+	}
+	if bg := context.Background(); task.WithoutSlot(bg) != bg {
+		t.Fatal("WithoutSlot of a context without a slot made a new context")
+	}
+}
