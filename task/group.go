@@ -48,7 +48,7 @@ func FailFast() GroupOption { return func(c *groupConfig) { c.failFast = true } 
 // still running, fails submitters blocked on the limit, and waits for every
 // task and goroutine of the group to end, so nothing outlives the group.
 type Group[T any] struct {
-	ctx      taskCtx // the group's context: the parent of every task's
+	ctx      taskCtx       // the group's context: the parent of every task's
 	sem      chan struct{} // places under the limit; nil without one
 	failFast bool
 	closing  chan struct{}
