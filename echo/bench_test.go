@@ -58,3 +58,25 @@ func BenchmarkMetrics(b *testing.B) {
 		_ = s.Metrics()
 	}
 }
+
+// BenchmarkLoad measures Load's own overhead: one connection, 1,000
+// messages of 64 bytes a run.
+func BenchmarkLoad(b *testing.B) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := echo.New()
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(l) }()
+	cfg := echo.Config{Addr: l.Addr().String(), Conns: 1, Msgs: 1000, Size: 64}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := echo.Load(context.Background(), cfg); err != nil || r.Errors != 0 {
+			b.Fatal(err, r.FirstError)
+		}
+	}
+	b.StopTimer()
+	_ = s.Shutdown(context.Background())
+	<-served
+}

@@ -24,33 +24,48 @@
 //     let echoes in flight finish, wait;
 //   - TCP_NODELAY (Go's default, kept explicit): without it a 4 KB echo
 //     stalls about 40 ms on delayed ACKs;
-//   - [Metrics], also as Prometheus text from [Server.MetricsHandler].
+//   - [Metrics], also as Prometheus text from [Server.MetricsHandler];
+//   - with [ParkIdle] (Linux), a quiet connection gives up even its
+//     goroutine and waits in the server's own epoll set; one poller
+//     goroutine echoes such connections while they stay quiet.
 //
-// # Cost (2-core Linux VM, Go 1.26, 127.0.0.1; spool's bench/echo/run.sh)
+// # Cost
 //
-// Against the stdlib baseline (a goroutine per connection, a 1 KB buffer,
-// a read-write loop), driven by [Load] with 50 connections x 20,000
-// messages, the server's throughput is about 1.1x the baseline's at 64 B
-// (it saves a read that would return EAGAIN per message) and over 2x at
-// 4 KB (one read and one write per message instead of four each). An idle
-// connection costs about 3.7 KB of resident memory against the baseline's
-// 4.6 KB: its goroutine's 2 KB stack and the runtime's and net's
-// per-connection state, but no buffer. A round trip of 64 B on one
-// connection, both ends in one process, takes about 26 µs and allocates
-// nothing (BenchmarkRoundTrip).
+// Measured with bench/echo/run.sh (spool's bench module) on a shared 2-core
+// Linux VM, Go 1.26, 127.0.0.1, against the stdlib baseline (a goroutine per
+// connection, a 1 KB buffer, a read-write loop), each server a process of
+// its own, driven by [Load]; medians of 5 rounds:
+//   - 64 B messages, 50 connections x 20,000: throughput within noise of
+//     the baseline (medians from 0.97x on a quiet machine to 1.2x on a busy
+//     one, where single runs spread by 50% or more); the server's CPU per
+//     message is 0.92x to 0.99x the baseline's (it skips the read that
+//     would return EAGAIN). Both servers spend about 90% of their CPU in
+//     the kernel's loopback TCP path and the scheduler.
+//   - 4 KB messages: 2.2x to 3.2x the baseline's throughput and 0.31x its
+//     CPU per message (one read and one write per message instead of four
+//     each).
+//   - 10,000 idle connections: about 3.75 KB of resident memory each, 0.80x
+//     the baseline's 4.7 KB (no buffer, but a goroutine's 2 KB stack, a
+//     g, the runtime's pollDesc and net's per-connection state remain);
+//     with [ParkIdle], about 1.35 KB, 0.29x (no goroutine either).
+//
+// A 64 B round trip on one connection, both ends in one process, takes 12
+// to 25 µs here and allocates nothing (BenchmarkRoundTrip).
 //
 // # Load
 //
 // [Load] opens Conns connections and sends Msgs messages of Size bytes on
 // each, one at a time, checking every echo byte for byte; it reports
-// messages per second, MB/s, p50, p99 and max latency, and errors. In idle
-// mode it holds the connections open instead and, given the server's pid,
-// reports its resident memory per connection (Linux: /proc/PID/status).
+// messages per second, MB/s, p50, p99 and max latency, and errors; given
+// the server's pid, also the server's CPU time per message (Linux:
+// /proc/PID/stat). In idle mode it holds the connections open instead and,
+// given the pid, reports the server's resident memory per connection
+// (Linux: /proc/PID/status).
 //
 // # Command line
 //
-//	spool echo serve --addr 127.0.0.1:7000 [--max-conns N] [--idle-timeout D] [--write-timeout D] [--metrics-addr 127.0.0.1:9100]
-//	spool echo load  --addr 127.0.0.1:7000 --conns 50 --msgs 20000 --size 64 [--json]
+//	spool echo serve --addr 127.0.0.1:7000 [--max-conns N] [--idle-timeout 5m] [--park-idle 1s] [--write-timeout 10s] [--metrics-addr 127.0.0.1:9100]
+//	spool echo load  --addr 127.0.0.1:7000 --conns 50 --msgs 20000 --size 64 [--pid PID] [--json]
 //	spool echo load  --addr 127.0.0.1:7000 --conns 10000 --idle --hold 5s --pid PID [--json]
 //
 // serve runs until SIGINT or SIGTERM, then shuts down gracefully and prints

@@ -82,8 +82,9 @@ func BufferSize(n int) Option {
 // ParkIdle makes a connection that has been idle for about d give up its
 // goroutine (on Linux; elsewhere ParkIdle has no effect). A parked
 // connection waits in an epoll set of the server's, costing no goroutine,
-// no stack and no buffer: about 1 KB of resident memory instead of about
-// 3.7 KB. New connections start parked. The server's one poller goroutine
+// no stack and no buffer: about 1.35 KB of resident memory instead of
+// about 3.75 KB (bench/echo, 10,000 connections). New connections start
+// parked. The server's one poller goroutine
 // echoes a parked connection's message itself, and gives the connection a
 // goroutine of its own again when it sends a second message within the
 // sweeper's period, so busy connections run as they do without ParkIdle.
@@ -138,7 +139,8 @@ type Metrics struct {
 // Cost, measured on a shared 2-core Linux VM (noisy: other work ran): a
 // 64-byte round trip on one connection, client and server in one process,
 // takes 12 to 25 µs and allocates nothing per message (BenchmarkRoundTrip).
-// Against the stdlib baseline see the package doc.
+// An idle connection costs about 3.75 KB of resident memory, 1.35 KB
+// parked. Against the stdlib baseline see the package doc.
 type Server struct {
 	cfg  config
 	pool sync.Pool // *[]byte of cfg.bufSize
@@ -178,7 +180,7 @@ func New(opts ...Option) *Server {
 }
 
 // Metrics returns a snapshot of the server's counters. It is safe to call
-// at any time and costs about 30 ns, no allocation (BenchmarkMetrics).
+// at any time and costs 16 to 30 ns, no allocation (BenchmarkMetrics).
 func (s *Server) Metrics() Metrics {
 	s.mu.Lock()
 	active := s.n
