@@ -150,6 +150,7 @@ type Server struct {
 	conns     conn // sentinel of the circular list of live connections
 	n         int  // live connections (len of conns)
 	closing   atomic.Bool
+	quit      chan struct{} // closed when closing is set, for waits to watch
 	drained   chan struct{} // closed when n reaches 0 once closing; made by Shutdown
 	sweepStop chan struct{}
 	sweepDone chan struct{}
@@ -166,7 +167,10 @@ type Server struct {
 
 // New returns a server configured by opts.
 func New(opts ...Option) *Server {
-	s := &Server{cfg: config{writeTimeout: DefaultWriteTimeout, bufSize: DefaultBufferSize}}
+	s := &Server{
+		cfg:  config{writeTimeout: DefaultWriteTimeout, bufSize: DefaultBufferSize},
+		quit: make(chan struct{}),
+	}
 	for _, o := range opts {
 		o(&s.cfg)
 	}
@@ -227,6 +231,7 @@ func (s *Server) Serve(l net.Listener) error {
 		return ErrServerClosed
 	}
 	defer s.track(&l, false)
+	defer l.Close()
 	s.cfg.log.Info("echo: serving", "addr", l.Addr().String())
 	var pause time.Duration
 	for {
@@ -238,7 +243,13 @@ func (s *Server) Serve(l net.Listener) error {
 			if isTemporary(err) {
 				pause = min(max(2*pause, 5*time.Millisecond), time.Second)
 				s.cfg.log.Error("echo: accept", "err", err, "retry_in", pause)
-				time.Sleep(pause)
+				t := time.NewTimer(pause)
+				select {
+				case <-t.C:
+				case <-s.quit:
+					t.Stop()
+					return ErrServerClosed
+				}
 				continue
 			}
 			return fmt.Errorf("echo: accept: %w", err)
@@ -435,7 +446,9 @@ func (s *Server) sweep(stop, done chan struct{}, parking bool) {
 // listener.
 func (s *Server) stopAccepting() error {
 	s.mu.Lock()
-	s.closing.Store(true)
+	if !s.closing.Swap(true) {
+		close(s.quit)
+	}
 	var err error
 	for l := range s.listeners {
 		if e := (*l).Close(); e != nil && err == nil {

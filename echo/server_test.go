@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -441,4 +443,65 @@ func testMetricsHandler(t *testing.T, mode []echo.Option) {
 	if !strings.Contains(logs.String(), "echo: serving") {
 		t.Errorf("log lacks the start line; got:\n%s", logs.String())
 	}
+}
+
+// failingListener fails every Accept with err, until closed.
+type failingListener struct {
+	err    error
+	mu     sync.Mutex
+	calls  int
+	closed bool
+}
+
+func (l *failingListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls++
+	if l.closed {
+		return nil, net.ErrClosed
+	}
+	return nil, l.err
+}
+
+func (l *failingListener) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	return nil
+}
+
+func (l *failingListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
+
+func (l *failingListener) state() (calls int, closed bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.calls, l.closed
+}
+
+func TestAcceptErrors(t *testing.T) {
+	t.Run("temporary errors are retried", func(t *testing.T) {
+		emfile := &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+		l := &failingListener{err: emfile}
+		s := echo.New()
+		wait := serve(t, s, l)
+		waitFor(t, "a few retries", func() bool { n, _ := l.state(); return n >= 3 })
+		if err := s.Shutdown(context.Background()); err != nil {
+			t.Errorf("Shutdown = %v", err)
+		}
+		if err := wait(); !errors.Is(err, echo.ErrServerClosed) {
+			t.Errorf("Serve = %v; want ErrServerClosed", err)
+		}
+	})
+	t.Run("other errors end Serve", func(t *testing.T) {
+		boom := errors.New("boom")
+		l := &failingListener{err: boom}
+		s := echo.New()
+		if err := s.Serve(l); !errors.Is(err, boom) || !strings.HasPrefix(err.Error(), "echo: accept: ") {
+			t.Errorf("Serve = %v; want echo: accept: boom", err)
+		}
+		if n, closed := l.state(); n != 1 || !closed {
+			t.Errorf("accept calls %d, listener closed %v; want 1, true", n, closed)
+		}
+		_ = s.Close()
+	})
 }
