@@ -3,8 +3,10 @@ package pools_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/spool-go/spool/bench/pools"
+	"github.com/spool-go/spool/internal/workload"
 )
 
 // benchSpec runs s on every named peer, one op being the whole spec, and
@@ -58,4 +60,12 @@ func BenchmarkNoop(b *testing.B) {
 func BenchmarkSubmitWait(b *testing.B) {
 	s := pools.Spec{Name: pools.WAwait, Work: pools.Noop, Tasks: 100_000, Limit: pools.Procs(), Subs: 100, Await: true}
 	benchSpec(b, s, pools.Floor, pools.Pond, pools.Group, pools.Pool)
+}
+
+// BenchmarkSpin runs 100,000 tasks of ~1 µs of CPU per op at GOMAXPROCS,
+// the limit where an executor's own cost shows most against serial/cores.
+func BenchmarkSpin(b *testing.B) {
+	s := pools.Spec{Name: pools.WSpin, Work: pools.Spin, Tasks: 100_000, Limit: pools.Procs(), Subs: 1,
+		Rounds: workload.Rounds(time.Microsecond)}
+	benchSpec(b, s, pools.Serial, pools.Floor, pools.Pond, pools.Pool)
 }
