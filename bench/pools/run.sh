@@ -2,7 +2,7 @@
 # Runs the executor comparison (package pools): every peer on every workload,
 # 5 runs each in a fresh process, and writes results/pools.md in the bench
 # module. Extra arguments go to the runner, e.g. -runs 3, -filter 'pool|pond',
-# -out -. Takes about 5 minutes on 2 cores.
+# -out -. Takes about 4 minutes on a quiet 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$(mktemp -d)"
