@@ -171,7 +171,7 @@ wait:
 
 // stallAfter is how long a submitter waits for room before it checks
 // whether it is one of the pool's own workers.
-const stallAfter = time.Millisecond
+const stallAfter = 50 * time.Millisecond
 
 // stallTimer returns a channel that is closed once stallAfter has passed,
 // give or take stallAfter. One timer serves every waiting submitter: it
