@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrClosed is the error of a task submitted to a Group after Close.
@@ -62,24 +63,30 @@ type Group[T any] struct {
 	workers sync.WaitGroup
 
 	mu      sync.Mutex
-	results chunked[outcome[T]] // by submission index
-	ended   chunked[int]        // submission indices in completion order, for Next
-	yielded int                 // how many of ended Next has returned
-	pending int                 // submitted and not ended
-	idle    chan struct{}
-	ready   chan struct{} // 1-buffered: a task ended (for Next)
-	closed  bool
+	results chunked[outcome[T]] // in submission order; pushed under mu
+	pending atomic.Int64        // submitted and not ended
+	// Next's completion-order queue, kept only once Next has been called:
+	// until then an ending task touches no lock.
+	nextMode atomic.Bool
+	ended    []*outcome[T] // mu
+	yielded  int           // how many of ended Next has returned (mu)
+	idle     chan struct{}
+	ready    chan struct{} // 1-buffered: a task ended; made by the first Next
+	closed   bool
 }
 
+// outcome is one task's result, in a slot that never moves: the task
+// writes it when it ends, without the group's lock.
 type outcome[T any] struct {
-	val T
-	err error
+	val    T
+	err    error
+	done   atomic.Bool // val and err are written
+	queued atomic.Bool // on Next's queue
 }
 
-// chunked is an append-only list that grows without copying once it is
-// large: the first chunk grows by append, like a slice, up to chunkSize
-// elements (a small group stays small); later chunks are fixed blocks, so a
-// group of millions never copies its results.
+// chunked is an append-only list whose elements never move: it grows by
+// adding chunks, from 16 elements up to chunkSize each, so a small group
+// stays small and a group of millions never copies its results.
 type chunked[E any] struct {
 	chunks [][]E
 	n      int
@@ -87,25 +94,31 @@ type chunked[E any] struct {
 
 const chunkSize = 1024
 
-func (c *chunked[E]) push(e E) int {
-	i := c.n
-	switch {
-	case i < chunkSize:
-		if i == 0 {
-			c.chunks = append(c.chunks, make([]E, 0, 8))
+// push appends a zero element and returns it.
+func (c *chunked[E]) push() *E {
+	k := len(c.chunks)
+	if k == 0 || len(c.chunks[k-1]) == cap(c.chunks[k-1]) {
+		size := chunkSize
+		if k < 6 {
+			size = 16 << k // 16 ... 512
 		}
-		c.chunks[0] = append(c.chunks[0], e)
-	default:
-		if i%chunkSize == 0 {
-			c.chunks = append(c.chunks, make([]E, chunkSize))
-		}
-		c.chunks[i/chunkSize][i%chunkSize] = e
+		c.chunks = append(c.chunks, make([]E, 0, size))
+		k++
 	}
+	last := &c.chunks[k-1]
+	*last = (*last)[:len(*last)+1]
 	c.n++
-	return i
+	return &(*last)[len(*last)-1]
 }
 
-func (c *chunked[E]) at(i int) *E { return &c.chunks[i/chunkSize][i%chunkSize] }
+// each calls f with every element, in order.
+func (c *chunked[E]) each(f func(*E)) {
+	for _, ch := range c.chunks {
+		for i := range ch {
+			f(&ch[i])
+		}
+	}
+}
 
 // NewGroup returns a group whose tasks run under a child of ctx.
 func NewGroup[T any](ctx context.Context, opts ...GroupOption) *Group[T] {
@@ -116,7 +129,6 @@ func NewGroup[T any](ctx context.Context, opts ...GroupOption) *Group[T] {
 	g := &Group[T]{
 		failFast: c.failFast,
 		closing:  make(chan struct{}),
-		ready:    make(chan struct{}, 1),
 		work:     make(chan Job),
 	}
 	if c.limit > 0 {
@@ -173,13 +185,6 @@ func (g *Group[T]) TryGo(fn func(context.Context) (T, error)) (*Task[T], bool) {
 
 // start runs fn holding a place (if the group has a limit).
 func (g *Group[T]) start(fn func(context.Context) (T, error)) *Task[T] {
-	g.mu.Lock()
-	closed := g.closed
-	g.mu.Unlock()
-	if closed {
-		g.release()
-		return g.refuse(ErrClosed)
-	}
 	if g.failFast && g.ctx.Err() != nil {
 		g.release()
 		return g.refuse(fmt.Errorf("task: group failed: %w", g.ctx.causeErr()))
@@ -190,8 +195,14 @@ func (g *Group[T]) start(fn func(context.Context) (T, error)) *Task[T] {
 		return g.track(t)
 	}
 	g.mu.Lock()
-	t.idx = g.results.push(outcome[T]{})
-	g.pending++
+	if g.closed {
+		g.mu.Unlock()
+		g.release()
+		j.Abort(ErrClosed)
+		return g.track(t)
+	}
+	t.slot = g.results.push()
+	g.pending.Add(1)
 	t.group = g // t has not run: the hand-off below publishes this
 	spawn := false
 	select {
@@ -229,8 +240,8 @@ func (g *Group[T]) retire() {
 // holds no place under the limit.
 func (g *Group[T]) track(t *Task[T]) *Task[T] {
 	g.mu.Lock()
-	t.idx = g.results.push(outcome[T]{})
-	g.pending++
+	t.slot = g.results.push()
+	g.pending.Add(1)
 	g.mu.Unlock()
 	// Set group last: finish reads it after publishing, and an ended task
 	// is reported here instead.
@@ -261,47 +272,94 @@ func (g *Group[T]) taskDone(t *Task[T]) {
 }
 
 func (g *Group[T]) record(t *Task[T]) {
-	g.mu.Lock()
-	*g.results.at(t.idx) = outcome[T]{t.val, t.err}
-	g.ended.push(t.idx)
-	g.pending--
-	if g.pending == 0 && g.idle != nil {
-		close(g.idle)
-		g.idle = nil
+	o := t.slot
+	o.val, o.err = t.val, t.err
+	o.done.Store(true)
+	if g.nextMode.Load() {
+		g.enqueue(o)
 	}
-	failed := g.failFast && t.err != nil
-	g.mu.Unlock()
-	select {
-	case g.ready <- struct{}{}:
-	default:
+	if g.pending.Add(-1) == 0 {
+		g.mu.Lock()
+		if g.idle != nil && g.pending.Load() == 0 {
+			close(g.idle)
+			g.idle = nil
+		}
+		g.mu.Unlock()
 	}
-	if failed {
+	if g.failFast && t.err != nil {
 		g.ctx.cancel(context.Canceled, fmt.Errorf("task: group failed: %w", t.err))
 	}
 }
 
+// enqueue puts an ended task's outcome on Next's queue, once.
+func (g *Group[T]) enqueue(o *outcome[T]) {
+	if !o.queued.CompareAndSwap(false, true) {
+		return
+	}
+	g.mu.Lock()
+	g.ended = append(g.ended, o)
+	ready := g.ready
+	g.mu.Unlock()
+	select {
+	case ready <- struct{}{}:
+	default:
+	}
+}
+
 // Next returns the result of the next task to end, in completion order,
-// waiting if none has (an await point). ok is false when there is no result
-// to return: err is nil if every submitted task has been returned already,
-// or a wrapped ctx error if ctx was done first.
+// waiting if none has (an await point). Tasks that had already ended when
+// Next was first called come first, in submission order: the group keeps
+// a completion-order queue only once Next is used, so that a group nobody
+// calls Next on takes no lock when a task ends. ok is false when there is
+// no result to return: err is nil if every submitted task has been returned
+// already, or a wrapped ctx error if ctx was done first.
 func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
+	if !g.nextMode.Load() {
+		g.mu.Lock()
+		if g.ready == nil {
+			g.ready = make(chan struct{}, 1)
+		}
+		g.mu.Unlock()
+		// From now on ending tasks queue themselves; queue those that
+		// ended before, in submission order. A task ending meanwhile is
+		// queued once, by whichever side gets there first.
+		g.nextMode.Store(true)
+		g.mu.Lock()
+		var early []*outcome[T]
+		g.results.each(func(o *outcome[T]) {
+			if o.done.Load() {
+				early = append(early, o)
+			}
+		})
+		g.mu.Unlock()
+		for _, o := range early {
+			g.enqueue(o)
+		}
+	}
 	for {
 		g.mu.Lock()
-		if g.yielded < g.ended.n {
-			o := *g.results.at(*g.ended.at(g.yielded))
+		if g.yielded < len(g.ended) {
+			o := g.ended[g.yielded]
+			g.ended[g.yielded] = nil
 			g.yielded++
 			g.mu.Unlock()
 			return o.val, o.err, true
 		}
-		left := g.pending
+		ready := g.ready
 		g.mu.Unlock()
-		if left == 0 {
+		if g.pending.Load() == 0 {
+			g.mu.Lock()
+			more := g.yielded < len(g.ended)
+			g.mu.Unlock()
+			if more {
+				continue
+			}
 			g.retire()
 			return v, nil, false
 		}
 		p := Park(ctx)
 		select {
-		case <-g.ready:
+		case <-ready:
 			p.Resume()
 		case <-ctx.Done():
 			p.Resume()
@@ -315,8 +373,13 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 // with every error joined in submission order. If ctx is done first, Wait returns a wrapped ctx error
 // and the tasks go on; Close stops them.
 func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
-	g.mu.Lock()
-	if g.pending > 0 {
+	// Under mu, no pending task means every slot pushed so far is written:
+	// a push and its count happen together under mu.
+	for {
+		g.mu.Lock()
+		if g.pending.Load() == 0 {
+			break
+		}
 		if g.idle == nil {
 			g.idle = make(chan struct{})
 		}
@@ -330,20 +393,20 @@ func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
 			p.Resume()
 			return nil, ctxError("group wait", ctx)
 		}
-		g.mu.Lock()
 	}
 	defer g.retire()
 	defer g.mu.Unlock()
-	vals := make([]T, g.results.n)
+	vals := make([]T, 0, g.results.n)
 	var errs []error
-	for i := range vals {
-		o := g.results.at(i)
+	g.results.each(func(o *outcome[T]) {
+		var v T
 		if o.err != nil {
 			errs = append(errs, o.err)
 		} else {
-			vals[i] = o.val
+			v = o.val
 		}
-	}
+		vals = append(vals, v)
+	})
 	return vals, errors.Join(errs...)
 }
 
@@ -361,7 +424,7 @@ func (g *Group[T]) Close() {
 	g.ctx.cancel(context.Canceled, ErrClosed)
 	for {
 		g.mu.Lock()
-		if g.pending == 0 {
+		if g.pending.Load() == 0 {
 			g.mu.Unlock()
 			g.retire()
 			g.workers.Wait()

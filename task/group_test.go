@@ -214,3 +214,49 @@ func TestLimitPanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestGroupMany runs enough tasks to fill many result chunks and checks
+// every value comes back in submission order.
+func TestGroupMany(t *testing.T) {
+	const n = 20_000
+	ctx := context.Background()
+	g := task.NewGroup[int](ctx, task.Limit(64))
+	defer g.Close()
+	for i := range n {
+		g.Go(ctx, func(context.Context) (int, error) { return i, nil })
+	}
+	vals, err := g.Wait(ctx)
+	if err != nil || len(vals) != n {
+		t.Fatalf("Wait() = %d values, %v; want %d, nil", len(vals), err, n)
+	}
+	for i, v := range vals {
+		if v != i {
+			t.Fatalf("Wait() values[%d] = %d; want %d", i, v, i)
+		}
+	}
+}
+
+// TestGroupNextAfterEnd checks that results of tasks that ended before the
+// first Next come in submission order, each exactly once.
+func TestGroupNextAfterEnd(t *testing.T) {
+	ctx := context.Background()
+	g := task.NewGroup[int](ctx)
+	defer g.Close()
+	for i := range 5 {
+		<-g.Go(ctx, func(context.Context) (int, error) { return i, nil }).Done()
+	}
+	var got []int
+	for {
+		v, err, ok := g.Next(ctx)
+		if !ok {
+			if err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		got = append(got, v)
+	}
+	if want := []int{0, 1, 2, 3, 4}; !slices.Equal(got, want) {
+		t.Fatalf("Next() after the tasks ended = %v; want %v", got, want)
+	}
+}

@@ -57,7 +57,7 @@ type Task[T any] struct {
 
 	// group, when set, is told of the result (package-internal: Group).
 	group *Group[T]
-	idx   int
+	slot  *outcome[T]
 }
 
 const (
