@@ -49,15 +49,22 @@ func FailFast() GroupOption { return func(c *groupConfig) { c.failFast = true } 
 // still running, fails submitters blocked on the limit, and waits for every
 // task and goroutine of the group to end, so nothing outlives the group.
 type Group[T any] struct {
-	ctx      taskCtx       // the group's context: the parent of every task's
-	sem      chan struct{} // places under the limit; nil without one
+	ctx taskCtx // the group's context: the parent of every task's
+	// The limit: running counts the places taken; a submitter that finds
+	// none announces itself in waiting and sleeps on freed, which a
+	// release fills when anyone waits (see acquire for why no wake-up is
+	// lost). limit is 0 without a limit.
+	limit    int64
+	running  atomic.Int64
+	waiting  atomic.Int64
+	freed    chan struct{} // 1-buffered
 	failFast bool
 	closing  chan struct{}
 
 	// Tasks run on worker goroutines that the group reuses: a worker that
 	// ends a task waits on work for the next, until work is closed. work is
 	// unbuffered, so a job goes to a worker that is idle right now or to a
-	// new one; the limit is kept by sem, not by the number of workers.
+	// new one; the limit is kept by running, not by the number of workers.
 	// Sends and the close happen under mu; retiring replaces the channel.
 	work    chan Job
 	workers sync.WaitGroup
@@ -132,7 +139,8 @@ func NewGroup[T any](ctx context.Context, opts ...GroupOption) *Group[T] {
 		work:     make(chan Job),
 	}
 	if c.limit > 0 {
-		g.sem = make(chan struct{}, c.limit)
+		g.limit = int64(c.limit)
+		g.freed = make(chan struct{}, 1)
 	}
 	g.ctx.init(ctx, nil)
 	return g
@@ -151,34 +159,72 @@ func (g *Group[T]) Context() context.Context { return &g.ctx }
 // Go costs one allocation of its own (the 208 B Task) and no goroutine
 // when an idle worker of the group can take fn (BenchmarkGroup).
 func (g *Group[T]) Go(ctx context.Context, fn func(context.Context) (T, error)) *Task[T] {
-	if g.sem != nil {
-		select {
-		case g.sem <- struct{}{}:
-		default:
-			p := Park(ctx)
-			select {
-			case g.sem <- struct{}{}:
-				p.Resume()
-			case <-ctx.Done():
-				p.Resume()
-				return g.refuse(ctxError("group go", ctx))
-			case <-g.closing:
-				p.Resume()
-				return g.refuse(ErrClosed)
-			}
+	if g.limit > 0 && !g.tryAcquire() {
+		if err := g.acquire(ctx); err != nil {
+			return g.refuse(err)
 		}
 	}
 	return g.start(fn)
 }
 
+// tryAcquire takes a place under the limit if one is free.
+func (g *Group[T]) tryAcquire() bool {
+	for {
+		n := g.running.Load()
+		if n >= g.limit {
+			return false
+		}
+		if g.running.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// acquire waits for a place (an await point). A waiter adds itself to
+// waiting before it looks at running again, and a release lowers running
+// before it looks at waiting: one of the two sees the other, so a free
+// place is never left with a sleeping waiter. One token in freed can stand
+// for several releases; a waiter that takes a place passes a token on
+// while places remain and others wait.
+func (g *Group[T]) acquire(ctx context.Context) error {
+	p := Park(ctx)
+	defer p.Resume()
+	for {
+		g.waiting.Add(1)
+		if g.tryAcquire() {
+			g.waiting.Add(-1)
+			g.passOn()
+			return nil
+		}
+		select {
+		case <-g.freed:
+			g.waiting.Add(-1)
+		case <-ctx.Done():
+			g.waiting.Add(-1)
+			g.passOn()
+			return ctxError("group go", ctx)
+		case <-g.closing:
+			g.waiting.Add(-1)
+			g.passOn()
+			return ErrClosed
+		}
+	}
+}
+
+// passOn wakes a waiter if a place is free.
+func (g *Group[T]) passOn() {
+	if g.waiting.Load() > 0 && g.running.Load() < g.limit {
+		select {
+		case g.freed <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // TryGo starts fn if the group is under its limit, and reports whether it did.
 func (g *Group[T]) TryGo(fn func(context.Context) (T, error)) (*Task[T], bool) {
-	if g.sem != nil {
-		select {
-		case g.sem <- struct{}{}:
-		default:
-			return nil, false
-		}
+	if g.limit > 0 && !g.tryAcquire() {
+		return nil, false
 	}
 	return g.start(fn), true
 }
@@ -260,8 +306,14 @@ func (g *Group[T]) track(t *Task[T]) *Task[T] {
 func (g *Group[T]) refuse(err error) *Task[T] { return g.track(Failed[T](err)) }
 
 func (g *Group[T]) release() {
-	if g.sem != nil {
-		<-g.sem
+	if g.limit > 0 {
+		g.running.Add(-1)
+		if g.waiting.Load() > 0 {
+			select {
+			case g.freed <- struct{}{}:
+			default:
+			}
+		}
 	}
 }
 
