@@ -56,14 +56,12 @@
 //
 // spool cp does two metadata operations per file that `cp -r` does not
 // (the rename into place, and setting the time), so it spends more CPU:
-// copying 2,000 files of 64 KB on tmpfs took 108 ms of CPU (user+sys)
-// against 80 ms for cp -r and 87 ms for cp -a, which also keeps times. It
-// can only be faster on wall time by using both cores, and on the
-// project's 2-core machine, shared with other work (load average 8 during
-// the run), it got one: a median of 106 ms (8 jobs) against 83 ms for
-// cp -r and 90 ms for cp -a, 11 interleaved runs of each (bench/cp:
-// ./run.sh -dir /dev/shm). Under a load average of 11 its 8 jobs did
-// better than cp -r (233 ms against 264), as the contention hit the
-// single-threaded cp more. On ext4 the disk's noise swamps all of this
-// (medians of 157 to 305 ms, single runs from 0.1 to 6 s).
+// copying 2,000 files of 64 KB on tmpfs took 102 ms of CPU (user+sys)
+// against 76 ms for cp -r. It is faster on wall time by using both cores:
+// on the project's quiet 2-core machine, a median of 56 ms (8 jobs)
+// against 76 ms for cp -r (0.73x) and 83 ms for cp -a, 7 runs of each
+// (bench/cp: ./run.sh -dir /dev/shm). With the machine busy with other
+// work the ratio ranged from 0.88x to 1.29x. On ext4 the disk's noise
+// swamps all of this (medians of 157 to 305 ms, single runs from 0.1 to
+// 6 s).
 package cp

@@ -84,10 +84,11 @@
 // # Cost
 //
 // `spool fetch` of 1,000 URLs from a local server answering each in 20 ms,
-// at concurrency 100, took a median 242 ms over 11 runs (min 235), against
-// a floor of 200 ms (1.21x), and 238 ms for a hand-written errgroup
-// fetcher without retries or checks run interleaved with it (bench/fetch:
-// ./run.sh), on the project's 2-core machine under a load average of 11.
+// at concurrency 100, took a median 226 ms over 7 runs (min 224) on the
+// project's quiet 2-core machine, against a floor of 200 ms (1.13x), and
+// 225 ms for a hand-written errgroup fetcher without retries or checks
+// run interleaved with it (bench/fetch: ./run.sh); under a load average of
+// 11 it took 242 ms (1.21x).
 // In process, Run adds about 13 allocations (1.3 KB) per URL to what
 // net/http costs (BenchmarkRun against BenchmarkPlain).
 package fetch
