@@ -22,8 +22,10 @@
 //     over slices, or ordered bounded streams over iter.Seq.
 //   - [github.com/spool-go/spool/retry] when you want retries with
 //     exponential back-off and jitter, and an HTTP classifier.
-//   - [github.com/spool-go/spool/echo], [github.com/spool-go/spool/fetch]:
-//     a TCP echo server and load client, and a concurrent HTTP fetcher.
+//   - [github.com/spool-go/spool/echo], [github.com/spool-go/spool/fetch],
+//     [github.com/spool-go/spool/cp]: a TCP echo server and load client, a
+//     concurrent HTTP fetcher, and a concurrent file copier (the programs
+//     behind `spool echo`, `spool fetch` and `spool cp`).
 //   - [github.com/spool-go/spool/lab]: the experiments behind `spool lab`.
 //
 // # Panics
