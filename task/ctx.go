@@ -107,8 +107,8 @@ func (c *taskCtx) attach() {
 	}
 }
 
-// parentErr latches the parent's end into c if c has not attached: then
-// nothing told c, so it asks.
+// parentErr latches the parent's end into c, if the parent has ended and
+// nobody has told c yet (see Err).
 func (c *taskCtx) parentErr() {
 	if c.parent.Done() == nil {
 		return
@@ -144,11 +144,16 @@ func (c *taskCtx) Done() <-chan struct{} {
 	return *d
 }
 
+// Err reports c's end, asking the parent when c has not ended itself: c
+// may not have attached, and a foreign parent (one of package context)
+// tells its AfterFunc callbacks on a goroutine of their own, so it may be
+// done before c hears of it. Asking keeps the promise of package context
+// that once a parent's cancel returns, its descendants' Err is not nil.
 func (c *taskCtx) Err() error {
 	c.mu.Lock()
-	err, attached := c.err, c.attached
+	err := c.err
 	c.mu.Unlock()
-	if err == nil && !attached {
+	if err == nil {
 		c.parentErr()
 		c.mu.Lock()
 		err = c.err

@@ -321,3 +321,27 @@ func TestParkAndWithoutSlot(t *testing.T) {
 		t.Fatal("WithoutSlot of a context without a slot made a new context")
 	}
 }
+
+// TestContextErrSynchronous checks package context's promise across a task
+// context: once the parent's cancel returns, Err is not nil, even while
+// the task waits on its context (attached) and the parent is one of
+// package context's, whose callbacks run on goroutines of their own.
+func TestContextErrSynchronous(t *testing.T) {
+	for range 200 {
+		parent, cancel := context.WithCancel(context.Background())
+		waiting := make(chan struct{})
+		proceed := make(chan struct{})
+		tk := task.Go(parent, func(ctx context.Context) (bool, error) {
+			_ = ctx.Done() // attach
+			close(waiting)
+			<-proceed
+			return ctx.Err() != nil, nil
+		})
+		<-waiting
+		cancel()
+		close(proceed)
+		if saw, _ := tk.Await(context.Background()); !saw {
+			t.Fatal("task context Err() = nil after the parent's cancel returned")
+		}
+	}
+}
