@@ -317,7 +317,8 @@ func (g *Group[T]) release() {
 	}
 }
 
-// taskDone is called by a group task once its result is published.
+// taskDone is called by a group task as it ends, before the task itself
+// shows its result (so a task seen ended has ended for its group too).
 func (g *Group[T]) taskDone(t *Task[T]) {
 	g.release()
 	g.record(t)

@@ -178,6 +178,11 @@ func (t *Task[T]) resolve(v T, err error) {
 func (t *Task[T]) finish(v T, err error) {
 	t.val, t.err = v, err
 	t.fn = nil
+	if t.group != nil {
+		// Record the result in the group before anyone can see the task
+		// end, so a task seen ended is also ended for its group.
+		t.group.taskDone(t)
+	}
 	c := &t.ctx
 	c.mu.Lock()
 	var e ending
@@ -199,9 +204,6 @@ func (t *Task[T]) finish(v T, err error) {
 	e.run(c)
 	for _, f := range waiters {
 		f()
-	}
-	if t.group != nil {
-		t.group.taskDone(t)
 	}
 	t.wg.Done()
 }
