@@ -282,24 +282,14 @@ func (g *Group[T]) retire() {
 	g.mu.Unlock()
 }
 
-// track records t. A task that has ended already (refused, or nil fn)
-// holds no place under the limit.
+// track records t, a task that has already ended without running (refused,
+// aborted, or with a nil fn): it holds no place under the limit.
 func (g *Group[T]) track(t *Task[T]) *Task[T] {
 	g.mu.Lock()
 	t.slot = g.results.push()
 	g.pending.Add(1)
 	g.mu.Unlock()
-	// Set group last: finish reads it after publishing, and an ended task
-	// is reported here instead.
-	t.ctx.mu.Lock()
-	ended := t.finished()
-	if !ended {
-		t.group = g
-	}
-	t.ctx.mu.Unlock()
-	if ended {
-		g.record(t)
-	}
+	g.record(t)
 	return t
 }
 
