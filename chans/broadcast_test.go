@@ -3,6 +3,7 @@ package chans_test
 import (
 	"context"
 	"errors"
+	"github.com/spool-go/spool/internal/slottest"
 	"slices"
 	"sync"
 	"testing"
@@ -361,7 +362,7 @@ func TestBroadcastConcurrentSenders(t *testing.T) {
 
 func TestBroadcastParks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var sl countSlot
+		var sl slottest.Counter
 		b := chans.NewBroadcast[int]()
 		s := b.Subscribe(1)
 		go func() {
@@ -377,7 +378,7 @@ func TestBroadcastParks(t *testing.T) {
 			_ = b.Send(ctx, 2)
 			_ = b.Send(ctx, 3) // s is full: waits
 		})
-		if r, a := sl.released.Load(), sl.acquired.Load(); r != 2 || a != 2 {
+		if r, a := sl.Released.Load(), sl.Acquired.Load(); r != 2 || a != 2 {
 			t.Errorf("slot released %d, acquired %d; want 2 and 2", r, a)
 		}
 	})

@@ -3,17 +3,10 @@ package chans_test
 import (
 	"context"
 	"slices"
-	"sync/atomic"
 	"testing"
 
 	"github.com/spool-go/spool/task"
 )
-
-// countSlot is a task.Slot that counts how often it is given back and taken.
-type countSlot struct{ released, acquired atomic.Int64 }
-
-func (s *countSlot) Release() { s.released.Add(1) }
-func (s *countSlot) Acquire() { s.acquired.Add(1) }
 
 // onSlot runs fn on the calling goroutine with a task context that holds s,
 // as a runtime worker would.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spool-go/spool/internal/slottest"
 	"runtime"
 	"slices"
 	"strings"
@@ -316,7 +317,7 @@ func TestPipelineGo(t *testing.T) {
 }
 
 func TestStageRunsWithoutCallersSlot(t *testing.T) {
-	var sl countSlot
+	var sl slottest.Counter
 	onSlot(t, &sl, func(ctx context.Context) {
 		p := chans.NewPipeline(ctx)
 		defer p.Close()
@@ -332,14 +333,14 @@ func TestStageRunsWithoutCallersSlot(t *testing.T) {
 			t.Errorf("Wait = %v", err)
 		}
 	})
-	if r, a := sl.released.Load(), sl.acquired.Load(); r != a {
+	if r, a := sl.Released.Load(), sl.Acquired.Load(); r != a {
 		t.Errorf("slot released %d times, acquired %d; want equal", r, a)
 	}
 }
 
 func TestPipelineWaitParks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var sl countSlot
+		var sl slottest.Counter
 		release := make(chan struct{})
 		onSlot(t, &sl, func(ctx context.Context) {
 			p := chans.NewPipeline(ctx)
@@ -353,7 +354,7 @@ func TestPipelineWaitParks(t *testing.T) {
 				t.Errorf("Wait = %v", err)
 			}
 		})
-		if r, a := sl.released.Load(), sl.acquired.Load(); r != 1 || a != 1 {
+		if r, a := sl.Released.Load(), sl.Acquired.Load(); r != 1 || a != 1 {
 			t.Errorf("slot released %d times, acquired %d; want 1 and 1", r, a)
 		}
 	})

@@ -3,6 +3,7 @@ package chans_test
 import (
 	"context"
 	"errors"
+	"github.com/spool-go/spool/internal/slottest"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -60,7 +61,7 @@ func TestSeqCancel(t *testing.T) {
 
 func TestSeqParks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var s countSlot
+		var s slottest.Counter
 		ch := make(chan int)
 		go func() {
 			synctest.Wait() // the consumer is parked on an empty channel
@@ -72,7 +73,7 @@ func TestSeqParks(t *testing.T) {
 				t.Errorf("Seq = %v; want [1]", got)
 			}
 		})
-		if r, a := s.released.Load(), s.acquired.Load(); r == 0 || r != a {
+		if r, a := s.Released.Load(), s.Acquired.Load(); r == 0 || r != a {
 			t.Errorf("slot released %d times, acquired %d; want equal and > 0", r, a)
 		}
 	})

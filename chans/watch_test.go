@@ -3,6 +3,7 @@ package chans_test
 import (
 	"context"
 	"errors"
+	"github.com/spool-go/spool/internal/slottest"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -156,7 +157,7 @@ func TestWatchConcurrent(t *testing.T) {
 
 func TestWatchParks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var sl countSlot
+		var sl slottest.Counter
 		w := chans.NewWatch(0)
 		go func() {
 			synctest.Wait()
@@ -167,7 +168,7 @@ func TestWatchParks(t *testing.T) {
 				t.Errorf("Changed = %v", err)
 			}
 		})
-		if r, a := sl.released.Load(), sl.acquired.Load(); r != 1 || a != 1 {
+		if r, a := sl.Released.Load(), sl.Acquired.Load(); r != 1 || a != 1 {
 			t.Errorf("slot released %d, acquired %d; want 1 and 1", r, a)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spool-go/spool/internal/slottest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -351,17 +352,11 @@ func TestRWMutexBatchesReaders(t *testing.T) {
 	})
 }
 
-// slotCounter is a task.Slot that counts how often it is given back.
-type slotCounter struct{ released, acquired atomic.Int32 }
-
-func (s *slotCounter) Release() { s.released.Add(1) }
-func (s *slotCounter) Acquire() { s.acquired.Add(1) }
-
 func TestLockIsAnAwaitPoint(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var m guard.Mutex[int]
 		held, _ := m.TryLock()
-		var s slotCounter
+		var s slottest.Counter
 		tk, job := task.Prepare(t.Context(), func(ctx context.Context) (int, error) {
 			g, err := m.Lock(ctx)
 			if err != nil {
@@ -372,7 +367,7 @@ func TestLockIsAnAwaitPoint(t *testing.T) {
 		}, task.WithSlot(&s))
 		go job.Run()
 		synctest.Wait()
-		if got := s.released.Load(); got != 1 {
+		if got := s.Released.Load(); got != 1 {
 			t.Errorf("slot released %d times while Lock waits; want 1", got)
 		}
 		*held.Value() = 4
@@ -380,7 +375,7 @@ func TestLockIsAnAwaitPoint(t *testing.T) {
 		if v, err := tk.Await(t.Context()); v != 4 || err != nil {
 			t.Errorf("task = %d, %v; want 4, nil", v, err)
 		}
-		if r, a := s.released.Load(), s.acquired.Load(); r != a {
+		if r, a := s.Released.Load(), s.Acquired.Load(); r != a {
 			t.Errorf("slot released %d times, acquired %d; want equal", r, a)
 		}
 	})

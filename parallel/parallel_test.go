@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spool-go/spool/internal/slottest"
 	"runtime"
 	"slices"
 	"strings"
@@ -342,14 +343,8 @@ func TestBadOptions(t *testing.T) {
 	}
 }
 
-// countSlot is a task.Slot that counts how often it is given back and taken.
-type countSlot struct{ released, acquired atomic.Int64 }
-
-func (s *countSlot) Release() { s.released.Add(1) }
-func (s *countSlot) Acquire() { s.acquired.Add(1) }
-
 func TestMapOnRuntimeSlot(t *testing.T) {
-	var sl countSlot
+	var sl slottest.Counter
 	tk, job := task.Prepare(context.Background(), func(ctx context.Context) (struct{}, error) {
 		var sawSlot atomic.Bool
 		_, err := parallel.Map(ctx, ints(100), func(ctx context.Context, x int) (int, error) {
@@ -367,7 +362,7 @@ func TestMapOnRuntimeSlot(t *testing.T) {
 	if _, err := tk.Await(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if r, a := sl.released.Load(), sl.acquired.Load(); r != a {
+	if r, a := sl.Released.Load(), sl.Acquired.Load(); r != a {
 		t.Errorf("slot released %d times, acquired %d; want equal", r, a)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spool-go/spool/internal/slottest"
 	"iter"
 	"runtime"
 	"slices"
@@ -233,7 +234,7 @@ func TestMapOrderedSeqPanics(t *testing.T) {
 }
 
 func TestMapOrderedOnRuntimeSlot(t *testing.T) {
-	var sl countSlot
+	var sl slottest.Counter
 	tk, job := task.Prepare(context.Background(), func(ctx context.Context) (struct{}, error) {
 		for saw, err := range parallel.MapOrdered(ctx, slices.Values(ints(20)), 3,
 			func(ctx context.Context, x int) (bool, error) {
@@ -250,7 +251,7 @@ func TestMapOrderedOnRuntimeSlot(t *testing.T) {
 	if _, err := tk.Await(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if r, a := sl.released.Load(), sl.acquired.Load(); r != a || r == 0 {
+	if r, a := sl.Released.Load(), sl.Acquired.Load(); r != a || r == 0 {
 		t.Errorf("slot released %d times, acquired %d; want equal and > 0", r, a)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/spool-go/spool/internal/slottest"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -306,31 +307,25 @@ func TestSubmitWaitsForRoomAndHonoursCtx(t *testing.T) {
 	})
 }
 
-// slotCounter is a task.Slot that counts how often it is given back.
-type slotCounter struct{ released, acquired atomic.Int32 }
-
-func (s *slotCounter) Release() { s.released.Add(1) }
-func (s *slotCounter) Acquire() { s.acquired.Add(1) }
-
 func TestBlockedSubmitIsAnAwaitPoint(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := newGate()
 		p := newPool(t, 1, pool.QueueSize(0))
 		p.Go(g.job)
-		var s slotCounter
+		var s slottest.Counter
 		outer, job := task.Prepare(t.Context(), func(ctx context.Context) (int, error) {
 			return pool.Submit(ctx, p, func(context.Context) (int, error) { return 3, nil }).Await(ctx)
 		}, task.WithSlot(&s))
 		go job.Run()
 		synctest.Wait()
-		if got := s.released.Load(); got != 1 {
+		if got := s.Released.Load(); got != 1 {
 			t.Errorf("slot released %d times while Submit waits; want 1", got)
 		}
 		g.open()
 		if v, err := outer.Await(t.Context()); v != 3 || err != nil {
 			t.Errorf("outer task = %d, %v; want 3, nil", v, err)
 		}
-		if r, a := s.released.Load(), s.acquired.Load(); r != a {
+		if r, a := s.Released.Load(), s.Acquired.Load(); r != a {
 			t.Errorf("slot released %d times, acquired %d; want equal", r, a)
 		}
 	})

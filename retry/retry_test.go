@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spool-go/spool/internal/slottest"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -786,15 +787,9 @@ func TestStrings(t *testing.T) {
 	}
 }
 
-// slot counts a runtime slot's Release and Acquire calls.
-type slot struct{ released, acquired atomic.Int32 }
-
-func (s *slot) Release() { s.released.Add(1) }
-func (s *slot) Acquire() { s.acquired.Add(1) }
-
 func TestWaitIsAnAwaitPoint(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var s slot
+		var s slottest.Counter
 		tk, job := task.Prepare(t.Context(), func(ctx context.Context) (int, error) {
 			return retry.Do(ctx, func(ctx context.Context, attempt int) (int, error) {
 				if attempt < 3 {
@@ -807,14 +802,14 @@ func TestWaitIsAnAwaitPoint(t *testing.T) {
 		if v, err := tk.Await(t.Context()); v != 3 || err != nil {
 			t.Fatalf("Await = %d, %v; want 3, nil", v, err)
 		}
-		if r, a := s.released.Load(), s.acquired.Load(); r != 2 || a != 2 {
+		if r, a := s.Released.Load(), s.Acquired.Load(); r != 2 || a != 2 {
 			t.Errorf("slot released %d, acquired %d times; want 2, 2 (one per wait)", r, a)
 		}
 	})
 }
 
 func TestZeroDelayDoesNotSleep(t *testing.T) {
-	var s slot
+	var s slottest.Counter
 	tk, job := task.Prepare(t.Context(), func(ctx context.Context) (int, error) {
 		return retry.Do(ctx, func(ctx context.Context, attempt int) (int, error) {
 			return 0, errBoom
@@ -824,7 +819,7 @@ func TestZeroDelayDoesNotSleep(t *testing.T) {
 	if _, err := tk.Await(t.Context()); !errors.Is(err, retry.ErrAttempts) {
 		t.Fatalf("err = %v; want ErrAttempts", err)
 	}
-	if r := s.released.Load(); r != 0 {
+	if r := s.Released.Load(); r != 0 {
 		t.Errorf("slot released %d times; want 0 (no wait for a zero delay)", r)
 	}
 }

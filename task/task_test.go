@@ -3,6 +3,7 @@ package task_test
 import (
 	"context"
 	"errors"
+	"github.com/spool-go/spool/internal/slottest"
 	"io"
 	"runtime"
 	"strings"
@@ -286,13 +287,8 @@ func errString(err error) string {
 	return err.Error()
 }
 
-type countSlot struct{ released, acquired int }
-
-func (s *countSlot) Release() { s.released++ }
-func (s *countSlot) Acquire() { s.acquired++ }
-
 func TestParkAndWithoutSlot(t *testing.T) {
-	s := new(countSlot)
+	s := new(slottest.Counter)
 	tk, job := task.Prepare(context.Background(), func(ctx context.Context) (int, error) {
 		task.Park(ctx).Resume()
 		if task.ContextSlot(ctx) == nil {
@@ -314,8 +310,8 @@ func TestParkAndWithoutSlot(t *testing.T) {
 		t.Fatalf("Await() = %d, %v; want 1, nil", v, err)
 	}
 	// One Park in the task, one in its Await of the child: two each.
-	if s.released != 2 || s.acquired != 2 {
-		t.Fatalf("slot released %d, acquired %d times; want 2 and 2", s.released, s.acquired)
+	if s.Released.Load() != 2 || s.Acquired.Load() != 2 {
+		t.Fatalf("slot released %d, acquired %d times; want 2 and 2", s.Released.Load(), s.Acquired.Load())
 	}
 	if bg := context.Background(); task.WithoutSlot(bg) != bg {
 		t.Fatal("WithoutSlot of a context without a slot made a new context")
