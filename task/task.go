@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -257,10 +258,22 @@ func (t *Task[T]) finished() bool {
 // Await never cancels the task (call [Task.Cancel] for that).
 //
 // Await is an await point: on a runtime it gives the caller's slot back
-// while it waits.
+// while it waits. If the task has not started yet, Await first yields the
+// processor once (runtime.Gosched): a task just spawned then usually runs
+// and ends before Await would park, which saves the park and the wake-up
+// (about a fifth of task.Go+Await, BenchmarkGo).
 func (t *Task[T]) Await(ctx context.Context) (T, error) {
 	if t.finished() {
 		return t.val, t.err
+	}
+	if t.state.Load() == stateNew {
+		// Not started: most often it was just spawned and its goroutine
+		// waits for this processor. Yield once, so that it can run and end
+		// before we park: a short task then costs no park and no wake-up.
+		runtime.Gosched()
+		if t.finished() {
+			return t.val, t.err
+		}
 	}
 	p := Park(ctx)
 	if done := ctx.Done(); done == nil {

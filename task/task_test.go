@@ -299,9 +299,20 @@ func TestParkAndWithoutSlot(t *testing.T) {
 		if task.ContextSlot(free) != nil {
 			return 0, errors.New("WithoutSlot context holds a slot")
 		}
-		// A task started inside does not inherit the slot.
+		// A task started inside does not inherit the slot. It ends only
+		// once its parent's Await has given the slot back (Await first
+		// yields once, and a child that ended by then costs no park).
 		return task.Go(ctx, func(ctx context.Context) (int, error) {
 			task.Park(ctx).Resume()
+			giveUp := time.After(10 * time.Second)
+			for s.Released.Load() < 2 {
+				select {
+				case <-giveUp:
+					return 0, errors.New("the parent's Await never gave its slot back")
+				default:
+					runtime.Gosched()
+				}
+			}
 			return 1, nil
 		}).Await(ctx)
 	}, task.WithSlot(s))
