@@ -61,13 +61,20 @@ type Group[T any] struct {
 	failFast bool
 	closing  chan struct{}
 
-	// Tasks run on worker goroutines that the group reuses: a worker that
-	// ends a task waits on work for the next, until work is closed. work is
-	// unbuffered, so a job goes to a worker that is idle right now or to a
-	// new one; the limit is kept by running, not by the number of workers.
-	// Sends and the close happen under mu; retiring replaces the channel.
-	work    chan Job
-	workers sync.WaitGroup
+	// Tasks run on worker goroutines that the group reuses. Go puts a job
+	// on queue; a worker takes jobs from it until it is empty, then parks
+	// on cond. Go wakes a parked worker, or starts one, only when the queue
+	// holds more jobs than there are workers on their way to it (woken), so
+	// a busy group runs many tasks per wake-up. The limit is kept by
+	// running; the workers never outnumber the places taken. All of it is
+	// guarded by mu.
+	queue   []Job
+	head    int            // queue[head:] waits for a worker
+	parked  int            // workers waiting on cond
+	woken   int            // workers signalled or started, not yet at the queue
+	gen     uint64         // bumped by retire: parked workers of older generations end
+	cond    sync.Cond      // L is &mu
+	workers sync.WaitGroup // every worker goroutine
 
 	mu      sync.Mutex
 	results chunked[outcome[T]] // in submission order; pushed under mu
@@ -136,8 +143,8 @@ func NewGroup[T any](ctx context.Context, opts ...GroupOption) *Group[T] {
 	g := &Group[T]{
 		failFast: c.failFast,
 		closing:  make(chan struct{}),
-		work:     make(chan Job),
 	}
+	g.cond.L = &g.mu
 	if c.limit > 0 {
 		g.limit = int64(c.limit)
 		g.freed = make(chan struct{}, 1)
@@ -249,36 +256,90 @@ func (g *Group[T]) start(fn func(context.Context) (T, error)) *Task[T] {
 	}
 	t.slot = g.results.push()
 	g.pending.Add(1)
-	t.group = g // t has not run: the hand-off below publishes this
-	spawn := false
-	select {
-	case g.work <- j: // an idle worker took it
-	default:
-		spawn = true
-		g.workers.Add(1)
-	}
-	work := g.work
+	t.group = g // t has not run: the queue publishes this
+	g.queue = append(g.queue, j)
+	spawn := g.dispatch()
+	gen := g.gen
 	g.mu.Unlock()
 	if spawn {
-		go g.worker(j, work)
+		go g.worker(gen)
 	}
 	return t
 }
 
-// worker runs j, then every job handed to it on work, until work is
-// closed. A job that calls runtime.Goexit ends the worker.
-func (g *Group[T]) worker(j Job, work <-chan Job) {
-	defer g.workers.Done()
-	for ok := true; ok; j, ok = <-work {
-		j.Run()
+// dispatch makes sure a worker is on its way to every queued job: it wakes
+// a parked worker or, when none is parked, reports that the caller must
+// start one (counted already). g.mu must be held.
+func (g *Group[T]) dispatch() (spawn bool) {
+	if len(g.queue)-g.head <= g.woken {
+		return false
 	}
+	g.woken++
+	if g.parked > 0 {
+		g.parked--
+		g.cond.Signal()
+		return false
+	}
+	g.workers.Add(1)
+	return true
 }
 
-// retire ends the workers that are idle now; later tasks start new ones.
+// worker runs queued jobs until the queue is empty, then parks until
+// dispatch wakes it. It ends when it finds the queue empty after a retire
+// or a Close. A job
+// that calls runtime.Goexit ends the worker; another takes its place if
+// jobs are waiting.
+//
+// gen is the generation the worker was started in: one that starts after a
+// retire of its generation ends at once unless it finds a job.
+func (g *Group[T]) worker(gen uint64) {
+	goexit := true
+	defer func() {
+		if goexit {
+			g.mu.Lock()
+			spawn := g.dispatch()
+			gen := g.gen
+			g.mu.Unlock()
+			if spawn {
+				go g.worker(gen)
+			}
+		}
+		g.workers.Done()
+	}()
+	g.mu.Lock()
+	g.woken--
+	for { // gen is the generation the worker last took a job in
+
+		if g.head < len(g.queue) {
+			gen = g.gen
+			j := g.queue[g.head]
+			g.queue[g.head] = nil
+			if g.head++; g.head == len(g.queue) {
+				g.queue, g.head = g.queue[:0], 0
+			}
+			g.mu.Unlock()
+			j.Run()
+			g.mu.Lock()
+			continue
+		}
+		if g.closed || gen != g.gen {
+			break // retired while it ran or while it was parked
+		}
+		g.parked++
+		g.cond.Wait()
+		g.woken-- // dispatch or retire moved us from parked to woken
+	}
+	goexit = false
+	g.mu.Unlock()
+}
+
+// retire ends the workers that are parked now; later tasks start new ones.
 func (g *Group[T]) retire() {
 	g.mu.Lock()
-	close(g.work)
-	g.work = make(chan Job)
+	g.gen++
+	g.woken += g.parked
+	g.parked = 0
+	g.cond.Broadcast()
 	g.mu.Unlock()
 }
 

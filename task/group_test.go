@@ -3,6 +3,7 @@ package task_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -258,5 +259,28 @@ func TestGroupNextAfterEnd(t *testing.T) {
 	}
 	if want := []int{0, 1, 2, 3, 4}; !slices.Equal(got, want) {
 		t.Fatalf("Next() after the tasks ended = %v; want %v", got, want)
+	}
+}
+
+// TestGroupWorkersEndAfterWait checks that Wait leaves no worker behind,
+// also one that starts only after the others ran every task: a goroutine
+// of the bubble still parked when the test returns fails synctest.Test.
+func TestGroupWorkersEndAfterWait(t *testing.T) {
+	for _, tasks := range []int{1, 8, 100} {
+		t.Run(fmt.Sprint("tasks=", tasks), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				for range 50 {
+					ctx := context.Background()
+					g := task.NewGroup[int](ctx)
+					for i := range tasks {
+						g.Go(ctx, func(context.Context) (int, error) { return i, nil })
+					}
+					vals, err := g.Wait(ctx)
+					if len(vals) != tasks || err != nil {
+						t.Fatalf("Wait() = %d values, %v; want %d, nil", len(vals), err, tasks)
+					}
+				}
+			})
+		})
 	}
 }
