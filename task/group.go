@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -68,17 +69,19 @@ type Group[T any] struct {
 	// a busy group runs many tasks per wake-up. The limit is kept by
 	// running; the workers never outnumber the places taken. All of it is
 	// guarded by mu.
-	queue   []Job
-	head    int            // queue[head:] waits for a worker
-	parked  int            // workers waiting on cond
-	woken   int            // workers signalled or started, not yet at the queue
-	gen     uint64         // bumped by retire: parked workers of older generations end
-	cond    sync.Cond      // L is &mu
-	workers sync.WaitGroup // every worker goroutine
+	queue    []Job
+	head     int            // queue[head:] waits for a worker
+	parked   int            // workers waiting on cond
+	woken    int            // workers signalled or started, not yet at the queue
+	maxWoken int            // at most this many are on their way at once
+	gen      uint64         // bumped by retire: parked workers of older generations end
+	cond     sync.Cond      // L is &mu
+	workers  sync.WaitGroup // every worker goroutine
 
 	mu      sync.Mutex
-	results chunked[outcome[T]] // in submission order; pushed under mu
-	pending atomic.Int64        // submitted and not ended
+	results chunked[outcome[T]]   // in submission order; pushed under mu
+	errs    map[*outcome[T]]error // the failed tasks' errors (mu)
+	pending atomic.Int64          // submitted and not ended
 	// Next's completion-order queue, kept only once Next has been called:
 	// until then an ending task touches no lock.
 	nextMode atomic.Bool
@@ -90,11 +93,14 @@ type Group[T any] struct {
 }
 
 // outcome is one task's result, in a slot that never moves: the task
-// writes it when it ends, without the group's lock.
+// writes it when it ends, without the group's lock. Errors live in the
+// group's errs map, so that for a T without pointers the slots hold none
+// and the collector never scans them: a group of a million tasks keeps
+// tens of megabytes of slots that would otherwise be rescanned at every
+// collection.
 type outcome[T any] struct {
 	val    T
-	err    error
-	done   atomic.Bool // val and err are written
+	done   atomic.Bool // val is written, and the error if any
 	queued atomic.Bool // on Next's queue
 }
 
@@ -143,6 +149,7 @@ func NewGroup[T any](ctx context.Context, opts ...GroupOption) *Group[T] {
 	g := &Group[T]{
 		failFast: c.failFast,
 		closing:  make(chan struct{}),
+		maxWoken: runtime.GOMAXPROCS(0),
 	}
 	g.cond.L = &g.mu
 	if c.limit > 0 {
@@ -267,11 +274,19 @@ func (g *Group[T]) start(fn func(context.Context) (T, error)) *Task[T] {
 	return t
 }
 
-// dispatch makes sure a worker is on its way to every queued job: it wakes
-// a parked worker or, when none is parked, reports that the caller must
-// start one (counted already). g.mu must be held.
+// dispatch sends one more worker towards the queued jobs, if they
+// outnumber the workers on their way (woken) and fewer than maxWoken are:
+// it wakes a parked worker or, when none is parked, reports that the
+// caller must start one (counted already). g.mu must be held.
+//
+// A worker that arrives and takes a job calls dispatch again, so wake-ups
+// pass from worker to worker while jobs wait. That keeps this invariant:
+// while the queue holds a job, some worker is on its way to it. So every
+// queued job gets a worker of its own even if every running task blocks
+// (on another task of the group, say), yet a fast stream of short tasks
+// is served by the few workers that are already awake.
 func (g *Group[T]) dispatch() (spawn bool) {
-	if len(g.queue)-g.head <= g.woken {
+	if len(g.queue)-g.head <= g.woken || g.woken >= g.maxWoken {
 		return false
 	}
 	g.woken++
@@ -308,8 +323,8 @@ func (g *Group[T]) worker(gen uint64) {
 	}()
 	g.mu.Lock()
 	g.woken--
-	for { // gen is the generation the worker last took a job in
-
+	arrived := true // woken or started, and not yet at a job
+	for {           // gen is the generation the worker last took a job in
 		if g.head < len(g.queue) {
 			gen = g.gen
 			j := g.queue[g.head]
@@ -317,7 +332,15 @@ func (g *Group[T]) worker(gen uint64) {
 			if g.head++; g.head == len(g.queue) {
 				g.queue, g.head = g.queue[:0], 0
 			}
+			spawn := false
+			if arrived { // pass the wake-up on while jobs wait
+				arrived = false
+				spawn = g.dispatch()
+			}
 			g.mu.Unlock()
+			if spawn {
+				go g.worker(gen)
+			}
 			j.Run()
 			g.mu.Lock()
 			continue
@@ -328,6 +351,7 @@ func (g *Group[T]) worker(gen uint64) {
 		g.parked++
 		g.cond.Wait()
 		g.woken-- // dispatch or retire moved us from parked to woken
+		arrived = true
 	}
 	goexit = false
 	g.mu.Unlock()
@@ -377,7 +401,15 @@ func (g *Group[T]) taskDone(t *Task[T]) {
 
 func (g *Group[T]) record(t *Task[T]) {
 	o := t.slot
-	o.val, o.err = t.val, t.err
+	o.val = t.val
+	if t.err != nil {
+		g.mu.Lock()
+		if g.errs == nil {
+			g.errs = make(map[*outcome[T]]error)
+		}
+		g.errs[o] = t.err
+		g.mu.Unlock()
+	}
 	o.done.Store(true)
 	if g.nextMode.Load() {
 		g.enqueue(o)
@@ -446,8 +478,12 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 			o := g.ended[g.yielded]
 			g.ended[g.yielded] = nil
 			g.yielded++
+			err := g.errs[o]
 			g.mu.Unlock()
-			return o.val, o.err, true
+			if err != nil {
+				return v, err, true
+			}
+			return o.val, nil, true
 		}
 		ready := g.ready
 		g.mu.Unlock()
@@ -503,13 +539,15 @@ func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
 	vals := make([]T, 0, g.results.n)
 	var errs []error
 	g.results.each(func(o *outcome[T]) {
-		var v T
-		if o.err != nil {
-			errs = append(errs, o.err)
-		} else {
-			v = o.val
+		if len(g.errs) > 0 {
+			if err := g.errs[o]; err != nil {
+				errs = append(errs, err)
+				var zero T
+				vals = append(vals, zero)
+				return
+			}
 		}
-		vals = append(vals, v)
+		vals = append(vals, o.val)
 	})
 	return vals, errors.Join(errs...)
 }

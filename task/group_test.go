@@ -284,3 +284,33 @@ func TestGroupWorkersEndAfterWait(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupBlockedTasksGetWorkers submits tasks that all wait for the last
+// one: each must get a worker of its own although the workers already
+// running never come back to the queue.
+func TestGroupBlockedTasksGetWorkers(t *testing.T) {
+	const n = 64
+	for _, opts := range [][]task.GroupOption{nil, {task.Limit(n)}} {
+		t.Run(fmt.Sprintf("limit=%v", len(opts) > 0), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := context.Background()
+				g := task.NewGroup[int](ctx, opts...)
+				defer g.Close()
+				last := make(chan struct{})
+				for i := range n {
+					g.Go(ctx, func(context.Context) (int, error) {
+						if i == n-1 {
+							close(last)
+						}
+						<-last
+						return i, nil
+					})
+				}
+				vals, err := g.Wait(ctx)
+				if len(vals) != n || err != nil {
+					t.Fatalf("Wait() = %d values, %v; want %d, nil", len(vals), err, n)
+				}
+			})
+		})
+	}
+}
