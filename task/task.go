@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 )
 
@@ -51,7 +50,6 @@ type Task[T any] struct {
 	ctx   taskCtx
 	fn    func(context.Context) (T, error)
 	state atomic.Uint32 // stateNew, stateRunning, stateDone
-	wg    sync.WaitGroup
 	fin   atomic.Pointer[chan struct{}] // Done channel, created lazily
 	val   T
 	err   error
@@ -99,7 +97,6 @@ func Prepare[T any](ctx context.Context, fn func(context.Context) (T, error), op
 		s = o.slot
 	}
 	t.ctx.init(ctx, s)
-	t.wg.Add(1)
 	if fn == nil {
 		var zero T
 		t.resolve(zero, ErrNilFunc)
@@ -190,8 +187,7 @@ func (t *Task[T]) finish(v T, err error) {
 	if c.err == nil {
 		e = c.cancelLocked(context.Canceled, nil)
 	}
-	// The Done channel (if anyone asked for it) and the WaitGroup both
-	// order the writes above before the waiters' reads.
+	// The Done channel orders the writes above before the waiters' reads.
 	if d := t.fin.Load(); d != nil {
 		close(*d)
 	} else {
@@ -206,7 +202,6 @@ func (t *Task[T]) finish(v T, err error) {
 	for _, f := range waiters {
 		f()
 	}
-	t.wg.Done()
 }
 
 // whenDone calls f once the task has ended: at once if it has.
@@ -277,7 +272,7 @@ func (t *Task[T]) Await(ctx context.Context) (T, error) {
 	}
 	p := Park(ctx)
 	if done := ctx.Done(); done == nil {
-		t.wg.Wait()
+		<-t.Done()
 	} else {
 		select {
 		case <-t.Done():
@@ -316,7 +311,6 @@ func (t *Task[T]) Context() context.Context { return &t.ctx }
 func Failed[T any](err error) *Task[T] {
 	t := new(Task[T])
 	t.ctx.init(context.Background(), nil)
-	t.wg.Add(1)
 	var zero T
 	t.resolve(zero, err)
 	return t
