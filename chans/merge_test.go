@@ -101,8 +101,9 @@ func TestFanOutSlowWorkerGetsLess(t *testing.T) {
 		slowDone := make(chan int)
 		go func() { // takes one value and stops until the others are done
 			n := 0
-			<-outs[1]
-			n++
+			if _, ok := <-outs[1]; ok { // the fast one may have taken all
+				n++
+			}
 			synctest.Wait()
 			for range outs[1] {
 				n++
