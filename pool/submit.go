@@ -38,7 +38,7 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 		p.refuseNil()
 		return t
 	}
-	it := item{job: job, t: ref[T]{t}}
+	it := item{job: job}
 	inline, err := p.send(ctx, &it, true)
 	switch {
 	case err != nil:
@@ -59,7 +59,7 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 		p.refuseNil()
 		return t, task.ErrNilFunc
 	}
-	it := item{job: job, t: ref[T]{t}}
+	it := item{job: job}
 	if _, err := p.send(ctx, &it, false); err != nil {
 		job.Abort(err)
 		return t, err
@@ -118,7 +118,12 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 		return false, ErrClosed
 	}
 	if uint64(n)&p.cfg.sampling == 0 {
-		it.at = p.now()
+		it.job = timed(it.job, p.now())
+		defer func() { // the item was not queued: take the wrapper off
+			if err != nil || inline {
+				it.job, _ = untimed(it.job)
+			}
+		}()
 	}
 	select {
 	case p.q <- *it:

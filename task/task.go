@@ -125,11 +125,23 @@ type Job interface {
 	Abort(err error)
 	// Context returns the context the function would receive.
 	Context() context.Context
+	// Err returns the task's error once it has ended, and nil before: an
+	// executor reads it after Run to count the outcome.
+	Err() error
+	// Cancel cancels the task's context, as [Task.Cancel] does.
+	Cancel()
 }
 
 type job[T any] Task[T]
 
 func (j *job[T]) Context() context.Context { return &j.ctx }
+
+func (j *job[T]) Err() error {
+	_, err, _ := (*Task[T])(j).Result()
+	return err
+}
+
+func (j *job[T]) Cancel() { (*Task[T])(j).Cancel() }
 
 func (j *job[T]) Abort(err error) {
 	t := (*Task[T])(j)
