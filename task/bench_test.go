@@ -52,7 +52,7 @@ func BenchmarkGo(b *testing.B) {
 func BenchmarkGroup(b *testing.B) {
 	const batch = 100_000
 	ctx := context.Background()
-	for _, limit := range []int{100, 10_000} {
+	for _, limit := range []int{2, 100, 10_000} {
 		b.Run(fmt.Sprintf("task.Group/limit=%d", limit), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
