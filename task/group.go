@@ -65,10 +65,11 @@ type Group[T any] struct {
 	// Tasks run on worker goroutines that the group reuses. Go puts a job
 	// on queue; a worker takes jobs from it until it is empty, then parks
 	// on cond. Go wakes a parked worker, or starts one, only when the queue
-	// holds more jobs than there are workers on their way to it (woken), so
-	// a busy group runs many tasks per wake-up. The limit is kept by
-	// running; the workers never outnumber the places taken. All of it is
-	// guarded by mu.
+	// holds more jobs than there are workers on their way to it (woken) and
+	// fewer than maxWoken are; a worker that arrives passes the wake-up on
+	// (see dispatch). So a busy group runs many tasks per wake-up. The
+	// limit is kept by running; the workers never outnumber the places
+	// taken. All of it is guarded by mu.
 	queue    []Job
 	head     int            // queue[head:] waits for a worker
 	parked   int            // workers waiting on cond
@@ -302,9 +303,8 @@ func (g *Group[T]) dispatch() (spawn bool) {
 
 // worker runs queued jobs until the queue is empty, then parks until
 // dispatch wakes it. It ends when it finds the queue empty after a retire
-// or a Close. A job
-// that calls runtime.Goexit ends the worker; another takes its place if
-// jobs are waiting.
+// or a Close. A job that calls runtime.Goexit ends the worker; another
+// takes its place if jobs are waiting.
 //
 // gen is the generation the worker was started in: one that starts after a
 // retire of its generation ends at once unless it finds a job.
@@ -479,12 +479,9 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 			o := g.ended[g.yielded]
 			g.ended[g.yielded] = nil
 			g.yielded++
-			err := g.errs[o]
+			e := g.errs[o]
 			g.mu.Unlock()
-			if err != nil {
-				return v, err, true
-			}
-			return o.val, nil, true
+			return o.val, e, true
 		}
 		ready := g.ready
 		g.mu.Unlock()

@@ -314,3 +314,41 @@ func TestGroupBlockedTasksGetWorkers(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupResultsKeepValueAndError checks that a task's value and error
+// both reach Next, as Await gives them, while Wait gives zero for a task
+// that failed.
+func TestGroupResultsKeepValueAndError(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		val  int
+		err  error
+	}{
+		{"ok", 7, nil},
+		{"failed with a value", 7, errBoom},
+		{"failed", 0, errBoom},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := task.NewGroup[int](ctx)
+			defer g.Close()
+			g.Go(ctx, func(context.Context) (int, error) { return tt.val, tt.err })
+			v, err, ok := g.Next(ctx)
+			if !ok || v != tt.val || !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
+				t.Fatalf("Next() = %d, %v, %v; want %d, %v, true", v, err, ok, tt.val, tt.err)
+			}
+			g2 := task.NewGroup[int](ctx)
+			defer g2.Close()
+			g2.Go(ctx, func(context.Context) (int, error) { return tt.val, tt.err })
+			vals, err := g2.Wait(ctx)
+			want := tt.val
+			if tt.err != nil {
+				want = 0
+			}
+			if len(vals) != 1 || vals[0] != want || !errors.Is(err, tt.err) {
+				t.Fatalf("Wait() = %v, %v; want [%d], %v", vals, err, want, tt.err)
+			}
+		})
+	}
+}
