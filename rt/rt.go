@@ -147,13 +147,13 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 // [ErrClosed]; a nil fn gives a task failed with task.ErrNilFunc. A nil r
 // (or a zero Runtime) gives a task failed with [ErrNilRuntime].
 //
-// Spawn and an Await of a trivial fn cost about 340 ns and 3 allocations
-// (about 380 B) on a warm runtime with 2 slots, on a 2-core machine,
-// against about 245 ns and 2 allocations for task.Go and 250 ns and 3
+// Spawn and an Await of a trivial fn cost about 330 ns and 3 allocations
+// (about 370 B) on a warm runtime with 2 slots, on a 2-core machine,
+// against about 230 ns and 2 allocations for task.Go and 245 ns and 3
 // allocations for a bare goroutine that sends its result on a 1-buffered
 // channel (BenchmarkSpawn, best batches of 1,000; the means of the same
-// run were 610, 400 and 405 ns). From inside a task it costs the same.
-// What Spawn adds to task.Go (about 95 ns) is the task's registry entry,
+// run were 556, 359 and 372 ns). From inside a task it costs the same.
+// What Spawn adds to task.Go (about 100 ns) is the task's registry entry,
 // which Shutdown, the detector and Tasks walk, the slot, and the pprof
 // labels. A named task costs 5 allocations more (its own pprof label set).
 func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
