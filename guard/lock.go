@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/spool-go/spool/internal/fifo"
 	"github.com/spool-go/spool/task"
 )
 
@@ -22,9 +23,8 @@ import (
 type lock struct {
 	state atomic.Int64 // writerBit | waitersBit | readers<<readerShift
 
-	mu   sync.Mutex // guards the queue and the waiters' granted flags
-	head *waiter
-	tail *waiter
+	mu sync.Mutex // guards the queue and the waiters' granted flags
+	q  fifo.List[waiter, *waiter]
 }
 
 const (
@@ -35,11 +35,13 @@ const (
 )
 
 type waiter struct {
-	ch         chan struct{} // 1-buffered: the lock was granted
-	shared     bool
-	granted    bool
-	prev, next *waiter
+	ch      chan struct{} // 1-buffered: the lock was granted
+	shared  bool
+	granted bool
+	links   fifo.Links[waiter]
 }
+
+func (w *waiter) Links() *fifo.Links[waiter] { return &w.links }
 
 // spins is how many times an exclusive locker retries before it queues.
 // Short critical sections usually end within it, which keeps contended
@@ -212,30 +214,15 @@ func (l *lock) grab(shared bool) bool {
 
 // push appends w to the queue and raises the waiters bit. l.mu is held.
 func (l *lock) push(w *waiter) {
-	w.prev, w.next = l.tail, nil
-	if l.tail != nil {
-		l.tail.next = w
-	} else {
-		l.head = w
-	}
-	l.tail = w
+	l.q.PushBack(w)
 	l.state.Or(waitersBit)
 }
 
-// remove takes w out of the queue. l.mu is held.
+// remove takes w out of the queue, and lowers the waiters bit if it was
+// the last. l.mu is held.
 func (l *lock) remove(w *waiter) {
-	if w.prev != nil {
-		w.prev.next = w.next
-	} else {
-		l.head = w.next
-	}
-	if w.next != nil {
-		w.next.prev = w.prev
-	} else {
-		l.tail = w.prev
-	}
-	w.prev, w.next = nil, nil
-	if l.head == nil {
+	l.q.Remove(w)
+	if l.q.Empty() {
 		l.state.And(^int64(waitersBit))
 	}
 }
@@ -243,7 +230,7 @@ func (l *lock) remove(w *waiter) {
 // dispatch grants the lock to the waiters at the head of the queue for as
 // long as they can have it: one writer, or a run of readers. l.mu is held.
 func (l *lock) dispatch() {
-	for w := l.head; w != nil; w = l.head {
+	for w := l.q.Front(); w != nil; w = l.q.Front() {
 		if !l.grab(w.shared) {
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/spool-go/spool/internal/fifo"
 	"github.com/spool-go/spool/task"
 )
 
@@ -23,17 +24,19 @@ type sem struct {
 	_     [56]byte     // keep free and nwait on separate cache lines
 	nwait atomic.Int64 // queued waiters
 
-	mu         sync.Mutex
-	head, tail *waiter
+	mu sync.Mutex
+	q  fifo.List[waiter, *waiter]
 }
 
 // waiter is a place in the sem's queue. Every entry embeds one.
 type waiter struct {
-	prev, next *waiter
-	ready      chan struct{} // 1-buffered; made on the first wait
-	queued     bool          // in the queue (mu)
-	granted    bool          // given a slot while queued (mu, then read by the waiter)
+	links   fifo.Links[waiter]
+	ready   chan struct{} // 1-buffered; made on the first wait
+	queued  bool          // in the queue (mu)
+	granted bool          // given a slot while queued (mu, then read by the waiter)
 }
+
+func (w *waiter) Links() *fifo.Links[waiter] { return &w.links }
 
 func (s *sem) tryAcquire() bool {
 	if s.nwait.Load() != 0 {
@@ -76,7 +79,7 @@ func (s *sem) open() {
 
 // grantLocked hands free slots to the waiters at the head of the queue.
 func (s *sem) grantLocked() {
-	for s.head != nil {
+	for !s.q.Empty() {
 		f := s.free.Load()
 		if f <= 0 {
 			return
@@ -84,7 +87,7 @@ func (s *sem) grantLocked() {
 		if !s.free.CompareAndSwap(f, f-1) {
 			continue
 		}
-		w := s.head
+		w := s.q.Front()
 		s.remove(w)
 		w.granted = true
 		s.nwait.Add(-1)
@@ -94,27 +97,12 @@ func (s *sem) grantLocked() {
 
 func (s *sem) push(w *waiter) {
 	w.queued = true
-	w.prev, w.next = s.tail, nil
-	if s.tail != nil {
-		s.tail.next = w
-	} else {
-		s.head = w
-	}
-	s.tail = w
+	s.q.PushBack(w)
 }
 
 func (s *sem) remove(w *waiter) {
-	if w.prev != nil {
-		w.prev.next = w.next
-	} else {
-		s.head = w.next
-	}
-	if w.next != nil {
-		w.next.prev = w.prev
-	} else {
-		s.tail = w.prev
-	}
-	w.prev, w.next, w.queued = nil, nil, false
+	s.q.Remove(w)
+	w.queued = false
 }
 
 // wait queues w and blocks until it is given a slot (true), or until done is
