@@ -1,6 +1,6 @@
 // Package pool is the threads model of the chapter "Async and Concurrency":
-// a fixed set of workers draining a bounded queue, the chapter's ThreadPool
-// with execute (here [Pool.Go]) and Drop (here [Pool.Close]).
+// up to n workers draining a bounded queue, the chapter's ThreadPool with
+// execute (here [Pool.Go]) and Drop (here [Pool.Close]).
 //
 // Use a pool when you want to bound how many functions run at once and how
 // many wait, with back-pressure on submitters, results as [task.Task]
@@ -15,6 +15,23 @@
 // at most n such waits at once. Use package rt, whose workers are given
 // back at every await point, or plain task.Go for that. For CPU-bound
 // loops over slices, package parallel splits the work for you.
+//
+// # Workers
+//
+// n is a limit, not a cost: workers start as work needs them, as in ants
+// and pond, and stay until Close (or until a lower [Pool.Resize]). A
+// submission starts a worker when the queued items outnumber the workers
+// idle or on their way to the queue, at most GOMAXPROCS of them starting
+// at once; every worker checks the same after it takes an item, before
+// running it. So work that blocks (sleeps, I/O, tasks that wait for each
+// other) gets up to n workers at once, as with n threads, while fast work
+// is served by the few workers that keep up: 1,000,000 no-op jobs on a
+// pool of 10,000 ran on about 1,000 workers and peaked at 6.7 MiB, against
+// 30-38 MiB for 10,000 goroutines of errgroup, ants, pond or conc, and
+// 1 µs CPU jobs peaked at 4.5 MiB (bench module, pools workload).
+// [Pool.Size] is the number of live workers, [Pool.Limit] the limit. With
+// QueueSize(0) a submission that finds no idle worker starts one, below
+// the limit.
 //
 // # Queue and back-pressure
 //

@@ -111,7 +111,7 @@ func SampleTimings(n int) Option {
 	return func(c *config) { c.sampling = uint64(n) }
 }
 
-// Pool is a fixed set of workers draining a bounded queue: the chapter's
+// Pool is a set of up to n workers draining a bounded queue: the chapter's
 // ThreadPool. See the package documentation for the model and its costs.
 // A Pool is safe for concurrent use. Close or Shutdown it when done.
 type Pool struct {
@@ -124,9 +124,18 @@ type Pool struct {
 	aborted atomic.Bool   // Shutdown's context ended: abort queued items
 	// workers counts live worker goroutines; closedBit is set once Close
 	// has counted the workers it must stop, after which no worker retires
-	// on its own.
+	// or starts on its own. target is the limit (New's n, or Resize's).
 	workers atomic.Int64
 	target  atomic.Int64
+
+	// Workers start as work arrives (see grow). idle counts workers
+	// blocked on the empty queue, starting those started to serve the
+	// queue that have not reached it yet, and waiting the submitters
+	// blocked for room. Each is written only on a slow path: a worker
+	// finding the queue empty, a start, a submitter that must wait.
+	idle     atomic.Int64
+	starting atomic.Int64
+	waiting  atomic.Int64
 
 	// Written by every submission: kept off the workers' cache lines.
 	// entered counts submissions (it is Metrics.Submitted, less late) and
@@ -149,7 +158,8 @@ type Pool struct {
 	live     map[*worker]struct{}
 	gids     sync.Map // goroutine id -> *worker, for nested submission
 
-	slot *poolSlot // given to every task: marks the contexts of p's tasks
+	slot        *poolSlot // given to every task: marks the contexts of p's tasks
+	maxStarting int64     // bound on starting: GOMAXPROCS at New
 
 	stallMu sync.Mutex
 	stall   chan struct{} // closed by stallT; nil when no timer is armed
@@ -170,8 +180,10 @@ func (*poolSlot) Acquire() {}
 
 const closedBit = 1 << 62
 
-// New starts a pool of n workers. It returns an error wrapping ErrSize if
-// n is below 1. Options that are given bad values panic.
+// New returns a pool of at most n workers. No worker starts until work
+// arrives; see the package documentation for when they start. New returns
+// an error wrapping ErrSize if n is below 1. Options that are given bad
+// values panic.
 //
 // New and Close of a 2-worker pool with the default queue cost about
 // 11 µs and 22 KiB, 16 KiB of it the queue (BenchmarkNewClose).
@@ -215,10 +227,7 @@ func New(n int, opts ...Option) (*Pool, error) {
 		p.shards[i] = new(shard)
 	}
 	p.target.Store(int64(n))
-	p.workers.Store(int64(n))
-	for range n {
-		p.startWorker(nil)
-	}
+	p.maxStarting = int64(runtime.GOMAXPROCS(0))
 	return p, nil
 }
 
@@ -233,14 +242,20 @@ func (p *Pool) logPanic(e *task.PanicError) {
 	p.cfg.log.Error("pool: job panicked", "pool", p.cfg.name, "panic", fmt.Sprint(e.Value), "stack", string(e.Stack))
 }
 
-// Size returns the number of live workers. It trails Resize while busy
-// workers finish their items before they retire.
+// Size returns the number of live workers: at most the limit, and fewer
+// while the work so far has not needed them all. It trails Resize while
+// busy workers finish their items before they retire.
 func (p *Pool) Size() int { return int(p.workers.Load() &^ closedBit) }
 
-// Resize sets the number of workers to n. Growing starts workers at once;
-// shrinking retires idle workers at once and busy ones as they finish
-// their current item. It returns an error wrapping ErrSize if n is below 1
-// and ErrClosed once the pool is closing.
+// Limit returns the most workers the pool may run: New's n, or the last
+// Resize's.
+func (p *Pool) Limit() int { return int(p.target.Load()) }
+
+// Resize sets the limit to n. Growing starts workers only for work that
+// is queued or waiting for room; more start as work arrives. Shrinking
+// retires idle workers at once and busy ones as they finish their current
+// item. It returns an error wrapping ErrSize if n is below 1 and ErrClosed
+// once the pool is closing.
 func (p *Pool) Resize(n int) error {
 	if n <= 0 {
 		return fmt.Errorf("pool: Resize(%d): %w", n, ErrSize)
@@ -248,28 +263,87 @@ func (p *Pool) Resize(n int) error {
 	p.resizeMu.Lock()
 	defer p.resizeMu.Unlock()
 	p.target.Store(int64(n))
-	for {
-		w := p.workers.Load()
-		if w&closedBit != 0 {
-			return ErrClosed
+	w := p.workers.Load()
+	switch {
+	case w&closedBit != 0:
+		return ErrClosed
+	case w < int64(n):
+		for p.short() && p.need() {
+			p.startLocked()
 		}
-		switch {
-		case w < int64(n):
-			if p.workers.CompareAndSwap(w, w+1) {
-				p.startWorker(nil)
-			}
-			continue
-		case w > int64(n):
-			// Wake idle workers; busy ones check the target after each item.
-			for range w - int64(n) {
-				select {
-				case p.q <- retireItem:
-				default:
-				}
+	case w > int64(n):
+		// Wake idle workers; busy ones check the target after each item.
+		for range w - int64(n) {
+			select {
+			case p.q <- retireItem:
+			default:
 			}
 		}
-		return nil
 	}
+	return nil
+}
+
+// short reports whether fewer workers are live than the limit. It is
+// false once Close has begun.
+func (p *Pool) short() bool { return p.workers.Load() < p.target.Load() }
+
+// need reports whether queued items or waiting submitters outnumber the
+// workers on their way to them (idle or starting), and fewer than
+// maxStarting workers are starting.
+//
+// Workers start lazily, and this rule keeps that from stranding work: a
+// submitter checks it after it queues an item, and every worker checks it
+// after it takes one (before running it). When a check finds no need, the
+// idle or starting worker it counted will check again once it takes an
+// item, so while an item is queued and the pool is short some worker is
+// on its way to the queue. Starting at most maxStarting at once paces the
+// starts to the rate the scheduler runs them: a pool of fast items grows
+// only while its workers fall behind, and one of slow or blocking items
+// grows to its limit.
+func (p *Pool) need() bool {
+	q := int64(len(p.q)) + p.waiting.Load()
+	if q == 0 {
+		return false
+	}
+	s := p.starting.Load()
+	return s < p.maxStarting && q > p.idle.Load()+s
+}
+
+// grow starts a worker for the queue if the pool is short and need says
+// so. Callers check short first, which is all a full pool pays.
+func (p *Pool) grow() {
+	if !p.need() {
+		return
+	}
+	p.resizeMu.Lock() // against Close counting the workers it must stop
+	if p.short() && p.need() {
+		p.startLocked()
+	}
+	p.resizeMu.Unlock()
+}
+
+// startLocked starts a worker for the queue; p.resizeMu is held.
+func (p *Pool) startLocked() {
+	p.starting.Add(1)
+	p.workers.Add(1)
+	p.startWorker(nil, item{}, true)
+}
+
+// startWith starts a worker whose first item is it, if the pool is short,
+// and reports whether it did: a submission that finds the queue full (or,
+// with QueueSize(0), no idle worker) goes straight to a new worker.
+func (p *Pool) startWith(it *item) bool {
+	if !p.short() {
+		return false
+	}
+	p.resizeMu.Lock()
+	defer p.resizeMu.Unlock()
+	if !p.short() {
+		return false
+	}
+	p.workers.Add(1)
+	p.startWorker(nil, *it, false)
+	return true
 }
 
 // tryRetire removes one worker from the count if there are more than the
@@ -353,7 +427,7 @@ func (p *Pool) stop() {
 	}
 	if len(p.q) > 0 { // stranded
 		p.workers.Add(1)
-		p.startWorker(nil)
+		p.startWorker(nil, item{}, false)
 		p.q <- stopItem
 		p.wg.Wait()
 	}

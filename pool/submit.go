@@ -127,9 +127,23 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 	}
 	select {
 	case p.q <- *it:
+		if p.short() {
+			p.grow()
+		}
 		p.settle()
 		return false, nil
 	default:
+	}
+	if p.short() {
+		if cap(p.q) == 0 {
+			// No queue: hand it to a new worker.
+			if p.startWith(it) {
+				p.settle()
+				return false, nil
+			}
+		} else {
+			p.grow() // the queue is full: the starting workers will drain it
+		}
 	}
 	if !block {
 		p.rejected.Add(1)
@@ -146,12 +160,29 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 	// task's context (from a Go job, say) would deadlock the same way, so
 	// a submitter that waits longer than stallAfter pays, once, to find out
 	// whether it is a worker (about 1.5 µs).
+	// Counted as waiting before it looks at the limit again, so that a
+	// Resize that raises it either sees this submitter or is seen here.
+	p.waiting.Add(1)
+	defer p.waiting.Add(-1)
+	if p.short() {
+		if cap(p.q) == 0 {
+			if p.startWith(it) {
+				p.settle()
+				return false, nil
+			}
+		} else {
+			p.grow()
+		}
+	}
 	pk := task.Park(ctx)
 	stalled := p.stallTimer()
 wait:
 	for {
 		select {
 		case p.q <- *it:
+			if p.short() {
+				p.grow()
+			}
 			break wait
 		case <-ctx.Done():
 			p.cancelled.Add(1)

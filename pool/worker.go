@@ -99,14 +99,19 @@ type worker struct {
 	since int
 	inGo  bool // a Go job is running on the worker's own loop
 
+	first    item // the item it was started with, run before it takes from the queue
+	starting bool // counted in p.starting until it reaches the queue
+
 	mu  sync.Mutex
 	cur task.Job // the item running, for Shutdown to cancel; nil if none
 }
 
 // startWorker starts a worker goroutine, on the shard of old if old is the
-// worker it replaces. The caller has counted it in p.workers.
-func (p *Pool) startWorker(old *worker) {
-	w := &worker{p: p}
+// worker it replaces, that runs first (if any) and then serves the queue.
+// The caller has counted it in p.workers, and in p.starting if starting
+// is set.
+func (p *Pool) startWorker(old *worker, first item, starting bool) {
+	w := &worker{p: p, first: first, starting: starting}
 	p.mu.Lock()
 	switch {
 	case old != nil:
@@ -130,6 +135,9 @@ func (w *worker) loop() {
 	}
 	w.gid = goid()
 	p.gids.Store(w.gid, w)
+	if w.starting {
+		p.starting.Add(-1)
+	}
 	goexit := true // until serve returns
 	defer func() {
 		w.flush()
@@ -139,7 +147,7 @@ func (w *worker) loop() {
 		p.mu.Unlock()
 		if goexit {
 			p.cfg.log.Debug("pool: replacing a worker ended by runtime.Goexit", "pool", p.cfg.name)
-			p.startWorker(w)
+			p.startWorker(w, item{}, false)
 		}
 		p.wg.Done()
 	}()
@@ -168,11 +176,20 @@ func (w *worker) serve() (exit bool) {
 	}()
 	for {
 		var it item
-		select {
-		case it = <-p.q:
-		default:
-			w.flush()
-			it = <-p.q
+		if w.first.job != nil {
+			it, w.first = w.first, item{}
+		} else {
+			select {
+			case it = <-p.q:
+			default:
+				w.flush()
+				p.idle.Add(1)
+				it = <-p.q
+				p.idle.Add(-1)
+			}
+			if p.short() {
+				p.grow() // pass the need on before this item may block
+			}
 		}
 		if w.since++; w.since == flushEvery {
 			w.flush()
