@@ -19,7 +19,8 @@
 // # Workers
 //
 // n is a limit, not a cost: workers start as work needs them, as in ants
-// and pond, and stay until Close (or until a lower [Pool.Resize]). A
+// and pond, and a worker left idle for [KeepAlive] (10 s by default)
+// exits; Close and a lower [Pool.Resize] stop them sooner. A
 // submission starts a worker when the queued items outnumber the workers
 // idle or on their way to the queue, at most GOMAXPROCS of them starting
 // at once; every worker checks the same after it takes an item, before
@@ -29,7 +30,8 @@
 // pool of 10,000 ran on about 1,000 workers and peaked at 6.7 MiB, against
 // 30-38 MiB for 10,000 goroutines of errgroup, ants, pond or conc, and
 // 1 µs CPU jobs peaked at 4.5 MiB (bench module, pools workload).
-// [Pool.Size] is the number of live workers, [Pool.Limit] the limit. With
+// [Pool.Size] is the number of live workers, [Pool.Limit] the limit, and
+// Metrics counts the idle ones. With
 // QueueSize(0) a submission that finds no idle worker starts one, below
 // the limit.
 //

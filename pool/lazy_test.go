@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/spool-go/spool/pool"
 )
@@ -172,4 +173,82 @@ func TestSequentialWorkStartsFewWorkers(t *testing.T) {
 	}
 	p.Close()
 	checkInvariant(t, p)
+}
+
+// TestKeepAlive checks that idle workers exit once their keep-alive runs
+// out, not before, and that the pool starts workers again afterwards.
+func TestKeepAlive(t *testing.T) {
+	cases := []struct {
+		name string
+		opts []pool.Option
+		keep time.Duration
+	}{
+		{"default", nil, pool.DefaultKeepAlive},
+		{"KeepAlive(1s)", []pool.Option{pool.KeepAlive(time.Second)}, time.Second},
+		{"KeepAlive(1s)/QueueSize(0)", []pool.Option{pool.KeepAlive(time.Second), pool.QueueSize(0)}, time.Second},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const n = 4
+				p := newPool(t, n, c.opts...)
+				g := newGate()
+				for range n {
+					if err := p.Go(g.job); err != nil {
+						t.Fatal(err)
+					}
+				}
+				// Beyond GOMAXPROCS, workers start once the ones there have
+				// taken nothing for a while.
+				time.Sleep(10 * time.Millisecond)
+				synctest.Wait()
+				if got := p.Size(); got != n {
+					g.open()
+					t.Fatalf("Size() with %d blocked jobs = %d; want %d", n, got, n)
+				}
+				g.open()
+				synctest.Wait()
+				if m := p.Metrics(); m.Workers != n || m.Idle != n {
+					t.Errorf("after the jobs: %d workers, %d idle; want %d, %d", m.Workers, m.Idle, n, n)
+				}
+				// Workers exit between one and one and a half keep-alives
+				// after they went idle.
+				time.Sleep(c.keep - time.Millisecond)
+				synctest.Wait()
+				if got := p.Size(); got != n {
+					t.Errorf("Size() just before the keep-alive ran out = %d; want %d", got, n)
+				}
+				time.Sleep(c.keep/2 + 2*time.Millisecond)
+				synctest.Wait()
+				if m := p.Metrics(); m.Workers != 0 || m.Idle != 0 {
+					t.Errorf("after the keep-alive: %d workers, %d idle; want 0, 0", m.Workers, m.Idle)
+				}
+				v, err := pool.Submit(t.Context(), p, func(context.Context) (int, error) { return 2, nil }).Await(t.Context())
+				if v != 2 || err != nil {
+					t.Errorf("Submit after the workers expired = %d, %v; want 2, nil", v, err)
+				}
+				p.Close()
+				checkInvariant(t, p)
+			})
+		})
+	}
+}
+
+// TestKeepAliveResetsOnWork checks that a worker that keeps getting work
+// before its keep-alive runs out does not expire.
+func TestKeepAliveResetsOnWork(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, 1, pool.KeepAlive(time.Second))
+		for i := range 5 {
+			if _, err := pool.Submit(t.Context(), p, func(context.Context) (int, error) { return i, nil }).Await(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(900 * time.Millisecond)
+			synctest.Wait()
+			if got := p.Size(); got != 1 {
+				t.Fatalf("Size() %v after task %d = %d; want 1", 900*time.Millisecond, i, got)
+			}
+		}
+		p.Close()
+	})
 }

@@ -50,6 +50,27 @@ type config struct {
 	log      *slog.Logger
 	onPanic  func(*task.PanicError)
 	sampling uint64
+	keep     time.Duration
+}
+
+// DefaultKeepAlive is how long an idle worker waits for work before it
+// exits when no KeepAlive option is given: tokio's thread_keep_alive, as
+// rt's blocking pool.
+const DefaultKeepAlive = 10 * time.Second
+
+// KeepAlive sets how long an idle worker waits for work before it exits
+// (default [DefaultKeepAlive]), so that a burst that started many workers
+// does not keep them after it. A sweep every d/2, while a worker is idle,
+// finds how many workers stayed idle for d and tells as many to exit, so
+// a worker exits between d and 1.5d after it went idle; idling costs no
+// timer per worker. A later submission
+// starts workers again as it needs them. KeepAlive panics if d is not
+// positive.
+func KeepAlive(d time.Duration) Option {
+	if d <= 0 {
+		panic(fmt.Sprintf("pool: KeepAlive(%v): must be positive", d))
+	}
+	return func(c *config) { c.keep = d }
 }
 
 // QueueSize sets the queue's capacity: how many submitted items may wait
@@ -129,13 +150,19 @@ type Pool struct {
 	target  atomic.Int64
 
 	// Workers start as work arrives (see grow). idle counts workers
-	// blocked on the empty queue, starting those started to serve the
-	// queue that have not reached it yet, and waiting the submitters
-	// blocked for room. Each is written only on a slow path: a worker
-	// finding the queue empty, a start, a submitter that must wait.
+	// blocked on the empty queue and starting those started to serve the
+	// queue that have not reached it yet. Both are read by every item
+	// while the pool is below its limit and written rarely, so they have
+	// a line of their own.
+	_        [64]byte
 	idle     atomic.Int64
+	idleMin  atomic.Int64 // the fewest idle workers since sweepIdle last looked
 	starting atomic.Int64
-	waiting  atomic.Int64
+	_        [64]byte
+
+	// waiting counts the submitters blocked for room: written whenever a
+	// submitter must wait, read by need only when the queue is not enough.
+	waiting atomic.Int64
 
 	// Written by every submission: kept off the workers' cache lines.
 	// entered counts submissions (it is Metrics.Submitted, less late) and
@@ -158,8 +185,12 @@ type Pool struct {
 	live     map[*worker]struct{}
 	gids     sync.Map // goroutine id -> *worker, for nested submission
 
-	slot        *poolSlot // given to every task: marks the contexts of p's tasks
-	maxStarting int64     // bound on starting: GOMAXPROCS at New
+	slot  *poolSlot // given to every task: marks the contexts of p's tasks
+	cores int64     // GOMAXPROCS at New: how many workers may be starting at once
+
+	sweepT     *time.Timer // runs sweepIdle
+	sweepArmed atomic.Bool // sweepT is armed
+	idleWas    int64       // the fewest idle workers in sweepIdle's last period, less those it expired (p.mu)
 
 	stallMu sync.Mutex
 	stall   chan struct{} // closed by stallT; nil when no timer is armed
@@ -191,7 +222,7 @@ func New(n int, opts ...Option) (*Pool, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("pool: New(%d): %w", n, ErrSize)
 	}
-	c := config{queue: DefaultQueueSize, sampling: DefaultSampleEvery}
+	c := config{queue: DefaultQueueSize, sampling: DefaultSampleEvery, keep: DefaultKeepAlive}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -227,7 +258,9 @@ func New(n int, opts ...Option) (*Pool, error) {
 		p.shards[i] = new(shard)
 	}
 	p.target.Store(int64(n))
-	p.maxStarting = int64(runtime.GOMAXPROCS(0))
+	p.cores = int64(runtime.GOMAXPROCS(0))
+	p.sweepT = time.AfterFunc(time.Hour, p.sweepIdle)
+	p.sweepT.Stop()
 	return p, nil
 }
 
@@ -271,6 +304,7 @@ func (p *Pool) Resize(n int) error {
 		for p.short() && p.need() {
 			p.startLocked()
 		}
+
 	case w > int64(n):
 		// Wake idle workers; busy ones check the target after each item.
 		for range w - int64(n) {
@@ -289,24 +323,28 @@ func (p *Pool) short() bool { return p.workers.Load() < p.target.Load() }
 
 // need reports whether queued items or waiting submitters outnumber the
 // workers on their way to them (idle or starting), and fewer than
-// maxStarting workers are starting.
+// GOMAXPROCS workers are starting.
 //
 // Workers start lazily, and this rule keeps that from stranding work: a
 // submitter checks it after it queues an item, and every worker checks it
 // after it takes one (before running it). When a check finds no need, the
 // idle or starting worker it counted will check again once it takes an
 // item, so while an item is queued and the pool is short some worker is
-// on its way to the queue. Starting at most maxStarting at once paces the
+// on its way to the queue. Starting at most GOMAXPROCS at once paces the
 // starts to the rate the scheduler runs them: a pool of fast items grows
 // only while its workers fall behind, and one of slow or blocking items
 // grows to its limit.
 func (p *Pool) need() bool {
-	q := int64(len(p.q)) + p.waiting.Load()
-	if q == 0 {
+	s := p.starting.Load()
+	if s >= p.cores {
 		return false
 	}
-	s := p.starting.Load()
-	return s < p.maxStarting && q > p.idle.Load()+s
+	q, on := int64(len(p.q)), p.idle.Load()+s
+	if q > on {
+		return true
+	}
+	w := p.waiting.Load()
+	return w > 0 && q+w > on
 }
 
 // grow starts a worker for the queue if the pool is short and need says
@@ -344,6 +382,63 @@ func (p *Pool) startWith(it *item) bool {
 	p.workers.Add(1)
 	p.startWorker(nil, *it, false)
 	return true
+}
+
+// armSweep arms sweepIdle, unless it is armed.
+func (p *Pool) armSweep() {
+	if !p.sweepArmed.Load() && p.sweepArmed.CompareAndSwap(false, true) {
+		p.idleMin.Store(p.idle.Load())
+		p.sweepT.Reset(p.cfg.keep / 2)
+	}
+}
+
+// sweepIdle runs every half keep-alive while some worker is idle. If
+// fewer than k workers were idle at no time during its last two periods,
+// which span a keep-alive, the pool had k workers to spare all that time:
+// it sends k expire messages, which the longest-waiting workers take. So
+// an idle worker exits between one and one and a half keep-alives after
+// it went idle, and idling costs no timer or clock reading per worker,
+// only keeping idleMin.
+func (p *Pool) sweepIdle() {
+	p.mu.Lock()
+	p.sweepArmed.Store(false)
+	if p.workers.Load()&closedBit != 0 {
+		p.mu.Unlock()
+		return
+	}
+	idle := p.idle.Load()
+	m := min(p.idleMin.Load(), idle)
+	k := max(0, min(m, p.idleWas))
+	p.idleWas = m - k
+	if idle == 0 {
+		p.idleWas = 0 // the next sweep starts afresh
+	}
+	p.idleMin.Store(idle - k)
+	p.mu.Unlock()
+	for range k {
+		select {
+		case p.q <- expireItem:
+		default: // the queue is full: no worker is idle after all
+		}
+	}
+	if idle > 0 {
+		p.armSweep()
+	}
+}
+
+// tryExpire removes a worker from the count for an expire message, unless
+// the pool is closing (Close has counted the worker to stop it). It
+// reports whether the caller must exit.
+func (p *Pool) tryExpire() bool {
+	for {
+		w := p.workers.Load()
+		if w&closedBit != 0 {
+			return false
+		}
+		if p.workers.CompareAndSwap(w, w-1) {
+			return true
+		}
+	}
 }
 
 // tryRetire removes one worker from the count if there are more than the
@@ -410,7 +505,8 @@ func (p *Pool) stop() {
 	early := p.entered.Or(closedBit)
 	close(p.closing) // blocked submitters give up with ErrClosed
 	p.resizeMu.Lock()
-	live := p.workers.Or(closedBit) // no worker retires on its own now
+	live := p.workers.Or(closedBit) // no worker retires, expires or starts on its own now
+	p.sweepT.Stop()                 // sweepIdle, if it runs, sees closedBit
 	p.resizeMu.Unlock()
 	for range live {
 		p.q <- stopItem // behind everything queued so far

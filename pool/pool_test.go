@@ -80,6 +80,8 @@ func TestOptionPanics(t *testing.T) {
 		{"SampleTimings(0)", func() { pool.SampleTimings(0) }},
 		{"Logger(nil)", func() { pool.Logger(nil) }},
 		{"OnPanic(nil)", func() { pool.OnPanic(nil) }},
+		{"KeepAlive(0)", func() { pool.KeepAlive(0) }},
+		{"KeepAlive(-1s)", func() { pool.KeepAlive(-time.Second) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -551,6 +553,7 @@ func TestResize(t *testing.T) {
 				return 1, nil
 			}))
 		}
+		time.Sleep(10 * time.Millisecond) // workers beyond GOMAXPROCS start once the others are stuck
 		synctest.Wait()
 		if m := p.Metrics(); m.Running != 0 || m.Completed != 4 {
 			t.Errorf("after Resize(4): %+v; want 4 tasks to have run together", m)

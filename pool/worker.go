@@ -35,7 +35,7 @@ func (g goJob) Context() context.Context { return context.Background() }
 func (g goJob) Err() error               { return nil }
 func (g goJob) Cancel()                  {}
 
-// ctlJob is a control message: ctlRetire or ctlStop.
+// ctlJob is a control message: ctlRetire, ctlExpire or ctlStop.
 type ctlJob uint8
 
 func (ctlJob) Run()                     {}
@@ -47,11 +47,13 @@ func (ctlJob) Cancel()                  {}
 const (
 	ctlRetire ctlJob = iota + 1 // exit if there are more workers than the target
 	ctlStop                     // exit: the pool is closing
+	ctlExpire                   // exit unless the pool is closing: an idle worker's keep-alive ran out
 )
 
 var (
 	retireItem = item{job: ctlRetire}
 	stopItem   = item{job: ctlStop}
+	expireItem = item{job: ctlExpire}
 )
 
 // timedJob carries a sampled submission's enqueue time (from Pool.now).
@@ -182,10 +184,7 @@ func (w *worker) serve() (exit bool) {
 			select {
 			case it = <-p.q:
 			default:
-				w.flush()
-				p.idle.Add(1)
-				it = <-p.q
-				p.idle.Add(-1)
+				it = w.await()
 			}
 			if p.short() {
 				p.grow() // pass the need on before this item may block
@@ -214,11 +213,16 @@ func (w *worker) serve() (exit bool) {
 				sh.run.observe(p.now() - t0)
 			}
 		case ctlJob:
-			if j == ctlStop {
+			switch {
+			case j == ctlStop:
 				p.workers.Add(-1)
 				return true
-			}
-			if p.tryRetire() {
+			case j == ctlExpire && p.tryExpire():
+				// A submitter may have counted this worker as idle and
+				// left its item to it: pass the need on.
+				p.grow()
+				return true
+			case j == ctlRetire && p.tryRetire():
 				return true
 			}
 			continue
@@ -236,6 +240,20 @@ func (w *worker) serve() (exit bool) {
 			return true
 		}
 	}
+}
+
+// await waits for an item on the empty queue, counted as idle for
+// Metrics, grow and the keep-alive sweep.
+func (w *worker) await() item {
+	p := w.p
+	w.flush()
+	p.idle.Add(1)
+	p.armSweep()
+	it := <-p.q
+	if n := p.idle.Add(-1); n < p.idleMin.Load() {
+		p.idleMin.Store(n) // racy, at worst a little high: see sweepIdle
+	}
+	return it
 }
 
 // runInline runs an item on the calling goroutine, for a nested
