@@ -183,7 +183,6 @@ type Pool struct {
 	shards   []*shard // counters, shared by the workers round-robin
 	nextSh   int      // the shard the next worker takes
 	live     map[*worker]struct{}
-	gids     sync.Map // goroutine id -> *worker, for nested submission
 
 	slot  *poolSlot // given to every task: marks the contexts of p's tasks
 	cores int64     // GOMAXPROCS at New: how many workers may be starting at once

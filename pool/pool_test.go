@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"github.com/spool-go/spool/internal/slottest"
 	"log/slog"
 	"runtime"
@@ -445,6 +446,57 @@ func TestCloseFromWorkerPanics(t *testing.T) {
 	var pe *task.PanicError
 	if !errors.As(err, &pe) || !strings.Contains(pe.Value.(string), "own workers") {
 		t.Errorf("Close from a worker: %v; want a panic naming the mistake", err)
+	}
+}
+
+// TestCloseFromAnotherPoolsWorker checks that the own-worker check of
+// Close tells pools apart: a worker of one pool may close another.
+func TestCloseFromAnotherPoolsWorker(t *testing.T) {
+	a, b := newPool(t, 1), newPool(t, 1)
+	if err := b.Go(func() {}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := pool.Submit(t.Context(), a, func(context.Context) (int, error) {
+		b.Close()
+		return 0, nil
+	}).Await(t.Context())
+	if err != nil {
+		t.Errorf("closing pool b from a worker of pool a: %v; want nil", err)
+	}
+	if err := b.Go(func() {}); !errors.Is(err, pool.ErrClosed) {
+		t.Errorf("Go on b after the close = %v; want ErrClosed", err)
+	}
+}
+
+// TestNestedGoFoundDeepInTheStack checks that a worker is recognised
+// however deep in its stack it submits: the check reads the caller's
+// stack for the worker's frame.
+func TestNestedGoFoundDeepInTheStack(t *testing.T) {
+	for _, depth := range []int{0, 10, 1000} {
+		t.Run(fmt.Sprintf("depth=%d", depth), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool(t, 1, pool.QueueSize(0))
+				ran := make(chan int, 1)
+				var dive func(n int)
+				dive = func(n int) {
+					if n > 0 {
+						dive(n - 1)
+						return
+					}
+					if err := p.Go(func() { ran <- depth }); err != nil {
+						t.Errorf("nested Go = %v; want nil", err)
+					}
+				}
+				if err := p.Go(func() { dive(depth) }); err != nil {
+					t.Fatal(err)
+				}
+				if got := <-ran; got != depth {
+					t.Errorf("nested Go ran %d; want %d", got, depth)
+				}
+				p.Close()
+				checkInvariant(t, p)
+			})
+		})
 	}
 }
 

@@ -22,7 +22,7 @@ import (
 // it) and the queue is full, fn runs at once on the caller's goroutine
 // instead of waiting (the caller-runs rule), so a pool whose every worker
 // submits to itself cannot deadlock on its queue (ants#197). A worker that
-// submits with another context is recognised after waiting 1 ms. A task
+// submits with another context is recognised after waiting 50 ms. A task
 // that Awaits a task queued behind it on the same pool can still starve
 // it: a pool's workers are not given back at await points (that is the
 // threads model; see the package documentation).
@@ -159,7 +159,7 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 	// Anyone else waits; but one of p's workers submitting without its
 	// task's context (from a Go job, say) would deadlock the same way, so
 	// a submitter that waits longer than stallAfter pays, once, to find out
-	// whether it is a worker (about 1.5 µs).
+	// whether it is a worker (about 6 µs: see self).
 	// Counted as waiting before it looks at the limit again, so that a
 	// Resize that raises it either sees this submitter or is seen here.
 	p.waiting.Add(1)

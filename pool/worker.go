@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/spool-go/spool/task"
@@ -89,9 +91,8 @@ func untimed(j task.Job) (task.Job, int64) {
 // worker is one worker goroutine. It publishes its counts to a shard it
 // may share with other workers, and which outlives it.
 type worker struct {
-	p   *Pool
-	sh  *shard
-	gid uint64
+	p  *Pool
+	sh *shard
 
 	// n counts outcomes since the last flush to sh. Only the worker's own
 	// goroutine touches it; it flushes before it waits for work, every
@@ -135,15 +136,12 @@ func (w *worker) loop() {
 	if p.cfg.lockOS {
 		runtime.LockOSThread()
 	}
-	w.gid = goid()
-	p.gids.Store(w.gid, w)
 	if w.starting {
 		p.starting.Add(-1)
 	}
 	goexit := true // until serve returns
 	defer func() {
 		w.flush()
-		p.gids.Delete(w.gid)
 		p.mu.Lock()
 		delete(p.live, w)
 		p.mu.Unlock()
@@ -189,6 +187,7 @@ func (w *worker) serve() (exit bool) {
 			if p.short() {
 				p.grow() // pass the need on before this item may block
 			}
+
 		}
 		if w.since++; w.since == flushEvery {
 			w.flush()
@@ -378,24 +377,50 @@ func (w *worker) cancelCurrent() {
 	}
 }
 
-// self returns the worker running on the calling goroutine, or nil. It
-// costs about 1.5 µs, so only submissions that would block call it.
+// self returns the worker of p running on the calling goroutine, or nil.
+// Go gives a goroutine no identity to look up, and registering one for
+// each worker as it starts (a stack dump to read its id) tripled the cost
+// of starting a worker. So self reads the caller's own stack instead and
+// looks for the frame of a worker's serve loop, whose receiver the
+// traceback prints: it costs a few µs, and only Close and submissions
+// that have waited stallAfter for room call it.
 func (p *Pool) self() *worker {
-	if v, ok := p.gids.Load(goid()); ok {
-		return v.(*worker)
+	buf := make([]byte, 16<<10)
+	for {
+		n := runtime.Stack(buf, false)
+		if n < len(buf) || len(buf) >= 1<<20 {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
 	}
-	return nil
+	frame := []byte(serveFrame() + "(")
+	for {
+		i := bytes.Index(buf, frame)
+		if i < 0 {
+			return nil
+		}
+		buf = buf[i+len(frame):]
+		arg := buf
+		if j := bytes.IndexAny(arg, ",)?"); j >= 0 {
+			arg = arg[:j]
+		}
+		addr, err := strconv.ParseUint(strings.TrimPrefix(string(arg), "0x"), 16, 64)
+		if err != nil {
+			continue
+		}
+		p.mu.Lock()
+		for w := range p.live {
+			if uint64(reflect.ValueOf(w).Pointer()) == addr {
+				p.mu.Unlock()
+				return w
+			}
+		}
+		p.mu.Unlock()
+	}
 }
 
-// goid returns the calling goroutine's id, read from the first line of its
-// stack trace ("goroutine 18 [running]:").
-func goid() uint64 {
-	var buf [64]byte
-	n := runtime.Stack(buf[:], false)
-	b := bytes.TrimPrefix(buf[:n], []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	id, _ := strconv.ParseUint(string(b), 10, 64)
-	return id
-}
+// serveFrame is the name tracebacks give the workers' serve loop.
+var serveFrame = sync.OnceValue(func() string {
+	return runtime.FuncForPC(reflect.ValueOf((*worker).serve).Pointer()).Name()
+})
