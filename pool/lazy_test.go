@@ -252,3 +252,57 @@ func TestKeepAliveResetsOnWork(t *testing.T) {
 		p.Close()
 	})
 }
+
+// TestSparesServeWhileOthersBlock checks that idle workers parked off the
+// queue (beyond GOMAXPROCS of them, see worker.await) are woken for work
+// that the workers waiting on the queue cannot take because they are
+// busy, at the limit as below it.
+func TestSparesServeWhileOthersBlock(t *testing.T) {
+	const n = 8 // above GOMAXPROCS on the project's machine, so some idle workers park as spares
+	for _, q := range queueSizes {
+		t.Run(fmt.Sprintf("QueueSize(%d)", q), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool(t, n, pool.QueueSize(q))
+				// Make n workers, then let them all go idle.
+				g := newGate()
+				for range n {
+					if err := p.Go(g.job); err != nil {
+						t.Fatal(err)
+					}
+				}
+				time.Sleep(10 * time.Millisecond)
+				synctest.Wait()
+				g.open()
+				synctest.Wait()
+				if m := p.Metrics(); m.Workers != n || m.Idle != n {
+					t.Fatalf("after the first jobs: %d workers, %d idle; want %d, %d", m.Workers, m.Idle, n, n)
+				}
+				// Now n-1 jobs that block, then one that must still run.
+				g2 := newGate()
+				defer g2.open()
+				for range n - 1 {
+					if err := p.Go(g2.job); err != nil {
+						t.Fatal(err)
+					}
+				}
+				ran := make(chan struct{})
+				if err := p.Go(func() { close(ran) }); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(10 * time.Millisecond)
+				synctest.Wait()
+				select {
+				case <-ran:
+				default:
+					t.Errorf("the last job did not run while %d of %d idle workers had blocking jobs", n-1, n)
+				}
+				if got := p.Size(); got != n {
+					t.Errorf("Size() = %d; want %d (no worker started beyond the spares)", got, n)
+				}
+				g2.open()
+				p.Close()
+				checkInvariant(t, p)
+			})
+		})
+	}
+}

@@ -116,7 +116,7 @@ type shard struct {
 // Metrics returns a snapshot of the pool's counters. It costs about
 // 150 ns and 1 allocation on a 2-core machine (BenchmarkMetrics).
 func (p *Pool) Metrics() Metrics {
-	m := Metrics{Workers: p.Size(), Idle: int(p.idle.Load()), Queued: len(p.q)}
+	m := Metrics{Workers: p.Size(), Idle: int(p.idle.Load() + p.spareN.Load()), Queued: len(p.q)}
 	p.mu.Lock()
 	shards := append([]*shard(nil), p.shards...)
 	p.mu.Unlock()

@@ -158,6 +158,7 @@ type Pool struct {
 	idle     atomic.Int64
 	idleMin  atomic.Int64 // the fewest idle workers since sweepIdle last looked
 	starting atomic.Int64
+	spareN   atomic.Int64 // len(spares)
 	_        [64]byte
 
 	// waiting counts the submitters blocked for room: written whenever a
@@ -186,6 +187,17 @@ type Pool struct {
 
 	slot  *poolSlot // given to every task: marks the contexts of p's tasks
 	cores int64     // GOMAXPROCS at New: how many workers may be starting at once
+
+	// Spares: idle workers parked off the queue, on spareCh (see
+	// worker.await). spareN counts the parked spares no one has claimed:
+	// a waker claims one (claimSpare) before it sends on spareCh, so its
+	// send always finds a receiver. Sends and the close of spareCh, once
+	// Close begins (sparesClosed), are under spareMu.
+	spareMu      sync.Mutex
+	spareCh      chan item
+	sparesClosed bool
+	spareMin     atomic.Int64 // the fewest unclaimed spares since sweepIdle last looked
+	spareWas     int64        // the fewest in sweepIdle's last period, less those it expired (p.mu)
 
 	sweepT     *time.Timer // runs sweepIdle
 	sweepArmed atomic.Bool // sweepT is armed
@@ -244,6 +256,7 @@ func New(n int, opts ...Option) (*Pool, error) {
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 		live:    make(map[*worker]struct{}),
+		spareCh: make(chan item),
 		slot:    new(poolSlot),
 	}
 	if c.onPanic == nil {
@@ -301,11 +314,16 @@ func (p *Pool) Resize(n int) error {
 		return ErrClosed
 	case w < int64(n):
 		for p.short() && p.need() {
-			p.startLocked()
+			if !p.wakeSpare() {
+				p.startLocked()
+			}
 		}
-
 	case w > int64(n):
-		// Wake idle workers; busy ones check the target after each item.
+		// Retire spares, then wake idle workers; busy ones check the
+		// target after each item.
+		for w > int64(n) && p.exitSpare(p.tryRetire) {
+			w--
+		}
 		for range w - int64(n) {
 			select {
 			case p.q <- retireItem:
@@ -320,19 +338,24 @@ func (p *Pool) Resize(n int) error {
 // false once Close has begun.
 func (p *Pool) short() bool { return p.workers.Load() < p.target.Load() }
 
+// mayGrow reports whether grow could do anything: the pool is short, or
+// has spares to wake. It is all that a full pool without spares pays.
+func (p *Pool) mayGrow() bool { return p.short() || p.spareN.Load() > 0 }
+
 // need reports whether queued items or waiting submitters outnumber the
 // workers on their way to them (idle or starting), and fewer than
 // GOMAXPROCS workers are starting.
 //
 // Workers start lazily, and this rule keeps that from stranding work: a
 // submitter checks it after it queues an item, and every worker checks it
-// after it takes one (before running it). When a check finds no need, the
-// idle or starting worker it counted will check again once it takes an
-// item, so while an item is queued and the pool is short some worker is
-// on its way to the queue. Starting at most GOMAXPROCS at once paces the
-// starts to the rate the scheduler runs them: a pool of fast items grows
-// only while its workers fall behind, and one of slow or blocking items
-// grows to its limit.
+// after it takes one (before running it), and a worker about to park as a
+// spare. When a check finds no need, the idle or starting worker it
+// counted will check again once it takes an item, so while an item is
+// queued and the pool is short or has spares, some worker is on its way
+// to the queue. grow wakes a spare before it starts a worker. Starting
+// (or waking) at most GOMAXPROCS at once paces the starts to the rate the
+// scheduler runs them: a pool of fast items grows only while its workers
+// fall behind, and one of slow or blocking items grows to its limit.
 func (p *Pool) need() bool {
 	s := p.starting.Load()
 	if s >= p.cores {
@@ -352,12 +375,75 @@ func (p *Pool) grow() {
 	if !p.need() {
 		return
 	}
+	if p.spareN.Load() > 0 && p.wakeSpare() {
+		return
+	}
 	p.resizeMu.Lock() // against Close counting the workers it must stop
 	if p.short() && p.need() {
 		p.startLocked()
 	}
 	p.resizeMu.Unlock()
 }
+
+// claimSpare claims a parked spare, and reports whether there was one.
+func (p *Pool) claimSpare() bool {
+	for {
+		n := p.spareN.Load()
+		if n <= 0 {
+			return false
+		}
+		if p.spareN.CompareAndSwap(n, n-1) {
+			if n-1 < p.spareMin.Load() {
+				p.spareMin.Store(n - 1)
+			}
+			return true
+		}
+	}
+}
+
+// sendSpare claims a spare and sends it it: item{} (go and wait on the
+// queue) or an item to run. It reports whether it did.
+func (p *Pool) sendSpare(it item) bool {
+	p.spareMu.Lock()
+	defer p.spareMu.Unlock()
+	if p.sparesClosed || !p.claimSpare() {
+		return false
+	}
+	p.spareCh <- it // the claimed spare, or another parked one, receives it
+	return true
+}
+
+// exitSpare claims a spare and, if uncount removes a worker from the
+// count, tells the spare to exit. It reports whether it did.
+func (p *Pool) exitSpare(uncount func() bool) bool {
+	p.spareMu.Lock()
+	defer p.spareMu.Unlock()
+	if p.sparesClosed || !p.claimSpare() {
+		return false
+	}
+	if !uncount() {
+		p.spareN.Add(1) // give the claim back
+		return false
+	}
+	p.spareCh <- exitItem
+	return true
+}
+
+// wakeSpare sends a spare to the queue, counted as starting, and reports
+// whether there was one.
+func (p *Pool) wakeSpare() bool {
+	p.starting.Add(1)
+	if !p.sendSpare(item{}) {
+		p.starting.Add(-1)
+		return false
+	}
+	return true
+}
+
+// handSpare gives it to a spare to run, and reports whether there was
+// one: a pool without a queue hands work to a spare rather than start a
+// worker.
+func (p *Pool) handSpare(it *item) bool { return p.sendSpare(*it) }
 
 // startLocked starts a worker for the queue; p.resizeMu is held.
 func (p *Pool) startLocked() {
@@ -413,14 +499,24 @@ func (p *Pool) sweepIdle() {
 		p.idleWas = 0 // the next sweep starts afresh
 	}
 	p.idleMin.Store(idle - k)
+	sm := min(p.spareMin.Load(), p.spareN.Load())
+	sk := max(0, min(sm, p.spareWas))
+	p.spareWas = sm - sk
 	p.mu.Unlock()
+	for range sk {
+		if !p.exitSpare(p.tryExpire) {
+			break
+		}
+	}
+	p.spareMin.Store(p.spareN.Load())
+	spares := p.spareN.Load() > 0
 	for range k {
 		select {
 		case p.q <- expireItem:
 		default: // the queue is full: no worker is idle after all
 		}
 	}
-	if idle > 0 {
+	if idle > 0 || spares {
 		p.armSweep()
 	}
 }
@@ -507,6 +603,10 @@ func (p *Pool) stop() {
 	live := p.workers.Or(closedBit) // no worker retires, expires or starts on its own now
 	p.sweepT.Stop()                 // sweepIdle, if it runs, sees closedBit
 	p.resizeMu.Unlock()
+	p.spareMu.Lock()
+	p.sparesClosed = true
+	close(p.spareCh) // spares go to the queue, for their stop items
+	p.spareMu.Unlock()
 	for range live {
 		p.q <- stopItem // behind everything queued so far
 	}

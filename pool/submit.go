@@ -127,23 +127,22 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 	}
 	select {
 	case p.q <- *it:
-		if p.short() {
+		if p.mayGrow() {
 			p.grow()
 		}
 		p.settle()
 		return false, nil
 	default:
 	}
-	if p.short() {
-		if cap(p.q) == 0 {
-			// No queue: hand it to a new worker.
-			if p.startWith(it) {
-				p.settle()
-				return false, nil
-			}
-		} else {
-			p.grow() // the queue is full: the starting workers will drain it
+	if cap(p.q) == 0 {
+		// No queue and no idle worker waiting on it: hand it to a spare or
+		// a new worker.
+		if p.spareN.Load() > 0 && p.handSpare(it) || p.startWith(it) {
+			p.settle()
+			return false, nil
 		}
+	} else if p.mayGrow() {
+		p.grow() // the queue is full: the workers on their way will drain it
 	}
 	if !block {
 		p.rejected.Add(1)
@@ -164,15 +163,13 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 	// Resize that raises it either sees this submitter or is seen here.
 	p.waiting.Add(1)
 	defer p.waiting.Add(-1)
-	if p.short() {
-		if cap(p.q) == 0 {
-			if p.startWith(it) {
-				p.settle()
-				return false, nil
-			}
-		} else {
-			p.grow()
+	if cap(p.q) == 0 {
+		if p.spareN.Load() > 0 && p.handSpare(it) || p.startWith(it) {
+			p.settle()
+			return false, nil
 		}
+	} else if p.mayGrow() {
+		p.grow()
 	}
 	pk := task.Park(ctx)
 	stalled := p.stallTimer()
@@ -180,7 +177,7 @@ wait:
 	for {
 		select {
 		case p.q <- *it:
-			if p.short() {
+			if p.mayGrow() {
 				p.grow()
 			}
 			break wait
