@@ -20,20 +20,27 @@
 //
 // n is a limit, not a cost: workers start as work needs them, as in ants
 // and pond, and a worker left idle for [KeepAlive] (10 s by default)
-// exits; Close and a lower [Pool.Resize] stop them sooner. A
-// submission starts a worker when the queued items outnumber the workers
-// idle or on their way to the queue, at most GOMAXPROCS of them starting
-// at once; every worker checks the same after it takes an item, before
-// running it. So work that blocks (sleeps, I/O, tasks that wait for each
-// other) gets up to n workers at once, as with n threads, while fast work
-// is served by the few workers that keep up: 1,000,000 no-op jobs on a
-// pool of 10,000 ran on about 1,000 workers and peaked at 6.7 MiB, against
-// 30-38 MiB for 10,000 goroutines of errgroup, ants, pond or conc, and
-// 1 µs CPU jobs peaked at 4.5 MiB (bench module, pools workload).
-// [Pool.Size] is the number of live workers, [Pool.Limit] the limit, and
-// Metrics counts the idle ones. With
-// QueueSize(0) a submission that finds no idle worker starts one, below
-// the limit.
+// exits; Close and a lower [Pool.Resize] stop them sooner. A submission
+// starts a worker when the queued items outnumber the workers idle or on
+// their way to the queue, at most GOMAXPROCS of them starting at once;
+// every worker checks the same after it takes an item, before running
+// it. So work that blocks (sleeps, I/O, tasks that wait for each other)
+// gets up to n workers at once, as with n threads, while fast work is
+// served by the few workers that keep up.
+//
+// At most GOMAXPROCS idle workers wait on the queue; the others park off
+// it as spares, which are woken, before any worker is started, when the
+// queue needs them. (A send to a channel with receivers waiting hands the
+// item to one of them and wakes it, so 10,000 idle workers on the queue
+// would each be woken in turn by a stream of fast items that two busy
+// workers could take in their stride.) The limit therefore costs neither
+// memory nor speed: 1,000,000 no-op jobs ran at 17.4M, 17.1M and 17.6M a
+// second at limits 2, 100 and 10,000, each in a 4.2 MiB process, against
+// 27-35 MiB for errgroup, ants, pond and conc at 10,000 (bench module,
+// pools workload). [Pool.Size] is the number of live workers,
+// [Pool.Limit] the limit, and Metrics counts the idle ones, spares
+// included. With QueueSize(0) a submission that finds no idle worker
+// goes to a spare, or starts a worker below the limit.
 //
 // # Queue and back-pressure
 //
@@ -84,20 +91,21 @@
 //
 // # Performance
 //
-// On a 2-core machine (go test -bench . ./pool/, medians of 8 runs, wall
+// On a 2-core machine (go test -bench . -count 6 ./pool/, medians, wall
 // time and CPU time per item):
 //
 //	                                          wall     CPU   allocs
-//	channel of funcs, 2 goroutines (floor)   33 ns   32 ns   0
-//	Pool.Go, no-op, 2 workers                50 ns   50 ns   0
-//	Submit + Await, trivial fn              550 ns  580 ns   1 (the task, ~200 B)
-//	Submit x100, then Await x100            250 ns           1
+//	channel of funcs, 2 goroutines (floor)   36 ns   55 ns   0
+//	Pool.Go, no-op, 2 workers                49 ns   70 ns   0
+//	Submit + Await, trivial fn              478 ns  505 ns   1 (the task, 194 B)
+//	Submit x100, then Await x100            241 ns           1
 //
 // Go pays for counting the item (one atomic add, which also tells Close
 // whether it may have to wait for it), panic recovery, and sampled timing:
-// 1.5 times the floor from one submitter or from two (BenchmarkGoParallel
-// against BenchmarkChannelFloorParallel). With 100 submitters (the bench
-// module's submitters workload) the channel's lock dominates and the pool
-// matched the floor. Submit + Await is a round trip through a parked
-// worker: waking it and being woken cost more than the pool's own work.
+// 1.4 times the floor from one submitter or from two (BenchmarkGoParallel
+// against BenchmarkChannelFloorParallel), and 1.5 times with 100
+// submitters (the bench module's submitters workload). Most of either
+// goes to the channel's lock, which the submitter and the workers
+// contend for. Submit + Await is a round trip through a parked worker:
+// waking it and being woken cost more than the pool's own work.
 package pool

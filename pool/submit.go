@@ -28,9 +28,9 @@ import (
 // threads model; see the package documentation).
 //
 // Submit and Await of a trivial fn, a round trip through a worker, cost
-// about 550 ns and 1 allocation (the task, about 200 B) on a 2-core
-// machine (BenchmarkSubmitAwait); nothing else is allocated per task.
-// Submitting 100 tasks and then awaiting them costs about 250 ns a task
+// about 480 ns and 1 allocation (the task, 194 B) on a 2-core machine
+// (BenchmarkSubmitAwait); nothing else is allocated per task. Submitting
+// 100 tasks and then awaiting them costs about 240 ns a task
 // (BenchmarkSubmitBatch).
 func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) *task.Task[T] {
 	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot))
@@ -78,11 +78,11 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 // default logs it with its stack. The worker survives a panic; one ended
 // by Goexit is replaced.
 //
-// Go costs about 50 ns of CPU and no allocation a job on a 2-core
-// machine, against 32 ns for a hand-written channel of funcs drained by
-// as many goroutines (BenchmarkGo against BenchmarkChannelFloor): the
-// difference pays for counting the job, the panic recovery and the check
-// that keeps Close from losing it.
+// Go costs about 49 ns and no allocation a job on a 2-core machine,
+// against 36 ns for a hand-written channel of funcs drained by as many
+// goroutines (BenchmarkGo against BenchmarkChannelFloor): the difference
+// pays for counting the job, the panic recovery and the check that keeps
+// Close from losing it.
 func (p *Pool) Go(fn func()) error {
 	if fn == nil {
 		p.refuseNil()

@@ -416,7 +416,7 @@ func (w *worker) cancelCurrent() {
 // traceback prints: it costs a few µs, and only Close and submissions
 // that have waited stallAfter for room call it.
 func (p *Pool) self() *worker {
-	buf := make([]byte, 16<<10)
+	buf := make([]byte, 4<<10)
 	for {
 		n := runtime.Stack(buf, false)
 		if n < len(buf) || len(buf) >= 1<<20 {
