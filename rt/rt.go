@@ -147,15 +147,17 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 // [ErrClosed]; a nil fn gives a task failed with task.ErrNilFunc. A nil r
 // (or a zero Runtime) gives a task failed with [ErrNilRuntime].
 //
-// Spawn and an Await of a trivial fn cost about 330 ns and 3 allocations
-// (about 370 B) on a warm runtime with 2 slots, on a 2-core machine,
-// against about 230 ns and 2 allocations for task.Go and 245 ns and 3
-// allocations for a bare goroutine that sends its result on a 1-buffered
-// channel (BenchmarkSpawn, best batches of 1,000; the means of the same
-// run were 556, 359 and 372 ns). From inside a task it costs the same.
-// What Spawn adds to task.Go (about 100 ns) is the task's registry entry,
-// which Shutdown, the detector and Tasks walk, the slot, and the pprof
-// labels. A named task costs 5 allocations more (its own pprof label set).
+// Spawn and an Await of a trivial fn cost about 310 ns and 2 allocations
+// (369 B: the task and its registry entry, allocated together, and the
+// goroutine's closure) on a warm runtime with 2 slots, on a 2-core
+// machine, against about 230 ns and 2 allocations for task.Go and 245 ns
+// and 3 allocations for a bare goroutine that sends its result on a
+// 1-buffered channel (BenchmarkSpawn, best batches of 1,000; the means of
+// the same run were 548, 358 and 375 ns). From inside a task it costs the
+// same. What Spawn adds to task.Go (about 80 ns) is the task's registry
+// entry, which Shutdown, the detector and Tasks walk, the slot, and the
+// pprof labels. A named task costs 5 allocations more (its own pprof
+// label set).
 func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
 	if r == nil || r.base == nil {
 		return task.Failed[T](ErrNilRuntime)
@@ -163,9 +165,9 @@ func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, 
 	if r.closed.Load() {
 		return task.Failed[T](ErrClosed)
 	}
-	e := &entry{r: r} // parks is 0, but holds 0 says it is not holding yet
-	ctx = e.prepare(ctx, opts)
-	t, j := task.Prepare(ctx, fn, task.WithSlot(e))
+	x, ctx := prepare(ctx, opts, false)
+	t, e, j := task.PrepareWith(ctx, fn, entrySlot)
+	e.r, e.x = r, x // parks is 0, but holds 0 says it is not holding yet
 	if j == nil {
 		e.endTrace()
 		return t
@@ -184,32 +186,38 @@ func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, 
 }
 
 // prepare applies a task's options and, when tracing, starts its
-// runtime/trace task, returning the context to prepare the task with.
-func (e *entry) prepare(ctx context.Context, opts []TaskOption) context.Context {
+// runtime/trace task. It returns what the entry keeps of them (nil for an
+// unnamed task when tracing is off) and the context to prepare the task
+// with.
+func prepare(ctx context.Context, opts []TaskOption, blocking bool) (*extra, context.Context) {
+	var x *extra
 	for _, o := range opts {
 		if o.name != "" {
-			if e.x == nil {
-				e.x = new(extra)
+			if x == nil {
+				x = new(extra)
 			}
-			e.x.name = o.name
+			x.name = o.name
 		}
 	}
 	if trace.IsEnabled() {
-		if e.x == nil {
-			e.x = new(extra)
+		if x == nil {
+			x = new(extra)
 		}
 		kind := "spool.task"
-		if e.blocking {
+		if blocking {
 			kind = "spool.blocking"
 		}
-		ctx, e.x.tt = trace.NewTask(ctx, kind)
-		e.x.tctx = ctx
-		if e.x.name != "" {
-			trace.Log(ctx, "name", e.x.name)
+		ctx, x.tt = trace.NewTask(ctx, kind)
+		x.tctx = ctx
+		if x.name != "" {
+			trace.Log(ctx, "name", x.name)
 		}
 	}
-	return ctx
+	return x, ctx
 }
+
+// entrySlot is the slot of a task whose record is e: e itself.
+func entrySlot(e *entry) task.Slot { return e }
 
 func (e *entry) endTrace() {
 	if e.x != nil && e.x.tt != nil {
