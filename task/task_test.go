@@ -245,6 +245,64 @@ func TestPrepareJob(t *testing.T) {
 	job2.Run()
 }
 
+// record is an executor's per-task record for TestPrepareWith; it is
+// also the task's slot.
+type record struct {
+	id                 int
+	acquired, released int
+}
+
+func (r *record) Acquire() { r.acquired++ }
+func (r *record) Release() { r.released++ }
+
+func TestPrepareWith(t *testing.T) {
+	asSlot := func(r *record) task.Slot { return r }
+	cases := []struct {
+		name     string
+		fn       func(context.Context) (int, error)
+		slot     func(*record) task.Slot
+		wantV    int
+		wantErr  error
+		wantJob  bool
+		wantSlot bool
+	}{
+		{"runs fn", func(context.Context) (int, error) { return 7, nil }, nil, 7, nil, true, false},
+		{"slot from the record", func(ctx context.Context) (int, error) {
+			if task.ContextSlot(ctx) == nil {
+				return 0, errors.New("no slot in the task's context")
+			}
+			return 8, nil
+		}, asSlot, 8, nil, true, true},
+		{"nil fn", nil, asSlot, 0, task.ErrNilFunc, false, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tk, rec, job := task.PrepareWith(context.Background(), c.fn, c.slot)
+			if *rec != (record{}) {
+				t.Fatalf("record = %+v; want a zero record", *rec)
+			}
+			rec.id = 1
+			if got := job != nil; got != c.wantJob {
+				t.Fatalf("job != nil = %v; want %v", got, c.wantJob)
+			}
+			if job != nil {
+				if got := task.ContextSlot(job.Context()) == task.Slot(rec); got != c.wantSlot {
+					t.Errorf("the task's slot is its record: %v; want %v", got, c.wantSlot)
+				}
+				job.Run()
+			}
+			v, err, ok := tk.Result()
+			if !ok || v != c.wantV || !errors.Is(err, c.wantErr) {
+				t.Errorf("Result() = %d, %v, %v; want %d, %v, true", v, err, ok, c.wantV, c.wantErr)
+			}
+			_, rec2, _ := task.PrepareWith(context.Background(), c.fn, c.slot)
+			if rec2 == rec || rec2.id != 0 {
+				t.Errorf("a second PrepareWith shares or reuses the record (%p, %+v)", rec2, *rec2)
+			}
+		})
+	}
+}
+
 func TestFailed(t *testing.T) {
 	tk := task.Failed[int](errBoom)
 	if v, err := tk.Await(context.Background()); v != 0 || !errors.Is(err, errBoom) {
