@@ -38,7 +38,7 @@ func (c *conn) readable(fd uintptr) bool {
 	bp := s.pool.Get().(*[]byte)
 	buf := *bp
 	for {
-		n, err := syscall.Read(int(fd), buf)
+		n, err := rawRead(fd, buf)
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -72,7 +72,7 @@ func (c *conn) readable(fd uintptr) bool {
 // the write timeout, for it to read.
 func (c *conn) write(fd uintptr, p []byte) error {
 	for len(p) > 0 {
-		n, err := syscall.Write(int(fd), p)
+		n, err := rawWrite(fd, p)
 		switch {
 		case err == syscall.EINTR:
 			continue

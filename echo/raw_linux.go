@@ -1,0 +1,34 @@
+package echo
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// rawRead and rawWrite are read(2) and write(2) on a non-blocking socket,
+// made without telling the scheduler: they never block, so the goroutine
+// keeps its P, which saves the entersyscall/exitsyscall pair that
+// syscall.Read and syscall.Write pay. With them the 64 B echo took 0.92x
+// the baseline's server CPU per message, against 0.98x with
+// syscall.Read and syscall.Write (bench/echo, two interleaved runs).
+func rawRead(fd uintptr, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
+func rawWrite(fd uintptr, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
