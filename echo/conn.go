@@ -43,12 +43,13 @@ type conn struct {
 	last   atomic.Int64 // s.epoch when it last echoed
 	inline atomic.Int64 // s.epoch+1 when the poller last echoed it (ParkIdle only)
 	err    error        // why the raw loop stopped
+	bytes  *byteShard   // the server's byte counters this connection adds to
 	prev   *conn        // the server's list of live connections
 	next   *conn
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
-	c := &conn{s: s, nc: nc, fd: -1}
+	c := &conn{s: s, nc: nc, fd: -1, bytes: &s.bytes[s.nextSh.Add(1)%byteShards]}
 	if sc, ok := nc.(syscall.Conn); ok && rawSupported {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.rc = rc
@@ -140,12 +141,12 @@ func (c *conn) servePlain() error {
 			if !c.state.CompareAndSwap(stIdle, stActive) {
 				return nil
 			}
-			s.bytesIn.Add(int64(n))
+			c.bytes.in.Add(int64(n))
 			_ = c.nc.SetWriteDeadline(time.Now().Add(s.cfg.writeTimeout))
 			if _, err := c.nc.Write(buf[:n]); err != nil {
 				return err
 			}
-			s.bytesOut.Add(int64(n))
+			c.bytes.out.Add(int64(n))
 			c.last.Store(s.epoch.Load())
 			if !c.rested() {
 				return nil

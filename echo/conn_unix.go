@@ -51,14 +51,14 @@ func (c *conn) readable(fd uintptr) bool {
 			c.err = io.EOF
 		}
 		if c.err == nil {
-			s.bytesIn.Add(int64(n))
+			c.bytes.in.Add(int64(n))
 			c.err = c.write(fd, buf[:n])
 		}
 		if c.err != nil {
 			s.pool.Put(bp)
 			return true
 		}
-		s.bytesOut.Add(int64(n))
+		c.bytes.out.Add(int64(n))
 		if n < len(buf) && !s.closing.Load() {
 			break // drained: wait for the next edge (when closing, read on to EAGAIN)
 		}

@@ -207,7 +207,7 @@ func (p *parker) wake(fd int32) {
 		s.finish(c, rerr)
 		return
 	}
-	s.bytesIn.Add(int64(n))
+	c.bytes.in.Add(int64(n))
 	c.last.Store(s.epoch.Load())
 	switch {
 	case werr == syscall.EAGAIN: // the client is slow to read: a goroutine waits for it
@@ -216,7 +216,7 @@ func (p *parker) wake(fd int32) {
 			err := c.writeSlow(rest)
 			s.pool.Put(bp)
 			if err == nil {
-				s.bytesOut.Add(int64(n))
+				c.bytes.out.Add(int64(n))
 			}
 			return err
 		})
@@ -225,7 +225,7 @@ func (p *parker) wake(fd int32) {
 		s.finish(c, werr)
 	case n == len(buf): // there may be more: a goroutine reads on
 		s.pool.Put(bp)
-		s.bytesOut.Add(int64(n))
+		c.bytes.out.Add(int64(n))
 		if c.state.CompareAndSwap(stActive, stIdle) {
 			s.spawn(c)
 		} else {
@@ -233,7 +233,7 @@ func (p *parker) wake(fd int32) {
 		}
 	default:
 		s.pool.Put(bp)
-		s.bytesOut.Add(int64(n))
+		c.bytes.out.Add(int64(n))
 		p.repark(c)
 	}
 }

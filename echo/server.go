@@ -161,8 +161,23 @@ type Server struct {
 	epoch atomic.Int64 // sweeper ticks; a connection records it when it echoes
 
 	accepted, rejected, idleClosed atomic.Int64
-	bytesIn, bytesOut, errs        atomic.Int64
-	parked                         atomic.Int64
+	errs, parked                   atomic.Int64
+
+	// Byte counters, sharded: every echo adds to them, and one pair shared
+	// by connections running on different cores would bounce between the
+	// cores' caches. A connection keeps to the shard it was given.
+	bytes  [byteShards]byteShard
+	nextSh atomic.Uint32
+}
+
+// byteShards is the number of byte counter shards.
+const byteShards = 16
+
+// byteShard is one connection's share of the byte counters, on a cache
+// line of its own.
+type byteShard struct {
+	in, out atomic.Int64
+	_       [48]byte
 }
 
 // New returns a server configured by opts.
@@ -189,14 +204,19 @@ func (s *Server) Metrics() Metrics {
 	s.mu.Lock()
 	active := s.n
 	s.mu.Unlock()
+	var in, out int64
+	for i := range s.bytes {
+		in += s.bytes[i].in.Load()
+		out += s.bytes[i].out.Load()
+	}
 	return Metrics{
 		Active:     int64(active),
 		Parked:     s.parked.Load(),
 		Accepted:   s.accepted.Load(),
 		Rejected:   s.rejected.Load(),
 		IdleClosed: s.idleClosed.Load(),
-		BytesIn:    s.bytesIn.Load(),
-		BytesOut:   s.bytesOut.Load(),
+		BytesIn:    in,
+		BytesOut:   out,
 		Errors:     s.errs.Load(),
 	}
 }
