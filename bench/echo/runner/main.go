@@ -133,6 +133,7 @@ func (c *child) stop() {
 
 type run struct {
 	workload, server string
+	round            int
 	r                echo.Report
 }
 
@@ -146,6 +147,7 @@ func runAll(ctx context.Context, conns, msgs int, sizeList string, idle int, hol
 		sizes = append(sizes, n)
 	}
 	var runs []run
+	round := 0
 	measure := func(workload, kind string, cfg echo.Config) error {
 		c, err := startServer(kind)
 		if err != nil {
@@ -158,7 +160,7 @@ func runAll(ctx context.Context, conns, msgs int, sizeList string, idle int, hol
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", workload, kind, err)
 		}
-		runs = append(runs, run{workload, kind, r})
+		runs = append(runs, run{workload, kind, round, r})
 		fmt.Fprintf(os.Stderr, "round done: %-22s %-8s %s\n", workload, kind, brief(r))
 		if asJSON {
 			b, _ := json.Marshal(map[string]any{"workload": workload, "server": kind, "report": r})
@@ -166,7 +168,7 @@ func runAll(ctx context.Context, conns, msgs int, sizeList string, idle int, hol
 		}
 		return nil
 	}
-	for round := range rounds {
+	for round = range rounds {
 		order := slices.Clone(servers)
 		if round%2 == 1 {
 			slices.Reverse(order)
@@ -255,6 +257,9 @@ func summarize(runs []run) {
 						cpu = fmt.Sprintf("CPU/msg %.2fx", cpuMed[kind]/cpuMed["baseline"])
 					}
 					fmt.Fprintf(tw, "%s\t%s/baseline\t\t%s %.2fx\t\t%s\t\t\t\t\t\t\t\n", w, kind, what, med[kind]/med["baseline"], cpu)
+					if x, c, n := paired(runs, w, kind); n > 1 {
+						fmt.Fprintf(tw, "%s\t%s/baseline, paired\t%d\t%s %.2fx\t\tCPU/msg %.2fx\t\t\t\t\t\t\t\n", w, kind, n, what, x, c)
+					}
 				}
 			}
 		}
@@ -263,3 +268,57 @@ func summarize(runs []run) {
 }
 
 func dur(ns float64) time.Duration { return time.Duration(ns).Round(time.Microsecond) }
+
+// paired returns the median, over the rounds, of kind's figure divided by
+// the baseline's in the same round (msgs/s, or memory per connection for
+// idle workloads), the same for CPU per message, and the number of
+// rounds. The two servers of a round run minutes apart at most, so on a
+// machine whose speed drifts these ratios move less than the ratio of
+// the two medians does.
+func paired(runs []run, workload, kind string) (x, cpu float64, n int) {
+	type pair struct{ base, other *echo.Report }
+	byRound := map[int]*pair{}
+	for i := range runs {
+		r := &runs[i]
+		if r.workload != workload {
+			continue
+		}
+		p := byRound[r.round]
+		if p == nil {
+			p = &pair{}
+			byRound[r.round] = p
+		}
+		switch r.server {
+		case "baseline":
+			p.base = &r.r
+		case kind:
+			p.other = &r.r
+		}
+	}
+	var xs, cs []float64
+	for _, p := range byRound {
+		if p.base == nil || p.other == nil {
+			continue
+		}
+		if p.base.Idle {
+			if p.base.BytesPerConn > 0 {
+				xs = append(xs, p.other.BytesPerConn/p.base.BytesPerConn)
+			}
+			continue
+		}
+		if p.base.MsgsPerSec > 0 {
+			xs = append(xs, p.other.MsgsPerSec/p.base.MsgsPerSec)
+		}
+		if p.base.CPUPerMsg > 0 {
+			cs = append(cs, float64(p.other.CPUPerMsg)/float64(p.base.CPUPerMsg))
+		}
+	}
+	if len(xs) == 0 {
+		return 0, 0, 0
+	}
+	x = stats.Summarize(xs).Median
+	if len(cs) > 0 {
+		cpu = stats.Summarize(cs).Median
+	}
+	return x, cpu, len(xs)
+}
