@@ -258,7 +258,11 @@ func summarize(runs []run) {
 					}
 					fmt.Fprintf(tw, "%s\t%s/baseline\t\t%s %.2fx\t\t%s\t\t\t\t\t\t\t\n", w, kind, what, med[kind]/med["baseline"], cpu)
 					if x, c, n := paired(runs, w, kind); n > 1 {
-						fmt.Fprintf(tw, "%s\t%s/baseline, paired\t%d\t%s %.2fx\t\tCPU/msg %.2fx\t\t\t\t\t\t\t\n", w, kind, n, what, x, c)
+						cpu := ""
+						if c > 0 {
+							cpu = fmt.Sprintf("CPU/msg %.2fx", c)
+						}
+						fmt.Fprintf(tw, "%s\t%s/baseline, paired\t%d\t%s %.2fx\t\t%s\t\t\t\t\t\t\t\n", w, kind, n, what, x, cpu)
 					}
 				}
 			}
