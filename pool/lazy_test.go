@@ -175,6 +175,28 @@ func TestSequentialWorkStartsFewWorkers(t *testing.T) {
 	checkInvariant(t, p)
 }
 
+// idleWorkers makes p start n workers, with n jobs that wait until all
+// of them run, and lets them go idle. Call it in a synctest bubble.
+func idleWorkers(t *testing.T, p *pool.Pool, n int) {
+	t.Helper()
+	g := newGate()
+	for range n {
+		if err := p.Go(g.job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	synctest.Wait()
+	if got := p.Size(); got != n {
+		g.open()
+		t.Fatalf("Size() with %d blocked jobs = %d; want %d", n, got, n)
+	}
+	g.open()
+	synctest.Wait()
+	if m := p.Metrics(); m.Workers != n || m.Idle != n {
+		t.Fatalf("after the jobs: %d workers, %d idle; want %d, %d", m.Workers, m.Idle, n, n)
+	}
+}
+
 // TestKeepAlive checks that idle workers exit once their keep-alive runs
 // out, not before, and that the pool starts workers again afterwards.
 func TestKeepAlive(t *testing.T) {
@@ -192,25 +214,7 @@ func TestKeepAlive(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const n = 4
 				p := newPool(t, n, c.opts...)
-				g := newGate()
-				for range n {
-					if err := p.Go(g.job); err != nil {
-						t.Fatal(err)
-					}
-				}
-				// Beyond GOMAXPROCS, workers start once the ones there have
-				// taken nothing for a while.
-				time.Sleep(10 * time.Millisecond)
-				synctest.Wait()
-				if got := p.Size(); got != n {
-					g.open()
-					t.Fatalf("Size() with %d blocked jobs = %d; want %d", n, got, n)
-				}
-				g.open()
-				synctest.Wait()
-				if m := p.Metrics(); m.Workers != n || m.Idle != n {
-					t.Errorf("after the jobs: %d workers, %d idle; want %d, %d", m.Workers, m.Idle, n, n)
-				}
+				idleWorkers(t, p, n)
 				// Workers exit between one and one and a half keep-alives
 				// after they went idle.
 				time.Sleep(c.keep - time.Millisecond)
@@ -263,20 +267,7 @@ func TestSparesServeWhileOthersBlock(t *testing.T) {
 		t.Run(fmt.Sprintf("QueueSize(%d)", q), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				p := newPool(t, n, pool.QueueSize(q))
-				// Make n workers, then let them all go idle.
-				g := newGate()
-				for range n {
-					if err := p.Go(g.job); err != nil {
-						t.Fatal(err)
-					}
-				}
-				time.Sleep(10 * time.Millisecond)
-				synctest.Wait()
-				g.open()
-				synctest.Wait()
-				if m := p.Metrics(); m.Workers != n || m.Idle != n {
-					t.Fatalf("after the first jobs: %d workers, %d idle; want %d, %d", m.Workers, m.Idle, n, n)
-				}
+				idleWorkers(t, p, n)
 				// Now n-1 jobs that block, then one that must still run.
 				g2 := newGate()
 				defer g2.open()
@@ -289,7 +280,6 @@ func TestSparesServeWhileOthersBlock(t *testing.T) {
 				if err := p.Go(func() { close(ran) }); err != nil {
 					t.Fatal(err)
 				}
-				time.Sleep(10 * time.Millisecond)
 				synctest.Wait()
 				select {
 				case <-ran:

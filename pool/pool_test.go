@@ -605,7 +605,6 @@ func TestResize(t *testing.T) {
 				return 1, nil
 			}))
 		}
-		time.Sleep(10 * time.Millisecond) // workers beyond GOMAXPROCS start once the others are stuck
 		synctest.Wait()
 		if m := p.Metrics(); m.Running != 0 || m.Completed != 4 {
 			t.Errorf("after Resize(4): %+v; want 4 tasks to have run together", m)
