@@ -63,9 +63,8 @@ const DefaultKeepAlive = 10 * time.Second
 // does not keep them after it. A sweep every d/2, while a worker is idle,
 // finds how many workers stayed idle for d and tells as many to exit, so
 // a worker exits between d and 1.5d after it went idle; idling costs no
-// timer per worker. A later submission
-// starts workers again as it needs them. KeepAlive panics if d is not
-// positive.
+// timer per worker. A later submission starts workers again as it needs
+// them. KeepAlive panics if d is not positive.
 func KeepAlive(d time.Duration) Option {
 	if d <= 0 {
 		panic(fmt.Sprintf("pool: KeepAlive(%v): must be positive", d))
@@ -370,8 +369,8 @@ func (p *Pool) need() bool {
 	return w > 0 && q+w > on
 }
 
-// grow starts a worker for the queue if the pool is short and need says
-// so. Callers check short first, which is all a full pool pays.
+// grow wakes a spare, or else starts a worker if the pool is short, when
+// need says the queue lacks one. Callers check mayGrow first.
 func (p *Pool) grow() {
 	if !p.need() {
 		return
@@ -454,8 +453,8 @@ func (p *Pool) startLocked() {
 }
 
 // startWith starts a worker whose first item is it, if the pool is short,
-// and reports whether it did: a submission that finds the queue full (or,
-// with QueueSize(0), no idle worker) goes straight to a new worker.
+// and reports whether it did: with QueueSize(0), a submission that finds
+// no idle worker and no spare goes straight to a new worker.
 func (p *Pool) startWith(it *item) bool {
 	if !p.short() {
 		return false
