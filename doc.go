@@ -12,8 +12,9 @@
 //     slots that bound CPU parallelism but not concurrency: a task gives its
 //     slot back at every await point. Spawn, BlockOn, SpawnBlocking, a
 //     detector for tasks that block a slot, metrics, Shutdown.
-//   - [github.com/spool-go/spool/pool] when you want the threads model: n
-//     workers (optionally on locked OS threads) draining a bounded queue.
+//   - [github.com/spool-go/spool/pool] when you want the threads model: up
+//     to n workers (optionally on locked OS threads), started as work
+//     needs them, draining a bounded queue.
 //   - [github.com/spool-go/spool/guard] when you want a value that lives
 //     inside its lock (Mutex[T], RWMutex[T]), with a cancellable Lock(ctx).
 //   - [github.com/spool-go/spool/chans] when you want channel patterns that

@@ -20,7 +20,7 @@
 //
 // Don't use it for fire-and-forget work that nobody awaits (a task's
 // failure would go unseen: use a pool's Go with a panic handler), for a
-// fixed set of long-lived workers (use package pool), or to cap CPU
+// bounded set of long-lived workers (use package pool), or to cap CPU
 // parallelism while allowing any number of waiting tasks (use package rt,
 // whose Spawn returns the same *Task).
 //
