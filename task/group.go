@@ -201,7 +201,12 @@ func (g *Group[T]) tryAcquire() bool {
 // before it looks at waiting: one of the two sees the other, so a free
 // place is never left with a sleeping waiter. One token in freed can stand
 // for several releases; a waiter that takes a place passes a token on
-// while places remain and others wait.
+// while places remain and others wait. Close puts a token on freed too,
+// and a waiter that wakes to a closed group passes it on, so a waiter
+// whose ctx cannot end (Done is nil) waits with a plain receive: the
+// select with the closing channel cost about 40 ns a task at limit 2,
+// where every Go waits (BenchmarkGroup: 398 against 439 ns a task,
+// medians of 6 alternated runs; errgroup 322 ns).
 func (g *Group[T]) acquire(ctx context.Context) error {
 	p := Park(ctx)
 	defer p.Resume()
@@ -212,28 +217,41 @@ func (g *Group[T]) acquire(ctx context.Context) error {
 			g.passOn()
 			return nil
 		}
-		select {
-		case <-g.freed:
-			g.waiting.Add(-1)
-		case <-ctx.Done():
-			g.waiting.Add(-1)
-			g.passOn()
-			return ctxError("group go", ctx)
-		case <-g.closing:
-			g.waiting.Add(-1)
-			g.passOn()
-			return ErrClosed
+		// Close sends a token on freed too, so a waiter whose ctx cannot
+		// end waits on freed alone: a receive costs less than a select.
+		if done := ctx.Done(); done == nil {
+			<-g.freed
+		} else {
+			select {
+			case <-g.freed:
+			case <-done:
+				g.waiting.Add(-1)
+				g.passOn()
+				return ctxError("group go", ctx)
+			}
 		}
+		g.waiting.Add(-1)
+		select {
+		case <-g.closing:
+			g.wakeOne() // pass Close's token on to the next waiter
+			return ErrClosed
+		default:
+		}
+	}
+}
+
+// wakeOne puts a token on freed, if it has none, to wake a waiter.
+func (g *Group[T]) wakeOne() {
+	select {
+	case g.freed <- struct{}{}:
+	default:
 	}
 }
 
 // passOn wakes a waiter if a place is free.
 func (g *Group[T]) passOn() {
 	if g.waiting.Load() > 0 && g.running.Load() < g.limit {
-		select {
-		case g.freed <- struct{}{}:
-		default:
-		}
+		g.wakeOne()
 	}
 }
 
@@ -385,10 +403,7 @@ func (g *Group[T]) release() {
 	if g.limit > 0 {
 		g.running.Add(-1)
 		if g.waiting.Load() > 0 {
-			select {
-			case g.freed <- struct{}{}:
-			default:
-			}
+			g.wakeOne()
 		}
 	}
 }
@@ -561,6 +576,7 @@ func (g *Group[T]) Close() {
 		close(g.closing)
 	}
 	g.mu.Unlock()
+	g.wakeOne() // waiters for a place wake one another and see closing
 	g.ctx.cancel(context.Canceled, ErrClosed)
 	for {
 		g.mu.Lock()

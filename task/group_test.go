@@ -159,6 +159,53 @@ func TestGroupCloseResolvesBlockedSubmitters(t *testing.T) {
 	})
 }
 
+// TestGroupCloseWakesEveryBlockedSubmitter blocks several submitters on
+// the limit behind a task that ignores cancellation, so that only Close
+// can wake them: each must return ErrClosed while the task still runs.
+func TestGroupCloseWakesEveryBlockedSubmitter(t *testing.T) {
+	cases := []struct {
+		name        string
+		cancellable bool // else context.Background, whose Done is nil
+		waiters     int
+	}{
+		{"one waiter, Background", false, 1},
+		{"three waiters, Background", false, 3},
+		{"three waiters, cancellable ctx", true, 3},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := context.Background()
+				if c.cancellable {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithCancel(ctx)
+					defer cancel()
+				}
+				g := task.NewGroup[int](context.Background(), task.Limit(1))
+				release := make(chan struct{})
+				g.Go(ctx, func(context.Context) (int, error) { <-release; return 0, nil })
+				blocked := make(chan error, c.waiters)
+				for range c.waiters {
+					go func() {
+						_, err := g.Go(ctx, func(context.Context) (int, error) { return 1, nil }).Await(ctx)
+						blocked <- err
+					}()
+				}
+				synctest.Wait() // every submitter waits for the place
+				closed := make(chan struct{})
+				go func() { g.Close(); close(closed) }()
+				for i := range c.waiters {
+					if err := <-blocked; !errors.Is(err, task.ErrClosed) {
+						t.Errorf("blocked submitter %d after Close = %v; want ErrClosed", i, err)
+					}
+				}
+				close(release)
+				<-closed
+			})
+		})
+	}
+}
+
 func TestGroupSubmitContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		bg := context.Background()
