@@ -33,6 +33,19 @@ func reportCPU(b *testing.B, start time.Duration) {
 // of funcs, with the pool's default queue size.
 func BenchmarkChannelFloor(b *testing.B) {
 	b.ReportAllocs()
+	ch, stop := floor()
+	start := cpuTime()
+	for b.Loop() {
+		ch <- noop
+	}
+	stop()
+	reportCPU(b, start)
+}
+
+// floor starts GOMAXPROCS goroutines ranging over a channel of funcs with
+// the pool's default queue size, and returns the channel and a func that
+// closes it and waits for them.
+func floor() (chan<- func(), func()) {
 	ch := make(chan func(), pool.DefaultQueueSize)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
@@ -42,34 +55,22 @@ func BenchmarkChannelFloor(b *testing.B) {
 			}
 		})
 	}
-	start := cpuTime()
-	for b.Loop() {
-		ch <- noop
+	return ch, func() {
+		close(ch)
+		wg.Wait()
 	}
-	close(ch)
-	wg.Wait()
-	reportCPU(b, start)
 }
 
 // BenchmarkChannelFloorParallel is the floor with GOMAXPROCS submitters.
 func BenchmarkChannelFloorParallel(b *testing.B) {
 	b.ReportAllocs()
-	ch := make(chan func(), pool.DefaultQueueSize)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for f := range ch {
-				f()
-			}
-		})
-	}
+	ch, stop := floor()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			ch <- noop
 		}
 	})
-	close(ch)
-	wg.Wait()
+	stop()
 }
 
 // BenchmarkGo submits no-op jobs with Pool.Go to a pool of GOMAXPROCS

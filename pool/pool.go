@@ -403,6 +403,11 @@ func (p *Pool) claimSpare() bool {
 
 // sendSpare claims a spare and sends it it: item{} (go and wait on the
 // queue) or an item to run. It reports whether it did.
+//
+// It holds spareMu across the send, so that Close cannot close spareCh
+// under it. The send waits only for a parked spare to receive, which
+// takes no lock: the claim guarantees one will (a spare whose own claim
+// fails goes on to receive).
 func (p *Pool) sendSpare(it item) bool {
 	p.spareMu.Lock()
 	defer p.spareMu.Unlock()
