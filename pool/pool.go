@@ -515,12 +515,20 @@ func (p *Pool) sweepIdle() {
 	}
 	p.spareMin.Store(p.spareN.Load())
 	spares := p.spareN.Load() > 0
-	for range k {
-		select {
-		case p.q <- expireItem:
-		default: // the queue is full: no worker is idle after all
+	// Under resizeMu, and only while open: Close counts what sits in the
+	// queue as settled submissions once its workers are gone, so a control
+	// message must not be left there. One sent before Close marks the
+	// workers is ahead of their stop messages, and taken before them.
+	p.resizeMu.Lock()
+	if p.workers.Load()&closedBit == 0 {
+		for range k {
+			select {
+			case p.q <- expireItem:
+			default: // the queue is full: no worker is idle after all
+			}
 		}
 	}
+	p.resizeMu.Unlock()
 	if idle > 0 || spares {
 		p.armSweep()
 	}
