@@ -198,9 +198,10 @@ type Pool struct {
 	spareMin     atomic.Int64 // the fewest unclaimed spares since sweepIdle last looked
 	spareWas     int64        // the fewest in sweepIdle's last period, less those it expired (p.mu)
 
-	sweepT     *time.Timer // runs sweepIdle
-	sweepArmed atomic.Bool // sweepT is armed
-	idleWas    int64       // the fewest idle workers in sweepIdle's last period, less those it expired (p.mu)
+	sweepT     *time.Timer    // runs sweep
+	sweepArmed atomic.Bool    // sweepT is armed
+	sweeping   sync.WaitGroup // a sweep running; Close waits for it
+	idleWas    int64          // the fewest idle workers in sweepIdle's last period, less those it expired (p.mu)
 
 	stallMu sync.Mutex
 	stall   chan struct{} // closed by stallT; nil when no timer is armed
@@ -271,7 +272,7 @@ func New(n int, opts ...Option) (*Pool, error) {
 	}
 	p.target.Store(int64(n))
 	p.cores = int64(runtime.GOMAXPROCS(0))
-	p.sweepT = time.AfterFunc(time.Hour, p.sweepIdle)
+	p.sweepT = time.AfterFunc(time.Hour, p.sweep)
 	p.sweepT.Stop()
 	return p, nil
 }
@@ -476,10 +477,27 @@ func (p *Pool) startWith(it *item) bool {
 
 // armSweep arms sweepIdle, unless it is armed.
 func (p *Pool) armSweep() {
+	if p.workers.Load()&closedBit != 0 {
+		return
+	}
 	if !p.sweepArmed.Load() && p.sweepArmed.CompareAndSwap(false, true) {
 		p.idleMin.Store(p.idle.Load())
 		p.sweepT.Reset(p.cfg.keep / 2)
 	}
+}
+
+// sweep is sweepT's function: sweepIdle, counted in p.sweeping unless
+// the pool is closing, so that Close can wait for it.
+func (p *Pool) sweep() {
+	p.resizeMu.Lock()
+	if p.workers.Load()&closedBit != 0 {
+		p.resizeMu.Unlock()
+		return
+	}
+	p.sweeping.Add(1)
+	p.resizeMu.Unlock()
+	defer p.sweeping.Done()
+	p.sweepIdle()
 }
 
 // sweepIdle runs every half keep-alive while some worker is idle. If
@@ -614,8 +632,10 @@ func (p *Pool) stop() {
 	close(p.closing) // blocked submitters give up with ErrClosed
 	p.resizeMu.Lock()
 	live := p.workers.Or(closedBit) // no worker retires, expires or starts on its own now
-	p.sweepT.Stop()                 // sweepIdle, if it runs, sees closedBit
+	p.sweepT.Stop()                 // a sweep that fires now sees closedBit
 	p.resizeMu.Unlock()
+	p.sweeping.Wait() // one that began before ends first
+	p.sweepT.Stop()   // and may have armed the timer again
 	p.spareMu.Lock()
 	p.sparesClosed = true
 	close(p.spareCh) // spares go to the queue, for their stop items
