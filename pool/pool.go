@@ -446,11 +446,6 @@ func (p *Pool) wakeSpare() bool {
 	return true
 }
 
-// handSpare gives it to a spare to run, and reports whether there was
-// one: a pool without a queue hands work to a spare rather than start a
-// worker.
-func (p *Pool) handSpare(it *item) bool { return p.sendSpare(*it) }
-
 // startLocked starts a worker for the queue; p.resizeMu is held.
 func (p *Pool) startLocked() {
 	p.starting.Add(1)

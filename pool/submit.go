@@ -134,15 +134,9 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 		return false, nil
 	default:
 	}
-	if cap(p.q) == 0 {
-		// No queue and no idle worker waiting on it: hand it to a spare or
-		// a new worker.
-		if p.spareN.Load() > 0 && p.handSpare(it) || p.startWith(it) {
-			p.settle()
-			return false, nil
-		}
-	} else if p.mayGrow() {
-		p.grow() // the queue is full: the workers on their way will drain it
+	if p.offload(it) {
+		p.settle()
+		return false, nil
 	}
 	if !block {
 		p.rejected.Add(1)
@@ -163,13 +157,9 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 	// Resize that raises it either sees this submitter or is seen here.
 	p.waiting.Add(1)
 	defer p.waiting.Add(-1)
-	if cap(p.q) == 0 {
-		if p.spareN.Load() > 0 && p.handSpare(it) || p.startWith(it) {
-			p.settle()
-			return false, nil
-		}
-	} else if p.mayGrow() {
-		p.grow()
+	if p.offload(it) {
+		p.settle()
+		return false, nil
 	}
 	pk := task.Park(ctx)
 	stalled := p.stallTimer()
@@ -200,6 +190,20 @@ wait:
 	pk.Resume()
 	p.settle()
 	return inline, err
+}
+
+// offload finds it a worker when the queue has no room for it. Without a
+// queue it hands it to a spare, or to a new worker below the limit, and
+// reports whether it did; with a queue it lets grow send a worker to
+// drain the queue, and reports false.
+func (p *Pool) offload(it *item) bool {
+	if cap(p.q) == 0 {
+		return p.spareN.Load() > 0 && p.sendSpare(*it) || p.startWith(it)
+	}
+	if p.mayGrow() {
+		p.grow()
+	}
+	return false
 }
 
 // stallAfter is how long a submitter waits for room before it checks

@@ -192,7 +192,6 @@ func (w *worker) serve() (exit bool) {
 			if p.mayGrow() {
 				p.grow() // pass the need on before this item may block
 			}
-
 		}
 		if w.since++; w.since == flushEvery {
 			w.flush()
