@@ -182,7 +182,7 @@ type Pool struct {
 	mu       sync.Mutex
 	shards   []*shard // counters, shared by the workers round-robin
 	nextSh   int      // the shard the next worker takes
-	live     map[*worker]struct{}
+	live     *worker  // the live workers, linked through prev and next
 
 	slot  *poolSlot // given to every task: marks the contexts of p's tasks
 	cores int64     // GOMAXPROCS at New: how many workers may be starting at once
@@ -256,7 +256,6 @@ func New(n int, opts ...Option) (*Pool, error) {
 		poke:    make(chan struct{}, 1),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
-		live:    make(map[*worker]struct{}),
 		spareCh: make(chan item),
 		slot:    new(poolSlot),
 	}
@@ -674,8 +673,8 @@ func (p *Pool) settled() int64 {
 func (p *Pool) abort(ctx context.Context) {
 	p.aborted.Store(true)
 	p.mu.Lock()
-	ws := make([]*worker, 0, len(p.live))
-	for w := range p.live {
+	var ws []*worker
+	for w := p.live; w != nil; w = w.next {
 		ws = append(ws, w)
 	}
 	p.mu.Unlock()

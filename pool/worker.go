@@ -100,16 +100,19 @@ type worker struct {
 	// goroutine touches it; it flushes before it waits for work, every
 	// flushEvery items, and when it exits, so a quiescent pool's shards
 	// are exact and a busy one's lag by at most flushEvery items a worker.
-	n     counts
-	since int
-	inGo  bool // a Go job is running on the worker's own loop
-
-	mark     int64 // p.now() when it last took flushEvery items
-	first    item  // the item it was started with, run before it takes from the queue
+	n        counts
+	since    int32
+	inGo     bool  // a Go job is running on the worker's own loop
 	starting bool  // counted in p.starting until it reaches the queue
+	mark     int64 // p.now() when it last took flushEvery items
 
 	mu  sync.Mutex
 	cur task.Job // the item running, for Shutdown to cancel; nil if none
+
+	// The pool's list of live workers (p.mu). A list rather than a map: a
+	// worker that starts another adds it without growing a map, which
+	// took enough stack to double many a worker's stack at 10,000 workers.
+	prev, next *worker
 }
 
 // startWorker starts a worker goroutine, on the shard of old if old is the
@@ -117,7 +120,7 @@ type worker struct {
 // The caller has counted it in p.workers, and in p.starting if starting
 // is set.
 func (p *Pool) startWorker(old *worker, first item, starting bool) {
-	w := &worker{p: p, first: first, starting: starting}
+	w := &worker{p: p, starting: starting}
 	p.mu.Lock()
 	switch {
 	case old != nil:
@@ -126,15 +129,21 @@ func (p *Pool) startWorker(old *worker, first item, starting bool) {
 		w.sh = p.shards[p.nextSh]
 		p.nextSh = (p.nextSh + 1) % len(p.shards)
 	}
-	p.live[w] = struct{}{}
+	w.next = p.live
+	if p.live != nil {
+		p.live.prev = w
+	}
+	p.live = w
 	p.mu.Unlock()
 	p.wg.Add(1)
-	go w.loop()
+	go w.loop(first)
 }
 
-// loop takes items until it is told to stop or retire. If an item calls
-// runtime.Goexit, the deferred function starts a replacement.
-func (w *worker) loop() {
+// loop runs first, if it holds a job, and then takes items until it is
+// told to stop or retire. If an item calls runtime.Goexit, the deferred
+// function starts a replacement. A worker's first item is not kept in the
+// worker: an idle worker's memory is part of the pool's promise.
+func (w *worker) loop(first item) {
 	p := w.p
 	if p.cfg.lockOS {
 		runtime.LockOSThread()
@@ -146,7 +155,15 @@ func (w *worker) loop() {
 	defer func() {
 		w.flush()
 		p.mu.Lock()
-		delete(p.live, w)
+		if w.prev != nil {
+			w.prev.next = w.next
+		} else {
+			p.live = w.next
+		}
+		if w.next != nil {
+			w.next.prev = w.prev
+		}
+		w.prev, w.next = nil, nil
 		p.mu.Unlock()
 		if goexit {
 			p.cfg.log.Debug("pool: replacing a worker ended by runtime.Goexit", "pool", p.cfg.name)
@@ -154,7 +171,7 @@ func (w *worker) loop() {
 		}
 		p.wg.Done()
 	}()
-	for !w.serve() {
+	for !w.serve(&first) {
 	}
 	goexit = false
 }
@@ -163,7 +180,7 @@ func (w *worker) loop() {
 // job panics: then it recovers, counts and reports the panic, and returns
 // false so that loop calls it again. Recovering here rather than around
 // each job keeps a deferred call off the path of every item.
-func (w *worker) serve() (exit bool) {
+func (w *worker) serve(first *item) (exit bool) {
 	p, sh := w.p, w.sh
 	defer func() {
 		if !w.inGo {
@@ -179,8 +196,8 @@ func (w *worker) serve() (exit bool) {
 	}()
 	for {
 		var it item
-		if w.first.job != nil {
-			it, w.first = w.first, item{}
+		if first.job != nil {
+			it, *first = *first, item{}
 		} else {
 			select {
 			case it = <-p.q:
@@ -409,7 +426,8 @@ func (p *Pool) runTask(w *worker, job task.Job) {
 // the counts.
 const flushEvery = 64
 
-type counts struct{ completed, failed, panicked, cancelled uint64 }
+// counts fit in 32 bits: a worker flushes them every flushEvery items.
+type counts struct{ completed, failed, panicked, cancelled uint32 }
 
 // flush publishes w's counts to its shard.
 func (w *worker) flush() {
@@ -418,10 +436,10 @@ func (w *worker) flush() {
 		return
 	}
 	sh := w.sh
-	sh.completed.Add(w.n.completed)
-	sh.failed.Add(w.n.failed)
-	sh.panicked.Add(w.n.panicked)
-	sh.cancelled.Add(w.n.cancelled)
+	sh.completed.Add(uint64(w.n.completed))
+	sh.failed.Add(uint64(w.n.failed))
+	sh.panicked.Add(uint64(w.n.panicked))
+	sh.cancelled.Add(uint64(w.n.cancelled))
 	w.n = counts{}
 }
 
@@ -468,7 +486,7 @@ func (p *Pool) self() *worker {
 			continue
 		}
 		p.mu.Lock()
-		for w := range p.live {
+		for w := p.live; w != nil; w = w.next {
 			if uint64(reflect.ValueOf(w).Pointer()) == addr {
 				p.mu.Unlock()
 				return w
