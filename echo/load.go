@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/spool-go/spool/internal/stats"
@@ -104,12 +105,17 @@ const dialLimit = 128
 // address is wrong or nothing listens), or when ctx is done; failures of
 // single connections after that are counted in Report.Errors.
 //
-// Load is the instrument of spool's echo benchmarks: its own cost is a
-// write, a read, a comparison and a time.Now pair per message on each
-// connection's goroutine, and no allocation per message; a run of one
-// connection and 1,000 messages of 64 B allocates 106 objects, 49 KB, most
-// of it the latency samples (8 bytes a message), and takes 11 ms against an
-// in-process server (BenchmarkLoad).
+// Load is the instrument of spool's echo benchmarks, so it spends as
+// little as it can: on Unix each connection is driven inside
+// syscall.RawConn.Read, as the server's connections are, so a message
+// costs one write and one read system call (c.Write and io.ReadFull take a
+// write and two reads, the first finding nothing), a comparison and a
+// time.Now pair, and no allocation. Against a stdlib echo server that cut
+// the client's CPU per 64 B message from 6.2-6.6 µs to 5.5-5.6 µs, most of
+// it the kernel's loopback path (50 connections x 20,000 messages, three
+// runs each). A run of one connection and 1,000 messages of 64 B allocates
+// 106 objects, 49 KB, most of it the latency samples (8 bytes a message),
+// and takes 10.5 ms against an in-process server (BenchmarkLoad).
 func Load(ctx context.Context, cfg Config) (Report, error) {
 	if err := cfg.check(); err != nil {
 		return Report{}, err
@@ -366,31 +372,61 @@ func (l *loader) watch(ctx context.Context, ended <-chan struct{}, total int64, 
 // echoes sends cfg.Msgs messages on c, one at a time, and checks each echo.
 func (l *loader) echoes(c net.Conn, seed uint64, keep int, res *connResult) error {
 	size := l.cfg.Size
-	msg, got := make([]byte, size), make([]byte, size)
-	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	for i := range msg {
-		msg[i] = byte(rng.Uint32())
+	e := &exchange{l: l, msg: make([]byte, size), got: make([]byte, size), keep: keep, res: res}
+	e.rng = rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	for i := range e.msg {
+		e.msg[i] = byte(e.rng.Uint32())
+	}
+	if sc, ok := c.(syscall.Conn); ok && rawSupported {
+		if rc, err := sc.SyscallConn(); err == nil {
+			return e.raw(c, rc)
+		}
 	}
 	for i := range l.cfg.Msgs {
-		stamp(msg, uint64(i))
-		t0 := time.Now()
-		if _, err := c.Write(msg); err != nil {
+		e.next(i)
+		if _, err := c.Write(e.msg); err != nil {
 			return fmt.Errorf("echo: load: message %d: %w", i, err)
 		}
-		if _, err := io.ReadFull(c, got); err != nil {
+		if _, err := io.ReadFull(c, e.got); err != nil {
 			return fmt.Errorf("echo: load: message %d: %w", i, err)
 		}
-		d := time.Since(t0)
-		if !bytes.Equal(got, msg) {
-			return fmt.Errorf("echo: load: message %d: echo differs at byte %d", i, mismatch(got, msg))
+		if err := e.check(i); err != nil {
+			return err
 		}
-		l.done.Add(1)
-		res.max = max(res.max, d)
-		if len(res.lat) < keep {
-			res.lat = append(res.lat, d)
-		} else if j := rng.IntN(i + 1); j < keep { // reservoir sampling
-			res.lat[j] = d
-		}
+	}
+	return nil
+}
+
+// exchange is one connection's state in message mode.
+type exchange struct {
+	l        *loader
+	msg, got []byte
+	rng      *rand.Rand
+	keep     int
+	res      *connResult
+	t0       time.Time
+}
+
+// next stamps message i and starts its clock.
+func (e *exchange) next(i int) {
+	stamp(e.msg, uint64(i))
+	e.t0 = time.Now()
+}
+
+// check compares the echo of message i, in e.got, with what was sent, and
+// records its latency.
+func (e *exchange) check(i int) error {
+	d := time.Since(e.t0)
+	if !bytes.Equal(e.got, e.msg) {
+		return fmt.Errorf("echo: load: message %d: echo differs at byte %d", i, mismatch(e.got, e.msg))
+	}
+	e.l.done.Add(1)
+	res := e.res
+	res.max = max(res.max, d)
+	if len(res.lat) < e.keep {
+		res.lat = append(res.lat, d)
+	} else if j := e.rng.IntN(i + 1); j < e.keep { // reservoir sampling
+		res.lat[j] = d
 	}
 	return nil
 }

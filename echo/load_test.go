@@ -139,6 +139,69 @@ func TestLoadDetectsWrongEcho(t *testing.T) {
 	}
 }
 
+// TestLoadEchoShapes checks that Load reassembles echoes that come back
+// in pieces, survives messages larger than the socket's buffers, and
+// reports a server that hangs up mid-run.
+func TestLoadEchoShapes(t *testing.T) {
+	// trickle echoes what it reads in pieces of k bytes, a write each (the
+	// connection has TCP_NODELAY, so each goes out as it is written); it
+	// hangs up after quit bytes if quit is positive.
+	trickle := func(k, quit int) func(net.Conn) {
+		return func(c net.Conn) {
+			buf := make([]byte, 64<<10)
+			total := 0
+			for {
+				n, err := c.Read(buf)
+				if err != nil {
+					return
+				}
+				for p := buf[:n]; len(p) > 0; {
+					m := min(k, len(p))
+					if quit > 0 && total+m > quit {
+						c.Close()
+						return
+					}
+					if _, err := c.Write(p[:m]); err != nil {
+						return
+					}
+					total += m
+					p = p[m:]
+				}
+			}
+		}
+	}
+	cases := []struct {
+		name      string
+		handle    func(net.Conn)
+		msgs      int
+		size      int
+		wantMsgs  int64
+		wantError string
+	}{
+		{"one byte at a time", trickle(1, 0), 5, 64, 5, ""},
+		{"pieces of 7", trickle(7, 0), 5, 100, 5, ""},
+		{"larger than the socket buffers", trickle(64<<10, 0), 3, 4 << 20, 3, ""},
+		{"hangs up in message 2", trickle(64<<10, 2*64+10), 5, 64, 2, "message 2"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := fake(t, tc.handle)
+			r, err := echo.Load(context.Background(), echo.Config{Addr: addr, Conns: 2, Msgs: tc.msgs, Size: tc.size})
+			if err != nil {
+				t.Fatalf("Load = %v", err)
+			}
+			wantErrs := int64(0)
+			if tc.wantError != "" {
+				wantErrs = 2
+			}
+			if r.Messages != 2*tc.wantMsgs || r.Errors != wantErrs || !strings.Contains(r.FirstError, tc.wantError) {
+				t.Errorf("messages %d, errors %d, first error %q; want %d, %d, one containing %q",
+					r.Messages, r.Errors, r.FirstError, 2*tc.wantMsgs, wantErrs, tc.wantError)
+			}
+		})
+	}
+}
+
 // silent reads and never answers.
 func silent(c net.Conn) { _, _ = io.Copy(io.Discard, c) }
 

@@ -1,0 +1,87 @@
+//go:build unix
+
+package echo
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+)
+
+// raw is message mode inside syscall.RawConn.Read calls, as the server
+// serves (see serveRaw): the callback writes a message with a raw system
+// call and returns false to wait for the echo, without first reading to get
+// EAGAIN, and reads the echo when the netpoller says it came. That is one
+// write and one read a message, against a write and two reads (the first
+// finding nothing) for c.Write and io.ReadFull, and no entersyscall pair
+// on Linux. A message the socket has no room for is written with c.Write.
+func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
+	var (
+		i, have int
+		sent    bool   // message i is out, its echo not all in
+		rest    []byte // the part of message i the socket had no room for
+		err     error
+	)
+	for i < e.l.cfg.Msgs {
+		rerr := rc.Read(func(fd uintptr) bool {
+			for {
+				if !sent {
+					e.next(i)
+					p := e.msg
+					for len(p) > 0 {
+						n, werr := rawWrite(fd, p)
+						switch {
+						case werr == syscall.EINTR:
+							continue
+						case werr == syscall.EAGAIN:
+							rest = p
+							return true
+						case werr != nil:
+							err = werr
+							return true
+						}
+						p = p[n:]
+					}
+					sent, have = true, 0
+					return false // the echo cannot be there yet: wait for it
+				}
+				want := len(e.got) - have
+				n, rerr := rawRead(fd, e.got[have:])
+				switch {
+				case rerr == syscall.EINTR:
+					continue
+				case rerr == syscall.EAGAIN: // a stale wake-up
+					return false
+				case rerr != nil:
+					err = rerr
+					return true
+				case n == 0:
+					err = io.ErrUnexpectedEOF
+					return true
+				}
+				if have += n; n < want {
+					return false // drained: the rest comes with the next edge
+				}
+				if err = e.check(i); err != nil {
+					return true
+				}
+				if i, sent = i+1, false; i == e.l.cfg.Msgs {
+					return true
+				}
+			}
+		})
+		switch {
+		case err != nil:
+			return fmt.Errorf("echo: load: message %d: %w", i, err)
+		case rerr != nil:
+			return fmt.Errorf("echo: load: message %d: %w", i, rerr)
+		case rest != nil:
+			if _, err := c.Write(rest); err != nil {
+				return fmt.Errorf("echo: load: message %d: %w", i, err)
+			}
+			rest, sent, have = nil, true, 0
+		}
+	}
+	return nil
+}
