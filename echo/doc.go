@@ -35,16 +35,14 @@
 // Linux VM, Go 1.26, 127.0.0.1, against the stdlib baseline (a goroutine per
 // connection, a 1 KB buffer, a read-write loop), each server a process of
 // its own, driven by [Load]; medians of 5 rounds:
-//   - 64 B messages, 50 connections x 20,000: about 0.9x the baseline's
+//   - 64 B messages, 50 connections x 20,000: about 0.83x the baseline's
 //     server CPU per message (it reads and writes with raw system calls
-//     on Linux, and skips the read that would return EAGAIN), and 1.00x
-//     to 1.09x its throughput as the median of per-round ratios (medians
-//     of 0.94x to 1.17x, as the machine's speed drifted between rounds).
-//     Both servers spend most of their CPU in the kernel's loopback TCP
-//     path and the scheduler.
-//   - 4 KB messages: 2.6x to 3.1x the baseline's throughput and 0.26x to
-//     0.30x its CPU per message (one read and one write per message
-//     instead of four each).
+//     on Linux, and skips the read that would return EAGAIN), and 1.18x
+//     to 1.20x its throughput as the median of per-round ratios (1.09x
+//     to 1.48x round by round, as the machine's speed drifted). Both
+//     servers spend most of their CPU in the kernel's loopback TCP path.
+//   - 4 KB messages: 3.6x the baseline's throughput and 0.24x its CPU per
+//     message (one read and one write per message instead of four each).
 //   - 10,000 idle connections: about 3.75 KB of resident memory each, 0.80x
 //     the baseline's 4.7 KB (no buffer, but a goroutine's 2 KB stack, a
 //     g, the runtime's pollDesc and net's per-connection state remain);
@@ -62,6 +60,11 @@
 // /proc/PID/stat). In idle mode it holds the connections open instead and,
 // given the pid, reports the server's resident memory per connection
 // (Linux: /proc/PID/status).
+//
+// As an instrument it should cost little, or its own CPU hides the
+// server's: on Unix it drives each connection as the server serves one,
+// inside syscall.RawConn.Read, with one write and one read system call a
+// message.
 //
 // # Command line
 //
