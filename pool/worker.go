@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/spool-go/spool/internal/fifo"
 	"github.com/spool-go/spool/task"
 )
 
@@ -109,11 +110,10 @@ type worker struct {
 	mu  sync.Mutex
 	cur task.Job // the item running, for Shutdown to cancel; nil if none
 
-	// The pool's list of live workers (p.mu). A list rather than a map: a
-	// worker that starts another adds it without growing a map, which
-	// took enough stack to double many a worker's stack at 10,000 workers.
-	prev, next *worker
+	links fifo.Links[worker] // its place in p.live
 }
+
+func (w *worker) Links() *fifo.Links[worker] { return &w.links }
 
 // startWorker starts a worker goroutine, on the shard of old if old is the
 // worker it replaces, that runs first (if any) and then serves the queue.
@@ -129,11 +129,7 @@ func (p *Pool) startWorker(old *worker, first item, starting bool) {
 		w.sh = p.shards[p.nextSh]
 		p.nextSh = (p.nextSh + 1) % len(p.shards)
 	}
-	w.next = p.live
-	if p.live != nil {
-		p.live.prev = w
-	}
-	p.live = w
+	p.live.PushBack(w)
 	p.mu.Unlock()
 	p.wg.Add(1)
 	go w.loop(first)
@@ -155,15 +151,7 @@ func (w *worker) loop(first item) {
 	defer func() {
 		w.flush()
 		p.mu.Lock()
-		if w.prev != nil {
-			w.prev.next = w.next
-		} else {
-			p.live = w.next
-		}
-		if w.next != nil {
-			w.next.prev = w.prev
-		}
-		w.prev, w.next = nil, nil
+		p.live.Remove(w)
 		p.mu.Unlock()
 		if goexit {
 			p.cfg.log.Debug("pool: replacing a worker ended by runtime.Goexit", "pool", p.cfg.name)
@@ -487,7 +475,7 @@ func (p *Pool) self() *worker {
 			continue
 		}
 		p.mu.Lock()
-		for w := p.live; w != nil; w = w.next {
+		for w := p.live.Front(); w != nil; w = p.live.Next(w) {
 			if uint64(reflect.ValueOf(w).Pointer()) == addr {
 				p.mu.Unlock()
 				return w

@@ -1,5 +1,6 @@
 // Package fifo is an intrusive first-in, first-out list: the queue of
-// waiters behind guard's locks and rt's worker slots. An element embeds a
+// waiters behind guard's locks and rt's worker slots, and pool's list of
+// live workers. An element embeds a
 // [Links] and sits in at most one list at a time, so queueing and removing
 // an element allocate nothing and removal from the middle (a waiter whose
 // context ended) is O(1). A List is not safe for concurrent use: its owner
@@ -23,6 +24,9 @@ func (l *List[E, P]) Front() *E { return l.head }
 
 // Empty reports whether the list holds no element.
 func (l *List[E, P]) Empty() bool { return l.head == nil }
+
+// Next returns the element after e, which must be in l, or nil.
+func (l *List[E, P]) Next(e *E) *E { return P(e).Links().next }
 
 // PushBack appends e, which must not be in a list.
 func (l *List[E, P]) PushBack(e *E) {

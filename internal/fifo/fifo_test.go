@@ -25,6 +25,15 @@ func ids(l *fifo.List[item, *item]) []int {
 	return got
 }
 
+// walk lists the ids front to back with Front and Next, leaving l as it is.
+func walk(l *fifo.List[item, *item]) []int {
+	var got []int
+	for e := l.Front(); e != nil; e = l.Next(e) {
+		got = append(got, e.id)
+	}
+	return got
+}
+
 func TestList(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -50,6 +59,9 @@ func TestList(t *testing.T) {
 			}
 			for _, i := range tt.remove {
 				l.Remove(items[i])
+			}
+			if got := walk(&l); !slices.Equal(got, tt.want) {
+				t.Errorf("walking with Next after pushing %d and removing %v: got %v, want %v", tt.push, tt.remove, got, tt.want)
 			}
 			if got := ids(&l); !slices.Equal(got, tt.want) {
 				t.Errorf("after pushing %d and removing %v: got %v, want %v", tt.push, tt.remove, got, tt.want)
