@@ -71,19 +71,29 @@ func (c *conn) readable(fd uintptr) bool {
 // write writes p to fd; if the client's buffers are full it waits, up to
 // the write timeout, for it to read.
 func (c *conn) write(fd uintptr, p []byte) error {
+	rest, err := writeNow(fd, p)
+	if err == nil && len(rest) > 0 {
+		err = c.writeSlow(rest)
+	}
+	return err
+}
+
+// writeNow writes as much of p to the non-blocking socket fd as it takes
+// without waiting, and returns the rest (empty when all of p went out).
+func writeNow(fd uintptr, p []byte) (rest []byte, err error) {
 	for len(p) > 0 {
 		n, err := rawWrite(fd, p)
 		switch {
 		case err == syscall.EINTR:
 			continue
 		case err == syscall.EAGAIN:
-			return c.writeSlow(p)
+			return p, nil
 		case err != nil:
-			return err
+			return p, err
 		}
 		p = p[n:]
 	}
-	return nil
+	return nil, nil
 }
 
 // writeSlow arms the write deadline and waits for the client to read.

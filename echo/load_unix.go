@@ -28,20 +28,8 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 			for {
 				if !sent {
 					e.next(i)
-					p := e.msg
-					for len(p) > 0 {
-						n, werr := rawWrite(fd, p)
-						switch {
-						case werr == syscall.EINTR:
-							continue
-						case werr == syscall.EAGAIN:
-							rest = p
-							return true
-						case werr != nil:
-							err = werr
-							return true
-						}
-						p = p[n:]
+					if rest, err = writeNow(fd, e.msg); err != nil || len(rest) > 0 {
+						return true
 					}
 					sent, have = true, 0
 					return false // the echo cannot be there yet: wait for it
@@ -76,7 +64,7 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 			return fmt.Errorf("echo: load: message %d: %w", i, err)
 		case rerr != nil:
 			return fmt.Errorf("echo: load: message %d: %w", i, rerr)
-		case rest != nil:
+		case len(rest) > 0:
 			if _, err := c.Write(rest); err != nil {
 				return fmt.Errorf("echo: load: message %d: %w", i, err)
 			}
