@@ -266,7 +266,7 @@ func New(n int, opts ...Option) (*Pool, error) {
 	// Workers publish their counts in batches, so a few shards serve any
 	// number of workers without contention; one per worker would cost
 	// 1 KiB each.
-	p.shards = make([]*shard, min(n, 2*runtime.GOMAXPROCS(0)))
+	p.shards = make([]*shard, min(n, 2*runtime.GOMAXPROCS(0), 1<<16)) // a worker keeps a uint16 index
 	for i := range p.shards {
 		p.shards[i] = new(shard)
 	}

@@ -94,18 +94,18 @@ func untimed(j task.Job) (task.Job, int64) {
 // worker is one worker goroutine. It publishes its counts to a shard it
 // may share with other workers, and which outlives it.
 type worker struct {
-	p  *Pool
-	sh *shard
+	p *Pool
 
-	// n counts outcomes since the last flush to sh. Only the worker's own
+	// n counts outcomes since the last flush to its shard. Only the worker's own
 	// goroutine touches it; it flushes before it waits for work, every
 	// flushEvery items, and when it exits, so a quiescent pool's shards
 	// are exact and a busy one's lag by at most flushEvery items a worker.
 	n        counts
 	since    int32
-	inGo     bool  // a Go job is running on the worker's own loop
-	starting bool  // counted in p.starting until it reaches the queue
-	mark     int64 // p.now() when it last took flushEvery items
+	inGo     bool   // a Go job is running on the worker's own loop
+	starting bool   // counted in p.starting until it reaches the queue
+	shi      uint16 // its shard, p.shards[shi]
+	mark     int64  // p.now() when it last took flushEvery items
 
 	mu  sync.Mutex
 	cur task.Job // the item running, for Shutdown to cancel; nil if none
@@ -114,6 +114,9 @@ type worker struct {
 }
 
 func (w *worker) Links() *fifo.Links[worker] { return &w.links }
+
+// shard returns the shard w publishes its counts to.
+func (w *worker) shard() *shard { return w.p.shards[w.shi] }
 
 // startWorker starts a worker goroutine, on the shard of old if old is the
 // worker it replaces, that runs first (if any) and then serves the queue.
@@ -124,9 +127,9 @@ func (p *Pool) startWorker(old *worker, first item, starting bool) {
 	p.mu.Lock()
 	switch {
 	case old != nil:
-		w.sh = old.sh
+		w.shi = old.shi
 	default:
-		w.sh = p.shards[p.nextSh]
+		w.shi = uint16(p.nextSh)
 		p.nextSh = (p.nextSh + 1) % len(p.shards)
 	}
 	p.live.PushBack(w)
@@ -169,7 +172,7 @@ func (w *worker) loop(first item) {
 // false so that loop calls it again. Recovering here rather than around
 // each job keeps a deferred call off the path of every item.
 func (w *worker) serve(first *item) (exit bool) {
-	p, sh := w.p, w.sh
+	p, sh := w.p, w.shard()
 	defer func() {
 		if !w.inGo {
 			return // exiting, or runtime.Goexit in a task: loop handles it
@@ -424,7 +427,7 @@ func (w *worker) flush() {
 	if w.n == (counts{}) {
 		return
 	}
-	sh := w.sh
+	sh := w.shard()
 	sh.completed.Add(uint64(w.n.completed))
 	sh.failed.Add(uint64(w.n.failed))
 	sh.panicked.Add(uint64(w.n.panicked))
