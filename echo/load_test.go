@@ -134,8 +134,9 @@ func TestLoadDetectsWrongEcho(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load = %v", err)
 	}
-	if r.Errors != 3 || r.Messages != 0 || !strings.Contains(r.FirstError, "differs at byte 9") {
-		t.Errorf("errors %d, messages %d, first %q; want 3, 0, differs at byte 9", r.Errors, r.Messages, r.FirstError)
+	const want = "echo: load: message 0: echo differs at byte 9"
+	if r.Errors != 3 || r.Messages != 0 || r.FirstError != want {
+		t.Errorf("errors %d, messages %d, first %q; want 3, 0, %q", r.Errors, r.Messages, r.FirstError, want)
 	}
 }
 

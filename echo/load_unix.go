@@ -21,7 +21,8 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 		i, have int
 		sent    bool   // message i is out, its echo not all in
 		rest    []byte // the part of message i the socket had no room for
-		err     error
+		err     error  // a system call's
+		bad     error  // a wrong echo's, from check
 	)
 	for i < e.l.cfg.Msgs {
 		rerr := rc.Read(func(fd uintptr) bool {
@@ -51,7 +52,7 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 				if have += n; n < want {
 					return false // drained: the rest comes with the next edge
 				}
-				if err = e.check(i); err != nil {
+				if bad = e.check(i); bad != nil {
 					return true
 				}
 				if i, sent = i+1, false; i == e.l.cfg.Msgs {
@@ -60,6 +61,8 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 			}
 		})
 		switch {
+		case bad != nil:
+			return bad
 		case err != nil:
 			return fmt.Errorf("echo: load: message %d: %w", i, err)
 		case rerr != nil:
