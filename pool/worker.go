@@ -267,9 +267,9 @@ const yieldGap = 32_000 // ns
 // until the worker blocks: with every worker busy that is when the queue
 // has run dry, and the workers then idle while the submitter refills it.
 // 1 µs items on 2 cores ran 1.11-1.16x their serial time / 2 that way, and
-// 1.10-1.12x with this yield, in A/B runs of bench/pools (1.14-1.17x in a
-// full run, where the channel floor took 1.10-1.13x); no-op items never
-// take long enough to yield. A worker that parked starts its measure
+// 1.10-1.12x with this yield, in A/B runs of bench/pools (1.10-1.17x in
+// two full runs, where the channel floor took 1.09-1.26x); no-op items
+// never take long enough to yield. A worker that parked starts its measure
 // again, so the park does not count as work.
 func (w *worker) yieldToSubmitter() {
 	p := w.p
