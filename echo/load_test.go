@@ -171,6 +171,22 @@ func TestLoadEchoShapes(t *testing.T) {
 			}
 		}
 	}
+	// whole reads all size bytes of a message before it echoes them, so
+	// that a message larger than the socket buffers cannot deadlock the
+	// test: the client must get past a write the socket has no room for.
+	whole := func(size int) func(net.Conn) {
+		return func(c net.Conn) {
+			buf := make([]byte, size)
+			for {
+				if _, err := io.ReadFull(c, buf); err != nil {
+					return
+				}
+				if _, err := c.Write(buf); err != nil {
+					return
+				}
+			}
+		}
+	}
 	cases := []struct {
 		name      string
 		handle    func(net.Conn)
@@ -181,7 +197,7 @@ func TestLoadEchoShapes(t *testing.T) {
 	}{
 		{"one byte at a time", trickle(1, 0), 5, 64, 5, ""},
 		{"pieces of 7", trickle(7, 0), 5, 100, 5, ""},
-		{"larger than the socket buffers", trickle(64<<10, 0), 3, 4 << 20, 3, ""},
+		{"larger than the socket buffers", whole(4 << 20), 3, 4 << 20, 3, ""},
 		{"hangs up in message 2", trickle(64<<10, 2*64+10), 5, 64, 2, "message 2"},
 	}
 	for _, tc := range cases {
