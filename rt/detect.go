@@ -82,10 +82,11 @@ func (r *Runtime) detect() {
 func (r *Runtime) scan(now, elapsed int64) {
 	thr := int64(r.cfg.threshold)
 	var found []overdue
-	r.mu.Lock()
-	for e := r.head; e != nil; e = e.next {
-		if e.blocking || e.parks.Load() != 0 {
-			continue // not holding a slot
+	r.mu.Lock() // keeps every entry seen here registered, and its labels its own
+	for i := range r.held.cells {
+		e := r.held.cells[i].e.Load()
+		if e == nil || e.parks.Load() != 0 {
+			continue // no holder, or one giving its slot back
 		}
 		h := e.holds.Load()
 		if h == 0 {

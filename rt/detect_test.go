@@ -3,6 +3,7 @@ package rt_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"runtime/pprof"
 	"strings"
@@ -139,6 +140,38 @@ func TestDetectorOncePerOccurrence(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDetectorFindsBlockerAmongParked: the detector looks at the tasks
+// that hold a slot, however many others are parked at await points.
+func TestDetectorFindsBlockerAmongParked(t *testing.T) {
+	for _, parked := range []int{0, 10, 10_000} {
+		t.Run(fmt.Sprint(parked, " parked"), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var rs reports
+				r := newRuntime(t, rt.Workers(2), rt.DetectBlocking(10*time.Millisecond), rt.OnBlocking(rs.add))
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				ts := make([]*task.Task[int], 0, parked+1)
+				for range parked {
+					ts = append(ts, rt.Spawn(r, ctx, func(ctx context.Context) (int, error) {
+						_ = task.Sleep(ctx, time.Hour) // parked, holding no slot
+						return 0, nil
+					}))
+				}
+				ts = append(ts, rt.Spawn(r, ctx, badSleep, rt.TaskName("blocker")))
+				_, _ = ts[len(ts)-1].Await(ctx)
+				got := rs.get()
+				if len(got) != 1 || got[0].Task != "blocker" {
+					t.Errorf("reports %v; want one, for the blocker", got)
+				}
+				cancel()
+				for _, tk := range ts {
+					_, _ = tk.Await(context.Background())
+				}
+			})
+		})
+	}
 }
 
 // TestDetectorQuietForAwaitingTasks: a task that awaits often, or runs on

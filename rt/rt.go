@@ -36,6 +36,7 @@ type Runtime struct {
 	epoch time.Time
 	sem   sem
 	hold  histogram // slot hold times
+	held  holders   // the tasks holding a slot, for the detector
 	wait  histogram // slot wait times
 
 	base context.Context // pprof labels: the runtime's name
@@ -110,6 +111,9 @@ func New(opts ...Option) (*Runtime, error) {
 	r := &Runtime{cfg: c, epoch: time.Now()}
 	r.sem.free.Store(int64(c.workers))
 	r.capacity.Store(int64(c.workers))
+	if c.threshold > 0 {
+		r.held.init(c.workers)
+	}
 	r.base = pprof.WithLabels(context.Background(), pprof.Labels("spool.runtime", c.name))
 	r.blab = pprof.WithLabels(r.base, pprof.Labels("spool.kind", "blocking"))
 	r.bp.init(r)
@@ -312,7 +316,7 @@ func (r *Runtime) register(e *entry) bool {
 		r.tasks++
 	}
 	r.spawned++
-	e.phase = uint8(r.spawned) & 7
+	e.seq = uint16(r.spawned)
 	r.mu.Unlock()
 	return true
 }

@@ -1,0 +1,51 @@
+package rt
+
+import "testing"
+
+// TestHolders checks the detector's holder cells: every holder that finds
+// a free cell can be taken out again, a full table drops the extra holders
+// quietly, and taking an entry that is not there touches nothing.
+func TestHolders(t *testing.T) {
+	tests := []struct {
+		name     string
+		workers  int
+		seqs     []uint16 // spawn order of the entries put, in order
+		take     []int    // indexes into seqs, taken after all are put
+		wantHeld int      // occupied cells at the end
+	}{
+		{"one", 1, []uint16{0}, nil, 1},
+		{"put and take", 1, []uint16{5}, []int{0}, 0},
+		{"same first cell", 2, []uint16{1, 1, 1}, []int{1}, 2},
+		{"wraps around", 2, []uint16{3, 3}, []int{0, 1}, 0},
+		{"full: the extra is dropped", 1, []uint16{0, 1, 2}, []int{2}, 2},
+		{"take what was dropped", 1, []uint16{0, 0, 0}, []int{2, 0}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h holders
+			h.init(tt.workers)
+			es := make([]*entry, len(tt.seqs))
+			for i, s := range tt.seqs {
+				es[i] = &entry{seq: s}
+				h.put(es[i])
+			}
+			for _, i := range tt.take {
+				h.take(es[i])
+				for k := range h.cells {
+					if h.cells[k].e.Load() == es[i] {
+						t.Fatalf("entry %d still in cell %d after take", i, k)
+					}
+				}
+			}
+			held := 0
+			for k := range h.cells {
+				if h.cells[k].e.Load() != nil {
+					held++
+				}
+			}
+			if held != tt.wantHeld {
+				t.Errorf("%d cells occupied; want %d (table of %d)", held, tt.wantHeld, len(h.cells))
+			}
+		})
+	}
+}
