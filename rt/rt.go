@@ -151,17 +151,17 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 // [ErrClosed]; a nil fn gives a task failed with task.ErrNilFunc. A nil r
 // (or a zero Runtime) gives a task failed with [ErrNilRuntime].
 //
-// Spawn and an Await of a trivial fn cost about 310 ns and 2 allocations
-// (369 B: the task and its registry entry, allocated together, and the
+// Spawn and an Await of a trivial fn cost about 330 ns and 2 allocations
+// (370 B: the task and its registry entry, allocated together, and the
 // goroutine's closure) on a warm runtime with 2 slots, on a 2-core
 // machine, against about 230 ns and 2 allocations for task.Go and 245 ns
 // and 3 allocations for a bare goroutine that sends its result on a
 // 1-buffered channel (BenchmarkSpawn, best batches of 1,000; the means of
-// the same run were 548, 358 and 375 ns). From inside a task it costs the
-// same. What Spawn adds to task.Go (about 80 ns) is the task's registry
-// entry, which Shutdown, the detector and Tasks walk, the slot, and the
-// pprof labels. A named task costs 5 allocations more (its own pprof
-// label set).
+// the same run were 565, 370 and 366 ns). From inside a task it costs the
+// same. What Spawn adds to task.Go is the task's registry entry, which
+// Shutdown and Tasks walk, the slot and the detector's cell, the pprof
+// labels, and a larger allocation. A named task costs 5 allocations more
+// (its own pprof label set).
 func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
 	if r == nil || r.base == nil {
 		return task.Failed[T](ErrNilRuntime)
