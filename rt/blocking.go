@@ -72,7 +72,7 @@ func SpawnBlocking[T any](r *Runtime, ctx context.Context, fn func(context.Conte
 		e.endTrace()
 		return t
 	}
-	e.t, e.job, e.pc = ref[T]{t}, j, funcPC(fn)
+	e.job, e.pc = j, funcPC(fn)
 	if e.x != nil && e.x.name != "" {
 		e.x.pctx = pprof.WithLabels(context.Background(), pprof.Labels(
 			"spool.kind", "blocking", "spool.runtime", r.cfg.name, "spool.task", e.x.name))
@@ -264,7 +264,7 @@ func (p *blockingPool) run(e *entry) {
 			e.x.tt.End()
 		}
 		pprof.SetGoroutineLabels(r.base)
-		r.exit(e, e.t.failure()) // Run resolved the task, on Goexit too
+		r.exit(e, e.job.Err()) // Run resolved the task, on Goexit too
 	}()
 	e.job.Run()
 }

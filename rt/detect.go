@@ -88,10 +88,7 @@ func (r *Runtime) scan(now, elapsed int64) {
 		if e == nil || e.parks.Load() != 0 {
 			continue // no holder, or one giving its slot back
 		}
-		h := e.holds.Load()
-		if h == 0 {
-			continue // not started
-		}
+		h := int32(e.holds.Load())
 		if h != e.seenHold {
 			// A hold we have not seen: it began within the last period.
 			e.seenHold, e.heldFor = h, 0

@@ -176,7 +176,7 @@ func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, 
 		e.endTrace()
 		return t
 	}
-	e.t, e.job, e.pc = ref[T]{t}, j, funcPC(fn)
+	e.job, e.pc = j, funcPC(fn)
 	if n := e.name(); n != "" {
 		e.lab = r.namedLabels(n) // not pooled: it carries the name
 	}
@@ -239,7 +239,7 @@ func (e *entry) run() {
 		e.parks.Store(1) // not holding: a stray Park after the end does nothing
 		j.Abort(waitError(j.Context()))
 		pprof.SetGoroutineLabels(r.base)
-		r.exit(e, e.t.failure())
+		r.exit(e, e.job.Err())
 		e.endTrace()
 		return
 	}
@@ -256,7 +256,7 @@ func (e *entry) run() {
 func (e *entry) finish() {
 	e.Release()
 	pprof.SetGoroutineLabels(e.r.base)
-	e.r.exit(e, e.t.failure())
+	e.r.exit(e, e.job.Err())
 }
 
 // acquire takes a worker slot for e, waiting in FIFO order if none is free.
@@ -554,10 +554,10 @@ func waitFor(ch <-chan struct{}, d time.Duration) bool {
 
 // cancelAll cancels every live task and returns how many there were.
 func (r *Runtime) cancelAll() int {
-	var ts []handle
+	var ts []task.Job
 	r.mu.Lock()
 	for e := r.head; e != nil; e = e.next {
-		ts = append(ts, e.t)
+		ts = append(ts, e.job)
 	}
 	r.mu.Unlock()
 	for _, t := range ts {

@@ -145,12 +145,11 @@ func (s *sem) wait(w *waiter, done <-chan struct{}) bool {
 
 // entry is the runtime's record of one task: its slot (it implements
 // task.Slot), its place in the registry, and what the detector and the
-// shutdown report need to know about it. It is kept small (160 bytes):
+// shutdown report need to know about it. It is kept small (136 bytes):
 // what only some tasks need lives in extra.
 type entry struct {
 	r        *Runtime
-	t        handle   // the task
-	job      task.Job // what its goroutine runs
+	job      task.Job // what its goroutine runs, and the task's outcome and Cancel
 	pc       uintptr  // the function, for a default name
 	spawned  int64    // r.clock() at Spawn
 	lab      *labels  // pooled pprof labels with a unique spool.id (async tasks)
@@ -163,7 +162,7 @@ type entry struct {
 	// Slot state. parks counts Release calls not yet matched by Acquire:
 	// the slot is held while it is 0 and holds, the count of holds begun,
 	// is not (a task that has not started yet holds nothing). start
-	// is r.now() when a sampled hold began (one in 8, chosen by phase:
+	// is r.now() when a sampled hold began (one in 8, chosen by seq:
 	// reading the clock costs ~20 ns), else 0.
 	parks atomic.Int64
 	holds atomic.Int64
@@ -172,9 +171,9 @@ type entry struct {
 
 	// Registry and detector state (r.mu).
 	prev, next *entry
-	seenHold   int64 // the hold the detector saw last
 	heldFor    int64 // how long the detector has seen it held
-	reported   int64 // the hold it reported last
+	seenHold   int32 // the hold the detector saw last (holds, modulo 2^32)
+	reported   int32 // the hold it reported last
 }
 
 // extra holds what only named or traced tasks need.
@@ -206,26 +205,9 @@ func (e *entry) name() string {
 
 var _ task.Slot = (*entry)(nil)
 
-// handle is the untyped view of a task that the runtime needs.
-type handle interface {
-	Cancel()
-	failure() error
-}
-
-// ref is a handle. It is pointer-shaped, so storing it in a handle does
-// not allocate.
-type ref[T any] struct{ t *task.Task[T] }
-
-func (h ref[T]) Cancel() { h.t.Cancel() }
-
-func (h ref[T]) failure() error {
-	_, err, _ := h.t.Result()
-	return err
-}
-
 // Release gives the task's worker slot back at an await point. It is
 // called by task.Park; see [task.Slot]. A Park and Resume pair that finds
-// a slot free costs about 37 ns and no allocation (BenchmarkPark).
+// a slot free costs about 52 ns and no allocation (BenchmarkPark).
 func (e *entry) Release() {
 	if e.holds.Load() == 0 {
 		return // not started: a Park with the task's context from elsewhere
