@@ -134,13 +134,11 @@ func (r *Runtime) Metrics() Metrics {
 	m.Failed = r.failed
 	m.Panicked = r.panicked
 	m.BlockingReports = r.reports
-	takes := r.takes
-	for e := r.head; e != nil; e = e.next {
-		takes += uint64(e.holds.Load())
-	}
 	r.mu.Unlock()
-	// Slots taken at once are not timed (it would cost a shared atomic on
-	// the fast path): they are the takes that did not wait.
+	takes := r.held.taken()
+	// Slots taken at once are not timed (a clock reading on the fast
+	// path): they are the takes that did not wait. Counting takes walks no
+	// task: the holders' cells count them.
 	m.SlotWait = r.wait.snapshot()
 	if waited := m.SlotWait.Count(); takes > waited {
 		b := &m.SlotWait.Buckets

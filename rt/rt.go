@@ -36,7 +36,7 @@ type Runtime struct {
 	epoch time.Time
 	sem   sem
 	hold  histogram // slot hold times
-	held  holders   // the tasks holding a slot, for the detector
+	held  holders   // the tasks holding a slot, for the detector, and a count of slots taken
 	wait  histogram // slot wait times
 
 	base context.Context // pprof labels: the runtime's name
@@ -52,7 +52,6 @@ type Runtime struct {
 	btasks   int    // live blocking tasks (queued or running)
 	spawned  uint64
 	done     uint64
-	takes    uint64 // slots taken by ended tasks
 	failed   uint64
 	panicked uint64
 	reports  uint64
@@ -111,9 +110,7 @@ func New(opts ...Option) (*Runtime, error) {
 	r := &Runtime{cfg: c, epoch: time.Now()}
 	r.sem.free.Store(int64(c.workers))
 	r.capacity.Store(int64(c.workers))
-	if c.threshold > 0 {
-		r.held.init(c.workers)
-	}
+	r.held.init(c.workers)
 	r.base = pprof.WithLabels(context.Background(), pprof.Labels("spool.runtime", c.name))
 	r.blab = pprof.WithLabels(r.base, pprof.Labels("spool.kind", "blocking"))
 	r.bp.init(r)
@@ -339,7 +336,6 @@ func (r *Runtime) exit(e *entry, err error) {
 		r.tasks--
 	}
 	r.done++
-	r.takes += uint64(e.holds.Load())
 	if err != nil {
 		r.failed++
 		if _, ok := err.(*task.PanicError); ok {

@@ -146,8 +146,34 @@ func TestSlotsBoundParallelismNotConcurrency(t *testing.T) {
 			}
 		}
 		m := r.Metrics()
-		if m.SlotWait.Count() < 2000 {
-			t.Errorf("SlotWait.Count() = %d; want >= 2000 (a start and a resume per task)", m.SlotWait.Count())
+		if m.SlotWait.Count() != 2000 {
+			t.Errorf("SlotWait.Count() = %d; want 2000 (a start and a resume per task)", m.SlotWait.Count())
+		}
+	})
+}
+
+// TestMetricsCountsTakesOfLiveTasks: the slot-wait histogram counts every
+// slot taken, by tasks still parked as well as by ended ones.
+func TestMetricsCountsTakesOfLiveTasks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRuntime(t, rt.Workers(2))
+		ctx, cancel := context.WithCancel(context.Background())
+		tasks := make([]*task.Task[int], 10)
+		for i := range tasks {
+			tasks[i] = rt.Spawn(r, ctx, func(ctx context.Context) (int, error) {
+				return 0, task.Sleep(ctx, time.Hour)
+			})
+		}
+		synctest.Wait() // all parked in task.Sleep, each after one take
+		if got := r.Metrics().SlotWait.Count(); got != 10 {
+			t.Errorf("with 10 tasks parked: SlotWait.Count() = %d; want 10", got)
+		}
+		cancel()
+		for _, tk := range tasks {
+			_, _ = tk.Await(context.Background())
+		}
+		if got := r.Metrics().SlotWait.Count(); got != 20 {
+			t.Errorf("after they resumed and ended: SlotWait.Count() = %d; want 20", got)
 		}
 	})
 }

@@ -260,6 +260,7 @@ func (e *entry) Acquire() {
 // detector.
 func (e *entry) startHold() {
 	h := e.holds.Add(1) // before put: a scan that finds e sees this hold
+	e.r.held.count(e)
 	if e.r.cfg.threshold > 0 {
 		e.r.held.put(e)
 	}
@@ -283,8 +284,9 @@ type holders struct {
 }
 
 type holderCell struct {
-	e atomic.Pointer[entry]
-	_ [56]byte
+	e     atomic.Pointer[entry]
+	takes atomic.Uint64 // slots taken by the tasks whose spawn order picks this cell
+	_     [48]byte
 }
 
 func (h *holders) init(workers int) {
@@ -294,6 +296,20 @@ func (h *holders) init(workers int) {
 	}
 	h.cells = make([]holderCell, n)
 	h.mask = uint32(n - 1)
+}
+
+// count counts a slot taken by e, in the cell its spawn order picks: a
+// counter of its own for Metrics, which the task's cell (when the detector
+// runs) usually shares a cache line with.
+func (h *holders) count(e *entry) { h.cells[uint32(e.seq)&h.mask].takes.Add(1) }
+
+// taken returns how many slots have been taken, by every task so far.
+func (h *holders) taken() uint64 {
+	var n uint64
+	for i := range h.cells {
+		n += h.cells[i].takes.Load()
+	}
+	return n
 }
 
 // put shows e, which has just taken a slot, in a free cell, trying first
