@@ -132,8 +132,8 @@ func Logger(l *slog.Logger) Option {
 // a worker slot for d without reaching an await point is reported, once
 // per occurrence. The detector looks every d/4, so a report comes between
 // d and 1.25d after the hold began. 0 turns the detector off, and with it
-// the 13 ns an await point spends showing its task to the detector; the
-// default is [DefaultDetectBlocking]. d must not be negative.
+// the about 13 ns an await point spends showing its task to the detector;
+// the default is [DefaultDetectBlocking]. d must not be negative.
 func DetectBlocking(d time.Duration) Option {
 	return func(c *config) {
 		if d < 0 {
