@@ -142,6 +142,17 @@ func BenchmarkNewClose(b *testing.B) {
 	}
 }
 
+// BenchmarkNewGoClose starts a pool of GOMAXPROCS workers, runs one no-op
+// job on it and closes it: a Close that has a worker to stop.
+func BenchmarkNewGoClose(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		p, _ := pool.New(runtime.GOMAXPROCS(0))
+		p.Go(noop)
+		p.Close()
+	}
+}
+
 // BenchmarkMetrics takes a snapshot of a pool of GOMAXPROCS workers.
 func BenchmarkMetrics(b *testing.B) {
 	b.ReportAllocs()

@@ -581,13 +581,36 @@ func (p *Pool) tryRetire() bool {
 // for them to exit: the chapter's Drop for ThreadPool. Submitters waiting
 // for queue space get ErrClosed. Close waits for running items however
 // long they take; use Shutdown to bound the wait. Close may be called more
-// than once and concurrently with Shutdown. Close panics if it is called
-// from one of p's own workers, which it would wait for forever.
+// than once and concurrently with Shutdown.
+//
+// Close panics if it is called from one of p's own workers, which it would
+// wait for forever. It finds that out only once it has waited stallAfter
+// (50 ms): the check reads the caller's stack, which costs a few µs and
+// pulls in up to 128 KiB of the binary's symbol tables, more than a whole
+// pool of 2 workers uses. The pool closes all the same: the worker's job
+// panics, and the worker goes on to drain the queue and exit.
 func (p *Pool) Close() {
-	if p.Size() > 0 && p.self() != nil {
+	if p.Size() == 0 {
+		// No worker is running, so the caller is not one: stop here.
+		p.closeOnce.Do(p.stop)
+	} else {
+		p.closeOnce.Do(func() { go p.stop() }) // stop closes p.done as its last act
+	}
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	tm := time.NewTimer(stallAfter)
+	select {
+	case <-p.done:
+		tm.Stop()
+		return
+	case <-tm.C:
+	}
+	if p.self() != nil {
 		panic("pool: Close or Shutdown called from one of the pool's own workers")
 	}
-	p.closeOnce.Do(p.stop)
 	<-p.done
 }
 
