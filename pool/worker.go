@@ -142,6 +142,15 @@ func (p *Pool) startWorker(old *worker, first item, starting bool) {
 // told to stop or retire. If an item calls runtime.Goexit, the deferred
 // function starts a replacement. A worker's first item is not kept in the
 // worker: an idle worker's memory is part of the pool's promise.
+//
+// The worker waits for work here, not in serve, so that it blocks two
+// frames from the top of its stack. Blocking on a channel may allocate,
+// and from inside serve that path overflowed the 2 KiB a goroutine starts
+// with. A probe on runtime.morestack caught a worker growing its stack in
+// every run of 1,000,000 no-op jobs at limit 2 (bench/pools), which
+// doubled the stack and made the runtime read 64 KiB of the binary's
+// tables to copy it. Now one run in six still does, when a worker arms the
+// idle sweep's timer on a processor whose timer heap must grow.
 func (w *worker) loop(first item) {
 	p := w.p
 	if p.cfg.lockOS {
@@ -162,15 +171,34 @@ func (w *worker) loop(first item) {
 		}
 		p.wg.Done()
 	}()
-	for !w.serve(&first) {
+work:
+	for it := first; ; it = (item{}) {
+		if it.job == nil {
+			select {
+			case it = <-p.q:
+			default:
+				var ok bool
+				if it, ok = w.await(); !ok {
+					break work // expired or retired as a spare
+				}
+			}
+			if p.mayGrow() {
+				p.grow() // pass the need on before this item may block
+			}
+		}
+		if w.serve(&it) {
+			break
+		}
 	}
 	goexit = false
 }
 
-// serve takes items until the worker must exit (it returns true) or a Go
-// job panics: then it recovers, counts and reports the panic, and returns
-// false so that loop calls it again. Recovering here rather than around
-// each job keeps a deferred call off the path of every item.
+// serve runs first and then the items the queue holds, until the worker
+// must exit (it returns true), the queue is empty or a Go job panics: then
+// it recovers, counts and reports the panic. In those two cases it returns
+// false, and loop waits for the next item and calls it again. Recovering
+// here rather than around each job keeps a deferred call off the path of
+// every item.
 func (w *worker) serve(first *item) (exit bool) {
 	p, sh := w.p, w.shard()
 	defer func() {
@@ -193,10 +221,7 @@ func (w *worker) serve(first *item) (exit bool) {
 			select {
 			case it = <-p.q:
 			default:
-				var ok bool
-				if it, ok = w.await(); !ok {
-					return true // expired or retired as a spare
-				}
+				return false // loop waits for the next
 			}
 			if p.mayGrow() {
 				p.grow() // pass the need on before this item may block
@@ -450,8 +475,10 @@ func (w *worker) cancelCurrent() {
 // each worker as it starts (a stack dump to read its id) tripled the cost
 // of starting a worker. So self reads the caller's own stack instead and
 // looks for the frame of a worker's serve loop, whose receiver the
-// traceback prints: it costs a few µs, and only Close and submissions
-// that have waited stallAfter for room call it.
+// traceback prints: it costs a few µs and pulls the symbol tables of every
+// function on the stack into memory, so only a submission that has waited
+// stallAfter for room, and a Close that has waited as long for the
+// workers, call it.
 func (p *Pool) self() *worker {
 	buf := make([]byte, 4<<10)
 	for {
