@@ -481,6 +481,40 @@ func TestCloseFromAnotherPoolsWorker(t *testing.T) {
 // TestNestedGoFoundDeepInTheStack checks that a worker is recognised
 // however deep in its stack it submits: the check reads the caller's
 // stack for the worker's frame.
+// TestNestedGoWaitsItsOwnStall checks that a worker that submits to its
+// own full pool runs the item itself only once it has waited stallAfter
+// (50 ms) itself, even if the shared stall timer, armed by an earlier
+// submitter, fires sooner.
+func TestNestedGoWaitsItsOwnStall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, 1, pool.QueueSize(0))
+		start := time.Now()
+		g := newGate()
+		ranAt := make(chan time.Duration, 1)
+		if err := p.Go(func() {
+			g.wait()
+			if err := p.Go(func() { ranAt <- time.Since(start) }); err != nil {
+				t.Errorf("nested Go = %v; want nil", err)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		outside := make(chan error, 1)
+		go func() { outside <- p.Go(func() {}) }() // waits from 0 ms: arms the timer
+		time.Sleep(40 * time.Millisecond)
+		g.open() // the worker submits at 40 ms
+		const want = 90 * time.Millisecond
+		if got := <-ranAt; got < want {
+			t.Errorf("the worker ran its nested item itself after %v; want at least %v (40 ms + its own 50 ms wait)", got, want)
+		}
+		if err := <-outside; err != nil {
+			t.Errorf("outside Go = %v; want nil", err)
+		}
+		p.Close()
+		checkInvariant(t, p)
+	})
+}
+
 func TestNestedGoFoundDeepInTheStack(t *testing.T) {
 	for _, depth := range []int{0, 10, 1000} {
 		t.Run(fmt.Sprintf("depth=%d", depth), func(t *testing.T) {

@@ -22,7 +22,7 @@ import (
 // it) and the queue is full, fn runs at once on the caller's goroutine
 // instead of waiting (the caller-runs rule), so a pool whose every worker
 // submits to itself cannot deadlock on its queue (ants#197). A worker that
-// submits with another context is recognised after waiting 50 ms. A task
+// submits with another context is recognised after waiting 50-100 ms. A task
 // that Awaits a task queued behind it on the same pool can still starve
 // it: a pool's workers are not given back at await points (that is the
 // threads model; see the package documentation).
@@ -162,6 +162,7 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 		return false, nil
 	}
 	pk := task.Park(ctx)
+	since := p.now()
 	stalled := p.stallTimer()
 wait:
 	for {
@@ -180,6 +181,12 @@ wait:
 			err = ErrClosed
 			break wait
 		case <-stalled:
+			if p.now()-since < int64(stallAfter) {
+				// Another submitter armed that timer before this one came:
+				// wait for a later one.
+				stalled = p.stallTimer()
+				continue
+			}
 			stalled = nil
 			if p.self() != nil {
 				inline = true
@@ -210,10 +217,14 @@ func (p *Pool) offload(it *item) bool {
 // whether it is one of the pool's own workers.
 const stallAfter = 50 * time.Millisecond
 
-// stallTimer returns a channel that is closed once stallAfter has passed,
-// give or take stallAfter. One timer serves every waiting submitter: it
-// is armed by the first to wait after the last one fired, so waiting
-// allocates nothing most of the time.
+// stallTimer returns a channel that is closed within stallAfter. One timer
+// serves every waiting submitter: it is armed by the first to wait after
+// the last one fired, so waiting allocates nothing most of the time. A
+// submitter that finds it fired before it had waited stallAfter itself
+// takes the next one, so it looks at its stack after waiting between
+// stallAfter and twice that: in a busy pool whose submitters often wait a
+// little, the timer always fires during someone's wait, and that look
+// cost a few µs and up to 128 KiB of memory every 50 ms.
 func (p *Pool) stallTimer() <-chan struct{} {
 	p.stallMu.Lock()
 	defer p.stallMu.Unlock()
