@@ -630,6 +630,7 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 		defer close(fired)
 		p.abort(ctx)
 	})
+	defer stop() // if Close panics: Shutdown was called from a worker
 	p.Close()
 	if stop() {
 		return nil

@@ -437,26 +437,37 @@ func TestCloseRefusesBlockedSubmitters(t *testing.T) {
 	})
 }
 
-// TestCloseFromWorkerPanics checks that Close called from one of the
-// pool's own workers panics, once it has waited stallAfter, instead of
-// waiting for itself, and that the pool closes all the same.
+// TestCloseFromWorkerPanics checks that Close or Shutdown called from one
+// of the pool's own workers panics, once it has waited stallAfter, instead
+// of waiting for itself, and that the pool closes all the same.
 func TestCloseFromWorkerPanics(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := newPool(t, 1)
-		_, err := pool.Submit(t.Context(), p, func(context.Context) (int, error) {
-			p.Close()
-			return 0, nil
-		}).Await(t.Context())
-		var pe *task.PanicError
-		if !errors.As(err, &pe) || !strings.Contains(pe.Value.(string), "own workers") {
-			t.Errorf("Close from a worker: %v; want a panic naming the mistake", err)
-		}
-		<-p.Done() // the worker drained the queue and exited
-		if err := p.Go(func() {}); !errors.Is(err, pool.ErrClosed) {
-			t.Errorf("Go after the panicking Close = %v; want ErrClosed", err)
-		}
-		checkInvariant(t, p)
-	})
+	cases := []struct {
+		name  string
+		close func(*pool.Pool)
+	}{
+		{"Close", (*pool.Pool).Close},
+		{"Shutdown", func(p *pool.Pool) { _ = p.Shutdown(context.Background()) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool(t, 1)
+				_, err := pool.Submit(t.Context(), p, func(context.Context) (int, error) {
+					c.close(p)
+					return 0, nil
+				}).Await(t.Context())
+				var pe *task.PanicError
+				if !errors.As(err, &pe) || !strings.Contains(pe.Value.(string), "own workers") {
+					t.Errorf("%s from a worker: %v; want a panic naming the mistake", c.name, err)
+				}
+				<-p.Done() // the worker drained the queue and exited
+				if err := p.Go(func() {}); !errors.Is(err, pool.ErrClosed) {
+					t.Errorf("Go after the panicking %s = %v; want ErrClosed", c.name, err)
+				}
+				checkInvariant(t, p)
+			})
+		})
+	}
 }
 
 // TestCloseFromAnotherPoolsWorker checks that the own-worker check of
