@@ -489,9 +489,6 @@ func TestCloseFromAnotherPoolsWorker(t *testing.T) {
 	}
 }
 
-// TestNestedGoFoundDeepInTheStack checks that a worker is recognised
-// however deep in its stack it submits: the check reads the caller's
-// stack for the worker's frame.
 // TestNestedGoWaitsItsOwnStall checks that a worker that submits to its
 // own full pool runs the item itself only once it has waited stallAfter
 // (50 ms) itself, even if the shared stall timer, armed by an earlier
@@ -526,6 +523,9 @@ func TestNestedGoWaitsItsOwnStall(t *testing.T) {
 	})
 }
 
+// TestNestedGoFoundDeepInTheStack checks that a worker is recognised
+// however deep in its stack it submits: the check reads the caller's
+// stack for the worker's frame.
 func TestNestedGoFoundDeepInTheStack(t *testing.T) {
 	for _, depth := range []int{0, 10, 1000} {
 		t.Run(fmt.Sprintf("depth=%d", depth), func(t *testing.T) {

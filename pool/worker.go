@@ -171,32 +171,23 @@ func (w *worker) loop(first item) {
 		}
 		p.wg.Done()
 	}()
-work:
-	for it := first; ; it = (item{}) {
-		if it.job == nil {
-			select {
-			case it = <-p.q:
-			default:
-				var ok bool
-				if it, ok = w.await(); !ok {
-					break work // expired or retired as a spare
-				}
-			}
-			if p.mayGrow() {
-				p.grow() // pass the need on before this item may block
-			}
+	for it := first; !w.serve(&it); {
+		var ok bool
+		if it, ok = w.await(); !ok {
+			break // expired or retired as a spare
 		}
-		if w.serve(&it) {
-			break
+		if p.mayGrow() {
+			p.grow() // pass the need on before this item may block
 		}
 	}
 	goexit = false
 }
 
-// serve runs first and then the items the queue holds, until the worker
-// must exit (it returns true), the queue is empty or a Go job panics: then
-// it recovers, counts and reports the panic. In those two cases it returns
-// false, and loop waits for the next item and calls it again. Recovering
+// serve runs first, if it holds a job, and then the items the queue holds,
+// until the worker must exit (it returns true), the queue is empty or a Go
+// job panics: then it recovers, counts and reports the panic. In those two
+// cases it returns false, and loop waits for the next item (at once, if a
+// panic left some queued) and calls it again. Recovering
 // here rather than around each job keeps a deferred call off the path of
 // every item.
 func (w *worker) serve(first *item) (exit bool) {
