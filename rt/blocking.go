@@ -113,7 +113,7 @@ func (p *blockingPool) submit(e *entry) {
 	stop := context.AfterFunc(e.job.Context(), func() { p.cancelQueued(e) })
 	r.mu.Lock()
 	if e.qstate.Load() == qQueued {
-		e.qstop = stop // popLocked calls it
+		e.w = &waiter{qstop: stop} // popLocked calls it
 		r.mu.Unlock()
 		return
 	}
@@ -150,9 +150,9 @@ func (p *blockingPool) popLocked() *entry {
 		}
 		if e.qstate.CompareAndSwap(qQueued, qTaken) {
 			p.queued--
-			if e.qstop != nil {
-				e.qstop()
-				e.qstop = nil
+			if e.w != nil {
+				e.w.qstop()
+				e.w = nil
 			}
 			return e
 		}

@@ -43,6 +43,16 @@ func (b BlockingReport) logMessage() string {
 		b.Task, b.Runtime, cure)
 }
 
+// seenCell is what the detector knows of the hold in one holder cell:
+// whose and which hold it saw there last, how long it has seen it, and
+// whether it has reported it. Only the detector's goroutine touches it.
+type seenCell struct {
+	e        *entry
+	hold     uint32 // e.holds when first seen
+	reported bool
+	heldFor  int64
+}
+
 type overdue struct {
 	id   string
 	name string
@@ -84,22 +94,22 @@ func (r *Runtime) scan(now, elapsed int64) {
 	var found []overdue
 	r.mu.Lock() // keeps every entry seen here registered, and its labels its own
 	for i := range r.held.cells {
-		e := r.held.cells[i].e.Load()
+		e, sc := r.held.cells[i].e.Load(), &r.seen[i]
 		if e == nil || e.parks.Load() != 0 {
-			continue // no holder, or one giving its slot back
+			*sc = seenCell{} // no holder, or one giving its slot back
+			continue
 		}
-		h := int32(e.holds.Load())
-		if h != e.seenHold {
+		if h := e.holds.Load(); e != sc.e || h != sc.hold {
 			// A hold we have not seen: it began within the last period.
-			e.seenHold, e.heldFor = h, 0
+			*sc = seenCell{e: e, hold: h}
 			continue
 		}
-		e.heldFor += elapsed
-		if h == e.reported || e.heldFor < thr {
+		sc.heldFor += elapsed
+		if sc.reported || sc.heldFor < thr {
 			continue
 		}
-		e.reported = h
-		found = append(found, overdue{id: e.lab.id, name: e.name(), pc: e.pc, held: time.Duration(e.heldFor)})
+		sc.reported = true
+		found = append(found, overdue{id: e.lab.id, name: e.name(), pc: e.pc, held: time.Duration(sc.heldFor)})
 	}
 	r.reports += uint64(len(found))
 	r.mu.Unlock()

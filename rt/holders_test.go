@@ -1,6 +1,11 @@
 package rt
 
-import "testing"
+import (
+	"context"
+	"log/slog"
+	"math"
+	"testing"
+)
 
 // TestHolders checks the detector's holder cells: every holder that finds
 // a free cell can be taken out again, a full table drops the extra holders
@@ -45,6 +50,43 @@ func TestHolders(t *testing.T) {
 			}
 			if held != tt.wantHeld {
 				t.Errorf("%d cells occupied; want %d (table of %d)", held, tt.wantHeld, len(h.cells))
+			}
+		})
+	}
+}
+
+// TestHoldsSkipZero checks that the count of holds, 32 bits wide, skips 0
+// when it wraps: 0 means a task that has not started, whose Release does
+// nothing, so a task at its 2^32nd hold would otherwise keep its slot.
+func TestHoldsSkipZero(t *testing.T) {
+	r, err := New(Workers(1), Logger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Shutdown(context.Background())
+	tests := []struct {
+		name  string
+		start uint32
+		want  uint32
+	}{
+		{"first hold", 0, 1},
+		{"an ordinary hold", 41, 42},
+		{"the wrap", math.MaxUint32, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &entry{r: r}
+			if !r.sem.tryAcquire() {
+				t.Fatal("the runtime's slot is taken")
+			}
+			e.holds.Store(tt.start)
+			e.startHold()
+			if got := e.holds.Load(); got != tt.want {
+				t.Errorf("holds after startHold from %d = %d; want %d", tt.start, got, tt.want)
+			}
+			e.Release()
+			if got := e.parks.Load(); got != 1 {
+				t.Errorf("parks after Release = %d; want 1 (the slot given back)", got)
 			}
 		})
 	}

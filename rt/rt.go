@@ -35,9 +35,10 @@ type Runtime struct {
 	cfg   config
 	epoch time.Time
 	sem   sem
-	hold  histogram // slot hold times
-	held  holders   // the tasks holding a slot, for the detector, and a count of slots taken
-	wait  histogram // slot wait times
+	hold  histogram  // slot hold times
+	held  holders    // the tasks holding a slot, for the detector, and a count of slots taken
+	seen  []seenCell // the detector's view of held's cells (its goroutine only)
+	wait  histogram  // slot wait times
 
 	base context.Context // pprof labels: the runtime's name
 	blab context.Context // pprof labels of blocking tasks
@@ -111,6 +112,7 @@ func New(opts ...Option) (*Runtime, error) {
 	r.sem.free.Store(int64(c.workers))
 	r.capacity.Store(int64(c.workers))
 	r.held.init(c.workers)
+	r.seen = make([]seenCell, len(r.held.cells))
 	r.base = pprof.WithLabels(context.Background(), pprof.Labels("spool.runtime", c.name))
 	r.blab = pprof.WithLabels(r.base, pprof.Labels("spool.kind", "blocking"))
 	r.bp.init(r)

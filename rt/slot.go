@@ -34,6 +34,11 @@ type waiter struct {
 	ready   chan struct{} // 1-buffered; made on the first wait
 	queued  bool          // in the queue (mu)
 	granted bool          // given a slot while queued (mu, then read by the waiter)
+
+	// qstop detaches a blocking task's cancel callback while it waits in
+	// the blocking pool's queue (r.mu). A blocking task never waits for a
+	// slot, so its waiter serves for this alone.
+	qstop func() bool
 }
 
 func (w *waiter) Links() *fifo.Links[waiter] { return &w.links }
@@ -145,7 +150,8 @@ func (s *sem) wait(w *waiter, done <-chan struct{}) bool {
 
 // entry is the runtime's record of one task: its slot (it implements
 // task.Slot), its place in the registry, and what the detector and the
-// shutdown report need to know about it. It is kept small (136 bytes):
+// shutdown report need to know about it. It is kept small (104 bytes, so
+// that with a Task[int] it fills the 288-byte size class):
 // what only some tasks need lives in extra.
 type entry struct {
 	r        *Runtime
@@ -157,23 +163,19 @@ type entry struct {
 	blocking bool
 	seq      uint16       // spawn order: picks the holds in 8 that are timed, and a first holder cell
 	qstate   atomic.Int32 // blocking queue state (see blocking.go)
-	qstop    func() bool  // detaches the queue's cancel callback (r.mu)
 
 	// Slot state. parks counts Release calls not yet matched by Acquire:
-	// the slot is held while it is 0 and holds, the count of holds begun,
-	// is not (a task that has not started yet holds nothing). start
-	// is r.now() when a sampled hold began (one in 8, chosen by seq:
-	// reading the clock costs ~20 ns), else 0.
-	parks atomic.Int64
-	holds atomic.Int64
+	// the slot is held while it is 0 and holds, the count of holds begun
+	// (modulo 2^32, skipping 0), is not (a task that has not started yet
+	// holds nothing). start is r.now() when a sampled hold began (one in
+	// 8, chosen by seq: reading the clock costs ~20 ns), else 0.
+	parks atomic.Int32
+	holds atomic.Uint32
 	start atomic.Int64
-	w     *waiter // made on the first wait for a slot
+	w     *waiter // made on the first wait for a slot, or for the blocking queue
 
-	// Registry and detector state (r.mu).
+	// Registry links (r.mu).
 	prev, next *entry
-	heldFor    int64 // how long the detector has seen it held
-	seenHold   int32 // the hold the detector saw last (holds, modulo 2^32)
-	reported   int32 // the hold it reported last
 }
 
 // extra holds what only named or traced tasks need.
@@ -260,6 +262,9 @@ func (e *entry) Acquire() {
 // detector.
 func (e *entry) startHold() {
 	h := e.holds.Add(1) // before put: a scan that finds e sees this hold
+	if h == 0 {
+		h = e.holds.Add(1) // 0 means "not started"
+	}
 	e.r.held.count(e)
 	if e.r.cfg.threshold > 0 {
 		e.r.held.put(e)
