@@ -28,7 +28,8 @@ type sem struct {
 	q  fifo.List[waiter, *waiter]
 }
 
-// waiter is a place in the sem's queue. Every entry embeds one.
+// waiter is a place in the sem's queue. An entry makes one on its first
+// wait for a slot.
 type waiter struct {
 	links   fifo.Links[waiter]
 	ready   chan struct{} // 1-buffered; made on the first wait
