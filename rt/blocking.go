@@ -109,16 +109,10 @@ func (p *blockingPool) submit(e *entry) {
 	p.queued++
 	r.mu.Unlock()
 	// Resolve the task if its context ends while it waits. The callback
-	// and a worker race for the entry with a CAS on qstate.
-	stop := context.AfterFunc(e.job.Context(), func() { p.cancelQueued(e) })
-	r.mu.Lock()
-	if e.qstate.Load() == qQueued {
-		e.w = &waiter{qstop: stop} // popLocked calls it
-		r.mu.Unlock()
-		return
-	}
-	r.mu.Unlock()
-	stop()
+	// and a worker race for the entry with a CAS on qstate. It stays
+	// attached once a worker has taken the entry: the task's context ends
+	// when the task does, and the callback then finds the entry taken.
+	context.AfterFunc(e.job.Context(), func() { p.cancelQueued(e) })
 }
 
 func (p *blockingPool) cancelQueued(e *entry) {
@@ -150,10 +144,6 @@ func (p *blockingPool) popLocked() *entry {
 		}
 		if e.qstate.CompareAndSwap(qQueued, qTaken) {
 			p.queued--
-			if e.w != nil {
-				e.w.qstop()
-				e.w = nil
-			}
 			return e
 		}
 	}

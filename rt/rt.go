@@ -269,12 +269,14 @@ func (r *Runtime) acquire(e *entry, j task.Job) bool {
 	if j != nil {
 		done = j.Context().Done()
 	}
-	if e.w == nil {
-		e.w = new(waiter)
+	w, _ := r.sem.waiters.Get().(*waiter)
+	if w == nil {
+		w = new(waiter)
 	}
 	start := r.now()
-	ok := r.sem.wait(e.w, done)
+	ok := r.sem.wait(w, done)
 	r.wait.add(r.now() - start)
+	r.sem.waiters.Put(w)
 	return ok
 }
 

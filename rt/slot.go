@@ -26,21 +26,24 @@ type sem struct {
 
 	mu sync.Mutex
 	q  fifo.List[waiter, *waiter]
+
+	// waiters recycles waiters, and their channels, between waits: a wait
+	// leaves its waiter unqueued, without a token and not granted. It is
+	// the sem's own, not the package's, so that a waiter's channel stays
+	// with its runtime (a runtime made in a testing/synctest bubble must
+	// not share channels with another bubble).
+	waiters sync.Pool
 }
 
-// waiter is a place in the sem's queue. An entry makes one on its first
-// wait for a slot.
+// waiter is a place in the sem's queue, taken from the sem's pool for one
+// wait.
 type waiter struct {
 	links   fifo.Links[waiter]
 	ready   chan struct{} // 1-buffered; made on the first wait
 	queued  bool          // in the queue (mu)
 	granted bool          // given a slot while queued (mu, then read by the waiter)
-
-	// qstop detaches a blocking task's cancel callback while it waits in
-	// the blocking pool's queue (r.mu). A blocking task never waits for a
-	// slot, so its waiter serves for this alone.
-	qstop func() bool
 }
+
 
 func (w *waiter) Links() *fifo.Links[waiter] { return &w.links }
 
@@ -115,11 +118,6 @@ func (s *sem) remove(w *waiter) {
 // closed first (false: w holds nothing). done may be nil.
 func (s *sem) wait(w *waiter, done <-chan struct{}) bool {
 	s.mu.Lock()
-	if w.queued {
-		// Only a misuse (several goroutines parking with one task's
-		// context) gets here; do not corrupt the queue for it.
-		w = new(waiter)
-	}
 	if w.ready == nil {
 		w.ready = make(chan struct{}, 1)
 	}
@@ -151,8 +149,8 @@ func (s *sem) wait(w *waiter, done <-chan struct{}) bool {
 
 // entry is the runtime's record of one task: its slot (it implements
 // task.Slot), its place in the registry, and what the detector and the
-// shutdown report need to know about it. It is kept small (104 bytes, so
-// that with a Task[int] it fills the 288-byte size class):
+// shutdown report need to know about it. It is kept small (96 bytes, so
+// that with a Task[int] it takes the 288-byte size class):
 // what only some tasks need lives in extra.
 type entry struct {
 	r        *Runtime
@@ -173,7 +171,6 @@ type entry struct {
 	parks atomic.Int32
 	holds atomic.Uint32
 	start atomic.Int64
-	w     *waiter // made on the first wait for a slot, or for the blocking queue
 
 	// Registry links (r.mu).
 	prev, next *entry
