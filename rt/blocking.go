@@ -67,16 +67,15 @@ func SpawnBlocking[T any](r *Runtime, ctx context.Context, fn func(context.Conte
 	}
 	x, ctx := prepare(ctx, opts, true)
 	t, e, j := task.PrepareWith[T, entry](ctx, fn, nil)
-	e.r, e.x, e.blocking = r, x, true
+	e.r, e.blocking = r, true
+	if x != nil {
+		e.lab = r.ownLabels(x, true)
+	}
 	if j == nil {
 		e.endTrace()
 		return t
 	}
 	e.job, e.pc = j, funcPC(fn)
-	if e.x != nil && e.x.name != "" {
-		e.x.pctx = pprof.WithLabels(context.Background(), pprof.Labels(
-			"spool.kind", "blocking", "spool.runtime", r.cfg.name, "spool.task", e.x.name))
-	}
 	if !r.register(e) {
 		j.Abort(ErrClosed)
 		e.endTrace()
@@ -244,14 +243,15 @@ func (p *blockingPool) run(e *entry) {
 	r := p.r
 	pprof.SetGoroutineLabels(e.labelCtx())
 	var region *trace.Region
-	if e.x != nil && e.x.tt != nil {
-		region = trace.StartRegion(e.x.tctx, "spool.blocking")
+	x := e.extra()
+	if x != nil && x.tt != nil {
+		region = trace.StartRegion(x.tctx, "spool.blocking")
 	}
 	defer func() {
 		// Runs on Goexit too; a panic is recovered inside Run.
 		if region != nil {
 			region.End()
-			e.x.tt.End()
+			x.tt.End()
 		}
 		pprof.SetGoroutineLabels(r.base)
 		r.exit(e, e.job.Err()) // Run resolved the task, on Goexit too

@@ -69,10 +69,14 @@ type Runtime struct {
 // labels is a pprof label set with a unique spool.id, which lets the
 // blocking detector find a task's goroutine in the goroutine profile.
 // Label sets are pooled, so an unnamed task costs no allocation for them.
+// A named or traced task has a set of its own, which also carries what
+// only such tasks need (x); so does a named or traced blocking task, whose
+// set has no spool.id (blocking tasks are not the detector's).
 type labels struct {
-	id    string
-	named bool // carries a spool.task label: not pooled
-	ctx   context.Context
+	id  string
+	own bool // made for one task: not pooled, and x may be set
+	ctx context.Context
+	x   *extra // nil in a pooled set
 }
 
 // maxLabFree bounds the spare label sets a runtime keeps (~200 B each).
@@ -90,7 +94,26 @@ func (r *Runtime) namedLabels(name string) *labels {
 	id := strconv.FormatUint(labelIDs.Add(1), 10)
 	ctx := pprof.WithLabels(context.Background(), pprof.Labels(
 		"spool.id", id, "spool.runtime", r.cfg.name, "spool.task", name))
-	return &labels{id: id, named: true, ctx: ctx}
+	return &labels{id: id, own: true, ctx: ctx}
+}
+
+// ownLabels makes the label set of a task that has x: named, or traced.
+func (r *Runtime) ownLabels(x *extra, blocking bool) *labels {
+	var l *labels
+	switch {
+	case blocking && x.name != "":
+		l = &labels{own: true, ctx: pprof.WithLabels(context.Background(), pprof.Labels(
+			"spool.kind", "blocking", "spool.runtime", r.cfg.name, "spool.task", x.name))}
+	case blocking:
+		l = &labels{own: true, ctx: r.blab}
+	case x.name != "":
+		l = r.namedLabels(x.name)
+	default:
+		l = r.newLabels()
+		l.own = true
+	}
+	l.x = x
+	return l
 }
 
 // New returns a runtime configured by opts, with its blocking detector
@@ -170,15 +193,15 @@ func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, 
 	}
 	x, ctx := prepare(ctx, opts, false)
 	t, e, j := task.PrepareWith(ctx, fn, entrySlot)
-	e.r, e.x = r, x // parks is 0, but holds 0 says it is not holding yet
+	e.r = r // parks is 0, but holds 0 says it is not holding yet
+	if x != nil {
+		e.lab = r.ownLabels(x, false) // else register takes a pooled set
+	}
 	if j == nil {
 		e.endTrace()
 		return t
 	}
 	e.job, e.pc = j, funcPC(fn)
-	if n := e.name(); n != "" {
-		e.lab = r.namedLabels(n) // not pooled: it carries the name
-	}
 	if !r.register(e) {
 		j.Abort(ErrClosed)
 		e.endTrace()
@@ -223,8 +246,8 @@ func prepare(ctx context.Context, opts []TaskOption, blocking bool) (*extra, con
 func entrySlot(e *entry) task.Slot { return e }
 
 func (e *entry) endTrace() {
-	if e.x != nil && e.x.tt != nil {
-		e.x.tt.End()
+	if x := e.extra(); x != nil && x.tt != nil {
+		x.tt.End()
 	}
 }
 
@@ -243,9 +266,9 @@ func (e *entry) run() {
 		return
 	}
 	e.startHold()
-	if e.x != nil && e.x.tt != nil {
-		defer e.x.tt.End()
-		defer trace.StartRegion(e.x.tctx, "spool.run").End()
+	if x := e.extra(); x != nil && x.tt != nil {
+		defer x.tt.End()
+		defer trace.StartRegion(x.tctx, "spool.run").End()
 	}
 	defer e.finish() // also when fn calls runtime.Goexit
 	j.Run()
@@ -346,7 +369,7 @@ func (r *Runtime) exit(e *entry, err error) {
 			r.panicked++
 		}
 	}
-	if e.lab != nil && !e.lab.named && len(r.labFree) < maxLabFree {
+	if e.lab != nil && !e.lab.own && len(r.labFree) < maxLabFree {
 		// The goroutine wears r.base again by now.
 		r.labFree = append(r.labFree, e.lab)
 	}

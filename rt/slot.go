@@ -44,7 +44,6 @@ type waiter struct {
 	granted bool          // given a slot while queued (mu, then read by the waiter)
 }
 
-
 func (w *waiter) Links() *fifo.Links[waiter] { return &w.links }
 
 func (s *sem) tryAcquire() bool {
@@ -149,16 +148,15 @@ func (s *sem) wait(w *waiter, done <-chan struct{}) bool {
 
 // entry is the runtime's record of one task: its slot (it implements
 // task.Slot), its place in the registry, and what the detector and the
-// shutdown report need to know about it. It is kept small (96 bytes, so
-// that with a Task[int] it takes the 288-byte size class):
+// shutdown report need to know about it. It is kept small (88 bytes, so
+// that with a 168-byte Task[int] it fills the 256-byte size class):
 // what only some tasks need lives in extra.
 type entry struct {
 	r        *Runtime
 	job      task.Job // what its goroutine runs, and the task's outcome and Cancel
 	pc       uintptr  // the function, for a default name
 	spawned  int64    // r.clock() at Spawn
-	lab      *labels  // pooled pprof labels with a unique spool.id (async tasks)
-	x        *extra   // nil for an unnamed task when tracing is off
+	lab      *labels  // its pprof labels: pooled for an unnamed async task, nil for an unnamed blocking one when tracing is off
 	blocking bool
 	seq      uint16       // spawn order: picks the holds in 8 that are timed, and a first holder cell
 	qstate   atomic.Int32 // blocking queue state (see blocking.go)
@@ -176,29 +174,32 @@ type entry struct {
 	prev, next *entry
 }
 
-// extra holds what only named or traced tasks need.
+// extra holds what only named or traced tasks need, in their own labels.
 type extra struct {
 	name string
-	pctx context.Context // pprof labels with spool.task (blocking tasks)
 	tctx context.Context // runtime/trace task context
 	tt   *trace.Task
 }
 
+// extra returns what e has of a name and a trace, or nil.
+func (e *entry) extra() *extra {
+	if e.lab != nil {
+		return e.lab.x // nil in a pooled set, which is never written
+	}
+	return nil
+}
+
 // labelCtx returns the pprof labels the task's goroutine runs under.
 func (e *entry) labelCtx() context.Context {
-	switch {
-	case e.x != nil && e.x.pctx != nil:
-		return e.x.pctx
-	case e.blocking:
-		return e.r.blab
-	default:
+	if e.lab != nil {
 		return e.lab.ctx
 	}
+	return e.r.blab // an unnamed blocking task
 }
 
 func (e *entry) name() string {
-	if e.x != nil {
-		return e.x.name
+	if x := e.extra(); x != nil {
+		return x.name
 	}
 	return ""
 }

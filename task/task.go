@@ -47,12 +47,11 @@ func (e *PanicError) Unwrap() error {
 // Its function receives a context that is cancelled by [Task.Cancel], when
 // the parent context is done, and when the function returns.
 type Task[T any] struct {
-	ctx   taskCtx
-	fn    func(context.Context) (T, error)
-	state atomic.Uint32                 // stateNew, stateRunning, stateDone
-	fin   atomic.Pointer[chan struct{}] // Done channel, created lazily
-	val   T
-	err   error
+	ctx taskCtx
+	fn  func(context.Context) (T, error)
+	fin atomic.Pointer[chan struct{}] // Done channel, created lazily
+	val T
+	err error
 
 	// group, when set, is told of the result (package-internal: Group).
 	group *Group[T]
@@ -178,7 +177,7 @@ func (j *job[T]) Cancel() { (*Task[T])(j).Cancel() }
 
 func (j *job[T]) Abort(err error) {
 	t := (*Task[T])(j)
-	if !t.state.CompareAndSwap(stateNew, stateDone) {
+	if !t.ctx.state.CompareAndSwap(stateNew, stateDone) {
 		panic("task: Job used twice")
 	}
 	var zero T
@@ -187,7 +186,7 @@ func (j *job[T]) Abort(err error) {
 
 func (j *job[T]) Run() {
 	t := (*Task[T])(j)
-	if !t.state.CompareAndSwap(stateNew, stateRunning) {
+	if !t.ctx.state.CompareAndSwap(stateNew, stateRunning) {
 		panic("task: Job used twice")
 	}
 	var (
@@ -203,7 +202,7 @@ func (j *job[T]) Run() {
 				err = ErrGoexit
 			}
 		}
-		t.state.Store(stateDone)
+		t.ctx.state.Store(stateDone)
 		t.finish(v, err)
 	}()
 	v, err = t.fn(&t.ctx)
@@ -212,7 +211,7 @@ func (j *job[T]) Run() {
 
 // resolve ends a task that never ran.
 func (t *Task[T]) resolve(v T, err error) {
-	t.state.Store(stateDone)
+	t.ctx.state.Store(stateDone)
 	t.finish(v, err)
 }
 
@@ -306,7 +305,7 @@ func (t *Task[T]) Await(ctx context.Context) (T, error) {
 	if t.finished() {
 		return t.val, t.err
 	}
-	if t.state.Load() == stateNew {
+	if t.ctx.state.Load() == stateNew {
 		// Not started: most often it was just spawned and its goroutine
 		// waits for this processor. Yield once, so that it can run and end
 		// before we park: a short task then costs no park and no wake-up.
