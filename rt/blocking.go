@@ -54,9 +54,9 @@ func (p *blockingPool) init(r *Runtime) {
 // Go cannot abort fn once it runs: cancelling the task (or Shutdown)
 // cancels its context, which fn should watch if it can.
 //
-// SpawnBlocking and an Await of a trivial fn cost about 525 ns and 1
-// allocation (290 B: the task and its registry entry, together) on a warm
-// pool (BenchmarkSpawnBlocking, best batches; 776 ns on average): a
+// SpawnBlocking and an Await of a trivial fn cost about 536 ns and 1
+// allocation (258 B: the task and its registry entry, together) on a warm
+// pool (BenchmarkSpawnBlocking, best batches; 770 ns on average): a
 // hand-off to an idle goroutine. The refusals are those of [Spawn].
 func SpawnBlocking[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
 	if r == nil || r.base == nil {

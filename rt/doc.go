@@ -115,13 +115,13 @@
 // Measured on a 2-core machine with Go 1.26 (go test -bench
 // 'BenchmarkSpawn|BenchmarkPark' -count 8 ./rt/, benchstat; the means of
 // runs on a shared machine, best batches of 1,000 in brackets): Spawn and
-// Await of a trivial task cost 516 ns (333 ns) and 2 allocations (306 B),
-// against 389 ns (237 ns) for task.Go and 394 ns (253 ns) for a bare
-// goroutine returning on a channel; from inside a task, 550 ns. Giving the
+// Await of a trivial task cost 519 ns (333 ns) and 2 allocations (273 B),
+// against 391 ns (249 ns) for task.Go and 407 ns (254 ns) for a bare
+// goroutine returning on a channel; from inside a task, 552 ns. Giving the
 // slot back and taking it again at an await point that finds a slot free
 // costs 59 ns and no allocation: about 13 ns of it the detector's cell,
 // and 4 ns the count of slots taken that Metrics reports. SpawnBlocking
-// and Await cost 776 ns (525 ns) on a warm pool.
+// and Await cost 770 ns (536 ns) on a warm pool.
 // Besides its tasks' goroutines, a runtime owns the detector's goroutine
 // and its idle blocking goroutines, which exit after the keep-alive; all
 // are gone when Shutdown returns nil. The package starts nothing at import.

@@ -174,13 +174,13 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 // (or a zero Runtime) gives a task failed with [ErrNilRuntime].
 //
 // Spawn and an Await of a trivial fn cost about 333 ns and 2 allocations
-// (306 B: the task and its registry entry, allocated together, and the
-// goroutine's closure) on a warm runtime with 2 slots, on a 2-core
-// machine, against about 237 ns and 2 allocations for task.Go and 253 ns
-// and 3 allocations for a bare goroutine that sends its result on a
-// 1-buffered channel (BenchmarkSpawn, best batches of 1,000; the means of
-// the same run were 516, 389 and 394 ns). From inside a task it costs
-// about the same (344 ns; 550 ns on average). What Spawn adds to task.Go
+// (273 B: the task and its registry entry, allocated together in the
+// 256-byte size class, and the goroutine's closure) on a warm runtime with
+// 2 slots, on a 2-core machine, against about 249 ns and 2 allocations for
+// task.Go and 254 ns and 3 allocations for a bare goroutine that sends its
+// result on a 1-buffered channel (BenchmarkSpawn, best batches of 1,000;
+// the means of the same run were 519, 391 and 407 ns). From inside a task
+// it costs about the same (334 ns; 552 ns on average). What Spawn adds to task.Go
 // is the task's registry entry, which Shutdown and Tasks walk, the slot
 // and the detector's cell, the pprof labels, and a larger allocation. A named task costs 5 allocations more
 // (its own pprof label set).
