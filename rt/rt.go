@@ -180,10 +180,10 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 // task.Go and 254 ns and 3 allocations for a bare goroutine that sends its
 // result on a 1-buffered channel (BenchmarkSpawn, best batches of 1,000;
 // the means of the same run were 519, 391 and 407 ns). From inside a task
-// it costs about the same (334 ns; 552 ns on average). What Spawn adds to task.Go
-// is the task's registry entry, which Shutdown and Tasks walk, the slot
-// and the detector's cell, the pprof labels, and a larger allocation. A named task costs 5 allocations more
-// (its own pprof label set).
+// it costs about the same (334 ns; 552 ns on average). What Spawn adds to
+// task.Go is the task's registry entry, which Shutdown and Tasks walk, the
+// slot and the detector's cell, the pprof labels, and a larger allocation.
+// A named task costs 5 allocations more (its own pprof label set).
 func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
 	if r == nil || r.base == nil {
 		return task.Failed[T](ErrNilRuntime)

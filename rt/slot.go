@@ -149,14 +149,14 @@ func (s *sem) wait(w *waiter, done <-chan struct{}) bool {
 // entry is the runtime's record of one task: its slot (it implements
 // task.Slot), its place in the registry, and what the detector and the
 // shutdown report need to know about it. It is kept small (88 bytes, so
-// that with a 168-byte Task[int] it fills the 256-byte size class):
-// what only some tasks need lives in extra.
+// that with a 168-byte Task[int] it fills the 256-byte size class): what
+// only named or traced tasks need hangs off their own label set (extra).
 type entry struct {
 	r        *Runtime
 	job      task.Job // what its goroutine runs, and the task's outcome and Cancel
 	pc       uintptr  // the function, for a default name
 	spawned  int64    // r.clock() at Spawn
-	lab      *labels  // its pprof labels: pooled for an unnamed async task, nil for an unnamed blocking one when tracing is off
+	lab      *labels  // pooled for an unnamed async task; nil for an unnamed blocking one, untraced
 	blocking bool
 	seq      uint16       // spawn order: picks the holds in 8 that are timed, and a first holder cell
 	qstate   atomic.Int32 // blocking queue state (see blocking.go)
