@@ -102,7 +102,7 @@
 //	                                          wall     CPU   allocs
 //	channel of funcs, 2 goroutines (floor)   36 ns   55 ns   0
 //	Pool.Go, no-op, 2 workers                49 ns   70 ns   0
-//	Submit + Await, trivial fn              478 ns  505 ns   1 (the task, 178 B)
+//	Submit + Await, trivial fn              478 ns  505 ns   1 (the task, 162 B)
 //	Submit x100, then Await x100            241 ns           1
 //	New + Close, no worker started          3.7 µs           15 (22 KiB: the queue is 16 KiB)
 //	New + one Go + Close                    8.0 µs           21

@@ -149,7 +149,7 @@ func (s *sem) wait(w *waiter, done <-chan struct{}) bool {
 // entry is the runtime's record of one task: its slot (it implements
 // task.Slot), its place in the registry, and what the detector and the
 // shutdown report need to know about it. It is kept small (88 bytes, so
-// that with a 168-byte Task[int] it fills the 256-byte size class): what
+// that with a 160-byte Task[int] it fits the 256-byte size class): what
 // only named or traced tasks need hangs off their own label set (extra).
 type entry struct {
 	r        *Runtime

@@ -32,17 +32,16 @@ type taskCtx struct {
 
 	// Task contexts started under a task context link into their parent's
 	// list of kids, so nesting and groups cost no allocation. The links are
-	// guarded by the parent's mu.
-	pc         *taskCtx
+	// guarded by the parent's mu; the parent is c.parent.(*taskCtx).
 	prev, next *taskCtx
 	kids       *taskCtx
 	linked     bool
 
 	// attached says the context is registered with its parent; see attach
 	// (mu). It shares linked's word, and so does the task's state, which
-	// belongs to the Task but fills the word here: a Task[int] is then 168
-	// bytes, where it was 184, and a Task with a runtime's entry fits the
-	// 256-byte size class.
+	// belongs to the Task but fills the word here: a Task[int] is then 160
+	// bytes (it was 184), the 160-byte size class, and a Task with a
+	// runtime's entry fits the 256-byte class.
 	attached bool
 	state    atomic.Uint32 // the Task's: stateNew, stateRunning, stateDone (a Group's context leaves it 0)
 }
@@ -210,7 +209,6 @@ func (c *taskCtx) link(kid *taskCtx) bool {
 	if c.err != nil {
 		return false
 	}
-	kid.pc = c
 	kid.next = c.kids
 	if c.kids != nil {
 		c.kids.prev = kid
@@ -222,8 +220,8 @@ func (c *taskCtx) link(kid *taskCtx) bool {
 
 // unlink removes c from its parent's kids, if it is still there.
 func (c *taskCtx) unlink() {
-	p := c.pc
-	if p == nil {
+	p, ok := c.parent.(*taskCtx)
+	if !ok {
 		return
 	}
 	p.mu.Lock()
@@ -301,7 +299,8 @@ func (c *taskCtx) cancelLocked(err, cause error) ending {
 	} else {
 		c.done.Store(&closedchan)
 	}
-	e := ending{err: err, cause: cause, unlink: c.pc != nil}
+	_, underTask := c.parent.(*taskCtx)
+	e := ending{err: err, cause: cause, unlink: c.attached && underTask} // attached: it may have linked
 	if x := c.x; x != nil {
 		e.afters, e.stop = x.afters, x.stop
 		x.afters, x.stop = nil, nil

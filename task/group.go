@@ -171,7 +171,7 @@ func (g *Group[T]) Context() context.Context { return &g.ctx }
 // with that error and fn never runs. Either way the task counts in the
 // group's results.
 //
-// Go costs one allocation of its own (the Task: 168 B for an int). It starts a
+// Go costs one allocation of its own (the Task: 160 B for an int). It starts a
 // goroutine only when no worker of the group is free or on its way to the
 // queue (BenchmarkGroup).
 func (g *Group[T]) Go(ctx context.Context, fn func(context.Context) (T, error)) *Task[T] {

@@ -69,11 +69,11 @@ const (
 // that fails with [ErrNilFunc].
 //
 // Go and an Await of a trivial fn cost about 350-380 ns and 2 allocations
-// (201 B: the 168 B Task[int], in the 176-byte size class, and the
-// goroutine's closure) on the project's 2-core machine, against about
-// 375-400 ns and 3 allocations (184 B) for a bare goroutine that sends its
-// result on a 1-buffered channel, measured in the same run (BenchmarkGo);
-// the same under a cancellable ctx.
+// (185 B: the 160 B Task[int] and the goroutine's closure) on the
+// project's 2-core machine, against about 375-400 ns and 3 allocations
+// (184 B) for a bare goroutine that sends its result on a 1-buffered
+// channel, measured in the same run (BenchmarkGo); the same under a
+// cancellable ctx.
 func Go[T any](ctx context.Context, fn func(context.Context) (T, error)) *Task[T] {
 	t, j := Prepare(ctx, fn)
 	if j != nil {
