@@ -591,12 +591,13 @@ func (p *Pool) tryRetire() bool {
 // pool of 2 workers uses. The pool closes all the same: the worker's job
 // panics, and the worker goes on to drain the queue and exit.
 func (p *Pool) Close() {
-	if p.Size() == 0 {
-		// No worker is running, so the caller is not one: stop here.
-		p.closeOnce.Do(p.stop)
-	} else {
-		p.closeOnce.Do(func() { go p.stop() }) // stop closes p.done as its last act
-	}
+	p.closeOnce.Do(func() {
+		if p.Size() == 0 {
+			p.stop() // no worker is running, so the caller is not one
+			return
+		}
+		go p.stop() // closes p.done as its last act
+	})
 	select {
 	case <-p.done:
 		return

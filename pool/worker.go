@@ -187,9 +187,8 @@ func (w *worker) loop(first item) {
 // until the worker must exit (it returns true), the queue is empty or a Go
 // job panics: then it recovers, counts and reports the panic. In those two
 // cases it returns false, and loop waits for the next item (at once, if a
-// panic left some queued) and calls it again. Recovering
-// here rather than around each job keeps a deferred call off the path of
-// every item.
+// panic left some queued) and calls it again. Recovering here rather than
+// around each job keeps a deferred call off the path of every item.
 func (w *worker) serve(first *item) (exit bool) {
 	p, sh := w.p, w.shard()
 	defer func() {
