@@ -115,4 +115,15 @@
 // goes to the channel's lock, which the submitter and the workers
 // contend for. Submit + Await is a round trip through a parked worker:
 // waking it and being woken cost more than the pool's own work.
+//
+// The queue stays a channel. A lock-free ring was tried in its place
+// (Vyukov's bounded multi-producer multi-consumer queue; idle workers
+// counted as sleepers and woken by a token) and measured against it on the
+// same machine: Go took 38 ns instead of 49 in alternated runs, and lost
+// that lead in others; with two submitters at once it took 190-330 ns an
+// item where the channel took 82-90 ns, whenever the machine's two cores
+// were slow to pass cache lines between them; Submit + Await took 10%
+// longer; and a pool of limit 10,000 started 100-300 workers for a stream
+// of a million no-op items, where it starts 7 with the channel, so its
+// peak memory grew by about 0.7 MiB.
 package pool
