@@ -60,36 +60,93 @@ type overdue struct {
 	held time.Duration
 }
 
+// parkAfter is how many looks in a row must find no task holding a slot
+// for the detector to stop looking until one takes a slot again.
+const parkAfter = 4
+
 // detect is the detector's goroutine. Shutdown stops it.
+//
+// It looks every quarter threshold while tasks hold slots, and parks once
+// parkAfter looks in a row (a threshold) found none: a runtime with no
+// task running costs no wake-ups. An idle process with a runtime used
+// 50 ms of CPU time in 5 s and 1,015 context switches when the detector
+// looked regardless, against 0.4 ms and 18 without a runtime. The task
+// that next takes a slot wakes it (startHold): the task shows itself in a
+// cell and then reads detParked, while the detector sets detParked and
+// then looks at the cells again, so one of the two sees the other.
 func (r *Runtime) detect() {
 	defer close(r.detDone)
 	period := max(r.cfg.threshold/4, 100*time.Microsecond)
 	tk := time.NewTicker(period)
 	defer tk.Stop()
 	last := r.now()
+	idle := 0
 	for {
 		select {
 		case <-r.detStop:
 			return
 		case <-tk.C:
-			now := r.now()
-			r.coarse.Store(now)
-			// A scan counts at most two periods of holding, so that a
-			// stall of the whole process (the OS not running it, a long
-			// stop of the world) is not blamed on the tasks.
-			r.scan(now, min(now-last, 2*int64(period)))
-			last = now
 		}
+		now := r.now()
+		r.coarse.Store(now)
+		// A scan counts at most two periods of holding, so that a stall
+		// of the whole process (the OS not running it, a long stop of the
+		// world) is not blamed on the tasks.
+		busy := r.scan(now, min(now-last, 2*int64(period)))
+		last = now
+		if busy {
+			idle = 0
+			continue
+		}
+		if idle++; idle < parkAfter {
+			continue
+		}
+		idle = 0
+		tk.Stop()
+		r.detParked.Store(true)
+		if r.holding() && r.detParked.CompareAndSwap(true, false) {
+			tk.Reset(period) // a task took a slot meanwhile, and saw us running
+			continue
+		}
+		select {
+		case <-r.detStop:
+			return
+		case <-r.detWake:
+		}
+		last = r.now()
+		r.coarse.Store(last)
+		tk.Reset(period)
 	}
 }
 
+// wakeDetector wakes the parked detector, once: the coarse clock is set
+// before detParked is cleared, so that clock never reads a stale copy.
+func (r *Runtime) wakeDetector() {
+	r.coarse.Store(r.now())
+	if r.detParked.CompareAndSwap(true, false) {
+		r.detWake <- struct{}{}
+	}
+}
+
+// holding reports whether some task shows itself in a cell as holding a
+// slot.
+func (r *Runtime) holding() bool {
+	for i := range r.held.cells {
+		if e := r.held.cells[i].e.Load(); e != nil && e.parks.Load() == 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // scan reports the tasks that have held a slot longer than the threshold
-// and were not reported for this hold yet; elapsed is the time since the
-// last scan. It needs no clock reading on the tasks' side: a hold is timed
+// and were not reported for this hold yet, and reports whether any task
+// held a slot; elapsed is the time since the last scan. It needs no clock reading on the tasks' side: a hold is timed
 // from the first scan that sees it (holds tells holds apart), so a report
 // comes between 1 and 1.25 thresholds after the hold began, and Held is
 // short of the truth by at most a period.
-func (r *Runtime) scan(now, elapsed int64) {
+func (r *Runtime) scan(now, elapsed int64) (busy bool) {
+	r.scans.Add(1)
 	thr := int64(r.cfg.threshold)
 	var found []overdue
 	r.mu.Lock() // keeps every entry seen here registered, and its labels its own
@@ -99,6 +156,7 @@ func (r *Runtime) scan(now, elapsed int64) {
 			*sc = seenCell{} // no holder, or one giving its slot back
 			continue
 		}
+		busy = true
 		if h := e.holds.Load(); e != sc.e || h != sc.hold {
 			// A hold we have not seen: it began within the last period.
 			*sc = seenCell{e: e, hold: h}
@@ -134,6 +192,7 @@ func (r *Runtime) scan(now, elapsed int64) {
 			r.cfg.onBlocking(b)
 		}
 	}
+	return busy
 }
 
 // runFrame is the function at the bottom of every async task's goroutine.

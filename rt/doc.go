@@ -68,7 +68,12 @@
 // takes a slot shows itself in a table of cells, twice as many as slots,
 // and clears its cell when it gives the slot back, about 13 ns an await
 // point. With 100,000 tasks parked at await points an idle runtime uses no
-// more CPU than an empty one.
+// more CPU than an empty one. And once no task has held a slot for a
+// threshold, the detector stops looking until a task takes a slot again
+// (which wakes it, so a hold is still reported 1 to 1.25 thresholds after
+// it began): an idle process with a runtime used 1.1 ms of CPU time and 44
+// context switches in 5 s, where a detector that kept looking cost 43-50 ms
+// and about 1,000.
 //
 // # Which to use
 //

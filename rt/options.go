@@ -130,10 +130,12 @@ func Logger(l *slog.Logger) Option {
 
 // DetectBlocking sets the blocking detector's threshold: a task that holds
 // a worker slot for d without reaching an await point is reported, once
-// per occurrence. The detector looks every d/4, so a report comes between
-// d and 1.25d after the hold began. 0 turns the detector off, and with it
-// the about 13 ns an await point spends showing its task to the detector;
-// the default is [DefaultDetectBlocking]. d must not be negative.
+// per occurrence. The detector looks every d/4 while tasks hold slots, so
+// a report comes between d and 1.25d after the hold began; once no task
+// has held one for d, it stops looking until a task takes a slot. 0 turns
+// the detector off, and with it the about 13 ns an await point spends
+// showing its task to the detector; the default is
+// [DefaultDetectBlocking]. d must not be negative.
 func DetectBlocking(d time.Duration) Option {
 	return func(c *config) {
 		if d < 0 {

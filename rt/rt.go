@@ -46,6 +46,10 @@ type Runtime struct {
 	closed   atomic.Bool  // mirrors isClosed for Spawn's fast refusal
 	capacity atomic.Int64 // workers, plus unbounded once Shutdown opened the gates
 	coarse   atomic.Int64 // now, as of the detector's last look
+	// detParked is set while the detector sleeps because no task held a
+	// slot for parkAfter looks; the next task to take a slot wakes it
+	// (wakeDetector), through detWake.
+	detParked atomic.Bool
 
 	mu       sync.Mutex
 	head     *entry // the registry of live tasks
@@ -63,6 +67,8 @@ type Runtime struct {
 
 	detStop  chan struct{}
 	detDone  chan struct{}
+	detWake  chan struct{} // 1-buffered: one wake per park
+	scans    atomic.Uint64 // the detector's looks, for tests
 	stopOnce sync.Once
 }
 
@@ -143,15 +149,17 @@ func New(opts ...Option) (*Runtime, error) {
 		r.coarse.Store(r.now())
 		r.detStop = make(chan struct{})
 		r.detDone = make(chan struct{})
+		r.detWake = make(chan struct{}, 1)
 		go r.detect()
 	}
 	return r, nil
 }
 
 // clock is now, or a coarse copy of it (up to a quarter of the
-// detector's threshold late) when the detector runs: it keeps the copy.
+// detector's threshold late) when the detector runs: it keeps the copy,
+// except while it is parked.
 func (r *Runtime) clock() int64 {
-	if r.detStop != nil {
+	if r.detStop != nil && !r.detParked.Load() {
 		return r.coarse.Load()
 	}
 	return r.now()

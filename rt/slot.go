@@ -266,7 +266,10 @@ func (e *entry) startHold() {
 	}
 	e.r.held.count(e)
 	if e.r.cfg.threshold > 0 {
-		e.r.held.put(e)
+		e.r.held.put(e) // before the look at detParked: see detect
+		if e.r.detParked.Load() {
+			e.r.wakeDetector()
+		}
 	}
 	if uint8(h)&7 == uint8(e.seq)&7 {
 		e.start.Store(e.r.now())
