@@ -17,13 +17,12 @@ import (
 func TestDetectorParksWhenIdle(t *testing.T) {
 	const thr = 100 * time.Millisecond
 	tests := []struct {
-		name      string
-		blockFor  time.Duration // how long a task holds its slot after the idle spell; 0: no task
-		wantParks bool
+		name     string
+		blockFor time.Duration // how long a task holds its slot after the idle spell; 0: no task
 	}{
-		{name: "idle from the start", wantParks: true},
-		{name: "blocking task after the idle spell", blockFor: time.Second, wantParks: true},
-		{name: "short task after the idle spell", blockFor: time.Millisecond, wantParks: true},
+		{name: "idle from the start"},
+		{name: "blocking task after the idle spell", blockFor: time.Second},
+		{name: "short task after the idle spell", blockFor: time.Millisecond},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,8 +72,8 @@ func TestDetectorParksWhenIdle(t *testing.T) {
 				}
 				time.Sleep(10 * time.Second)
 				synctest.Wait()
-				if r.detParked.Load() != tc.wantParks {
-					t.Errorf("after the task and 10s idle: parked = %v; want %v", r.detParked.Load(), tc.wantParks)
+				if !r.detParked.Load() {
+					t.Errorf("after the task and 10s idle: detector not parked")
 				}
 				after := r.scans.Load()
 				time.Sleep(10 * time.Second)

@@ -298,6 +298,15 @@ type holderCell struct {
 	_     [48]byte
 }
 
+// holder returns the task shown in c if it holds its slot: nil if c is
+// empty or its task is giving the slot back.
+func (c *holderCell) holder() *entry {
+	if e := c.e.Load(); e != nil && e.parks.Load() == 0 {
+		return e
+	}
+	return nil
+}
+
 func (h *holders) init(workers int) {
 	n := 2
 	for n < 2*workers {
