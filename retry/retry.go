@@ -119,7 +119,7 @@ func (e *afterError) Unwrap() error { return e.err }
 
 // marks strips retry's wrappers from the top of err and looks for them
 // deeper in its tree, without descending into a nested Do's *Error.
-func marks(err error) (last error, permanent bool, after time.Duration, hasAfter bool) {
+func marks(err error) (permanent bool, after time.Duration, hasAfter bool, last error) {
 	for {
 		switch e := err.(type) {
 		case *permanentError:
@@ -138,7 +138,7 @@ func marks(err error) (last error, permanent bool, after time.Duration, hasAfter
 	if !permanent || !hasAfter {
 		find(err, &permanent, &after, &hasAfter)
 	}
-	return err, permanent, after, hasAfter
+	return permanent, after, hasAfter, err
 }
 
 func find(err error, permanent *bool, after *time.Duration, hasAfter *bool) {
@@ -247,7 +247,7 @@ func loop[T any](ctx context.Context, fn func(context.Context, int) (T, error), 
 				after     time.Duration
 				hasAfter  bool
 			)
-			last, permanent, after, hasAfter = marks(err)
+			permanent, after, hasAfter, last = marks(err)
 			switch {
 			case permanent || c.retryIf != nil && !c.retryIf(last):
 				return zero, &Error{attempt, last, ErrPermanent}

@@ -140,6 +140,7 @@ func ExamplePanicError() {
 	ctx := context.Background()
 	t := task.Go(ctx, func(ctx context.Context) (int, error) {
 		var m map[string]int
+		//lint:ignore SA5000 the example panics on purpose
 		m["x"] = 1 // panics: assignment to entry in nil map
 		return 0, nil
 	})
