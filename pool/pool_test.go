@@ -609,33 +609,80 @@ func TestShutdownInTime(t *testing.T) {
 	})
 }
 
+// TestCancelledWhileQueuedDoesNotRun: a task whose context ends while it
+// waits in the queue resolves at once, while every worker is still busy
+// (pond#61, #138: futures that hang after cancel), never runs, and counts
+// as cancelled once a worker passes it.
 func TestCancelledWhileQueuedDoesNotRun(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		g := newGate()
-		p := newPool(t, 1)
-		p.Go(g.job)
-		var ran atomic.Bool
-		fn := func(context.Context) (int, error) { ran.Store(true); return 0, nil }
-		ctx, cancel := context.WithCancel(t.Context())
-		byCtx := pool.Submit(ctx, p, fn)
-		byTask := pool.Submit(t.Context(), p, fn)
-		cancel()
-		byTask.Cancel()
-		synctest.Wait() // ctx's cancellation reaches the task on another goroutine
-		g.open()
-		for _, tk := range []*task.Task[int]{byCtx, byTask} {
-			if _, err := tk.Await(t.Context()); !errors.Is(err, context.Canceled) {
-				t.Errorf("task cancelled while queued = %v; want context.Canceled", err)
+	cases := []struct {
+		name string
+		// submit queues fn on p and returns the task and what cancels it.
+		submit func(ctx context.Context, p *pool.Pool, fn func(context.Context) (int, error)) (*task.Task[int], func())
+	}{
+		{"task cancelled", func(ctx context.Context, p *pool.Pool, fn func(context.Context) (int, error)) (*task.Task[int], func()) {
+			tk := pool.Submit(ctx, p, fn)
+			return tk, tk.Cancel
+		}},
+		{"submitter's ctx cancelled", func(ctx context.Context, p *pool.Pool, fn func(context.Context) (int, error)) (*task.Task[int], func()) {
+			ctx, cancel := context.WithCancel(ctx)
+			return pool.Submit(ctx, p, fn), cancel
+		}},
+		{"submitter's deadline", func(ctx context.Context, p *pool.Pool, fn func(context.Context) (int, error)) (*task.Task[int], func()) {
+			ctx, cancel := context.WithTimeout(ctx, time.Second)
+			return pool.Submit(ctx, p, fn), func() { time.Sleep(2 * time.Second); cancel() /* past the deadline: does nothing */ }
+		}},
+		{"TrySubmit, task cancelled", func(ctx context.Context, p *pool.Pool, fn func(context.Context) (int, error)) (*task.Task[int], func()) {
+			tk, err := pool.TrySubmit(ctx, p, fn)
+			if err != nil {
+				panic(err)
 			}
-		}
-		p.Close()
-		if ran.Load() {
-			t.Error("a task cancelled while queued ran")
-		}
-		if m := checkInvariant(t, p); m.Cancelled != 2 {
-			t.Errorf("Cancelled = %d; want 2", m.Cancelled)
-		}
-	})
+			return tk, tk.Cancel
+		}},
+		{"submitting task cancelled", func(ctx context.Context, p *pool.Pool, fn func(context.Context) (int, error)) (*task.Task[int], func()) {
+			inner := make(chan *task.Task[int])
+			outer := task.Go(ctx, func(ctx context.Context) (int, error) {
+				inner <- pool.Submit(ctx, p, fn)
+				<-ctx.Done()
+				return 0, nil
+			})
+			return <-inner, outer.Cancel
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				g := newGate()
+				p := newPool(t, 1)
+				p.Go(g.job)
+				var ran atomic.Bool
+				fn := func(context.Context) (int, error) { ran.Store(true); return 0, nil }
+				tk, cancel := c.submit(t.Context(), p, fn)
+				cancel()
+				synctest.Wait() // a ctx of package context tells its children on a goroutine
+				_, err, ok := tk.Result()
+				if !ok {
+					t.Fatal("cancelled task still pending while the worker is busy; want resolved at once")
+				}
+				if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, task.ErrNotStarted) {
+					t.Errorf("task cancelled while queued = %v; want task.ErrNotStarted and the context's error", err)
+				}
+				// Race waits for the losers it cancels: a queued one must not hold it.
+				fast := task.Go(t.Context(), func(context.Context) (int, error) { return 1, nil })
+				queued := pool.Submit(t.Context(), p, fn)
+				if v, err := task.Race(t.Context(), queued, fast); v != 1 || err != nil {
+					t.Errorf("Race(queued, fast) = %d, %v; want 1, nil", v, err)
+				}
+				g.open()
+				p.Close()
+				if ran.Load() {
+					t.Error("a task cancelled while queued ran")
+				}
+				if m := checkInvariant(t, p); m.Cancelled != 2 || m.Completed != 1 {
+					t.Errorf("Metrics = %+v; want 2 cancelled, 1 completed", m)
+				}
+			})
+		})
+	}
 }
 
 func TestResize(t *testing.T) {

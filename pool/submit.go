@@ -9,9 +9,12 @@ import (
 )
 
 // Submit queues fn to run on one of p's workers and returns its task. fn
-// receives a child of ctx that the task owns; cancelling ctx or the task
-// before a worker takes it makes the worker skip it (the task fails with a
-// context error and counts as cancelled).
+// receives a child of ctx that the task owns. If ctx ends, or the task is
+// cancelled, before a worker takes it, the task resolves at once with an
+// error matching task.ErrNotStarted and the context's error, without
+// waiting for a worker to come free (so Await, and a task.Race that
+// cancels it, return at once), and fn never runs; it counts as cancelled
+// once a worker passes it in the queue.
 //
 // If the queue is full, Submit waits for room (an await point: on a
 // runtime, the caller's slot is given back meanwhile). If ctx ends first,
@@ -33,7 +36,7 @@ import (
 // 100 tasks and then awaiting them costs about 240 ns a task
 // (BenchmarkSubmitBatch).
 func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) *task.Task[T] {
-	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot))
+	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot), task.Queued())
 	if job == nil { // fn was nil: t has failed with task.ErrNilFunc
 		p.refuseNil()
 		return t
@@ -54,7 +57,7 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 // failed with ErrFull or ErrClosed, and that error. fn receives a child of
 // ctx, as with Submit.
 func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) (*task.Task[T], error) {
-	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot))
+	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot), task.Queued())
 	if job == nil {
 		p.refuseNil()
 		return t, task.ErrNilFunc

@@ -386,7 +386,11 @@ func (p *Pool) runInline(it *item) {
 		case *task.PanicError:
 			sh.panicked.Add(1)
 		default:
-			sh.failed.Add(1)
+			if task.NotStarted(job) { // cancelled just before Run
+				sh.cancelled.Add(1)
+			} else {
+				sh.failed.Add(1)
+			}
 		}
 	}
 }
@@ -421,7 +425,11 @@ func (p *Pool) runTask(w *worker, job task.Job) {
 		case *task.PanicError:
 			w.n.panicked++
 		default:
-			w.n.failed++
+			if task.NotStarted(job) { // cancelled just before Run
+				w.n.cancelled++
+			} else {
+				w.n.failed++
+			}
 		}
 	}
 	w.mu.Lock()

@@ -18,11 +18,11 @@ type member interface {
 	Cancel()
 }
 
-func (t *Task[T]) failure() error { return t.err }
+func (t *Task[T]) failure() error { return t.ctx.res }
 
 // value is the task's value, or zero if it failed. The task must have ended.
 func (t *Task[T]) value() T {
-	if t.err != nil {
+	if t.ctx.res != nil {
 		var zero T
 		return zero
 	}
@@ -82,7 +82,7 @@ func All[T any](ctx context.Context, tasks ...*Task[T]) ([]T, error) {
 	}
 	var errs []error
 	err := settle(ctx, "all", ms, func(i int) bool {
-		if e := tasks[i].err; e != nil {
+		if e := tasks[i].ctx.res; e != nil {
 			errs = append(errs, e)
 			return true
 		}
@@ -108,9 +108,9 @@ func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) 
 		errs []error
 	)
 	err := settle(ctx, "join", nilSafe(a, b), func(i int) bool {
-		e := b.err
+		e := b.ctx.res
 		if i == 0 {
-			e = a.err
+			e = a.ctx.res
 		}
 		if e != nil {
 			errs = append(errs, e)
@@ -135,11 +135,11 @@ func Join3[A, B, C any](ctx context.Context, a *Task[A], b *Task[B], c *Task[C])
 		var e error
 		switch i {
 		case 0:
-			e = a.err
+			e = a.ctx.res
 		case 1:
-			e = b.err
+			e = b.ctx.res
 		default:
-			e = c.err
+			e = c.ctx.res
 		}
 		if e != nil {
 			errs = append(errs, e)
@@ -167,7 +167,7 @@ func Race[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
 // waiting for them as [Race] does. If every task fails, Any returns all
 // their errors joined, in completion order.
 func Any[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
-	return first(ctx, "any", tasks, func(t *Task[T]) bool { return t.err == nil })
+	return first(ctx, "any", tasks, func(t *Task[T]) bool { return t.ctx.res == nil })
 }
 
 func first[T any](ctx context.Context, op string, tasks []*Task[T], wins func(*Task[T]) bool) (T, error) {
@@ -190,14 +190,14 @@ func first[T any](ctx context.Context, op string, tasks []*Task[T], wins func(*T
 			winner = i
 			return true
 		default:
-			errs = append(errs, tasks[i].err)
+			errs = append(errs, tasks[i].ctx.res)
 		}
 		return false
 	})
 	switch {
 	case winner >= 0:
 		// The winner is decided even if ctx ended while losers were winding down.
-		return tasks[winner].val, tasks[winner].err
+		return tasks[winner].val, tasks[winner].ctx.res
 	case err != nil:
 		return zero, err
 	}

@@ -2,6 +2,7 @@ package task
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,7 +44,13 @@ type taskCtx struct {
 	// bytes (it was 184), the 160-byte size class, and a Task with a
 	// runtime's entry fits the 256-byte class.
 	attached bool
-	state    atomic.Uint32 // the Task's: stateNew, stateRunning, stateDone (a Group's context leaves it 0)
+	state    atomic.Uint32 // the Task's: stateNew, stateRunning, stateDone... (a Group's context leaves it 0)
+
+	// The Task's Done channel (made lazily) and error. They live here, not
+	// in the Task, so that a cancel can resolve a Queued task without
+	// knowing its result type.
+	fin atomic.Pointer[chan struct{}]
+	res error
 }
 
 // coldCtx is the part of a taskCtx that most tasks never need; keeping it
@@ -267,6 +274,7 @@ func (c *taskCtx) AfterFunc(f func()) func() bool {
 }
 
 // cancel ends the context with err and cause. Only the first call counts.
+// A Queued task that has not started resolves then, with ErrNotStarted.
 func (c *taskCtx) cancel(err, cause error) {
 	c.mu.Lock()
 	if c.err != nil {
@@ -276,6 +284,101 @@ func (c *taskCtx) cancel(err, cause error) {
 	e := c.cancelLocked(err, cause)
 	c.mu.Unlock()
 	e.run(c)
+	if c.state.Load() == stateQueued && c.state.CompareAndSwap(stateQueued, stateAborted) {
+		c.publish(fmt.Errorf("%w: %w", ErrNotStarted, err))
+	}
+}
+
+// queue marks a prepared task Queued (see [Queued]) and registers it with
+// its parent, so that the parent's end reaches it while it waits.
+func (c *taskCtx) queue() {
+	c.state.Store(stateQueued)
+	if c.parent.Done() != nil {
+		c.attach()
+	}
+}
+
+// claim moves a task that has not started to state to (stateRunning or
+// stateDone) for the executor. It reports false if a cancel aborted the
+// task while it was queued, and panics if the task was claimed before.
+func (c *taskCtx) claim(to uint32) bool {
+	if c.state.CompareAndSwap(stateNew, to) || c.state.CompareAndSwap(stateQueued, to) {
+		return true
+	}
+	if c.state.Load() == stateAborted {
+		return false
+	}
+	panic("task: Job used twice")
+}
+
+// publish records the task's error, ends its context if it has not ended,
+// closes its Done channel and runs its waiters. The caller has set the
+// task's state to stateDone or stateAborted, and its value.
+func (c *taskCtx) publish(err error) {
+	c.res = err
+	c.mu.Lock()
+	var e ending
+	if c.err == nil {
+		e = c.cancelLocked(context.Canceled, nil)
+	}
+	// The Done channel orders the writes above before the waiters' reads.
+	if d := c.fin.Load(); d != nil {
+		close(*d)
+	} else {
+		c.fin.Store(&closedchan)
+	}
+	var waiters []func()
+	if c.x != nil {
+		waiters, c.x.waiters = c.x.waiters, nil
+	}
+	c.mu.Unlock()
+	e.run(c)
+	for _, f := range waiters {
+		f()
+	}
+}
+
+// whenDone calls f once the task has ended: at once if it has.
+func (c *taskCtx) whenDone(f func()) {
+	c.mu.Lock()
+	if !c.finished() {
+		x := c.cold()
+		x.waiters = append(x.waiters, f)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	f()
+}
+
+// finChan returns the task's Done channel, making it.
+func (c *taskCtx) finChan() <-chan struct{} {
+	if d := c.fin.Load(); d != nil {
+		return *d
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d := c.fin.Load(); d != nil {
+		return *d
+	}
+	ch := make(chan struct{})
+	c.fin.Store(&ch)
+	return ch
+}
+
+// finished reports whether the task's result is published. A true result
+// orders the result's writes before the caller's reads.
+func (c *taskCtx) finished() bool {
+	d := c.fin.Load()
+	if d == nil {
+		return false
+	}
+	select {
+	case <-*d:
+		return true
+	default:
+		return false
+	}
 }
 
 // ending is what is left to do, outside c.mu, once c is cancelled.

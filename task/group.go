@@ -418,12 +418,12 @@ func (g *Group[T]) taskDone(t *Task[T]) {
 func (g *Group[T]) record(t *Task[T]) {
 	o := t.slot
 	o.val = t.val
-	if t.err != nil {
+	if t.ctx.res != nil {
 		g.mu.Lock()
 		if g.errs == nil {
 			g.errs = make(map[*outcome[T]]error)
 		}
-		g.errs[o] = t.err
+		g.errs[o] = t.ctx.res
 		g.mu.Unlock()
 	}
 	o.done.Store(true)
@@ -438,8 +438,8 @@ func (g *Group[T]) record(t *Task[T]) {
 		}
 		g.mu.Unlock()
 	}
-	if g.failFast && t.err != nil {
-		g.ctx.cancel(context.Canceled, fmt.Errorf("task: group failed: %w", t.err))
+	if g.failFast && t.ctx.res != nil {
+		g.ctx.cancel(context.Canceled, fmt.Errorf("task: group failed: %w", t.ctx.res))
 	}
 }
 

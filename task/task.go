@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
-	"sync/atomic"
 )
 
 // Errors returned by tasks that did not end normally.
@@ -18,6 +17,10 @@ var (
 	ErrNilFunc = errors.New("task: nil function")
 	// ErrNilTask is returned by a combinator given a nil *Task.
 	ErrNilTask = errors.New("task: nil task")
+	// ErrNotStarted is the error, together with its context's error, of a
+	// queued task (see [Queued]) whose context ended before an executor
+	// started it: it resolved at once, without running.
+	ErrNotStarted = errors.New("task: cancelled before it started")
 )
 
 // PanicError is the error of a task whose function panicked. It carries the
@@ -47,11 +50,9 @@ func (e *PanicError) Unwrap() error {
 // Its function receives a context that is cancelled by [Task.Cancel], when
 // the parent context is done, and when the function returns.
 type Task[T any] struct {
-	ctx taskCtx
+	ctx taskCtx // also holds the Done channel and the error (fin, res)
 	fn  func(context.Context) (T, error)
-	fin atomic.Pointer[chan struct{}] // Done channel, created lazily
 	val T
-	err error
 
 	// group, when set, is told of the result (package-internal: Group).
 	group *Group[T]
@@ -62,6 +63,8 @@ const (
 	stateNew uint32 = iota
 	stateRunning
 	stateDone
+	stateQueued  // prepared with Queued and not started: a cancel aborts it
+	stateAborted // a cancel aborted it while queued: Run and Abort do nothing
 )
 
 // Go starts fn on a new goroutine and returns its task. fn receives a child
@@ -93,9 +96,15 @@ func Prepare[T any](ctx context.Context, fn func(context.Context) (T, error), op
 		panic("task: nil context")
 	}
 	t := new(Task[T])
-	var s Slot
+	var (
+		s      Slot
+		queued bool
+	)
 	for _, o := range opts {
-		s = o.slot
+		if o.slot != nil {
+			s = o.slot
+		}
+		queued = queued || o.queued
 	}
 	t.ctx.init(ctx, s)
 	if fn == nil {
@@ -104,6 +113,9 @@ func Prepare[T any](ctx context.Context, fn func(context.Context) (T, error), op
 		return t, nil
 	}
 	t.fn = fn
+	if queued {
+		t.ctx.queue()
+	}
 	return t, (*job[T])(t)
 }
 
@@ -140,11 +152,27 @@ type taskWith[T, E any] struct {
 }
 
 // PrepareOption configures [Prepare].
-type PrepareOption struct{ slot Slot }
+type PrepareOption struct {
+	slot   Slot
+	queued bool
+}
 
 // WithSlot makes the task hold s while it runs: its await points give s back
 // and take it again. Runtimes use it; see package rt.
 func WithSlot(s Slot) PrepareOption { return PrepareOption{slot: s} }
+
+// Queued is for an executor that may keep the task waiting in a queue: if
+// the task's context ends before the executor starts it (the task is
+// cancelled, or its parent context ends), the task resolves at once with
+// an error that matches both [ErrNotStarted] and the context's error, so
+// its awaiters, and combinators such as [Race] that wait for their
+// cancelled losers, never wait for a worker to come free. The executor's
+// later Run or Abort then does nothing, and Err reports that error. The
+// task registers with a parent context that can end (context.AfterFunc)
+// when it is prepared, rather than when it first needs to; a parent made
+// by package task or one that cannot end costs no allocation. Package pool
+// prepares its tasks so.
+func Queued() PrepareOption { return PrepareOption{queued: true} }
 
 // Job is the executor's side of a prepared task.
 type Job interface {
@@ -152,9 +180,12 @@ type Job interface {
 	// the task. A panic in the function is recovered and becomes a
 	// *PanicError. If the function calls runtime.Goexit, the task resolves
 	// with ErrGoexit and the calling goroutine exits: an executor that reuses
-	// goroutines must notice (Run did not return) and replace it.
+	// goroutines must notice (Run did not return) and replace it. A
+	// [Queued] task that a cancel already resolved is not run: Run returns
+	// at once, and Err matches [ErrNotStarted].
 	Run()
-	// Abort resolves the task with err without running its function.
+	// Abort resolves the task with err without running its function (a
+	// [Queued] task that a cancel already resolved keeps its error).
 	Abort(err error)
 	// Context returns the context the function would receive.
 	Context() context.Context
@@ -167,6 +198,17 @@ type Job interface {
 
 type job[T any] Task[T]
 
+// NotStarted reports whether j is a [Queued] task that a cancel resolved
+// before its executor started it: its Run did nothing, and its error
+// matches [ErrNotStarted]. An executor calls it after Run to count such a
+// task as cancelled rather than failed.
+func NotStarted(j Job) bool {
+	a, ok := j.(interface{ aborted() bool })
+	return ok && a.aborted()
+}
+
+func (j *job[T]) aborted() bool { return j.ctx.state.Load() == stateAborted }
+
 func (j *job[T]) Context() context.Context { return &j.ctx }
 
 func (j *job[T]) Err() error {
@@ -178,8 +220,9 @@ func (j *job[T]) Cancel() { (*Task[T])(j).Cancel() }
 
 func (j *job[T]) Abort(err error) {
 	t := (*Task[T])(j)
-	if !t.ctx.state.CompareAndSwap(stateNew, stateDone) {
-		panic("task: Job used twice")
+	if !t.ctx.claim(stateDone) {
+		t.fn = nil
+		return // aborted by a cancel while queued
 	}
 	var zero T
 	t.finish(zero, err)
@@ -187,8 +230,9 @@ func (j *job[T]) Abort(err error) {
 
 func (j *job[T]) Run() {
 	t := (*Task[T])(j)
-	if !t.ctx.state.CompareAndSwap(stateNew, stateRunning) {
-		panic("task: Job used twice")
+	if !t.ctx.claim(stateRunning) {
+		t.fn = nil
+		return // aborted by a cancel while queued
 	}
 	var (
 		v      T
@@ -219,79 +263,27 @@ func (t *Task[T]) resolve(v T, err error) {
 // finish publishes the result and wakes waiters. state is already stateDone.
 // One critical section ends the task's context and publishes the result.
 func (t *Task[T]) finish(v T, err error) {
-	t.val, t.err = v, err
+	t.val = v
 	t.fn = nil
 	if t.group != nil {
 		// Record the result in the group before anyone can see the task
 		// end, so a task seen ended is also ended for its group.
+		t.ctx.res = err
 		t.group.taskDone(t)
 	}
-	c := &t.ctx
-	c.mu.Lock()
-	var e ending
-	if c.err == nil {
-		e = c.cancelLocked(context.Canceled, nil)
-	}
-	// The Done channel orders the writes above before the waiters' reads.
-	if d := t.fin.Load(); d != nil {
-		close(*d)
-	} else {
-		t.fin.Store(&closedchan)
-	}
-	var waiters []func()
-	if c.x != nil {
-		waiters, c.x.waiters = c.x.waiters, nil
-	}
-	c.mu.Unlock()
-	e.run(c)
-	for _, f := range waiters {
-		f()
-	}
+	t.ctx.publish(err)
 }
 
 // whenDone calls f once the task has ended: at once if it has.
-func (t *Task[T]) whenDone(f func()) {
-	t.ctx.mu.Lock()
-	if !t.finished() {
-		x := t.ctx.cold()
-		x.waiters = append(x.waiters, f)
-		t.ctx.mu.Unlock()
-		return
-	}
-	t.ctx.mu.Unlock()
-	f()
-}
+func (t *Task[T]) whenDone(f func()) { t.ctx.whenDone(f) }
 
 // Done returns a channel that is closed when the task has ended. It does not
 // give a runtime slot back while it is waited on; [Task.Await] and [Select] do.
-func (t *Task[T]) Done() <-chan struct{} {
-	if d := t.fin.Load(); d != nil {
-		return *d
-	}
-	t.ctx.mu.Lock()
-	defer t.ctx.mu.Unlock()
-	if d := t.fin.Load(); d != nil {
-		return *d
-	}
-	ch := make(chan struct{})
-	t.fin.Store(&ch)
-	return ch
-}
+func (t *Task[T]) Done() <-chan struct{} { return t.ctx.finChan() }
 
 // finished reports whether the result is published. A true result orders
 // the result's writes before the caller's reads.
-func (t *Task[T]) finished() bool {
-	d := t.fin.Load()
-	if d == nil {
-		return false
-	}
-	select {
-	case <-*d:
-		return true
-	default:
-		return false
-	}
-}
+func (t *Task[T]) finished() bool { return t.ctx.finished() }
 
 // Await waits for the task to end and returns its result. If ctx is done
 // first, Await returns an error wrapping ctx's error and the task goes on:
@@ -304,15 +296,15 @@ func (t *Task[T]) finished() bool {
 // (about a fifth of task.Go+Await, BenchmarkGo).
 func (t *Task[T]) Await(ctx context.Context) (T, error) {
 	if t.finished() {
-		return t.val, t.err
+		return t.val, t.ctx.res
 	}
-	if t.ctx.state.Load() == stateNew {
+	if s := t.ctx.state.Load(); s == stateNew || s == stateQueued {
 		// Not started: most often it was just spawned and its goroutine
 		// waits for this processor. Yield once, so that it can run and end
 		// before we park: a short task then costs no park and no wake-up.
 		runtime.Gosched()
 		if t.finished() {
-			return t.val, t.err
+			return t.val, t.ctx.res
 		}
 	}
 	p := Park(ctx)
@@ -328,7 +320,7 @@ func (t *Task[T]) Await(ctx context.Context) (T, error) {
 		}
 	}
 	p.Resume()
-	return t.val, t.err
+	return t.val, t.ctx.res
 }
 
 // Result returns the task's result without blocking. ok is false while the
@@ -337,7 +329,7 @@ func (t *Task[T]) Result() (v T, err error, ok bool) {
 	if !t.finished() {
 		return v, nil, false
 	}
-	return t.val, t.err, true
+	return t.val, t.ctx.res, true
 }
 
 // Cancel cancels the task's context. It does not wait: Go cannot stop a
