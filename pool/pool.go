@@ -28,6 +28,9 @@ var (
 	ErrShutdown = errors.New("pool: shut down before the task ran")
 	// ErrSize is the error of New and Resize given a worker count below 1.
 	ErrSize = errors.New("pool: worker count must be positive")
+	// ErrNilPool is the error of work given to a nil *Pool or to a zero
+	// Pool, one not made by New, and of Resize and Shutdown on one.
+	ErrNilPool = errors.New("pool: nil pool (make one with pool.New)")
 )
 
 // DefaultQueueSize is the queue capacity of a pool made without the
@@ -226,8 +229,8 @@ const closedBit = 1 << 62
 
 // New returns a pool of at most n workers. No worker starts until work
 // arrives; see the package documentation for when they start. New returns
-// an error wrapping ErrSize if n is below 1. Options that are given bad
-// values panic.
+// an error wrapping ErrSize if n is below 1, and an error if an option is
+// nil. Options that are given bad values panic.
 //
 // New and Close of a pool with the default queue that ran nothing cost
 // about 3.5 µs and 22 KiB, 16 KiB of it the queue (BenchmarkNewClose);
@@ -237,7 +240,10 @@ func New(n int, opts ...Option) (*Pool, error) {
 		return nil, fmt.Errorf("pool: New(%d): %w", n, ErrSize)
 	}
 	c := config{queue: DefaultQueueSize, sampling: DefaultSampleEvery, keep: DefaultKeepAlive}
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("pool: New: option %d is nil", i)
+		}
 		o(&c)
 	}
 	if c.log == nil {
@@ -304,6 +310,9 @@ func (p *Pool) Limit() int { return int(p.target.Load()) }
 // item. It returns an error wrapping ErrSize if n is below 1 and ErrClosed
 // once the pool is closing.
 func (p *Pool) Resize(n int) error {
+	if p.zero() {
+		return ErrNilPool
+	}
 	if n <= 0 {
 		return fmt.Errorf("pool: Resize(%d): %w", n, ErrSize)
 	}
@@ -591,6 +600,9 @@ func (p *Pool) tryRetire() bool {
 // pool of 2 workers uses. The pool closes all the same: the worker's job
 // panics, and the worker goes on to drain the queue and exit.
 func (p *Pool) Close() {
+	if p.zero() {
+		return
+	}
 	p.closeOnce.Do(func() {
 		if p.Size() == 0 {
 			p.stop() // no worker is running, so the caller is not one
@@ -617,15 +629,19 @@ func (p *Pool) Close() {
 }
 
 // Shutdown is Close with a deadline: if ctx ends before the queue has
-// drained, the items still queued are not run (tasks resolve with an
-// error matching ErrShutdown and context.Canceled; Go jobs are dropped and
-// counted as cancelled) and the contexts of running tasks are cancelled.
-// Shutdown then waits for the running items to return, and returns a
-// wrapped ctx error; it returns nil if the pool drained in time.
+// drained, the items still queued are not run (tasks resolve at once with
+// an error matching ErrShutdown and context.Canceled, even while every
+// worker is busy; Go jobs are dropped and counted as cancelled) and the
+// contexts of running tasks are cancelled. Shutdown then waits for the
+// running items to return, and returns a wrapped ctx error; it returns nil
+// if the pool drained in time.
 //
 // Go cannot stop a goroutine, so a running item that ignores its context
-// keeps Shutdown waiting.
+// keeps Shutdown waiting; the queued tasks have resolved by then.
 func (p *Pool) Shutdown(ctx context.Context) error {
+	if p.zero() {
+		return ErrNilPool
+	}
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		defer close(fired)
@@ -696,7 +712,8 @@ func (p *Pool) settled() int64 {
 	return int64(n) + int64(len(p.q))
 }
 
-// abort makes workers cancel what is queued and cancels running tasks.
+// abort makes workers cancel what is queued, cancels running tasks, and
+// empties the queue itself (see reap).
 func (p *Pool) abort(ctx context.Context) {
 	p.aborted.Store(true)
 	p.mu.Lock()
@@ -708,11 +725,53 @@ func (p *Pool) abort(ctx context.Context) {
 	for _, w := range ws {
 		w.cancelCurrent()
 	}
+	p.reap()
+}
+
+// reap takes the queued items out of the queue once Shutdown's context
+// has ended and resolves them as cancelled, so that queued tasks resolve
+// at once even when every worker is stuck in an item that ignores its
+// context. It stops at the first control message (Close's stop items come
+// after everything queued before Close), which it puts back for a worker:
+// that send waits, if the queue is full again, until a worker takes an
+// item, which it must do before the pool can close.
+func (p *Pool) reap() {
+	sh := p.shards[0]
+	for {
+		var it item
+		select {
+		case it = <-p.q:
+		default:
+			return
+		}
+		job, _ := untimed(it.job)
+		switch j := job.(type) {
+		case ctlJob:
+			p.q <- it
+			return
+		case goJob:
+		default:
+			j.Abort(errShutdownAbort)
+		}
+		sh.cancelled.Add(1)
+		p.settle()
+	}
 }
 
 // Done returns a channel that is closed once the pool has closed and every
 // worker has exited.
-func (p *Pool) Done() <-chan struct{} { return p.done }
+func (p *Pool) Done() <-chan struct{} {
+	if p.zero() {
+		return closedDone
+	}
+	return p.done
+}
+
+// closedDone is the Done channel of a nil or zero Pool.
+var closedDone = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// zero reports whether p is nil or was not made by New.
+func (p *Pool) zero() bool { return p == nil || p.q == nil }
 
 // errShutdownAbort is the error of queued tasks that Shutdown cancelled.
 var errShutdownAbort = fmt.Errorf("%w: %w", ErrShutdown, context.Canceled)

@@ -924,3 +924,109 @@ func TestNestedFanOutDoesNotDeadlock(t *testing.T) {
 		})
 	}
 }
+
+// TestZeroPool: a nil or zero Pool refuses work with ErrNilPool instead of
+// hanging, and closing one does nothing.
+func TestZeroPool(t *testing.T) {
+	fn := func(context.Context) (int, error) { return 1, nil }
+	for _, c := range []struct {
+		name string
+		p    *pool.Pool
+	}{{"nil", nil}, {"zero", new(pool.Pool)}} {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { // a hang is a deadlock
+				ctx := t.Context()
+				if err := c.p.Go(func() {}); !errors.Is(err, pool.ErrNilPool) {
+					t.Errorf("Go = %v; want ErrNilPool", err)
+				}
+				if err := c.p.TryGo(func() {}); !errors.Is(err, pool.ErrNilPool) {
+					t.Errorf("TryGo = %v; want ErrNilPool", err)
+				}
+				if _, err := pool.Submit(ctx, c.p, fn).Await(ctx); !errors.Is(err, pool.ErrNilPool) {
+					t.Errorf("Submit: task error = %v; want ErrNilPool", err)
+				}
+				if _, err := pool.TrySubmit(ctx, c.p, fn); !errors.Is(err, pool.ErrNilPool) {
+					t.Errorf("TrySubmit = %v; want ErrNilPool", err)
+				}
+				if err := c.p.Resize(2); !errors.Is(err, pool.ErrNilPool) {
+					t.Errorf("Resize = %v; want ErrNilPool", err)
+				}
+				if err := c.p.Shutdown(ctx); !errors.Is(err, pool.ErrNilPool) {
+					t.Errorf("Shutdown = %v; want ErrNilPool", err)
+				}
+				c.p.Close()
+				select {
+				case <-c.p.Done():
+				default:
+					t.Error("Done() not closed; want closed")
+				}
+			})
+		})
+	}
+}
+
+func TestNewNilOption(t *testing.T) {
+	p, err := pool.New(1, pool.QueueSize(1), nil)
+	if err == nil || p != nil {
+		t.Fatalf("New(1, QueueSize(1), nil) = %v, %v; want nil and an error", p, err)
+	}
+	if got, want := err.Error(), "option 1 is nil"; !strings.Contains(got, want) {
+		t.Errorf("error = %q; want it to contain %q", got, want)
+	}
+}
+
+// TestShutdownResolvesQueuedWhileWorkersStuck: once Shutdown's context
+// ends, queued tasks resolve with ErrShutdown at once, although the only
+// worker is stuck in a job that ignores its context and Shutdown is still
+// waiting for it.
+func TestShutdownResolvesQueuedWhileWorkersStuck(t *testing.T) {
+	for _, queue := range []int{1, 4, pool.DefaultQueueSize} {
+		t.Run(fmt.Sprintf("queue %d", queue), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				g := newGate()
+				p := newPool(t, 1, pool.QueueSize(queue))
+				p.Go(g.job)
+				synctest.Wait() // the worker runs the stuck job; the queue is empty
+				var ran atomic.Int32
+				var tasks []*task.Task[int]
+				for range queue {
+					if len(tasks)%2 == 0 {
+						tasks = append(tasks, pool.Submit(t.Context(), p, func(context.Context) (int, error) { ran.Add(1); return 0, nil }))
+					} else if err := p.Go(func() { ran.Add(1) }); err != nil {
+						t.Fatal(err)
+					}
+				}
+				ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+				defer cancel()
+				shut := make(chan error, 1)
+				go func() { shut <- p.Shutdown(ctx) }()
+				time.Sleep(2 * time.Second)
+				synctest.Wait()
+				for i, tk := range tasks {
+					_, err, ok := tk.Result()
+					if !ok {
+						t.Fatalf("task %d still pending after Shutdown's deadline while the worker is stuck; want resolved", i)
+					}
+					if !errors.Is(err, pool.ErrShutdown) || !errors.Is(err, context.Canceled) {
+						t.Errorf("task %d error = %v; want ErrShutdown and context.Canceled", i, err)
+					}
+				}
+				select {
+				case err := <-shut:
+					t.Fatalf("Shutdown returned %v while its worker was stuck", err)
+				default:
+				}
+				g.open()
+				if err := <-shut; !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("Shutdown = %v; want DeadlineExceeded", err)
+				}
+				if n := ran.Load(); n != 0 {
+					t.Errorf("%d queued items ran after Shutdown's deadline; want 0", n)
+				}
+				if m := checkInvariant(t, p); m.Cancelled != uint64(queue) || m.Completed != 1 {
+					t.Errorf("Metrics = %+v; want %d cancelled, 1 completed", m, queue)
+				}
+			})
+		})
+	}
+}

@@ -19,7 +19,8 @@ import (
 // If the queue is full, Submit waits for room (an await point: on a
 // runtime, the caller's slot is given back meanwhile). If ctx ends first,
 // the task fails with a wrapped ctx error; if the pool closes first, with
-// ErrClosed. A nil fn gives a task failed with task.ErrNilFunc.
+// ErrClosed. A nil fn gives a task failed with task.ErrNilFunc, and a nil
+// or zero p one failed with ErrNilPool.
 //
 // Nested submission: if ctx belongs to one of p's tasks (or descends from
 // it) and the queue is full, fn runs at once on the caller's goroutine
@@ -36,6 +37,9 @@ import (
 // 100 tasks and then awaiting them costs about 240 ns a task
 // (BenchmarkSubmitBatch).
 func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) *task.Task[T] {
+	if p.zero() {
+		return task.Failed[T](ErrNilPool)
+	}
 	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot), task.Queued())
 	if job == nil { // fn was nil: t has failed with task.ErrNilFunc
 		p.refuseNil()
@@ -57,6 +61,9 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 // failed with ErrFull or ErrClosed, and that error. fn receives a child of
 // ctx, as with Submit.
 func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) (*task.Task[T], error) {
+	if p.zero() {
+		return task.Failed[T](ErrNilPool), ErrNilPool
+	}
 	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot), task.Queued())
 	if job == nil {
 		p.refuseNil()
@@ -74,7 +81,7 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 // chapter's execute. It waits while the queue is full, like Submit, but
 // without a context: only Close ends the wait (with ErrClosed). A nested
 // call from one of p's workers follows Submit's caller-runs rule. Go
-// returns task.ErrNilFunc for a nil fn.
+// returns task.ErrNilFunc for a nil fn, and ErrNilPool for a nil or zero p.
 //
 // A panic in fn, or a call to runtime.Goexit, is never swallowed: it is
 // counted in Metrics.Panicked and handed to the OnPanic handler, which by
@@ -87,6 +94,9 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 // pays for counting the job, the panic recovery and the check that keeps
 // Close from losing it.
 func (p *Pool) Go(fn func()) error {
+	if p.zero() {
+		return ErrNilPool
+	}
 	if fn == nil {
 		p.refuseNil()
 		return task.ErrNilFunc
@@ -102,6 +112,9 @@ func (p *Pool) Go(fn func()) error {
 // TryGo is Go that never waits: it returns ErrFull if the queue has no
 // room (with QueueSize(0): if no worker is idle) and ErrClosed after Close.
 func (p *Pool) TryGo(fn func()) error {
+	if p.zero() {
+		return ErrNilPool
+	}
 	if fn == nil {
 		p.refuseNil()
 		return task.ErrNilFunc
