@@ -44,6 +44,7 @@ type taskCtx struct {
 	// bytes (it was 184), the 160-byte size class, and a Task with a
 	// runtime's entry fits the 256-byte class.
 	attached bool
+	byParent bool // it ended because its parent did (mu): see Value
 	state    atomic.Uint32 // the Task's: stateNew, stateRunning, stateDone... (a Group's context leaves it 0)
 
 	// The Task's Done channel (made lazily) and error. They live here, not
@@ -99,15 +100,15 @@ func (c *taskCtx) attach() {
 	if p, ok := parent.(*taskCtx); ok {
 		p.attach()
 		if !p.link(c) {
-			c.cancel(p.Err(), p.causeErr())
+			c.parentEnded(p.Err(), p.causeErr())
 		}
 		return
 	}
 	if err := parent.Err(); err != nil {
-		c.cancel(err, context.Cause(parent))
+		c.parentEnded(err, context.Cause(parent))
 		return
 	}
-	stop := context.AfterFunc(parent, func() { c.cancel(parent.Err(), context.Cause(parent)) })
+	stop := context.AfterFunc(parent, func() { c.parentEnded(parent.Err(), context.Cause(parent)) })
 	c.mu.Lock()
 	if c.err == nil {
 		c.cold().stop = stop
@@ -134,7 +135,7 @@ func (c *taskCtx) parentErr() {
 		cause = context.Cause(c.parent)
 	}
 	if err != nil {
-		c.cancel(err, cause)
+		c.parentEnded(err, cause)
 	}
 }
 
@@ -187,9 +188,13 @@ func (c *taskCtx) causeErr() error {
 }
 
 // Value answers slotKey itself, so that a task never inherits the runtime
-// slot of the task that started it, and hides the parent's *cancelCtx, so
-// that context.Cause and context.WithCancel treat this context as the
-// custom context it is rather than as its parent.
+// slot of the task that started it, and hides the parent's *cancelCtx
+// until c has ended because its parent did: package context then treats c
+// as the custom context it is rather than as its parent, and once the
+// parent's end has reached c, context.Cause of c (and of contexts derived
+// from it) finds the cause given to the parent's cancel. (Package
+// context's cancel-propagation compares Done channels, so the parent's
+// *cancelCtx is never mistaken for c's.)
 func (c *taskCtx) Value(key any) any {
 	if key == (slotKey{}) {
 		if c.slot == nil {
@@ -201,7 +206,15 @@ func (c *taskCtx) Value(key any) any {
 	if _, isPtr := key.(*int); isPtr {
 		// package context finds its *cancelCtx under an unexported *int key.
 		if _, isCtx := v.(context.Context); isCtx {
-			return nil
+			if c.Err() == nil { // Err latches a parent's end that has not reached c
+				return nil
+			}
+			c.mu.Lock()
+			byParent := c.byParent
+			c.mu.Unlock()
+			if !byParent {
+				return nil
+			}
 		}
 	}
 	return v
@@ -275,13 +288,20 @@ func (c *taskCtx) AfterFunc(f func()) func() bool {
 
 // cancel ends the context with err and cause. Only the first call counts.
 // A Queued task that has not started resolves then, with ErrNotStarted.
-func (c *taskCtx) cancel(err, cause error) {
+func (c *taskCtx) cancel(err, cause error) { c.end(err, cause, false) }
+
+// parentEnded ends the context because its parent ended with err and
+// cause.
+func (c *taskCtx) parentEnded(err, cause error) { c.end(err, cause, true) }
+
+func (c *taskCtx) end(err, cause error, byParent bool) {
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
 		return
 	}
 	e := c.cancelLocked(err, cause)
+	c.byParent = byParent
 	c.mu.Unlock()
 	e.run(c)
 	if c.state.Load() == stateQueued && c.state.CompareAndSwap(stateQueued, stateAborted) {
@@ -423,7 +443,7 @@ func (c *taskCtx) cancelLocked(err, cause error) ending {
 
 func (e *ending) run(c *taskCtx) {
 	for _, k := range e.kids {
-		k.cancel(e.err, e.cause)
+		k.parentEnded(e.err, e.cause)
 	}
 	for _, f := range e.afters {
 		f()

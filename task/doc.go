@@ -49,10 +49,10 @@
 //     a function that ignores its context overruns the limit.
 //
 // A task's context is spool's own type (it makes a task one allocation, not
-// three). It works with everything in package context, with one limit:
-// context.Cause of it, and of contexts derived from it, reports its Err
-// (context.Canceled or DeadlineExceeded), not a cause given to the parent's
-// cancel. Keep the parent context when you need the cause.
+// three). It works with everything in package context: once a parent's end
+// reaches it, context.Cause of it, and of contexts derived from it, reports
+// the cause given to the parent's cancel (context.WithCancelCause,
+// WithDeadlineCause); a task cancelled itself reports context.Canceled.
 //
 // # Await points
 //
