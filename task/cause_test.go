@@ -43,11 +43,12 @@ func TestCauseThroughTaskContexts(t *testing.T) {
 				parent, cancel := context.WithCancelCause(t.Context())
 				defer cancel(nil)
 				derived := make(chan context.Context, 1)
+				release := make(chan struct{})
 				tk := task.Go(parent, func(ctx context.Context) (int, error) {
 					d, stop := c.derive(ctx)
-					defer stop()
+					defer stop() // only once the cause is read: stop would end d itself
 					derived <- d
-					<-ctx.Done()
+					<-release
 					return 0, nil
 				})
 				d := <-derived
@@ -60,6 +61,7 @@ func TestCauseThroughTaskContexts(t *testing.T) {
 				if got := context.Cause(d); !errors.Is(got, c.want) {
 					t.Errorf("context.Cause = %v; want %v", got, c.want)
 				}
+				close(release)
 				if _, err := tk.Await(t.Context()); err != nil {
 					t.Errorf("Await = %v; want nil", err)
 				}

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// ErrNoTasks is returned by Race and Any when they are given no tasks.
+// ErrNoTasks is returned by Race and Any when they are given no tasks, and
+// wrapped by Select when it is given no cases.
 var ErrNoTasks = errors.New("task: no tasks")
 
 // member is the untyped view of a task that the combinators need.
@@ -18,7 +19,12 @@ type member interface {
 	Cancel()
 }
 
-func (t *Task[T]) failure() error { return t.ctx.res }
+// failure returns the task's error, which the caller returns: a panic in
+// it counts as read (see OnUnobservedPanic). The task must have ended.
+func (t *Task[T]) failure() error {
+	t.ctx.observe()
+	return t.ctx.res
+}
 
 // value is the task's value, or zero if it failed. The task must have ended.
 func (t *Task[T]) value() T {
@@ -82,7 +88,7 @@ func All[T any](ctx context.Context, tasks ...*Task[T]) ([]T, error) {
 	}
 	var errs []error
 	err := settle(ctx, "all", ms, func(i int) bool {
-		if e := tasks[i].ctx.res; e != nil {
+		if e := tasks[i].failure(); e != nil {
 			errs = append(errs, e)
 			return true
 		}
@@ -108,9 +114,9 @@ func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) 
 		errs []error
 	)
 	err := settle(ctx, "join", nilSafe(a, b), func(i int) bool {
-		e := b.ctx.res
+		e := b.failure()
 		if i == 0 {
-			e = a.ctx.res
+			e = a.failure()
 		}
 		if e != nil {
 			errs = append(errs, e)
@@ -135,11 +141,11 @@ func Join3[A, B, C any](ctx context.Context, a *Task[A], b *Task[B], c *Task[C])
 		var e error
 		switch i {
 		case 0:
-			e = a.ctx.res
+			e = a.failure()
 		case 1:
-			e = b.ctx.res
+			e = b.failure()
 		default:
-			e = c.ctx.res
+			e = c.failure()
 		}
 		if e != nil {
 			errs = append(errs, e)
@@ -190,14 +196,14 @@ func first[T any](ctx context.Context, op string, tasks []*Task[T], wins func(*T
 			winner = i
 			return true
 		default:
-			errs = append(errs, tasks[i].ctx.res)
+			errs = append(errs, tasks[i].failure())
 		}
 		return false
 	})
 	switch {
 	case winner >= 0:
 		// The winner is decided even if ctx ended while losers were winding down.
-		return tasks[winner].val, tasks[winner].ctx.res
+		return tasks[winner].val, tasks[winner].failure()
 	case err != nil:
 		return zero, err
 	}
@@ -215,8 +221,12 @@ type Case interface {
 // index (select! with biased;). If ctx is done first, Select returns -1 and
 // a wrapped ctx error. Select does not cancel the cases that lost; in a loop,
 // re-selecting on the same task is how the chapter's select_example waits
-// for an operation across timer ticks.
+// for an operation across timer ticks. With no cases, Select returns -1
+// and an error wrapping [ErrNoTasks] at once, as Race and Any do.
 func Select(ctx context.Context, cases ...Case) (int, error) {
+	if len(cases) == 0 {
+		return -1, fmt.Errorf("task: select: %w", ErrNoTasks)
+	}
 	for i, c := range cases {
 		if c == nil || reflect.ValueOf(c).Kind() == reflect.Pointer && reflect.ValueOf(c).IsNil() {
 			return -1, fmt.Errorf("task: select: nil case %d", i)

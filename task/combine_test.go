@@ -318,3 +318,26 @@ func TestConcurrentOperations(t *testing.T) {
 		}
 	})
 }
+
+// TestSelectNoCases checks that Select with no cases fails at once with
+// ErrNoTasks, as Race and Any do, instead of waiting for ctx (forever for
+// context.Background(): synctest would report a deadlock).
+func TestSelectNoCases(t *testing.T) {
+	tests := []struct {
+		name  string
+		cases []task.Case
+	}{
+		{"no arguments", nil},
+		{"empty slice", []task.Case{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				i, err := task.Select(context.Background(), tt.cases...)
+				if i != -1 || !errors.Is(err, task.ErrNoTasks) {
+					t.Errorf("Select() = %d, %v; want -1, an error wrapping ErrNoTasks", i, err)
+				}
+			})
+		})
+	}
+}

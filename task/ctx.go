@@ -44,7 +44,7 @@ type taskCtx struct {
 	// bytes (it was 184), the 160-byte size class, and a Task with a
 	// runtime's entry fits the 256-byte class.
 	attached bool
-	byParent bool // it ended because its parent did (mu): see Value
+	byParent bool          // it ended because its parent did (mu): see Value
 	state    atomic.Uint32 // the Task's: stateNew, stateRunning, stateDone... (a Group's context leaves it 0)
 
 	// The Task's Done channel (made lazily) and error. They live here, not
@@ -62,6 +62,8 @@ type coldCtx struct {
 	nextID  uint64
 	stop    func() bool // detaches from a foreign parent that can be cancelled
 	waiters []func()    // run once the task's result is published (Task.whenDone)
+
+	unobserved *unobserved // the task's panic, until somebody reads it
 }
 
 // cold returns c.x, making it. c.mu must be held.

@@ -30,7 +30,12 @@
 // *PanicError carrying the panic value and the goroutine's stack, the way
 // tokio returns a panic from the JoinHandle. A function that calls
 // runtime.Goexit ends its task with ErrGoexit. Nothing is swallowed: the
-// error is in the task's result for whoever awaits it.
+// error is in the task's result for whoever awaits it, [PanicError.Repanic]
+// turns it back into a panic for a caller that wants the crash, and a task
+// that panicked and was dropped without anyone reading its error (Await,
+// Result, a combinator or a Group) is reported when the garbage collector
+// finds it: logged with its stack by default, or passed to the function set
+// with [OnUnobservedPanic].
 //
 // # Cancellation
 //

@@ -49,8 +49,13 @@ func FailFast() GroupOption { return func(c *groupConfig) { c.failFast = true } 
 // Call Close when done with a group (defer g.Close()): it cancels what is
 // still running, fails submitters blocked on the limit, and waits for every
 // task and goroutine of the group to end, so nothing outlives the group.
+//
+// The zero Group is ready to use, like errgroup's: it behaves as
+// NewGroup(context.Background()), with no limit and no FailFast, and is set
+// up on first use. A Group must not be copied after first use.
 type Group[T any] struct {
-	ctx taskCtx // the group's context: the parent of every task's
+	once sync.Once // sets the group up: in NewGroup, or on first use of a zero Group
+	ctx  taskCtx   // the group's context: the parent of every task's
 	// The limit: running counts the places taken; a submitter that finds
 	// none announces itself in waiting and sleeps on freed, which a
 	// release fills when anyone waits (see acquire for why no wake-up is
@@ -141,29 +146,46 @@ func (c *chunked[E]) each(f func(*E)) {
 	}
 }
 
-// NewGroup returns a group whose tasks run under a child of ctx.
+// NewGroup returns a group whose tasks run under a child of ctx. It panics
+// if an option is nil, as [Limit] does on a bad limit.
 func NewGroup[T any](ctx context.Context, opts ...GroupOption) *Group[T] {
 	var c groupConfig
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil {
+			panic(fmt.Sprintf("task: NewGroup: option %d is nil", i))
+		}
 		o(&c)
 	}
-	g := &Group[T]{
-		failFast: c.failFast,
-		closing:  make(chan struct{}),
-		maxWoken: runtime.GOMAXPROCS(0),
-	}
+	g := new(Group[T])
+	g.once.Do(func() { g.setup(ctx, c) })
+	return g
+}
+
+// setup makes g ready, once, before anything else touches it.
+func (g *Group[T]) setup(ctx context.Context, c groupConfig) {
+	g.failFast = c.failFast
+	g.closing = make(chan struct{})
+	g.maxWoken = runtime.GOMAXPROCS(0)
 	g.cond.L = &g.mu
 	if c.limit > 0 {
 		g.limit = int64(c.limit)
 		g.freed = make(chan struct{}, 1)
 	}
 	g.ctx.init(ctx, nil)
-	return g
+}
+
+// lazy sets up a zero Group on its first use; every exported method calls
+// it first. Once set up, it costs an atomic load.
+func (g *Group[T]) lazy() {
+	g.once.Do(func() { g.setup(context.Background(), groupConfig{}) })
 }
 
 // Context returns the group's context. It is done once the group is closed,
 // its parent is done, or (with FailFast) a task failed.
-func (g *Group[T]) Context() context.Context { return &g.ctx }
+func (g *Group[T]) Context() context.Context {
+	g.lazy()
+	return &g.ctx
+}
 
 // Go starts fn as one of the group's tasks and returns it. If the group has
 // a limit and it is reached, Go waits for a place (an await point); if ctx
@@ -175,12 +197,13 @@ func (g *Group[T]) Context() context.Context { return &g.ctx }
 // goroutine only when no worker of the group is free or on its way to the
 // queue (BenchmarkGroup).
 func (g *Group[T]) Go(ctx context.Context, fn func(context.Context) (T, error)) *Task[T] {
+	g.lazy()
 	if g.limit > 0 && !g.tryAcquire() {
 		if err := g.acquire(ctx); err != nil {
 			return g.refuse(err)
 		}
 	}
-	return g.start(fn)
+	return g.start(fn, false)
 }
 
 // tryAcquire takes a place under the limit if one is free.
@@ -255,18 +278,33 @@ func (g *Group[T]) passOn() {
 	}
 }
 
-// TryGo starts fn if the group is under its limit, and reports whether it did.
+// TryGo starts fn if the group is under its limit and not closed, and
+// reports whether it did. When it did not, it returns nil and the group
+// records nothing: fn never runs, and Next and Wait do not count it.
 func (g *Group[T]) TryGo(fn func(context.Context) (T, error)) (*Task[T], bool) {
+	g.lazy()
 	if g.limit > 0 && !g.tryAcquire() {
 		return nil, false
 	}
-	return g.start(fn), true
+	t := g.start(fn, true)
+	return t, t != nil
 }
 
-// start runs fn holding a place (if the group has a limit).
-func (g *Group[T]) start(fn func(context.Context) (T, error)) *Task[T] {
+// isClosed reports whether Close has been called.
+func (g *Group[T]) isClosed() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.closed
+}
+
+// start runs fn holding a place (if the group has a limit). For TryGo (try),
+// it returns nil, recording nothing, if the group is closed.
+func (g *Group[T]) start(fn func(context.Context) (T, error), try bool) *Task[T] {
 	if g.failFast && g.ctx.Err() != nil {
 		g.release()
+		if try && g.isClosed() { // Close cancels the context after it sets closed
+			return nil
+		}
 		return g.refuse(fmt.Errorf("task: group failed: %w", g.ctx.causeErr()))
 	}
 	t, j := Prepare(&g.ctx, fn)
@@ -279,6 +317,9 @@ func (g *Group[T]) start(fn func(context.Context) (T, error)) *Task[T] {
 		g.mu.Unlock()
 		g.release()
 		j.Abort(ErrClosed)
+		if try {
+			return nil
+		}
 		return g.track(t)
 	}
 	t.slot = g.results.push()
@@ -430,16 +471,38 @@ func (g *Group[T]) record(t *Task[T]) {
 	if g.nextMode.Load() {
 		g.enqueue(o)
 	}
-	if g.pending.Add(-1) == 0 {
-		g.mu.Lock()
-		if g.idle != nil && g.pending.Load() == 0 {
-			close(g.idle)
-			g.idle = nil
-		}
-		g.mu.Unlock()
-	}
+	g.leave()
 	if g.failFast && t.ctx.res != nil {
 		g.ctx.cancel(context.Canceled, fmt.Errorf("task: group failed: %w", t.ctx.res))
+	}
+}
+
+// leave counts an ended task out of pending, once its result is recorded
+// and queued. The last one closes Wait's idle channel and wakes Next too:
+// a Next that found no result while this task still counted may be asleep
+// on ready, the token that enqueue put there having been taken already by
+// the Next that returned this task's result.
+func (g *Group[T]) leave() {
+	if g.pending.Add(-1) != 0 {
+		return
+	}
+	g.mu.Lock()
+	if g.idle != nil && g.pending.Load() == 0 {
+		close(g.idle)
+		g.idle = nil
+	}
+	ready := g.ready
+	g.mu.Unlock()
+	if ready != nil {
+		wake(ready)
+	}
+}
+
+// wake puts a token on the 1-buffered ready, if it has none.
+func wake(ready chan struct{}) {
+	select {
+	case ready <- struct{}{}:
+	default:
 	}
 }
 
@@ -452,10 +515,7 @@ func (g *Group[T]) enqueue(o *outcome[T]) {
 	g.ended = append(g.ended, o)
 	ready := g.ready
 	g.mu.Unlock()
-	select {
-	case ready <- struct{}{}:
-	default:
-	}
+	wake(ready)
 }
 
 // Next returns the result of the next task to end, in completion order,
@@ -464,8 +524,10 @@ func (g *Group[T]) enqueue(o *outcome[T]) {
 // a completion-order queue only once Next is used, so that a group nobody
 // calls Next on takes no lock when a task ends. ok is false when there is
 // no result to return: err is nil if every submitted task has been returned
-// already, or a wrapped ctx error if ctx was done first.
+// already, or a wrapped ctx error if ctx was done first. Goroutines that
+// call Next at once share the results between them.
 func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
+	g.lazy()
 	if !g.nextMode.Load() {
 		g.mu.Lock()
 		if g.ready == nil {
@@ -488,6 +550,9 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 			g.enqueue(o)
 		}
 	}
+	// A Next that returns passes a wake-up on to another goroutine asleep
+	// in Next, if it leaves results behind or the group is done: the
+	// token on ready wakes one sleeper only.
 	for {
 		g.mu.Lock()
 		if g.yielded < len(g.ended) {
@@ -495,7 +560,12 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 			g.ended[g.yielded] = nil
 			g.yielded++
 			e := g.errs[o]
+			more := g.yielded < len(g.ended)
+			ready := g.ready
 			g.mu.Unlock()
+			if more {
+				wake(ready)
+			}
 			return o.val, e, true
 		}
 		ready := g.ready
@@ -508,6 +578,7 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 				continue
 			}
 			g.retire()
+			wake(ready)
 			return v, nil, false
 		}
 		p := Park(ctx)
@@ -526,6 +597,7 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 // with every error joined in submission order. If ctx is done first, Wait returns a wrapped ctx error
 // and the tasks go on; Close stops them.
 func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
+	g.lazy()
 	// Under mu, no pending task means every slot pushed so far is written:
 	// a push and its count happen together under mu.
 	for {
@@ -570,6 +642,7 @@ func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
 // submitted after Close fail with ErrClosed. Close may be called more than
 // once.
 func (g *Group[T]) Close() {
+	g.lazy()
 	g.mu.Lock()
 	if !g.closed {
 		g.closed = true

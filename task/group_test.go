@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -396,6 +397,213 @@ func TestGroupResultsKeepValueAndError(t *testing.T) {
 			if len(vals) != 1 || vals[0] != want || !errors.Is(err, tt.err) {
 				t.Fatalf("Wait() = %v, %v; want [%d], %v", vals, err, want, tt.err)
 			}
+		})
+	}
+}
+
+// TestGroupNextEndsAfterLastResult checks that Next reports ok == false
+// once every result has been returned. The last task used to put its
+// result on Next's queue, wake Next, and only then count itself ended: a
+// Next that took that result, came back, saw the task still pending and
+// slept was never woken again. It is a race, so the test runs many rounds
+// (it shows within a few under -race, whose scheduler shuffles goroutines;
+// TestGroupLastEndWakesNext replays it deterministically); a Next asleep
+// for good makes synctest report a deadlock.
+func TestGroupNextEndsAfterLastResult(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		const rounds, n = 2000, 20
+		for round := range rounds {
+			g := task.NewGroup[int](ctx)
+			for i := range n {
+				g.Go(ctx, func(context.Context) (int, error) { return i, nil })
+			}
+			got := 0
+			for {
+				_, err, ok := g.Next(ctx)
+				if !ok {
+					if err != nil {
+						t.Fatalf("round %d: Next() after %d results = %v; want nil", round, got, err)
+					}
+					break
+				}
+				got++
+			}
+			g.Close()
+			if got != n {
+				t.Fatalf("round %d: Next() returned %d results; want %d", round, got, n)
+			}
+		}
+	})
+}
+
+// TestGroupConcurrentNext checks that several goroutines asleep in Next
+// share the results and all see the end: the token on ready wakes one
+// sleeper, so a Next that returns must pass it on while results are left
+// or once the group is done. A reader left asleep makes synctest report a
+// deadlock.
+func TestGroupConcurrentNext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		const readers, n = 3, 30
+		for round := range 100 {
+			g := task.NewGroup[int](ctx)
+			gate := make(chan struct{})
+			for i := range n {
+				g.Go(ctx, func(context.Context) (int, error) { <-gate; return i, nil })
+			}
+			var got atomic.Int64
+			var wg sync.WaitGroup
+			for range readers {
+				wg.Go(func() {
+					for {
+						_, err, ok := g.Next(ctx)
+						if !ok {
+							if err != nil {
+								t.Errorf("round %d: Next() = %v; want nil", round, err)
+							}
+							return
+						}
+						got.Add(1)
+					}
+				})
+			}
+			synctest.Wait() // every reader is asleep in Next
+			close(gate)
+			wg.Wait()
+			g.Close()
+			if got.Load() != n {
+				t.Fatalf("round %d: %d readers got %d results; want %d", round, readers, got.Load(), n)
+			}
+		}
+	})
+}
+
+// TestGroupZeroValue checks that a zero Group works like one from
+// NewGroup(context.Background()): no limit, no FailFast.
+func TestGroupZeroValue(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, g *task.Group[int])
+	}{
+		{"Go and Wait", func(t *testing.T, g *task.Group[int]) {
+			for i := range 3 {
+				g.Go(context.Background(), func(context.Context) (int, error) { return i, nil })
+			}
+			vals, err := g.Wait(context.Background())
+			if want := []int{0, 1, 2}; !slices.Equal(vals, want) || err != nil {
+				t.Errorf("Wait() = %v, %v; want %v, nil", vals, err, want)
+			}
+		}},
+		{"TryGo and Next", func(t *testing.T, g *task.Group[int]) {
+			if _, ok := g.TryGo(func(context.Context) (int, error) { return 7, nil }); !ok {
+				t.Fatal("TryGo() on a zero Group = false; want true")
+			}
+			if v, err, ok := g.Next(context.Background()); v != 7 || err != nil || !ok {
+				t.Errorf("Next() = %d, %v, %v; want 7, nil, true", v, err, ok)
+			}
+			if _, err, ok := g.Next(context.Background()); err != nil || ok {
+				t.Errorf("Next() after the last result = %v, %v; want nil, false", err, ok)
+			}
+		}},
+		{"Context", func(t *testing.T, g *task.Group[int]) {
+			ctx := g.Context()
+			if err := ctx.Err(); err != nil {
+				t.Errorf("Context().Err() = %v; want nil", err)
+			}
+			g.Close()
+			<-ctx.Done()
+			if err := ctx.Err(); !errors.Is(err, context.Canceled) {
+				t.Errorf("Context().Err() after Close = %v; want Canceled", err)
+			}
+		}},
+		{"Close first", func(t *testing.T, g *task.Group[int]) {
+			g.Close()
+			_, err := g.Go(context.Background(), func(context.Context) (int, error) { return 1, nil }).Await(context.Background())
+			if !errors.Is(err, task.ErrClosed) {
+				t.Errorf("Go() after Close = %v; want ErrClosed", err)
+			}
+		}},
+		{"no limit", func(t *testing.T, g *task.Group[int]) {
+			// 100 tasks that all wait for one another: they must run at once.
+			const n = 100
+			var wg sync.WaitGroup
+			wg.Add(n)
+			for range n {
+				g.Go(context.Background(), func(context.Context) (int, error) {
+					wg.Done()
+					wg.Wait()
+					return 0, nil
+				})
+			}
+			if _, err := g.Wait(context.Background()); err != nil {
+				t.Errorf("Wait() = %v; want nil", err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var g task.Group[int]
+				defer g.Close()
+				tt.run(t, &g)
+			})
+		})
+	}
+}
+
+// TestGroupTryGoAfterClose checks that TryGo on a closed group reports
+// false, returns no task and records nothing, as fn never runs.
+func TestGroupTryGoAfterClose(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []task.GroupOption
+	}{
+		{"no limit", nil},
+		{"limit", []task.GroupOption{task.Limit(1)}},
+		{"fail fast", []task.GroupOption{task.FailFast()}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			g := task.NewGroup[int](ctx, tt.opts...)
+			g.Close()
+			ran := false
+			tk, ok := g.TryGo(func(context.Context) (int, error) { ran = true; return 1, nil })
+			if ok || tk != nil {
+				t.Errorf("TryGo() after Close = %v, %v; want nil, false", tk, ok)
+			}
+			vals, err := g.Wait(ctx)
+			if len(vals) != 0 || err != nil {
+				t.Errorf("Wait() after a refused TryGo = %v, %v; want [], nil", vals, err)
+			}
+			if ran {
+				t.Error("fn ran after Close")
+			}
+		})
+	}
+}
+
+// TestNewGroupNilOption checks that a nil option makes NewGroup panic
+// with a message that names it, as Limit does for a bad limit.
+func TestNewGroupNilOption(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []task.GroupOption
+		want string
+	}{
+		{"alone", []task.GroupOption{nil}, "task: NewGroup: option 0 is nil"},
+		{"after another", []task.GroupOption{task.Limit(2), nil}, "task: NewGroup: option 1 is nil"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				if got := recover(); got != tt.want {
+					t.Errorf("NewGroup() panicked with %v; want %q", got, tt.want)
+				}
+			}()
+			g := task.NewGroup[int](context.Background(), tt.opts...)
+			g.Close()
 		})
 	}
 }

@@ -242,7 +242,9 @@ func (j *job[T]) Run() {
 	defer func() {
 		if !normal {
 			if r := recover(); r != nil {
-				err = &PanicError{Value: r, Stack: debug.Stack()}
+				pe := &PanicError{Value: r, Stack: debug.Stack()}
+				watchPanic(t, pe)
+				err = pe
 			} else {
 				err = ErrGoexit
 			}
@@ -269,6 +271,7 @@ func (t *Task[T]) finish(v T, err error) {
 		// Record the result in the group before anyone can see the task
 		// end, so a task seen ended is also ended for its group.
 		t.ctx.res = err
+		t.ctx.observe() // the group reports it
 		t.group.taskDone(t)
 	}
 	t.ctx.publish(err)
@@ -296,6 +299,7 @@ func (t *Task[T]) finished() bool { return t.ctx.finished() }
 // (about a fifth of task.Go+Await, BenchmarkGo).
 func (t *Task[T]) Await(ctx context.Context) (T, error) {
 	if t.finished() {
+		t.ctx.observe()
 		return t.val, t.ctx.res
 	}
 	if s := t.ctx.state.Load(); s == stateNew || s == stateQueued {
@@ -304,6 +308,7 @@ func (t *Task[T]) Await(ctx context.Context) (T, error) {
 		// before we park: a short task then costs no park and no wake-up.
 		runtime.Gosched()
 		if t.finished() {
+			t.ctx.observe()
 			return t.val, t.ctx.res
 		}
 	}
@@ -320,6 +325,7 @@ func (t *Task[T]) Await(ctx context.Context) (T, error) {
 		}
 	}
 	p.Resume()
+	t.ctx.observe()
 	return t.val, t.ctx.res
 }
 
@@ -329,6 +335,7 @@ func (t *Task[T]) Result() (v T, err error, ok bool) {
 	if !t.finished() {
 		return v, nil, false
 	}
+	t.ctx.observe()
 	return t.val, t.ctx.res, true
 }
 

@@ -1,0 +1,74 @@
+package task
+
+import (
+	"log/slog"
+	"runtime"
+	"sync/atomic"
+)
+
+// unobserved records a task's panic until somebody reads the task's error
+// or the task is garbage-collected, whichever comes first.
+type unobserved struct {
+	err  *PanicError
+	seen atomic.Bool
+}
+
+// unobservedHook is OnUnobservedPanic's function; nil means log it.
+var unobservedHook atomic.Pointer[func(*PanicError)]
+
+// OnUnobservedPanic sets the function told of a panic in a task whose
+// error nobody read before the task was garbage-collected: nobody Awaited
+// it, called Result on it, or passed it to a combinator or a Group that
+// returned its error. A panic becomes the task's error so that its owner
+// sees it; this is the last resort for one whose owner dropped the task,
+// as .NET's UnobservedTaskException is. f runs on a goroutine of the
+// runtime's, some time after a garbage collection, so it must not block.
+// A nil f restores the default, which logs the value and the stack at
+// error level with slog.Default. Tasks that did not panic cost nothing.
+func OnUnobservedPanic(f func(*PanicError)) {
+	if f == nil {
+		unobservedHook.Store(nil)
+		return
+	}
+	unobservedHook.Store(&f)
+}
+
+// watchPanic arranges for e, t's panic, to be reported if t is collected
+// before anyone reads its error. t has not ended yet.
+func watchPanic[T any](t *Task[T], e *PanicError) {
+	u := &unobserved{err: e}
+	t.ctx.mu.Lock()
+	t.ctx.cold().unobserved = u
+	t.ctx.mu.Unlock()
+	runtime.AddCleanup(t, reportUnobserved, u)
+}
+
+func reportUnobserved(u *unobserved) {
+	if u.seen.Load() {
+		return
+	}
+	if f := unobservedHook.Load(); f != nil {
+		(*f)(u.err)
+		return
+	}
+	slog.Error("task: a task panicked and nobody read its error",
+		"panic", u.err.Value, "stack", string(u.err.Stack))
+}
+
+// observe marks the task's panic, if it ended in one, as read. The task
+// has ended.
+func (c *taskCtx) observe() {
+	if _, ok := c.res.(*PanicError); !ok {
+		return
+	}
+	c.mu.Lock()
+	if c.x != nil && c.x.unobserved != nil {
+		c.x.unobserved.seen.Store(true)
+	}
+	c.mu.Unlock()
+}
+
+// Repanic panics with e: for a caller that wants the crash a panic in a
+// plain goroutine causes, once it has the task's error. The value
+// recovered from it is e, which keeps the original value and stack.
+func (e *PanicError) Repanic() { panic(e) }
