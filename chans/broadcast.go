@@ -76,10 +76,14 @@ type Broadcast[T any] struct {
 	room   chan struct{} // closed when blocked senders should look again; nil if none wait
 }
 
-// NewBroadcast returns a Broadcast with no subscribers.
+// NewBroadcast returns a Broadcast with no subscribers. It panics if an
+// option is nil, as [OnFull] does on a bad policy.
 func NewBroadcast[T any](opts ...BroadcastOption) *Broadcast[T] {
 	var c broadcastConfig
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil {
+			panic(fmt.Sprintf("chans: NewBroadcast: option %d is nil", i))
+		}
 		o(&c)
 	}
 	return &Broadcast[T]{policy: c.policy}
@@ -154,13 +158,7 @@ func (b *Broadcast[T]) Send(ctx context.Context, v T) error {
 	}
 	b.head++
 	for _, s := range b.subs {
-		if s.waiting {
-			s.waiting = false
-			select {
-			case s.wake <- struct{}{}:
-			default:
-			}
-		}
+		s.wakeOne()
 	}
 	b.mu.Unlock()
 	return nil
@@ -197,17 +195,18 @@ func (b *Broadcast[T]) Close() {
 	b.closed = true
 	b.freeRoom()
 	for _, s := range b.subs {
-		s.waiting = false
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
+		s.wakeOne()
 	}
 }
 
 // Subscription is one subscriber of a [Broadcast]. Its methods are safe for
 // concurrent use, but values are meant for one reader: two goroutines
 // calling Recv share the values between them.
+//
+// Several goroutines may wait in Recv at once. A Send or a Close puts one
+// token on wake, which wakes one of them; a Recv that returns passes the
+// token on while others wait and something is left for them (a buffered
+// value, or the end), so none sleeps through a value or a Close.
 type Subscription[T any] struct {
 	b    *Broadcast[T]
 	buf  uint64
@@ -215,7 +214,7 @@ type Subscription[T any] struct {
 
 	// guarded by b.mu
 	next    uint64 // sequence number of the next value to receive
-	waiting bool
+	waiting int    // goroutines waiting in Recv
 	closed  bool
 	dropped uint64
 }
@@ -231,6 +230,7 @@ func (s *Subscription[T]) Recv(ctx context.Context) (T, error) {
 	b.mu.Lock()
 	for {
 		if s.closed {
+			s.passWake()
 			b.mu.Unlock()
 			var zero T
 			return zero, ErrClosed
@@ -240,6 +240,7 @@ func (s *Subscription[T]) Recv(ctx context.Context) (T, error) {
 				missed := behind - s.buf
 				s.next = b.head - s.buf
 				if b.policy == Lag {
+					s.passWake()
 					b.mu.Unlock()
 					var zero T
 					return zero, &LaggedError{Missed: int(missed)}
@@ -252,29 +253,52 @@ func (s *Subscription[T]) Recv(ctx context.Context) (T, error) {
 			if b.policy == Block {
 				b.freeRoom()
 			}
+			s.passWake()
 			b.mu.Unlock()
 			return v, nil
 		}
 		if b.closed {
+			s.passWake()
 			b.mu.Unlock()
 			var zero T
 			return zero, ErrClosed
 		}
-		s.waiting = true
+		s.waiting++
 		b.mu.Unlock()
 		p := task.Park(ctx)
 		select {
 		case <-s.wake:
 			p.Resume()
+			b.mu.Lock()
+			s.waiting--
 		case <-ctx.Done():
 			p.Resume()
 			b.mu.Lock()
-			s.waiting = false
+			s.waiting--
 			b.mu.Unlock()
 			var zero T
 			return zero, ctxError("broadcast recv", ctx)
 		}
-		b.mu.Lock()
+	}
+}
+
+// wakeOne puts a token on wake if a Recv waits and none is there. b.mu is
+// held.
+func (s *Subscription[T]) wakeOne() {
+	if s.waiting > 0 {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// passWake is called by a Recv that returns: it hands the wake-up on to
+// another waiting Recv if something is left for it, a value or the end.
+// b.mu is held.
+func (s *Subscription[T]) passWake() {
+	if s.next < s.b.head || s.closed || s.b.closed {
+		s.wakeOne()
 	}
 }
 
@@ -307,8 +331,5 @@ func (s *Subscription[T]) Close() {
 		}
 	}
 	b.freeRoom()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.wakeOne()
 }

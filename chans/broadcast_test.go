@@ -3,6 +3,7 @@ package chans_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/spool-go/spool/internal/slottest"
 	"slices"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"testing/synctest"
 
 	"github.com/spool-go/spool/chans"
+	"github.com/spool-go/spool/task"
 )
 
 // recvAll receives until Recv fails and returns the values and the error.
@@ -389,5 +391,150 @@ func TestBroadcastBadArgs(t *testing.T) {
 	mustPanic(t, func() { chans.OnFull(chans.Policy(7)) })
 	if s := chans.Policy(7).String(); s != "Policy(7)" {
 		t.Errorf("String() = %q", s)
+	}
+}
+
+// TestBroadcastConcurrentRecv checks that every goroutine waiting in Recv
+// on one subscription is woken when there is something for it. The
+// subscription used to remember a single waiter: a second Send woke
+// nobody, and Close woke one Recv of several. A Recv left asleep makes
+// synctest report a deadlock.
+func TestBroadcastConcurrentRecv(t *testing.T) {
+	type result struct {
+		v   int
+		err error
+	}
+	// env is what an act works with while every reader waits in Recv.
+	type env struct {
+		ctx  context.Context
+		b    *chans.Broadcast[int]
+		s    *chans.Subscription[int]
+		got  <-chan result // the readers' results
+		open func()        // lets gated readers go on from Park to their select
+	}
+	tests := []struct {
+		name    string
+		policy  chans.Policy
+		buf     int
+		readers int
+		// gated readers run on a slot whose Release waits for open: they
+		// count as waiting in Recv but have not reached their select yet.
+		gated bool
+		act   func(e env) []result // returns the results it took from got
+		want  []string             // the readers' outcomes, sorted
+	}{
+		{"Send, receive, Send", chans.Block, 4, 2, false, func(e env) []result {
+			_ = e.b.Send(e.ctx, 1)
+			first := <-e.got
+			_ = e.b.Send(e.ctx, 2)
+			return []result{first}
+		}, []string{"1", "2"}},
+		{"two Sends at once", chans.Block, 4, 2, false, func(e env) []result {
+			_ = e.b.Send(e.ctx, 1)
+			_ = e.b.Send(e.ctx, 2)
+			return nil
+		}, []string{"1", "2"}},
+		{"three Sends before anyone wakes", chans.DropOldest, 4, 3, true, func(e env) []result {
+			for i := range 3 {
+				_ = e.b.Send(e.ctx, i)
+			}
+			e.open()
+			return nil
+		}, []string{"0", "1", "2"}},
+		{"lagged", chans.Lag, 2, 2, true, func(e env) []result {
+			for i := range 3 { // buffer 2: value 0 is overwritten
+				_ = e.b.Send(e.ctx, i)
+			}
+			e.open()
+			return nil
+		}, []string{"1", "chans: subscriber lagged: missed 1 values"}},
+		{"Broadcast.Close", chans.Block, 4, 3, false, func(e env) []result {
+			e.b.Close()
+			return nil
+		}, []string{"chans: closed", "chans: closed", "chans: closed"}},
+		{"Subscription.Close", chans.Block, 4, 3, false, func(e env) []result {
+			e.s.Close()
+			return nil
+		}, []string{"chans: closed", "chans: closed", "chans: closed"}},
+		{"Send and Close before anyone wakes", chans.Block, 4, 3, true, func(e env) []result {
+			_ = e.b.Send(e.ctx, 1)
+			e.b.Close()
+			e.open()
+			return nil
+		}, []string{"1", "chans: closed", "chans: closed"}},
+		{"Send and Subscription.Close before anyone wakes", chans.Block, 4, 2, true, func(e env) []result {
+			_ = e.b.Send(e.ctx, 1)
+			e.s.Close()
+			e.open()
+			return nil
+		}, []string{"chans: closed", "chans: closed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := context.Background()
+				b := chans.NewBroadcast[int](chans.OnFull(tt.policy))
+				defer b.Close()
+				s := b.Subscribe(tt.buf)
+				got := make(chan result)
+				gate := &gateSlot{gate: make(chan struct{})}
+				for range tt.readers {
+					go func() {
+						if !tt.gated {
+							v, err := s.Recv(ctx)
+							got <- result{v, err}
+							return
+						}
+						_, job := task.Prepare(ctx, func(ctx context.Context) (struct{}, error) {
+							v, err := s.Recv(ctx)
+							got <- result{v, err}
+							return struct{}{}, nil
+						}, task.WithSlot(gate))
+						job.Run()
+					}()
+				}
+				synctest.Wait() // every reader waits in Recv
+				results := tt.act(env{ctx, b, s, got, func() { close(gate.gate) }})
+				for len(results) < tt.readers {
+					results = append(results, <-got)
+				}
+				var outcomes []string
+				for _, r := range results {
+					if r.err != nil {
+						outcomes = append(outcomes, r.err.Error())
+					} else {
+						outcomes = append(outcomes, fmt.Sprint(r.v))
+					}
+				}
+				slices.Sort(outcomes)
+				if !slices.Equal(outcomes, tt.want) {
+					t.Errorf("readers got %q; want %q", outcomes, tt.want)
+				}
+			})
+		})
+	}
+}
+
+// gateSlot is a task.Slot whose Release waits until gate is closed: a Recv
+// under it stops in Park, counted as waiting but not yet in its select.
+type gateSlot struct{ gate chan struct{} }
+
+func (g *gateSlot) Release() { <-g.gate }
+func (g *gateSlot) Acquire() {}
+
+// TestNewBroadcastNilOption checks that a nil option makes NewBroadcast
+// panic with a message that names it, as OnFull does on a bad policy.
+func TestNewBroadcastNilOption(t *testing.T) {
+	tests := []struct {
+		opts []chans.BroadcastOption
+		want string
+	}{
+		{[]chans.BroadcastOption{nil}, "chans: NewBroadcast: option 0 is nil"},
+		{[]chans.BroadcastOption{chans.OnFull(chans.Lag), nil}, "chans: NewBroadcast: option 1 is nil"},
+	}
+	for _, tt := range tests {
+		if got := mustPanic(t, func() { chans.NewBroadcast[int](tt.opts...) }); got != tt.want {
+			t.Errorf("NewBroadcast(%d options) panicked with %v; want %q", len(tt.opts), got, tt.want)
+		}
 	}
 }

@@ -198,20 +198,25 @@ func Ordered() StageOption { return func(c *stageConfig) { c.ordered = true } }
 // been received, or once the pipeline's context is done. The stage's
 // goroutines belong to p and end then; p.Wait waits for them. An error from
 // fn, or a panic in it (as a *task.PanicError), fails the pipeline: every
-// stage stops and p.Wait returns it. A nil fn or a non-positive workers
-// fails the pipeline at once with a clear error and returns a closed
-// channel. A Stage added to a closed pipeline, or given a nil in, returns a
-// closed channel.
+// stage stops and p.Wait returns it. A nil fn, a non-positive workers or a
+// nil option fails the pipeline at once with a clear error and returns a
+// closed channel. A Stage added to a closed pipeline, or given a nil in,
+// returns a closed channel.
 //
 // A stage with 4 workers passes a value in about 440 ns, 850 ns with
 // Ordered (whose window of 2×workers slots is allocated once), on 2 cores
 // (BenchmarkStage).
 func Stage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(context.Context, In) (Out, error), opts ...StageOption) <-chan Out {
 	var c stageConfig
-	for _, o := range opts {
+	out := make(chan Out)
+	for i, o := range opts {
+		if o == nil {
+			p.fail(fmt.Errorf("chans: stage: option %d is nil", i))
+			close(out)
+			return out
+		}
 		o(&c)
 	}
-	out := make(chan Out)
 	switch {
 	case fn == nil:
 		p.fail(fmt.Errorf("chans: stage: %w", task.ErrNilFunc))

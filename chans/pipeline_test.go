@@ -191,15 +191,18 @@ func TestStageBadArgs(t *testing.T) {
 		name    string
 		workers int
 		fn      func(context.Context, int) (int, error)
+		opts    []chans.StageOption
 		want    string
 	}{
-		{"nil fn", 1, nil, "chans: stage: task: nil function"},
-		{"zero workers", 0, double, "chans: stage: workers = 0: must be positive"},
-		{"negative workers", -2, double, "chans: stage: workers = -2: must be positive"},
+		{"nil fn", 1, nil, nil, "chans: stage: task: nil function"},
+		{"zero workers", 0, double, nil, "chans: stage: workers = 0: must be positive"},
+		{"negative workers", -2, double, nil, "chans: stage: workers = -2: must be positive"},
+		{"nil option", 1, double, []chans.StageOption{nil}, "chans: stage: option 0 is nil"},
+		{"nil option after Ordered", 2, double, []chans.StageOption{chans.Ordered(), nil}, "chans: stage: option 1 is nil"},
 	}
 	for _, tt := range tests {
 		p := chans.NewPipeline(context.Background())
-		out := chans.Stage(p, make(chan int), tt.workers, tt.fn)
+		out := chans.Stage(p, make(chan int), tt.workers, tt.fn, tt.opts...)
 		if _, ok := <-out; ok {
 			t.Errorf("%s: output delivered; want closed", tt.name)
 		}
