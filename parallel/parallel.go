@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -39,7 +40,8 @@ func (e *ChunkError) Error() string {
 
 func (e *ChunkError) Unwrap() error { return e.Err }
 
-// Option configures Map, ForEach, Reduce and MapReduce.
+// Option configures Map, ForEach, Reduce and MapReduce. A nil Option makes
+// them return an error without calling any function.
 type Option func(*config)
 
 type config struct {
@@ -69,25 +71,46 @@ func ChunkSize(n int) Option {
 	return func(c *config) { c.chunk = n }
 }
 
-func configure(opts []Option) config {
+// configure applies opts to the defaults; op names the caller in the
+// error for a nil option.
+func configure(op string, opts []Option) (config, error) {
 	c := config{workers: runtime.GOMAXPROCS(0)}
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil {
+			return c, fmt.Errorf("parallel: %s: option %d is nil", op, i)
+		}
 		o(&c)
 	}
-	return c
+	return c, nil
 }
 
 // chunksPerWorker is the default number of chunks per worker.
 const chunksPerWorker = 8
 
-// chunking returns the chunk size and count for n items.
+// chunking returns the chunk size and count for n items. It cannot
+// overflow, whatever Workers and ChunkSize were given: a chunk holds at
+// most n items (one chunk for a chunk size of at least n), and the default
+// cuts the input into at most math.MaxInt parts.
 func (c config) chunking(n int) (size, count int) {
 	size = c.chunk
 	if size == 0 {
-		size = max(1, (n+c.workers*chunksPerWorker-1)/(c.workers*chunksPerWorker))
+		parts := c.workers
+		if parts <= math.MaxInt/chunksPerWorker {
+			parts *= chunksPerWorker
+		}
+		size = ceilDiv(n, parts)
 	}
-	return size, (n + size - 1) / size
+	size = max(1, min(size, n))
+	return size, ceilDiv(n, size)
 }
+
+// ceilDiv returns n/d rounded up, for n >= 0 and d > 0, without the
+// overflow of (n+d-1)/d.
+func ceilDiv(n, d int) int { return n/d + min(1, n%d) }
+
+// chunkEnd returns the end of the chunk that starts at lo, without
+// overflowing lo+size.
+func chunkEnd(lo, size, n int) int { return lo + min(size, n-lo) }
 
 // errStop is returned by a chunk that stopped because the work was
 // cancelled; it is never reported.
@@ -141,7 +164,7 @@ func run(ctx context.Context, n int, c config, fn body) error {
 				return ctxError(ctx)
 			}
 			lo := k * size
-			if err := fn(ctx, &stop, k, lo, min(lo+size, n)); err != nil {
+			if err := fn(ctx, &stop, k, lo, chunkEnd(lo, size, n)); err != nil {
 				if err == errStop {
 					return ctxError(ctx)
 				}
@@ -268,7 +291,7 @@ func (r *runner) work() {
 			return
 		}
 		lo := k * r.size
-		if err := r.fn(r.ctx, &r.stop, k, lo, min(lo+r.size, r.n)); err != nil {
+		if err := r.fn(r.ctx, &r.stop, k, lo, chunkEnd(lo, r.size, r.n)); err != nil {
 			if err != errStop {
 				r.fail(err)
 			}
@@ -315,8 +338,12 @@ func Map[T, R any](ctx context.Context, in []T, fn func(context.Context, T) (R, 
 	if fn == nil {
 		return nil, fmt.Errorf("parallel: map: %w", task.ErrNilFunc)
 	}
+	c, err := configure("map", opts)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]R, len(in))
-	err := run(ctx, len(in), configure(opts), func(ctx context.Context, stop *atomic.Bool, _, lo, hi int) (err error) {
+	err = run(ctx, len(in), c, func(ctx context.Context, stop *atomic.Bool, _, lo, hi int) (err error) {
 		i := lo
 		defer func() {
 			if v := recover(); v != nil {
@@ -349,7 +376,11 @@ func ForEach[T any](ctx context.Context, in []T, fn func(context.Context, T) err
 	if fn == nil {
 		return fmt.Errorf("parallel: for each: %w", task.ErrNilFunc)
 	}
-	return run(ctx, len(in), configure(opts), func(ctx context.Context, stop *atomic.Bool, _, lo, hi int) (err error) {
+	c, err := configure("for each", opts)
+	if err != nil {
+		return err
+	}
+	return run(ctx, len(in), c, func(ctx context.Context, stop *atomic.Bool, _, lo, hi int) (err error) {
 		i := lo
 		defer func() {
 			if v := recover(); v != nil {
@@ -387,11 +418,20 @@ func ForEach[T any](ctx context.Context, in []T, fn func(context.Context, T) err
 // uses 12.7 ms and allocates 80 MB (BenchmarkSumSquares; see the package
 // doc).
 func MapReduce[T, R any](ctx context.Context, in []T, mapFn func(context.Context, []T) (R, error), reduceFn func(R, R) R, opts ...Option) (R, error) {
-	var zero R
 	if mapFn == nil || reduceFn == nil {
+		var zero R
 		return zero, fmt.Errorf("parallel: map reduce: %w", task.ErrNilFunc)
 	}
-	c := configure(opts)
+	c, err := configure("map reduce", opts)
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	return mapReduce(ctx, in, mapFn, reduceFn, c)
+}
+
+func mapReduce[T, R any](ctx context.Context, in []T, mapFn func(context.Context, []T) (R, error), reduceFn func(R, R) R, c config) (R, error) {
+	var zero R
 	_, count := c.chunking(len(in))
 	parts := make([]R, count)
 	err := run(ctx, len(in), c, func(ctx context.Context, _ *atomic.Bool, k, lo, hi int) (err error) {
@@ -437,15 +477,19 @@ func fold[R any](parts []R, fn func(R, R) R) (r R, err error) {
 // ctx error. Chunks are sub-slices of in, never copies. It is [MapReduce]
 // with a fold per chunk, and costs what MapReduce does.
 func Reduce[T any](ctx context.Context, in []T, fn func(T, T) T, opts ...Option) (T, error) {
+	var zero T
 	if fn == nil {
-		var zero T
 		return zero, fmt.Errorf("parallel: reduce: %w", task.ErrNilFunc)
 	}
-	return MapReduce(ctx, in, func(_ context.Context, chunk []T) (T, error) {
+	c, err := configure("reduce", opts)
+	if err != nil {
+		return zero, err
+	}
+	return mapReduce(ctx, in, func(_ context.Context, chunk []T) (T, error) {
 		acc := chunk[0]
 		for _, x := range chunk[1:] {
 			acc = fn(acc, x)
 		}
 		return acc, nil
-	}, fn, opts...)
+	}, fn, c)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/spool-go/spool/internal/slottest"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -407,4 +408,104 @@ func goid() string {
 	buf = buf[:runtime.Stack(buf, false)]
 	f := strings.Fields(string(buf))
 	return f[1]
+}
+
+// TestHugeOptions checks that chunking cannot overflow: ChunkSize(n) with
+// n near math.MaxInt used to give zero chunks (nothing ran, yet every
+// function reported success), and Workers(1<<61) a division by zero.
+func TestHugeOptions(t *testing.T) {
+	opts := []struct {
+		name string
+		opts []parallel.Option
+	}{
+		{"ChunkSize(MaxInt)", []parallel.Option{parallel.ChunkSize(math.MaxInt)}},
+		{"ChunkSize(MaxInt-1)", []parallel.Option{parallel.ChunkSize(math.MaxInt - 1)}},
+		{"ChunkSize(MaxInt/2+1)", []parallel.Option{parallel.ChunkSize(math.MaxInt/2 + 1)}},
+		{"Workers(1<<61)", []parallel.Option{parallel.Workers(1 << 61)}},
+		{"Workers(1<<62)", []parallel.Option{parallel.Workers(1 << 62)}},
+		{"Workers(MaxInt)", []parallel.Option{parallel.Workers(math.MaxInt)}},
+		{"Workers(MaxInt/8+1)", []parallel.Option{parallel.Workers(math.MaxInt/8 + 1)}},
+		{"both", []parallel.Option{parallel.Workers(math.MaxInt), parallel.ChunkSize(math.MaxInt)}},
+	}
+	for _, o := range opts {
+		for _, n := range []int{0, 1, 5, 100} {
+			t.Run(fmt.Sprintf("%s/n=%d", o.name, n), func(t *testing.T) {
+				ctx := context.Background()
+				in := ints(n)
+				wantSum := n * (n - 1) / 2
+				var calls atomic.Int64
+				got, err := parallel.Map(ctx, in, func(ctx context.Context, x int) (int, error) {
+					calls.Add(1)
+					return square(ctx, x)
+				}, o.opts...)
+				want := make([]int, n)
+				for i := range want {
+					want[i] = i * i
+				}
+				if err != nil || !slices.Equal(got, want) || calls.Load() != int64(n) {
+					t.Errorf("Map = %v, %v after %d calls; want squares, nil after %d", got, err, calls.Load(), n)
+				}
+				calls.Store(0)
+				err = parallel.ForEach(ctx, in, func(context.Context, int) error { calls.Add(1); return nil }, o.opts...)
+				if err != nil || calls.Load() != int64(n) {
+					t.Errorf("ForEach = %v after %d calls; want nil after %d", err, calls.Load(), n)
+				}
+				if sum, err := parallel.Reduce(ctx, in, func(a, b int) int { return a + b }, o.opts...); sum != wantSum || err != nil {
+					t.Errorf("Reduce = %d, %v; want %d, nil", sum, err, wantSum)
+				}
+				sum, err := parallel.MapReduce(ctx, in, func(_ context.Context, c []int) (int, error) {
+					s := 0
+					for _, x := range c {
+						s += x
+					}
+					return s, nil
+				}, func(a, b int) int { return a + b }, o.opts...)
+				if sum != wantSum || err != nil {
+					t.Errorf("MapReduce = %d, %v; want %d, nil", sum, err, wantSum)
+				}
+			})
+		}
+	}
+}
+
+// TestNilOption checks that a nil option is reported as an error naming
+// it, before any item is touched, like a nil function.
+func TestNilOption(t *testing.T) {
+	ctx := context.Background()
+	var calls atomic.Int64
+	count := func(context.Context, int) error { calls.Add(1); return nil }
+	add := func(a, b int) int { calls.Add(1); return a + b }
+	tests := []struct {
+		name string
+		run  func(opts ...parallel.Option) error
+		want string
+	}{
+		{"Map", func(opts ...parallel.Option) error {
+			_, err := parallel.Map(ctx, ints(5), func(ctx context.Context, x int) (int, error) { return x, count(ctx, x) }, opts...)
+			return err
+		}, "parallel: map: option %d is nil"},
+		{"ForEach", func(opts ...parallel.Option) error {
+			return parallel.ForEach(ctx, ints(5), count, opts...)
+		}, "parallel: for each: option %d is nil"},
+		{"Reduce", func(opts ...parallel.Option) error {
+			_, err := parallel.Reduce(ctx, ints(5), add, opts...)
+			return err
+		}, "parallel: reduce: option %d is nil"},
+		{"MapReduce", func(opts ...parallel.Option) error {
+			_, err := parallel.MapReduce(ctx, ints(5), func(_ context.Context, c []int) (int, error) { calls.Add(1); return len(c), nil }, add, opts...)
+			return err
+		}, "parallel: map reduce: option %d is nil"},
+	}
+	for _, tt := range tests {
+		for i, opts := range [][]parallel.Option{{nil}, {parallel.Workers(2), nil}} {
+			calls.Store(0)
+			err := tt.run(opts...)
+			if want := fmt.Sprintf(tt.want, i); err == nil || err.Error() != want {
+				t.Errorf("%s with option %d nil = %v; want %q", tt.name, i, err, want)
+			}
+			if n := calls.Load(); n != 0 {
+				t.Errorf("%s with a nil option called its functions %d times; want 0", tt.name, n)
+			}
+		}
+	}
 }

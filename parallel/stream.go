@@ -179,10 +179,13 @@ func (s *stream[T, R]) spawn() {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		defer s.live.Add(-1)
 		var cur *result[R]
 		normal := false
 		defer func() {
+			// Leave the live count before publishing a Goexit's result: the
+			// loop, woken by it, must see this worker gone and start another
+			// for the next value, or it would wait forever to hand it over.
+			s.live.Add(-1)
 			if !normal && cur != nil { // fn called runtime.Goexit
 				cur.err = task.ErrGoexit
 				cur.done <- struct{}{}

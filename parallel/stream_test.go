@@ -271,3 +271,47 @@ func ExampleMapOrdered() {
 	// 10 ms job <nil>
 	// 20 ms job <nil>
 }
+
+// TestMapOrderedManyGoexits checks that the stream goes on after many calls
+// to runtime.Goexit. A worker that exits used to publish its result before
+// leaving the live count, so the loop, woken by that result, could count it
+// as live, start no replacement and wait forever to hand it the next value
+// (a deadlock for synctest). The window is narrow: it shows within a few
+// hundred values under -race, whose scheduler shuffles goroutines.
+func TestMapOrderedManyGoexits(t *testing.T) {
+	tests := []struct {
+		workers, every int // fn calls Goexit on every every-th value
+	}{
+		{1, 1},
+		{2, 1},
+		{4, 1},
+		{1, 3},
+		{3, 2},
+	}
+	const n = 20000
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("workers=%d,every=%d", tt.workers, tt.every), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				vals, errs := collect2(parallel.MapOrdered(context.Background(), slices.Values(ints(n)), tt.workers,
+					func(_ context.Context, x int) (int, error) {
+						if x%tt.every == 0 {
+							runtime.Goexit()
+						}
+						return x, nil
+					}))
+				if len(vals) != n {
+					t.Fatalf("got %d results; want %d", len(vals), n)
+				}
+				for i, err := range errs {
+					if i%tt.every == 0 {
+						if !errors.Is(err, task.ErrGoexit) {
+							t.Fatalf("result %d = %d, %v; want ErrGoexit", i, vals[i], err)
+						}
+					} else if vals[i] != i || err != nil {
+						t.Fatalf("result %d = %d, %v; want %d, nil", i, vals[i], err, i)
+					}
+				}
+			})
+		})
+	}
+}
