@@ -28,7 +28,8 @@
 //
 // Three attempts, 100 ms then 200 ms between them (Exponential(100ms, 10s),
 // factor 2, no jitter), no time budget, no per-attempt timeout, every error
-// retried but those marked [Permanent]. There is no hidden elapsed-time
+// retried but those marked [Permanent] (or matching [ErrPermanent]: see
+// Classification). There is no hidden elapsed-time
 // limit (cenkalti/backoff stops after 15 minutes unless told otherwise):
 // only [MaxElapsed] and ctx end a call early. Jitter is opt-in so that the
 // defaults behave as written; turn on [FullJitter] when many clients may
@@ -43,8 +44,11 @@
 //
 // # Classification
 //
-// By default every error is retried except one marked with [Permanent].
-// [RetryIf] replaces that rule (Permanent still wins). fn can ask for a
+// By default every error is retried except one marked with [Permanent], and
+// one that matches [ErrPermanent]: the *Error of a nested Do that gave up
+// on a permanent error, so the outer Do gives up too instead of retrying a
+// call known to be hopeless. [RetryIf] replaces that rule (Permanent still
+// wins). fn can ask for a
 // given delay with [After], as a Retry-After header does; [MaxAfter] caps
 // it (1 minute by default).
 //

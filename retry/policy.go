@@ -96,7 +96,8 @@ func (p *Policy) apply(c *config) {
 // The defaults: [DefaultMaxAttempts] attempts, Exponential(DefaultBase,
 // DefaultCap) with factor 2 and no jitter, no time budget
 // ([MaxElapsed]), no per-attempt timeout, every error retried except those
-// marked [Permanent], and requests made with [After] capped at
+// marked [Permanent] or matching [ErrPermanent] (a nested Do that gave up
+// on a permanent error), and requests made with [After] capped at
 // [DefaultMaxAfter]. In the worst case a default Do waits 300 ms in all
 // between its three attempts.
 func New(opts ...Option) (*Policy, error) {
@@ -206,7 +207,8 @@ func MaxAfter(d time.Duration) Option {
 }
 
 // RetryIf sets which errors are worth retrying. It replaces the default,
-// which retries every error; an error marked with [Permanent] stops the
+// which retries every error except one matching [ErrPermanent] (see
+// [Permanent] for nested calls); an error marked with [Permanent] stops the
 // call whatever f says. f sees the error without retry's own wrappers (the
 // one that becomes [Error.Last]); when it returns false, Do stops with
 // [ErrPermanent] as the cause.

@@ -18,7 +18,8 @@ var (
 	// [MaxElapsed] budget.
 	ErrElapsed = errors.New("retry: time budget spent")
 	// ErrPermanent means the last error was marked with [Permanent], or
-	// [RetryIf] rejected it.
+	// [RetryIf] rejected it, or (without RetryIf) it matched ErrPermanent
+	// itself: the *Error of an inner Do that stopped for this cause.
 	ErrPermanent = errors.New("retry: permanent error")
 )
 
@@ -79,9 +80,14 @@ func (e *Error) Unwrap() []error {
 // returns an [*Error] whose Last is err itself (the mark is removed, so
 // err == e.Last) and whose Cause is [ErrPermanent]. Permanent(nil) is nil.
 //
-// The mark is for the Do that sees it: a Do around another Do retries the
-// inner call's *Error like any other error (use [RetryIf] with
-// errors.Is(err, ErrPermanent) to stop it too). A mark buried inside
+// A give-up marked permanent stays permanent through nested calls: by
+// default Do also stops on an error that matches [ErrPermanent]
+// (errors.Is), as the *Error of an inner Do does when that Do stopped on a
+// Permanent error or on one its RetryIf rejected. The outer Do then
+// returns an *Error whose Last is the inner *Error and whose Cause is
+// ErrPermanent. An inner Do that gave up for another cause (attempts, time
+// budget, ctx) is retried like any other error. A [RetryIf] replaces this
+// rule: it sees the inner *Error and decides alone. A mark buried inside
 // another error (fmt.Errorf("...: %w", retry.Permanent(err))) still stops
 // Do, but Do leaves the enclosing error as it is.
 func Permanent(err error) error {
@@ -174,8 +180,9 @@ func find(err error, permanent *bool, after *time.Duration, hasAfter *bool) {
 // be a *[Policy] built once, inline options, or both (applied in order).
 //
 // Do stops, returning T's zero value and an [*Error] that keeps the last
-// attempt's error, when: an error is marked [Permanent] or rejected by
-// [RetryIf] (Cause [ErrPermanent]); the attempts are used up
+// attempt's error, when: an error is marked [Permanent], rejected by
+// [RetryIf], or, without RetryIf, matches ErrPermanent (Cause
+// [ErrPermanent]; see Permanent for nested calls); the attempts are used up
 // ([ErrAttempts]); the next attempt would start after the [MaxElapsed]
 // budget ([ErrElapsed]); or ctx is done, checked before every attempt and
 // during every wait (Cause is ctx's error: a wait is cut short at once).
@@ -249,7 +256,9 @@ func loop[T any](ctx context.Context, fn func(context.Context, int) (T, error), 
 			)
 			permanent, after, hasAfter, last = marks(err)
 			switch {
-			case permanent || c.retryIf != nil && !c.retryIf(last):
+			case permanent,
+				c.retryIf == nil && errors.Is(last, ErrPermanent), // an inner Do gave up for good
+				c.retryIf != nil && !c.retryIf(last):
 				return zero, &Error{attempt, last, ErrPermanent}
 			case ctx.Err() != nil:
 				return zero, &Error{attempt, last, ctxCause(ctx)}

@@ -445,25 +445,53 @@ func TestPermanent(t *testing.T) {
 			t.Errorf("joined: err = %v; want 1 attempt, ErrPermanent", err)
 		}
 	})
-	t.Run("nested", func(t *testing.T) {
-		// backoff#174: an inner Do's permanent error must not stop the outer Do.
-		synctest.Test(t, func(t *testing.T) {
-			outer := 0
-			_, err := retry.Do(t.Context(), func(ctx context.Context, attempt int) (int, error) {
-				outer++
-				return retry.Do(ctx, func(ctx context.Context, attempt int) (int, error) {
-					return 0, fmt.Errorf("inner: %w", retry.Permanent(errOops))
-				})
+}
+
+// TestNested checks how a Do treats the *Error of a Do inside it. An inner
+// give-up on a Permanent error (or one its RetryIf rejected) matches
+// ErrPermanent and stays permanent: the outer Do stops too, instead of
+// sending a request it knows to be hopeless again. An inner give-up for
+// another cause is retried, and a RetryIf on the outer Do decides alone.
+func TestNested(t *testing.T) {
+	tests := []struct {
+		name      string
+		inner     error          // what the inner fn returns every time
+		innerOpts []retry.Option // the inner Do's
+		outerOpts []retry.Option // the outer Do's
+		outer     int            // want: attempts of the outer fn
+		cause     error          // want: the outer *Error's Cause
+	}{
+		{"inner Permanent", fmt.Errorf("inner: %w", retry.Permanent(errOops)), nil, nil, 1, retry.ErrPermanent},
+		{"inner RetryIf rejects", errOops, []retry.Option{retry.RetryIf(func(error) bool { return false })}, nil, 1, retry.ErrPermanent},
+		{"inner attempts exhausted", errOops, nil, nil, 3, retry.ErrAttempts},
+		{"outer RetryIf retries it", retry.Permanent(errOops), nil,
+			[]retry.Option{retry.RetryIf(func(err error) bool { return true })}, 3, retry.ErrAttempts},
+		{"outer RetryIf stops on ErrAttempts", errOops, nil,
+			[]retry.Option{retry.RetryIf(func(err error) bool { return !errors.Is(err, retry.ErrAttempts) })}, 1, retry.ErrPermanent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				outer := 0
+				_, err := retry.Do(t.Context(), func(ctx context.Context, attempt int) (int, error) {
+					outer++
+					return retry.Do(ctx, func(ctx context.Context, attempt int) (int, error) {
+						return 0, tt.inner
+					}, tt.innerOpts...)
+				}, tt.outerOpts...)
+				if outer != tt.outer {
+					t.Errorf("outer attempts = %d; want %d", outer, tt.outer)
+				}
+				var re, inner *retry.Error
+				if !errors.As(err, &re) || re.Cause != tt.cause {
+					t.Fatalf("err = %v; want an *Error with Cause %v", err, tt.cause)
+				}
+				if !errors.As(re.Last, &inner) || !errors.Is(err, errOops) {
+					t.Errorf("Last = %v; want the inner *Error, matching errOops", re.Last)
+				}
 			})
-			if outer != 3 {
-				t.Errorf("outer attempts = %d; want 3", outer)
-			}
-			var re *retry.Error
-			if !errors.As(err, &re) || re.Cause != retry.ErrAttempts || !errors.Is(err, retry.ErrPermanent) || !errors.Is(err, errOops) {
-				t.Errorf("err = %v; want outer ErrAttempts wrapping inner ErrPermanent and errOops", err)
-			}
 		})
-	})
+	}
 }
 
 func TestRetryIf(t *testing.T) {
