@@ -87,6 +87,7 @@ type Group[T any] struct {
 	mu      sync.Mutex
 	results chunked[outcome[T]]   // in submission order; pushed under mu
 	errs    map[*outcome[T]]error // the failed tasks' errors (mu)
+	tripped *outcome[T]           // with FailFast, the failure that cancelled the group (mu)
 	pending atomic.Int64          // submitted and not ended
 	// Next's completion-order queue, kept only once Next has been called:
 	// until then an ending task touches no lock.
@@ -459,12 +460,16 @@ func (g *Group[T]) taskDone(t *Task[T]) {
 func (g *Group[T]) record(t *Task[T]) {
 	o := t.slot
 	o.val = t.val
+	trip := false
 	if t.ctx.res != nil {
 		g.mu.Lock()
 		if g.errs == nil {
 			g.errs = make(map[*outcome[T]]error)
 		}
 		g.errs[o] = t.ctx.res
+		if g.failFast && g.tripped == nil && g.ctx.Err() == nil {
+			g.tripped, trip = o, true
+		}
 		g.mu.Unlock()
 	}
 	o.done.Store(true)
@@ -472,7 +477,7 @@ func (g *Group[T]) record(t *Task[T]) {
 		g.enqueue(o)
 	}
 	g.leave()
-	if g.failFast && t.ctx.res != nil {
+	if trip {
 		g.ctx.cancel(context.Canceled, fmt.Errorf("task: group failed: %w", t.ctx.res))
 	}
 }
@@ -594,8 +599,10 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 
 // Wait waits until every task submitted so far has ended (an await point)
 // and returns all values in submission order (zero for tasks that failed),
-// with every error joined in submission order. If ctx is done first, Wait returns a wrapped ctx error
-// and the tasks go on; Close stops them.
+// with every error joined in submission order; with FailFast, the failure
+// that cancelled the group comes first, before the errors of the tasks it
+// cancelled. If ctx is done first, Wait returns a wrapped ctx error and the
+// tasks go on; Close stops them.
 func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
 	g.lazy()
 	// Under mu, no pending task means every slot pushed so far is written:
@@ -623,10 +630,15 @@ func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
 	defer g.mu.Unlock()
 	vals := make([]T, 0, g.results.n)
 	var errs []error
+	if g.tripped != nil { // the failure that cancelled the others comes first
+		errs = append(errs, g.errs[g.tripped])
+	}
 	g.results.each(func(o *outcome[T]) {
 		if len(g.errs) > 0 {
 			if err := g.errs[o]; err != nil {
-				errs = append(errs, err)
+				if o != g.tripped {
+					errs = append(errs, err)
+				}
 				var zero T
 				vals = append(vals, zero)
 				return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -604,6 +605,52 @@ func TestNewGroupNilOption(t *testing.T) {
 			}()
 			g := task.NewGroup[int](context.Background(), tt.opts...)
 			g.Close()
+		})
+	}
+}
+
+// TestGroupWaitPutsTheTrippingFailureFirst: with FailFast, the error that
+// cancelled the group leads Wait's error, ahead of the siblings it
+// cancelled (errgroup returns that one alone; Wait keeps them all).
+func TestGroupWaitPutsTheTrippingFailureFirst(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		opts      []task.GroupOption
+		wantFirst string
+	}{
+		{"FailFast", []task.GroupOption{task.FailFast()}, "boom"},
+		{"no FailFast: submission order", nil, "context canceled"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				g := task.NewGroup[int](ctx, c.opts...)
+				defer g.Close()
+				for range 4 {
+					g.Go(t.Context(), func(ctx context.Context) (int, error) {
+						<-ctx.Done()
+						return 0, ctx.Err()
+					})
+				}
+				g.Go(t.Context(), func(context.Context) (int, error) {
+					time.Sleep(time.Second)
+					if c.opts == nil {
+						cancel() // end the siblings as FailFast would
+					}
+					return 0, errBoom
+				})
+				_, err := g.Wait(t.Context())
+				if !errors.Is(err, errBoom) {
+					t.Fatalf("Wait = %v; want it to include %v", err, errBoom)
+				}
+				if got := strings.SplitN(err.Error(), "\n", 2)[0]; got != c.wantFirst {
+					t.Errorf("Wait's first error = %q; want %q (all: %q)", got, c.wantFirst, err)
+				}
+				if n := strings.Count(err.Error(), "context canceled"); n != 4 {
+					t.Errorf("Wait reports %d cancelled siblings; want 4", n)
+				}
+			})
 		})
 	}
 }
