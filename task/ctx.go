@@ -45,6 +45,7 @@ type taskCtx struct {
 	// runtime's entry fits the 256-byte class.
 	attached bool
 	byParent bool          // it ended because its parent did (mu): see Value
+	isGroup  bool          // it is a Group's context: see Value's groupKey
 	state    atomic.Uint32 // the Task's: stateNew, stateRunning, stateDone... (a Group's context leaves it 0)
 
 	// The Task's Done channel (made lazily) and error. They live here, not
@@ -203,6 +204,9 @@ func (c *taskCtx) Value(key any) any {
 			return nil
 		}
 		return c.slot
+	}
+	if key == (groupKey{}) && c.isGroup {
+		return c // the nearest Group context: see Group.owns
 	}
 	v := c.parent.Value(key)
 	if _, isPtr := key.(*int); isPtr {

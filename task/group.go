@@ -173,6 +173,7 @@ func (g *Group[T]) setup(ctx context.Context, c groupConfig) {
 		g.freed = make(chan struct{}, 1)
 	}
 	g.ctx.init(ctx, nil)
+	g.ctx.isGroup = true
 }
 
 // lazy sets up a zero Group on its first use; every exported method calls
@@ -194,17 +195,66 @@ func (g *Group[T]) Context() context.Context {
 // with that error and fn never runs. Either way the task counts in the
 // group's results.
 //
+// Nested submission: if the limit is reached and ctx descends from the
+// group's own context (a task of the group submitting with its context, or
+// g.Context()), fn runs at once on the caller's goroutine instead, and Go
+// returns its ended task: the caller-runs rule, as package pool's. Waiting
+// there could deadlock, since the places may all be held by tasks that wait
+// for what they submit (conc#88, ants#197). A task that submits so is busy
+// meanwhile, so no more of the group's functions run at once than the
+// limit; a goroutine outside the group that passes g.Context() runs one
+// more. A submission with an unrelated context waits as any other does.
+//
 // Go costs one allocation of its own (the Task: 160 B for an int). It starts a
 // goroutine only when no worker of the group is free or on its way to the
 // queue (BenchmarkGroup).
 func (g *Group[T]) Go(ctx context.Context, fn func(context.Context) (T, error)) *Task[T] {
 	g.lazy()
 	if g.limit > 0 && !g.tryAcquire() {
+		if g.owns(ctx) {
+			g.running.Add(1) // the caller's own place, in effect: released as the task ends
+			return g.runInline(fn)
+		}
 		if err := g.acquire(ctx); err != nil {
 			return g.refuse(err)
 		}
 	}
 	return g.start(fn, false)
+}
+
+// owns reports whether ctx descends from the group's context.
+func (g *Group[T]) owns(ctx context.Context) bool {
+	for v := ctx.Value(groupKey{}); v != nil; {
+		c := v.(*taskCtx)
+		if c == &g.ctx {
+			return true
+		}
+		v = c.parent.Value(groupKey{})
+	}
+	return false
+}
+
+// runInline runs fn as one of the group's tasks on the calling goroutine,
+// holding a place the caller has taken, and returns its ended task.
+func (g *Group[T]) runInline(fn func(context.Context) (T, error)) *Task[T] {
+	t, j := Prepare(&g.ctx, fn)
+	if j == nil { // fn was nil: t has failed already
+		g.release()
+		return g.track(t)
+	}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		g.release()
+		j.Abort(ErrClosed)
+		return g.track(t)
+	}
+	t.slot = g.results.push()
+	g.pending.Add(1)
+	t.group = g
+	g.mu.Unlock()
+	j.Run()
+	return t
 }
 
 // tryAcquire takes a place under the limit if one is free.

@@ -654,3 +654,64 @@ func TestGroupWaitPutsTheTrippingFailureFirst(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupNestedGoAtTheLimit: a task that submits to its own full group
+// with its context, and waits for what it submitted, must not deadlock
+// (synctest reports a deadlock if it does); a submission with an unrelated
+// context still waits for a place.
+func TestGroupNestedGoAtTheLimit(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		limit int
+		depth int // how deep tasks nest
+	}{
+		{"limit 1, one level", 1, 1},
+		{"limit 1, three levels", 1, 3},
+		{"limit 2, two levels", 2, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				g := task.NewGroup[int](t.Context(), task.Limit(c.limit))
+				defer g.Close()
+				var nest func(depth int) func(context.Context) (int, error)
+				nest = func(depth int) func(context.Context) (int, error) {
+					return func(ctx context.Context) (int, error) {
+						if depth == 0 {
+							return 1, nil
+						}
+						// Through a derived context, as a real task would pass one on.
+						ctx, cancel := context.WithCancel(ctx)
+						defer cancel()
+						v, err := g.Go(ctx, nest(depth-1)).Await(ctx)
+						return v + 1, err
+					}
+				}
+				for range c.limit {
+					g.Go(t.Context(), nest(c.depth))
+				}
+				vals, err := g.Wait(t.Context())
+				if err != nil {
+					t.Fatalf("Wait = %v; want nil", err)
+				}
+				if got, want := len(vals), c.limit*(c.depth+1); got != want {
+					t.Errorf("Wait returned %d values; want %d", got, want)
+				}
+			})
+		})
+	}
+	t.Run("unrelated context waits", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			g := task.NewGroup[int](t.Context(), task.Limit(1))
+			defer g.Close()
+			release := make(chan struct{})
+			g.Go(t.Context(), func(context.Context) (int, error) { <-release; return 0, nil })
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			defer cancel()
+			tk := g.Go(ctx, func(context.Context) (int, error) { return 1, nil })
+			if _, err := tk.Await(t.Context()); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Go with an unrelated ctx at the limit = %v; want it to wait, then DeadlineExceeded", err)
+			}
+			close(release)
+		})
+	})
+}

@@ -13,6 +13,9 @@ type Slot interface {
 
 type slotKey struct{}
 
+// groupKey finds the nearest Group context above a context.
+type groupKey struct{}
+
 // Parked is a slot given back at an await point; see [Park].
 type Parked struct{ s Slot }
 
