@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spool-go/spool/guard"
+	"golang.org/x/sync/semaphore"
 )
 
 func inc(n *int) { *n++ }
@@ -234,5 +235,46 @@ func BenchmarkRead(b *testing.B) {
 			g.Unlock()
 		}
 		reportCPU(b, start)
+	})
+}
+
+// BenchmarkSemaphore compares Acquire+Release of one permit with x/sync's
+// semaphore.Weighted: free (one goroutine), and with every P taking one
+// of 2 permits, so that some must queue.
+func BenchmarkSemaphore(b *testing.B) {
+	ctx := context.Background()
+	b.Run("guard/free", func(b *testing.B) {
+		s, _ := guard.NewSemaphore(1)
+		b.ReportAllocs()
+		for b.Loop() {
+			s.Acquire(ctx, 1)
+			s.Release(1)
+		}
+	})
+	b.Run("x-sync/free", func(b *testing.B) {
+		s := semaphore.NewWeighted(1)
+		b.ReportAllocs()
+		for b.Loop() {
+			s.Acquire(ctx, 1)
+			s.Release(1)
+		}
+	})
+	b.Run("guard/contended", func(b *testing.B) {
+		s, _ := guard.NewSemaphore(2)
+		parallel(b, func(pb *testing.PB) {
+			for pb.Next() {
+				s.Acquire(ctx, 1)
+				s.Release(1)
+			}
+		})
+	})
+	b.Run("x-sync/contended", func(b *testing.B) {
+		s := semaphore.NewWeighted(2)
+		parallel(b, func(pb *testing.PB) {
+			for pb.Next() {
+				s.Acquire(ctx, 1)
+				s.Release(1)
+			}
+		})
 	})
 }

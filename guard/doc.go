@@ -13,6 +13,10 @@
 //     an await point, so on a runtime (package rt) a task waiting for a lock
 //     gives its worker slot back.
 //
+// [Semaphore] is the third wait of the kind: n permits taken and given back
+// in any amounts, in arrival order, with an Acquire(ctx, n) that is an
+// await point (tokio's Semaphore, x/sync's semaphore.Weighted).
+//
 // Waiters queue in arrival order and the lock is handed from one to the
 // next without being released in between, so a waiter is never overtaken
 // by a newcomer once it has queued; an RWMutex is write-preferring (a

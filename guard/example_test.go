@@ -181,3 +181,34 @@ func Example_syncMutexInAsync() {
 	fmt.Println(n, err)
 	// Output: 1 <nil>
 }
+
+// A Semaphore bounds how many of something are held at once across
+// goroutines: here at most 2 of 5 downloads hold a connection.
+func ExampleSemaphore() {
+	ctx := context.Background()
+	conns, _ := guard.NewSemaphore(2)
+	var (
+		mu      sync.Mutex
+		now, hi int
+		wg      sync.WaitGroup
+	)
+	for range 5 {
+		wg.Go(func() {
+			if err := conns.Acquire(ctx, 1); err != nil {
+				return
+			}
+			defer conns.Release(1)
+			mu.Lock()
+			now++
+			hi = max(hi, now)
+			mu.Unlock()
+			time.Sleep(time.Millisecond) // the download
+			mu.Lock()
+			now--
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	fmt.Println("at most 2 at once:", hi <= 2, "free now:", conns.Available())
+	// Output: at most 2 at once: true free now: 2
+}

@@ -186,12 +186,16 @@ func (l *lock) lockSlow(ctx context.Context, shared, await bool) error {
 	return lockError(ctx)
 }
 
-func lockError(ctx context.Context) error {
+func lockError(ctx context.Context) error { return waitError(ctx, "lock") }
+
+// waitError is the error of a wait (op) that ctx ended: it wraps ctx's
+// error and, if it differs, its cause.
+func waitError(ctx context.Context, op string) error {
 	err := ctx.Err()
 	if cause := context.Cause(ctx); cause != nil && cause != err {
-		return fmt.Errorf("guard: lock: %w: %w", err, cause)
+		return fmt.Errorf("guard: %s: %w: %w", op, err, cause)
 	}
-	return fmt.Errorf("guard: lock: %w", err)
+	return fmt.Errorf("guard: %s: %w", op, err)
 }
 
 // grab takes the lock if it is free for this kind of locker, ignoring the

@@ -1,0 +1,194 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/spool-go/spool/internal/fifo"
+	"github.com/spool-go/spool/task"
+)
+
+// Errors of a Semaphore.
+var (
+	// ErrSize is the error of NewSemaphore given a size below 1, and of an
+	// Acquire or TryAcquire of fewer than 1 or more than the size permits.
+	ErrSize = errors.New("guard: semaphore size or request out of range")
+	// ErrClosed is the error of Acquire on a closed Semaphore, including
+	// the calls that were waiting when it closed.
+	ErrClosed = errors.New("guard: semaphore closed")
+)
+
+// Semaphore is a weighted semaphore: n permits that callers take and give
+// back in any amounts. It is tokio's Semaphore and x/sync's
+// semaphore.Weighted, with two differences that matter in spool: waiting
+// in Acquire is an await point, so a task of a runtime (package rt) that
+// waits for permits gives its worker slot back, as it does for a lock; and
+// a request that can never be met (more than the size) fails at once
+// instead of waiting until its context ends.
+//
+// Waiters are served in arrival order: a large request at the head of the
+// queue holds back smaller ones behind it, so it is never starved. Use a
+// Semaphore to bound how many of something run at once where a pool or a
+// Group limit does not fit, such as the connections a crawler holds open
+// across its tasks, or to apply back-pressure to rt.Spawn, which never
+// blocks.
+//
+// Acquire and Release of a free permit cost about 23 ns and no allocation,
+// as x/sync's Weighted (24 ns); with every P taking one of 2 permits, 34 ns
+// against its 33 ns (BenchmarkSemaphore, 6 runs). A caller that must wait
+// allocates its queue entry and channel.
+type Semaphore struct {
+	size int64
+
+	mu     sync.Mutex
+	held   int64
+	q      fifo.List[semWaiter, *semWaiter]
+	closed bool
+}
+
+type semWaiter struct {
+	n       int64
+	ch      chan struct{} // 1-buffered: granted, or the semaphore closed
+	granted bool
+	links   fifo.Links[semWaiter]
+}
+
+func (w *semWaiter) Links() *fifo.Links[semWaiter] { return &w.links }
+
+// NewSemaphore returns a semaphore of n permits, or an error wrapping
+// ErrSize if n is below 1.
+func NewSemaphore(n int64) (*Semaphore, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("guard: NewSemaphore(%d): %w", n, ErrSize)
+	}
+	return &Semaphore{size: n}, nil
+}
+
+// Size returns the number of permits the semaphore was made with.
+func (s *Semaphore) Size() int64 { return s.size }
+
+// Available returns how many permits are free now: a snapshot, for
+// metrics and tests.
+func (s *Semaphore) Available() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.size - s.held
+}
+
+// Acquire takes n permits, waiting for them in arrival order (an await
+// point). It returns an error wrapping ctx's error if ctx ends first, and
+// then holds nothing; ErrClosed if the semaphore is closed; and ErrSize
+// if n is below 1 or above the size.
+func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
+	if n < 1 || n > s.size {
+		return fmt.Errorf("guard: Acquire(%d) of a semaphore of %d: %w", n, s.size, ErrSize)
+	}
+	s.mu.Lock()
+	switch {
+	case s.closed:
+		s.mu.Unlock()
+		return ErrClosed
+	case s.q.Empty() && s.size-s.held >= n:
+		s.held += n
+		s.mu.Unlock()
+		return nil
+	}
+	if ctx.Err() != nil {
+		s.mu.Unlock()
+		return waitError(ctx, "acquire")
+	}
+	w := &semWaiter{n: n, ch: make(chan struct{}, 1)}
+	s.q.PushBack(w)
+	s.mu.Unlock()
+
+	pk := task.Park(ctx)
+	select {
+	case <-w.ch:
+		pk.Resume()
+		return s.result(w)
+	case <-ctx.Done():
+	}
+	pk.Resume()
+	s.mu.Lock()
+	if w.granted { // granted just as ctx ended: give the permits back
+		s.held -= n
+	} else if !s.closed {
+		s.q.Remove(w)
+	}
+	s.grant() // w may have held back the waiters behind it
+	s.mu.Unlock()
+	return waitError(ctx, "acquire")
+}
+
+// result is what a waiter woken on its channel gets.
+func (s *Semaphore) result(w *semWaiter) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w.granted {
+		return nil
+	}
+	return ErrClosed
+}
+
+// TryAcquire takes n permits if they are free and nobody waits for
+// permits, and reports whether it did. It never waits. It reports false
+// for an n below 1 or above the size, and after Close.
+func (s *Semaphore) TryAcquire(n int64) bool {
+	if n < 1 || n > s.size {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || !s.q.Empty() || s.size-s.held < n {
+		return false
+	}
+	s.held += n
+	return true
+}
+
+// Release gives back n permits, waking the waiters they satisfy in
+// arrival order. It panics if n is below 1 or more than are held, which
+// is a bug in the caller, as an Unlock of an unlocked mutex is.
+func (s *Semaphore) Release(n int64) {
+	s.mu.Lock()
+	if n < 1 || n > s.held {
+		held := s.held
+		s.mu.Unlock()
+		panic(fmt.Sprintf("guard: Release(%d) of a semaphore holding %d", n, held))
+	}
+	s.held -= n
+	s.grant()
+	s.mu.Unlock()
+}
+
+// Close makes every waiting and later Acquire fail with ErrClosed (and
+// TryAcquire report false). Permits already held stay valid and may still
+// be released. Close may be called more than once.
+func (s *Semaphore) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	for w := s.q.Front(); w != nil; w = s.q.Front() {
+		s.q.Remove(w)
+		w.ch <- struct{}{}
+	}
+}
+
+// grant hands permits to the waiters at the head of the queue while they
+// fit. s.mu is held.
+func (s *Semaphore) grant() {
+	for w := s.q.Front(); w != nil && !s.closed; w = s.q.Front() {
+		if s.size-s.held < w.n {
+			return
+		}
+		s.held += w.n
+		s.q.Remove(w)
+		w.granted = true
+		w.ch <- struct{}{}
+	}
+}
