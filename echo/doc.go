@@ -73,8 +73,13 @@
 //	spool echo load  --addr 127.0.0.1:7000 --conns 10000 --idle --hold 5s --pid PID [--json]
 //
 // serve runs until SIGINT or SIGTERM, then shuts down gracefully and prints
-// a one-line summary. load draws a progress bar on standard error when it
-// is a terminal and prints a table, or JSON with --json, on standard output.
+// a one-line summary (exit status 0; a second signal exits at once); its
+// --addr must not be empty and its --buffer is at most [MaxBufferSize].
+// load draws a progress bar on standard error when it is a terminal and
+// prints a table, or JSON with --json, on standard output; its --conns,
+// --size and --msgs are bounded by [MaxLoadConns], [MaxLoadSize],
+// [MaxLoadMsgs] and [MaxLoadMemory]. Interrupted, it prints what it measured
+// so far, marked interrupted, and exits 2.
 //
 // # When not to use it
 //

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -85,11 +86,43 @@ type Report struct {
 	ServerCPU  time.Duration `json:"server_cpu_ns,omitempty"`  // with PID: CPU time the server used during the run (10 ms resolution)
 	CPUPerMsg  time.Duration `json:"cpu_per_msg_ns,omitempty"` // with PID: ServerCPU / Messages
 
-	Held         int     `json:"held,omitempty"`           // idle mode: connections that survived the hold
+	Held         int     `json:"held,omitempty"`           // idle mode: connections that survived the hold (always in idle mode's JSON, even 0)
+	Opened       int     `json:"opened,omitempty"`         // idle mode: connections opened before the hold
 	RSSBefore    int64   `json:"rss_before,omitempty"`     // idle mode with PID: the server's VmRSS, bytes
 	RSSAfter     int64   `json:"rss_after,omitempty"`      // at the end of the hold
 	BytesPerConn float64 `json:"bytes_per_conn,omitempty"` // (RSSAfter-RSSBefore)/Held
+
+	// Interrupted is set on the partial report Load returns, with an
+	// error, when its ctx ended before the run did: the figures cover
+	// the run up to then.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
+
+// MarshalJSON writes r with json's usual rules, except that in idle mode
+// held is always present (0 held connections is the key result then) and
+// messages and elapsed_ns, which only message mode measures, are left out.
+func (r Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	if !r.Idle {
+		return json.Marshal(plain(r))
+	}
+	return json.Marshal(struct {
+		plain
+		Held     int       `json:"held"`
+		Messages *struct{} `json:"messages,omitempty"`
+		Elapsed  *struct{} `json:"elapsed_ns,omitempty"`
+	}{plain: plain(r), Held: r.Held})
+}
+
+// Bounds of a [Config], so that a typo cannot make Load allocate more
+// memory than a machine has (each connection holds two buffers of Size
+// bytes) or overflow its counts.
+const (
+	MaxLoadConns  = 1 << 20  // connections: 1,048,576 (each also needs a file descriptor)
+	MaxLoadSize   = 64 << 20 // bytes per message: 64 MiB
+	MaxLoadMsgs   = 1 << 40  // messages per connection
+	MaxLoadMemory = 1 << 30  // Conns x Size: 1 GiB of messages (twice that with the echoes)
+)
 
 // maxSamples bounds the latencies Load keeps (16 MB); beyond it each
 // connection keeps a uniform random sample of its own.
@@ -102,8 +135,12 @@ const dialLimit = 128
 // Load runs a load test against the echo server at cfg.Addr and reports
 // what it measured. It returns an error, and no report, for a bad config
 // (wrapping [ErrConfig]), when the first connection cannot be made (the
-// address is wrong or nothing listens), or when ctx is done; failures of
-// single connections after that are counted in Report.Errors.
+// address is wrong or nothing listens), when the server's /proc entries
+// cannot be read (with PID), or when ctx is done before the connections
+// are open; failures of single connections after that are counted in
+// Report.Errors. If ctx is done during the run, Load returns the partial
+// report, with Interrupted set, and an error wrapping ctx's error and
+// cause; the connections it cut are not counted as errors.
 //
 // Load is the instrument of spool's echo benchmarks, so it spends as
 // little as it can: on Unix each connection is driven inside
@@ -131,8 +168,15 @@ func Load(ctx context.Context, cfg Config) (Report, error) {
 		r.Msgs, r.Size = cfg.Msgs, cfg.Size
 	}
 	var err error
-	if cfg.Idle && cfg.PID != 0 {
-		if r.RSSBefore, err = RSS(cfg.PID); err != nil {
+	if cfg.PID != 0 {
+		// Read the server's figures before dialling, so that a wrong pid
+		// fails at once rather than after the connections are made.
+		if cfg.Idle {
+			r.RSSBefore, err = RSS(cfg.PID)
+		} else {
+			_, err = CPU(cfg.PID)
+		}
+		if err != nil {
 			return Report{}, err
 		}
 	}
@@ -154,14 +198,29 @@ func Load(ctx context.Context, cfg Config) (Report, error) {
 	} else {
 		err = l.run(ctx, conns, &r)
 	}
-	if err != nil {
+	interrupted := ctx.Err() != nil
+	if err != nil && !interrupted {
 		return Report{}, err
 	}
 	r.Errors = l.errs.Load()
 	if e := l.first.Load(); e != nil {
 		r.FirstError = (*e).Error()
 	}
+	if interrupted {
+		r.Interrupted = true
+		return r, interruptedError(ctx)
+	}
 	return r, nil
+}
+
+// interruptedError is Load's error when ctx ended during the run: it
+// matches ctx's error and its cause.
+func interruptedError(ctx context.Context) error {
+	cause := context.Cause(ctx)
+	if cause == nil || cause == ctx.Err() {
+		return fmt.Errorf("echo: load: interrupted: %w", ctx.Err())
+	}
+	return fmt.Errorf("echo: load: interrupted: %w (%w)", cause, ctx.Err())
 }
 
 func (cfg *Config) check() error {
@@ -170,6 +229,8 @@ func (cfg *Config) check() error {
 		return fmt.Errorf("%w: empty address", ErrConfig)
 	case cfg.Conns <= 0:
 		return fmt.Errorf("%w: conns must be positive, got %d", ErrConfig, cfg.Conns)
+	case cfg.Conns > MaxLoadConns:
+		return fmt.Errorf("%w: conns %d: at most %d", ErrConfig, cfg.Conns, MaxLoadConns)
 	case cfg.DialTimeout < 0:
 		return fmt.Errorf("%w: dial timeout must not be negative, got %v", ErrConfig, cfg.DialTimeout)
 	case cfg.Stall < 0:
@@ -180,8 +241,14 @@ func (cfg *Config) check() error {
 		return fmt.Errorf("%w: pid must not be negative, got %d", ErrConfig, cfg.PID)
 	case !cfg.Idle && cfg.Msgs <= 0:
 		return fmt.Errorf("%w: msgs must be positive, got %d", ErrConfig, cfg.Msgs)
+	case !cfg.Idle && int64(cfg.Msgs) > MaxLoadMsgs:
+		return fmt.Errorf("%w: msgs %d: at most %d", ErrConfig, cfg.Msgs, int64(MaxLoadMsgs))
 	case !cfg.Idle && cfg.Size <= 0:
 		return fmt.Errorf("%w: size must be positive, got %d", ErrConfig, cfg.Size)
+	case !cfg.Idle && cfg.Size > MaxLoadSize:
+		return fmt.Errorf("%w: size %d: at most %d (64 MiB)", ErrConfig, cfg.Size, MaxLoadSize)
+	case !cfg.Idle && int64(cfg.Conns)*int64(cfg.Size) > MaxLoadMemory:
+		return fmt.Errorf("%w: conns x size = %d x %d bytes: at most 1 GiB of messages in flight", ErrConfig, cfg.Conns, cfg.Size)
 	}
 	return nil
 }
@@ -248,7 +315,8 @@ type connResult struct {
 	max time.Duration
 }
 
-// run is message mode.
+// run is message mode. If ctx ends during the run, r holds the figures up
+// to then and run returns nil: Load marks the report interrupted.
 func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -263,24 +331,34 @@ func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
 		}
 	}
 	g := task.NewGroup[connResult](runCtx)
+	// On every return, cancel the tasks before waiting for them: one that
+	// still waits for start leaves on its ctx (g.Close cancels it too).
 	defer g.Close()
+	defer cancel(nil)
 	for i, c := range conns {
 		if c == nil {
 			continue
 		}
 		ready.Add(1)
-		g.Go(runCtx, func(ctx context.Context) (connResult, error) {
+		g.Go(runCtx, func(tctx context.Context) (connResult, error) {
 			defer func() {
 				if left.Add(-1) == 0 {
 					close(allEnded)
 				}
 			}()
-			stop := context.AfterFunc(ctx, func() { c.Close() })
+			stop := context.AfterFunc(tctx, func() { c.Close() })
 			defer stop()
 			res := connResult{lat: make([]time.Duration, 0, keep)}
 			ready.Done()
-			<-start
+			select {
+			case <-start:
+			case <-tctx.Done():
+				return res, nil // run returned early
+			}
 			if err := l.echoes(c, uint64(i), keep, &res); err != nil {
+				if ctx.Err() != nil {
+					return res, nil // interrupted: not the connection's failure
+				}
 				if cause := context.Cause(runCtx); cause != nil {
 					err = fmt.Errorf("%w (%v)", cause, err)
 				}
@@ -303,6 +381,9 @@ func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
 	close(start)
 	l.watch(runCtx, allEnded, total, func(err error) { cancel(err) })
 	r.Elapsed = time.Since(t0)
+	// Every task has ended (watch waits for allEnded), so Wait returns at
+	// once, with their results, even if ctx is done.
+	results, _ := g.Wait(context.WithoutCancel(ctx))
 	if l.cfg.PID != 0 {
 		var err error
 		if cpu1, err = CPU(l.cfg.PID); err != nil {
@@ -311,10 +392,6 @@ func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
 		r.ServerCPU = cpu1 - cpu0
 	}
 
-	results, _ := g.Wait(ctx)
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("echo: load: %w", err)
-	}
 	var lat []float64
 	for _, res := range results {
 		for _, d := range res.lat {
@@ -450,11 +527,14 @@ func mismatch(a, b []byte) int {
 	return len(a)
 }
 
-// hold is idle mode.
+// hold is idle mode. If ctx ends during the hold, r says how many
+// connections were opened and hold returns nil: Load marks the report
+// interrupted.
 func (l *loader) hold(ctx context.Context, conns []net.Conn, r *Report) error {
 	l.ping(ctx, conns)
-	if err := task.Sleep(ctx, l.cfg.Hold); err != nil {
-		return fmt.Errorf("echo: load: %w", err)
+	r.Opened = int(l.done.Load())
+	if ctx.Err() != nil || task.Sleep(ctx, l.cfg.Hold) != nil {
+		return nil
 	}
 	var err error
 	if l.cfg.PID != 0 {
@@ -463,13 +543,17 @@ func (l *loader) hold(ctx context.Context, conns []net.Conn, r *Report) error {
 		}
 	}
 	r.Held = l.ping(ctx, conns)
+	if ctx.Err() != nil {
+		r.Held = 0 // not all were checked
+		return nil
+	}
 	if l.cfg.PID != 0 && r.Held > 0 {
 		r.BytesPerConn = float64(r.RSSAfter-r.RSSBefore) / float64(r.Held)
 	}
 	if l.cfg.Progress != nil {
 		l.cfg.Progress(l.done.Load(), int64(l.cfg.Conns))
 	}
-	return ctx.Err()
+	return nil
 }
 
 // ping echoes one byte on every live connection, dialLimit at a time; a

@@ -2,6 +2,7 @@ package echo_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -56,6 +57,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"negative pid", echo.Config{Addr: "x:1", Conns: 1, Idle: true, Hold: time.Second, PID: -1}, "pid must not be negative"},
 		{"negative pid, messages", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, PID: -1}, "pid must not be negative"},
 		{"negative stall", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, Stall: -1}, "stall must not be negative"},
+		{"too many conns", echo.Config{Addr: "x:1", Conns: 99999999999, Msgs: 1, Size: 1}, "conns 99999999999: at most 1048576"},
+		{"too many idle conns", echo.Config{Addr: "x:1", Conns: echo.MaxLoadConns + 1, Idle: true, Hold: time.Second}, "at most 1048576"},
+		{"too large size", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 99999999999}, "size 99999999999: at most"},
+		{"too many msgs", echo.Config{Addr: "x:1", Conns: 1, Msgs: echo.MaxLoadMsgs + 1, Size: 1}, "msgs 1099511627777: at most"},
+		{"conns x size", echo.Config{Addr: "x:1", Conns: 1000, Msgs: 1, Size: 16 << 20}, "at most 1 GiB"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -233,16 +239,142 @@ func TestLoadStall(t *testing.T) {
 	}
 }
 
+// An interrupted run returns what it measured, marked interrupted, and
+// does not count the connections it cut as errors.
 func TestLoadCancel(t *testing.T) {
 	addr := fake(t, silent)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := echo.Load(ctx, echo.Config{
+	r, err := echo.Load(ctx, echo.Config{
 		Addr: addr, Conns: 4, Msgs: 10, Size: 10,
 		Progress: func(int64, int64) { cancel() },
 	})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "interrupted") {
+		t.Errorf("Load = %v; want an interrupted error matching context.Canceled", err)
+	}
+	if !r.Interrupted || r.Conns != 4 || r.Messages != 0 || r.Errors != 0 {
+		t.Errorf("report: interrupted %v, conns %d, messages %d, errors %d (%s); want true, 4, 0, 0",
+			r.Interrupted, r.Conns, r.Messages, r.Errors, r.FirstError)
+	}
+}
+
+func TestLoadInterruptedKeepsFigures(t *testing.T) {
+	_, addr := start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := echo.Load(ctx, echo.Config{
+		Addr: addr, Conns: 2, Msgs: echo.MaxLoadMsgs, Size: 16,
+		Progress: func(done, _ int64) {
+			if done > 0 {
+				cancel()
+			}
+		},
+	})
 	if !errors.Is(err, context.Canceled) {
-		t.Errorf("Load = %v; want context.Canceled", err)
+		t.Fatalf("Load = %v; want context.Canceled", err)
+	}
+	if !r.Interrupted || r.Messages <= 0 || r.Samples <= 0 || r.Elapsed <= 0 || r.MsgsPerSec <= 0 || r.Errors != 0 {
+		t.Errorf("report: interrupted %v, messages %d, samples %d, elapsed %v, msgs/s %v, errors %d (%s); want true, the figures so far and no errors",
+			r.Interrupted, r.Messages, r.Samples, r.Elapsed, r.MsgsPerSec, r.Errors, r.FirstError)
+	}
+}
+
+// The server counts the pings of an idle run and interrupts the run once
+// every connection answered: Load is then in its hold.
+func TestLoadIdleInterrupted(t *testing.T) {
+	const conns = 3
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	pinged := 0
+	addr := fake(t, func(c net.Conn) {
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(c, b); err != nil {
+			return
+		}
+		if _, err := c.Write(b); err != nil {
+			return
+		}
+		mu.Lock()
+		pinged++
+		if pinged == conns {
+			cancel()
+		}
+		mu.Unlock()
+		silent(c)
+	})
+	r, err := echo.Load(ctx, echo.Config{Addr: addr, Conns: conns, Idle: true, Hold: time.Hour})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Load = %v; want context.Canceled", err)
+	}
+	if !r.Interrupted || r.Opened != conns || r.Held != 0 || r.Errors != 0 {
+		t.Errorf("report: interrupted %v, opened %d, held %d, errors %d (%s); want true, %d, 0, 0",
+			r.Interrupted, r.Opened, r.Held, r.Errors, r.FirstError, conns)
+	}
+}
+
+// A pid without a /proc entry fails at once, before any connection, in
+// both modes.
+func TestLoadBadPID(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("PID reads /proc")
+	}
+	s, addr := start(t)
+	for _, cfg := range []echo.Config{
+		{Addr: addr, Conns: 2, Msgs: 1000, Size: 8, PID: 1 << 30},
+		{Addr: addr, Conns: 2, Idle: true, Hold: time.Hour, PID: 1 << 30},
+	} {
+		done := make(chan error, 1)
+		go func() { _, err := echo.Load(context.Background(), cfg); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "needs Linux /proc") {
+				t.Errorf("Load(idle %v, no such pid) = %v; want the /proc error", cfg.Idle, err)
+			}
+		case <-time.After(safety):
+			t.Fatalf("Load(idle %v, no such pid) did not return", cfg.Idle)
+		}
+	}
+	if got := s.Metrics().Accepted; got != 0 {
+		t.Errorf("server accepted %d connections; want 0", got)
+	}
+}
+
+func TestReportJSON(t *testing.T) {
+	cases := []struct {
+		name     string
+		give     echo.Report
+		want     []string
+		unwanted []string
+	}{
+		{"idle, none held", echo.Report{Addr: "a:1", Conns: 2, Idle: true, Opened: 2, Errors: 2},
+			[]string{`"held":0`, `"opened":2`, `"errors":2`}, []string{`"messages"`, `"elapsed_ns"`}},
+		{"messages", echo.Report{Addr: "a:1", Conns: 2, Msgs: 3, Size: 4},
+			[]string{`"messages":0`, `"elapsed_ns":0`}, []string{`"held"`, `"interrupted"`}},
+		{"interrupted", echo.Report{Addr: "a:1", Conns: 2, Msgs: 3, Size: 4, Interrupted: true},
+			[]string{`"interrupted":true`}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := json.Marshal(tc.give)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(b), w) {
+					t.Errorf("got %s; want it to hold %s", b, w)
+				}
+			}
+			for _, u := range tc.unwanted {
+				if strings.Contains(string(b), u) {
+					t.Errorf("got %s; want no %s", b, u)
+				}
+			}
+			var back echo.Report
+			if err := json.Unmarshal(b, &back); err != nil || back != tc.give {
+				t.Errorf("round trip: got %+v, %v; want %+v", back, err, tc.give)
+			}
+		})
 	}
 }
 

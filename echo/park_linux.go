@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -21,6 +22,10 @@ type parker struct {
 	f    *os.File
 	rc   syscall.RawConn
 	done chan struct{}
+	// stopping is set by stop before it closes f: the poller's wait then
+	// fails with internal/poll's "use of closed file", which is the
+	// expected end and not logged.
+	stopping atomic.Bool
 
 	mu   sync.Mutex
 	byFD map[int32]*conn // connections ever parked and not yet ended, by socket
@@ -48,6 +53,7 @@ func newParker(s *Server) (*parker, error) {
 
 // stop closes the epoll set and waits for the poller to return.
 func (p *parker) stop() {
+	p.stopping.Store(true)
 	p.f.Close()
 	<-p.done
 }
@@ -132,7 +138,10 @@ func (p *parker) run() {
 			}
 		}
 	})
-	if err != nil && !errors.Is(err, os.ErrClosed) {
+	// Closing f makes RawConn.Read fail with internal/poll's
+	// ErrFileClosing ("use of closed file"), which os does not translate
+	// to os.ErrClosed on this path: tell it by stopping instead.
+	if err != nil && !p.stopping.Load() && !errors.Is(err, os.ErrClosed) {
 		p.s.cfg.log.Error("echo: poller", "err", err)
 	}
 }

@@ -3,8 +3,13 @@
 package echo_test
 
 import (
+	"context"
+	"errors"
+	"log/slog"
 	"net"
 	"runtime"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,4 +52,52 @@ func TestParking(t *testing.T) {
 	if m := s.Metrics(); m.Errors != 0 || m.Active != n {
 		t.Errorf("errors %d, active %d; want 0, %d", m.Errors, m.Active, n)
 	}
+}
+
+// A clean shutdown of a parking server logs no error: closing the epoll
+// set ends the poller as expected.
+func TestParkingShutdownLogsNoError(t *testing.T) {
+	var logs syncLog
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := echo.New(echo.ParkIdle(10*time.Millisecond), echo.Logger(log))
+	wait := serve(t, s, l)
+	c := dial(t, l.Addr().String())
+	if err := roundTrip(c, []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the connection to park", func() bool { return s.Metrics().Parked == 1 })
+	c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), safety)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	if err := wait(); !errors.Is(err, echo.ErrServerClosed) {
+		t.Errorf("Serve = %v; want ErrServerClosed", err)
+	}
+	if got := logs.String(); strings.Contains(got, "level=ERROR") || !strings.Contains(got, "shut down") {
+		t.Errorf("logs of a clean shutdown:\n%s\nwant no ERROR and the shutdown line", got)
+	}
+}
+
+// syncLog is a strings.Builder safe for the server's goroutines.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncLog) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

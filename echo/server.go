@@ -20,6 +20,8 @@ var ErrServerClosed = errors.New("echo: server closed")
 const (
 	DefaultBufferSize   = 16 << 10         // bytes read at once, per active connection
 	DefaultWriteTimeout = 10 * time.Second // how long a blocked echo may wait for the client to read
+
+	MaxBufferSize = 16 << 20 // the largest [BufferSize]: 16 MiB
 )
 
 // Option configures a [Server].
@@ -70,12 +72,15 @@ func WriteTimeout(d time.Duration) Option {
 
 // BufferSize sets how many bytes a connection reads at once. Buffers come
 // from a shared pool and are held only while a connection is echoing, never
-// while it waits. The default is [DefaultBufferSize]. BufferSize panics if n
-// is not positive.
+// while it waits. The default is [DefaultBufferSize]. A size above
+// [MaxBufferSize] is taken as MaxBufferSize: one read of a TCP socket
+// returns at most what its receive buffer holds (a few MiB at most), so
+// more would only cost memory. BufferSize panics if n is not positive.
 func BufferSize(n int) Option {
 	if n <= 0 {
 		panic(fmt.Sprintf("echo: BufferSize(%d): must be positive", n))
 	}
+	n = min(n, MaxBufferSize)
 	return func(c *config) { c.bufSize = n }
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -504,4 +505,12 @@ func TestAcceptErrors(t *testing.T) {
 		}
 		_ = s.Close()
 	})
+}
+
+// A huge BufferSize is capped at MaxBufferSize rather than allocated.
+func TestBufferSizeCapped(t *testing.T) {
+	_, addr := start(t, echo.BufferSize(math.MaxInt))
+	if err := roundTrip(dial(t, addr), pattern(1000)); err != nil {
+		t.Fatalf("echo with BufferSize(MaxInt): %v", err)
+	}
 }

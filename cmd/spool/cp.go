@@ -19,16 +19,29 @@ func newCpCmd() *cobra.Command {
 		Use:   "cp [--jobs N] [--verify] SRC... DST",
 		Short: "copy files and trees, several at once, each renamed into place when whole",
 		Long: `Copy files and directory trees like cp -r, with N copies at once. Each file is
-written to a temporary name in its destination directory and renamed into place,
-so no partial file ever appears under the final name. Modes and modification
-times are kept; symbolic links are copied as links. Errors are reported per file
-on stderr and do not stop the other copies (exit status 1).`,
+written to a temporary name (.spool-cp-*) in its destination directory and
+renamed into place, so no partial file ever appears under the final name. Modes
+and modification times are kept; symbolic links are copied as links, never
+followed. With one source, DST is the name of the copy unless it is an
+existing directory, into which the sources are copied under their base names;
+several sources need an existing directory.
+
+It prints nothing when all went well. Errors are reported per file on stderr
+and do not stop the other copies. A progress bar (files and bytes) is drawn on
+stderr when that is a terminal. On SIGINT or SIGTERM the copies in flight are
+abandoned and their temporary files removed; a second signal exits at once.
+
+Exit status: 0 when every item was copied, 1 when some failed (the others
+are still copied), 2 on bad usage or when interrupted.`,
+		Example: `  spool cp photos/ /mnt/backup/photos       # copy a tree
+  spool cp -j 32 --verify a.iso b.iso /mnt/usb/
+  spool cp notes.txt notes.bak`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCp(cmd.Context(), args, cmd.ErrOrStderr(), o)
 		},
 	}
-	cmd.Flags().IntVarP(&o.jobs, "jobs", "j", cp.DefaultJobs, "copy at most `N` files at once")
+	cmd.Flags().IntVarP(&o.jobs, "jobs", "j", cp.DefaultJobs, "copy at most `N` files at once (1 to 1024)")
 	cmd.Flags().BoolVar(&o.verify, "verify", false, "compare the SHA-256 of each copy with its source's before renaming it into place")
 	return cmd
 }
@@ -38,9 +51,16 @@ type cpOpts struct {
 	verify bool
 }
 
+// maxCpJobs bounds --jobs: copies are bound by the disks, which gain
+// nothing from more at once, and each one holds two open files.
+const maxCpJobs = 1024
+
 func runCp(ctx context.Context, args []string, stderr io.Writer, o cpOpts) error {
 	if o.jobs <= 0 {
 		return fmt.Errorf("cp: --jobs %d: must be positive", o.jobs)
+	}
+	if o.jobs > maxCpJobs {
+		return fmt.Errorf("cp: --jobs %d: too large (at most %d)", o.jobs, maxCpJobs)
 	}
 	srcs, dst := args[:len(args)-1], args[len(args)-1]
 	opts := []cp.Option{cp.Jobs(o.jobs), cp.Verify(o.verify)}
@@ -66,8 +86,8 @@ func runCp(ctx context.Context, args []string, stderr io.Writer, o cpOpts) error
 			failed = append(failed, r.Err)
 		case r.Type.IsRegular():
 			done++
+			bar.Describe(fmt.Sprintf("%d/%d files", done, files)) // before Add, which draws
 			bar.Add(r.Bytes)
-			bar.Describe(fmt.Sprintf("%d/%d files", done, files))
 		}
 	}))
 	err := cpResult(ctx, srcs, dst, opts)

@@ -27,6 +27,8 @@ func TestCpCommand(t *testing.T) {
 		{"missing source", []string{"cp", filepath.Join(dir, "nope"), src, filepath.Join(dir, "d1")}, 1, "stat"},
 		{"several to non-dir", []string{"cp", src, src, filepath.Join(dir, "x")}, 2, "not a directory"},
 		{"bad jobs", []string{"cp", "--jobs", "0", src, filepath.Join(dir, "d2")}, 2, "must be positive"},
+		{"huge jobs", []string{"cp", "-j", "1000000000", src, filepath.Join(dir, "d2")}, 2, "--jobs 1000000000: too large (at most 1024)"},
+		{"most jobs", []string{"cp", "-j", "1024", src, filepath.Join(dir, "d3")}, 0, ""},
 		{"one arg", []string{"cp", src}, 2, "at least 2"},
 	}
 	for _, tt := range tests {

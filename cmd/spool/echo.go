@@ -25,10 +25,18 @@ func newEchoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "echo",
 		Short: "TCP echo server and load client (the chapter's tcp_server)",
-		Long: `echo serve runs a TCP echo server until SIGINT or SIGTERM, then shuts down
-gracefully. echo load drives an echo server with many connections and
-reports throughput, latency and errors, or, with --idle, holds connections
-open and reports the server's memory per connection.`,
+		Long: `A TCP echo server and the load client that measures it.
+
+echo serve runs a TCP echo server until SIGINT or SIGTERM, then shuts down
+gracefully and prints a one-line summary. echo load drives a running echo
+server with many connections and reports throughput, latency and errors, or,
+with --idle, holds connections open and reports the server's memory per
+connection. See spool echo serve --help and spool echo load --help.`,
+		Example: `  spool echo serve &                                  # listen on 127.0.0.1:7000
+  spool echo load --conns 50 --msgs 20000 --size 64   # drive it
+  spool echo load --conns 10000 --idle --hold 5s --pid $!`,
+		Args: cobra.NoArgs, // "spool echo sevre" is an unknown command, not a request for help
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newEchoServeCmd(), newEchoLoadCmd())
 	return cmd
@@ -44,10 +52,29 @@ func newEchoServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "run a TCP echo server until SIGINT or SIGTERM",
-		Args:  cobra.NoArgs,
+		Long: `Run a TCP echo server: every byte a client sends is sent back to it.
+
+On start it prints "spool echo: serving on ADDR; ctrl-c stops". The first
+SIGINT or SIGTERM stops accepting, closes idle connections and gives echoes
+in flight up to --grace to finish (then cuts the connections left); it then
+prints a one-line summary (connections served, rejected, idle-closed, errors,
+bytes echoed, time to shut down) and exits 0: for a server a signal is the
+normal way to stop. A second SIGINT or SIGTERM ends it at once. It exits 2
+when it cannot listen or on bad usage. Logs (connection errors; each
+connection's end with --verbose) go to standard error.
+
+--addr must name an interface: the default, 127.0.0.1:7000, is reachable
+only from this machine; use 0.0.0.0:PORT or [::]:PORT to listen on every
+interface, and port 0 for any free port.`,
+		Example: `  spool echo serve                                  # 127.0.0.1:7000
+  spool echo serve --addr 127.0.0.1:0 --max-conns 10000 --park-idle 1s
+  spool echo serve --metrics-addr 127.0.0.1:9100    # Prometheus text at /metrics`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var opts []echo.Option
 			switch {
+			case addr == "":
+				return errors.New("--addr must not be empty (e.g. 127.0.0.1:7000; 0.0.0.0:7000 for every interface)")
 			case maxConns < 0:
 				return fmt.Errorf("--max-conns must not be negative, got %d", maxConns)
 			case idle < 0:
@@ -56,6 +83,8 @@ func newEchoServeCmd() *cobra.Command {
 				return fmt.Errorf("--write-timeout must be positive, got %v", write)
 			case bufSize <= 0:
 				return fmt.Errorf("--buffer must be positive, got %d", bufSize)
+			case bufSize > echo.MaxBufferSize:
+				return fmt.Errorf("--buffer %d: at most %d (16 MiB; a read never returns more than the socket holds)", bufSize, echo.MaxBufferSize)
 			case grace <= 0:
 				return fmt.Errorf("--grace must be positive, got %v", grace)
 			case park < 0:
@@ -80,12 +109,12 @@ func newEchoServeCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&addr, "addr", "127.0.0.1:7000", "address to listen on")
+	f.StringVar(&addr, "addr", "127.0.0.1:7000", "address to listen on (host:port; not empty)")
 	f.IntVar(&maxConns, "max-conns", 0, "connections served at once; more are closed at once (0: no limit)")
 	f.DurationVar(&idle, "idle-timeout", 5*time.Minute, "close connections silent for this long (0: never)")
 	f.DurationVar(&write, "write-timeout", echo.DefaultWriteTimeout, "drop a client that does not read its echo for this long")
 	f.DurationVar(&park, "park-idle", time.Second, "a connection quiet this long gives up its goroutine until it speaks (Linux; 0: never)")
-	f.IntVar(&bufSize, "buffer", echo.DefaultBufferSize, "bytes read at once by a busy connection")
+	f.IntVar(&bufSize, "buffer", echo.DefaultBufferSize, "bytes read at once by a busy connection (at most 16 MiB)")
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9100)")
 	f.DurationVar(&grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long echoes in flight may take before connections are cut")
 	f.BoolVar(&verbose, "verbose", false, "log every connection's end")
@@ -160,7 +189,29 @@ func newEchoLoadCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "load",
 		Short: "drive an echo server and report throughput and latency (or, with --idle, memory per connection)",
-		Args:  cobra.NoArgs,
+		Long: `Drive a running echo server (spool echo serve, or any TCP echo server) at
+--addr. Each of --conns connections, on a goroutine of its own, sends --msgs
+messages of --size bytes one at a time and checks every echo byte for byte.
+The report, a table (or JSON with --json) on standard output, gives the
+messages echoed, the elapsed time, msgs/s and MB/s, p50/p99/max latency and
+the connections that failed with the first error; with --pid (Linux), also
+the server's CPU time per message.
+
+With --idle, the connections are opened, each echoes one byte, then they
+are held open for --hold and checked again: the report gives how many
+survived and, with --pid, the server's resident memory per connection.
+
+Limits: --conns at most 1,048,576 (each also needs a file descriptor),
+--size at most 64 MiB, and --conns x --size at most 1 GiB.
+
+Exit status: 0 when every connection succeeded, 1 when any failed (the
+report says how many and why), 2 on bad usage, when the first connection
+cannot be made (nothing listens at --addr) or when interrupted (after
+printing the figures measured so far, marked interrupted).`,
+		Example: `  spool echo load --conns 50 --msgs 20000 --size 64
+  spool echo load --addr 127.0.0.1:7000 --pid $(pgrep -n spool) --json
+  spool echo load --conns 10000 --idle --hold 5s --pid 4242`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			if cfg.Idle {
@@ -176,9 +227,9 @@ func newEchoLoadCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.Addr, "addr", "127.0.0.1:7000", "the echo server's address")
-	f.IntVar(&cfg.Conns, "conns", 50, "connections, each on its own goroutine")
+	f.IntVar(&cfg.Conns, "conns", 50, "connections, each on its own goroutine (at most 1,048,576)")
 	f.IntVar(&cfg.Msgs, "msgs", 1000, "messages per connection, sent one at a time")
-	f.IntVar(&cfg.Size, "size", 64, "bytes per message")
+	f.IntVar(&cfg.Size, "size", 64, "bytes per message (at most 64 MiB, and conns x size at most 1 GiB)")
 	f.BoolVar(&cfg.Idle, "idle", false, "hold the connections open instead of sending messages")
 	f.DurationVar(&cfg.Hold, "hold", 10*time.Second, "with --idle: how long to hold them")
 	f.IntVar(&cfg.PID, "pid", 0, "the server's process id, to report its CPU per message, or with --idle its memory per connection (Linux)")
@@ -212,7 +263,7 @@ func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 	}
 	r, err := echo.Load(cmd.Context(), cfg)
 	bar.Finish()
-	if err != nil {
+	if err != nil && !r.Interrupted {
 		return err
 	}
 	out := cmd.OutOrStdout()
@@ -225,6 +276,9 @@ func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 	} else {
 		printLoad(out, cfg, r)
 	}
+	if err != nil {
+		return err // interrupted: the partial report is printed above
+	}
 	if r.Errors > 0 {
 		return errFailed
 	}
@@ -234,13 +288,19 @@ func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 func printLoad(out io.Writer, cfg echo.Config, r echo.Report) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "server\t%s\n", r.Addr)
-	if r.Idle {
+	if r.Interrupted {
+		fmt.Fprintf(tw, "interrupted\tyes: the figures below cover the run until it was stopped\n")
+	}
+	switch {
+	case r.Idle && r.Interrupted:
+		fmt.Fprintf(tw, "held\t- (stopped before the %v hold ended; %d of %d connections opened)\n", cfg.Hold, r.Opened, r.Conns)
+	case r.Idle:
 		fmt.Fprintf(tw, "held\t%d of %d connections for %v\n", r.Held, r.Conns, cfg.Hold)
 		if r.RSSAfter > 0 {
 			fmt.Fprintf(tw, "server memory\t%.1f MB before, %.1f MB after: %.0f B per connection\n",
 				float64(r.RSSBefore)/1e6, float64(r.RSSAfter)/1e6, r.BytesPerConn)
 		}
-	} else {
+	default:
 		fmt.Fprintf(tw, "messages\t%d of %d (%d conns x %d msgs of %d B)\n", r.Messages, int64(r.Conns)*int64(r.Msgs), r.Conns, r.Msgs, r.Size)
 		fmt.Fprintf(tw, "elapsed\t%v\n", r.Elapsed.Round(time.Millisecond))
 		fmt.Fprintf(tw, "throughput\t%.0f msgs/s, %.1f MB/s\n", r.MsgsPerSec, r.MBPerSec)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -122,10 +123,27 @@ func TestEchoBadUsage(t *testing.T) {
 		{"zero write timeout", []string{"serve", "--write-timeout", "0s"}, "must be positive"},
 		{"negative park", []string{"serve", "--park-idle", "-1s"}, "must not be negative"},
 		{"extra argument", []string{"serve", "x"}, "unknown command"},
+		{"typo in subcommand", []string{"sever"}, `unknown command "sever" for "spool echo"`},
+		{"empty listen address", []string{"serve", "--addr", ""}, "--addr must not be empty"},
+		{"huge buffer", []string{"serve", "--buffer", "99999999999"}, "--buffer 99999999999: at most 16777216"},
+		{"huge conns", []string{"load", "--conns", "99999999999", "--msgs", "1"}, "conns 99999999999: at most 1048576"},
+		{"huge size", []string{"load", "--conns", "1", "--size", "99999999999"}, "size 99999999999: at most 67108864"},
+		{"conns x size", []string{"load", "--conns", "100000", "--size", "65536"}, "at most 1 GiB"},
+		{"no such pid", []string{"load", "--addr", reachable(t), "--pid", "999999999"}, "cpu of pid 999999999 (needs Linux /proc)"},
+		{"no such pid, idle", []string{"load", "--addr", reachable(t), "--pid", "999999999", "--idle"}, "memory of pid 999999999 (needs Linux /proc)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := run(context.Background(), io.Discard, io.Discard, append([]string{"echo"}, tc.args...)...)
+			done := make(chan error, 1)
+			go func() {
+				done <- run(context.Background(), io.Discard, io.Discard, append([]string{"echo"}, tc.args...)...)
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("spool echo %v did not return", tc.args)
+			}
 			if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("spool echo %v = %v (exit %d); want exit 2 saying %q", tc.args, err, exitCode(err), tc.want)
 			}
@@ -155,5 +173,130 @@ func TestEchoLoadFailuresExit1(t *testing.T) {
 	err = run(context.Background(), &out, io.Discard, "echo", "load", "--addr", l.Addr().String(), "--conns", "2", "--msgs", "5")
 	if exitCode(err) != 1 || !regexp.MustCompile(`(?m)^errors +2$`).MatchString(out.String()) {
 		t.Errorf("load against a server that hangs up = %v (exit %d), printed:\n%s\nwant exit 1 and 2 errors", err, exitCode(err), out.String())
+	}
+}
+
+// reachable returns the address of a listener that accepts connections
+// and holds them until the test ends.
+func reachable(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	})
+	t.Cleanup(func() {
+		l.Close()
+		wg.Wait()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
+// serveOnce runs a server whose connections are handled by handle.
+func serveOnce(t *testing.T, handle func(net.Conn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Go(func() { handle(c) })
+		}
+	})
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return l.Addr().String()
+}
+
+// An interrupted load prints what it measured, marked interrupted, and
+// exits 2 saying so.
+func TestEchoLoadInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	var once sync.Once
+	// The server echoes, and presses ctrl-c once a second message arrives:
+	// the client sends it only after checking the first echo.
+	addr := serveOnce(t, func(c net.Conn) {
+		buf := make([]byte, 64)
+		read := 0
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			if read += n; read > 8 {
+				once.Do(func() { cancel(errors.New("interrupt signal received")) })
+			}
+			if _, err := c.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	})
+	var out bytes.Buffer
+	err := run(ctx, &out, io.Discard, "echo", "load", "--addr", addr, "--conns", "2", "--msgs", "1000000000", "--size", "8")
+	if exitCode(err) != 2 || err.Error() != "echo: load: interrupted: interrupt signal received (context canceled)" {
+		t.Errorf("interrupted load = %v (exit %d); want exit 2, interrupted", err, exitCode(err))
+	}
+	for _, want := range []string{`(?m)^interrupted +yes`, `(?m)^messages +[1-9]\d* of 2000000000`, `(?m)^errors +0$`} {
+		if !regexp.MustCompile(want).MatchString(out.String()) {
+			t.Errorf("report lacks %s:\n%s", want, out.String())
+		}
+	}
+}
+
+// In idle mode the JSON report has held even when no connection held.
+func TestEchoLoadIdleJSONHeldZero(t *testing.T) {
+	addr := serveOnce(t, func(c net.Conn) { // echoes the first ping, then hangs up
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(c, b); err == nil {
+			c.Write(b)
+		}
+		c.Close()
+	})
+	var out bytes.Buffer
+	err := run(context.Background(), &out, io.Discard, "echo", "load", "--addr", addr, "--conns", "2", "--idle", "--hold", "1ms", "--json")
+	if exitCode(err) != 1 {
+		t.Errorf("load = %v (exit %d); want exit 1 (every connection failed)", err, exitCode(err))
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(out.Bytes(), &rec); err != nil {
+		t.Fatalf("--json printed %q: %v", out.String(), err)
+	}
+	if rec["held"] != 0.0 || rec["errors"] != 2.0 || rec["messages"] != nil {
+		t.Errorf("got %v; want held 0, errors 2, no messages", rec)
 	}
 }

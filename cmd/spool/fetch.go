@@ -22,24 +22,46 @@ import (
 func newFetchCmd() *cobra.Command {
 	var o fetchOpts
 	cmd := &cobra.Command{
-		Use:   "fetch [--concurrency N] [--timeout D] [--retries N] [--out DIR] [--ordered] URL... | -",
+		Use:   "fetch [flags] URL... | -",
 		Short: "fetch many URLs concurrently, printing one JSON record per URL",
-		Long: `Fetch URLs (arguments, or one per line on standard input with -) with at most N
-requests in flight, each attempt limited to D, failed attempts retried (connection
-errors, 408, 425, 429 and 5xx, honouring Retry-After). One JSON object per URL on
-stdout: url, status, bytes, attempts, duration_ms, error (null on success), and
-path with --out. Bodies are saved under --out by a temporary file renamed into
-place; names come from the URL (host_port_path_<12 hex of its SHA-256>.ext).
-Exit status 1 when any URL failed; every URL is reported exactly once, even
+		Long: `Fetch URLs (arguments, or one per line on standard input with -; blank lines
+and lines starting with # are skipped) with at most N requests in flight, each
+attempt limited to D.
+
+Failed attempts are retried --retries times with exponential back-off (from
+100 ms, doubling up to 10 s, with jitter) when another attempt may succeed:
+connection errors, timeouts, a body cut short, and statuses 408, 425, 429,
+500, 502, 503 and 504, honouring Retry-After up to 1 minute. Not retried: other
+statuses, a host name that does not resolve, more than 10 redirects (a loop),
+TLS certificate errors, and a body that cannot be saved.
+
+One JSON object per URL on stdout, in completion order (input order with
+--ordered): url, status (0 when no response came), bytes, attempts,
+duration_ms, error (null on success), and path with --out. Bodies are saved
+under --out (mode 0666 less the umask) by a temporary file renamed into place;
+names come from the URL (host_port_path_<12 hex of its SHA-256>.ext). A URL
+given again is fetched and reported once: each repeat is skipped with a note
+on stderr.
+
+On SIGINT or SIGTERM the requests in flight are cancelled and reported, with
+the URLs already read, as "fetch: cancelled"; standard input is not read any
+further. A second signal exits at once.
+
+Exit status: 0 when every URL was fetched, 1 when any failed (all are still
+reported), 2 on bad usage, empty input, when stdout cannot be written, or
 when interrupted.`,
+		Example: `  spool fetch https://example.com/ https://example.org/
+  spool fetch -c 32 --retries 0 --timeout 5s -o pages/ - < urls.txt
+  spool fetch --ordered - < urls.txt | jq -r 'select(.error != null) | .url'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.outSet = cmd.Flags().Changed("out")
 			return runFetch(cmd.Context(), args, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
 		},
 	}
 	f := cmd.Flags()
-	f.IntVarP(&o.concurrency, "concurrency", "c", fetch.DefaultConcurrency, "at most `N` requests in flight")
+	f.IntVarP(&o.concurrency, "concurrency", "c", fetch.DefaultConcurrency, "at most `N` requests in flight (1 to 10,000)")
 	f.DurationVar(&o.timeout, "timeout", fetch.DefaultTimeout, "time limit `D` of each attempt, body included")
-	f.IntVar(&o.retries, "retries", fetch.DefaultRetries, "retries after the first attempt (`N`, 0 for none)")
+	f.IntVar(&o.retries, "retries", fetch.DefaultRetries, "retries after the first attempt (`N`: 0 for none, at most 100)")
 	f.StringVarP(&o.out, "out", "o", "", "save bodies under `DIR` (made if missing)")
 	f.BoolVar(&o.ordered, "ordered", false, "print records in input order instead of completion order")
 	return cmd
@@ -50,17 +72,33 @@ type fetchOpts struct {
 	timeout     time.Duration
 	retries     int
 	out         string
+	outSet      bool // --out was given, perhaps as ""
 	ordered     bool
 }
+
+// Bounds of spool fetch's flags. More requests in flight than
+// maxFetchConcurrency overrun the file descriptors and ports of one
+// machine; more retries than maxFetchRetries, each up to 10 s of back-off
+// apart, keep a dead URL for over a quarter of an hour.
+const (
+	maxFetchConcurrency = 10_000
+	maxFetchRetries     = 100
+)
 
 func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, o fetchOpts) error {
 	switch {
 	case o.concurrency <= 0:
 		return fmt.Errorf("fetch: --concurrency %d: must be positive", o.concurrency)
+	case o.concurrency > maxFetchConcurrency:
+		return fmt.Errorf("fetch: --concurrency %d: too large (at most %d)", o.concurrency, maxFetchConcurrency)
 	case o.timeout <= 0:
 		return fmt.Errorf("fetch: --timeout %v: must be positive", o.timeout)
 	case o.retries < 0:
 		return fmt.Errorf("fetch: --retries %d: must not be negative", o.retries)
+	case o.retries > maxFetchRetries:
+		return fmt.Errorf("fetch: --retries %d: too large (at most %d)", o.retries, maxFetchRetries)
+	case o.outSet && o.out == "":
+		return errors.New(`fetch: --out "": give a directory (. for this one)`)
 	case len(args) == 0:
 		return errors.New("fetch: no URLs given (pass URLs, or - to read them from standard input)")
 	case len(args) > 1 && slices.Contains(args, "-"):
@@ -89,16 +127,21 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	var n, failed int
 	var writeErr error
 	for r := range fetch.Run(ctx, urls, opts...) {
+		bar.Add(1)
+		if errors.Is(r.Err, fetch.ErrDuplicate) {
+			fmt.Fprintf(stderr, "spool fetch: skipped %s: %v\n", r.URL, strings.TrimPrefix(r.Err.Error(), "fetch: "))
+			continue
+		}
 		n++
 		if r.Err != nil {
 			failed++
 		}
-		if writeErr == nil {
-			if writeErr = enc.Encode(r); writeErr == nil {
-				writeErr = w.Flush() // one line at a time, for a reader downstream
-			}
+		if writeErr = enc.Encode(r); writeErr == nil {
+			writeErr = w.Flush() // one line at a time, for a reader downstream
 		}
-		bar.Add(1)
+		if writeErr != nil {
+			break // nobody reads the records: stop fetching (Run cancels the rest)
+		}
 	}
 	bar.Finish()
 	switch {
@@ -107,7 +150,7 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case inputErr != nil:
 		return fmt.Errorf("fetch: reading standard input: %w", inputErr)
 	case ctx.Err() != nil:
-		return fmt.Errorf("fetch: interrupted (%d URLs reported, %d failed or cancelled): %w", n, failed, context.Cause(ctx))
+		return fmt.Errorf("fetch: interrupted (%d URLs reported, %d failed or cancelled; input not read further): %w", n, failed, context.Cause(ctx))
 	case n == 0:
 		return errors.New("fetch: no URLs in standard input")
 	case failed > 0:
@@ -119,31 +162,22 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 // fetchLines yields the URLs in r, one per line, skipping blank lines and
 // lines starting with #; a read error is left in *errp.
 //
-// Once ctx is done, a pipe or file is still read to its end, so that every
-// URL in it is reported (cancelled); a terminal is not, as nobody will
-// type the rest. A terminal is read on a goroutine of its own, as a read
-// from it cannot be interrupted: on Ctrl-C that goroutine is left blocked
-// until the process exits, which it does right after.
+// Once ctx is done, r is not read further: a pipe whose writer never
+// closes it (tail -f, a socket, a FIFO) must not keep an interrupted run
+// alive, nor may a terminal. As a read cannot be interrupted, r is read on
+// a goroutine of its own: on interrupt, one blocked in a read is left
+// there until the read returns or the process exits, which it does right
+// after.
 func fetchLines(ctx context.Context, r io.Reader, errp *error) iter.Seq[string] {
-	if !isTerminalReader(r) {
-		return func(yield func(string) bool) {
-			sc := bufio.NewScanner(r)
-			sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-			for sc.Scan() {
-				if u := strings.TrimSpace(sc.Text()); u != "" && !strings.HasPrefix(u, "#") && !yield(u) {
-					return
-				}
-			}
-			*errp = sc.Err()
-		}
-	}
 	return func(yield func(string) bool) {
 		lines := make(chan string)
 		errc := make(chan error, 1)
 		stop := make(chan struct{})
 		defer close(stop)
 		go func() {
+			defer close(lines)
 			sc := bufio.NewScanner(r)
+			sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 			for sc.Scan() {
 				select {
 				case lines <- sc.Text():
@@ -154,13 +188,21 @@ func fetchLines(ctx context.Context, r io.Reader, errp *error) iter.Seq[string] 
 				}
 			}
 			errc <- sc.Err()
-			close(lines)
 		}()
 		for {
+			// The consumer gets what was read before ctx ended, not more.
+			select {
+			case <-ctx.Done():
+				return
+			default:
+			}
 			select {
 			case l, ok := <-lines:
 				if !ok {
-					*errp = <-errc
+					select {
+					case *errp = <-errc:
+					default: // ended by ctx
+					}
 					return
 				}
 				if u := strings.TrimSpace(l); u != "" && !strings.HasPrefix(u, "#") && !yield(u) {
@@ -171,9 +213,4 @@ func fetchLines(ctx context.Context, r io.Reader, errp *error) iter.Seq[string] 
 			}
 		}
 	}
-}
-
-func isTerminalReader(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	return ok && progress.IsTerminal(f)
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +19,7 @@ type labFlags struct {
 	quick, full bool
 	json        bool
 	html        string
+	htmlSet     bool // --html was given, perhaps as ""
 }
 
 func (f labFlags) size() lab.Size {
@@ -27,6 +30,20 @@ func (f labFlags) size() lab.Size {
 		return lab.Full
 	}
 	return lab.Default
+}
+
+// check rejects flags that contradict each other or name no file, before
+// anything runs.
+func (f labFlags) check() error {
+	switch {
+	case f.quick && f.full:
+		return errors.New("lab: --quick and --full exclude each other")
+	case f.htmlSet && f.html == "":
+		return errors.New(`lab: --html "": give the page a file name`)
+	case f.html == "-":
+		return errors.New("lab: --html -: standard output carries the report; give the page a file name")
+	}
+	return nil
 }
 
 // newLabCmd builds `spool lab`, `spool lab list` and `spool lab run NAME...`.
@@ -41,7 +58,14 @@ state, channels, the blocking pitfall, async vs sync mutex) and prints each clai
 it measured here, with a verdict, then one table per experiment.
 
 The default run takes under a minute on 2 cores; --quick under 15 seconds, --full several minutes.
-Progress goes to standard error; the report to standard output.`,
+Progress goes to standard error; the report to standard output. --html FILE also writes a
+self-contained page with charts: FILE is created (or checked writable) before the run starts, and
+must be a file name (not "" and not -, as standard output carries the report).
+
+On SIGINT or SIGTERM the experiment in progress is cut short and the report, text, JSON and page
+alike, says the run was interrupted and which experiments did not run; a second signal exits at
+once. Exit status: 0 when every experiment ran, 1 when some failed, 2 on bad usage or when
+interrupted.`,
 		Example: `  spool lab                      # every experiment, default size
   spool lab --quick              # a fast pass, e.g. in CI
   spool lab list                 # the experiments and how long each takes
@@ -50,47 +74,80 @@ Progress goes to standard error; the report to standard output.`,
   spool lab --html lab.html      # a self-contained page with a chart per experiment`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.htmlSet = cmd.Flags().Changed("html")
 			return runLab(cmd.Context(), f, nil, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	pf := cmd.PersistentFlags()
 	pf.BoolVar(&f.quick, "quick", false, "small and fast (under 15 s): for CI")
 	pf.BoolVar(&f.full, "full", false, "larger and longer: up to 100,000 units (several minutes)")
-	pf.BoolVar(&f.json, "json", false, "print the report as JSON instead of tables")
-	pf.StringVar(&f.html, "html", "", "also write a self-contained HTML page with charts to `FILE`")
-	cmd.MarkFlagsMutuallyExclusive("quick", "full")
+	// Only the commands that run experiments write a report.
+	outputFlags := func(c *cobra.Command) {
+		c.Flags().BoolVar(&f.json, "json", false, "print the report as JSON instead of tables")
+		c.Flags().StringVar(&f.html, "html", "", "also write a self-contained HTML page with charts to `FILE` (a file name; not -)")
+	}
+	outputFlags(cmd)
 
-	cmd.AddCommand(&cobra.Command{
+	list := &cobra.Command{
 		Use:   "list",
 		Short: "list the experiments",
-		Args:  cobra.NoArgs,
+		Long: `List the experiments in the order a run runs them: the name to give
+spool lab run, about how long each takes at the chosen size (--quick, the
+default, or --full) on a 2-core machine, and what it measures.`,
+		Example: "  spool lab list\n  spool lab list --full",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.check(); err != nil {
+				return err
+			}
 			return lab.WriteList(cmd.OutOrStdout(), f.size())
 		},
-	}, &cobra.Command{
-		Use:       "run NAME...",
-		Short:     "run only the named experiments (see spool lab list)",
-		Example:   "  spool lab run switch\n  spool lab run --quick cpu io",
-		Args:      cobra.MinimumNArgs(1),
+	}
+	run := &cobra.Command{
+		Use:   "run NAME...",
+		Short: "run only the named experiments (see spool lab list)",
+		Long: `Run only the named experiments, in the order given (each once), and report
+them as spool lab does: text, or JSON with --json, on standard output, and the
+page with --html FILE. The names are those of spool lab list.`,
+		Example: "  spool lab run switch\n  spool lab run --quick cpu io --json",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("lab run: name at least one experiment (known: %s)", strings.Join(lab.Names(), ", "))
+			}
+			return nil
+		},
 		ValidArgs: lab.Names(),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.htmlSet = cmd.Flags().Changed("html")
 			return runLab(cmd.Context(), f, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
-	})
+	}
+	outputFlags(run)
+	cmd.AddCommand(list, run)
 	return cmd
 }
 
 // runLab runs the lab and writes its report: text or JSON on stdout, and
-// the HTML page if asked. Progress goes to stderr.
+// the HTML page if asked. Progress goes to stderr. The page's file is
+// opened before the run, so that a bad path fails at once, not after
+// minutes of measuring.
 func runLab(ctx context.Context, f labFlags, names []string, stdout, stderr io.Writer) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if f.quick && f.full {
-		return errors.New("lab: --quick and --full exclude each other")
+	if err := f.check(); err != nil {
+		return err
+	}
+	var page *labPageFile
+	if f.html != "" {
+		var err error
+		if page, err = openLabPage(f.html); err != nil {
+			return err
+		}
 	}
 	rep, err := lab.Run(ctx, lab.Scale(f.size()), lab.Only(names...), lab.Progress(stderr))
 	if rep == nil {
+		page.discard()
 		return err // bad input: nothing ran
 	}
 	var werr error
@@ -99,20 +156,20 @@ func runLab(ctx context.Context, f labFlags, names []string, stdout, stderr io.W
 	} else {
 		werr = lab.WriteText(stdout, rep)
 	}
-	if werr != nil {
-		return fmt.Errorf("lab: writing the report: %w", werr)
-	}
-	if f.html != "" {
-		if err := writeLabHTMLFile(f.html, rep); err != nil {
+	if page != nil {
+		if err := page.write(rep); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "lab: wrote %s\n", f.html)
+	}
+	if werr != nil {
+		return fmt.Errorf("lab: writing the report: %w", werr)
 	}
 	switch {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
-		return err // interrupted: what ran is printed above
+		return err // interrupted: what ran is printed above, marked so
 	}
 	return labFailed{err}
 }
@@ -124,17 +181,51 @@ type labFailed struct{ err error }
 func (e labFailed) Error() string   { return e.err.Error() }
 func (e labFailed) Unwrap() []error { return []error{e.err, errFailed} }
 
-func writeLabHTMLFile(path string, rep *lab.Report) error {
-	out, err := os.Create(path)
+// labPageFile is the file of --html, opened before the run.
+type labPageFile struct {
+	path    string
+	f       *os.File
+	created bool // the file did not exist before
+}
+
+// openLabPage opens path for writing, creating it (mode 0666 less the
+// umask) if need be, without truncating an existing page: that waits
+// until there is a report to replace it with.
+func openLabPage(path string) (*labPageFile, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("lab: --html %s: is a directory", path)
+	}
+	_, statErr := os.Lstat(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o666)
 	if err != nil {
-		return fmt.Errorf("lab: %w", err)
+		return nil, fmt.Errorf("lab: --html: %w", err)
 	}
-	if err := writeLabHTML(out, rep); err != nil {
-		out.Close()
-		return fmt.Errorf("lab: writing %s: %w", path, err)
+	return &labPageFile{path: path, f: f, created: errors.Is(statErr, fs.ErrNotExist)}, nil
+}
+
+// write replaces the file's contents with the page of rep.
+func (p *labPageFile) write(rep *lab.Report) error {
+	err := p.f.Truncate(0)
+	if err == nil {
+		err = writeLabHTML(p.f, rep)
 	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("lab: %w", err)
+	if cerr := p.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("lab: writing %s: %w", p.path, err)
 	}
 	return nil
+}
+
+// discard closes the file, removing it if it was made for this run. It
+// does nothing on a nil page.
+func (p *labPageFile) discard() {
+	if p == nil {
+		return
+	}
+	p.f.Close()
+	if p.created {
+		os.Remove(p.path)
+	}
 }

@@ -180,7 +180,8 @@ ul.notes { color: #444; }
 <h1>spool lab: the chapter's claims, measured on this machine</h1>
 <p>A {{.Report.Size}} run, started {{.Report.Started.Format "2006-01-02 15:04:05 MST"}}, took {{secs .Report.Seconds}}.
 Every figure below was measured in that run; only the chapter's claims are quoted.</p>
-{{with .Report.Machine}}
+{{if .Report.Interrupted}}<p class="error">Interrupted: the run was stopped before it finished{{range .Report.Results}}{{if .Interrupted}}; {{.Name}} was cut short{{end}}{{end}}{{if .Report.NotRun}}; not run: {{join .Report.NotRun ", "}}{{end}}.</p>
+{{end}}{{with .Report.Machine}}
 <table class="facts">
 <tr><th>CPU</th><td>{{.CPU}}</td></tr>
 <tr><th>cores / GOMAXPROCS</th><td>{{.Cores}} / {{.GOMAXPROCS}}</td></tr>
@@ -194,13 +195,15 @@ Every figure below was measured in that run; only the chapter's claims are quote
 <table class="claims">
 <tr><th>experiment</th><th>the chapter claims</th><th>measured here (median)</th><th>spread</th><th>verdict</th></tr>
 {{range .Report.Claims}}<tr><td><a href="#{{.Experiment}}">{{.Experiment}}</a></td><td>&ldquo;{{.Quote}}&rdquo;</td><td>{{.Measured}}</td><td>{{if gt .Spread 0.0}}{{pct .Spread}}{{else}}-{{end}}</td><td class="{{verdictClass .}}">{{.Verdict}}</td></tr>
-{{end}}{{range .Report.Results}}{{if .Error}}<tr><td><a href="#{{.Name}}">{{.Name}}</a></td><td>-</td><td>-</td><td>-</td><td class="off">failed (see below)</td></tr>
-{{end}}{{end}}</table>
+{{end}}{{range .Report.Results}}{{if .Interrupted}}<tr><td><a href="#{{.Name}}">{{.Name}}</a></td><td>-</td><td>-</td><td>-</td><td class="info">interrupted</td></tr>
+{{else if .Error}}<tr><td><a href="#{{.Name}}">{{.Name}}</a></td><td>-</td><td>-</td><td>-</td><td class="off">failed (see below)</td></tr>
+{{end}}{{end}}{{range .Report.NotRun}}<tr><td>{{.}}</td><td>-</td><td>-</td><td>-</td><td class="info">not run (interrupted)</td></tr>
+{{end}}</table>
 <p>Spread is (max&minus;min)/median over the repetitions of this run.</p>
 {{range .Sections}}
 <h2 id="{{.Name}}">{{.Name}}: {{.Title}} <small>({{secs .Seconds}})</small></h2>
 <p class="about">{{.About}}</p>
-{{if .Error}}<p class="error">failed: {{.Error}}</p>{{end}}
+{{if .Interrupted}}<p class="error">interrupted: the run was stopped during this experiment; what it measured is incomplete.</p>{{else if .Error}}<p class="error">failed: {{.Error}}</p>{{end}}
 {{range .Charts}}{{.Element}}
 {{.Script}}
 {{end}}

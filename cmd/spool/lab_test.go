@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -68,21 +69,68 @@ func TestLabHTMLIsSelfContained(t *testing.T) {
 }
 
 func TestLabBadUsage(t *testing.T) {
-	for _, args := range [][]string{
-		{"lab", "--quick", "--full"},
-		{"lab", "run", "nope"},
-		{"lab", "run"},
-		{"lab", "extra"},
-	} {
+	dir := t.TempDir()
+	fresh := filepath.Join(dir, "fresh.html")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lab", "--quick", "--full"}, "--quick and --full exclude each other"},
+		{[]string{"lab", "list", "--quick", "--full"}, "--quick and --full exclude each other"},
+		{[]string{"lab", "run", "nope"}, `unknown experiment "nope" (known: memory, spawn`},
+		{[]string{"lab", "run"}, "name at least one experiment (known: memory, spawn"},
+		{[]string{"lab", "extra"}, "unknown command"},
+		{[]string{"lab", "list", "--json"}, "unknown flag: --json"},
+		{[]string{"lab", "list", "--html", filepath.Join(dir, "x.html")}, "unknown flag: --html"},
+		{[]string{"lab", "--html", ""}, `--html "": give the page a file name`},
+		{[]string{"lab", "--html=-"}, "--html -: standard output carries the report"},
+		{[]string{"lab", "run", "join", "--html", filepath.Join(dir, "no", "such", "x.html")}, "no such file or directory"},
+		{[]string{"lab", "run", "join", "--html", dir}, "is a directory"},
+		{[]string{"lab", "run", "nope", "--html", fresh}, `unknown experiment "nope"`},
+	}
+	for _, tc := range cases {
 		root := newRoot()
 		var out, errOut bytes.Buffer
 		root.SetOut(&out)
 		root.SetErr(&errOut)
-		root.SetArgs(args)
+		root.SetArgs(tc.args)
 		err := root.Execute()
-		if err == nil || exitCode(err) != 2 {
-			t.Errorf("spool %s: got %v (exit %d); want a usage error (exit 2)", strings.Join(args, " "), err, exitCode(err))
+		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("spool %s: got %v (exit %d); want a usage error (exit 2) saying %q", strings.Join(tc.args, " "), err, exitCode(err), tc.want)
 		}
+		if out.Len() > 0 || strings.Contains(errOut.String(), "lab 1/") {
+			t.Errorf("spool %s: ran (stdout %q, stderr %q); want it stopped before running", strings.Join(tc.args, " "), out.String(), errOut.String())
+		}
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("a run with a bad name left its page behind: %v", err)
+	}
+}
+
+// The page of an interrupted run says so, and shows the cut experiment as
+// interrupted, not failed.
+func TestLabHTMLInterrupted(t *testing.T) {
+	rep := labReport()
+	rep.Results = rep.Results[:1]
+	rep.Results[0].Interrupted = true
+	rep.Interrupted, rep.NotRun = true, []string{"join", "cpu"}
+	var b bytes.Buffer
+	if err := writeLabHTML(&b, rep); err != nil {
+		t.Fatalf("writeLabHTML: %v", err)
+	}
+	page := b.String()
+	for _, want := range []string{
+		"Interrupted: the run was stopped before it finished; switch was cut short; not run: join, cpu.",
+		`<td class="info">interrupted</td>`,
+		`<tr><td>cpu</td><td>-</td><td>-</td><td>-</td><td class="info">not run (interrupted)</td></tr>`,
+		"interrupted: the run was stopped during this experiment",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "failed") {
+		t.Errorf("page of an interrupted run says failed")
 	}
 }
 
@@ -149,5 +197,26 @@ func TestLabFailedIsExit1(t *testing.T) {
 	err := labFailed{errors.New("lab: 1 experiment(s) failed: memory")}
 	if exitCode(err) != 1 || err.Error() != "lab: 1 experiment(s) failed: memory" {
 		t.Errorf("labFailed: exit %d, message %q; want exit 1 and the lab's message", exitCode(err), err.Error())
+	}
+}
+
+// An interrupted run still prints its report and writes its page, both
+// marked interrupted, and exits 2 saying so.
+func TestLabInterrupted(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "lab.html")
+	ctx, cancel := context.WithCancelCause(t.Context())
+	cancel(errors.New("interrupt signal received"))
+	var out, errOut bytes.Buffer
+	err := runLab(ctx, labFlags{quick: true, json: true, html: page, htmlSet: true}, []string{"join", "switch"}, &out, &errOut)
+	if err == nil || exitCode(err) != 2 || err.Error() != "lab: interrupted after 0 of 2 experiments: interrupt signal received (context canceled)" {
+		t.Errorf("runLab = %v (exit %d); want interrupted, exit 2", err, exitCode(err))
+	}
+	var rep lab.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || !rep.Interrupted || strings.Join(rep.NotRun, ",") != "join,switch" {
+		t.Errorf("JSON %s (%v): want interrupted, join and switch not run", out.String(), err)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil || !strings.Contains(string(b), "Interrupted: the run was stopped before it finished; not run: join, switch.") {
+		t.Errorf("page: %v; want it written and marked interrupted", err)
 	}
 }
