@@ -91,8 +91,9 @@ type config struct {
 	write func(dst string, f *os.File) io.Writer
 }
 
-// Jobs sets how many files are copied at once (default 8). Jobs panics if
-// n is not positive.
+// Jobs sets how many files are copied at once (default 8). Workers start
+// as batches of files are handed out, so a Jobs larger than the number of
+// files costs nothing. Jobs panics if n is not positive.
 func Jobs(n int) Option {
 	if n <= 0 {
 		panic(fmt.Sprintf("cp: jobs %d: must be positive", n))
@@ -197,19 +198,11 @@ type dirJob = job
 func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool) {
 	// Files go to the workers in batches (see batches), so that a worker
 	// wakes once per batch rather than once per file. The buffer lets each
-	// worker have its next batch ready: sized by the limit.
-	jobs := make(chan []job, r.c.jobs)
+	// worker have its next batch ready: sized by the limit, up to
+	// maxQueued. Workers start one per batch sent until there are Jobs of
+	// them, so a huge Jobs costs nothing for a few files.
+	jobs := make(chan []job, min(r.c.jobs, maxQueued))
 	g := task.NewGroup[struct{}](ctx)
-	for range r.c.jobs {
-		g.Go(ctx, func(ctx context.Context) (struct{}, error) {
-			for batch := range jobs {
-				for _, j := range batch {
-					r.do(ctx, j)
-				}
-			}
-			return struct{}{}, nil
-		})
-	}
 	closed := false
 	defer func() {
 		if !closed { // the walker panicked (a bug): stop the workers first
@@ -217,7 +210,7 @@ func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool
 			g.Close()
 		}
 	}()
-	w := &walker{r: r, ctx: ctx, jobs: jobs}
+	w := &walker{r: r, ctx: ctx, jobs: jobs, workers: g}
 	for _, src := range srcs {
 		if ctx.Err() != nil {
 			break
@@ -250,9 +243,24 @@ func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool
 // walker walks the sources on Copy's goroutine: it makes directories and
 // hands files and links to the workers.
 type walker struct {
-	r    *run
-	ctx  context.Context
-	jobs chan<- []job
+	r       *run
+	ctx     context.Context
+	jobs    chan []job
+	workers *task.Group[struct{}]
+	started int // workers started, up to Jobs
+}
+
+// maxQueued bounds the batches waiting for a worker, whatever Jobs.
+const maxQueued = 1024
+
+// work is a worker: it copies batches until jobs is closed.
+func (w *walker) work(ctx context.Context) (struct{}, error) {
+	for batch := range w.jobs {
+		for _, j := range batch {
+			w.r.do(ctx, j)
+		}
+	}
+	return struct{}{}, nil
 }
 
 // root copies the tree at src to target.
@@ -328,7 +336,7 @@ const (
 // batches sends files in about as many batches as there are workers (so
 // that a directory's files are shared by all of them), bounded as above.
 func (w *walker) batches(files []job) {
-	per := min(maxBatch, max(1, (len(files)+w.r.c.jobs-1)/w.r.c.jobs))
+	per := min(maxBatch, max(1, (len(files)-1)/w.r.c.jobs+1)) // no overflow for a huge Jobs
 	for len(files) > 0 {
 		n, size := 0, int64(0)
 		for n < len(files) && n < per && (n == 0 || size+files[n].info.Size() <= maxBatchBytes) {
@@ -345,6 +353,10 @@ func (w *walker) batches(files []job) {
 // send hands a batch to a worker. It reports false, dropping the batch,
 // if ctx is done first.
 func (w *walker) send(batch []job) bool {
+	if w.started < w.r.c.jobs {
+		w.started++
+		w.workers.Go(w.ctx, w.work)
+	}
 	p := task.Park(w.ctx)
 	defer p.Resume()
 	select {

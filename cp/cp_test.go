@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -598,4 +599,21 @@ func TestOnItemPanics(t *testing.T) {
 		t.Errorf("OnItem called %d times; want 1 (not again after its panic)", calls)
 	}
 	noTemps(t, filepath.Join(dir, "d"))
+}
+
+// A huge Jobs starts a worker per batch of files, not Jobs of them: it
+// copies a small tree as any other value does.
+func TestHugeJobs(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	build(t, src, sample...)
+	sum, err := cp.Copy(context.Background(), []string{src}, dst, cp.Jobs(math.MaxInt))
+	if err != nil {
+		t.Fatalf("got error %v; want nil", err)
+	}
+	t.Cleanup(func() { chmodAll(dst) })
+	if sum.Files != 8 || sum.Failed != 0 {
+		t.Errorf("got summary %+v; want 8 files, none failed", sum)
+	}
+	same(t, src, dst)
 }

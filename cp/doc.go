@@ -43,14 +43,15 @@
 //
 //	spool cp [--jobs N] [--verify] SRC... DST
 //
-//	-j, --jobs N  copy at most N files at once (default 8; must be positive)
+//	-j, --jobs N  copy at most N files at once (default 8; 1 to 1024)
 //	    --verify  compare the SHA-256 of each copy with its source's
 //
 // spool cp prints nothing when all went well, one line per failed item on
 // standard error otherwise, and a progress bar (files and bytes) on standard
 // error when that is a terminal. Exit status: 0 when every item was copied,
 // 1 when some failed (the others are still copied), 2 on bad usage or when
-// interrupted.
+// interrupted (a second SIGINT or SIGTERM exits at once, with 130 or 143,
+// and may leave temporary files behind).
 //
 // # Cost
 //

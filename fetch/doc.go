@@ -23,7 +23,16 @@
 // retry's policy, [Retries] times (default 2, so 3 attempts), classified
 // by package httpretry: connection errors, 408, 425, 429, 500, 502, 503
 // and 504 are retried, honouring Retry-After (up to [MaxRetryAfter]); other
-// statuses of 400 and above fail at once.
+// statuses of 400 and above fail at once, and so do errors no other
+// attempt can cure: a host name that does not resolve (NXDOMAIN), more
+// than 10 redirects ([ErrRedirects], a loop most likely) and TLS
+// certificate errors. Between attempts Run backs off exponentially, from
+// 100 ms doubling up to 10 s, with full jitter. With retrying off
+// (Retries(0)) a URL's error is its attempt's, without retry's wrapper.
+//
+// Workers start as URLs come, one per URL up to Concurrency, so a huge
+// Concurrency costs nothing for a short list; Retries(math.MaxInt) means
+// no limit but ctx.
 //
 // # Input
 //
@@ -37,6 +46,7 @@
 // # Files
 //
 // With [Dir], each body is written to a temporary file in that directory
+// (mode 0666 less the umask, as any new file: normally 0644)
 // and renamed into place once complete, so a file under its final name is
 // always whole; a failed or cancelled fetch leaves no file (and an older
 // file of the same name untouched). The name is [FileName] of the URL:
@@ -63,10 +73,10 @@
 //
 //	spool fetch [--concurrency N] [--timeout D] [--retries N] [--out DIR] [--ordered] URL... | -
 //
-//	-c, --concurrency N  at most N requests in flight (default 8)
+//	-c, --concurrency N  at most N requests in flight (default 8; 1 to 10,000)
 //	    --timeout D      time limit of each attempt, body included (default 30s)
-//	    --retries N      retries after the first attempt (default 2; 0 = none)
-//	-o, --out DIR        save bodies under DIR (made if missing), named by FileName
+//	    --retries N      retries after the first attempt (default 2; 0 = none; at most 100)
+//	-o, --out DIR        save bodies under DIR (made if missing; not ""), named by FileName
 //	    --ordered        print records in input order instead of completion order
 //	-                    read URLs from standard input, one per line
 //	                     (blank lines and lines starting with # are skipped)
@@ -76,10 +86,15 @@
 //	{"url":"http://...","status":200,"bytes":5120,"attempts":1,"duration_ms":21.4,"error":null,"path":"out/..."}
 //
 // status is 0 when no response came; error is null on success; path
-// appears with --out. A progress bar is drawn on standard error when that
-// is a terminal. Exit status: 0 when every URL was fetched, 1 when any
-// failed (all are still reported), 2 on bad usage, empty input, or when
-// interrupted (after reporting every URL read).
+// appears with --out. A URL given again is fetched and reported once: each
+// repeat is skipped with a note on standard error, and is not a failure.
+// A progress bar is drawn on standard error when that is a terminal. On
+// SIGINT or SIGTERM, spool fetch stops reading standard input (a pipe
+// that never ends, such as tail -f, cannot keep it running) and reports
+// the URLs it had read, those not done as cancelled. Exit status: 0 when
+// every URL was fetched, 1 when any failed (all are still reported), 2 on
+// bad usage, empty input, when standard output cannot be written (the
+// run stops at once), or when interrupted.
 //
 // # Cost
 //

@@ -8,14 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"math"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -111,7 +115,8 @@ func Timeout(d time.Duration) Option {
 }
 
 // Retries sets how many times a failed URL is tried again (default 2, so
-// 3 attempts; 0 disables retrying). It panics if n is negative.
+// 3 attempts; 0 disables retrying). math.MaxInt means no limit but ctx.
+// It panics if n is negative.
 func Retries(n int) Option {
 	if n < 0 {
 		panic(fmt.Sprintf("fetch: retries %d: must not be negative", n))
@@ -175,8 +180,10 @@ type job struct {
 // adds about 13 allocations (1.3 KB) per URL: validation, the retry policy's
 // attempt timeout, the record (BenchmarkRun against BenchmarkPlain: 75
 // against 62 allocations, and a median 39 µs against 31 µs a URL, ±20-30%
-// on the busy 2-core machine, against a local server). A run starts
-// Concurrency+1 tasks.
+// on the busy 2-core machine, against a local server). A run starts at
+// most Concurrency+1 tasks: one that reads urls, and the workers, started
+// one per URL as they are needed, so a huge Concurrency costs nothing for
+// a short list.
 func Run(ctx context.Context, urls iter.Seq[string], opts ...Option) iter.Seq[Result] {
 	if ctx == nil || urls == nil {
 		panic("fetch: Run: nil ctx or urls")
@@ -197,12 +204,16 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 	client := c.client
 	if client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = c.concurrency
-		client = &http.Client{Transport: tr}
+		tr.MaxIdleConnsPerHost = min(c.concurrency, maxBuffer)
+		client = &http.Client{Transport: tr, CheckRedirect: checkRedirect}
 		defer tr.CloseIdleConnections()
 	}
+	attempts := math.MaxInt // Retries(math.MaxInt): no limit, and no overflow
+	if c.retries < math.MaxInt {
+		attempts = c.retries + 1
+	}
 	policy, err := retry.New(append([]retry.Option{
-		retry.MaxAttempts(c.retries + 1),
+		retry.MaxAttempts(attempts),
 		retry.AttemptTimeout(c.timeout),
 		retry.MaxAfter(c.maxAfter),
 		retry.Backoff(retry.Exponential(100*time.Millisecond, 10*time.Second).Jitter(retry.FullJitter)),
@@ -222,23 +233,29 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 		cancel()
 	}
 
-	// Buffers sized by the concurrency limit, so that each worker can hand
-	// over its result and take its next job without waiting on the others.
-	jobs := make(chan job, c.concurrency)
-	out := make(chan Result, c.concurrency)
+	// Buffers sized by the concurrency limit (up to maxBuffer), so that
+	// each worker can hand over its result and take its next job without
+	// waiting on the others.
+	jobs := make(chan job, min(c.concurrency, maxBuffer))
+	out := make(chan Result, min(c.concurrency, maxBuffer))
 	var window chan struct{} // Ordered: a place for each result not yet yielded
 	if c.ordered {
-		window = make(chan struct{}, 16*c.concurrency)
+		w := math.MaxInt // places cost no memory: chan struct{}
+		if c.concurrency <= math.MaxInt/16 {
+			w = 16 * c.concurrency
+		}
+		window = make(chan struct{}, w)
 	}
 
+	// Workers start one per job until there are Concurrency of them, so
+	// that a short list with a huge Concurrency starts few.
 	workers := task.NewGroup[struct{}](runCtx)
-	for range c.concurrency {
-		workers.Go(runCtx, func(wctx context.Context) (struct{}, error) {
-			for j := range jobs {
-				out <- c.safeFetch(ctx, wctx, client, policy, j)
-			}
-			return struct{}{}, nil
-		})
+	started := 0
+	work := func(wctx context.Context) (struct{}, error) {
+		for j := range jobs {
+			out <- c.safeFetch(ctx, wctx, client, policy, j)
+		}
+		return struct{}{}, nil
 	}
 	feeder := task.Go(runCtx, func(context.Context) (struct{}, error) {
 		defer func() {
@@ -267,6 +284,10 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 			if err := check(u, seen, j.index); err != nil {
 				out <- Result{URL: u, Index: j.index, Err: err}
 				continue
+			}
+			if started < c.concurrency {
+				started++
+				workers.Go(runCtx, work)
 			}
 			jobs <- j
 		}
@@ -392,7 +413,7 @@ func (c *config) fetch(parent, ctx context.Context, client *http.Client, policy 
 		}
 		if err := httpretry.Check(resp, err, c.maxAfter); err != nil {
 			httpretry.Drain(resp)
-			return struct{}{}, err
+			return struct{}{}, permanentIfHopeless(err)
 		}
 		defer resp.Body.Close()
 		r.Bytes, err = save(resp.Body, final)
@@ -419,7 +440,7 @@ func save(body io.Reader, final string) (int64, error) {
 		n, _ := io.Copy(io.Discard, rd)
 		return n, rd.failed()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(final), ".spool-fetch-*")
+	tmp, err := createTemp(filepath.Dir(final))
 	if err != nil {
 		return 0, retry.Permanent(fmt.Errorf("fetch: saving body: %w", err))
 	}
@@ -438,6 +459,21 @@ func save(body io.Reader, final string) (int64, error) {
 		return n, retry.Permanent(fmt.Errorf("fetch: saving body: %w", err))
 	}
 	return n, nil
+}
+
+// createTemp creates a new file for writing in dir, named .spool-fetch-
+// and random digits, as os.CreateTemp does, but with mode 0666 less the
+// umask (normally 0644), the mode the saved body keeps, where
+// os.CreateTemp makes 0600.
+func createTemp(dir string) (*os.File, error) {
+	for range 10_000 {
+		name := filepath.Join(dir, ".spool-fetch-"+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, &fs.PathError{Op: "createtemp", Path: filepath.Join(dir, ".spool-fetch-*"), Err: fs.ErrExist}
 }
 
 // reader remembers the error of the body, to tell it from a write error.
@@ -461,12 +497,55 @@ func (r *reader) failed() error {
 	return nil
 }
 
-// simplify drops the retry wrapper from a URL that failed at once for a
-// permanent reason: "httpretry: 404 Not Found" says it all.
+// simplify drops the retry wrapper from a URL that failed at its only
+// attempt, for a permanent reason or because retrying was off:
+// "httpretry: 404 Not Found" says it all.
 func simplify(err error) error {
 	var re *retry.Error
-	if errors.As(err, &re) && re.Attempts == 1 && errors.Is(re.Cause, retry.ErrPermanent) {
+	if errors.As(err, &re) && re.Attempts == 1 && (errors.Is(re.Cause, retry.ErrPermanent) || errors.Is(re.Cause, retry.ErrAttempts)) {
 		return re.Last
+	}
+	return err
+}
+
+// maxBuffer bounds the buffers and idle connections a run keeps for its
+// workers, whatever the Concurrency.
+const maxBuffer = 1024
+
+// maxRedirects is how many redirects a URL may take, as net/http's
+// default policy allows.
+const maxRedirects = 10
+
+// ErrRedirects is the error of a URL that redirected more than 10 times
+// (a redirect loop, most likely). It is not retried.
+var ErrRedirects = errors.New("fetch: stopped after 10 redirects")
+
+// checkRedirect is net/http's default redirect policy, with an error that
+// permanentIfHopeless can recognise.
+func checkRedirect(_ *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return ErrRedirects
+	}
+	return nil
+}
+
+// permanentIfHopeless marks transport errors that another attempt cannot
+// cure as permanent, so they are not retried: a host name that does not
+// resolve (NXDOMAIN, not a timeout of the resolver) and a redirect loop.
+// httpretry retries every other transport error.
+func permanentIfHopeless(err error) error {
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return retry.Permanent(err)
+	}
+	if errors.Is(err, ErrRedirects) {
+		return retry.Permanent(err)
+	}
+	// A caller's client without a CheckRedirect of its own stops with
+	// net/http's unexported error of this text.
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil && strings.HasPrefix(ue.Err.Error(), "stopped after ") && strings.HasSuffix(ue.Err.Error(), " redirects") {
+		return retry.Permanent(err)
 	}
 	return err
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -677,5 +679,90 @@ func TestYieldPanicsOrdered(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second): // a safety net against the hang, not a timing assertion
 		t.Fatal("Run did not stop after a panic in the loop body")
+	}
+}
+
+// TestNotRetried: errors that another attempt cannot cure fail at the
+// first attempt, however many retries are allowed: a host that does not
+// resolve and a redirect loop. Retrying off reads as the error alone.
+func TestNotRetried(t *testing.T) {
+	s := newServer(t)
+	loop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, r.URL.Path, http.StatusFound)
+	}))
+	defer loop.Close()
+	// No network: the "resolver" answers NXDOMAIN for every host.
+	nxdomain := &http.Client{Transport: &http.Transport{
+		DialContext: func(_ context.Context, _, addr string) (net.Conn, error) {
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: addr, IsNotFound: true}}
+		},
+	}}
+	tests := []struct {
+		name    string
+		url     string
+		opts    []fetch.Option
+		wantErr string // the whole error, or what it starts with
+		match   error
+	}{
+		{"no such host", "http://nonexistent.invalid/", []fetch.Option{fetch.Client(nxdomain)}, `Get "http://nonexistent.invalid/": dial tcp: lookup nonexistent.invalid:80: no such host`, nil},
+		{"redirect loop", loop.URL + "/loop", nil, `Get "/loop": fetch: stopped after 10 redirects`, fetch.ErrRedirects},
+		{"redirect loop, caller's client", loop.URL + "/loop2", []fetch.Option{fetch.Client(&http.Client{})}, `Get "/loop2": stopped after 10 redirects`, nil},
+		{"retries off", s.URL + "/status/503", []fetch.Option{fetch.Retries(0)}, "httpretry: 503 Service Unavailable", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, got := collect(t, context.Background(), []string{tt.url}, fast(append([]fetch.Option{fetch.Retries(5)}, tt.opts...)...)...)
+			r := got[tt.url]
+			if r.Attempts != 1 || r.Err == nil || r.Err.Error() != tt.wantErr {
+				t.Errorf("got %d attempts, error %v; want 1 attempt and %q", r.Attempts, r.Err, tt.wantErr)
+			}
+			if tt.match != nil && !errors.Is(r.Err, tt.match) {
+				t.Errorf("got error %v; want it to match %v", r.Err, tt.match)
+			}
+		})
+	}
+}
+
+// TestHugeOptions: absurd values cost no more than sensible ones, and
+// neither overflow nor panic.
+func TestHugeOptions(t *testing.T) {
+	s := newServer(t)
+	for _, ordered := range []bool{false, true} {
+		opts := fast(fetch.Concurrency(math.MaxInt), fetch.Retries(math.MaxInt))
+		if ordered {
+			opts = append(opts, fetch.Ordered())
+		}
+		flaky := fmt.Sprintf("%s/flaky/1?ordered=%v", s.URL, ordered) // fails once per path and query
+		all, got := collect(t, context.Background(), []string{s.URL + "/ok/1", flaky}, opts...)
+		for _, r := range all {
+			if r.Err != nil {
+				t.Errorf("ordered %v: %s: %v", ordered, r.URL, r.Err)
+			}
+		}
+		if r := got[flaky]; r.Attempts != 2 {
+			t.Errorf("ordered %v: flaky URL took %d attempts; want 2", ordered, r.Attempts)
+		}
+	}
+}
+
+// TestDirMode: saved bodies get 0666 less the umask, like any new file.
+func TestDirMode(t *testing.T) {
+	s := newServer(t)
+	dir := t.TempDir()
+	probe := filepath.Join(dir, "probe")
+	f, err := os.OpenFile(probe, os.O_CREATE|os.O_WRONLY, 0o666)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	want, err := os.Stat(probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got := collect(t, context.Background(), []string{s.URL + "/ok/3"}, fast(fetch.Dir(dir))...)
+	r := got[s.URL+"/ok/3"]
+	fi, err := os.Stat(r.Path)
+	if err != nil || fi.Mode().Perm() != want.Mode().Perm() {
+		t.Errorf("saved body: %v, %v; want mode %v (0666 less the umask)", fi.Mode(), err, want.Mode().Perm())
 	}
 }
