@@ -125,7 +125,9 @@ func Progress(w io.Writer) Option { return func(c *config) { c.progress = w } }
 // fails is reported with its error and the others still run; Run then
 // returns the report and an error naming the ones that failed. If ctx is
 // done, Run stops after the experiment in progress gives up and returns
-// what it has with ctx's error.
+// what it has, marked Interrupted (that experiment too, rather than
+// failed, and the ones never started listed in NotRun), with an error
+// wrapping ctx's error and its cause.
 //
 // Run starts goroutines and OS threads to measure them, and stops and
 // waits for every one before it returns. On the project's 2-core machine,
@@ -175,7 +177,13 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 		res.Name, res.Title, res.About = x.Name, x.Title, x.About
 		res.normalize()
 		res.Seconds = time.Since(start).Seconds()
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			// Cut short, not failed; its claims would be judged on
+			// incomplete figures, so they are left out.
+			res.Interrupted = true
+			res.Claims = []Claim{}
+		case err != nil:
 			res.Error = err.Error()
 			failed = append(failed, x.Name)
 		}
@@ -190,7 +198,22 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 	bar.Finish()
 	rep.Seconds = time.Since(rep.Started).Seconds()
 	if err := ctx.Err(); err != nil {
-		return rep, fmt.Errorf("lab: stopped: %w", err)
+		rep.Interrupted = true
+		for _, x := range todo[len(rep.Results):] {
+			rep.NotRun = append(rep.NotRun, x.Name)
+		}
+		done := len(rep.Results)
+		if done > 0 && rep.Results[done-1].Interrupted {
+			done--
+		}
+		msg := fmt.Sprintf("lab: interrupted after %d of %d experiments", done, len(todo))
+		if len(failed) > 0 {
+			msg += fmt.Sprintf(" (%d failed: %s)", len(failed), strings.Join(failed, ", "))
+		}
+		if cause := context.Cause(ctx); cause != nil && cause != err {
+			return rep, fmt.Errorf("%s: %w (%w)", msg, cause, err)
+		}
+		return rep, fmt.Errorf("%s: %w", msg, err)
 	}
 	if len(failed) > 0 {
 		return rep, fmt.Errorf("lab: %d experiment(s) failed: %s", len(failed), strings.Join(failed, ", "))

@@ -12,22 +12,30 @@ type Report struct {
 	Size    Size      `json:"size"`
 	Started time.Time `json:"started"`
 	Seconds float64   `json:"seconds"` // wall time of the whole run
-	Claims  []Claim   `json:"claims"`  // every experiment's claims, in run order
-	Results []*Result `json:"experiments"`
+	// Interrupted is set when the run's context ended before every
+	// experiment had run: the one cut short is marked Interrupted, and
+	// NotRun names those never started.
+	Interrupted bool      `json:"interrupted"`
+	NotRun      []string  `json:"not_run,omitempty"`
+	Claims      []Claim   `json:"claims"` // every experiment's claims, in run order
+	Results     []*Result `json:"experiments"`
 }
 
 // Result is what one experiment measured.
 type Result struct {
-	Name    string   `json:"name"`
-	Title   string   `json:"title"`
-	About   string   `json:"about"`
-	Seconds float64  `json:"seconds"`         // wall time of the experiment
-	Error   string   `json:"error,omitempty"` // set if the experiment failed
-	Claims  []Claim  `json:"claims"`
-	Metrics []Metric `json:"metrics"` // every figure, as numbers
-	Tables  []Table  `json:"tables"`  // the same figures, laid out for people
-	Charts  []Chart  `json:"charts"`
-	Notes   []string `json:"notes,omitempty"` // what the figures mean, caveats
+	Name    string  `json:"name"`
+	Title   string  `json:"title"`
+	About   string  `json:"about"`
+	Seconds float64 `json:"seconds"`         // wall time of the experiment
+	Error   string  `json:"error,omitempty"` // set if the experiment failed
+	// Interrupted is set if the run was stopped while this experiment
+	// ran: its figures, if any, are incomplete, and it did not fail.
+	Interrupted bool     `json:"interrupted,omitempty"`
+	Claims      []Claim  `json:"claims"`
+	Metrics     []Metric `json:"metrics"` // every figure, as numbers
+	Tables      []Table  `json:"tables"`  // the same figures, laid out for people
+	Charts      []Chart  `json:"charts"`
+	Notes       []string `json:"notes,omitempty"` // what the figures mean, caveats
 }
 
 // Claim is one of the chapter's claims next to what this run measured.

@@ -21,6 +21,9 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprint(ew, ", RACE DETECTOR ON (every figure is several times slower)")
 	}
 	fmt.Fprintf(ew, "; took %s\n", fmtNS(r.Seconds*1e9))
+	if r.Interrupted {
+		fmt.Fprintf(ew, "INTERRUPTED: the run was stopped before it finished: %s.\n", incomplete(r))
+	}
 	if m.Busy() {
 		fmt.Fprintf(ew, "WARNING: the machine was busy (load average %.1f on %d cores): other programs competed for the CPU, so the figures are noisy.\n", m.Load, m.Cores)
 	}
@@ -37,9 +40,15 @@ func WriteText(w io.Writer, r *Report) error {
 			fmt.Fprintf(tw, "%s\t\"%s\"\t%s\t%s\t%s\n", c.Experiment, c.Quote, c.Measured, spread, c.Verdict)
 		}
 		for _, res := range r.Results {
-			if res.Error != "" {
+			switch {
+			case res.Interrupted:
+				fmt.Fprintf(tw, "%s\t-\t-\t-\tinterrupted\n", res.Name)
+			case res.Error != "":
 				fmt.Fprintf(tw, "%s\t-\t-\t-\tFAILED (see below)\n", res.Name)
 			}
+		}
+		for _, name := range r.NotRun {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\tnot run (interrupted)\n", name)
 		}
 		tw.Flush()
 		fmt.Fprintln(ew, "\nspread = (max-min)/median over the repetitions of this run.")
@@ -50,7 +59,10 @@ func WriteText(w io.Writer, r *Report) error {
 		if res.About != "" {
 			fmt.Fprintln(ew, wrap(res.About, 100, ""))
 		}
-		if res.Error != "" {
+		switch {
+		case res.Interrupted:
+			fmt.Fprintln(ew, "INTERRUPTED: the run was stopped during this experiment; what it measured is incomplete.")
+		case res.Error != "":
 			fmt.Fprintf(ew, "FAILED: %s\n", res.Error)
 		}
 		for _, t := range res.Tables {
@@ -62,6 +74,28 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 	}
 	return ew.err
+}
+
+// incomplete says what an interrupted run left out: the experiment it cut
+// short and those it never started.
+func incomplete(r *Report) string {
+	var parts []string
+	for _, res := range r.Results {
+		if res.Interrupted {
+			parts = append(parts, res.Name+" was cut short")
+		}
+	}
+	switch len(r.NotRun) {
+	case 0:
+	case 1:
+		parts = append(parts, r.NotRun[0]+" did not run")
+	default:
+		parts = append(parts, fmt.Sprintf("%d experiments did not run (%s)", len(r.NotRun), strings.Join(r.NotRun, ", ")))
+	}
+	if len(parts) == 0 {
+		return "every experiment had ended"
+	}
+	return strings.Join(parts, "; ")
 }
 
 func writeTable(w io.Writer, t Table) {

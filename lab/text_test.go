@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -136,10 +138,68 @@ func TestRunCancelled(t *testing.T) {
 	ctx, cancel := contextWithCancel(t)
 	cancel()
 	rep, err := lab.Run(ctx, lab.Scale(lab.Quick), lab.Only("join"))
-	if err == nil || rep == nil || len(rep.Results) != 0 {
-		t.Errorf("Run with a done ctx: got %v, %v; want an empty report and an error", rep, err)
+	if !errors.Is(err, context.Canceled) || rep == nil || len(rep.Results) != 0 || !rep.Interrupted || strings.Join(rep.NotRun, ",") != "join" {
+		t.Errorf("Run with a done ctx: got %+v, %v; want an empty report, interrupted, join not run, and context.Canceled", rep, err)
 	}
 }
+
+// An interrupted run says so in every output: the experiment cut short is
+// "interrupted", not FAILED, and the ones never started are listed.
+func TestRunInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(t.Context())
+	defer cancel(nil)
+	// Ctrl-C as the first experiment starts (its progress line).
+	progress := writerFunc(func(p []byte) (int, error) {
+		cancel(errors.New("interrupt signal received"))
+		return len(p), nil
+	})
+	rep, err := lab.Run(ctx, lab.Scale(lab.Quick), lab.Only("join", "switch", "memory"), lab.Progress(progress))
+	const wantErr = "lab: interrupted after 0 of 3 experiments: interrupt signal received (context canceled)"
+	if err == nil || err.Error() != wantErr || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v; want %q matching context.Canceled", err, wantErr)
+	}
+	if !rep.Interrupted || len(rep.Results) != 1 || !rep.Results[0].Interrupted || rep.Results[0].Error != "" ||
+		strings.Join(rep.NotRun, ",") != "switch,memory" {
+		t.Fatalf("report: interrupted %v, %d results, not run %v; want true, join interrupted without error, switch and memory not run",
+			rep.Interrupted, len(rep.Results), rep.NotRun)
+	}
+	var text bytes.Buffer
+	if err := lab.WriteText(&text, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`(?m)^INTERRUPTED: the run was stopped before it finished: join was cut short; 2 experiments did not run \(switch, memory\)\.$`,
+		`(?m)^join +- +- +- +interrupted$`,
+		`(?m)^switch +- +- +- +not run \(interrupted\)$`,
+		`(?m)^INTERRUPTED: the run was stopped during this experiment`,
+	} {
+		if !regexp.MustCompile(want).MatchString(text.String()) {
+			t.Errorf("text report lacks %s:\n%s", want, text.String())
+		}
+	}
+	if strings.Contains(text.String(), "FAILED") {
+		t.Errorf("text report says FAILED:\n%s", text.String())
+	}
+	var js bytes.Buffer
+	if err := lab.WriteJSON(&js, rep); err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Interrupted bool     `json:"interrupted"`
+		NotRun      []string `json:"not_run"`
+		Experiments []struct {
+			Interrupted bool   `json:"interrupted"`
+			Error       string `json:"error"`
+		} `json:"experiments"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &raw); err != nil || !raw.Interrupted || len(raw.NotRun) != 2 || !raw.Experiments[0].Interrupted || raw.Experiments[0].Error != "" {
+		t.Errorf("JSON %s (%v): want interrupted, not_run and the experiment interrupted without an error", js.String(), err)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func TestExperimentsListed(t *testing.T) {
 	want := []string{"memory", "spawn", "switch", "join", "cpu", "io", "shared", "channels", "blocking", "mutex"}
