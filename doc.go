@@ -16,7 +16,8 @@
 //     to n workers (optionally on locked OS threads), started as work
 //     needs them, draining a bounded queue.
 //   - [github.com/spool-go/spool/guard] when you want a value that lives
-//     inside its lock (Mutex[T], RWMutex[T]), with a cancellable Lock(ctx).
+//     inside its lock (Mutex[T], RWMutex[T]), with a cancellable Lock(ctx),
+//     or a weighted Semaphore whose Acquire(ctx, n) is an await point.
 //   - [github.com/spool-go/spool/chans] when you want channel patterns that
 //     close what they return: Merge, FanOut, Broadcast, Watch, Batch, Pipeline.
 //   - [github.com/spool-go/spool/parallel] when you want CPU-bound map/reduce
