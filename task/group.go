@@ -237,6 +237,10 @@ func (g *Group[T]) owns(ctx context.Context) bool {
 // runInline runs fn as one of the group's tasks on the calling goroutine,
 // holding a place the caller has taken, and returns its ended task.
 func (g *Group[T]) runInline(fn func(context.Context) (T, error)) *Task[T] {
+	if g.failFast && g.ctx.Err() != nil {
+		g.release()
+		return g.refuse(fmt.Errorf("task: group failed: %w", g.ctx.causeErr()))
+	}
 	t, j := Prepare(&g.ctx, fn)
 	if j == nil { // fn was nil: t has failed already
 		g.release()

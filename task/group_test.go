@@ -715,3 +715,27 @@ func TestGroupNestedGoAtTheLimit(t *testing.T) {
 		})
 	})
 }
+
+// TestGroupNestedGoAfterFailFast: a nested submission that runs inline
+// obeys FailFast as a queued one does: once the group has failed, fn
+// never runs and the task fails with the group's failure.
+func TestGroupNestedGoAfterFailFast(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := task.NewGroup[int](t.Context(), task.Limit(1), task.FailFast())
+		defer g.Close()
+		var ran atomic.Bool
+		outer := g.Go(t.Context(), func(ctx context.Context) (int, error) {
+			if _, err := g.Go(ctx, func(context.Context) (int, error) { return 0, errBoom }).Await(ctx); !errors.Is(err, errBoom) {
+				t.Errorf("inline failing task = %v; want %v", err, errBoom)
+			}
+			_, err := g.Go(ctx, func(context.Context) (int, error) { ran.Store(true); return 1, nil }).Await(ctx)
+			return 0, err
+		})
+		if _, err := outer.Await(t.Context()); !errors.Is(err, errBoom) {
+			t.Errorf("nested Go after the group failed = %v; want the group's failure (%v)", err, errBoom)
+		}
+		if ran.Load() {
+			t.Error("a nested task ran after the FailFast group failed")
+		}
+	})
+}
