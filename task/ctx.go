@@ -44,9 +44,9 @@ type taskCtx struct {
 	// bytes (it was 184), the 160-byte size class, and a Task with a
 	// runtime's entry fits the 256-byte class.
 	attached bool
-	byParent bool          // it ended because its parent did (mu): see Value
-	isGroup  bool          // it is a Group's context: see Value's groupKey
-	state    atomic.Uint32 // the Task's: stateNew, stateRunning, stateDone... (a Group's context leaves it 0)
+	byParent bool   // it ended because its parent did (mu): see Value
+	isGroup  bool   // it is a Group's context: see Value's groupKey
+	state    uint32 // the Task's: stateNew, stateRunning, stateDone...; atomic, but queue writes it plainly before the task is shared (a Group's context leaves it 0)
 
 	// The Task's Done channel (made lazily) and error. They live here, not
 	// in the Task, so that a cancel can resolve a Queued task without
@@ -310,7 +310,7 @@ func (c *taskCtx) end(err, cause error, byParent bool) {
 	c.byParent = byParent
 	c.mu.Unlock()
 	e.run(c)
-	if c.state.Load() == stateQueued && c.state.CompareAndSwap(stateQueued, stateAborted) {
+	if atomic.LoadUint32(&c.state) == stateQueued && atomic.CompareAndSwapUint32(&c.state, stateQueued, stateAborted) {
 		c.publish(fmt.Errorf("%w: %w", ErrNotStarted, err))
 	}
 }
@@ -318,7 +318,7 @@ func (c *taskCtx) end(err, cause error, byParent bool) {
 // queue marks a prepared task Queued (see [Queued]) and registers it with
 // its parent, so that the parent's end reaches it while it waits.
 func (c *taskCtx) queue() {
-	c.state.Store(stateQueued)
+	c.state = stateQueued // not shared yet: a plain write saves an atomic one (BenchmarkSubmitAwait)
 	if c.parent.Done() != nil {
 		c.attach()
 	}
@@ -328,10 +328,10 @@ func (c *taskCtx) queue() {
 // stateDone) for the executor. It reports false if a cancel aborted the
 // task while it was queued, and panics if the task was claimed before.
 func (c *taskCtx) claim(to uint32) bool {
-	if c.state.CompareAndSwap(stateNew, to) || c.state.CompareAndSwap(stateQueued, to) {
+	if s := atomic.LoadUint32(&c.state); (s == stateNew || s == stateQueued) && atomic.CompareAndSwapUint32(&c.state, s, to) {
 		return true
 	}
-	if c.state.Load() == stateAborted {
+	if atomic.LoadUint32(&c.state) == stateAborted {
 		return false
 	}
 	panic("task: Job used twice")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"sync/atomic"
 )
 
 // Errors returned by tasks that did not end normally.
@@ -207,7 +208,7 @@ func NotStarted(j Job) bool {
 	return ok && a.aborted()
 }
 
-func (j *job[T]) aborted() bool { return j.ctx.state.Load() == stateAborted }
+func (j *job[T]) aborted() bool { return atomic.LoadUint32(&j.ctx.state) == stateAborted }
 
 func (j *job[T]) Context() context.Context { return &j.ctx }
 
@@ -249,7 +250,7 @@ func (j *job[T]) Run() {
 				err = ErrGoexit
 			}
 		}
-		t.ctx.state.Store(stateDone)
+		atomic.StoreUint32(&t.ctx.state, stateDone)
 		t.finish(v, err)
 	}()
 	v, err = t.fn(&t.ctx)
@@ -258,7 +259,7 @@ func (j *job[T]) Run() {
 
 // resolve ends a task that never ran.
 func (t *Task[T]) resolve(v T, err error) {
-	t.ctx.state.Store(stateDone)
+	atomic.StoreUint32(&t.ctx.state, stateDone)
 	t.finish(v, err)
 }
 
@@ -302,7 +303,7 @@ func (t *Task[T]) Await(ctx context.Context) (T, error) {
 		t.ctx.observe()
 		return t.val, t.ctx.res
 	}
-	if s := t.ctx.state.Load(); s == stateNew || s == stateQueued {
+	if s := atomic.LoadUint32(&t.ctx.state); s == stateNew || s == stateQueued {
 		// Not started: most often it was just spawned and its goroutine
 		// waits for this processor. Yield once, so that it can run and end
 		// before we park: a short task then costs no park and no wake-up.

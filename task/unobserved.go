@@ -56,11 +56,14 @@ func reportUnobserved(u *unobserved) {
 }
 
 // observe marks the task's panic, if it ended in one, as read. The task
-// has ended.
+// has ended. It is small enough to inline into Await and Result.
 func (c *taskCtx) observe() {
-	if _, ok := c.res.(*PanicError); !ok {
-		return
+	if _, ok := c.res.(*PanicError); ok {
+		c.observePanic()
 	}
+}
+
+func (c *taskCtx) observePanic() {
 	c.mu.Lock()
 	if c.x != nil && c.x.unobserved != nil {
 		c.x.unobserved.seen.Store(true)
