@@ -1030,3 +1030,49 @@ func TestShutdownResolvesQueuedWhileWorkersStuck(t *testing.T) {
 		})
 	}
 }
+
+// TestGoContext: GoContext waits for room only as long as its context
+// lasts, counts a give-up as cancelled, and follows the caller-runs rule
+// from one of the pool's tasks.
+func TestGoContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate()
+		p := newPool(t, 1, pool.QueueSize(1))
+		p.Go(g.job)
+		synctest.Wait() // the worker holds the gate job; the queue is empty
+		var ran atomic.Int32
+		if err := p.GoContext(t.Context(), func() { ran.Add(1) }); err != nil {
+			t.Fatalf("GoContext with room = %v; want nil", err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		if err := p.GoContext(ctx, func() { ran.Add(100) }); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("GoContext on a full queue = %v; want DeadlineExceeded once ctx ends", err)
+		}
+		g.open()
+		synctest.Wait() // the queue has drained
+		// From the pool's only worker, with its task's context, on a full
+		// queue: runs inline instead of waiting for itself.
+		g2 := newGate()
+		nested := pool.Submit(t.Context(), p, func(ctx context.Context) (int, error) {
+			if err := p.GoContext(ctx, g2.job); err != nil { // fills the queue
+				return 0, err
+			}
+			return 0, p.GoContext(ctx, func() { ran.Add(10) })
+		})
+		if _, err := nested.Await(t.Context()); err != nil {
+			t.Errorf("nested GoContext = %v; want nil", err)
+		}
+		g2.open()
+		p.Close()
+		if got := ran.Load(); got != 11 {
+			t.Errorf("ran = %d; want 11 (the queued job and the nested one, not the refused one)", got)
+		}
+		if m := checkInvariant(t, p); m.Cancelled != 1 {
+			t.Errorf("Metrics.Cancelled = %d; want 1", m.Cancelled)
+		}
+		if err := new(pool.Pool).GoContext(t.Context(), func() {}); !errors.Is(err, pool.ErrNilPool) {
+			t.Errorf("GoContext on a zero Pool = %v; want ErrNilPool", err)
+		}
+	})
+}

@@ -79,7 +79,8 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 
 // Go queues fn to run on one of p's workers, without a task: the
 // chapter's execute. It waits while the queue is full, like Submit, but
-// without a context: only Close ends the wait (with ErrClosed). A nested
+// without a context: only Close ends the wait (with ErrClosed); GoContext
+// bounds it with one. A nested
 // call from one of p's workers follows Submit's caller-runs rule. Go
 // returns task.ErrNilFunc for a nil fn, and ErrNilPool for a nil or zero p.
 //
@@ -93,7 +94,23 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 // goroutines (BenchmarkGo against BenchmarkChannelFloor): the difference
 // pays for counting the job, the panic recovery and the check that keeps
 // Close from losing it.
-func (p *Pool) Go(fn func()) error {
+func (p *Pool) Go(fn func()) error { return p.goWith(context.Background(), fn) }
+
+// GoContext is Go with a context for its wait: if the queue is full, it
+// waits for room (an await point) until ctx ends, and then returns an
+// error wrapping ctx's error, and fn never runs; or until the pool closes
+// (ErrClosed). ctx only bounds the wait: a job once queued runs whatever
+// becomes of ctx, and fn receives no context (use Submit for work that
+// should see one). A nested call from one of p's tasks, made with that
+// task's context, follows Submit's caller-runs rule.
+func (p *Pool) GoContext(ctx context.Context, fn func()) error {
+	if ctx == nil {
+		panic("pool: GoContext: nil context")
+	}
+	return p.goWith(ctx, fn)
+}
+
+func (p *Pool) goWith(ctx context.Context, fn func()) error {
 	if p.zero() {
 		return ErrNilPool
 	}
@@ -102,7 +119,7 @@ func (p *Pool) Go(fn func()) error {
 		return task.ErrNilFunc
 	}
 	it := item{job: goJob(fn)}
-	inline, err := p.send(context.Background(), &it, true)
+	inline, err := p.send(ctx, &it, true)
 	if inline {
 		p.runInline(&it)
 	}
