@@ -86,7 +86,7 @@ type Group[T any] struct {
 
 	mu      sync.Mutex
 	results chunked[outcome[T]]   // in submission order; pushed under mu
-	errs    map[*outcome[T]]error // the failed tasks' errors (mu)
+	errs    map[*outcome[T]]failure // the failed tasks' errors (mu)
 	tripped *outcome[T]           // with FailFast, the failure that cancelled the group (mu)
 	pending atomic.Int64          // submitted and not ended
 	// Next's completion-order queue, kept only once Next has been called:
@@ -239,7 +239,7 @@ func (g *Group[T]) owns(ctx context.Context) bool {
 func (g *Group[T]) runInline(fn func(context.Context) (T, error)) *Task[T] {
 	if g.failFast && g.ctx.Err() != nil {
 		g.release()
-		return g.refuse(fmt.Errorf("task: group failed: %w", g.ctx.causeErr()))
+		return g.refuse(g.failedErr())
 	}
 	t, j := Prepare(&g.ctx, fn)
 	if j == nil { // fn was nil: t has failed already
@@ -333,9 +333,11 @@ func (g *Group[T]) passOn() {
 	}
 }
 
-// TryGo starts fn if the group is under its limit and not closed, and
-// reports whether it did. When it did not, it returns nil and the group
-// records nothing: fn never runs, and Next and Wait do not count it.
+// TryGo starts fn if the group is under its limit, not closed and (with
+// FailFast) has not failed, and reports whether it did. When it did not,
+// it returns nil and the group records nothing: fn never runs, and Next
+// and Wait do not count it. A nil fn is taken, as with Go: its task has
+// failed with ErrNilFunc.
 func (g *Group[T]) TryGo(fn func(context.Context) (T, error)) (*Task[T], bool) {
 	g.lazy()
 	if g.limit > 0 && !g.tryAcquire() {
@@ -345,22 +347,15 @@ func (g *Group[T]) TryGo(fn func(context.Context) (T, error)) (*Task[T], bool) {
 	return t, t != nil
 }
 
-// isClosed reports whether Close has been called.
-func (g *Group[T]) isClosed() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.closed
-}
-
 // start runs fn holding a place (if the group has a limit). For TryGo (try),
 // it returns nil, recording nothing, if the group is closed.
 func (g *Group[T]) start(fn func(context.Context) (T, error), try bool) *Task[T] {
 	if g.failFast && g.ctx.Err() != nil {
 		g.release()
-		if try && g.isClosed() { // Close cancels the context after it sets closed
+		if try { // TryGo records nothing it did not start
 			return nil
 		}
-		return g.refuse(fmt.Errorf("task: group failed: %w", g.ctx.causeErr()))
+		return g.refuse(g.failedErr())
 	}
 	t, j := Prepare(&g.ctx, fn)
 	if j == nil { // fn was nil: t has failed already
@@ -504,6 +499,35 @@ func (g *Group[T]) release() {
 	}
 }
 
+// failedErr is the error of a task refused because a FailFast group's
+// context has ended: the failure that tripped it, which already says
+// "task: group failed", or else the cause of the context's end, wrapped.
+func (g *Group[T]) failedErr() error {
+	cause := g.ctx.causeErr()
+	g.mu.Lock()
+	tripped := g.tripped != nil
+	g.mu.Unlock()
+	if tripped {
+		return cause
+	}
+	return fmt.Errorf("task: group failed: %w", cause)
+}
+
+// failure is a failed task's error, and its context, through which
+// reading the error marks a panic in it as seen (see OnUnobservedPanic).
+type failure struct {
+	err error
+	ctx *taskCtx
+}
+
+// read returns the error, which the caller hands to the group's user.
+func (f failure) read() error {
+	if f.ctx != nil {
+		f.ctx.observe()
+	}
+	return f.err
+}
+
 // taskDone is called by a group task as it ends, before the task itself
 // shows its result (so a task seen ended has ended for its group too).
 func (g *Group[T]) taskDone(t *Task[T]) {
@@ -518,9 +542,9 @@ func (g *Group[T]) record(t *Task[T]) {
 	if t.ctx.res != nil {
 		g.mu.Lock()
 		if g.errs == nil {
-			g.errs = make(map[*outcome[T]]error)
+			g.errs = make(map[*outcome[T]]failure)
 		}
-		g.errs[o] = t.ctx.res
+		g.errs[o] = failure{t.ctx.res, &t.ctx}
 		if g.failFast && g.tripped == nil && g.ctx.Err() == nil {
 			g.tripped, trip = o, true
 		}
@@ -618,10 +642,11 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 			o := g.ended[g.yielded]
 			g.ended[g.yielded] = nil
 			g.yielded++
-			e := g.errs[o]
+			f := g.errs[o]
 			more := g.yielded < len(g.ended)
 			ready := g.ready
 			g.mu.Unlock()
+			e := f.read()
 			if more {
 				wake(ready)
 			}
@@ -685,13 +710,13 @@ func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
 	vals := make([]T, 0, g.results.n)
 	var errs []error
 	if g.tripped != nil { // the failure that cancelled the others comes first
-		errs = append(errs, g.errs[g.tripped])
+		errs = append(errs, g.errs[g.tripped].read())
 	}
 	g.results.each(func(o *outcome[T]) {
 		if len(g.errs) > 0 {
-			if err := g.errs[o]; err != nil {
+			if f := g.errs[o]; f.err != nil {
 				if o != g.tripped {
-					errs = append(errs, err)
+					errs = append(errs, f.read())
 				}
 				var zero T
 				vals = append(vals, zero)

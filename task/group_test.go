@@ -739,3 +739,30 @@ func TestGroupNestedGoAfterFailFast(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupAfterFailFastTrip: once a FailFast group has failed, TryGo takes
+// nothing, and Go's refused task carries the failure once, not wrapped in
+// a second "group failed".
+func TestGroupAfterFailFastTrip(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := task.NewGroup[int](t.Context(), task.FailFast())
+		defer g.Close()
+		g.Go(t.Context(), func(context.Context) (int, error) { return 0, errBoom })
+		<-g.Context().Done()
+		var ran atomic.Bool
+		if tk, ok := g.TryGo(func(context.Context) (int, error) { ran.Store(true); return 1, nil }); tk != nil || ok {
+			t.Errorf("TryGo after the group failed = %v, %v; want nil, false", tk, ok)
+		}
+		_, err := g.Go(t.Context(), func(context.Context) (int, error) { ran.Store(true); return 1, nil }).Await(t.Context())
+		if got, want := fmt.Sprint(err), "task: group failed: boom"; got != want {
+			t.Errorf("Go after the group failed = %q; want %q", got, want)
+		}
+		vals, _ := g.Wait(t.Context())
+		if len(vals) != 2 {
+			t.Errorf("Wait counts %d tasks; want 2 (the failure and the refused Go, not the TryGo)", len(vals))
+		}
+		if ran.Load() {
+			t.Error("a task ran after the FailFast group failed")
+		}
+	})
+}

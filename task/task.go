@@ -212,9 +212,14 @@ func (j *job[T]) aborted() bool { return atomic.LoadUint32(&j.ctx.state) == stat
 
 func (j *job[T]) Context() context.Context { return &j.ctx }
 
+// Err reads the task's error for the executor's counts: unlike Result,
+// it does not count as reading a panic (see OnUnobservedPanic).
 func (j *job[T]) Err() error {
-	_, err, _ := (*Task[T])(j).Result()
-	return err
+	t := (*Task[T])(j)
+	if !t.finished() {
+		return nil
+	}
+	return t.ctx.res
 }
 
 func (j *job[T]) Cancel() { (*Task[T])(j).Cancel() }
@@ -272,7 +277,6 @@ func (t *Task[T]) finish(v T, err error) {
 		// Record the result in the group before anyone can see the task
 		// end, so a task seen ended is also ended for its group.
 		t.ctx.res = err
-		t.ctx.observe() // the group reports it
 		t.group.taskDone(t)
 	}
 	t.ctx.publish(err)

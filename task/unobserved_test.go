@@ -10,8 +10,8 @@ import (
 )
 
 // TestUnobservedPanic: a panic in a task that is collected before anyone
-// read its error reaches OnUnobservedPanic; one whose error somebody read,
-// by any of the ways to read it, does not.
+// read its error reaches OnUnobservedPanic, whoever ran it; one whose
+// error somebody read, by any of the ways to read it, does not.
 func TestUnobservedPanic(t *testing.T) {
 	reported := make(chan any, 16)
 	task.OnUnobservedPanic(func(e *task.PanicError) { reported <- e.Value })
@@ -23,26 +23,58 @@ func TestUnobservedPanic(t *testing.T) {
 	}
 	reads := []struct {
 		name string
-		read func(tk *task.Task[int])
+		read func(v string)
 	}{
-		{"Await", func(tk *task.Task[int]) { tk.Await(ctx) }},
-		{"Result", func(tk *task.Task[int]) { <-tk.Done(); tk.Result() }},
-		{"All", func(tk *task.Task[int]) { task.All(ctx, tk) }},
-		{"Race", func(tk *task.Task[int]) { task.Race(ctx, tk) }},
+		{"Await", func(v string) { task.Go(ctx, panics(v)).Await(ctx) }},
+		{"Result", func(v string) { tk := task.Go(ctx, panics(v)); <-tk.Done(); tk.Result() }},
+		{"All", func(v string) { task.All(ctx, task.Go(ctx, panics(v))) }},
+		{"Race", func(v string) { task.Race(ctx, task.Go(ctx, panics(v))) }},
+		{"Group.Wait", func(v string) {
+			g := task.NewGroup[int](ctx)
+			g.Go(ctx, panics(v))
+			g.Wait(ctx)
+			g.Close()
+		}},
+		{"Group.Next", func(v string) {
+			g := task.NewGroup[int](ctx)
+			g.Go(ctx, panics(v))
+			g.Next(ctx)
+			g.Close()
+		}},
 	}
+	drops := []struct {
+		name string
+		drop func(v string)
+	}{
+		{"task.Go", func(v string) { <-task.Go(ctx, panics(v)).Done() }},
+		{"an executor's job, its Err read", func(v string) {
+			tk, j := task.Prepare(ctx, panics(v))
+			j.Run()
+			j.Err() // what pool and rt read to count the outcome
+			<-tk.Done()
+		}},
+		{"Group closed without Wait", func(v string) {
+			g := task.NewGroup[int](ctx)
+			g.Go(ctx, panics(v))
+			g.Close()
+		}},
+	}
+	want := map[any]bool{}
 	for _, r := range reads {
-		r.read(task.Go(ctx, panics("read by "+r.name)))
+		r.read("read by " + r.name)
 	}
-	<-task.Go(ctx, panics("dropped")).Done() // ended; nobody reads it
-
-	// The dropped task's report says the collector has run the cleanups
-	// of the tasks above too.
-	var got []any
-	for i := 0; i < 100 && len(got) == 0; i++ {
+	for _, d := range drops {
+		d.drop("dropped: " + d.name)
+		want["dropped: "+d.name] = true
+	}
+	// Every dropped task's report says the collector has run the cleanups
+	// of the tasks read above too.
+	got := map[any]bool{}
+	for i := 0; i < 200 && len(got) < len(want); i++ {
 		runtime.GC()
 		select {
 		case v := <-reported:
-			got = append(got, v)
+			got[v] = true
 		default:
 			runtime.Gosched()
 		}
@@ -52,10 +84,17 @@ func TestUnobservedPanic(t *testing.T) {
 		runtime.Gosched()
 	}
 	for len(reported) > 0 {
-		got = append(got, <-reported)
+		got[<-reported] = true
 	}
-	if len(got) != 1 || got[0] != "dropped" {
-		t.Errorf("reported %q; want only [dropped]", got)
+	for v := range want {
+		if !got[v] {
+			t.Errorf("%q was not reported; want reported", v)
+		}
+	}
+	for v := range got {
+		if !want[v] {
+			t.Errorf("%q was reported; want only the dropped tasks", v)
+		}
 	}
 }
 
