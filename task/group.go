@@ -85,10 +85,10 @@ type Group[T any] struct {
 	workers  sync.WaitGroup // every worker goroutine
 
 	mu      sync.Mutex
-	results chunked[outcome[T]]   // in submission order; pushed under mu
+	results chunked[outcome[T]]     // in submission order; pushed under mu
 	errs    map[*outcome[T]]failure // the failed tasks' errors (mu)
-	tripped *outcome[T]           // with FailFast, the failure that cancelled the group (mu)
-	pending atomic.Int64          // submitted and not ended
+	tripped *outcome[T]             // with FailFast, the failure that cancelled the group (mu)
+	pending atomic.Int64            // submitted and not ended
 	// Next's completion-order queue, kept only once Next has been called:
 	// until then an ending task touches no lock.
 	nextMode atomic.Bool
