@@ -34,14 +34,22 @@
 //
 // A panic inside any spool task is recovered and returned from Await (and
 // Wait, All, ...) as a *task.PanicError holding the value and the stack, as
-// tokio returns it from the JoinHandle. It is never swallowed: a task whose
-// result nobody reads is the caller's choice, made visible by the API
-// returning a *task.Task.
+// tokio returns it from the JoinHandle. It is never swallowed: a task that
+// panicked and was dropped without anyone reading its error (Await, Result,
+// a combinator that returns it, or a Group's Wait or Next) is reported when
+// the garbage collector finds it (task.OnUnobservedPanic, logged by
+// default), whichever package ran it; and PanicError.Repanic turns the
+// error back into a panic for a caller that wants the crash. A panic in a
+// pool's Go job, which has no task, goes to the pool's OnPanic handler.
 //
 // # Cancellation
 //
 // Go cannot abort a goroutine. Cancelling a task cancels its context; the
 // function ends when it notices. Await with a context that ends returns at
-// once and leaves the task running; Group.Close and pool Shutdown cancel
-// and then wait.
+// once and leaves the task running. A task cancelled while it waits in a
+// pool's queue resolves at once, without running, with an error matching
+// task.ErrNotStarted. Group.Close cancels and then waits. A pool's Close
+// drains the queue and waits; its Shutdown does the same until its context
+// ends, then resolves the tasks still queued (pool.ErrShutdown), cancels
+// the running ones and waits for them.
 package spool

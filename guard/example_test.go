@@ -22,9 +22,10 @@ import (
 // because Go's type system does not track who may touch a value from which
 // goroutine. The bug is still a bug: the result depends on timing, and the
 // race detector (go test -race, go run -race) reports it at run time when a
-// test exercises the racing accesses. That is why spool runs every test
-// under -race: Go finds data races by running the code, where Rust rules
-// them out when compiling it.
+// test exercises the racing accesses. That is why spool's test.sh runs
+// the tests under -race whenever cgo and a C compiler are available (and
+// CI requires it): Go finds data races by running the code, where Rust
+// rules them out when compiling it.
 //
 // The fix is the same in both languages: give the counter an owner that
 // serialises access. Here the value lives inside a guard.Mutex, so it is

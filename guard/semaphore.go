@@ -13,7 +13,8 @@ import (
 // Errors of a Semaphore.
 var (
 	// ErrSize is the error of NewSemaphore given a size below 1, and of an
-	// Acquire or TryAcquire of fewer than 1 or more than the size permits.
+	// Acquire of fewer than 1 or more than the size permits (TryAcquire
+	// reports false).
 	ErrSize = errors.New("guard: semaphore size or request out of range")
 	// ErrClosed is the error of Acquire on a closed Semaphore, including
 	// the calls that were waiting when it closed.

@@ -5,9 +5,10 @@
 // Use a pool when you want to bound how many functions run at once and how
 // many wait, with back-pressure on submitters, results as [task.Task]
 // values ([Submit]), metrics, and a shutdown that stops, drains and waits.
-// Use [Pool.Go] for work without a result; it costs about 1.5 times a
-// hand-written channel of funcs drained by as many goroutines. Set [LockOSThread] when each worker must be
-// a real OS thread (cgo, thread-affine libraries).
+// Use [Pool.Go] for work without a result ([Pool.GoContext] to bound its
+// wait for room with a context); it costs about 1.5 times a hand-written
+// channel of funcs drained by as many goroutines. Set [LockOSThread] when
+// each worker must be a real OS thread (cgo, thread-affine libraries).
 //
 // Do not use a pool for tasks that spend their time waiting (on I/O, other
 // tasks, locks): a worker stays busy while its task waits, as a thread
@@ -45,9 +46,10 @@
 // # Queue and back-pressure
 //
 // The queue is bounded ([DefaultQueueSize] unless [QueueSize] says
-// otherwise). When it is full, [Submit] and [Pool.Go] wait for room (Submit
-// honours its context), and [TrySubmit] and [Pool.TryGo] fail at once with
-// [ErrFull]. When items are long (64 of them took a worker 32 µs or more)
+// otherwise). When it is full, [Submit], [Pool.Go] and [Pool.GoContext]
+// wait for room (Submit and GoContext honour their context; Go waits until
+// there is room or the pool closes), and [TrySubmit] and [Pool.TryGo] fail
+// at once with [ErrFull]. When items are long (64 of them took a worker 32 µs or more)
 // and the queue is half empty, a worker yields to a submitter waiting for
 // room, which would otherwise wait for a processor until the queue ran
 // dry: 1 µs items on 2 cores then take 1.10-1.17x their serial time / 2,

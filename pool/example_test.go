@@ -9,8 +9,9 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
-// The chapter's ThreadPool: new(4) starts four workers, execute queues
-// jobs, and dropping the pool (here Close) lets the workers finish the
+// The chapter's ThreadPool: new(4) starts four workers (pool.New(4)
+// allows four, started as jobs arrive), execute queues jobs, and dropping
+// the pool (here Close) lets the workers finish the
 // queue and waits for them. Which worker runs which job is up to the
 // scheduler, so the jobs record their results by index and the example
 // prints them after Close, in order.

@@ -19,7 +19,7 @@ type Metrics struct {
 	Queued  int // items waiting in the queue
 	Running int // items being run
 
-	Submitted uint64 // every call of Submit, TrySubmit, Go and TryGo
+	Submitted uint64 // every call of Submit, TrySubmit, Go, GoContext and TryGo
 	Completed uint64 // ran and returned a nil error (Go jobs: returned)
 	Failed    uint64 // ran and returned an error
 	Panicked  uint64 // ran and panicked or called runtime.Goexit

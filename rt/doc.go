@@ -33,8 +33,8 @@
 // [task.Sleep], [task.Select], [task.All], [task.Join2], [task.Race],
 // [task.Any], task.Group's Go (waiting for a place), Next and Wait,
 // [BlockOn], and the blocking waits of the other spool packages (pool
-// submission, channel helpers, retry back-off, guard locks). To make your
-// own blocking wait an await point, wrap it:
+// submission, channel helpers, retry back-off, guard locks and
+// semaphores). To make your own blocking wait an await point, wrap it:
 //
 //	p := task.Park(ctx) // gives the slot back
 //	v := <-ch
@@ -44,7 +44,12 @@
 // context on another goroutine. (rt keeps its accounting straight if you
 // do, but the bound is lost while it lasts.) Only Spawn and BlockOn put
 // work on the runtime: task.Go, a task.Group or a go statement inside a
-// runtime task start goroutines that hold no slot.
+// runtime task start goroutines that hold no slot. The exception is a
+// task.Group submission that runs inline: when the group is full and the
+// context given to its Go descends from the group's (the caller-runs rule
+// of [task.Group.Go]), fn runs on the calling task's goroutine, which
+// keeps its slot for the whole call: fn's context holds no slot, so its
+// await points give nothing back.
 //
 // # The pitfall, and the blocking detector
 //
@@ -82,9 +87,9 @@
 //   - rt when many tasks mostly wait (I/O, timers, other tasks) and you
 //     want their CPU use bounded, blocking work kept apart, a detector for
 //     tasks that block, metrics and a Shutdown that reports stragglers.
-//   - package pool when you want the threads model: a fixed number of
-//     workers draining a bounded queue, where a task holds its worker for
-//     its whole life, waiting included.
+//   - package pool when you want the threads model: up to n workers,
+//     started as work needs them, draining a bounded queue, where a task
+//     holds its worker for its whole life, waiting included.
 //   - [task.NewGroup] with task.Limit when you want to bound how many tasks
 //     exist, not how many run.
 //

@@ -188,7 +188,7 @@ func first[T any](ctx context.Context, op string, tasks []*Task[T], wins func(*T
 		}
 	}
 	winner := -1
-	var errs []error
+	var failed []int // read only if their errors are returned: see OnUnobservedPanic
 	err := settle(ctx, op, ms, func(i int) bool {
 		switch {
 		case winner >= 0: // a loser winding down
@@ -196,7 +196,7 @@ func first[T any](ctx context.Context, op string, tasks []*Task[T], wins func(*T
 			winner = i
 			return true
 		default:
-			errs = append(errs, tasks[i].failure())
+			failed = append(failed, i)
 		}
 		return false
 	})
@@ -206,6 +206,10 @@ func first[T any](ctx context.Context, op string, tasks []*Task[T], wins func(*T
 		return tasks[winner].val, tasks[winner].failure()
 	case err != nil:
 		return zero, err
+	}
+	errs := make([]error, len(failed))
+	for k, i := range failed {
+		errs[k] = tasks[i].failure()
 	}
 	return zero, errors.Join(errs...)
 }
@@ -299,9 +303,10 @@ func (tm *Timer) Done() <-chan struct{} { return tm.done }
 // Stop stops the timer. It reports whether it stopped the timer before it fired.
 func (tm *Timer) Stop() bool { return tm.t.Stop() }
 
-// Sleep pauses for d, or until ctx is done, whichever comes first; then it
-// returns a wrapped ctx error. It is an await point: on a runtime, the slot
-// is given back while sleeping (unlike time.Sleep, which holds it).
+// Sleep pauses for d, or until ctx is done, whichever comes first. It
+// returns nil after d, and a wrapped ctx error if ctx ended first (or had
+// ended already). It is an await point: on a runtime, the slot is given
+// back while sleeping (unlike time.Sleep, which holds it).
 func Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return ctxError("sleep", ctx)

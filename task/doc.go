@@ -19,10 +19,11 @@
 //     once, completion-order [Group.Next] and submission-order [Group.Wait].
 //
 // Don't use it for fire-and-forget work that nobody awaits (a task's
-// failure would go unseen: use a pool's Go with a panic handler), for a
-// bounded set of long-lived workers (use package pool), or to cap CPU
-// parallelism while allowing any number of waiting tasks (use package rt,
-// whose Spawn returns the same *Task).
+// error would go unseen, and a panic would be reported only when the
+// garbage collector finds the task: use a pool's Go with a panic handler),
+// for a bounded set of long-lived workers (use package pool), or to cap
+// CPU parallelism while allowing any number of waiting tasks (use package
+// rt, whose Spawn returns the same *Task).
 //
 // # Panics
 //
@@ -33,9 +34,12 @@
 // error is in the task's result for whoever awaits it, [PanicError.Repanic]
 // turns it back into a panic for a caller that wants the crash, and a task
 // that panicked and was dropped without anyone reading its error (Await,
-// Result, a combinator or a Group) is reported when the garbage collector
-// finds it: logged with its stack by default, or passed to the function set
-// with [OnUnobservedPanic].
+// Result, a combinator that returns it, or a Group's Wait or Next) is
+// reported when the garbage collector finds it: logged with its stack by
+// default, or passed to the function set with [OnUnobservedPanic]. That
+// holds whoever ran the task ([Go], a pool, a runtime, a [Group]): an
+// executor reading the outcome for its own counts does not count as
+// reading it.
 //
 // # Cancellation
 //
@@ -45,7 +49,7 @@
 //
 //   - Await(ctx) returns when the task ends or when ctx is done; in the
 //     second case it returns ctx's error (wrapped) and the task goes on.
-//   - All, Join, Race and Any cancel the tasks that lost or were overtaken by
+//   - All, Join2, Join3, Race and Any cancel the tasks that lost or were overtaken by
 //     a failure, and wait for them to return, as dropping futures does in
 //     tokio; only their own ctx ending makes them return early.
 //   - Group.Wait(ctx) waits for every task; Group.Close cancels the group's
@@ -63,7 +67,9 @@
 //
 // Every blocking call here (Await, Sleep, Select, the combinators, Group
 // waits) is an await point: on a runtime from package rt, the calling task
-// gives its worker slot back while it waits. [Park] marks your own.
+// gives its worker slot back while it waits. [Park] marks your own. A
+// [Group.Go] that runs fn itself under the caller-runs rule does not wait:
+// fn runs on the calling goroutine, which keeps its slot throughout.
 //
 // # Cost
 //

@@ -20,9 +20,10 @@ type groupConfig struct {
 	failFast bool
 }
 
-// Limit bounds how many of the group's tasks run at once. [Group.Go] blocks
-// for a place and [Group.TryGo] refuses when there is none. Limit panics if
-// n is not positive.
+// Limit bounds how many of the group's tasks run at once. When there is no
+// place, [Group.Go] waits for one (or, for a submission with a context of
+// the group, runs fn itself: see Group.Go) and [Group.TryGo] refuses. Limit
+// panics if n is not positive.
 func Limit(n int) GroupOption {
 	if n <= 0 {
 		panic(fmt.Sprintf("task: Limit(%d): limit must be positive", n))
@@ -31,8 +32,8 @@ func Limit(n int) GroupOption {
 }
 
 // FailFast makes the first failing task (an error or a panic) cancel the
-// group's context: running tasks see it, and tasks submitted after it fail
-// at once without running.
+// group's context: running tasks see it, tasks submitted after it with Go
+// fail at once without running, and TryGo refuses them.
 func FailFast() GroupOption { return func(c *groupConfig) { c.failFast = true } }
 
 // Group runs many tasks of one type and collects their results: tokio's
@@ -44,7 +45,8 @@ func FailFast() GroupOption { return func(c *groupConfig) { c.failFast = true } 
 // Tasks run on goroutines the group reuses: a goroutine that ends a task
 // takes the next one submitted, so a busy group starts few goroutines.
 // Idle ones end when Wait returns, when Next has returned every result,
-// and at Close.
+// and at Close. A nested submission to a full group runs on the
+// submitter's goroutine instead (see [Group.Go]).
 //
 // Call Close when done with a group (defer g.Close()): it cancels what is
 // still running, fails submitters blocked on the limit, and waits for every
@@ -204,6 +206,9 @@ func (g *Group[T]) Context() context.Context {
 // meanwhile, so no more of the group's functions run at once than the
 // limit; a goroutine outside the group that passes g.Context() runs one
 // more. A submission with an unrelated context waits as any other does.
+// On a runtime (package rt), a caller that runs fn so keeps its slot for
+// the whole call: fn's context holds no slot, so fn's await points do not
+// give it back.
 //
 // Go costs one allocation of its own (the Task: 160 B for an int). It starts a
 // goroutine only when no worker of the group is free or on its way to the
@@ -348,7 +353,8 @@ func (g *Group[T]) TryGo(fn func(context.Context) (T, error)) (*Task[T], bool) {
 }
 
 // start runs fn holding a place (if the group has a limit). For TryGo (try),
-// it returns nil, recording nothing, if the group is closed.
+// it returns nil, recording nothing, if the group is closed or (with
+// FailFast) has failed.
 func (g *Group[T]) start(fn func(context.Context) (T, error), try bool) *Task[T] {
 	if g.failFast && g.ctx.Err() != nil {
 		g.release()

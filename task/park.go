@@ -24,9 +24,9 @@ type Parked struct{ s Slot }
 // and the returned Parked takes it again on Resume. Outside a runtime, Park
 // costs one context lookup and Resume nothing.
 //
-// Every blocking call in spool (Task.Await, Sleep, Select, Group waits, pool
-// submission, channel helpers, retry back-off, guard locks) parks. Call it
-// yourself around a wait spool cannot see:
+// spool's own waits park (Task.Await, Sleep, Select, Group waits, pool
+// submission, channel helpers, retry back-off, guard locks and
+// semaphores). Call it yourself around a wait spool cannot see:
 //
 //	p := task.Park(ctx)
 //	v := <-ch

@@ -88,10 +88,12 @@ func Go[T any](ctx context.Context, fn func(context.Context) (T, error)) *Task[T
 
 // Prepare makes a task without starting it, for executors (a runtime, a
 // pool) that run tasks on goroutines they own. The executor must call
-// exactly one of the Job's methods, once. Prepare returns a nil Job when the
-// task is already resolved (fn was nil).
+// exactly one of the Job's Run and Abort, once; it may call the other
+// methods at any time. Prepare returns a nil Job when the task is already
+// resolved (fn was nil).
 //
-// opts may attach a [Slot], which the task gives back at await points.
+// opts may attach a [Slot] ([WithSlot]), which the task gives back at
+// await points, or mark the task [Queued].
 func Prepare[T any](ctx context.Context, fn func(context.Context) (T, error), opts ...PrepareOption) (*Task[T], Job) {
 	if ctx == nil {
 		panic("task: nil context")

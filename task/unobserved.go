@@ -18,13 +18,16 @@ var unobservedHook atomic.Pointer[func(*PanicError)]
 
 // OnUnobservedPanic sets the function told of a panic in a task whose
 // error nobody read before the task was garbage-collected: nobody Awaited
-// it, called Result on it, or passed it to a combinator or a Group that
-// returned its error. A panic becomes the task's error so that its owner
-// sees it; this is the last resort for one whose owner dropped the task,
-// as .NET's UnobservedTaskException is. f runs on a goroutine of the
-// runtime's, some time after a garbage collection, so it must not block.
-// A nil f restores the default, which logs the value and the stack at
-// error level with slog.Default. Tasks that did not panic cost nothing.
+// it, called Result on it, passed it to a combinator that returned its
+// error, or got its error from a Group's Wait or Next. That holds whoever
+// ran the task ([Go], a pool, a runtime, a [Group]): an executor reading
+// the outcome for its own counts (Job.Err), or a Group recording it, does
+// not count as reading it. A panic becomes the task's error so that its
+// owner sees it; this is the last resort for one whose owner dropped the
+// task, as .NET's UnobservedTaskException is. f runs on a goroutine of
+// the runtime's, some time after a garbage collection, so it must not
+// block. A nil f restores the default, which logs the value and the stack
+// at error level with slog.Default. Tasks that did not panic cost nothing.
 func OnUnobservedPanic(f func(*PanicError)) {
 	if f == nil {
 		unobservedHook.Store(nil)

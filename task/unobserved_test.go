@@ -53,6 +53,13 @@ func TestUnobservedPanic(t *testing.T) {
 			j.Err() // what pool and rt read to count the outcome
 			<-tk.Done()
 		}},
+		{"a loser of Any", func(v string) {
+			loser := task.Go(ctx, panics(v))
+			task.Any(ctx, loser, task.Go(ctx, func(context.Context) (int, error) {
+				<-loser.Done() // Any sees the loser fail first, then a winner
+				return 1, nil
+			}))
+		}},
 		{"Group closed without Wait", func(v string) {
 			g := task.NewGroup[int](ctx)
 			g.Go(ctx, panics(v))
