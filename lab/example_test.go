@@ -11,7 +11,7 @@ import (
 // Run two experiments at the quick size and print each claim with its
 // verdict. (No Output: the figures are this machine's.)
 func ExampleRun() {
-	rep, err := lab.Run(context.Background(), lab.Scale(lab.Quick), lab.Only("switch", "join"), lab.Progress(os.Stderr))
+	rep, err := lab.Run(context.Background(), lab.Scale(lab.Quick), lab.Only("switch", "join"), lab.Progress(lab.Lines(os.Stderr)))
 	if err != nil {
 		fmt.Println("lab:", err)
 		return

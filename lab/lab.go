@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/spool-go/spool/internal/progress"
 )
 
 // Size says how long and how large a run is.
@@ -106,9 +104,9 @@ var ErrUnknown = errors.New("lab: unknown experiment")
 type Option func(*config)
 
 type config struct {
-	size     Size
-	names    []string
-	progress io.Writer
+	size  Size
+	names []string
+	meter Meter
 }
 
 // Scale sets the size of the run: Quick, Default or Full.
@@ -117,9 +115,44 @@ func Scale(s Size) Option { return func(c *config) { c.size = s } }
 // Only restricts the run to the named experiments, in the order given.
 func Only(names ...string) Option { return func(c *config) { c.names = names } }
 
-// Progress reports progress on w: a bar with the time left when w is a
-// terminal, otherwise one plain line as each experiment starts.
-func Progress(w io.Writer) Option { return func(c *config) { c.progress = w } }
+// Progress reports the run's progress to m: [Lines] writes a line as each
+// experiment starts; the spool command draws a bar on a terminal.
+func Progress(m Meter) Option { return func(c *config) { c.meter = m } }
+
+// A Meter shows a run's progress, measured in the experiments' estimated
+// times. Run calls Start once, Begin as each experiment starts, Advance as
+// it goes (possibly from the experiment's goroutines, so a Meter must be
+// safe for concurrent use), and Finish once at the end.
+type Meter interface {
+	Start(total time.Duration)
+	// Begin: the i-th experiment (from 1) of n starts, estimated to take
+	// estimate, with left estimated for it and those after it.
+	Begin(i, n int, name string, estimate, left time.Duration)
+	Advance(d time.Duration) // d more of the estimate done
+	Finish()
+}
+
+// Lines returns a Meter that writes one plain line to w as each
+// experiment starts, with its estimate and the time left in all: for a
+// log or a pipe.
+func Lines(w io.Writer) Meter { return lines{w} }
+
+type lines struct{ w io.Writer }
+
+func (lines) Start(time.Duration)   {}
+func (lines) Advance(time.Duration) {}
+func (lines) Finish()               {}
+func (l lines) Begin(i, n int, name string, estimate, left time.Duration) {
+	fmt.Fprintf(l.w, "lab %d/%d: %s (about %s; %s left in all)\n", i, n, name, roundDur(estimate), roundDur(left))
+}
+
+// noMeter is the Meter of a run without Progress.
+type noMeter struct{}
+
+func (noMeter) Start(time.Duration)                                  {}
+func (noMeter) Begin(int, int, string, time.Duration, time.Duration) {}
+func (noMeter) Advance(time.Duration)                                {}
+func (noMeter) Finish()                                              {}
 
 // Run runs the experiments and returns their report. An experiment that
 // fails is reported with its error and the others still run; Run then
@@ -151,10 +184,11 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 	for _, x := range todo {
 		total += x.estimate[c.size]
 	}
-	var bar *progress.Bar
-	if c.progress != nil {
-		bar = progress.New(c.progress, total.Milliseconds(), "lab", progress.Percent)
+	meter := c.meter
+	if meter == nil {
+		meter = noMeter{}
 	}
+	meter.Start(total)
 	left := total
 	var failed []string
 	for i, x := range todo {
@@ -162,13 +196,8 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 			break
 		}
 		est := x.estimate[c.size]
-		desc := fmt.Sprintf("lab %d/%d: %s", i+1, len(todo), x.Name)
-		if bar != nil {
-			bar.Describe(desc)
-		} else if c.progress != nil {
-			fmt.Fprintf(c.progress, "%s (about %s; %s left in all)\n", desc, roundDur(est), roundDur(left))
-		}
-		e := &env{size: c.size, bar: bar, budget: est.Milliseconds()}
+		meter.Begin(i+1, len(todo), x.Name, est, left)
+		e := &env{size: c.size, meter: meter, budget: est.Milliseconds()}
 		start := time.Now()
 		res, err := runOne(ctx, x, e)
 		if res == nil {
@@ -195,7 +224,7 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 		e.finish()
 		left -= est
 	}
-	bar.Finish()
+	meter.Finish()
 	rep.Seconds = time.Since(rep.Started).Seconds()
 	if err := ctx.Err(); err != nil {
 		rep.Interrupted = true
@@ -264,8 +293,8 @@ func Names() []string {
 // run and a way to report how far along it is.
 type env struct {
 	size   Size
-	bar    *progress.Bar
-	budget int64 // this experiment's share of the bar, in ms of estimate
+	meter  Meter
+	budget int64 // this experiment's share of the run, in ms of estimate
 	shown  int64
 }
 
@@ -275,8 +304,8 @@ func (e *env) progress(done float64) {
 	if want > e.budget {
 		want = e.budget
 	}
-	if want > e.shown {
-		e.bar.Add(want - e.shown)
+	if want > e.shown && e.meter != nil {
+		e.meter.Advance(time.Duration(want-e.shown) * time.Millisecond)
 		e.shown = want
 	}
 }

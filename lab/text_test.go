@@ -153,7 +153,7 @@ func TestRunInterrupted(t *testing.T) {
 		cancel(errors.New("interrupt signal received"))
 		return len(p), nil
 	})
-	rep, err := lab.Run(ctx, lab.Scale(lab.Quick), lab.Only("join", "switch", "memory"), lab.Progress(progress))
+	rep, err := lab.Run(ctx, lab.Scale(lab.Quick), lab.Only("join", "switch", "memory"), lab.Progress(lab.Lines(progress)))
 	const wantErr = "lab: interrupted after 0 of 3 experiments: interrupt signal received (context canceled)"
 	if err == nil || err.Error() != wantErr || !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v; want %q matching context.Canceled", err, wantErr)

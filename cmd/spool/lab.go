@@ -8,9 +8,11 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/spool-go/spool/internal/progress"
 	"github.com/spool-go/spool/lab"
 )
 
@@ -145,7 +147,7 @@ func runLab(ctx context.Context, f labFlags, names []string, stdout, stderr io.W
 			return err
 		}
 	}
-	rep, err := lab.Run(ctx, lab.Scale(f.size()), lab.Only(names...), lab.Progress(stderr))
+	rep, err := lab.Run(ctx, lab.Scale(f.size()), lab.Only(names...), lab.Progress(labMeter(stderr)))
 	if rep == nil {
 		page.discard()
 		return err // bad input: nothing ran
@@ -229,3 +231,29 @@ func (p *labPageFile) discard() {
 		os.Remove(p.path)
 	}
 }
+
+// labMeter shows lab's progress on w: a bar with the time left when w is a
+// terminal, otherwise a plain line as each experiment starts.
+func labMeter(w io.Writer) lab.Meter {
+	if !progress.IsTerminal(w) {
+		return lab.Lines(w)
+	}
+	return &barMeter{w: w}
+}
+
+// barMeter draws lab's progress as a bar, in ms of the estimated time.
+type barMeter struct {
+	w   io.Writer
+	bar *progress.Bar
+}
+
+func (m *barMeter) Start(total time.Duration) {
+	m.bar = progress.New(m.w, total.Milliseconds(), "lab", progress.Percent)
+}
+
+func (m *barMeter) Begin(i, n int, name string, _, _ time.Duration) {
+	m.bar.Describe(fmt.Sprintf("lab %d/%d: %s", i, n, name))
+}
+
+func (m *barMeter) Advance(d time.Duration) { m.bar.Add(d.Milliseconds()) }
+func (m *barMeter) Finish()                 { m.bar.Finish() }
