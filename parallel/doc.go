@@ -13,6 +13,14 @@
 // returns. A cancelled ctx stops the work the same way. Every goroutine a
 // function starts has ended when it returns.
 //
+// To see every failure instead of the first, pass [KeepGoing] to [Map] or
+// [ForEach]: every item runs whatever the others do (a panic fails its
+// item only), Map returns every result (the zero value for a failed item)
+// and both return one *ItemError per failed item, joined with
+// errors.Join in input order. A cancelled ctx still stops the work, and
+// then the results are nil. Reduce and MapReduce reject it: a fold with a
+// chunk missing has no meaning.
+//
 // The chapter's parallel_computation copies each chunk (chunk.to_vec())
 // before summing it on a thread. Summing squares is so cheap that the copy
 // costs more than the work: see the figures below.

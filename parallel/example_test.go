@@ -2,6 +2,7 @@ package parallel_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -89,4 +90,36 @@ func ExampleItemError() {
 	})
 	fmt.Println(err)
 	// Output: parallel: item 2: zero divisor
+}
+
+// With KeepGoing, Map runs every item whatever the others do, and returns
+// every result (the zero value where an item failed) with one *ItemError
+// per failure, joined in input order. A panic fails its item only.
+func ExampleKeepGoing() {
+	in := []int{1, 2, 0, 4, 0, -1}
+	out, err := parallel.Map(context.Background(), in, func(_ context.Context, x int) (int, error) {
+		switch {
+		case x == 0:
+			return 0, fmt.Errorf("zero divisor")
+		case x < 0:
+			panic("negative")
+		}
+		return 100 / x, nil
+	}, parallel.KeepGoing())
+	fmt.Println(out)
+	var failed []int
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var ie *parallel.ItemError
+		if errors.As(e, &ie) {
+			failed = append(failed, ie.Index)
+		}
+	}
+	fmt.Println("failed:", failed)
+	var first *parallel.ItemError
+	errors.As(err, &first)
+	fmt.Println("first:", first)
+	// Output:
+	// [100 50 0 25 0 0]
+	// failed: [2 4 5]
+	// first: parallel: item 2: zero divisor
 }

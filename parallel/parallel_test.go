@@ -46,32 +46,42 @@ var shapes = []struct {
 	{1001, []parallel.Option{parallel.Workers(16), parallel.ChunkSize(1)}},
 }
 
+// withKeepGoing returns opts, and opts with KeepGoing, for the functions
+// that take it.
+func withKeepGoing(opts []parallel.Option) [][]parallel.Option {
+	return [][]parallel.Option{opts, append(slices.Clip(opts), parallel.KeepGoing())}
+}
+
 func TestMap(t *testing.T) {
 	for _, sh := range shapes {
-		got, err := parallel.Map(context.Background(), ints(sh.n), square, sh.opts...)
-		want := make([]int, sh.n)
-		for i := range want {
-			want[i] = i * i
-		}
-		if err != nil || !slices.Equal(got, want) {
-			t.Errorf("n=%d: Map = %v, %v; want squares in order, nil", sh.n, got, err)
+		for k, opts := range withKeepGoing(sh.opts) {
+			got, err := parallel.Map(context.Background(), ints(sh.n), square, opts...)
+			want := make([]int, sh.n)
+			for i := range want {
+				want[i] = i * i
+			}
+			if err != nil || !slices.Equal(got, want) {
+				t.Errorf("n=%d, keepGoing=%d: Map = %v, %v; want squares in order, nil", sh.n, k, got, err)
+			}
 		}
 	}
 }
 
 func TestForEach(t *testing.T) {
 	for _, sh := range shapes {
-		seen := make([]atomic.Int32, sh.n)
-		err := parallel.ForEach(context.Background(), ints(sh.n), func(_ context.Context, x int) error {
-			seen[x].Add(1)
-			return nil
-		}, sh.opts...)
-		if err != nil {
-			t.Errorf("n=%d: ForEach = %v", sh.n, err)
-		}
-		for i := range seen {
-			if c := seen[i].Load(); c != 1 {
-				t.Errorf("n=%d: item %d seen %d times; want 1", sh.n, i, c)
+		for k, opts := range withKeepGoing(sh.opts) {
+			seen := make([]atomic.Int32, sh.n)
+			err := parallel.ForEach(context.Background(), ints(sh.n), func(_ context.Context, x int) error {
+				seen[x].Add(1)
+				return nil
+			}, opts...)
+			if err != nil {
+				t.Errorf("n=%d, keepGoing=%d: ForEach = %v", sh.n, k, err)
+			}
+			for i := range seen {
+				if c := seen[i].Load(); c != 1 {
+					t.Errorf("n=%d, keepGoing=%d: item %d seen %d times; want 1", sh.n, k, i, c)
+				}
 			}
 		}
 	}
@@ -232,7 +242,15 @@ func TestMapPanic(t *testing.T) {
 }
 
 func TestMapGoexit(t *testing.T) {
-	for _, workers := range []int{1, 2, 4} {
+	for _, tt := range []struct {
+		workers int
+		keep    bool
+	}{{1, false}, {2, false}, {4, false}, {1, true}, {2, true}, {4, true}} {
+		workers := tt.workers
+		opts := []parallel.Option{parallel.Workers(workers), parallel.ChunkSize(1)}
+		if tt.keep {
+			opts = append(opts, parallel.KeepGoing())
+		}
 		done := make(chan error, 1)
 		exited := make(chan bool, 1)
 		go func() {
@@ -243,7 +261,7 @@ func TestMapGoexit(t *testing.T) {
 					runtime.Goexit()
 				}
 				return x, nil
-			}, parallel.Workers(workers), parallel.ChunkSize(1))
+			}, opts...)
 			done <- err
 			normal = true
 		}()
@@ -251,7 +269,7 @@ func TestMapGoexit(t *testing.T) {
 			continue
 		}
 		if err := <-done; !errors.Is(err, task.ErrGoexit) {
-			t.Errorf("workers=%d: Map = %v; want ErrGoexit", workers, err)
+			t.Errorf("workers=%d, keepGoing=%v: Map = %v; want ErrGoexit", workers, tt.keep, err)
 		}
 	}
 }
