@@ -3,6 +3,7 @@ package retry_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/spool-go/spool/retry"
 )
@@ -42,6 +43,19 @@ func BenchmarkDo(b *testing.B) {
 			sink += v
 		}
 	})
+	hooks, err := retry.New(
+		retry.OnRetry(func(int, error, time.Duration) { sink++ }),
+		retry.OnGiveUp(func(*retry.Error) { sink++ }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("success/policy-hooks", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			v, _ := retry.Do(ctx, ok, hooks)
+			sink += v
+		}
+	})
 	b.Run("success/inline", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -53,6 +67,19 @@ func BenchmarkDo(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			_, err := retry.Do(ctx, fail, zero)
+			if err == nil {
+				b.Fatal("no error")
+			}
+		}
+	})
+	zeroHooks, err := retry.New(zero, retry.OnGiveUp(func(*retry.Error) { sink++ }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("fail3/policy-OnGiveUp", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, err := retry.Do(ctx, fail, zeroHooks)
 			if err == nil {
 				b.Fatal("no error")
 			}

@@ -60,6 +60,9 @@
 // cause, so errors.Is(err, context.DeadlineExceeded) and errors.Is(err,
 // lastErr) both hold, whichever limit ended the call; the last error is
 // never lost. retry's own wrappers (Permanent, After) are removed from it.
+// [OnGiveUp] sets a hook that gets that *Error once, just before Do
+// returns it (the counterpart of [OnRetry], which sees the failures that
+// will be retried): one place for the final log line or a give-up metric.
 //
 // # Sharing
 //

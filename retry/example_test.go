@@ -121,3 +121,38 @@ func ExamplePermanent() {
 	// retry: permanent error after 1 attempt: 404 not found
 	// true true
 }
+
+// OnGiveUp is the other half of the chapter's log: OnRetry says
+// "retrying", OnGiveUp says when Do stops, whichever way it stops, with
+// the *Error it returns. A success calls neither.
+func ExampleOnGiveUp() {
+	logGiveUp := retry.OnGiveUp(func(e *retry.Error) {
+		fmt.Printf("giving up after %d attempts (%v): %v\n", e.Attempts, e.Cause, e.Last)
+	})
+	fast := retry.Backoff(retry.Constant(time.Millisecond))
+	ctx := context.Background()
+
+	_, err := retry.Do(ctx, func(ctx context.Context, attempt int) (string, error) {
+		return "", errors.New("connection refused")
+	}, fast, logGiveUp)
+	fmt.Println(err != nil)
+
+	_, err = retry.Do(ctx, func(ctx context.Context, attempt int) (string, error) {
+		return "", retry.Permanent(errors.New("404 not found"))
+	}, fast, logGiveUp)
+	fmt.Println(err != nil)
+
+	v, err := retry.Do(ctx, func(ctx context.Context, attempt int) (string, error) {
+		if attempt < 2 {
+			return "", errors.New("connection reset")
+		}
+		return "Completed", nil
+	}, fast, logGiveUp)
+	fmt.Println(v, err)
+	// Output:
+	// giving up after 3 attempts (retry: attempts exhausted): connection refused
+	// true
+	// giving up after 1 attempts (retry: permanent error): 404 not found
+	// true
+	// Completed <nil>
+}

@@ -186,7 +186,9 @@ func find(err error, permanent *bool, after *time.Duration, hasAfter *bool) {
 // ([ErrAttempts]); the next attempt would start after the [MaxElapsed]
 // budget ([ErrElapsed]); or ctx is done, checked before every attempt and
 // during every wait (Cause is ctx's error: a wait is cut short at once).
-// Do never calls fn with a ctx that is already done.
+// Do never calls fn with a ctx that is already done. Whichever way it
+// gives up, it calls the [OnGiveUp] hook, if set, once with that *Error
+// just before returning it.
 //
 // A bad option makes Do return an error wrapping [ErrInvalid] without
 // calling fn; a nil fn, one matching [task.ErrNilFunc].
@@ -201,7 +203,7 @@ func find(err error, permanent *bool, after *time.Duration, hasAfter *bool) {
 // failing attempts with Constant(0) cost 100-200 ns and one allocation, the
 // *Error (48 B). Retrying allocates nothing in itself (unless [Seed] is
 // set): only giving up does. Inline options cost 150-250 ns more: one allocation per
-// option plus the policy they build (160 B). Build a Policy once for hot
+// option plus the policy they build (176 B for one option). Build a Policy once for hot
 // paths.
 func Do[T any](ctx context.Context, fn func(ctx context.Context, attempt int) (T, error), opts ...Option) (T, error) {
 	var zero T
@@ -259,11 +261,11 @@ func loop[T any](ctx context.Context, fn func(context.Context, int) (T, error), 
 			case permanent,
 				c.retryIf == nil && errors.Is(last, ErrPermanent), // an inner Do gave up for good
 				c.retryIf != nil && !c.retryIf(last):
-				return zero, &Error{attempt, last, ErrPermanent}
+				return zero, c.giveUp(&Error{attempt, last, ErrPermanent})
 			case ctx.Err() != nil:
-				return zero, &Error{attempt, last, ctxCause(ctx)}
+				return zero, c.giveUp(&Error{attempt, last, ctxCause(ctx)})
 			case attempt >= c.maxAttempts:
-				return zero, &Error{attempt, last, ErrAttempts}
+				return zero, c.giveUp(&Error{attempt, last, ErrAttempts})
 			}
 			if !started {
 				sched.init(&c.backoff, c.seed, c.seeded)
@@ -274,17 +276,17 @@ func loop[T any](ctx context.Context, fn func(context.Context, int) (T, error), 
 				d = min(after, c.maxAfter)
 			}
 			if c.maxElapsed > 0 && time.Since(start) > c.maxElapsed-d {
-				return zero, &Error{attempt, last, ErrElapsed}
+				return zero, c.giveUp(&Error{attempt, last, ErrElapsed})
 			}
 			if c.onRetry != nil {
 				c.onRetry(attempt, last, d)
 			}
 			if d > 0 && task.Sleep(ctx, d) != nil {
-				return zero, &Error{attempt, last, ctxCause(ctx)}
+				return zero, c.giveUp(&Error{attempt, last, ctxCause(ctx)})
 			}
 		}
 		if ctx.Err() != nil {
-			return zero, &Error{attempt, last, ctxCause(ctx)}
+			return zero, c.giveUp(&Error{attempt, last, ctxCause(ctx)})
 		}
 		attempt++
 		var v T
@@ -293,6 +295,14 @@ func loop[T any](ctx context.Context, fn func(context.Context, int) (T, error), 
 			return v, nil
 		}
 	}
+}
+
+// giveUp calls the OnGiveUp hook, if any, with e and returns e.
+func (c *config) giveUp(e *Error) *Error {
+	if c.onGiveUp != nil {
+		c.onGiveUp(e)
+	}
+	return e
 }
 
 func run[T any](ctx context.Context, fn func(context.Context, int) (T, error), attempt int, timeout time.Duration) (T, error) {

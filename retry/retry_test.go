@@ -699,6 +699,7 @@ func TestValidation(t *testing.T) {
 		{"negative max after", []retry.Option{retry.MaxAfter(-1)}, "max after -1ns"},
 		{"nil RetryIf", []retry.Option{retry.RetryIf(nil)}, "nil RetryIf"},
 		{"nil OnRetry", []retry.Option{retry.OnRetry(nil)}, "nil OnRetry"},
+		{"nil OnGiveUp", []retry.Option{retry.OnGiveUp(nil)}, "retry: invalid option: nil OnGiveUp func"},
 		{"nil option", []retry.Option{retry.MaxAttempts(2), nil}, "nil Option (argument 1)"},
 		{"nil policy", []retry.Option{(*retry.Policy)(nil)}, "nil *Policy"},
 		{"zero schedule", []retry.Option{retry.Backoff(retry.Schedule{})}, "zero Schedule"},
@@ -850,4 +851,122 @@ func TestZeroDelayDoesNotSleep(t *testing.T) {
 	if r := s.Released.Load(); r != 0 {
 		t.Errorf("slot released %d times; want 0 (no wait for a zero delay)", r)
 	}
+}
+
+// TestOnGiveUp runs Do through every way of giving up, and of succeeding,
+// with an OnGiveUp hook: the hook must run once for a give-up, with the
+// very *Error Do returns, and never for a success or a call that gave up
+// on nothing (a bad option, a nil fn).
+func TestOnGiveUp(t *testing.T) {
+	failN := func(n int, err error) func(context.Context, int) (int, error) {
+		return func(_ context.Context, attempt int) (int, error) {
+			if attempt <= n {
+				return 0, err
+			}
+			return attempt, nil
+		}
+	}
+	always := failN(math.MaxInt, errBoom)
+	tests := []struct {
+		name     string
+		ctx      func(context.Context) (context.Context, context.CancelFunc) // nil: the test's own
+		fn       func(context.Context, int) (int, error)
+		opts     []retry.Option
+		calls    int   // want: hook calls
+		attempts int   // want: Error.Attempts
+		cause    error // want: errors.Is(Error.Cause, cause)
+		last     error // want: Error.Last
+	}{
+		{name: "success at once", fn: failN(0, errBoom)},
+		{name: "success after retries", fn: failN(2, errBoom)},
+		{name: "success with attempt timeout", fn: failN(1, errBoom), opts: []retry.Option{retry.AttemptTimeout(time.Second)}},
+		{name: "success within budget", fn: failN(1, errBoom), opts: []retry.Option{retry.MaxElapsed(time.Second)}},
+		{name: "attempts exhausted", fn: always,
+			calls: 1, attempts: 3, cause: retry.ErrAttempts, last: errBoom},
+		{name: "one attempt allowed", fn: always, opts: []retry.Option{retry.MaxAttempts(1)},
+			calls: 1, attempts: 1, cause: retry.ErrAttempts, last: errBoom},
+		{name: "permanent", fn: failN(math.MaxInt, retry.Permanent(errOops)),
+			calls: 1, attempts: 1, cause: retry.ErrPermanent, last: errOops},
+		{name: "RetryIf says no", fn: always, opts: []retry.Option{retry.RetryIf(func(error) bool { return false })},
+			calls: 1, attempts: 1, cause: retry.ErrPermanent, last: errBoom},
+		{name: "time budget spent", fn: always, opts: []retry.Option{retry.MaxElapsed(250 * time.Millisecond)},
+			calls: 1, attempts: 2, cause: retry.ErrElapsed, last: errBoom},
+		{name: "ctx done before the first attempt", fn: always,
+			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				ctx, cancel := context.WithCancel(ctx)
+				cancel()
+				return ctx, cancel
+			},
+			calls: 1, attempts: 0, cause: context.Canceled, last: nil},
+		{name: "ctx done during a wait", fn: always,
+			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				return context.WithTimeout(ctx, 150*time.Millisecond)
+			},
+			calls: 1, attempts: 2, cause: context.DeadlineExceeded, last: errBoom},
+		{name: "ctx done during an attempt", fn: func(ctx context.Context, _ int) (int, error) {
+			<-ctx.Done()
+			return 0, errOops
+		},
+			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
+				return context.WithTimeout(ctx, time.Second)
+			},
+			calls: 1, attempts: 1, cause: context.DeadlineExceeded, last: errOops},
+		{name: "bad option", fn: always, opts: []retry.Option{retry.MaxAttempts(0)}},
+		{name: "nil fn", fn: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := t.Context(), context.CancelFunc(func() {})
+				if tt.ctx != nil {
+					ctx, cancel = tt.ctx(ctx)
+				}
+				defer cancel()
+				var got []*retry.Error
+				returned := false
+				opts := append([]retry.Option{retry.OnGiveUp(func(e *retry.Error) {
+					if returned {
+						t.Errorf("OnGiveUp called after Do returned")
+					}
+					got = append(got, e)
+				})}, tt.opts...)
+				_, err := retry.Do(ctx, tt.fn, opts...)
+				returned = true
+				if len(got) != tt.calls {
+					t.Fatalf("OnGiveUp called %d times (Do = %v); want %d", len(got), err, tt.calls)
+				}
+				if tt.calls == 0 {
+					return
+				}
+				var re *retry.Error
+				if !errors.As(err, &re) || re != got[0] {
+					t.Errorf("OnGiveUp got %p, Do returned %v; want the same *Error", got[0], err)
+				}
+				e := got[0]
+				if e.Attempts != tt.attempts || e.Last != tt.last || !errors.Is(e.Cause, tt.cause) {
+					t.Errorf("OnGiveUp got {Attempts %d, Last %v, Cause %v}; want {%d, %v, %v}",
+						e.Attempts, e.Last, e.Cause, tt.attempts, tt.last, tt.cause)
+				}
+			})
+		})
+	}
+}
+
+// TestOnGiveUpNested checks that each Do calls its own hook for its own
+// give-up: the inner one for every outer attempt, the outer one once.
+func TestOnGiveUpNested(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var inner, outer []*retry.Error
+		_, err := retry.Do(t.Context(), func(ctx context.Context, attempt int) (int, error) {
+			return retry.Do(ctx, func(ctx context.Context, attempt int) (int, error) {
+				return 0, errBoom
+			}, retry.MaxAttempts(2), retry.OnGiveUp(func(e *retry.Error) { inner = append(inner, e) }))
+		}, retry.MaxAttempts(3), retry.OnGiveUp(func(e *retry.Error) { outer = append(outer, e) }))
+		if len(inner) != 3 || len(outer) != 1 {
+			t.Fatalf("hooks: inner %d, outer %d calls; want 3, 1", len(inner), len(outer))
+		}
+		if re, ok := err.(*retry.Error); !ok || re != outer[0] || re.Last != inner[2] {
+			t.Errorf("Do = %v; want the outer hook's *Error, whose Last is the inner hook's last", err)
+		}
+	})
 }
