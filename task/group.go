@@ -218,13 +218,13 @@ func (g *Group[T]) Go(ctx context.Context, fn func(context.Context) (T, error)) 
 	if g.limit > 0 && !g.tryAcquire() {
 		if g.owns(ctx) {
 			g.running.Add(1) // the caller's own place, in effect: released as the task ends
-			return g.runInline(fn)
+			return g.start(fn, false, true)
 		}
 		if err := g.acquire(ctx); err != nil {
 			return g.refuse(err)
 		}
 	}
-	return g.start(fn, false)
+	return g.start(fn, false, false)
 }
 
 // owns reports whether ctx descends from the group's context.
@@ -237,33 +237,6 @@ func (g *Group[T]) owns(ctx context.Context) bool {
 		v = c.parent.Value(groupKey{})
 	}
 	return false
-}
-
-// runInline runs fn as one of the group's tasks on the calling goroutine,
-// holding a place the caller has taken, and returns its ended task.
-func (g *Group[T]) runInline(fn func(context.Context) (T, error)) *Task[T] {
-	if g.failFast && g.ctx.Err() != nil {
-		g.release()
-		return g.refuse(g.failedErr())
-	}
-	t, j := Prepare(&g.ctx, fn)
-	if j == nil { // fn was nil: t has failed already
-		g.release()
-		return g.track(t)
-	}
-	g.mu.Lock()
-	if g.closed {
-		g.mu.Unlock()
-		g.release()
-		j.Abort(ErrClosed)
-		return g.track(t)
-	}
-	t.slot = g.results.push()
-	g.pending.Add(1)
-	t.group = g
-	g.mu.Unlock()
-	j.Run()
-	return t
 }
 
 // tryAcquire takes a place under the limit if one is free.
@@ -348,14 +321,15 @@ func (g *Group[T]) TryGo(fn func(context.Context) (T, error)) (*Task[T], bool) {
 	if g.limit > 0 && !g.tryAcquire() {
 		return nil, false
 	}
-	t := g.start(fn, true)
+	t := g.start(fn, true, false)
 	return t, t != nil
 }
 
-// start runs fn holding a place (if the group has a limit). For TryGo (try),
-// it returns nil, recording nothing, if the group is closed or (with
-// FailFast) has failed.
-func (g *Group[T]) start(fn func(context.Context) (T, error), try bool) *Task[T] {
+// start runs fn holding a place (if the group has a limit): on the group's
+// workers, or with inline on the calling goroutine, returning the ended
+// task (Go's caller-runs rule). For TryGo (try), it returns nil, recording
+// nothing, if the group is closed or (with FailFast) has failed.
+func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) *Task[T] {
 	if g.failFast && g.ctx.Err() != nil {
 		g.release()
 		if try { // TryGo records nothing it did not start
@@ -381,6 +355,11 @@ func (g *Group[T]) start(fn func(context.Context) (T, error), try bool) *Task[T]
 	t.slot = g.results.push()
 	g.pending.Add(1)
 	t.group = g // t has not run: the queue publishes this
+	if inline {
+		g.mu.Unlock()
+		j.Run()
+		return t
+	}
 	g.queue = append(g.queue, j)
 	spawn := g.dispatch()
 	gen := g.gen
