@@ -123,48 +123,59 @@ type afterError struct {
 func (e *afterError) Error() string { return e.err.Error() }
 func (e *afterError) Unwrap() error { return e.err }
 
+// mark is what marks finds in an attempt's error.
+type mark struct {
+	permanent bool          // wrapped by Permanent
+	inner     bool          // a nested Do gave up for good (its *Error's Cause is ErrPermanent)
+	after     time.Duration // from After, if hasAfter
+	hasAfter  bool
+}
+
 // marks strips retry's wrappers from the top of err and looks for them
-// deeper in its tree, without descending into a nested Do's *Error.
-func marks(err error) (permanent bool, after time.Duration, hasAfter bool, last error) {
+// deeper in its tree, without descending into a nested Do's *Error, whose
+// own give-up it notes (m.inner) instead.
+func marks(err error) (m mark, last error) {
 	for {
 		switch e := err.(type) {
 		case *permanentError:
-			permanent = true
+			m.permanent = true
 			err = e.err
 			continue
 		case *afterError:
-			if !hasAfter {
-				after, hasAfter = e.d, true
+			if !m.hasAfter {
+				m.after, m.hasAfter = e.d, true
 			}
 			err = e.err
 			continue
 		}
 		break
 	}
-	if !permanent || !hasAfter {
-		find(err, &permanent, &after, &hasAfter)
-	}
-	return permanent, after, hasAfter, err
+	find(err, &m)
+	return m, err
 }
 
-func find(err error, permanent *bool, after *time.Duration, hasAfter *bool) {
+func find(err error, m *mark) {
 	for err != nil {
 		switch e := err.(type) {
 		case *Error:
+			m.inner = m.inner || e.Cause == ErrPermanent
 			return
 		case *permanentError:
-			*permanent = true
+			m.permanent = true
 		case *afterError:
-			if !*hasAfter {
-				*after, *hasAfter = e.d, true
+			if !m.hasAfter {
+				m.after, m.hasAfter = e.d, true
 			}
+		}
+		if err == ErrPermanent {
+			m.inner = true
 		}
 		switch u := err.(type) {
 		case interface{ Unwrap() error }:
 			err = u.Unwrap()
 		case interface{ Unwrap() []error }:
 			for _, e := range u.Unwrap() {
-				find(e, permanent, after, hasAfter)
+				find(e, m)
 			}
 			return
 		default:
@@ -251,15 +262,11 @@ func loop[T any](ctx context.Context, fn func(context.Context, int) (T, error), 
 	}
 	for {
 		if attempt > 0 {
-			var (
-				permanent bool
-				after     time.Duration
-				hasAfter  bool
-			)
-			permanent, after, hasAfter, last = marks(err)
+			var m mark
+			m, last = marks(err)
 			switch {
-			case permanent,
-				c.retryIf == nil && errors.Is(last, ErrPermanent), // an inner Do gave up for good
+			case m.permanent,
+				c.retryIf == nil && m.inner, // an inner Do gave up for good
 				c.retryIf != nil && !c.retryIf(last):
 				return zero, c.giveUp(&Error{attempt, last, ErrPermanent})
 			case ctx.Err() != nil:
@@ -272,8 +279,8 @@ func loop[T any](ctx context.Context, fn func(context.Context, int) (T, error), 
 				started = true
 			}
 			d := sched.next()
-			if hasAfter && c.maxAfter > 0 {
-				d = min(after, c.maxAfter)
+			if m.hasAfter && c.maxAfter > 0 {
+				d = min(m.after, c.maxAfter)
 			}
 			if c.maxElapsed > 0 && time.Since(start) > c.maxElapsed-d {
 				return zero, c.giveUp(&Error{attempt, last, ErrElapsed})

@@ -494,6 +494,28 @@ func TestNested(t *testing.T) {
 	}
 }
 
+// TestNestedLooksOneLevelDown: only the nearest nested Do's give-up
+// counts. A middle Do that retried its inner permanent failure anyway (its
+// RetryIf said so) and ran out of attempts gave up on ErrAttempts, so the
+// outer Do retries it, although a permanent failure sits deeper down.
+func TestNestedLooksOneLevelDown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		outer := 0
+		_, err := retry.Do(t.Context(), func(ctx context.Context, attempt int) (int, error) {
+			outer++
+			return retry.Do(ctx, func(ctx context.Context, attempt int) (int, error) {
+				return retry.Do(ctx, func(ctx context.Context, attempt int) (int, error) {
+					return 0, retry.Permanent(errOops)
+				})
+			}, retry.RetryIf(func(error) bool { return true }))
+		})
+		var re *retry.Error
+		if outer != 3 || !errors.As(err, &re) || re.Cause != retry.ErrAttempts {
+			t.Errorf("outer attempts = %d, err = %v; want 3 and an *Error with Cause ErrAttempts", outer, err)
+		}
+	})
+}
+
 func TestRetryIf(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var seen []error
