@@ -12,7 +12,6 @@ import (
 	"iter"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -413,7 +412,7 @@ func (c *config) fetch(parent, ctx context.Context, client *http.Client, policy 
 		}
 		if err := httpretry.Check(resp, err, c.maxAfter); err != nil {
 			httpretry.Drain(resp)
-			return struct{}{}, permanentIfHopeless(err)
+			return struct{}{}, permanentOwnRedirects(err)
 		}
 		defer resp.Body.Close()
 		r.Bytes, err = save(resp.Body, final)
@@ -521,7 +520,7 @@ const maxRedirects = 10
 var ErrRedirects = errors.New("fetch: stopped after 10 redirects")
 
 // checkRedirect is net/http's default redirect policy, with an error that
-// permanentIfHopeless can recognise.
+// permanentOwnRedirects can recognise.
 func checkRedirect(_ *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return ErrRedirects
@@ -529,22 +528,12 @@ func checkRedirect(_ *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// permanentIfHopeless marks transport errors that another attempt cannot
-// cure as permanent, so they are not retried: a host name that does not
-// resolve (NXDOMAIN, not a timeout of the resolver) and a redirect loop.
-// httpretry retries every other transport error.
-func permanentIfHopeless(err error) error {
-	var dns *net.DNSError
-	if errors.As(err, &dns) && dns.IsNotFound {
-		return retry.Permanent(err)
-	}
+// permanentOwnRedirects marks fetch's own stop after too many redirects
+// (ErrRedirects, from checkRedirect) as permanent; httpretry.Check
+// classifies every other transport error, including a host name that does
+// not exist and net/http's own redirect stop.
+func permanentOwnRedirects(err error) error {
 	if errors.Is(err, ErrRedirects) {
-		return retry.Permanent(err)
-	}
-	// A caller's client without a CheckRedirect of its own stops with
-	// net/http's unexported error of this text.
-	var ue *url.Error
-	if errors.As(err, &ue) && ue.Err != nil && strings.HasPrefix(ue.Err.Error(), "stopped after ") && strings.HasSuffix(ue.Err.Error(), " redirects") {
 		return retry.Permanent(err)
 	}
 	return err

@@ -11,8 +11,9 @@
 //	}
 //
 // Classification: a transport error (connection refused or reset, timeout,
-// DNS failure) is retried, except a TLS certificate error, which is
-// permanent; 408, 425, 429, 500, 502, 503 and 504 are retried; any other
+// a resolver that failed) is retried, except those another attempt cannot
+// cure, which are permanent: a TLS certificate error, a host name that
+// does not exist (NXDOMAIN) and net/http's stop after too many redirects; 408, 425, 429, 500, 502, 503 and 504 are retried; any other
 // status of 400 and above is permanent; below 400 is success. A
 // Retry-After header on a retried status sets the next delay, in either
 // of its forms (seconds, or an HTTP date), capped by the caller.
@@ -32,7 +33,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -72,7 +75,8 @@ func Retryable(code int) bool {
 //   - nil for a response with a status below 400 (success);
 //   - err as it is for a transport error, which retry.Do retries (or stops
 //     on, if its ctx is done); [retry.Permanent](err) for a TLS
-//     certificate error;
+//     certificate error, a host name that does not exist (a *net.DNSError
+//     with IsNotFound) and the default client's stop after 10 redirects;
 //   - a *[StatusError] for 408, 425, 429, 500, 502, 503 and 504, retried,
 //     wrapped with [retry.After] when a Retry-After header parses (see
 //     [ParseRetryAfter]; the delay is capped at maxDelay, and maxDelay <= 0
@@ -95,7 +99,8 @@ func Check(resp *http.Response, err error, maxDelay time.Duration) error {
 			host    x509.HostnameError
 			invalid x509.CertificateInvalidError
 		)
-		if errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) {
+		if errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) ||
+			noSuchHost(err) || tooManyRedirects(err) {
 			return retry.Permanent(err)
 		}
 		return err
@@ -224,4 +229,23 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		resp.ContentLength = int64(len(body))
 		return resp, nil
 	}, opts...)
+}
+
+// noSuchHost reports whether err says that a host name does not exist,
+// rather than that the resolver failed for now.
+func noSuchHost(err error) bool {
+	var dns *net.DNSError
+	return errors.As(err, &dns) && dns.IsNotFound
+}
+
+// tooManyRedirects reports whether err is net/http's stop after too many
+// redirects: a client without a CheckRedirect of its own returns an
+// unexported error with this text, wrapped in a *url.Error.
+func tooManyRedirects(err error) bool {
+	var ue *url.Error
+	if !errors.As(err, &ue) || ue.Err == nil {
+		return false
+	}
+	msg := ue.Err.Error()
+	return strings.HasPrefix(msg, "stopped after ") && strings.HasSuffix(msg, " redirects")
 }
