@@ -108,7 +108,12 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 	select {
 	case <-w.ch:
 		pk.Resume()
-		return s.result(w)
+		// granted was written before the send on w.ch: the receive orders it
+		// before this read. Close sends without granting.
+		if w.granted {
+			return nil
+		}
+		return ErrClosed
 	case <-ctx.Done():
 	}
 	pk.Resume()
@@ -121,16 +126,6 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 	s.grant() // w may have held back the waiters behind it
 	s.mu.Unlock()
 	return waitError(ctx, "acquire")
-}
-
-// result is what a waiter woken on its channel gets.
-func (s *Semaphore) result(w *semWaiter) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if w.granted {
-		return nil
-	}
-	return ErrClosed
 }
 
 // TryAcquire takes n permits if they are free and nobody waits for

@@ -62,7 +62,7 @@ func checkResult(t *testing.T, res *Result, signed bool) {
 	}
 }
 
-func tiny() *env { return &env{size: Quick} }
+func tiny() *env { return &env{size: Quick, meter: noMeter{}} }
 
 func TestMemoryTiny(t *testing.T) {
 	res, err := measureMemory(t.Context(), tiny(), &Result{}, 1, []int{20}, []int{5})

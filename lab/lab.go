@@ -304,7 +304,7 @@ func (e *env) progress(done float64) {
 	if want > e.budget {
 		want = e.budget
 	}
-	if want > e.shown && e.meter != nil {
+	if want > e.shown {
 		e.meter.Advance(time.Duration(want-e.shown) * time.Millisecond)
 		e.shown = want
 	}

@@ -559,10 +559,7 @@ func MapReduce[T, R any](ctx context.Context, in []T, mapFn func(context.Context
 		var zero R
 		return zero, fmt.Errorf("parallel: map reduce: %w", task.ErrNilFunc)
 	}
-	c, err := configure("map reduce", opts)
-	if err == nil {
-		err = c.foldable("map reduce")
-	}
+	c, err := configureFold("map reduce", opts)
 	if err != nil {
 		var zero R
 		return zero, err
@@ -608,6 +605,16 @@ func fold[R any](parts []R, fn func(R, R) R) (r R, err error) {
 	return r, nil
 }
 
+// configureFold is configure for Reduce and MapReduce (op), which also
+// reject the options that a fold cannot honour (see foldable).
+func configureFold(op string, opts []Option) (config, error) {
+	c, err := configure(op, opts)
+	if err == nil {
+		err = c.foldable(op)
+	}
+	return c, err
+}
+
 // Reduce folds in with fn, in parallel: each chunk is folded from left to
 // right, then the chunk results are, so fn need be associative, not
 // commutative (floating-point sums may differ in the last bits from a
@@ -622,10 +629,7 @@ func Reduce[T any](ctx context.Context, in []T, fn func(T, T) T, opts ...Option)
 	if fn == nil {
 		return zero, fmt.Errorf("parallel: reduce: %w", task.ErrNilFunc)
 	}
-	c, err := configure("reduce", opts)
-	if err == nil {
-		err = c.foldable("reduce")
-	}
+	c, err := configureFold("reduce", opts)
 	if err != nil {
 		return zero, err
 	}
