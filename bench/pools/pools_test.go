@@ -165,23 +165,26 @@ func TestTargets(t *testing.T) {
 		result(pools.Floor, noop, 9*ms, 9),                                           // 1.11x floor: met
 		result(pools.Group, noop, 20*ms, 11), result(pools.Errgroup, noop, 19*ms, 8), // slower: not met; RSS 10 > 8: not met
 		result(pools.Serial, spin, 100*ms, 5), result(pools.Pool, spin, 60*ms, 5), // 60 / (100/2) = 1.2: not met
+		result(pools.Floor, spin, 55*ms, 5),                                      // the floor's 1.1
 		result(pools.Pool, sleep, 105*ms, 50),                                    // 1.05 of 100ms: met
 		result(pools.Pool, await, 10*ms, 5), result(pools.Pond, await, 15*ms, 5), // 1.5x: not met; RSS equal: met
 	}
 	type verdict struct {
 		measured, met bool
 		ratio         float64
+		floorMeasured bool // the channel floor's own ratio, where it applies
+		floor         float64
 	}
 	want := map[string]verdict{
-		"pool.Go throughput|noop, limit 100":               {true, true, 4},
-		"pool.Go within 1.2x|noop, limit 100":              {true, true, 10.0 / 9},
-		"1 µs tasks|spin-1us, limit 2":                     {true, false, 1.2},
-		"sleeps within|sleep-10ms, limit 10,000":           {true, true, 1.05},
-		"pool.Submit+Await|submit-wait, limit 2, 10 subm":  {true, false, 1.5},
-		"pool peak RSS|noop, limit 100":                    {true, false, 10.0 / 8},
-		"pool peak RSS|spin-1us, limit 2":                  {false, false, 0},
-		"pool peak RSS|submit-wait, limit 2, 10 submitter": {true, true, 1},
-		"task.Group faster|noop, limit 100":                {true, false, 19.0 / 20},
+		"pool.Go throughput|noop, limit 100":               {true, true, 4, true, 40.0 / 9},
+		"pool.Go within 1.2x|noop, limit 100":              {true, true, 10.0 / 9, false, 0},
+		"1 µs tasks|spin-1us, limit 2":                     {true, false, 1.2, true, 1.1},
+		"sleeps within|sleep-10ms, limit 10,000":           {true, true, 1.05, false, 0},
+		"pool.Submit+Await|submit-wait, limit 2, 10 subm":  {true, false, 1.5, false, 0},
+		"pool peak RSS|noop, limit 100":                    {true, false, 10.0 / 8, true, 9.0 / 8},
+		"pool peak RSS|spin-1us, limit 2":                  {false, false, 0, false, 0},
+		"pool peak RSS|submit-wait, limit 2, 10 submitter": {true, true, 1, false, 0},
+		"task.Group faster|noop, limit 100":                {true, false, 19.0 / 20, false, 0},
 	}
 	ts := pools.Targets(results, 2)
 	for prefix, w := range want {
@@ -197,6 +200,10 @@ func TestTargets(t *testing.T) {
 		if got.Measured != w.measured || got.Met != w.met || (w.measured && !near(got.Ratio, w.ratio)) {
 			t.Errorf("target %q: got measured %v, met %v, ratio %.3f; want %v, %v, %.3f",
 				prefix, got.Measured, got.Met, got.Ratio, w.measured, w.met, w.ratio)
+		}
+		if got.FloorMeasured != w.floorMeasured || (w.floorMeasured && !near(got.Floor, w.floor)) {
+			t.Errorf("target %q: got the floor's ratio %v, %.3f; want %v, %.3f",
+				prefix, got.FloorMeasured, got.Floor, w.floorMeasured, w.floor)
 		}
 	}
 
