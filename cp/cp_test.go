@@ -531,6 +531,55 @@ func TestCancel(t *testing.T) {
 	noTemps(t, dst)
 }
 
+// TestRerunAfterCancel interrupts a copy of a tree with read-only
+// directories after its first file, checks that the directories it made
+// are left writable (0700), and runs the copy again: it must finish, with
+// the source's modes and times.
+func TestRerunAfterCancel(t *testing.T) {
+	for _, jobs := range []int{1, 4} {
+		t.Run(fmt.Sprint("jobs=", jobs), func(t *testing.T) {
+			// Into an existing directory, so that the same command run
+			// twice copies to the same place (as with cp -r).
+			dir := t.TempDir()
+			src, into := filepath.Join(dir, "src"), filepath.Join(dir, "into")
+			dst := filepath.Join(into, "src")
+			if err := os.Mkdir(into, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			es := []entry{{"ro/", 0o555}, {"ro/inner/", 0o500}}
+			for i := range 20 {
+				es = append(es, entry{fmt.Sprintf("ro/inner/%02d", i), 0o444})
+			}
+			build(t, src, es...)
+			t.Cleanup(func() { chmodAll(dst) })
+			ctx, cancel := context.WithCancel(context.Background())
+			var once sync.Once
+			_, err := cp.Copy(ctx, []string{src}, into, cp.Jobs(jobs),
+				cp.WithWriter(func(_ string, f *os.File) io.Writer {
+					once.Do(cancel)
+					return f
+				}))
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("first copy: got error %v; want context.Canceled", err)
+			}
+			for _, d := range []string{"ro", "ro/inner"} {
+				fi, err := os.Stat(filepath.Join(dst, d))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := fi.Mode().Perm(); got != 0o700 {
+					t.Errorf("after the interrupt, %s: got mode %v; want %v", d, got, fs.FileMode(0o700))
+				}
+			}
+			if _, err := cp.Copy(context.Background(), []string{src}, into, cp.Jobs(jobs)); err != nil {
+				t.Fatalf("second copy: got error %v; want nil", err)
+			}
+			same(t, src, dst)
+			noTemps(t, dst)
+		})
+	}
+}
+
 func TestPanicBecomesFileError(t *testing.T) {
 	dir := t.TempDir()
 	build(t, dir, entry{"s/a", 0o644}, entry{"s/b", 0o644})

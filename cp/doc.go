@@ -26,7 +26,10 @@
 // command line nor inside trees. FIFOs, sockets and devices are reported as
 // [ErrUnsupported] and skipped. A directory is never copied into itself.
 // Directory modes and times are applied after their contents are written,
-// so read-only directories copy too. Regular files are not fsynced: the
+// so read-only directories copy too. An interrupted copy applies none: the
+// directories it made keep mode 0700 (readable and writable by their owner
+// only) and the time they were made, so that running the same copy again
+// can write into them and finish the job, modes and times included. Regular files are not fsynced: the
 // rename protects against readers and crashes of the process, not against a
 // power cut (the cost of a sync per file is what `cp -r` does not pay).
 //
