@@ -121,15 +121,19 @@ func (p *blockingPool) cancelQueued(e *entry) {
 	p.r.mu.Lock()
 	p.queued--
 	p.r.mu.Unlock()
-	ctx := e.job.Context()
-	err := ctx.Err()
-	if cause := context.Cause(ctx); cause != nil && cause != err {
-		err = fmt.Errorf("rt: queued for the blocking pool: %w: %w", err, cause)
-	} else {
-		err = fmt.Errorf("rt: queued for the blocking pool: %w", err)
-	}
+	err := queuedError(e.job.Context())
 	e.job.Abort(err)
 	p.r.exit(e, err)
+}
+
+// queuedError is the error of a blocking task whose context ended before
+// it started.
+func queuedError(ctx context.Context) error {
+	err := ctx.Err()
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return fmt.Errorf("rt: queued for the blocking pool: %w: %w", err, cause)
+	}
+	return fmt.Errorf("rt: queued for the blocking pool: %w", err)
 }
 
 // popLocked takes the oldest live entry off the queue, or returns nil.
@@ -256,5 +260,12 @@ func (p *blockingPool) run(e *entry) {
 		pprof.SetGoroutineLabels(r.base)
 		r.exit(e, e.job.Err()) // Run resolved the task, on Goexit too
 	}()
+	// The callback that resolves a queued task whose context ended runs on
+	// a goroutine of its own (context.AfterFunc), so a goroutine that
+	// comes free may take the task first: it must not run it.
+	if ctx := e.job.Context(); ctx.Err() != nil {
+		e.job.Abort(queuedError(ctx))
+		return
+	}
 	e.job.Run()
 }

@@ -77,6 +77,7 @@ const parkAfter = 4
 // one of the two sees the other.
 func (r *Runtime) detect() {
 	defer close(r.detDone)
+	defer r.detGone.Store(true)
 	period := max(r.cfg.threshold/4, 100*time.Microsecond)
 	tk := time.NewTicker(period)
 	defer tk.Stop()

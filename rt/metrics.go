@@ -3,6 +3,7 @@ package rt
 import (
 	"expvar"
 	"fmt"
+	"math"
 	"math/bits"
 	"sync"
 	"sync/atomic"
@@ -10,7 +11,8 @@ import (
 )
 
 // nbuckets power-of-two buckets cover 0 to 2^38 ns (about 4.6 minutes);
-// longer durations land in the last one.
+// longer durations land in the last one, which snapshot reports as open
+// (Below is the longest Duration).
 const nbuckets = 40
 
 // histogram counts durations in power-of-two buckets with atomic counters:
@@ -36,7 +38,11 @@ func (h *histogram) snapshot() Histogram {
 	var s Histogram
 	for i := range h.b {
 		if n := h.b[i].Load(); n > 0 {
-			s.Buckets = append(s.Buckets, Bucket{Below: time.Duration(1) << i, Count: n})
+			below := time.Duration(1) << i
+			if i == nbuckets-1 {
+				below = math.MaxInt64 // clamped: any longer duration
+			}
+			s.Buckets = append(s.Buckets, Bucket{Below: below, Count: n})
 		}
 	}
 	return s
@@ -50,6 +56,8 @@ type Histogram struct {
 
 // Bucket counts the durations below Below and at least half of it (the
 // first bucket, Below 1ns, counts zero durations: a slot taken at once).
+// The last possible bucket counts every duration of 2^38 ns (about 4.6
+// minutes) or more: its Below is the longest time.Duration.
 type Bucket struct {
 	Below time.Duration
 	Count uint64
@@ -109,7 +117,7 @@ type Metrics struct {
 	BlockingReports uint64 // reports made by the blocking detector
 
 	SlotWait Histogram // how long tasks waited for a worker slot, to start or to resume
-	SlotHold Histogram // how long tasks held a worker slot between await points: the first hold of every task and every 8th after (a sample)
+	SlotHold Histogram // how long tasks held a worker slot between await points: one hold in 8 (a sample, picked by spawn order, so a task that holds once is timed one time in 8)
 }
 
 // Metrics returns a snapshot of the runtime's metrics. Its cost does not

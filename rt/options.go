@@ -59,17 +59,22 @@ func defaults() config {
 }
 
 // Workers sets the number of worker slots: how many of the runtime's tasks
-// may run at once (tokio's worker_threads). It must be positive; the
-// default is runtime.GOMAXPROCS(0).
+// may run at once (tokio's worker_threads). It must be from 1 to
+// [MaxWorkers]; the default is runtime.GOMAXPROCS(0).
 func Workers(n int) Option {
 	return func(c *config) {
-		if n <= 0 {
-			c.bad("workers must be positive, got %d", n)
+		if n <= 0 || n > MaxWorkers {
+			c.bad("workers must be from 1 to %d, got %d", MaxWorkers, n)
 			return
 		}
 		c.workers = n
 	}
 }
+
+// MaxWorkers is the most worker slots a runtime takes. Slots bound CPU
+// parallelism, so more than a few times the cores buys nothing, and the
+// detector keeps two 64-byte cells a slot (8 MiB at this bound).
+const MaxWorkers = 1 << 16
 
 // CurrentThread makes a runtime with one worker slot, the counterpart of
 // tokio's new_current_thread: one task runs at a time, the others wait at

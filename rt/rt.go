@@ -50,6 +50,7 @@ type Runtime struct {
 	// slot for parkAfter looks; the next task to take a slot wakes it
 	// (wakeDetector), through detWake.
 	detParked atomic.Bool
+	detGone   atomic.Bool // the detector has stopped (Shutdown): coarse is frozen
 
 	mu       sync.Mutex
 	head     *entry // the registry of live tasks
@@ -157,9 +158,9 @@ func New(opts ...Option) (*Runtime, error) {
 
 // clock is now, or a coarse copy of it (up to a quarter of the
 // detector's threshold late) when the detector runs: it keeps the copy,
-// except while it is parked.
+// except while it is parked, and no more once Shutdown has stopped it.
 func (r *Runtime) clock() int64 {
-	if r.detStop != nil && !r.detParked.Load() {
+	if r.detStop != nil && !r.detParked.Load() && !r.detGone.Load() {
 		return r.coarse.Load()
 	}
 	return r.now()
@@ -265,7 +266,7 @@ func funcPC[F any](fn F) uintptr { return reflect.ValueOf(fn).Pointer() }
 func (e *entry) run() {
 	r, j := e.r, e.job
 	pprof.SetGoroutineLabels(e.labelCtx())
-	if !r.acquire(e, j) {
+	if ok, _ := r.acquire(e, j, true); !ok {
 		e.parks.Store(1) // not holding: a stray Park after the end does nothing
 		j.Abort(waitError(j.Context()))
 		pprof.SetGoroutineLabels(r.base)
@@ -284,17 +285,21 @@ func (e *entry) run() {
 
 // finish gives the slot back and deregisters an async task that ran.
 func (e *entry) finish() {
-	e.Release()
+	e.end()
 	pprof.SetGoroutineLabels(e.r.base)
 	e.r.exit(e, e.job.Err())
 }
 
 // acquire takes a worker slot for e, waiting in FIFO order if none is free.
 // j is the task's job when it is waiting to start (then the wait ends, with
-// false, if the task's context ends) and nil at an await point.
-func (r *Runtime) acquire(e *entry, j task.Job) bool {
+// false, if the task's context ends) and nil at an await point. A wait
+// that got a slot is timed in the wait histogram if keep is set; Acquire,
+// which may give the slot back at once, times it itself. Waits that end
+// without a slot are not timed: Metrics counts the takes that did not wait
+// as the takes less the timed waits.
+func (r *Runtime) acquire(e *entry, j task.Job, keep bool) (ok bool, waited int64) {
 	if r.sem.tryAcquire() {
-		return true // counted in the wait histogram's first bucket by Metrics
+		return true, -1 // counted in the wait histogram's first bucket by Metrics
 	}
 	var done <-chan struct{}
 	if j != nil {
@@ -305,10 +310,13 @@ func (r *Runtime) acquire(e *entry, j task.Job) bool {
 		w = new(waiter)
 	}
 	start := r.now()
-	ok := r.sem.wait(w, done)
-	r.wait.add(r.now() - start)
+	ok = r.sem.wait(w, done)
+	waited = r.now() - start
 	r.sem.waiters.Put(w)
-	return ok
+	if ok && keep {
+		r.wait.add(waited)
+	}
+	return ok, waited
 }
 
 func waitError(ctx context.Context) error {

@@ -7,6 +7,7 @@ import (
 	"expvar"
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime"
 	"runtime/trace"
 	"strings"
@@ -69,8 +70,10 @@ func TestNewOptions(t *testing.T) {
 		opt  rt.Option
 		want string // in the error; "" for none
 	}{
-		{"workers 0", rt.Workers(0), "rt: workers must be positive, got 0"},
-		{"workers -3", rt.Workers(-3), "rt: workers must be positive, got -3"},
+		{"workers 0", rt.Workers(0), "rt: workers must be from 1 to 65536, got 0"},
+		{"workers -3", rt.Workers(-3), "rt: workers must be from 1 to 65536, got -3"},
+		{"workers above MaxWorkers", rt.Workers(rt.MaxWorkers + 1), "rt: workers must be from 1 to 65536, got 65537"},
+		{"workers MaxInt", rt.Workers(math.MaxInt), fmt.Sprintf("rt: workers must be from 1 to 65536, got %d", math.MaxInt)},
 		{"max blocking 0", rt.MaxBlocking(0), "rt: max blocking goroutines must be positive"},
 		{"keep-alive 0", rt.KeepAlive(0), "rt: keep-alive must be positive"},
 		{"empty name", rt.Name(""), "rt: empty name"},

@@ -2,6 +2,7 @@ package rt
 
 import (
 	"context"
+	"math"
 	"runtime/trace"
 	"sync"
 	"sync/atomic"
@@ -165,7 +166,9 @@ type entry struct {
 	// the slot is held while it is 0 and holds, the count of holds begun
 	// (modulo 2^32, skipping 0), is not (a task that has not started yet
 	// holds nothing). start is r.now() when a sampled hold began (one in
-	// 8, chosen by seq: reading the clock costs ~20 ns), else 0.
+	// 8, chosen by seq: reading the clock costs ~20 ns), else 0. Once the
+	// task has ended, parks is parksEnded, so that an await point with its
+	// context that resumes on another goroutine takes nothing for it.
 	parks atomic.Int32
 	holds atomic.Uint32
 	start atomic.Int64
@@ -227,6 +230,24 @@ func (e *entry) Release() {
 	r.sem.release()
 }
 
+// parksEnded is parks once the task has ended: below 1, so Acquire takes
+// no slot, and far enough from 0 that stray Releases never bring it to 1.
+const parksEnded = math.MinInt32 / 2
+
+// end marks e as ended, giving its slot back: an await point with e's
+// context that began on another goroutine before e started and resumes
+// after it ended must not take a slot for it, which nothing would ever
+// give back. If such a resume took the slot just now (parks is 0 again),
+// it is given back once more.
+func (e *entry) end() {
+	for {
+		e.Release()
+		if n := e.parks.Load(); n != 0 && e.parks.CompareAndSwap(n, parksEnded) {
+			return
+		}
+	}
+}
+
 // Acquire takes a worker slot again after an await point, waiting in FIFO
 // order if none is free. It is called by task.Parked.Resume.
 func (e *entry) Acquire() {
@@ -244,12 +265,16 @@ func (e *entry) Acquire() {
 			continue
 		}
 		if n < 1 {
-			// Held already: only a Park that came from another goroutine
-			// before the task started, resumed after, gets here.
+			// Held already (only a Park that came from another goroutine
+			// before the task started, resumed after, gets here), or the
+			// task has ended (parksEnded).
 			return
 		}
-		e.r.acquire(e, nil)
+		_, waited := e.r.acquire(e, nil, false)
 		if e.parks.CompareAndSwap(1, 0) {
+			if waited >= 0 {
+				e.r.wait.add(waited)
+			}
 			e.startHold()
 			return
 		}
