@@ -319,11 +319,12 @@ func (p *Pool) Resize(n int) error {
 	}
 	p.resizeMu.Lock()
 	defer p.resizeMu.Unlock()
-	p.target.Store(int64(n))
 	w := p.workers.Load()
+	if w&closedBit != 0 {
+		return ErrClosed // and Limit stays what it was
+	}
+	p.target.Store(int64(n))
 	switch {
-	case w&closedBit != 0:
-		return ErrClosed
 	case w < int64(n):
 		for p.short() && p.need() {
 			if !p.wakeSpare() {
@@ -732,7 +733,7 @@ func (p *Pool) abort(ctx context.Context) {
 // reap takes the queued items out of the queue once Shutdown's context
 // has ended and resolves them as cancelled, so that queued tasks resolve
 // at once even when every worker is stuck in an item that ignores its
-// context. It stops at the first control message (Close's stop items come
+// context. It stops at the first stop message (Close's stop items come
 // after everything queued before Close), which it puts back for a worker:
 // that send waits, if the queue is full again, until a worker takes an
 // item, which it must do before the pool can close.
@@ -748,6 +749,13 @@ func (p *Pool) reap() {
 		job, _ := untimed(it.job)
 		switch j := job.(type) {
 		case ctlJob:
+			if j != ctlStop {
+				// A retire or expire message: dropped. Put back, it
+				// would stop the reaping short of the tasks behind it,
+				// or sit behind the stop items once the workers are
+				// gone, where stop would count it as a submission.
+				continue
+			}
 			p.q <- it
 			return
 		case goJob:

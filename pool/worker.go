@@ -319,6 +319,7 @@ func (w *worker) await() (item, bool) {
 			it, ok := <-p.spareCh
 			switch {
 			case !ok: // closing: go to the queue for the stop item
+				p.spareN.Add(-1) // no one claimed this spare: Close woke it
 			case it.job == nil: // go to the queue: wakeSpare counted it as starting
 				p.starting.Add(-1)
 			case it.job == ctlExit: // the waker has uncounted it

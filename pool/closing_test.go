@@ -1,0 +1,150 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/spool-go/spool/pool"
+)
+
+// TestShutdownReapsPastRetireItem: Resize to a smaller limit
+// while every worker is busy leaves a retire control item in the queue.
+// Shutdown's reap stops at the first control item it finds, so the tasks
+// queued behind it do not resolve "at once, even while every worker is
+// busy" (Shutdown's contract); they wait for a stuck worker.
+func TestShutdownReapsPastRetireItem(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate()
+		defer g.open()
+		p := newPool(t, 2, pool.QueueSize(16))
+		for range 2 {
+			if err := p.Go(g.job); err != nil { // ignores any context: stuck
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait()
+		if got := p.Size(); got != 2 {
+			t.Fatalf("Size() = %d; want 2 busy workers", got)
+		}
+		if err := p.Resize(1); err != nil { // both busy: queues one retire item
+			t.Fatal(err)
+		}
+		tk := pool.Submit(t.Context(), p, func(context.Context) (int, error) { return 1, nil })
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel() // the deadline has passed already
+		shut := make(chan error, 1)
+		go func() { shut <- p.Shutdown(ctx) }()
+		synctest.Wait()
+		if _, err, ok := tk.Result(); !ok {
+			t.Errorf("queued task still pending after Shutdown's context ended while workers are stuck; want resolved with ErrShutdown")
+		} else if !errors.Is(err, pool.ErrShutdown) {
+			t.Errorf("task error = %v; want ErrShutdown", err)
+		}
+		g.open()
+		<-shut
+		checkInvariant(t, p)
+	})
+}
+
+// TestIdleAfterClose: spares woken by Close (close(spareCh)) are
+// never taken off spareN, so Metrics().Idle stays at the number of spares
+// once the pool has closed and no worker is left.
+func TestIdleAfterClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n = 8 // above GOMAXPROCS: n-GOMAXPROCS idle workers park as spares
+		p := newPool(t, n)
+		idleWorkers(t, p, n)
+		p.Close()
+		if m := p.Metrics(); m.Workers != 0 || m.Idle != 0 {
+			t.Errorf("after Close: Workers = %d, Idle = %d; want 0, 0", m.Workers, m.Idle)
+		}
+	})
+}
+
+// TestResizeAfterCloseKeepsLimit: Resize stores the new target
+// before it checks for closedBit, so a Resize refused with ErrClosed still
+// changes Limit().
+func TestResizeAfterCloseKeepsLimit(t *testing.T) {
+	p := newPool(t, 4)
+	p.Close()
+	if err := p.Resize(9); !errors.Is(err, pool.ErrClosed) {
+		t.Fatalf("Resize after Close = %v; want ErrClosed", err)
+	}
+	if got := p.Limit(); got != 4 {
+		t.Errorf("Limit() after a refused Resize(9) = %d; want 4", got)
+	}
+}
+
+// TestShutdownWaitsForInlineJob: reap puts the control
+// item it stops at back at the tail of the queue, behind Close's stop
+// items. The workers then exit and leave it there, and stop's settled()
+// counts it (len(p.q)) as a settled submission. That over-count lets Close
+// (and Shutdown) return while an early submission has not settled: here a
+// caller-runs job, run inline on a goroutine that is not a worker, is still
+// running when Shutdown returns.
+func TestShutdownWaitsForInlineJob(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, 3, pool.QueueSize(4))
+		var ctx0 context.Context
+		if _, err := pool.Submit(t.Context(), p, func(ctx context.Context) (int, error) { ctx0 = ctx; return 0, nil }).Await(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		g1, gC, g2 := newGate(), newGate(), newGate()
+		defer g1.open()
+		defer gC.open()
+		defer g2.open()
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(p.Go(g1.job))
+		must(p.Go(g1.job))
+		must(p.Go(gC.job))
+		synctest.Wait()
+		if p.Size() != 3 {
+			t.Fatalf("Size() = %d; want 3", p.Size())
+		}
+		must(p.Go(func() {}))
+		must(p.Go(func() {}))
+		must(p.Go(g1.job))
+		must(p.Resize(2)) // queue: [X1 X2 X3 retire], full
+		must(p.Resize(3))
+		inlineDone := make(chan struct{})
+		go func() {
+			defer close(inlineDone)
+			// From a goroutine of p's task (its context): the queue is full,
+			// so the caller-runs rule runs it here.
+			_ = p.GoContext(ctx0, g2.job)
+		}()
+		synctest.Wait()
+		gC.open() // C drains X1, X2 and sticks in X3: queue [retire]
+		synctest.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		shut := make(chan error, 1)
+		go func() { shut <- p.Shutdown(ctx) }()
+		synctest.Wait() // stop items queued behind retire
+		time.Sleep(2 * time.Second)
+		synctest.Wait() // reap moved retire behind the stop items
+		g1.open()
+		synctest.Wait()
+		select {
+		case <-inlineDone:
+			t.Fatal("setup: the inline job ended")
+		default:
+		}
+		select {
+		case err := <-shut:
+			t.Errorf("Shutdown returned (%v) while an accepted caller-runs job was still running", err)
+		default:
+		}
+		g2.open()
+		<-inlineDone
+		<-p.Done()
+	})
+}
