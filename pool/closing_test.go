@@ -10,11 +10,11 @@ import (
 	"github.com/spool-go/spool/pool"
 )
 
-// TestShutdownReapsPastRetireItem: Resize to a smaller limit
-// while every worker is busy leaves a retire control item in the queue.
-// Shutdown's reap stops at the first control item it finds, so the tasks
-// queued behind it do not resolve "at once, even while every worker is
-// busy" (Shutdown's contract); they wait for a stuck worker.
+// TestShutdownReapsPastRetireItem: Resize to a smaller limit while every
+// worker is busy leaves a retire message in the queue. Shutdown's reap
+// used to stop at it, so the tasks queued behind it did not resolve "at
+// once, even while every worker is busy" (Shutdown's contract): they
+// waited for a stuck worker.
 func TestShutdownReapsPastRetireItem(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := newGate()
@@ -49,9 +49,9 @@ func TestShutdownReapsPastRetireItem(t *testing.T) {
 	})
 }
 
-// TestIdleAfterClose: spares woken by Close (close(spareCh)) are
-// never taken off spareN, so Metrics().Idle stays at the number of spares
-// once the pool has closed and no worker is left.
+// TestIdleAfterClose: spares woken by Close (close(spareCh)) used to stay
+// in spareN, so Metrics().Idle kept counting them once the pool had closed
+// and no worker was left.
 func TestIdleAfterClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n = 8 // above GOMAXPROCS: n-GOMAXPROCS idle workers park as spares
@@ -64,9 +64,9 @@ func TestIdleAfterClose(t *testing.T) {
 	})
 }
 
-// TestResizeAfterCloseKeepsLimit: Resize stores the new target
-// before it checks for closedBit, so a Resize refused with ErrClosed still
-// changes Limit().
+// TestResizeAfterCloseKeepsLimit: Resize used to store the new target
+// before it checked for closedBit, so a Resize refused with ErrClosed still
+// changed Limit().
 func TestResizeAfterCloseKeepsLimit(t *testing.T) {
 	p := newPool(t, 4)
 	p.Close()
@@ -146,5 +146,66 @@ func TestShutdownWaitsForInlineJob(t *testing.T) {
 		g2.open()
 		<-inlineDone
 		<-p.Done()
+	})
+}
+
+// TestQueuedLeavesOutControlItems: the retire messages that Resize leaves
+// in the queue while every worker is busy are not work: Metrics used to
+// count them as queued, and the running items as fewer than they were.
+func TestQueuedLeavesOutControlItems(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate()
+		defer g.open()
+		p := newPool(t, 3, pool.QueueSize(16))
+		for range 3 {
+			if err := p.Go(g.job); err != nil {
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait()
+		if err := p.Resize(1); err != nil { // all 3 busy: 2 retire messages queued
+			t.Fatal(err)
+		}
+		if m := p.Metrics(); m.Queued != 0 || m.Running != 3 {
+			t.Errorf("3 jobs running, none queued: got Queued = %d, Running = %d; want 0, 3", m.Queued, m.Running)
+		}
+		g.open()
+		synctest.Wait()
+		if m := p.Metrics(); m.Queued != 0 || m.Running != 0 || m.Workers != 1 {
+			t.Errorf("after the jobs: got Queued = %d, Running = %d, Workers = %d; want 0, 0, 1", m.Queued, m.Running, m.Workers)
+		}
+		p.Close()
+		checkInvariant(t, p)
+	})
+}
+
+// TestRunTimeOnlyRanTasks: a sampled task cancelled while queued never
+// runs, so it has no run time; the histogram used to get a sample for it.
+func TestRunTimeOnlyRanTasks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate()
+		p := newPool(t, 1, pool.SampleTimings(1))
+		if err := p.Go(g.job); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		const n = 3
+		ctx, cancel := context.WithCancel(t.Context())
+		for range n {
+			pool.Submit(ctx, p, func(context.Context) (int, error) { return 1, nil })
+		}
+		cancel()
+		g.open()
+		p.Close()
+		m := p.Metrics()
+		if m.Cancelled != n {
+			t.Fatalf("got Cancelled = %d; want %d", m.Cancelled, n)
+		}
+		if got := m.RunTime.Count(); got != 1 {
+			t.Errorf("RunTime.Count() = %d; want 1 (the Go job: the %d cancelled tasks never ran)", got, n)
+		}
+		if got := m.QueueWait.Count(); got != 1+n {
+			t.Errorf("QueueWait.Count() = %d; want %d (every item waited in the queue)", got, 1+n)
+		}
 	})
 }

@@ -16,7 +16,7 @@ import (
 type Metrics struct {
 	Workers int // live workers
 	Idle    int // live workers waiting for work
-	Queued  int // items waiting in the queue
+	Queued  int // items waiting in the queue (the control messages Resize, keep-alive and Close put there are left out)
 	Running int // items being run
 
 	Submitted uint64 // every call of Submit, TrySubmit, Go, GoContext and TryGo
@@ -27,7 +27,7 @@ type Metrics struct {
 	Rejected  uint64 // refused: ErrFull, ErrClosed, or a nil func
 
 	QueueWait Histogram // time from submission to a worker taking the item (sampled)
-	RunTime   Histogram // time the item ran (sampled)
+	RunTime   Histogram // time the item ran (sampled; an item that never ran, cancelled or aborted, has none)
 }
 
 // Histogram is a distribution of durations in power-of-two buckets.
@@ -116,7 +116,7 @@ type shard struct {
 // Metrics returns a snapshot of the pool's counters. It costs about
 // 150 ns and 1 allocation on a 2-core machine (BenchmarkMetrics).
 func (p *Pool) Metrics() Metrics {
-	m := Metrics{Workers: p.Size(), Idle: int(p.idle.Load() + p.spareN.Load()), Queued: len(p.q)}
+	m := Metrics{Workers: p.Size(), Idle: int(p.idle.Load() + p.spareN.Load()), Queued: int(p.queued())}
 	p.mu.Lock()
 	shards := append([]*shard(nil), p.shards...)
 	p.mu.Unlock()

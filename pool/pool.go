@@ -169,6 +169,11 @@ type Pool struct {
 	// waiting counts the submitters blocked for room: written whenever a
 	// submitter must wait, read by need only when the queue is not enough.
 	waiting atomic.Int64
+	// ctlQ counts the control messages in the queue (retire, expire and
+	// stop), which are not work: Metrics.Queued and need leave them out.
+	// It is raised before a send and lowered when a worker takes one, so
+	// it may count one not yet sent, never miss one that is there.
+	ctlQ atomic.Int64
 
 	// Written by every submission: kept off the workers' cache lines.
 	// entered counts submissions (it is Metrics.Submitted, less late) and
@@ -338,9 +343,11 @@ func (p *Pool) Resize(n int) error {
 			w--
 		}
 		for range w - int64(n) {
+			p.ctlQ.Add(1)
 			select {
 			case p.q <- retireItem:
 			default:
+				p.ctlQ.Add(-1)
 			}
 		}
 	}
@@ -374,13 +381,17 @@ func (p *Pool) need() bool {
 	if s >= p.cores {
 		return false
 	}
-	q, on := int64(len(p.q)), p.idle.Load()+s
+	q, on := p.queued(), p.idle.Load()+s
 	if q > on {
 		return true
 	}
 	w := p.waiting.Load()
 	return w > 0 && q+w > on
 }
+
+// queued returns how many items of work are in the queue: its length less
+// the control messages.
+func (p *Pool) queued() int64 { return max(0, int64(len(p.q))-p.ctlQ.Load()) }
 
 // grow wakes a spare, or else starts a worker if the pool is short, when
 // need says the queue lacks one. Callers check mayGrow first.
@@ -538,6 +549,12 @@ func (p *Pool) sweepIdle() {
 			break
 		}
 	}
+	if sk > 0 && p.mayGrow() {
+		// A submitter that looked between a spare's claim and its uncount
+		// saw no spare and a full pool, and left its item to the workers:
+		// pass the need on, as a worker that expires off the queue does.
+		p.grow()
+	}
 	p.spareMin.Store(p.spareN.Load())
 	spares := p.spareN.Load() > 0
 	// Under resizeMu, and only while open: Close counts what sits in the
@@ -547,9 +564,11 @@ func (p *Pool) sweepIdle() {
 	p.resizeMu.Lock()
 	if p.workers.Load()&closedBit == 0 {
 		for range k {
+			p.ctlQ.Add(1)
 			select {
 			case p.q <- expireItem:
 			default: // the queue is full: no worker is idle after all
+				p.ctlQ.Add(-1)
 			}
 		}
 	}
@@ -680,6 +699,7 @@ func (p *Pool) stop() {
 	close(p.spareCh) // spares go to the queue, for their stop items
 	p.spareMu.Unlock()
 	for range live {
+		p.ctlQ.Add(1)
 		p.q <- stopItem // behind everything queued so far
 	}
 	p.wg.Wait()
@@ -695,6 +715,7 @@ func (p *Pool) stop() {
 	if len(p.q) > 0 { // stranded
 		p.workers.Add(1)
 		p.startWorker(nil, item{}, false)
+		p.ctlQ.Add(1)
 		p.q <- stopItem
 		p.wg.Wait()
 	}
@@ -750,6 +771,7 @@ func (p *Pool) reap() {
 		switch j := job.(type) {
 		case ctlJob:
 			if j != ctlStop {
+				p.ctlQ.Add(-1)
 				// A retire or expire message: dropped. Put back, it
 				// would stop the reaping short of the tasks behind it,
 				// or sit behind the stop items once the workers are

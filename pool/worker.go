@@ -241,6 +241,7 @@ func (w *worker) serve(first *item) (exit bool) {
 				sh.run.observe(p.now() - t0)
 			}
 		case ctlJob:
+			p.ctlQ.Add(-1)
 			switch {
 			case j == ctlStop:
 				p.workers.Add(-1)
@@ -260,8 +261,9 @@ func (w *worker) serve(first *item) (exit bool) {
 			} else {
 				t0 := p.now()
 				sh.wait.observe(t0 - at)
-				p.runTask(w, job)
-				sh.run.observe(p.now() - t0)
+				if p.runTask(w, job) {
+					sh.run.observe(p.now() - t0)
+				}
 			}
 		}
 		if p.workers.Load() > p.target.Load() && p.tryRetire() {
@@ -397,8 +399,9 @@ func (p *Pool) runInline(it *item) {
 }
 
 // runTask runs (or, if Shutdown expired or its context ended while it was
-// queued, aborts) a task's job on w's goroutine, and counts its outcome.
-func (p *Pool) runTask(w *worker, job task.Job) {
+// queued, aborts) a task's job on w's goroutine, and counts its outcome. It
+// reports whether the task's function ran, for the run-time histogram.
+func (p *Pool) runTask(w *worker, job task.Job) (ran bool) {
 	w.mu.Lock()
 	prev := w.cur
 	w.cur = job
@@ -432,10 +435,12 @@ func (p *Pool) runTask(w *worker, job task.Job) {
 				w.n.failed++
 			}
 		}
+		ran = !task.NotStarted(job)
 	}
 	w.mu.Lock()
 	w.cur = prev
 	w.mu.Unlock()
+	return ran
 }
 
 // flushEvery bounds how many items a worker counts before it publishes
