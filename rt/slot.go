@@ -219,6 +219,11 @@ func (e *entry) Release() {
 	if e.parks.Add(1) != 1 {
 		return // already given back (a misused await point on another goroutine)
 	}
+	e.giveBack()
+}
+
+// giveBack gives back the slot e held, once parks says it no longer does.
+func (e *entry) giveBack() {
 	r := e.r
 	if r.cfg.threshold > 0 {
 		r.held.take(e)
@@ -240,6 +245,10 @@ const parksEnded = math.MinInt32 / 2
 // give back. If such a resume took the slot just now (parks is 0 again),
 // it is given back once more.
 func (e *entry) end() {
+	if e.parks.CompareAndSwap(0, parksEnded) { // holding, as a task that ends is
+		e.giveBack()
+		return
+	}
 	for {
 		e.Release()
 		if n := e.parks.Load(); n != 0 && e.parks.CompareAndSwap(n, parksEnded) {
