@@ -529,13 +529,16 @@ func (e *ShutdownError) Unwrap() error { return e.Err }
 // If ctx ends first, Shutdown cancels the context of every task left
 // (tasks still waiting for a slot or in the blocking queue then end
 // without running), lifts the bound on worker slots so that cancelled
-// tasks never wait behind one that does not return, waits up to the grace period ([ShutdownGrace]) for
-// them to return, stops the detector and returns a *[ShutdownError] that
+// tasks never wait behind one that does not return, waits up to the grace
+// period ([ShutdownGrace]) for them to return and for the detector to
+// stop, and returns a *[ShutdownError] that
 // wraps ctx's error, says how many tasks it cancelled and lists those still
 // running. Go cannot abort a goroutine: a task that ignores its context, and
 // any blocking task, may outlive Shutdown. Their goroutines stay the
 // runtime's: they end when their functions return, and calling Shutdown
-// again waits for them.
+// again waits for them. If ctx ends and the detector's goroutine is still
+// in an [OnBlocking] callback at the end of the grace period, Shutdown
+// returns an error wrapping ctx's error, even if every task ended.
 //
 // Waiting is an await point. Do not call Shutdown from a task of the same
 // runtime: it would wait for itself until ctx ends.
@@ -551,7 +554,10 @@ func (r *Runtime) Shutdown(ctx context.Context) error {
 	drained := r.drained
 	r.mu.Unlock()
 
-	var err error
+	var (
+		err error
+		end time.Time // the end of the grace period, once ctx has ended
+	)
 	p := task.Park(ctx) // an await point, when called from another runtime's task
 	defer p.Resume()
 	select {
@@ -561,13 +567,16 @@ func (r *Runtime) Shutdown(ctx context.Context) error {
 		r.sem.open()
 		r.capacity.Add(unbounded) // after: a racing Metrics sees 0 busy, not 2^40
 		grace := r.cfg.grace
+		end = time.Now().Add(grace)
 		if !waitFor(drained, grace) {
 			err = &ShutdownError{Err: ctx.Err(), Cancelled: n, Grace: grace, Running: r.Tasks()}
 		} else {
 			err = &ShutdownError{Err: ctx.Err(), Cancelled: n, Grace: grace}
 		}
 	}
-	r.stopDetector(ctx)
+	if !r.stopDetector(ctx, end) && err == nil {
+		err = fmt.Errorf("rt: shutdown: %w: the blocking detector did not stop within the grace period (%v): is an OnBlocking callback blocked?", ctx.Err(), r.cfg.grace)
+	}
 	return err
 }
 
@@ -605,17 +614,23 @@ func (r *Runtime) cancelAll() int {
 	return len(ts)
 }
 
-// stopDetector stops the detector goroutine and waits for it, for at most
-// the grace period once ctx is done (an OnBlocking callback that blocks
-// could otherwise hold Shutdown).
-func (r *Runtime) stopDetector(ctx context.Context) {
+// stopDetector stops the detector goroutine and waits for it; once ctx is
+// done, only until end, the end of the grace period that Shutdown gave
+// the tasks (or a grace period from now, if ctx ended after they did), so
+// that an OnBlocking callback that blocks cannot hold Shutdown. It reports
+// whether the detector stopped.
+func (r *Runtime) stopDetector(ctx context.Context, end time.Time) (stopped bool) {
 	if r.detStop == nil {
-		return
+		return true
 	}
 	r.stopOnce.Do(func() { close(r.detStop) })
 	select {
 	case <-r.detDone:
+		return true
 	case <-ctx.Done():
-		waitFor(r.detDone, r.cfg.grace)
+		if end.IsZero() { // ctx ended after the tasks did: the grace starts now
+			end = time.Now().Add(r.cfg.grace)
+		}
+		return waitFor(r.detDone, time.Until(end))
 	}
 }
