@@ -136,7 +136,9 @@ func Logger(l *slog.Logger) Option {
 // DetectBlocking sets the blocking detector's threshold: a task that holds
 // a worker slot for d without reaching an await point is reported, once
 // per occurrence. The detector looks every d/4 while tasks hold slots, so
-// a report comes between d and 1.25d after the hold began; once no task
+// a report comes between d and 1.25d after the hold began (it looks at
+// most every 100 µs, so below a threshold of 400 µs a report may come up to
+// d + 200 µs after); once no task
 // has held one for d, it stops looking until a task takes a slot. 0 turns
 // the detector off, and with it the about 13 ns an await point spends
 // showing its task to the detector; the default is
@@ -154,7 +156,8 @@ func DetectBlocking(d time.Duration) Option {
 // OnBlocking sets a function the blocking detector calls with each report,
 // besides logging it. It runs on the detector's goroutine, one report at a
 // time, and must not block (nor call Shutdown, which waits for the
-// detector). f must not be nil.
+// detector; one that blocks keeps Shutdown waiting for the rest of its
+// grace period, and then makes it return an error). f must not be nil.
 func OnBlocking(f func(BlockingReport)) Option {
 	return func(c *config) {
 		if f == nil {
