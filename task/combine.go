@@ -114,9 +114,11 @@ func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) 
 		errs []error
 	)
 	err := settle(ctx, "join", nilSafe(a, b), func(i int) bool {
-		e := b.failure()
+		var e error // only the task that ended: the other may still run
 		if i == 0 {
 			e = a.failure()
+		} else {
+			e = b.failure()
 		}
 		if e != nil {
 			errs = append(errs, e)

@@ -104,6 +104,16 @@ func (c *taskCtx) attach() {
 		p.attach()
 		if !p.link(c) {
 			c.parentEnded(p.Err(), p.causeErr())
+			return
+		}
+		// c may have ended since it marked itself attached: its end then
+		// found nothing to unlink, and c must not stay in p's kids (it
+		// would keep c's task alive as long as p).
+		c.mu.Lock()
+		ended := c.err != nil
+		c.mu.Unlock()
+		if ended {
+			c.unlink()
 		}
 		return
 	}
@@ -209,8 +219,7 @@ func (c *taskCtx) Value(key any) any {
 		return c // the nearest Group context: see Group.owns
 	}
 	v := c.parent.Value(key)
-	if _, isPtr := key.(*int); isPtr {
-		// package context finds its *cancelCtx under an unexported *int key.
+	if isCancelCtxKey(key) {
 		if _, isCtx := v.(context.Context); isCtx {
 			if c.Err() == nil { // Err latches a parent's end that has not reached c
 				return nil
@@ -227,6 +236,41 @@ func (c *taskCtx) Value(key any) any {
 }
 
 func (c *taskCtx) String() string { return "task.Context" }
+
+// cancelCtxKey is the unexported key under which package context finds a
+// context's *cancelCtx, learnt once by asking context.Cause about a
+// context that notes the key it is asked for. Comparing with it, rather
+// than with any *int, keeps a user's own *int keys visible.
+var cancelCtxKey = func() any {
+	p := &keyProbe{Context: context.Background()}
+	_ = context.Cause(p)
+	return p.key
+}()
+
+type keyProbe struct {
+	context.Context
+	key any
+}
+
+func (p *keyProbe) Err() error { return context.Canceled } // Cause asks Value only then
+
+func (p *keyProbe) Value(key any) any {
+	if _, ok := key.(*int); ok && p.key == nil {
+		p.key = key
+	}
+	return nil
+}
+
+// isCancelCtxKey reports whether key is package context's key for its
+// *cancelCtx. Should context.Cause ever stop asking for it, any *int key
+// counts, as before the key was learnt.
+func isCancelCtxKey(key any) bool {
+	if cancelCtxKey != nil {
+		return key == cancelCtxKey
+	}
+	_, isPtr := key.(*int)
+	return isPtr
+}
 
 // link adds kid to c's kids. It reports false if c is already done.
 func (c *taskCtx) link(kid *taskCtx) bool {

@@ -340,6 +340,9 @@ func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) 
 	t, j := Prepare(&g.ctx, fn)
 	if j == nil { // fn was nil: t has failed already
 		g.release()
+		if try && g.isClosed() { // TryGo takes nothing once closed
+			return nil
+		}
 		return g.track(t)
 	}
 	g.mu.Lock()
@@ -469,11 +472,17 @@ func (g *Group[T]) track(t *Task[T]) *Task[T] {
 	t.slot = g.results.push()
 	g.pending.Add(1)
 	g.mu.Unlock()
-	g.record(t)
+	g.taskEnded(t, g.record(t))
 	return t
 }
 
 func (g *Group[T]) refuse(err error) *Task[T] { return g.track(Failed[T](err)) }
+
+func (g *Group[T]) isClosed() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.closed
+}
 
 func (g *Group[T]) release() {
 	if g.limit > 0 {
@@ -514,16 +523,18 @@ func (f failure) read() error {
 }
 
 // taskDone is called by a group task as it ends, before the task itself
-// shows its result (so a task seen ended has ended for its group too).
-func (g *Group[T]) taskDone(t *Task[T]) {
+// shows its result: it gives back the task's place under the limit and
+// records the result. It reports whether this failure trips a FailFast
+// group; the task passes that to taskEnded once it has shown its result.
+func (g *Group[T]) taskDone(t *Task[T]) (trip bool) {
 	g.release()
-	g.record(t)
+	return g.record(t)
 }
 
-func (g *Group[T]) record(t *Task[T]) {
+// record keeps t's value and error for Wait and Next.
+func (g *Group[T]) record(t *Task[T]) (trip bool) {
 	o := t.slot
 	o.val = t.val
-	trip := false
 	if t.ctx.res != nil {
 		g.mu.Lock()
 		if g.errs == nil {
@@ -535,14 +546,23 @@ func (g *Group[T]) record(t *Task[T]) {
 		}
 		g.mu.Unlock()
 	}
+	return trip
+}
+
+// taskEnded makes t's end count for the group, once t shows its result, so
+// that Wait and Next never return a task that has not: it cancels a
+// FailFast group first, if t tripped it (a Wait that returns the failure
+// finds the group cancelled), then queues t for Next and counts it out.
+func (g *Group[T]) taskEnded(t *Task[T], trip bool) {
+	o := t.slot
+	if trip {
+		g.ctx.cancel(context.Canceled, fmt.Errorf("task: group failed: %w", t.ctx.res))
+	}
 	o.done.Store(true)
 	if g.nextMode.Load() {
 		g.enqueue(o)
 	}
 	g.leave()
-	if trip {
-		g.ctx.cancel(context.Canceled, fmt.Errorf("task: group failed: %w", t.ctx.res))
-	}
 }
 
 // leave counts an ended task out of pending, once its result is recorded

@@ -275,11 +275,15 @@ func (t *Task[T]) resolve(v T, err error) {
 func (t *Task[T]) finish(v T, err error) {
 	t.val = v
 	t.fn = nil
-	if t.group != nil {
-		// Record the result in the group before anyone can see the task
-		// end, so a task seen ended is also ended for its group.
+	if g := t.group; g != nil {
+		// The group gives back the task's place and records the result
+		// before the task shows it, and counts the task out after, so that
+		// Wait and Next return only tasks that show their results.
 		t.ctx.res = err
-		t.group.taskDone(t)
+		trip := g.taskDone(t)
+		t.ctx.publish(err)
+		g.taskEnded(t, trip)
+		return
 	}
 	t.ctx.publish(err)
 }
