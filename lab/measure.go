@@ -108,8 +108,8 @@ func sig(x float64) string {
 		return strconv.FormatFloat(x, 'f', 1, 64)
 	case ax >= 1:
 		return strconv.FormatFloat(x, 'f', 2, 64)
-	default:
-		return strconv.FormatFloat(x, 'g', 3, 64)
+	default: // below 1: as many decimals as 3 significant digits need
+		return strconv.FormatFloat(x, 'f', 2-int(math.Floor(math.Log10(ax))), 64)
 	}
 }
 

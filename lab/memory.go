@@ -78,6 +78,10 @@ func parkedRuntimeTasks(ctx context.Context, n int, release <-chan struct{}, rea
 		return func() {}
 	}
 	ts := make([]*task.Task[struct{}], n)
+	// Without the run's cancel: a task cancelled while it waits for a slot
+	// would end without calling ready.Done, and the measure would wait for
+	// it forever. The units end when release is closed.
+	ctx = context.WithoutCancel(ctx)
 	for i := range ts {
 		ts[i] = rt.Spawn(r, ctx, func(ctx context.Context) (struct{}, error) {
 			p := task.Park(ctx)

@@ -81,13 +81,18 @@ func runtimePingPong(ctx context.Context, n int) (time.Duration, error) {
 		p.Resume()
 		return ok
 	}
-	echo := rt.Spawn(r, ctx, func(ctx context.Context) (struct{}, error) {
+	// The two tasks run without the run's cancel: one cancelled while it
+	// waits for the slot would end without its channel operation, and the
+	// other would wait for it forever (and Shutdown for both). n round
+	// trips end soon enough.
+	tctx := context.WithoutCancel(ctx)
+	echo := rt.Spawn(r, tctx, func(ctx context.Context) (struct{}, error) {
 		for recv(ctx, ping) {
 			send(ctx, pong)
 		}
 		return struct{}{}, nil
 	})
-	timer := rt.Spawn(r, ctx, func(ctx context.Context) (time.Duration, error) {
+	timer := rt.Spawn(r, tctx, func(ctx context.Context) (time.Duration, error) {
 		start := time.Now()
 		for range n {
 			send(ctx, ping)
