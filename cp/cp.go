@@ -229,7 +229,10 @@ func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool
 	}
 	if err := ctx.Err(); err != nil {
 		r.mu.Lock()
-		r.errs = append(r.errs, fmt.Errorf("cp: interrupted: %w", context.Cause(ctx)))
+		if cause := context.Cause(ctx); cause != err {
+			err = fmt.Errorf("%w: %w", err, cause)
+		}
+		r.errs = append(r.errs, fmt.Errorf("cp: interrupted: %w", err))
 		r.mu.Unlock()
 		return
 	}
@@ -374,7 +377,9 @@ func (r *run) mkdir(src, to string, fi fs.FileInfo) (created bool, err error) {
 	err = os.Mkdir(to, 0o700)
 	created = err == nil
 	if errors.Is(err, fs.ErrExist) {
-		if st, serr := os.Stat(to); serr == nil && st.IsDir() {
+		// Lstat: a symbolic link to a directory is not merged into (it
+		// would take the copy outside the destination), as cp -r refuses.
+		if st, serr := os.Lstat(to); serr == nil && st.IsDir() {
 			err = nil
 		} else {
 			err = ErrTypeClash
@@ -427,7 +432,7 @@ func (r *run) do(ctx context.Context, j job) {
 		err = &FileError{"copy", j.src, j.dst, ErrUnsupported}
 	}
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return // abandoned because of the interruption, which is reported
 		}
 		r.fail(res, err)
@@ -451,8 +456,9 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 	if err != nil {
 		return 0, &FileError{"create", j.src, j.dst, unwrapPath(err)}
 	}
+	renamed := false
 	defer func() {
-		if err != nil {
+		if !renamed { // an error, or a panic that do recovers
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
@@ -500,6 +506,7 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 	if err := rename(tmp.Name(), j.dst); err != nil {
 		return n, &FileError{"rename", j.src, j.dst, unwrapPath(err)}
 	}
+	renamed = true
 	return n, nil
 }
 

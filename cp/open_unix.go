@@ -4,6 +4,7 @@ package cp
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -16,12 +17,53 @@ import (
 // file with the network poller, which a regular file refuses: four extra
 // system calls per file (fcntl twice, epoll_ctl, fcntl) that openat and
 // os.NewFile avoid. copy_file_range still applies to the result.
+//
+// The walk saw a regular file, but the name may stand for something else
+// by now. O_NOFOLLOW refuses a symbolic link put in its place (links are
+// never followed), and O_NONBLOCK keeps the open of a FIFO from waiting
+// for a writer; whatever was opened must then still be a regular file, or
+// it fails with ErrUnsupported. Those checks cost two system calls (an
+// fstat, and an fcntl that clears O_NONBLOCK again).
 func openFile(name string) (*os.File, error) {
-	fd, err := openat(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	fd, err := openat(name, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err == syscall.ELOOP {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errBecameLink}
+	}
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
+	var st syscall.Stat_t
+	err = syscall.Fstat(fd, &st)
+	if err == nil && st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		err = errNotRegular
+	}
+	if err == nil {
+		err = clearNonblock(fd)
+	}
+	if err != nil {
+		syscall.Close(fd)
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
 	return os.NewFile(uintptr(fd), name), nil
+}
+
+var (
+	errBecameLink = fmt.Errorf("%w: it became a symbolic link after the walk", ErrUnsupported)
+	errNotRegular = fmt.Errorf("%w: it is no longer a regular file", ErrUnsupported)
+)
+
+// clearNonblock clears O_NONBLOCK, which openFile sets only for the open:
+// os.NewFile would otherwise try to register the file with the poller.
+func clearNonblock(fd int) error {
+	flags, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFL, 0)
+	if e != 0 {
+		return e
+	}
+	_, _, e = syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFL, flags&^syscall.O_NONBLOCK)
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 // createTemp creates a new file with a random name starting with

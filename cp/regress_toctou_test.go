@@ -1,0 +1,143 @@
+package cp_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/spool-go/spool/cp"
+	"github.com/spool-go/spool/task"
+)
+
+// A regular file that the walk saw, replaced by a symbolic link before its
+// worker opens it, is copied through the link: the doc says symbolic links
+// are never followed.
+func TestNoSwappedToSymlinkIsFollowed(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
+	secret := filepath.Join(dir, "secret")
+	os.WriteFile(secret, []byte("SECRET-CONTENT"), 0o600)
+	os.Mkdir(src, 0o755)
+	os.WriteFile(filepath.Join(src, "a"), []byte("aaaa"), 0o644)
+	os.WriteFile(filepath.Join(src, "b"), []byte("bbbbbbbbbbbbbb"), 0o644) // same size as secret
+	var once sync.Once
+	_, err := cp.Copy(context.Background(), []string{src}, dst, cp.Jobs(1),
+		cp.WithWriter(func(d string, f *os.File) io.Writer {
+			// While "a" is copied, "b" (already walked, same batch) turns into a link.
+			once.Do(func() {
+				b := filepath.Join(src, "b")
+				os.Remove(b)
+				os.Symlink(secret, b)
+			})
+			return f
+		}))
+	t.Logf("err: %v", err)
+	got, _ := os.ReadFile(filepath.Join(dst, "b"))
+	if strings.Contains(string(got), "SECRET") {
+		t.Errorf("d/b holds the symlink target's contents %q: the link was followed", got)
+	}
+}
+
+// A regular file replaced by a FIFO before its worker opens it: an open
+// without O_NONBLOCK used to wait for a writer forever, whatever ctx said.
+// Copy must return, reporting the FIFO as unsupported.
+func TestNoSwappedToFIFOBlocksOpen(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
+	os.Mkdir(src, 0o755)
+	os.WriteFile(filepath.Join(src, "a"), []byte("aaaa"), 0o644)
+	os.WriteFile(filepath.Join(src, "b"), []byte("bbbb"), 0o644)
+	fifo := filepath.Join(src, "b")
+	var once sync.Once
+	_, err := cp.Copy(context.Background(), []string{src}, dst, cp.Jobs(1),
+		cp.WithWriter(func(d string, f *os.File) io.Writer {
+			once.Do(func() {
+				os.Remove(fifo)
+				syscall.Mkfifo(fifo, 0o644)
+			})
+			return f
+		}))
+	if !errors.Is(err, cp.ErrUnsupported) {
+		t.Errorf("Copy with a file that became a FIFO: got %v; want an error matching ErrUnsupported", err)
+	}
+}
+
+// A destination directory that is a symbolic link to a directory elsewhere
+// is merged into: the copy writes outside the destination tree and
+// chmod/chtimes the link's target.
+func TestNoDestSymlinkDirFollowed(t *testing.T) {
+	dir := t.TempDir()
+	src, dst, elsewhere := filepath.Join(dir, "s"), filepath.Join(dir, "d"), filepath.Join(dir, "elsewhere")
+	os.MkdirAll(filepath.Join(src, "sub"), 0o755)
+	os.WriteFile(filepath.Join(src, "sub", "f"), []byte("x"), 0o644)
+	os.Chmod(filepath.Join(src, "sub"), 0o500)
+	t.Cleanup(func() { os.Chmod(filepath.Join(src, "sub"), 0o755); os.Chmod(elsewhere, 0o755) })
+	os.Mkdir(dst, 0o755)
+	os.Mkdir(elsewhere, 0o755)
+	os.Symlink(elsewhere, filepath.Join(dst, "sub")) // d/sub -> elsewhere
+	// Copy s into an existing d whose "sub" is a link to a directory elsewhere.
+	_, err := cp.Copy(context.Background(), []string{filepath.Join(src, "sub")}, dst)
+	t.Logf("err: %v", err)
+	if _, serr := os.Stat(filepath.Join(elsewhere, "f")); serr == nil {
+		t.Errorf("the copy wrote %s through the destination's symbolic link", filepath.Join(elsewhere, "f"))
+	}
+	if fi, _ := os.Stat(elsewhere); fi.Mode().Perm() == 0o500 {
+		t.Errorf("the copy chmodded the link's target %s to %v", elsewhere, fi.Mode().Perm())
+	}
+}
+
+// A panic between createTemp and the rename (a bug; here in the writer
+// hook) leaves the temporary file behind, and its descriptor open.
+func TestNoPanicLeavesTemp(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
+	os.Mkdir(src, 0o755)
+	os.WriteFile(filepath.Join(src, "a"), []byte("aaaa"), 0o644)
+	_, err := cp.Copy(context.Background(), []string{src}, dst,
+		cp.WithWriter(func(d string, f *os.File) io.Writer { panic("boom") }))
+	var pe *task.PanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("err %v", err)
+	}
+	noTemps(t, dst)
+}
+
+// When ctx was cancelled with a cause, Copy's error does not match
+// context.Canceled: it wraps context.Cause(ctx), not ctx's error.
+func TestNoCauseInsteadOfCtxErr(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
+	os.Mkdir(src, 0o755)
+	os.WriteFile(filepath.Join(src, "a"), []byte("aaaa"), 0o644)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("user pressed stop"))
+	_, err := cp.Copy(ctx, []string{src}, dst)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v; want an error matching ctx.Err() (context.Canceled), as the doc says", err)
+	}
+}
+
+// A real failure (here ErrUnsupported for a FIFO) of an item processed
+// after ctx is done is dropped: neither counted in Failed nor returned.
+func TestNoErrorDroppedAfterCancel(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
+	os.Mkdir(src, 0o755)
+	os.WriteFile(filepath.Join(src, "a"), []byte("aaaa"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sum, err := cp.Copy(ctx, []string{src}, dst, cp.Jobs(1), cp.WithOpen(func(name string) (io.ReadCloser, error) {
+		cancel() // the interrupt arrives while the open fails for its own reason
+		return nil, &fs.PathError{Op: "open", Path: name, Err: syscall.EACCES}
+	}))
+	if !errors.Is(err, syscall.EACCES) || sum.Failed != 1 {
+		t.Errorf("got %+v, %v; the EACCES of s/a is lost", sum, err)
+	}
+}
