@@ -67,7 +67,12 @@
 // still holds, is yielded with an error matching [ErrCancelled]: every
 // input URL appears exactly once. Breaking out of the loop over Run's
 // results stops reading the input and cancels the rest without yielding
-// them. Either way Run's goroutines have all ended when the loop ends.
+// them. Either way Run's goroutines have all ended when the loop ends:
+// since an iterator cannot be interrupted, that is once the input has
+// yielded its next URL or ended, so a slow input (a pipe) holds the end
+// of the loop until its next line. An input that must be abandoned at
+// once has to end by itself: spool fetch's reader of standard input ends
+// on an interrupt.
 //
 // # Command line
 //

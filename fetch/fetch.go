@@ -357,8 +357,10 @@ func check(u string, seen map[string]int, index int) error {
 		return fmt.Errorf("%w: no scheme (want http:// or https://)", ErrMalformed)
 	case p.Scheme != "http" && p.Scheme != "https":
 		return fmt.Errorf("%w %q (want http or https)", ErrScheme, p.Scheme)
-	case p.Host == "":
+	case p.Hostname() == "":
 		return fmt.Errorf("%w: no host", ErrMalformed)
+	case p.Port() != "" && !validPort(p.Port()):
+		return fmt.Errorf("%w: port %q (want 1 to 65535)", ErrMalformed, p.Port())
 	}
 	if first, dup := seen[u]; dup {
 		return fmt.Errorf("%w (first at position %d)", ErrDuplicate, first+1)
@@ -521,6 +523,11 @@ var ErrRedirects = errors.New("fetch: stopped after 10 redirects")
 
 // checkRedirect is net/http's default redirect policy, with an error that
 // permanentOwnRedirects can recognise.
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1 && n <= 65535
+}
+
 func checkRedirect(_ *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return ErrRedirects

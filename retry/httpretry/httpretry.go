@@ -76,7 +76,9 @@ func Retryable(code int) bool {
 //   - err as it is for a transport error, which retry.Do retries (or stops
 //     on, if its ctx is done); [retry.Permanent](err) for a TLS
 //     certificate error, a host name that does not exist (a *net.DNSError
-//     with IsNotFound) and the default client's stop after 10 redirects;
+//     with IsNotFound), the default client's stop after 10 redirects, and
+//     a request net/http refuses to send (a scheme it does not support, a
+//     URL with no host);
 //   - a *[StatusError] for 408, 425, 429, 500, 502, 503 and 504, retried,
 //     wrapped with [retry.After] when a Retry-After header parses (see
 //     [ParseRetryAfter]; the delay is capped at maxDelay, and maxDelay <= 0
@@ -100,7 +102,7 @@ func Check(resp *http.Response, err error, maxDelay time.Duration) error {
 			invalid x509.CertificateInvalidError
 		)
 		if errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) ||
-			noSuchHost(err) || tooManyRedirects(err) {
+			noSuchHost(err) || tooManyRedirects(err) || badRequest(err) {
 			return retry.Permanent(err)
 		}
 		return err
@@ -241,6 +243,17 @@ func noSuchHost(err error) bool {
 // tooManyRedirects reports whether err is net/http's stop after too many
 // redirects: a client without a CheckRedirect of its own returns an
 // unexported error with this text, wrapped in a *url.Error.
+// badRequest reports whether err is net/http refusing to send the request
+// at all: a scheme it does not support, or a URL with no host.
+func badRequest(err error) bool {
+	var ue *url.Error
+	if !errors.As(err, &ue) || ue.Err == nil {
+		return false
+	}
+	msg := ue.Err.Error()
+	return strings.HasPrefix(msg, "unsupported protocol scheme") || msg == "http: no Host in request URL"
+}
+
 func tooManyRedirects(err error) bool {
 	var ue *url.Error
 	if !errors.As(err, &ue) || ue.Err == nil {
