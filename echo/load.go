@@ -58,9 +58,11 @@ type Config struct {
 	// Stall fails the run's connections when no message is echoed for this
 	// long (a safety net against a hung server); zero means 10 s.
 	Stall time.Duration
-	// Progress, if not nil, is called about every 100 ms and at the end
-	// with the messages echoed so far (idle mode: connections opened) and
-	// the total expected. It runs on Load's goroutine.
+	// Progress, if not nil, is called with the messages echoed so far and
+	// the total expected: about every 100 ms and at the end in message
+	// mode; in idle mode once, at the end of the hold, with the
+	// connections opened (not at all if the run is interrupted). It runs
+	// on Load's goroutine.
 	Progress func(done, total int64)
 }
 
@@ -461,10 +463,7 @@ func (l *loader) echoes(c net.Conn, seed uint64, keep int, res *connResult) erro
 	}
 	for i := range l.cfg.Msgs {
 		e.next(i)
-		if _, err := c.Write(e.msg); err != nil {
-			return fmt.Errorf("echo: load: message %d: %w", i, err)
-		}
-		if _, err := io.ReadFull(c, e.got); err != nil {
+		if err := e.roundTrip(c); err != nil {
 			return fmt.Errorf("echo: load: message %d: %w", i, err)
 		}
 		if err := e.check(i); err != nil {
@@ -472,6 +471,37 @@ func (l *loader) echoes(c net.Conn, seed uint64, keep int, res *connResult) erro
 		}
 	}
 	return nil
+}
+
+// bigMessage is the size from which a message is written by a goroutine of
+// its own while its echo is read: written first, a message bigger than the
+// socket buffers of both ends fills them, and then the server and the
+// client each wait for the other to read.
+const bigMessage = 64 << 10
+
+// roundTrip writes e.msg on c and reads its echo into e.got.
+func (e *exchange) roundTrip(c net.Conn) error {
+	if len(e.msg) < bigMessage {
+		if _, err := c.Write(e.msg); err != nil {
+			return err
+		}
+		_, err := io.ReadFull(c, e.got)
+		return err
+	}
+	writing := make(chan error, 1)
+	go func() {
+		_, err := c.Write(e.msg)
+		writing <- err
+	}()
+	_, rerr := io.ReadFull(c, e.got)
+	if rerr != nil {
+		_ = c.SetWriteDeadline(aLongTimeAgo) // end the write, then wait for it
+	}
+	werr := <-writing
+	if rerr != nil {
+		return rerr
+	}
+	return werr
 }
 
 // exchange is one connection's state in message mode.

@@ -19,15 +19,35 @@ import (
 func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 	var (
 		i, have int
-		sent    bool   // message i is out, its echo not all in
-		rest    []byte // the part of message i the socket had no room for
-		err     error  // a system call's
-		bad     error  // a wrong echo's, from check
+		sent    bool       // message i is out, its echo not all in
+		rest    []byte     // the part of message i the socket had no room for
+		writing chan error // the write of rest, while the echo comes in
+		err     error      // a system call's
+		bad     error      // a wrong echo's, from check
 	)
+	// A message too big for the socket buffers is written by a goroutine
+	// while this one reads its echo: written first, it would fill the
+	// server's buffers and ours until both sides wait for the other.
+	defer func() {
+		if writing != nil { // an error ended the echo: stop the write
+			_ = c.SetWriteDeadline(aLongTimeAgo)
+			<-writing
+		}
+	}()
 	for i < e.l.cfg.Msgs {
+		if writing != nil && !sent { // message i-1 echoed: its write ended
+			werr := <-writing
+			writing = nil
+			if werr != nil {
+				return fmt.Errorf("echo: load: message %d: %w", i-1, werr)
+			}
+		}
 		rerr := rc.Read(func(fd uintptr) bool {
 			for {
 				if !sent {
+					if writing != nil {
+						return true // let the loop join the write first
+					}
 					e.next(i)
 					if rest, err = writeNow(fd, e.msg); err != nil || len(rest) > 0 {
 						return true
@@ -68,10 +88,19 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 		case rerr != nil:
 			return fmt.Errorf("echo: load: message %d: %w", i, rerr)
 		case len(rest) > 0:
-			if _, err := c.Write(rest); err != nil {
-				return fmt.Errorf("echo: load: message %d: %w", i, err)
-			}
+			writing = make(chan error, 1)
+			go func(b []byte) {
+				_, err := c.Write(b)
+				writing <- err
+			}(rest)
 			rest, sent, have = nil, true, 0
+		}
+	}
+	if writing != nil { // the last message's echo is in: its write has ended
+		werr := <-writing
+		writing = nil
+		if werr != nil {
+			return fmt.Errorf("echo: load: message %d: %w", i-1, werr)
 		}
 	}
 	return nil

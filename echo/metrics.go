@@ -12,6 +12,9 @@ func (m Metrics) WritePrometheus(w io.Writer) error {
 	_, err := fmt.Fprintf(w, `# HELP echo_active Connections being served now.
 # TYPE echo_active gauge
 echo_active %d
+# HELP echo_parked Of the active connections, those waiting without a goroutine (ParkIdle).
+# TYPE echo_parked gauge
+echo_parked %d
 # HELP echo_accepted_total Connections accepted and served.
 # TYPE echo_accepted_total counter
 echo_accepted_total %d
@@ -30,7 +33,7 @@ echo_bytes_out_total %d
 # HELP echo_errors_total Connections that ended with an error.
 # TYPE echo_errors_total counter
 echo_errors_total %d
-`, m.Active, m.Accepted, m.Rejected, m.IdleClosed, m.BytesIn, m.BytesOut, m.Errors)
+`, m.Active, m.Parked, m.Accepted, m.Rejected, m.IdleClosed, m.BytesIn, m.BytesOut, m.Errors)
 	return err
 }
 

@@ -48,8 +48,10 @@ func MaxConns(n int) Option {
 }
 
 // IdleTimeout closes a connection that has sent nothing for d. It is checked
-// by one sweeper goroutine every d/4 (at most every second), so a connection
-// is closed between d and d plus that period after its last message. The
+// by one sweeper goroutine every d/4 (at most every second, at least every
+// millisecond), so a connection is closed between d and d plus that period
+// after its last message; below 4 ms, a timeout counts in whole
+// milliseconds of at least one, so it may close up to 2 ms after. The
 // default is no idle timeout. IdleTimeout panics if d is not positive.
 func IdleTimeout(d time.Duration) Option {
 	if d <= 0 {
@@ -427,7 +429,10 @@ func (s *Server) sweep(stop, done chan struct{}, parking bool) {
 		tick = min(tick, d/2)
 	}
 	tick = max(tick, time.Millisecond)
-	idleTicks := int64(s.cfg.idleTimeout / tick)
+	var idleTicks int64
+	if s.cfg.idleTimeout > 0 { // a timeout under a tick still closes: after one
+		idleTicks = max(1, int64(s.cfg.idleTimeout/tick))
+	}
 	if parking {
 		parkTicks = max(1, int64(s.cfg.parkAfter/tick))
 	}
