@@ -423,6 +423,7 @@ func (p *Pool) runTask(w *worker, job task.Job) (ran bool) {
 		}()
 		job.Run()
 		exited = false
+		ran = true
 		switch job.Err().(type) {
 		case nil:
 			w.n.completed++
@@ -431,11 +432,11 @@ func (p *Pool) runTask(w *worker, job task.Job) (ran bool) {
 		default:
 			if task.NotStarted(job) { // cancelled just before Run
 				w.n.cancelled++
+				ran = false
 			} else {
 				w.n.failed++
 			}
 		}
-		ran = !task.NotStarted(job)
 	}
 	w.mu.Lock()
 	w.cur = prev
