@@ -472,7 +472,8 @@ func (g *Group[T]) track(t *Task[T]) *Task[T] {
 	t.slot = g.results.push()
 	g.pending.Add(1)
 	g.mu.Unlock()
-	g.taskEnded(t, g.record(t))
+	g.trip(t, g.record(t))
+	g.taskEnded(t)
 	return t
 }
 
@@ -523,12 +524,20 @@ func (f failure) read() error {
 }
 
 // taskDone is called by a group task as it ends, before the task itself
-// shows its result: it gives back the task's place under the limit and
-// records the result. It reports whether this failure trips a FailFast
-// group; the task passes that to taskEnded once it has shown its result.
-func (g *Group[T]) taskDone(t *Task[T]) (trip bool) {
+// shows its result: it gives back the task's place under the limit,
+// records the result, and cancels a FailFast group that the failure trips
+// (so whoever sees the failure, through the task or through Wait, finds
+// the group cancelled). The task calls taskEnded once it shows its result.
+func (g *Group[T]) taskDone(t *Task[T]) {
 	g.release()
-	return g.record(t)
+	g.trip(t, g.record(t))
+}
+
+// trip cancels the group if record said t's failure trips it.
+func (g *Group[T]) trip(t *Task[T], trip bool) {
+	if trip {
+		g.ctx.cancel(context.Canceled, fmt.Errorf("task: group failed: %w", t.ctx.res))
+	}
 }
 
 // record keeps t's value and error for Wait and Next.
@@ -550,14 +559,10 @@ func (g *Group[T]) record(t *Task[T]) (trip bool) {
 }
 
 // taskEnded makes t's end count for the group, once t shows its result, so
-// that Wait and Next never return a task that has not: it cancels a
-// FailFast group first, if t tripped it (a Wait that returns the failure
-// finds the group cancelled), then queues t for Next and counts it out.
-func (g *Group[T]) taskEnded(t *Task[T], trip bool) {
+// that Wait and Next never return a task that has not: it queues t for
+// Next and counts it out.
+func (g *Group[T]) taskEnded(t *Task[T]) {
 	o := t.slot
-	if trip {
-		g.ctx.cancel(context.Canceled, fmt.Errorf("task: group failed: %w", t.ctx.res))
-	}
 	o.done.Store(true)
 	if g.nextMode.Load() {
 		g.enqueue(o)

@@ -276,13 +276,14 @@ func (t *Task[T]) finish(v T, err error) {
 	t.val = v
 	t.fn = nil
 	if g := t.group; g != nil {
-		// The group gives back the task's place and records the result
-		// before the task shows it, and counts the task out after, so that
-		// Wait and Next return only tasks that show their results.
+		// The group gives back the task's place, records the result and
+		// (FailFast) cancels itself before the task shows it, and counts
+		// the task out after, so that Wait and Next return only tasks that
+		// show their results.
 		t.ctx.res = err
-		trip := g.taskDone(t)
+		g.taskDone(t)
 		t.ctx.publish(err)
-		g.taskEnded(t, trip)
+		g.taskEnded(t)
 		return
 	}
 	t.ctx.publish(err)
