@@ -285,6 +285,13 @@ func (e *entry) Acquire() {
 				e.r.wait.add(waited)
 			}
 			e.startHold()
+			if e.r.cfg.threshold > 0 && e.parks.Load() != 0 {
+				// The slot went back meanwhile (the task ended, or a stray
+				// Park came in), and its take of the cell may have come
+				// before startHold's put: take it again, or the cell
+				// would keep e for good.
+				e.r.held.take(e)
+			}
 			return
 		}
 		e.r.sem.release() // a concurrent Park came in; let it resume instead
