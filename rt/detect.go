@@ -177,6 +177,16 @@ func (r *Runtime) scan(now, elapsed int64) (busy bool) {
 	if len(found) == 0 {
 		return
 	}
+	// Reporting runs the logger and OnBlocking, which may block. Shutdown
+	// waits for a detector that is not reporting whatever its grace, so a
+	// report that begins once Shutdown has stopped the detector is dropped.
+	r.inReport.Store(true)
+	defer r.inReport.Store(false)
+	select {
+	case <-r.detStop:
+		return busy
+	default:
+	}
 	ids := make([]string, len(found))
 	for i, o := range found {
 		ids[i] = o.id

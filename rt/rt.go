@@ -51,6 +51,7 @@ type Runtime struct {
 	// (wakeDetector), through detWake.
 	detParked atomic.Bool
 	detGone   atomic.Bool // the detector has stopped (Shutdown): coarse is frozen
+	inReport  atomic.Bool // the detector is logging a report or calling OnBlocking
 
 	mu       sync.Mutex
 	head     *entry // the registry of live tasks
@@ -631,6 +632,13 @@ func (r *Runtime) stopDetector(ctx context.Context, end time.Time) (stopped bool
 		if end.IsZero() { // ctx ended after the tasks did: the grace starts now
 			end = time.Now().Add(r.cfg.grace)
 		}
-		return waitFor(r.detDone, time.Until(end))
+		if waitFor(r.detDone, time.Until(end)) {
+			return true
+		}
+		if !r.inReport.Load() { // not in a callback: it stops at its next look
+			<-r.detDone
+			return true
+		}
+		return false
 	}
 }
