@@ -47,8 +47,9 @@ func (p *blockingPool) init(r *Runtime) {
 // task: tokio's spawn_blocking, for CPU-heavy work and calls that block
 // (file I/O, cgo, a library without context support). fn does not take a
 // worker slot, so it neither waits for one nor starves the async tasks. At
-// most MaxBlocking such functions run at once; more wait in a FIFO queue,
-// and a queued task whose context ends resolves with an error wrapping the
+// most MaxBlocking such functions run at once; more wait in a FIFO queue.
+// A task whose context ends before fn starts (in the queue, or on its way
+// to a goroutine of the pool) resolves with an error wrapping the
 // context's error, without running.
 //
 // Go cannot abort fn once it runs: cancelling the task (or Shutdown)
@@ -131,9 +132,9 @@ func (p *blockingPool) cancelQueued(e *entry) {
 func queuedError(ctx context.Context) error {
 	err := ctx.Err()
 	if cause := context.Cause(ctx); cause != nil && cause != err {
-		return fmt.Errorf("rt: queued for the blocking pool: %w: %w", err, cause)
+		return fmt.Errorf("rt: blocking pool: task not started: %w: %w", err, cause)
 	}
-	return fmt.Errorf("rt: queued for the blocking pool: %w", err)
+	return fmt.Errorf("rt: blocking pool: task not started: %w", err)
 }
 
 // popLocked takes the oldest live entry off the queue, or returns nil.

@@ -73,8 +73,10 @@ func (h Histogram) Count() uint64 {
 }
 
 // Quantile returns an upper bound of the q-quantile (0 <= q <= 1): the
-// Below of the bucket it falls in, so within a factor of two. It returns 0
-// for an empty histogram.
+// Below of the bucket it falls in, so within a factor of two, except in
+// the open last bucket (durations of 2^38 ns, about 4.6 minutes, or more),
+// whose bound is the longest time.Duration. It returns 0 for an empty
+// histogram.
 func (h Histogram) Quantile(q float64) time.Duration {
 	total := h.Count()
 	if total == 0 {
