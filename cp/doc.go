@@ -21,7 +21,8 @@
 // existing directory, the source is copied to the destination name; with a
 // destination that is an existing directory, each source is copied into it
 // under its base name; several sources need an existing directory.
-// Directories are merged into existing ones; files replace existing files
+// Directories are merged into existing ones (not into a symbolic link to
+// one: that is [ErrTypeClash]); files replace existing files
 // (atomically, by rename). Symbolic links are never followed, neither on the
 // command line nor inside trees. FIFOs, sockets and devices are reported as
 // [ErrUnsupported] and skipped. A directory is never copied into itself.
@@ -29,9 +30,12 @@
 // so read-only directories copy too. An interrupted copy applies none: the
 // directories it made keep mode 0700 (readable and writable by their owner
 // only) and the time they were made, so that running the same copy again
-// can write into them and finish the job, modes and times included. Regular files are not fsynced: the
-// rename protects against readers and crashes of the process, not against a
-// power cut (the cost of a sync per file is what `cp -r` does not pay).
+// can write into them and finish the job, modes and times included.
+// Regular files are not fsynced: the rename protects against readers and
+// crashes of the process, not against a power cut (the cost of a sync per
+// file is what `cp -r` does not pay). A file that becomes a symbolic link
+// or a special file between the walk and its copy is refused with
+// [ErrUnsupported], not followed or opened.
 //
 // On Linux, a file is copied with copy_file_range (in the kernel, no bytes
 // through user space) unless [Verify] is on, which reads the source once

@@ -22,8 +22,10 @@ import (
 // by now. O_NOFOLLOW refuses a symbolic link put in its place (links are
 // never followed), and O_NONBLOCK keeps the open of a FIFO from waiting
 // for a writer; whatever was opened must then still be a regular file, or
-// it fails with ErrUnsupported. Those checks cost two system calls (an
-// fstat, and an fcntl that clears O_NONBLOCK again).
+// it fails with ErrUnsupported. Those checks cost three system calls (an
+// fstat, and the two fcntl calls that clear O_NONBLOCK again). A link is
+// reported as ErrUnsupported where open fails with ELOOP (Linux); other
+// systems' errno for it (EMLINK on FreeBSD) is reported as it is.
 func openFile(name string) (*os.File, error) {
 	fd, err := openat(name, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err == syscall.ELOOP {
@@ -38,7 +40,9 @@ func openFile(name string) (*os.File, error) {
 		err = errNotRegular
 	}
 	if err == nil {
-		err = clearNonblock(fd)
+		// os.NewFile would otherwise try to register the file with the
+		// poller.
+		err = syscall.SetNonblock(fd, false)
 	}
 	if err != nil {
 		syscall.Close(fd)
@@ -51,20 +55,6 @@ var (
 	errBecameLink = fmt.Errorf("%w: it became a symbolic link after the walk", ErrUnsupported)
 	errNotRegular = fmt.Errorf("%w: it is no longer a regular file", ErrUnsupported)
 )
-
-// clearNonblock clears O_NONBLOCK, which openFile sets only for the open:
-// os.NewFile would otherwise try to register the file with the poller.
-func clearNonblock(fd int) error {
-	flags, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFL, 0)
-	if e != 0 {
-		return e
-	}
-	_, _, e = syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFL, flags&^syscall.O_NONBLOCK)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
 
 // createTemp creates a new file with a random name starting with
 // tempPrefix in dir, as os.CreateTemp does but with fewer system calls,

@@ -16,9 +16,9 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
-// A regular file that the walk saw, replaced by a symbolic link before its
-// worker opens it, is copied through the link: the doc says symbolic links
-// are never followed.
+// TestNoSwappedToSymlinkIsFollowed: a regular file that the walk saw and
+// that became a symbolic link before its worker opened it is refused, not
+// copied through the link (links are never followed); it used to be.
 func TestNoSwappedToSymlinkIsFollowed(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
@@ -45,9 +45,9 @@ func TestNoSwappedToSymlinkIsFollowed(t *testing.T) {
 	}
 }
 
-// A regular file replaced by a FIFO before its worker opens it: an open
-// without O_NONBLOCK used to wait for a writer forever, whatever ctx said.
-// Copy must return, reporting the FIFO as unsupported.
+// TestNoSwappedToFIFOBlocksOpen: a regular file that became a FIFO before
+// its worker opened it is reported as unsupported. An open without
+// O_NONBLOCK used to wait for a writer forever, whatever ctx said.
 func TestNoSwappedToFIFOBlocksOpen(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
@@ -69,9 +69,10 @@ func TestNoSwappedToFIFOBlocksOpen(t *testing.T) {
 	}
 }
 
-// A destination directory that is a symbolic link to a directory elsewhere
-// is merged into: the copy writes outside the destination tree and
-// chmod/chtimes the link's target.
+// TestNoDestSymlinkDirFollowed: a destination directory that is a symbolic
+// link to a directory elsewhere is a type clash. It used to be merged
+// into: the copy wrote outside the destination tree and chmodded the
+// link's target.
 func TestNoDestSymlinkDirFollowed(t *testing.T) {
 	dir := t.TempDir()
 	src, dst, elsewhere := filepath.Join(dir, "s"), filepath.Join(dir, "d"), filepath.Join(dir, "elsewhere")
@@ -93,8 +94,9 @@ func TestNoDestSymlinkDirFollowed(t *testing.T) {
 	}
 }
 
-// A panic between createTemp and the rename (a bug; here in the writer
-// hook) leaves the temporary file behind, and its descriptor open.
+// TestNoPanicLeavesTemp: a panic between createTemp and the rename (a bug;
+// here in the writer hook) removes the temporary file; it used to be left
+// behind, its descriptor open.
 func TestNoPanicLeavesTemp(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
@@ -109,8 +111,9 @@ func TestNoPanicLeavesTemp(t *testing.T) {
 	noTemps(t, dst)
 }
 
-// When ctx was cancelled with a cause, Copy's error does not match
-// context.Canceled: it wraps context.Cause(ctx), not ctx's error.
+// TestNoCauseInsteadOfCtxErr: when ctx was cancelled with a cause, Copy's
+// error matches both context.Canceled and the cause; it used to wrap only
+// the cause.
 func TestNoCauseInsteadOfCtxErr(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
@@ -124,8 +127,9 @@ func TestNoCauseInsteadOfCtxErr(t *testing.T) {
 	}
 }
 
-// A real failure (here ErrUnsupported for a FIFO) of an item processed
-// after ctx is done is dropped: neither counted in Failed nor returned.
+// TestNoErrorDroppedAfterCancel: a real failure (here ErrUnsupported for a
+// FIFO) of an item processed after ctx is done is counted and returned; it
+// used to be dropped as if the cancel had caused it.
 func TestNoErrorDroppedAfterCancel(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")

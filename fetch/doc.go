@@ -36,10 +36,11 @@
 //
 // # Input
 //
-// Each URL must be absolute, http or https, with a host. A malformed URL,
-// another scheme, and a URL that appeared earlier in the input (compared
-// as given) each get a Result with an error ([ErrMalformed], [ErrScheme],
-// [ErrDuplicate]) and no request; the other URLs are fetched as usual.
+// Each URL must be absolute, http or https, with a host (and a port from 1
+// to 65535, if it has one). A malformed URL, another scheme, and a URL
+// that appeared earlier in the input (compared as given) each get a Result
+// with an error ([ErrMalformed], [ErrScheme], [ErrDuplicate]) and no
+// request; the other URLs are fetched as usual.
 // To find duplicates, Run keeps every URL it has read until it ends:
 // memory grows with the input (about 100 bytes a URL).
 //

@@ -31,7 +31,8 @@ import (
 // Errors of URLs that were not fetched. A Result's Err matches them with
 // errors.Is.
 var (
-	// ErrMalformed: the URL does not parse, or is not absolute with a host.
+	// ErrMalformed: the URL does not parse, or is not absolute with a host
+	// (and a port from 1 to 65535, if any).
 	ErrMalformed = errors.New("fetch: malformed URL")
 	// ErrScheme: the URL's scheme is not http or https.
 	ErrScheme = errors.New("fetch: unsupported scheme")
@@ -521,13 +522,14 @@ const maxRedirects = 10
 // (a redirect loop, most likely). It is not retried.
 var ErrRedirects = errors.New("fetch: stopped after 10 redirects")
 
-// checkRedirect is net/http's default redirect policy, with an error that
-// permanentOwnRedirects can recognise.
+// validPort reports whether s, a URL's port, is from 1 to 65535.
 func validPort(s string) bool {
 	n, err := strconv.Atoi(s)
 	return err == nil && n >= 1 && n <= 65535
 }
 
+// checkRedirect is net/http's default redirect policy, with an error that
+// permanentOwnRedirects can recognise.
 func checkRedirect(_ *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return ErrRedirects

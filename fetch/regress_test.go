@@ -10,11 +10,10 @@ import (
 	"github.com/spool-go/spool/retry"
 )
 
-// "Each URL must be absolute, http or https, with a host. A malformed URL
-// ... get[s] a Result with an error ([ErrMalformed] ...) and no request."
-// A URL whose authority has a port but no host name passes check (p.Host is
-// ":80") and is then requested and retried as a transport error; so is a
-// port out of range.
+// TestNoHostlessURLIsRequestedAndRetried: a URL with a port but no host
+// name, or a port out of range, is ErrMalformed with no request ("Each
+// URL must be absolute, http or https, with a host"). It used to pass the
+// check (p.Host is ":80") and be requested and retried.
 func TestNoHostlessURLIsRequestedAndRetried(t *testing.T) {
 	for _, u := range []string{"http://:80/x", "http://127.0.0.1:99999/x"} {
 		var last fetch.Result

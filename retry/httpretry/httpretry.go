@@ -243,6 +243,15 @@ func noSuchHost(err error) bool {
 // tooManyRedirects reports whether err is net/http's stop after too many
 // redirects: a client without a CheckRedirect of its own returns an
 // unexported error with this text, wrapped in a *url.Error.
+func tooManyRedirects(err error) bool {
+	var ue *url.Error
+	if !errors.As(err, &ue) || ue.Err == nil {
+		return false
+	}
+	msg := ue.Err.Error()
+	return strings.HasPrefix(msg, "stopped after ") && strings.HasSuffix(msg, " redirects")
+}
+
 // badRequest reports whether err is net/http refusing to send the request
 // at all: a scheme it does not support, or a URL with no host.
 func badRequest(err error) bool {
@@ -252,13 +261,4 @@ func badRequest(err error) bool {
 	}
 	msg := ue.Err.Error()
 	return strings.HasPrefix(msg, "unsupported protocol scheme") || msg == "http: no Host in request URL"
-}
-
-func tooManyRedirects(err error) bool {
-	var ue *url.Error
-	if !errors.As(err, &ue) || ue.Err == nil {
-		return false
-	}
-	msg := ue.Err.Error()
-	return strings.HasPrefix(msg, "stopped after ") && strings.HasSuffix(msg, " redirects")
 }
