@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// sig's doc promises no exponent; 'g' formatting below 1 gives one for
-// values under 1e-4.
+// TestNoSigExponent: sig prints no exponent, as its doc says; 'g'
+// formatting used to give one below 1e-4.
 func TestNoSigExponent(t *testing.T) {
 	if s := sig(0.00001234); strings.ContainsAny(s, "e") {
 		t.Errorf("sig(0.00001234) = %q; want no exponent", s)

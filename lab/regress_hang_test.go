@@ -26,12 +26,12 @@ func missingDones(ready *sync.WaitGroup) (missing int) {
 	}
 }
 
-// measureWaiting's "rt task" unit: a task still waiting for a worker slot
-// when ctx ends is aborted by the runtime without running, so it never
-// calls ready.Done, and measureWaiting's ready.Wait() (memory.go:155)
-// never returns: Ctrl-C during the memory experiment hangs the lab. Here
-// ctx is done before the units start; after every task has ended (wait()
-// returns), the test counts the ready.Done calls that never came.
+// TestNoMemoryRtTaskHangsOnCancel: measureWaiting's "rt task" unit must
+// call ready.Done even when ctx ends while its tasks wait for a slot.
+// Those tasks used to be aborted without running, so measureWaiting's wait
+// for them never returned and Ctrl-C during the memory experiment hung the
+// lab. Here ctx is done before the units start; once every task has ended,
+// the test counts the ready.Done calls that never came.
 func TestNoMemoryRtTaskHangsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()

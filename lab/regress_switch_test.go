@@ -6,12 +6,11 @@ import (
 	"testing/synctest"
 )
 
-// runtimePingPong with a ctx that ends while its two tasks start: the
-// task still waiting for the one slot is aborted without running, and the
-// other blocks forever on its channel (ping or pong, which ignore ctx);
-// the deferred r.Shutdown(context.Background()) then waits for it forever.
-// The bubble detects the deadlock: every goroutine is durably blocked and
-// runtimePingPong has not returned.
+// TestNoSwitchRuntimePingPongHangsOnCancel: runtimePingPong returns when
+// its ctx ends while its two tasks start. The task still waiting for the
+// one slot used to be aborted without running, the other blocked forever
+// on its channel, and the deferred Shutdown waited for it forever; the
+// bubble would report that deadlock.
 func TestNoSwitchRuntimePingPongHangsOnCancel(t *testing.T) {
 	for i := range 200 {
 		hung := false

@@ -3,6 +3,7 @@ package pool_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -54,7 +55,7 @@ func TestShutdownReapsPastRetireItem(t *testing.T) {
 // and no worker was left.
 func TestIdleAfterClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		const n = 8 // above GOMAXPROCS: n-GOMAXPROCS idle workers park as spares
+		n := runtime.GOMAXPROCS(0) + 4 // the idle workers beyond GOMAXPROCS park as spares
 		p := newPool(t, n)
 		idleWorkers(t, p, n)
 		p.Close()
@@ -78,13 +79,12 @@ func TestResizeAfterCloseKeepsLimit(t *testing.T) {
 	}
 }
 
-// TestShutdownWaitsForInlineJob: reap puts the control
-// item it stops at back at the tail of the queue, behind Close's stop
-// items. The workers then exit and leave it there, and stop's settled()
-// counts it (len(p.q)) as a settled submission. That over-count lets Close
-// (and Shutdown) return while an early submission has not settled: here a
-// caller-runs job, run inline on a goroutine that is not a worker, is still
-// running when Shutdown returns.
+// TestShutdownWaitsForInlineJob: Shutdown waits for an early submission
+// that runs inline (a caller-runs job on a goroutine that is not a worker).
+// Shutdown's reap used to put a retire message back at the tail of the
+// queue, behind Close's stop items; the workers exited and left it there,
+// and stop counted it as a settled submission, so Shutdown returned while
+// the inline job still ran. reap now drops the message.
 func TestShutdownWaitsForInlineJob(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newPool(t, 3, pool.QueueSize(4))
@@ -130,7 +130,7 @@ func TestShutdownWaitsForInlineJob(t *testing.T) {
 		go func() { shut <- p.Shutdown(ctx) }()
 		synctest.Wait() // stop items queued behind retire
 		time.Sleep(2 * time.Second)
-		synctest.Wait() // reap moved retire behind the stop items
+		synctest.Wait() // reap dropped the retire message
 		g1.open()
 		synctest.Wait()
 		select {

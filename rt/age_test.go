@@ -9,11 +9,10 @@ import (
 	"github.com/spool-go/spool/rt"
 )
 
-// TestTaskAgesGrowAfterShutdown: clock() returns the
-// detector's coarse copy of now whenever the detector is configured and not
-// parked; once Shutdown has stopped the detector that copy is never updated
-// again, so Runtime.Tasks (and a later ShutdownError.Running) reports the
-// ages of tasks left behind as frozen at the detector's last look.
+// TestTaskAgesGrowAfterShutdown: the ages of tasks left behind by Shutdown
+// keep growing. The runtime's clock used to stay on the detector's coarse
+// copy of now after Shutdown stopped the detector, so Tasks reported ages
+// frozen at its last look.
 func TestTaskAgesGrowAfterShutdown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r, err := rt.New(rt.Logger(quiet), rt.CurrentThread(), rt.ShutdownGrace(0))

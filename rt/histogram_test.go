@@ -9,10 +9,9 @@ import (
 	"github.com/spool-go/spool/rt"
 )
 
-// TestQuantileBoundsLongWaits: histogram.add clamps any
-// duration >= 2^38 ns into the last bucket, whose Below is 2^39 ns (about
-// 9m10s), so Quantile, documented as "an upper bound of the q-quantile",
-// returns 9m10s for a wait of an hour.
+// TestQuantileBoundsLongWaits: Quantile is an upper bound for long waits
+// too. Durations of 2^38 ns or more land in the last bucket, which used to
+// report 2^39 ns (about 9m10s) as its bound; it is open now.
 func TestQuantileBoundsLongWaits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r, err := rt.New(rt.Logger(quiet), rt.CurrentThread(), rt.DetectBlocking(0))

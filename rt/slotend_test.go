@@ -9,12 +9,10 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
-// TestStrayResumeAfterEndTakesNoSlot: a Park with a task's context
-// made before the task started (Release does nothing: holds == 0) and
-// resumed after the task ended (parks == 1 after finish) takes a slot for a
-// task that no longer exists. It is never given back: on a one-slot
-// runtime no task can run again. doc.go promises "rt keeps its accounting
-// straight if you do [park from another goroutine]".
+// TestStrayResumeAfterEndTakesNoSlot: an await point with a task's
+// context, parked on another goroutine before the task started and resumed
+// after it ended, takes no slot. It used to take one for the ended task,
+// which nothing gave back: on a one-slot runtime no task ran again.
 func TestStrayResumeAfterEndTakesNoSlot(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r, err := rt.New(rt.Logger(quiet), rt.CurrentThread(), rt.DetectBlocking(0), rt.ShutdownGrace(0))
@@ -37,7 +35,7 @@ func TestStrayResumeAfterEndTakesNoSlot(t *testing.T) {
 		go func() {
 			p := task.Park(tk.Context()) // T has not started: does nothing
 			<-resume
-			p.Resume() // T has ended: takes a slot for it
+			p.Resume() // T has ended: must take no slot for it
 			close(parkedDone)
 		}()
 		synctest.Wait()
@@ -75,10 +73,9 @@ func TestStrayResumeAfterEndTakesNoSlot(t *testing.T) {
 	})
 }
 
-// TestSlotWaitCountsTakesOnly: Metrics adds the takes that did not
-// wait to SlotWait's first bucket as takes - waited, but waited also counts
-// waits that ended without a slot (context ended while waiting to start),
-// so a fast take disappears for every cancelled wait.
+// TestSlotWaitCountsTakesOnly: SlotWait times slot takes only. It used to
+// time waits that ended without a slot too, and each of those erased one
+// of the takes that did not wait from its first bucket.
 func TestSlotWaitCountsTakesOnly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r, err := rt.New(rt.Logger(quiet), rt.CurrentThread(), rt.DetectBlocking(0))

@@ -7,8 +7,8 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
-// TestNoTryGoNilAfterClose guards against a bug an audit found (fixed since): TryGo documents that it refuses when
-// the group is closed, but a nil fn is taken (and recorded) even then.
+// TestNoTryGoNilAfterClose: TryGo refuses once the group is closed, a nil
+// fn included; a nil fn used to be taken and recorded even then.
 func TestNoTryGoNilAfterClose(t *testing.T) {
 	g := task.NewGroup[int](context.Background())
 	g.Close()
@@ -17,8 +17,10 @@ func TestNoTryGoNilAfterClose(t *testing.T) {
 	}
 }
 
-// TestNoIntKeyValueHidden guards against a bug an audit found (fixed since): a value stored under a user's *int key
-// that happens to be a context.Context is hidden by a task's context.
+// TestNoIntKeyValueHidden: a value stored under a user's own *int key
+// reads through a task's context. Any *int key whose value was a
+// context.Context used to be taken for package context's private key and
+// hidden.
 func TestNoIntKeyValueHidden(t *testing.T) {
 	key := new(int)
 	stored := context.Background()

@@ -7,9 +7,9 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
-// TestNoWaitBeforeTaskEnds guards against a bug an audit found (fixed since): Group.Wait says every task has ended,
-// but a task it returned a result for may not show it ended yet: its
-// Result is not ok and its Done channel is open.
+// TestNoWaitBeforeTaskEnds: once Group.Wait returns, every task shows its
+// result (Result is ok, Done is closed). Wait used to return while the last
+// task had not yet published its result.
 func TestNoWaitBeforeTaskEnds(t *testing.T) {
 	ctx := context.Background()
 	for i := 0; i < 20000; i++ {
@@ -26,7 +26,7 @@ func TestNoWaitBeforeTaskEnds(t *testing.T) {
 	}
 }
 
-// TestNoNextBeforeTaskEnds guards against a bug an audit found (fixed since): the same for Next.
+// TestNoNextBeforeTaskEnds: the same for Next.
 func TestNoNextBeforeTaskEnds(t *testing.T) {
 	ctx := context.Background()
 	for i := 0; i < 20000; i++ {
@@ -43,9 +43,9 @@ func TestNoNextBeforeTaskEnds(t *testing.T) {
 	}
 }
 
-// TestNoGroupErrorReadRace guards against a bug an audit found (fixed since): Wait reads a failed task's error (to
-// mark a panic read) while the task's goroutine still writes it in publish.
-// Fails under -race only.
+// TestNoGroupErrorReadRace: Wait reads a failed task's error (to mark a
+// panic read) only after the task's goroutine has written it; it used to
+// read it while publish still wrote it. Fails under -race only.
 func TestNoGroupErrorReadRace(t *testing.T) {
 	ctx := context.Background()
 	for i := 0; i < 2000; i++ {
