@@ -305,9 +305,18 @@ func (s *Subscription[T]) passWake() {
 // Dropped returns how many values the subscriber missed under [DropOldest]
 // (under [Lag] they are reported by Recv instead).
 func (s *Subscription[T]) Dropped() int {
-	s.b.mu.Lock()
-	defer s.b.mu.Unlock()
-	return int(s.dropped)
+	b := s.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d := s.dropped
+	// Values overwritten since the last Recv are lost already: count them
+	// now, not at the next Recv.
+	if b.policy == DropOldest && !s.closed && s.next < b.head {
+		if behind := b.head - s.next; behind > s.buf {
+			d += behind - s.buf
+		}
+	}
+	return int(d)
 }
 
 // Close unsubscribes: the subscription no longer holds back senders under

@@ -2,6 +2,7 @@ package chans
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -59,9 +60,21 @@ func NewPipeline(ctx context.Context) *Pipeline {
 func (p *Pipeline) Context() context.Context { return p.ctx }
 
 // fail records err as the pipeline's failure if it is the first, and
-// cancels the pipeline.
+// cancels the pipeline. An error that only says the pipeline's context is
+// done (a stage or source that honours its context returns ctx.Err()) is
+// no failure: the pipeline stopped, and Wait reports why (Close, or the
+// parent's end). After Close, nothing is recorded: Go and Stage do
+// nothing then, bad arguments included.
 func (p *Pipeline) fail(err error) {
+	if cerr := p.ctx.Err(); cerr != nil && errors.Is(err, cerr) {
+		p.stopped()
+		return
+	}
 	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
 	if p.err == nil {
 		p.err = err
 	}
@@ -111,8 +124,9 @@ func (p *Pipeline) start(fn func(ctx context.Context)) bool {
 
 // Go runs fn on a goroutine owned by the pipeline, typically a source that
 // sends into the first stage until ctx is done: an error it returns, or a
-// panic (as a *task.PanicError), fails the pipeline. fn should return nil
-// when it stops because ctx is done. Go does nothing after Close.
+// panic (as a *task.PanicError), fails the pipeline. fn may return nil or
+// ctx's error when it stops because ctx is done: neither is a failure.
+// Go does nothing after Close.
 func (p *Pipeline) Go(fn func(ctx context.Context) error) {
 	if fn == nil {
 		p.fail(fmt.Errorf("chans: pipeline go: %w", task.ErrNilFunc))

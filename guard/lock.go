@@ -99,15 +99,25 @@ func (l *lock) unlock() {
 	}
 }
 
+// runlock takes a reader off with a compare-and-swap, so that a misplaced
+// RUnlock panics without touching the state: a recovered panic leaves the
+// lock as it was.
 func (l *lock) runlock() {
-	s := l.state.Add(-oneReader)
-	switch {
-	case s < 0 || s&writerBit != 0:
-		panic("guard: RUnlock of a lock not read-locked")
-	case s&waitersBit != 0 && s>>readerShift == 0:
-		l.mu.Lock()
-		l.dispatch()
-		l.mu.Unlock()
+	for {
+		s := l.state.Load()
+		if s>>readerShift <= 0 || s&writerBit != 0 {
+			panic("guard: RUnlock of a lock not read-locked")
+		}
+		n := s - oneReader
+		if !l.state.CompareAndSwap(s, n) {
+			continue
+		}
+		if n&waitersBit != 0 && n>>readerShift == 0 {
+			l.mu.Lock()
+			l.dispatch()
+			l.mu.Unlock()
+		}
+		return
 	}
 }
 
