@@ -21,9 +21,16 @@ import (
 // ctx ends, the iterator yields one wrapped ctx error and stops. A
 // non-positive workers, a nil fn or a nil seq yields one error and stops.
 //
-// seq is read on the caller's goroutine (through iter.Pull), one value
-// ahead of the workers; fn runs on goroutines the iterator starts as values
-// need them, with a context that is cancelled when the loop ends. Breaking
+// seq is read through iter.Pull, in step with the loop, one value ahead
+// of the workers: while seq waits for its next value, ready results and
+// the end of ctx wait too. A seq that blocks (a channel, a socket) thus
+// delays them, and one that yields its next value only after the consumer
+// has seen the previous result never moves. MapOrdered suits sources that
+// yield at once (a slice, a file read ahead); for a live source, use a
+// chans.Stage with chans.Ordered, which waits on its input and on the
+// pipeline's end together. fn runs on goroutines the
+// iterator starts as values need them, with a context that is cancelled
+// when the loop ends. Breaking
 // out of the loop, or ctx ending, cancels that context and waits for the
 // calls in flight to return before the loop statement ends, so nothing
 // outlives it. Waits are await points (see task.Park).

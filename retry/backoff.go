@@ -193,6 +193,7 @@ func (j Jitter) String() string {
 type delays struct {
 	b    *Schedule
 	cur  time.Duration // the schedule's next un-jittered delay
+	curf float64       // cur unrounded (Exponential): base·factor^n without compounding truncation
 	prev time.Duration // the last delay (decorrelated jitter)
 	rng  *rand.Rand    // seeded source, or nil for the global one
 }
@@ -200,6 +201,7 @@ type delays struct {
 func (s *delays) init(b *Schedule, seed uint64, seeded bool) {
 	s.b = b
 	s.cur = b.base
+	s.curf = float64(b.base)
 	s.prev = b.base
 	if seeded && b.jitter != NoJitter {
 		s.rng = rand.New(rand.NewPCG(seed, 0))
@@ -218,10 +220,10 @@ func (s *delays) next() time.Duration {
 			s.cur += b.base
 		}
 	case kindExponential:
-		if f := float64(s.cur) * b.factor; f >= float64(b.cap) {
-			s.cur = b.cap
+		if s.curf *= b.factor; s.curf >= float64(b.cap) {
+			s.cur, s.curf = b.cap, float64(b.cap)
 		} else {
-			s.cur = time.Duration(f)
+			s.cur = time.Duration(s.curf)
 		}
 	}
 	switch b.jitter {

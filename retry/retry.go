@@ -226,6 +226,8 @@ func Do[T any](ctx context.Context, fn func(ctx context.Context, attempt int) (T
 			if p, err = New(opts...); err != nil {
 				return zero, err
 			}
+		} else if p.c.maxAttempts < 1 { // a Policy{} not built by New
+			return zero, fmt.Errorf("%w: a *Policy not built with retry.New", ErrInvalid)
 		}
 		c = &p.c
 	}
