@@ -186,7 +186,19 @@ func Load(ctx context.Context, cfg Config) (Report, error) {
 	l := &loader{cfg: cfg}
 	conns, err := l.dialAll(ctx)
 	if err != nil {
-		return Report{}, err
+		if ctx.Err() == nil {
+			return Report{}, err
+		}
+		// Interrupted while connecting: report what there is, marked so.
+		r.Interrupted = true
+		if cfg.Idle {
+			r.Opened = int(l.done.Load())
+		}
+		r.Errors = l.errs.Load()
+		if e := l.first.Load(); e != nil {
+			r.FirstError = (*e).Error()
+		}
+		return r, interruptedError(ctx)
 	}
 	defer func() {
 		for _, c := range conns {
