@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -36,7 +37,12 @@ are still copied), 2 on bad usage or when interrupted.`,
 		Example: `  spool cp photos/ /mnt/backup/photos       # copy a tree
   spool cp -j 32 --verify a.iso b.iso /mnt/usb/
   spool cp notes.txt notes.bak`,
-		Args: cobra.MinimumNArgs(2),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return errors.New("cp: give at least one SRC and a DST (spool cp SRC... DST)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCp(cmd.Context(), args, cmd.ErrOrStderr(), o)
 		},

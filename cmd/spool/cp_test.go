@@ -29,7 +29,7 @@ func TestCpCommand(t *testing.T) {
 		{"bad jobs", []string{"cp", "--jobs", "0", src, filepath.Join(dir, "d2")}, 2, "must be positive"},
 		{"huge jobs", []string{"cp", "-j", "1000000000", src, filepath.Join(dir, "d2")}, 2, "--jobs 1000000000: too large (at most 1024)"},
 		{"most jobs", []string{"cp", "-j", "1024", src, filepath.Join(dir, "d3")}, 0, ""},
-		{"one arg", []string{"cp", src}, 2, "at least 2"},
+		{"one arg", []string{"cp", src}, 2, "give at least one SRC and a DST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,7 +42,8 @@
 // progress short, echo serve drains its connections for up to --grace). A
 // second SIGINT or SIGTERM exits at once, with status 130 (SIGINT) or 143
 // (SIGTERM), and may leave temporary files (.spool-cp-*, .spool-fetch-*)
-// behind.
+// behind, and an empty page where lab --html named a file that did not
+// exist.
 //
 // Exit status: 0 on success, 1 when the command ran but some items failed
 // (a URL, a file, an experiment, an echo connection), 2 on bad usage

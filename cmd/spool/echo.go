@@ -63,9 +63,9 @@ normal way to stop. A second SIGINT or SIGTERM ends it at once. It exits 2
 when it cannot listen or on bad usage. Logs (connection errors; each
 connection's end with --verbose) go to standard error.
 
---addr must name an interface: the default, 127.0.0.1:7000, is reachable
-only from this machine; use 0.0.0.0:PORT or [::]:PORT to listen on every
-interface, and port 0 for any free port.`,
+--addr is HOST:PORT: the default, 127.0.0.1:7000, is reachable only from
+this machine; an empty host (:PORT), 0.0.0.0:PORT or [::]:PORT listens on
+every interface, and port 0 takes any free port.`,
 		Example: `  spool echo serve                                  # 127.0.0.1:7000
   spool echo serve --addr 127.0.0.1:0 --max-conns 10000 --park-idle 1s
   spool echo serve --metrics-addr 127.0.0.1:9100    # Prometheus text at /metrics`,

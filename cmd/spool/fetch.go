@@ -102,7 +102,7 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case len(args) == 0:
 		return errors.New("fetch: no URLs given (pass URLs, or - to read them from standard input)")
 	case len(args) > 1 && slices.Contains(args, "-"):
-		return errors.New("fetch: - (standard input) cannot be mixed with URL arguments")
+		return errors.New("fetch: - (standard input) comes alone: no URL arguments and no second -")
 	}
 	opts := []fetch.Option{fetch.Concurrency(o.concurrency), fetch.Timeout(o.timeout), fetch.Retries(o.retries)}
 	if o.out != "" {
@@ -149,8 +149,10 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return fmt.Errorf("fetch: writing records: %w", writeErr)
 	case inputErr != nil:
 		return fmt.Errorf("fetch: reading standard input: %w", inputErr)
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && args[0] == "-":
 		return fmt.Errorf("fetch: interrupted (%d URLs reported, %d failed or cancelled; input not read further): %w", n, failed, context.Cause(ctx))
+	case ctx.Err() != nil:
+		return fmt.Errorf("fetch: interrupted (%d URLs reported, %d failed or cancelled): %w", n, failed, context.Cause(ctx))
 	case n == 0:
 		return errors.New("fetch: no URLs in standard input")
 	case failed > 0:
@@ -168,6 +170,9 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 // a goroutine of its own: on interrupt, one blocked in a read is left
 // there until the read returns or the process exits, which it does right
 // after.
+// maxLine bounds a line of fetch's standard input.
+const maxLine = 1 << 20
+
 func fetchLines(ctx context.Context, r io.Reader, errp *error) iter.Seq[string] {
 	return func(yield func(string) bool) {
 		lines := make(chan string)
@@ -177,8 +182,10 @@ func fetchLines(ctx context.Context, r io.Reader, errp *error) iter.Seq[string] 
 		go func() {
 			defer close(lines)
 			sc := bufio.NewScanner(r)
-			sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+			sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+			n := 0
 			for sc.Scan() {
+				n++
 				select {
 				case lines <- sc.Text():
 				case <-ctx.Done():
@@ -187,7 +194,11 @@ func fetchLines(ctx context.Context, r io.Reader, errp *error) iter.Seq[string] 
 					return
 				}
 			}
-			errc <- sc.Err()
+			err := sc.Err()
+			if errors.Is(err, bufio.ErrTooLong) {
+				err = fmt.Errorf("line %d is longer than %d bytes (1 MiB); the lines after it were not read", n+1, maxLine)
+			}
+			errc <- err
 		}()
 		for {
 			// The consumer gets what was read before ctx ended, not more.

@@ -196,6 +196,10 @@ type labPageFile struct {
 func openLabPage(path string) (*labPageFile, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("lab: --html %s: is a directory", path)
+	} else if err == nil && !fi.Mode().IsRegular() {
+		// /dev/null cannot be truncated at the end of a run, and a FIFO
+		// would block the open before it.
+		return nil, fmt.Errorf("lab: --html %s: not a regular file; give the page a file name", path)
 	}
 	_, statErr := os.Lstat(path)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o666)

@@ -148,8 +148,13 @@ func verdictClass(c lab.Claim) string {
 var labPage = template.Must(template.New("lab").Funcs(template.FuncMap{
 	"verdictClass": verdictClass,
 	"pct":          func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
-	"secs":         func(f float64) string { return fmt.Sprintf("%.1f s", f) },
-	"join":         strings.Join,
+	"secs": func(f float64) string {
+		if f < 1 {
+			return fmt.Sprintf("%.0f ms", f*1000)
+		}
+		return fmt.Sprintf("%.1f s", f)
+	},
+	"join": strings.Join,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -86,6 +86,7 @@ func TestLabBadUsage(t *testing.T) {
 		{[]string{"lab", "--html=-"}, "--html -: standard output carries the report"},
 		{[]string{"lab", "run", "join", "--html", filepath.Join(dir, "no", "such", "x.html")}, "no such file or directory"},
 		{[]string{"lab", "run", "join", "--html", dir}, "is a directory"},
+		{[]string{"lab", "run", "join", "--html", os.DevNull}, "not a regular file"},
 		{[]string{"lab", "run", "nope", "--html", fresh}, `unknown experiment "nope"`},
 	}
 	for _, tc := range cases {
