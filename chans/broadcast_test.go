@@ -519,7 +519,7 @@ func TestBroadcastConcurrentRecv(t *testing.T) {
 // under it stops in Park, counted as waiting but not yet in its select.
 type gateSlot struct{ gate chan struct{} }
 
-func (g *gateSlot) Release() { <-g.gate }
+func (g *gateSlot) Release() bool { <-g.gate; return true }
 func (g *gateSlot) Acquire() {}
 
 // TestNewBroadcastNilOption checks that a nil option makes NewBroadcast

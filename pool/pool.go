@@ -228,8 +228,8 @@ type Pool struct {
 // context, that it comes from one of the pool's own tasks.
 type poolSlot struct{ _ byte }
 
-func (*poolSlot) Release() {}
-func (*poolSlot) Acquire() {}
+func (*poolSlot) Release() bool { return false } // nothing to take again
+func (*poolSlot) Acquire()      {}
 
 const closedBit = 1 << 62
 

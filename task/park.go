@@ -5,9 +5,12 @@ import "context"
 // Slot is an execution slot that a task holds while it runs, such as one of
 // a runtime's worker slots (package rt). Release gives it back; Acquire
 // blocks until it is held again. A task calls them in pairs, Release first,
-// at each await point.
+// at each await point. Release reports whether it counted the await point:
+// if it did not (the slot has nothing to give back, as for a task that has
+// not started), the await point's Resume does not call Acquire, so an
+// uncounted Park never takes a slot.
 type Slot interface {
-	Release()
+	Release() bool
 	Acquire()
 }
 
@@ -37,10 +40,10 @@ type Parked struct{ s Slot }
 // [Go] gets a context without the slot; see also [WithoutSlot]).
 func Park(ctx context.Context) Parked {
 	s, _ := ctx.Value(slotKey{}).(Slot)
-	if s != nil {
-		s.Release()
+	if s != nil && s.Release() {
+		return Parked{s}
 	}
-	return Parked{s}
+	return Parked{}
 }
 
 // Resume takes back the slot that Park gave back, blocking until one is

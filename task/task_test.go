@@ -253,7 +253,7 @@ type record struct {
 }
 
 func (r *record) Acquire() { r.acquired++ }
-func (r *record) Release() { r.released++ }
+func (r *record) Release() bool { r.released++; return true }
 
 func TestPrepareWith(t *testing.T) {
 	asSlot := func(r *record) task.Slot { return r }

@@ -10,7 +10,7 @@ type Counter struct {
 }
 
 // Release counts a give-back.
-func (c *Counter) Release() { c.Released.Add(1) }
+func (c *Counter) Release() bool { c.Released.Add(1); return true }
 
 // Acquire counts a take.
 func (c *Counter) Acquire() { c.Acquired.Add(1) }
