@@ -172,7 +172,6 @@ func (r *Runtime) scan(now, elapsed int64) (busy bool) {
 		sc.reported = true
 		found = append(found, overdue{id: e.lab.id, name: e.name(), pc: e.pc, held: time.Duration(sc.heldFor)})
 	}
-	r.reports += uint64(len(found))
 	r.mu.Unlock()
 	if len(found) == 0 {
 		return
@@ -187,6 +186,9 @@ func (r *Runtime) scan(now, elapsed int64) (busy bool) {
 		return busy
 	default:
 	}
+	r.mu.Lock()
+	r.reports += uint64(len(found)) // the reports made, not those dropped
+	r.mu.Unlock()
 	ids := make([]string, len(found))
 	for i, o := range found {
 		ids[i] = o.id

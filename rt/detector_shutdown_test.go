@@ -2,7 +2,6 @@ package rt_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -56,9 +55,9 @@ func TestShutdownReportsStuckDetector(t *testing.T) {
 }
 
 // TestShutdownGraceZeroIdleDetector: with no grace at all and a done ctx,
-// Shutdown of an idle runtime must not report a stuck detector: the
-// detector is not in a callback, and stops at its next look. It used to
-// be reported about half the time.
+// Shutdown of an idle runtime returns nil: nothing was left, and the
+// detector, not in a callback, stops at its next look. It used to report a
+// stuck detector, or a ShutdownError, about half the time.
 func TestShutdownGraceZeroIdleDetector(t *testing.T) {
 	for range 500 {
 		r, err := rt.New(rt.Logger(quiet), rt.ShutdownGrace(0))
@@ -68,10 +67,7 @@ func TestShutdownGraceZeroIdleDetector(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		if err := r.Shutdown(ctx); err != nil {
-			var se *rt.ShutdownError
-			if !errors.As(err, &se) {
-				t.Fatalf("Shutdown of an idle runtime: got %v; want nil or a *ShutdownError", err)
-			}
+			t.Fatalf("Shutdown of an idle runtime with a done ctx: got %v; want nil (nothing was left to cancel)", err)
 		}
 	}
 }

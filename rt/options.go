@@ -156,8 +156,9 @@ func DetectBlocking(d time.Duration) Option {
 // OnBlocking sets a function the blocking detector calls with each report,
 // besides logging it. It runs on the detector's goroutine, one report at a
 // time, and must not block (nor call Shutdown, which waits for the
-// detector; one that blocks keeps Shutdown waiting for the rest of its
-// grace period, and then makes it return an error). f must not be nil.
+// detector: one that blocks keeps Shutdown waiting until its ctx ends and
+// the grace period after it runs out, and then makes it return an error).
+// f must not be nil.
 func OnBlocking(f func(BlockingReport)) Option {
 	return func(c *config) {
 		if f == nil {

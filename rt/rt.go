@@ -562,23 +562,33 @@ func (r *Runtime) Shutdown(ctx context.Context) error {
 	p := task.Park(ctx) // an await point, when called from another runtime's task
 	defer p.Resume()
 	select {
-	case <-drained:
-	case <-ctx.Done():
-		n := r.cancelAll()
-		r.sem.open()
-		r.capacity.Add(unbounded) // after: a racing Metrics sees 0 busy, not 2^40
-		grace := r.cfg.grace
-		end = time.Now().Add(grace)
-		if !waitFor(drained, grace) {
-			err = &ShutdownError{Err: ctx.Err(), Cancelled: n, Grace: grace, Running: r.Tasks()}
-		} else {
-			err = &ShutdownError{Err: ctx.Err(), Cancelled: n, Grace: grace}
+	case <-drained: // first: with nothing left, Shutdown returns nil whatever ctx
+	default:
+		select {
+		case <-drained:
+		case <-ctx.Done():
+			end, err = r.abortAll(ctx, drained)
 		}
 	}
 	if !r.stopDetector(ctx, end) && err == nil {
 		err = fmt.Errorf("rt: shutdown: %w: the blocking detector did not stop within the grace period (%v): is an OnBlocking callback blocked?", ctx.Err(), r.cfg.grace)
 	}
 	return err
+}
+
+// abortAll is Shutdown's part once ctx has ended with tasks left: it
+// cancels them, lifts the bound on slots, waits up to the grace period for
+// drained, and returns the end of the grace period and Shutdown's error.
+func (r *Runtime) abortAll(ctx context.Context, drained <-chan struct{}) (time.Time, error) {
+	n := r.cancelAll()
+	r.sem.open()
+	r.capacity.Add(unbounded) // after: a racing Metrics sees 0 busy, not 2^40
+	grace := r.cfg.grace
+	end := time.Now().Add(grace)
+	if !waitFor(drained, grace) {
+		return end, &ShutdownError{Err: ctx.Err(), Cancelled: n, Grace: grace, Running: r.Tasks()}
+	}
+	return end, &ShutdownError{Err: ctx.Err(), Cancelled: n, Grace: grace}
 }
 
 // waitFor waits up to d for ch to close.
