@@ -80,11 +80,12 @@ func TestResizeAfterCloseKeepsLimit(t *testing.T) {
 }
 
 // TestShutdownWaitsForInlineJob: Shutdown waits for an early submission
-// that runs inline (a caller-runs job on a goroutine that is not a worker).
-// Shutdown's reap used to put a retire message back at the tail of the
-// queue, behind Close's stop items; the workers exited and left it there,
-// and stop counted it as a settled submission, so Shutdown returned while
-// the inline job still ran. reap now drops the message.
+// that runs inline (a caller-runs job on a goroutine that is not a worker),
+// even once its deadline has passed and the workers are gone. Shutdown's
+// reap used to put a retire message back at the tail of the queue, behind
+// Close's stop items, where stop counted it as a settled submission, so
+// Shutdown returned while the inline job still ran; reap drops such
+// messages now, and Resize no longer leaves them for busy workers.
 func TestShutdownWaitsForInlineJob(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newPool(t, 3, pool.QueueSize(4))
@@ -112,8 +113,7 @@ func TestShutdownWaitsForInlineJob(t *testing.T) {
 		must(p.Go(func() {}))
 		must(p.Go(func() {}))
 		must(p.Go(g1.job))
-		must(p.Resize(2)) // queue: [X1 X2 X3 retire], full
-		must(p.Resize(3))
+		must(p.Go(func() {})) // queue: [X1 X2 X3 X4], full
 		inlineDone := make(chan struct{})
 		go func() {
 			defer close(inlineDone)
@@ -122,15 +122,15 @@ func TestShutdownWaitsForInlineJob(t *testing.T) {
 			_ = p.GoContext(ctx0, g2.job)
 		}()
 		synctest.Wait()
-		gC.open() // C drains X1, X2 and sticks in X3: queue [retire]
+		gC.open() // C drains X1, X2 and sticks in X3: queue [X4]
 		synctest.Wait()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		shut := make(chan error, 1)
 		go func() { shut <- p.Shutdown(ctx) }()
-		synctest.Wait() // stop items queued behind retire
+		synctest.Wait() // stop items queued behind X4
 		time.Sleep(2 * time.Second)
-		synctest.Wait() // reap dropped the retire message
+		synctest.Wait() // reap cancelled X4
 		g1.open()
 		synctest.Wait()
 		select {

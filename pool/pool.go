@@ -20,7 +20,8 @@ var (
 	// began, including submitters that were waiting for queue space then.
 	ErrClosed = errors.New("pool: closed")
 	// ErrFull is the error of TrySubmit (and TryGo) when the queue has no
-	// room: with QueueSize(0), when no worker is idle.
+	// room: with QueueSize(0), when no worker is idle and the pool is at
+	// its limit.
 	ErrFull = errors.New("pool: queue full")
 	// ErrShutdown is the error of queued tasks that Shutdown cancelled
 	// because its context ended before the queue drained. Such errors also
@@ -80,8 +81,8 @@ func KeepAlive(d time.Duration) Option {
 
 // QueueSize sets the queue's capacity: how many submitted items may wait
 // for a worker. 0 makes a pool without a queue: a submission is handed to
-// an idle worker, or waits (Submit, Go, GoContext) or is refused
-// (TrySubmit, TryGo) when every worker is busy. QueueSize panics if k is negative.
+// an idle worker, or to a new one below the limit, or else waits (Submit,
+// Go, GoContext) or is refused (TrySubmit, TryGo). QueueSize panics if k is negative.
 func QueueSize(k int) Option {
 	if k < 0 {
 		panic(fmt.Sprintf("pool: QueueSize(%d): size must not be negative", k))
@@ -171,8 +172,11 @@ type Pool struct {
 	waiting atomic.Int64
 	// ctlQ counts the control messages in the queue (retire, expire and
 	// stop), which are not work: Metrics.Queued and need leave them out.
-	// It is raised before a send and lowered when a worker takes one, so
-	// it may count one not yet sent, never miss one that is there.
+	// It is raised after a send and lowered as soon as a worker takes one,
+	// so for a moment it may miss one that is there (need then counts it
+	// as work and may start a worker for nothing), but it never counts one
+	// that is not: counting one early made need miss real work, which then
+	// waited in the queue while the pool was below its limit.
 	ctlQ atomic.Int64
 
 	// Written by every submission: kept off the workers' cache lines.
@@ -194,6 +198,7 @@ type Pool struct {
 	shards   []*shard                   // counters, shared by the workers round-robin
 	nextSh   int                        // the shard the next worker takes
 	live     fifo.List[worker, *worker] // live workers: 16 B each in the worker, nothing to grow
+	inline   map[task.Job]struct{}      // tasks running caller-runs (runInline), for Shutdown to cancel
 
 	slot  *poolSlot // given to every task: marks the contexts of p's tasks
 	cores int64     // GOMAXPROCS at New: how many workers may be starting at once
@@ -337,17 +342,18 @@ func (p *Pool) Resize(n int) error {
 			}
 		}
 	case w > int64(n):
-		// Retire spares, then wake idle workers; busy ones check the
-		// target after each item.
+		// Retire spares, then wake idle workers with retire messages, one
+		// each at most: busy ones check the target after each item, and a
+		// worker that goes idle checks it before it waits (see await), so
+		// more messages would only take queue room from work.
 		for w > int64(n) && p.exitSpare(p.tryRetire) {
 			w--
 		}
-		for range w - int64(n) {
-			p.ctlQ.Add(1)
+		for range min(w-int64(n), p.idle.Load()) {
 			select {
 			case p.q <- retireItem:
+				p.ctlQ.Add(1)
 			default:
-				p.ctlQ.Add(-1)
 			}
 		}
 	}
@@ -564,11 +570,10 @@ func (p *Pool) sweepIdle() {
 	p.resizeMu.Lock()
 	if p.workers.Load()&closedBit == 0 {
 		for range k {
-			p.ctlQ.Add(1)
 			select {
 			case p.q <- expireItem:
+				p.ctlQ.Add(1)
 			default: // the queue is full: no worker is idle after all
-				p.ctlQ.Add(-1)
 			}
 		}
 	}
@@ -699,8 +704,8 @@ func (p *Pool) stop() {
 	close(p.spareCh) // spares go to the queue, for their stop items
 	p.spareMu.Unlock()
 	for range live {
-		p.ctlQ.Add(1)
 		p.q <- stopItem // behind everything queued so far
+		p.ctlQ.Add(1)
 	}
 	p.wg.Wait()
 	p.stallMu.Lock()
@@ -715,8 +720,8 @@ func (p *Pool) stop() {
 	if len(p.q) > 0 { // stranded
 		p.workers.Add(1)
 		p.startWorker(nil, item{}, false)
-		p.ctlQ.Add(1)
 		p.q <- stopItem
+		p.ctlQ.Add(1)
 		p.wg.Wait()
 	}
 	close(p.done)
@@ -744,9 +749,16 @@ func (p *Pool) abort(ctx context.Context) {
 	for w := p.live.Front(); w != nil; w = p.live.Next(w) {
 		ws = append(ws, w)
 	}
+	var inline []task.Job // tasks run caller-runs, on goroutines that are not workers
+	for j := range p.inline {
+		inline = append(inline, j)
+	}
 	p.mu.Unlock()
 	for _, w := range ws {
 		w.cancelCurrent()
+	}
+	for _, j := range inline {
+		j.Cancel()
 	}
 	p.reap()
 }

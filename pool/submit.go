@@ -57,7 +57,7 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 }
 
 // TrySubmit queues fn if the queue has room (with QueueSize(0): if a
-// worker is idle) and never waits. Otherwise it returns a task that has
+// worker is idle, or the pool is below its limit) and never waits. Otherwise it returns a task that has
 // failed with ErrFull or ErrClosed, and that error. As with Submit, a nil
 // fn gives task.ErrNilFunc, a nil or zero p ErrNilPool, and fn receives a
 // child of ctx.
@@ -128,7 +128,8 @@ func (p *Pool) goWith(ctx context.Context, fn func()) error {
 }
 
 // TryGo is Go that never waits: it returns ErrFull if the queue has no
-// room (with QueueSize(0): if no worker is idle) and ErrClosed after Close.
+// room (with QueueSize(0): if no worker is idle and the pool is at its
+// limit) and ErrClosed after Close.
 // As with Go, a nil fn gives task.ErrNilFunc, and a nil or zero p
 // ErrNilPool.
 func (p *Pool) TryGo(fn func()) error {

@@ -174,7 +174,7 @@ func (w *worker) loop(first item) {
 	for it := first; !w.serve(&it); {
 		var ok bool
 		if it, ok = w.await(); !ok {
-			break // expired or retired as a spare
+			break // expired or retired, as a spare or on its way to the queue
 		}
 		if p.mayGrow() {
 			p.grow() // pass the need on before this item may block
@@ -213,6 +213,7 @@ func (w *worker) serve(first *item) (exit bool) {
 			default:
 				return false // loop waits for the next
 			}
+			p.took(it)
 			if p.mayGrow() {
 				p.grow() // pass the need on before this item may block
 			}
@@ -241,7 +242,6 @@ func (w *worker) serve(first *item) (exit bool) {
 				sh.run.observe(p.now() - t0)
 			}
 		case ctlJob:
-			p.ctlQ.Add(-1)
 			switch {
 			case j == ctlStop:
 				p.workers.Add(-1)
@@ -332,8 +332,15 @@ func (w *worker) await() (item, bool) {
 		}
 	}
 	p.idle.Add(1)
+	// After counting itself idle, so that a Resize that lowers the limit
+	// either sends this worker a retire message or is seen here.
+	if p.workers.Load() > p.target.Load() && p.tryRetire() {
+		p.idle.Add(-1)
+		return item{}, false
+	}
 	p.armSweep()
 	it := <-p.q
+	p.took(it)
 	if n := p.idle.Add(-1); n < p.idleMin.Load() {
 		p.idleMin.Store(n) // racy, at worst a little high: see sweepIdle
 	}
@@ -367,6 +374,19 @@ func (p *Pool) runInline(it *item) {
 		ok = true
 		return
 	}
+	// Shown to Shutdown's abort, which cancels running tasks, before the
+	// look at aborted: an abort either comes before that look or sees it.
+	p.mu.Lock()
+	if p.inline == nil {
+		p.inline = make(map[task.Job]struct{})
+	}
+	p.inline[job] = struct{}{}
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		delete(p.inline, job)
+		p.mu.Unlock()
+	}()
 	switch {
 	case p.aborted.Load():
 		job.Abort(errShutdownAbort)
@@ -524,3 +544,12 @@ func (p *Pool) self() *worker {
 var serveFrame = sync.OnceValue(func() string {
 	return runtime.FuncForPC(reflect.ValueOf((*worker).serve).Pointer()).Name()
 })
+
+// took lowers ctlQ when a worker has taken a control message from the
+// queue, at once: before it looks at need, which must not count the
+// message as queued any more.
+func (p *Pool) took(it item) {
+	if _, ok := it.job.(ctlJob); ok {
+		p.ctlQ.Add(-1)
+	}
+}
