@@ -27,18 +27,18 @@
 // # Costs, and when to use something else
 //
 // Measured on a 2-core machine shared with other work, so as CPU time per
-// operation (go test -bench . ./guard/, cpu-ns/op, medians of 8 runs); the
+// operation (go test -bench . ./guard/, cpu-ns/op, medians of 5 runs); the
 // contended rows have every P incrementing one shared counter:
 //
 //	                                    guard      sync
 //	With / Lock+Unlock, uncontended     13 ns      10 ns
-//	With / Lock+Unlock, contended       12 ns      11 ns
-//	Lock(ctx)+Unlock, uncontended       15 ns       -
+//	With / Lock+Unlock, contended       33 ns      22 ns
+//	Lock(ctx)+Unlock, uncontended       13 ns       -
 //	read lock (Read or RLock)           14 ns       -
-//	99% reads, 1% writes, contended     14 ns      10 ns (sync.RWMutex)
-//	atomic.Int64.Add, contended          5 ns
+//	99% reads, 1% writes, contended     25 ns      12 ns (sync.RWMutex)
+//	atomic.Int64.Add, contended         15 ns
 //	sharded counter (padded cells)       5 ns
-//	channel to an owner goroutine       32 ns
+//	channel to an owner goroutine       40 ns
 //
 // None of them allocates. A waiter that has to queue allocates its entry
 // and channel (2 allocations, about 130 B) and wakes up in microseconds,
@@ -47,8 +47,8 @@
 // took 1.5 to 2 times as long as a sync.Mutex, which lets newcomers barge
 // ahead of waiters.
 //
-// Use an atomic (sync/atomic) for a single counter or flag: it is several
-// times cheaper than any lock. Shard a hot counter into padded cells when
+// Use an atomic (sync/atomic) for a single counter or flag: it is cheaper
+// than any lock, about half a contended one. Shard a hot counter into padded cells when
 // many cores add to it and reads are rare. Use a channel when the data has
 // one owner and others send it work or requests (share memory by
 // communicating), or when the receiver should wait for values. Use a
