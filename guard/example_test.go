@@ -126,8 +126,8 @@ func Example_readerWriterPattern() {
 // The chapter's async_mutex_example: a task holds the lock across an await
 // point (here a sleep), which tokio::sync::Mutex allows and a std Mutex
 // should not be used for. Lock takes a context, so waiting for the lock is
-// itself an await point that can be cancelled; the second task waits for
-// the first to unlock.
+// itself an await point that can be cancelled; the second task, started
+// once the first has finished, takes the lock next.
 func Example_asyncMutexExample() {
 	ctx := context.Background()
 	var data guard.Mutex[[]int]

@@ -55,7 +55,7 @@ func newLabCmd() *cobra.Command {
 		Use:   "lab",
 		Short: "measure the chapter's performance claims on this machine",
 		Long: `spool lab runs the experiments behind the chapter's claims (memory per thread and per task,
-context switch cost, sequential vs joined awaits, CPU and I/O scaling of the two models, shared
+spawn cost, context switch cost, sequential vs joined awaits, CPU and I/O scaling of the two models, shared
 state, channels, the blocking pitfall, async vs sync mutex) and prints each claim next to what
 it measured here, with a verdict, then one table per experiment.
 
