@@ -131,21 +131,67 @@ func BenchmarkSpawn(b *testing.B) {
 // BenchmarkPark measures giving a worker slot back and taking it again at
 // an uncontended await point: task.Park then Resume inside a task.
 func BenchmarkPark(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		opts []rt.Option
+	}{
+		{"detector-on", nil}, // the default
+		{"detector-off", []rt.Option{rt.DetectBlocking(0)}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := context.Background()
+			r := newBenchRuntime(b, c.opts...)
+			var m bestOf
+			b.ReportAllocs()
+			_, err := rt.BlockOn(r, ctx, func(ctx context.Context) (int, error) {
+				for b.Loop() {
+					task.Park(ctx).Resume()
+					m.tick()
+				}
+				return 0, nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			m.report(b)
+		})
+	}
+}
+
+// BenchmarkMetrics measures Metrics on a runtime with 100,000 live tasks,
+// all parked at an await point: its cost does not grow with the tasks.
+func BenchmarkMetrics(b *testing.B) {
+	const n = 100_000
 	ctx := context.Background()
 	r := newBenchRuntime(b)
-	var m bestOf
-	b.ReportAllocs()
-	_, err := rt.BlockOn(r, ctx, func(ctx context.Context) (int, error) {
-		for b.Loop() {
-			task.Park(ctx).Resume()
-			m.tick()
-		}
-		return 0, nil
-	})
-	if err != nil {
-		b.Fatal(err)
+	release := make(chan struct{})
+	parked := make(chan struct{}, n)
+	ts := make([]*task.Task[int], n)
+	for i := range ts {
+		ts[i] = rt.Spawn(r, ctx, func(ctx context.Context) (int, error) {
+			p := task.Park(ctx)
+			parked <- struct{}{}
+			<-release
+			p.Resume()
+			return 0, nil
+		})
 	}
-	m.report(b)
+	for range n {
+		<-parked
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if m := r.Metrics(); m.Tasks != n {
+			b.Fatalf("Tasks = %d; want %d", m.Tasks, n)
+		}
+	}
+	b.StopTimer()
+	close(release)
+	for _, t := range ts {
+		if _, err := t.Await(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkSpawnBlocking measures SpawnBlocking and Await of a trivial

@@ -123,9 +123,9 @@ type Metrics struct {
 }
 
 // Metrics returns a snapshot of the runtime's metrics. Its cost does not
-// grow with the number of tasks: with 110,000 live tasks a call took
-// 0.2-33 µs on a 2-core machine (it used to walk them, 0.6-5 ms with the
-// registry lock held).
+// grow with the number of tasks: with 100,000 live tasks parked at await
+// points, a call takes about 230 ns and 1 allocation (256 B) on a 2-core
+// machine (BenchmarkMetrics).
 func (r *Runtime) Metrics() Metrics {
 	m := Metrics{
 		Name:        r.cfg.name,

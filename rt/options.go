@@ -141,7 +141,8 @@ func Logger(l *slog.Logger) Option {
 // d + 200 µs after); once no task
 // has held one for d, it stops looking until a task takes a slot. 0 turns
 // the detector off, and with it the about 13 ns an await point spends
-// showing its task to the detector; the default is
+// showing its task to the detector (BenchmarkPark: 56 ns with it, 43 ns
+// without); the default is
 // [DefaultDetectBlocking]. d must not be negative.
 func DetectBlocking(d time.Duration) Option {
 	return func(c *config) {
