@@ -520,7 +520,7 @@ func TestBroadcastConcurrentRecv(t *testing.T) {
 type gateSlot struct{ gate chan struct{} }
 
 func (g *gateSlot) Release() bool { <-g.gate; return true }
-func (g *gateSlot) Acquire() {}
+func (g *gateSlot) Acquire()      {}
 
 // TestNewBroadcastNilOption checks that a nil option makes NewBroadcast
 // panic with a message that names it, as OnFull does on a bad policy.

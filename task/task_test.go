@@ -252,7 +252,7 @@ type record struct {
 	acquired, released int
 }
 
-func (r *record) Acquire() { r.acquired++ }
+func (r *record) Acquire()      { r.acquired++ }
 func (r *record) Release() bool { r.released++; return true }
 
 func TestPrepareWith(t *testing.T) {
