@@ -23,18 +23,22 @@ func TestNoSwappedToSymlinkIsFollowed(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
 	secret := filepath.Join(dir, "secret")
-	os.WriteFile(secret, []byte("SECRET-CONTENT"), 0o600)
-	os.Mkdir(src, 0o755)
-	os.WriteFile(filepath.Join(src, "a"), []byte("aaaa"), 0o644)
-	os.WriteFile(filepath.Join(src, "b"), []byte("bbbbbbbbbbbbbb"), 0o644) // same size as secret
+	build(t, src, entry{"a", 0o644}, entry{"b", 0o644}) // b: 100 bytes
+	if err := os.WriteFile(secret, []byte(strings.Repeat("SECRET-CONTENT ", 7)[:100]), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var once sync.Once
 	_, err := cp.Copy(context.Background(), []string{src}, dst, cp.Jobs(1),
 		cp.WithWriter(func(d string, f *os.File) io.Writer {
 			// While "a" is copied, "b" (already walked, same batch) turns into a link.
 			once.Do(func() {
 				b := filepath.Join(src, "b")
-				os.Remove(b)
-				os.Symlink(secret, b)
+				if err := os.Remove(b); err != nil {
+					t.Error(err)
+				}
+				if err := os.Symlink(secret, b); err != nil {
+					t.Error(err)
+				}
 			})
 			return f
 		}))
@@ -51,16 +55,18 @@ func TestNoSwappedToSymlinkIsFollowed(t *testing.T) {
 func TestNoSwappedToFIFOBlocksOpen(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
-	os.Mkdir(src, 0o755)
-	os.WriteFile(filepath.Join(src, "a"), []byte("aaaa"), 0o644)
-	os.WriteFile(filepath.Join(src, "b"), []byte("bbbb"), 0o644)
+	build(t, src, entry{"a", 0o644}, entry{"b", 0o644})
 	fifo := filepath.Join(src, "b")
 	var once sync.Once
 	_, err := cp.Copy(context.Background(), []string{src}, dst, cp.Jobs(1),
 		cp.WithWriter(func(d string, f *os.File) io.Writer {
 			once.Do(func() {
-				os.Remove(fifo)
-				syscall.Mkfifo(fifo, 0o644)
+				if err := os.Remove(fifo); err != nil {
+					t.Error(err)
+				}
+				if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+					t.Error(err)
+				}
 			})
 			return f
 		}))
@@ -76,13 +82,8 @@ func TestNoSwappedToFIFOBlocksOpen(t *testing.T) {
 func TestNoDestSymlinkDirFollowed(t *testing.T) {
 	dir := t.TempDir()
 	src, dst, elsewhere := filepath.Join(dir, "s"), filepath.Join(dir, "d"), filepath.Join(dir, "elsewhere")
-	os.MkdirAll(filepath.Join(src, "sub"), 0o755)
-	os.WriteFile(filepath.Join(src, "sub", "f"), []byte("x"), 0o644)
-	os.Chmod(filepath.Join(src, "sub"), 0o500)
-	t.Cleanup(func() { os.Chmod(filepath.Join(src, "sub"), 0o755); os.Chmod(elsewhere, 0o755) })
-	os.Mkdir(dst, 0o755)
-	os.Mkdir(elsewhere, 0o755)
-	os.Symlink(elsewhere, filepath.Join(dst, "sub")) // d/sub -> elsewhere
+	build(t, src, entry{"sub/", 0o500}, entry{"sub/f", 0o644})
+	build(t, dir, entry{"d/", 0o755}, entry{"elsewhere/", 0o755}, entry{"d/sub->" + elsewhere, 0}) // d/sub -> elsewhere
 	// Copy s into an existing d whose "sub" is a link to a directory elsewhere.
 	_, err := cp.Copy(context.Background(), []string{filepath.Join(src, "sub")}, dst)
 	t.Logf("err: %v", err)
@@ -100,8 +101,7 @@ func TestNoDestSymlinkDirFollowed(t *testing.T) {
 func TestNoPanicLeavesTemp(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
-	os.Mkdir(src, 0o755)
-	os.WriteFile(filepath.Join(src, "a"), []byte("aaaa"), 0o644)
+	build(t, src, entry{"a", 0o644})
 	_, err := cp.Copy(context.Background(), []string{src}, dst,
 		cp.WithWriter(func(d string, f *os.File) io.Writer { panic("boom") }))
 	var pe *task.PanicError
@@ -117,8 +117,7 @@ func TestNoPanicLeavesTemp(t *testing.T) {
 func TestNoCauseInsteadOfCtxErr(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
-	os.Mkdir(src, 0o755)
-	os.WriteFile(filepath.Join(src, "a"), []byte("aaaa"), 0o644)
+	build(t, src, entry{"a", 0o644})
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(errors.New("user pressed stop"))
 	_, err := cp.Copy(ctx, []string{src}, dst)
@@ -133,8 +132,7 @@ func TestNoCauseInsteadOfCtxErr(t *testing.T) {
 func TestNoErrorDroppedAfterCancel(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
-	os.Mkdir(src, 0o755)
-	os.WriteFile(filepath.Join(src, "a"), []byte("aaaa"), 0o644)
+	build(t, src, entry{"a", 0o644})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sum, err := cp.Copy(ctx, []string{src}, dst, cp.Jobs(1), cp.WithOpen(func(name string) (io.ReadCloser, error) {
