@@ -21,12 +21,7 @@ func TestShutdownReapsPastRetireItem(t *testing.T) {
 		g := newGate()
 		defer g.open()
 		p := newPool(t, 2, pool.QueueSize(16))
-		for range 2 {
-			if err := p.Go(g.job); err != nil { // ignores any context: stuck
-				t.Fatal(err)
-			}
-		}
-		synctest.Wait()
+		busyWorkers(t, p, 2, g)
 		if got := p.Size(); got != 2 {
 			t.Fatalf("Size() = %d; want 2 busy workers", got)
 		}
@@ -157,12 +152,7 @@ func TestQueuedLeavesOutControlItems(t *testing.T) {
 		g := newGate()
 		defer g.open()
 		p := newPool(t, 3, pool.QueueSize(16))
-		for range 3 {
-			if err := p.Go(g.job); err != nil {
-				t.Fatal(err)
-			}
-		}
-		synctest.Wait()
+		busyWorkers(t, p, 3, g)
 		if err := p.Resize(1); err != nil { // all 3 busy: 2 retire messages queued
 			t.Fatal(err)
 		}
@@ -185,10 +175,7 @@ func TestRunTimeOnlyRanTasks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := newGate()
 		p := newPool(t, 1, pool.SampleTimings(1))
-		if err := p.Go(g.job); err != nil {
-			t.Fatal(err)
-		}
-		synctest.Wait()
+		busyWorkers(t, p, 1, g)
 		const n = 3
 		ctx, cancel := context.WithCancel(t.Context())
 		for range n {

@@ -50,7 +50,19 @@ type gate struct {
 	once sync.Once
 }
 
-func newGate() *gate  { return &gate{ch: make(chan struct{})} }
+func newGate() *gate { return &gate{ch: make(chan struct{})} }
+
+// busyWorkers submits n Go jobs that wait for g and, in a synctest bubble,
+// waits until they hold n workers.
+func busyWorkers(t *testing.T, p *pool.Pool, n int, g *gate) {
+	t.Helper()
+	for range n {
+		if err := p.Go(g.job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	synctest.Wait()
+}
 func (g *gate) open() { g.once.Do(func() { close(g.ch) }) }
 func (g *gate) wait() { <-g.ch }
 func (g *gate) job()  { g.wait() }

@@ -19,12 +19,7 @@ func TestResizeLeavesQueueRoom(t *testing.T) {
 		g := newGate()
 		defer g.open()
 		p := newPool(t, 4, pool.QueueSize(2))
-		for range 4 {
-			if err := p.Go(g.job); err != nil {
-				t.Fatal(err)
-			}
-		}
-		synctest.Wait()
+		busyWorkers(t, p, 4, g)
 		if got := p.Size(); got != 4 {
 			t.Fatalf("Size() = %d; want 4 busy workers", got)
 		}
@@ -51,10 +46,7 @@ func TestQueuedDuringClose(t *testing.T) {
 		g := newGate()
 		defer g.open()
 		p := newPool(t, 1, pool.QueueSize(2))
-		if err := p.Go(g.job); err != nil {
-			t.Fatal(err)
-		}
-		synctest.Wait()
+		busyWorkers(t, p, 1, g)
 		for range 2 {
 			if err := p.Go(func() {}); err != nil {
 				t.Fatal(err)
