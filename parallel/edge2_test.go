@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spool-go/spool/parallel"
@@ -56,23 +57,28 @@ func TestKeepGoingIndices(t *testing.T) {
 	}
 }
 
+// TestCancelReachesHelpers: cancelling ctx ends every helper goroutine's
+// call. In a synctest bubble, so the wait for two helpers to start runs on
+// the bubble's clock.
 func TestCancelReachesHelpers(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	in := make([]int, 64)
-	var started atomic.Int64
-	errc := make(chan error, 1)
-	go func() {
-		errc <- parallel.ForEach(ctx, in, func(ctx context.Context, _ int) error {
-			started.Add(1)
-			<-ctx.Done()
-			return ctx.Err()
-		}, parallel.Workers(4), parallel.ChunkSize(1))
-	}()
-	for started.Load() < 2 {
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Fatal(err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		in := make([]int, 64)
+		var started atomic.Int64
+		errc := make(chan error, 1)
+		go func() {
+			errc <- parallel.ForEach(ctx, in, func(ctx context.Context, _ int) error {
+				started.Add(1)
+				<-ctx.Done()
+				return ctx.Err()
+			}, parallel.Workers(4), parallel.ChunkSize(1))
+		}()
+		for started.Load() < 2 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+		if err := <-errc; !errors.Is(err, context.Canceled) {
+			t.Fatal(err)
+		}
+	})
 }

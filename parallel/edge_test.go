@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spool-go/spool/parallel"
@@ -125,22 +126,23 @@ func TestMapItemErrorIndexHelpers(t *testing.T) {
 	}
 }
 
-// The consumer's loop body panics: no goroutine must be left behind.
+// TestMapOrderedConsumerPanic: when the consumer's loop body panics, the
+// iterator cancels and waits for its calls in flight before the panic goes
+// on: synctest.Test fails if any goroutine of the bubble is left blocked.
 func TestMapOrderedConsumerPanic(t *testing.T) {
-	before := runtime.NumGoroutine()
-	func() {
-		defer func() { recover() }()
+	synctest.Test(t, func(t *testing.T) {
+		defer func() {
+			if v := recover(); v != "consumer" {
+				t.Errorf("recovered %v; want the consumer's panic", v)
+			}
+		}()
 		for range parallel.MapOrdered(context.Background(), naturals(), 3, func(ctx context.Context, v int) (int, error) {
 			time.Sleep(time.Millisecond)
 			return v, nil
 		}) {
 			panic("consumer")
 		}
-	}()
-	time.Sleep(10 * time.Millisecond)
-	if after := runtime.NumGoroutine(); after > before {
-		t.Fatalf("goroutines %d -> %d", before, after)
-	}
+	})
 }
 
 // A slow head value with workers=1 (window 2) must not deadlock.
