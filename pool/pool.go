@@ -669,8 +669,15 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 		return ErrNilPool
 	}
 	fired := make(chan struct{})
+	cut := false // set before fired closes
 	stop := context.AfterFunc(ctx, func() {
 		defer close(fired)
+		select {
+		case <-p.done: // ctx ended after the pool drained: nothing cut short
+			return
+		default:
+		}
+		cut = true
 		p.abort(ctx)
 	})
 	defer stop() // if Close panics: Shutdown was called from a worker
@@ -679,6 +686,9 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	<-fired
+	if !cut {
+		return nil
+	}
 	return fmt.Errorf("pool: shutdown: %w", context.Cause(ctx))
 }
 

@@ -141,3 +141,38 @@ func TestTryGoNoQueueStartsWorker(t *testing.T) {
 		checkInvariant(t, p)
 	})
 }
+
+// TestShutdownDrainedThenCtxEnds: Shutdown returns nil when the pool drained
+// before ctx ended, even when ctx ends in the instant between the drain and
+// Shutdown's look at it (here: as soon as Done closes). It used to return
+// the ctx error whenever the cancel's callback won that race.
+func TestShutdownDrainedThenCtxEnds(t *testing.T) {
+	const rounds = 2000
+	failed := 0
+	for range rounds {
+		p, err := pool.New(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Go(func() {}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		stop := make(chan struct{})
+		go func() {
+			select {
+			case <-p.Done():
+				cancel()
+			case <-stop:
+			}
+		}()
+		if err := p.Shutdown(ctx); err != nil {
+			failed++
+		}
+		close(stop)
+		cancel()
+	}
+	if failed > 0 {
+		t.Errorf("Shutdown returned an error in %d of %d rounds where the pool drained before ctx ended; want 0", failed, rounds)
+	}
+}
