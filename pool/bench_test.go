@@ -86,6 +86,20 @@ func BenchmarkGo(b *testing.B) {
 	reportCPU(b, start)
 }
 
+// BenchmarkGoTimed is BenchmarkGo with every item timed for the QueueWait
+// and RunTime histograms (SampleTimings(1)): the difference is the cost of
+// reading the clock that the default sampling avoids.
+func BenchmarkGoTimed(b *testing.B) {
+	b.ReportAllocs()
+	p, _ := pool.New(runtime.GOMAXPROCS(0), pool.SampleTimings(1))
+	start := cpuTime()
+	for b.Loop() {
+		p.Go(noop)
+	}
+	p.Close()
+	reportCPU(b, start)
+}
+
 // BenchmarkGoParallel submits no-op jobs from GOMAXPROCS goroutines at once.
 func BenchmarkGoParallel(b *testing.B) {
 	b.ReportAllocs()
