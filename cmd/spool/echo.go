@@ -74,21 +74,21 @@ every interface, and port 0 takes any free port.`,
 			var opts []echo.Option
 			switch {
 			case addr == "":
-				return errors.New("--addr must not be empty (e.g. 127.0.0.1:7000; 0.0.0.0:7000 for every interface)")
+				return errors.New(`echo serve: --addr "": give HOST:PORT (e.g. 127.0.0.1:7000; 0.0.0.0:7000 for every interface)`)
 			case maxConns < 0:
-				return fmt.Errorf("--max-conns must not be negative, got %d", maxConns)
+				return fmt.Errorf("echo serve: --max-conns %d: must not be negative", maxConns)
 			case idle < 0:
-				return fmt.Errorf("--idle-timeout must not be negative, got %v", idle)
+				return fmt.Errorf("echo serve: --idle-timeout %v: must not be negative", idle)
 			case write <= 0:
-				return fmt.Errorf("--write-timeout must be positive, got %v", write)
+				return fmt.Errorf("echo serve: --write-timeout %v: must be positive", write)
 			case bufSize <= 0:
-				return fmt.Errorf("--buffer must be positive, got %d", bufSize)
+				return fmt.Errorf("echo serve: --buffer %d: must be positive", bufSize)
 			case bufSize > echo.MaxBufferSize:
-				return fmt.Errorf("--buffer %d: at most %d (16 MiB; a read never returns more than the socket holds)", bufSize, echo.MaxBufferSize)
+				return fmt.Errorf("echo serve: --buffer %d: at most %d (16 MiB; a read never returns more than the socket holds)", bufSize, echo.MaxBufferSize)
 			case grace <= 0:
-				return fmt.Errorf("--grace must be positive, got %v", grace)
+				return fmt.Errorf("echo serve: --grace %v: must be positive", grace)
 			case park < 0:
-				return fmt.Errorf("--park-idle must not be negative, got %v", park)
+				return fmt.Errorf("echo serve: --park-idle %v: must not be negative", park)
 			}
 			if park > 0 {
 				opts = append(opts, echo.ParkIdle(park))
@@ -216,11 +216,11 @@ printing the figures measured so far, marked interrupted).`,
 			f := cmd.Flags()
 			if cfg.Idle {
 				if f.Changed("msgs") || f.Changed("size") {
-					return errors.New("--msgs and --size do not apply with --idle")
+					return errors.New("echo load: --msgs and --size do not apply with --idle")
 				}
 				cfg.Msgs, cfg.Size = 0, 0
 			} else if f.Changed("hold") {
-				return errors.New("--hold needs --idle")
+				return errors.New("echo load: --hold needs --idle")
 			}
 			return echoLoad(cmd, cfg, asJSON)
 		},
@@ -242,9 +242,9 @@ printing the figures measured so far, marked interrupted).`,
 func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 	switch {
 	case cfg.Stall <= 0:
-		return fmt.Errorf("--stall must be positive, got %v", cfg.Stall)
+		return fmt.Errorf("echo load: --stall %v: must be positive", cfg.Stall)
 	case cfg.DialTimeout <= 0:
-		return fmt.Errorf("--dial-timeout must be positive, got %v", cfg.DialTimeout)
+		return fmt.Errorf("echo load: --dial-timeout %v: must be positive", cfg.DialTimeout)
 	}
 	total := int64(cfg.Conns)
 	desc := "connecting"
@@ -264,6 +264,9 @@ func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 	r, err := echo.Load(cmd.Context(), cfg)
 	bar.Finish()
 	if err != nil && !r.Interrupted {
+		if _, ok := errors.AsType[*net.OpError](err); ok {
+			return fmt.Errorf("%w (is a server listening at %s? start one with: spool echo serve --addr %s; a slow one may need a longer --dial-timeout)", err, cfg.Addr, cfg.Addr)
+		}
 		return err
 	}
 	out := cmd.OutOrStdout()
