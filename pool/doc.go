@@ -38,10 +38,11 @@
 // memory nor speed: 1,000,000 no-op jobs ran at 19.6M, 18.6M and 18.7M a
 // second at limits 2, 100 and 10,000, each in a 4.2 MiB process, against
 // 20-38 MiB for errgroup, ants, pond and conc at 10,000 (bench module,
-// pools workload, median of 9). A worker itself is 80 bytes and a goroutine. [Pool.Size] is the number of live workers,
-// [Pool.Limit] the limit, and Metrics counts the idle ones, spares
-// included. With QueueSize(0) a submission that finds no idle worker
-// goes to a spare, or starts a worker below the limit.
+// pools workload, median of 9). A worker itself is 80 bytes and a
+// goroutine. [Pool.Size] is the number of live workers, [Pool.Limit] the
+// limit, and Metrics counts the idle ones, spares included. With
+// QueueSize(0) a submission that finds no idle worker goes to a spare, or
+// starts a worker below the limit.
 //
 // # Queue and back-pressure
 //
@@ -49,11 +50,12 @@
 // otherwise). When it is full, [Submit], [Pool.Go] and [Pool.GoContext]
 // wait for room (Submit and GoContext honour their context; Go waits until
 // there is room or the pool closes), and [TrySubmit] and [Pool.TryGo] fail
-// at once with [ErrFull]. When items are long (64 of them took a worker 32 µs or more)
-// and the queue is half empty, a worker yields to a submitter waiting for
-// room, which would otherwise wait for a processor until the queue ran
-// dry: 1 µs items on 2 cores then take 1.10-1.17x their serial time / 2,
-// against 1.16-1.21x before and 1.09-1.26x for the channel floor. QueueSize(0) gives a pool without a queue: work is handed
+// at once with [ErrFull]. When items are long (64 of them took a worker
+// 32 µs or more) and the queue is half empty, a worker yields to a
+// submitter waiting for room, which would otherwise wait for a processor
+// until the queue ran dry: 1 µs items on 2 cores then take 1.10-1.17x
+// their serial time / 2, against 1.16-1.21x before and 1.09-1.26x for the
+// channel floor. QueueSize(0) gives a pool without a queue: work is handed
 // straight to an idle worker.
 //
 // A submission from one of the pool's own workers that would otherwise

@@ -131,7 +131,8 @@ func OnPanic(h func(*task.PanicError)) Option {
 // Timing an item reads the clock three times and updates two shared
 // histograms: with n = 1 a Go job costs about 3x as much as untimed
 // (BenchmarkGoTimed), so the default times one item in
-// [DefaultSampleEvery]; 1 times every item. Counts are always exact. SampleTimings panics if n is below 1.
+// [DefaultSampleEvery]; 1 times every item. Counts are always exact.
+// SampleTimings panics if n is below 1.
 func SampleTimings(n int) Option {
 	if n < 1 {
 		panic(fmt.Sprintf("pool: SampleTimings(%d): n must be positive", n))

@@ -57,10 +57,10 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 }
 
 // TrySubmit queues fn if the queue has room (with QueueSize(0): if a
-// worker is idle, or the pool is below its limit) and never waits. Otherwise it returns a task that has
-// failed with ErrFull or ErrClosed, and that error. As with Submit, a nil
-// fn gives task.ErrNilFunc, a nil or zero p ErrNilPool, and fn receives a
-// child of ctx.
+// worker is idle, or the pool is below its limit) and never waits.
+// Otherwise it returns a task that has failed with ErrFull or ErrClosed,
+// and that error. As with Submit, a nil fn gives task.ErrNilFunc, a nil or
+// zero p ErrNilPool, and fn receives a child of ctx.
 func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) (*task.Task[T], error) {
 	if p.zero() {
 		return task.Failed[T](ErrNilPool), ErrNilPool
