@@ -311,6 +311,11 @@ func (w *worker) await() (item, bool) {
 	p := w.p
 	w.flush()
 	w.mark = 0
+	select {
+	case <-p.closing:
+		p.settle() // Close may wait for the queue to drain (see stop)
+	default:
+	}
 	if p.idle.Load() >= p.cores && !p.need() {
 		p.spareN.Add(1)
 		p.armSweep()
