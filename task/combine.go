@@ -14,7 +14,8 @@ var ErrNoTasks = errors.New("task: no tasks")
 
 // member is the untyped view of a task that the combinators need.
 type member interface {
-	whenDone(func())
+	whenDone(func()) uint64
+	dropWaiter(uint64)
 	failure() error
 	Cancel()
 }
@@ -38,38 +39,62 @@ func (t *Task[T]) value() T {
 // settle waits for the members of a combinator. It calls decide with each
 // member's index as it ends, in completion order; the first time decide
 // returns true the others are cancelled, and settle goes on waiting (and
-// calling decide) until every member has ended. It returns early, with a wrapped ctx error, only if ctx is done.
+// calling decide) until every member has ended. It returns early, with a
+// wrapped ctx error, only if ctx is done; members that had ended before
+// are passed to decide first, so tasks that ended before a call with a
+// done ctx still decide it, as they do Await's.
 func settle(ctx context.Context, op string, ms []member, decide func(i int) bool) error {
 	for i, m := range ms {
 		if m == nil || reflect.ValueOf(m).IsNil() {
 			return fmt.Errorf("%w: argument %d", ErrNilTask, i)
 		}
 	}
-	// Every member sends exactly once, so a buffer of len(ms) never blocks
+	// Every member sends at most once, so a buffer of len(ms) never blocks
 	// the finishing goroutine, even after settle has returned.
 	ended := make(chan int, len(ms))
+	ids := make([]uint64, len(ms))
 	for i, m := range ms {
-		m.whenDone(func() { ended <- i })
+		ids[i] = m.whenDone(func() { ended <- i })
 	}
 	p := Park(ctx)
 	defer p.Resume()
 	decided := false
 	for range ms {
+		var i int
 		select {
-		case i := <-ended:
-			if decide(i) && !decided {
-				decided = true
-				for j, m := range ms {
-					if j != i {
-						m.Cancel()
-					}
+		case i = <-ended: // an end in hand comes before ctx's
+		default:
+			select {
+			case i = <-ended:
+			case <-ctx.Done():
+				// Leave nothing on the members that go on.
+				for k, m := range ms {
+					m.dropWaiter(ids[k])
+				}
+				return ctxError(op, ctx)
+			}
+		}
+		if decide(i) && !decided {
+			decided = true
+			for j, m := range ms {
+				if j != i {
+					m.Cancel()
 				}
 			}
-		case <-ctx.Done():
-			return ctxError(op, ctx)
 		}
 	}
 	return nil
+}
+
+// orFailed is the error of All and Join when ctx ended (err) before every
+// task did: err alone, or, once a task had failed (errs, which decided the
+// result), the failures joined with err, so that none of them, nor a panic
+// among them, is lost.
+func orFailed(errs []error, err error) error {
+	if len(errs) == 0 {
+		return err
+	}
+	return errors.Join(append(errs, err)...)
 }
 
 // All waits for every task and returns their values in the order given.
@@ -78,7 +103,8 @@ func settle(ctx context.Context, op string, ms []member, decide func(i int) bool
 // errors.Join. The values of failed tasks are zero.
 //
 // If ctx is done first, All returns a wrapped ctx error at once and the
-// tasks go on, as with [Task.Await].
+// tasks go on, as with [Task.Await]; if a task had failed before ctx
+// ended, the error joins the failures so far and ctx's error.
 func All[T any](ctx context.Context, tasks ...*Task[T]) ([]T, error) {
 	ms := make([]member, len(tasks))
 	for i, t := range tasks {
@@ -95,7 +121,7 @@ func All[T any](ctx context.Context, tasks ...*Task[T]) ([]T, error) {
 		return false
 	})
 	if err != nil {
-		return nil, err
+		return nil, orFailed(errs, err)
 	}
 	vals := make([]T, len(tasks))
 	for i, t := range tasks {
@@ -126,7 +152,7 @@ func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) 
 		return e != nil
 	})
 	if err != nil {
-		return va, vb, err
+		return va, vb, orFailed(errs, err)
 	}
 	return a.value(), b.value(), errors.Join(errs...)
 }
@@ -155,7 +181,7 @@ func Join3[A, B, C any](ctx context.Context, a *Task[A], b *Task[B], c *Task[C])
 		return e != nil
 	})
 	if err != nil {
-		return va, vb, vc, err
+		return va, vb, vc, orFailed(errs, err)
 	}
 	return a.value(), b.value(), c.value(), errors.Join(errs...)
 }
@@ -228,14 +254,15 @@ type Case interface {
 // a wrapped ctx error. Select does not cancel the cases that lost; in a loop,
 // re-selecting on the same task is how the chapter's select_example waits
 // for an operation across timer ticks. With no cases, Select returns -1
-// and an error wrapping [ErrNoTasks] at once, as Race and Any do.
+// and an error wrapping [ErrNoTasks] at once, as Race and Any do; with a
+// nil case, -1 and an error wrapping [ErrNilTask].
 func Select(ctx context.Context, cases ...Case) (int, error) {
 	if len(cases) == 0 {
 		return -1, fmt.Errorf("task: select: %w", ErrNoTasks)
 	}
 	for i, c := range cases {
 		if c == nil || reflect.ValueOf(c).Kind() == reflect.Pointer && reflect.ValueOf(c).IsNil() {
-			return -1, fmt.Errorf("task: select: nil case %d", i)
+			return -1, fmt.Errorf("task: select: %w: case %d", ErrNilTask, i)
 		}
 	}
 	for i, c := range cases { // ready already: lowest index wins
@@ -347,7 +374,9 @@ var errTimeout = errors.New("task: time limit passed")
 // Timeout runs fn on the calling goroutine with a context that ends after d:
 // the chapter's with_timeout. If fn fails once the limit has passed, the
 // error is a *TimeoutError wrapping context.DeadlineExceeded and fn's error;
-// if fn succeeds, its result stands, late or not.
+// if fn succeeds, its result stands, late or not. A nil fn fails with
+// [ErrNilFunc], and a d that is not positive with an error, without
+// calling fn.
 //
 // Go cannot abort fn: it must return when its context is done. A fn that
 // ignores its context overruns the limit, as a never-yielding future does

@@ -3,6 +3,7 @@ package task
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,9 +61,9 @@ type taskCtx struct {
 type coldCtx struct {
 	cause   error             // when it differs from err
 	afters  map[uint64]func() // callbacks from AfterFunc, run on cancel
-	nextID  uint64
-	stop    func() bool // detaches from a foreign parent that can be cancelled
-	waiters []func()    // run once the task's result is published (Task.whenDone)
+	nextID  uint64            // ids of afters and waiters
+	stop    func() bool       // detaches from a foreign parent that can be cancelled
+	waiters []waiter          // run once the task's result is published (Task.whenDone)
 
 	unobserved *unobserved // the task's panic, until somebody reads it
 }
@@ -397,28 +398,57 @@ func (c *taskCtx) publish(err error) {
 	} else {
 		c.fin.Store(&closedchan)
 	}
-	var waiters []func()
+	var waiters []waiter
 	if c.x != nil {
 		waiters, c.x.waiters = c.x.waiters, nil
 	}
 	c.mu.Unlock()
 	e.run(c)
-	for _, f := range waiters {
-		f()
+	for _, w := range waiters {
+		w.f()
 	}
 }
 
-// whenDone calls f once the task has ended: at once if it has.
-func (c *taskCtx) whenDone(f func()) {
+// waiter is a callback of whenDone, with the id that dropWaiter takes.
+type waiter struct {
+	id uint64
+	f  func()
+}
+
+// whenDone calls f once the task has ended: at once if it has. It returns
+// an id for dropWaiter, or 0 if it called f already.
+func (c *taskCtx) whenDone(f func()) uint64 {
 	c.mu.Lock()
 	if !c.finished() {
 		x := c.cold()
-		x.waiters = append(x.waiters, f)
+		x.nextID++ // ids from 1: 0 says f has run
+		id := x.nextID
+		x.waiters = append(x.waiters, waiter{id, f})
 		c.mu.Unlock()
-		return
+		return id
 	}
 	c.mu.Unlock()
 	f()
+	return 0
+}
+
+// dropWaiter removes the callback whenDone registered under id, if the
+// task has not run it yet, so that a waiter that gives up leaves nothing
+// on a task that goes on.
+func (c *taskCtx) dropWaiter(id uint64) {
+	if id == 0 {
+		return
+	}
+	c.mu.Lock()
+	if x := c.x; x != nil {
+		for k, w := range x.waiters {
+			if w.id == id {
+				x.waiters = slices.Delete(x.waiters, k, k+1) // zeroes the tail: f can go
+				break
+			}
+		}
+	}
+	c.mu.Unlock()
 }
 
 // finChan returns the task's Done channel, making it.

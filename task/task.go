@@ -16,7 +16,8 @@ var (
 	ErrGoexit = errors.New("task: function called runtime.Goexit")
 	// ErrNilFunc is the error of a task started with a nil function.
 	ErrNilFunc = errors.New("task: nil function")
-	// ErrNilTask is returned by a combinator given a nil *Task.
+	// ErrNilTask is wrapped by the error of a combinator given a nil *Task,
+	// and of Select given a nil case.
 	ErrNilTask = errors.New("task: nil task")
 	// ErrNotStarted is the error, together with its context's error, of a
 	// queued task (see [Queued]) whose context ended before an executor
@@ -289,8 +290,12 @@ func (t *Task[T]) finish(v T, err error) {
 	t.ctx.publish(err)
 }
 
-// whenDone calls f once the task has ended: at once if it has.
-func (t *Task[T]) whenDone(f func()) { t.ctx.whenDone(f) }
+// whenDone calls f once the task has ended: at once if it has. It returns
+// an id for dropWaiter, or 0 if it called f already.
+func (t *Task[T]) whenDone(f func()) uint64 { return t.ctx.whenDone(f) }
+
+// dropWaiter removes a callback of whenDone that has not run.
+func (t *Task[T]) dropWaiter(id uint64) { t.ctx.dropWaiter(id) }
 
 // Done returns a channel that is closed when the task has ended. It does not
 // give a runtime slot back while it is waited on; [Task.Await] and [Select] do.
