@@ -22,8 +22,8 @@ var channelsExperiment = Experiment{
 }
 
 // sendAll sends m values over a channel with buffer buf from producers
-// goroutines to one consumer, and returns the time from the first send to
-// the last receive.
+// goroutines to one consumer, and returns the time from the producers'
+// start to the last receive.
 func sendAll(m, buf, producers int) (time.Duration, error) {
 	ch := make(chan int, buf)
 	var wg sync.WaitGroup

@@ -201,6 +201,7 @@ func ioClaim(runners []ioRunner, got [][]Stat, ns []int) Claim {
 	return c
 }
 
-// poolWorkers is the size of the pool the I/O and CPU experiments use: one
-// worker per GOMAXPROCS, as a CPU-sized thread pool has.
+// poolWorkers is the size of the pool (and of the runtime) the I/O
+// experiment uses: one worker per GOMAXPROCS, as a CPU-sized thread pool
+// has. The CPU experiment sizes its own, from 1 to 2x GOMAXPROCS.
 func poolWorkers() int { return runtime.GOMAXPROCS(0) }

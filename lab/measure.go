@@ -91,12 +91,19 @@ func (s *Series) UnmarshalJSON(b []byte) error {
 
 // --- formatting ---------------------------------------------------------
 
+// round3 rounds x to the 3 significant digits that sig shows.
+func round3(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return x
+	}
+	x, _ = strconv.ParseFloat(strconv.FormatFloat(x, 'g', 3, 64), 64)
+	return x
+}
+
 // sig formats x with 3 significant digits, without an exponent.
 func sig(x float64) string {
-	if !math.IsNaN(x) && !math.IsInf(x, 0) {
-		// Round first, so that 0.9996 prints as 1.00 and 99.96 as 100.
-		x, _ = strconv.ParseFloat(strconv.FormatFloat(x, 'g', 3, 64), 64)
-	}
+	// Round first, so that 0.9996 prints as 1.00 and 99.96 as 100.
+	x = round3(x)
 	switch ax := math.Abs(x); {
 	case math.IsNaN(x) || math.IsInf(x, 0):
 		return "-"
@@ -113,9 +120,12 @@ func sig(x float64) string {
 	}
 }
 
+// The unit formatters below choose the unit by the rounded figure, so
+// that 999.7 ns prints as 1.00 µs, not 1000 ns.
+
 // fmtNS formats nanoseconds as a duration with a fitting unit.
 func fmtNS(ns float64) string {
-	switch a := math.Abs(ns); {
+	switch a := math.Abs(round3(ns)); {
 	case math.IsNaN(ns):
 		return "-"
 	case a >= 1e9:
@@ -130,16 +140,17 @@ func fmtNS(ns float64) string {
 
 // fmtBytes formats a byte count in binary units.
 func fmtBytes(b float64) string {
-	switch a := math.Abs(b); {
+	in := func(unit float64) bool { return math.Abs(round3(b/unit)) >= 1 }
+	switch {
 	case math.IsNaN(b):
 		return "-"
-	case a < 1:
+	case math.Abs(b) < 1:
 		return "0 B" // per-unit shares of page-sized growth round to nothing
-	case a >= 1<<30:
+	case in(1 << 30):
 		return sig(b/(1<<30)) + " GiB"
-	case a >= 1<<20:
+	case in(1 << 20):
 		return sig(b/(1<<20)) + " MiB"
-	case a >= 1<<10:
+	case in(1 << 10):
 		return sig(b/(1<<10)) + " KiB"
 	}
 	return sig(b) + " B"
@@ -147,7 +158,7 @@ func fmtBytes(b float64) string {
 
 // fmtRate formats a rate per second with a metric prefix.
 func fmtRate(perSec float64, unit string) string {
-	switch a := math.Abs(perSec); {
+	switch a := math.Abs(round3(perSec)); {
 	case math.IsNaN(perSec):
 		return "-"
 	case a >= 1e9:

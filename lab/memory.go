@@ -195,9 +195,10 @@ func waitThreads(n int, limit time.Duration) error {
 }
 
 // threadRoom returns how many more OS threads this process may safely
-// start: half of what the kernel, the cgroup and Go's own limit (10,000
-// threads, debug.SetMaxThreads) leave free. Go crashes the process when it
-// cannot start a thread, so the lab stays well inside every limit.
+// start: what Go's own limit (10,000 threads, debug.SetMaxThreads) leaves
+// free less a margin of 500 for the runtime's own, and at most half of
+// what the kernel and the cgroup leave free. Go crashes the process when
+// it cannot start a thread, so the lab stays well inside every limit.
 func threadRoom() int {
 	st, _ := readStatus()
 	room := 10000 - st.Threads - 500 // Go's default limit, with a margin for the runtime's own

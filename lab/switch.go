@@ -23,9 +23,15 @@ var switchExperiment = Experiment{
 	run:      runSwitch,
 }
 
-// pingPong passes a token between two goroutines n times (n round trips).
-// With lock set, each goroutine locks its own OS thread first.
-func pingPong(n int, lock bool) time.Duration {
+// checkEvery is how many round trips a ping-pong makes between two looks
+// at its ctx: often enough to stop within a few ms of a cancel, rarely
+// enough to cost nothing measurable.
+const checkEvery = 1024
+
+// pingPong passes a token between two goroutines n times (n round trips),
+// or until ctx ends, and returns how long it took. With lock set, each
+// goroutine locks its own OS thread first.
+func pingPong(ctx context.Context, n int, lock bool) (time.Duration, error) {
 	ping, pong := make(chan struct{}), make(chan struct{})
 	var wg sync.WaitGroup
 	ready := make(chan struct{}, 2)
@@ -39,7 +45,10 @@ func pingPong(n int, lock bool) time.Duration {
 			pong <- struct{}{}
 		}
 	})
-	var took time.Duration
+	var (
+		took time.Duration
+		err  error
+	)
 	wg.Go(func() { // the timing side
 		if lock {
 			runtime.LockOSThread()
@@ -47,7 +56,12 @@ func pingPong(n int, lock bool) time.Duration {
 		}
 		<-ready
 		start := time.Now()
-		for range n {
+		for i := range n {
+			if i%checkEvery == 0 {
+				if err = ctx.Err(); err != nil {
+					break
+				}
+			}
 			ping <- struct{}{}
 			<-pong
 		}
@@ -55,7 +69,7 @@ func pingPong(n int, lock bool) time.Duration {
 		close(ping)
 	})
 	wg.Wait()
-	return took
+	return took, err
 }
 
 // runtimePingPong passes a token between two tasks of a runtime with one
@@ -83,9 +97,10 @@ func runtimePingPong(ctx context.Context, n int) (time.Duration, error) {
 	}
 	// The two tasks run without the run's cancel: one cancelled while it
 	// waits for the slot would end without its channel operation, and the
-	// other would wait for it forever (and Shutdown for both). n round
-	// trips end soon enough.
+	// other would wait for it forever (and Shutdown for both). The timing
+	// task looks at the run's ctx itself and stops the two when it ends.
 	tctx := context.WithoutCancel(ctx)
+	runCtx := ctx
 	echo := rt.Spawn(r, tctx, func(ctx context.Context) (struct{}, error) {
 		for recv(ctx, ping) {
 			send(ctx, pong)
@@ -93,14 +108,20 @@ func runtimePingPong(ctx context.Context, n int) (time.Duration, error) {
 		return struct{}{}, nil
 	})
 	timer := rt.Spawn(r, tctx, func(ctx context.Context) (time.Duration, error) {
+		var err error
 		start := time.Now()
-		for range n {
+		for i := range n {
+			if i%checkEvery == 0 {
+				if err = runCtx.Err(); err != nil {
+					break
+				}
+			}
 			send(ctx, ping)
 			recv(ctx, pong)
 		}
 		took := time.Since(start)
 		close(ping)
-		return took, nil
+		return took, err
 	})
 	took, err := timer.Await(ctx)
 	if _, err := echo.Await(ctx); err != nil {
@@ -109,7 +130,8 @@ func runtimePingPong(ctx context.Context, n int) (time.Duration, error) {
 	return took, err
 }
 
-// switcher measures n round trips and returns the time per round trip.
+// switcher measures n round trips and returns the time they took in all,
+// or ctx's error if it ended first.
 type switcher struct {
 	name   string
 	thread bool
@@ -118,11 +140,11 @@ type switcher struct {
 
 func switchers() []switcher {
 	out := []switcher{
-		{name: "goroutines", run: func(_ context.Context, n int) (time.Duration, error) { return pingPong(n, false), nil }},
+		{name: "goroutines", run: func(ctx context.Context, n int) (time.Duration, error) { return pingPong(ctx, n, false) }},
 	}
 	out = append(out, switcher{name: "runtime tasks (1 slot)", run: runtimePingPong})
 	return append(out, switcher{name: "locked OS threads", thread: true,
-		run: func(_ context.Context, n int) (time.Duration, error) { return pingPong(n, true), nil }})
+		run: func(ctx context.Context, n int) (time.Duration, error) { return pingPong(ctx, n, true) }})
 }
 
 func runSwitch(ctx context.Context, e *env) (*Result, error) {

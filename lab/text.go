@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -11,7 +12,8 @@ import (
 
 // WriteText writes the report for people: the machine, a table of the
 // chapter's claims with what was measured and a verdict, then one section
-// per experiment with its tables and notes.
+// per experiment with its tables and notes (or, for one cut short or
+// failed before it made its tables, the figures it had measured).
 func WriteText(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
 	m := r.Machine
@@ -65,6 +67,11 @@ func WriteText(w io.Writer, r *Report) error {
 		case res.Error != "":
 			fmt.Fprintf(ew, "FAILED: %s\n", res.Error)
 		}
+		if len(res.Tables) == 0 && len(res.Metrics) > 0 {
+			// Stopped before it laid out its tables: show what it measured.
+			fmt.Fprintln(ew)
+			writeTable(ew, metricsTable(res.Metrics))
+		}
 		for _, t := range res.Tables {
 			fmt.Fprintln(ew)
 			writeTable(ew, t)
@@ -96,6 +103,33 @@ func incomplete(r *Report) string {
 		return "every experiment had ended"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// metricsTable lays out the figures of an experiment that stopped (cut
+// short or failed) before it made its own tables.
+func metricsTable(ms []Metric) Table {
+	t := Table{Title: "measured before it stopped (median of the repetitions)",
+		Columns: []string{"figure", "median", "spread", "rounds"}}
+	for _, m := range ms {
+		t.Rows = append(t.Rows, []string{m.Name, fmtUnit(m.Median, m.Unit), fmtSpread(m.Stat), strconv.Itoa(m.N)})
+	}
+	return t
+}
+
+// fmtUnit formats v, a figure in unit, as the experiments' tables do.
+func fmtUnit(v float64, unit string) string {
+	switch unit {
+	case "ns":
+		return fmtNS(v)
+	case "bytes":
+		return fmtBytes(v)
+	case "x":
+		return fmtX(v)
+	}
+	if u, ok := strings.CutSuffix(unit, "s/s"); ok { // ops/s, msgs/s, sections/s
+		return fmtRate(v, u)
+	}
+	return sig(v) + " " + unit
 }
 
 func writeTable(w io.Writer, t Table) {
@@ -130,12 +164,16 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return enc.Encode(r)
 }
 
-// WriteList writes the experiments with their estimated run times.
+// WriteList writes the experiments with their estimated run times at size
+// s: Quick, Default or Full.
 func WriteList(w io.Writer, s Size) error {
+	if s < Default || s > Full {
+		return fmt.Errorf("lab: unknown size %d", s)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "NAME\tTAKES (%s)\tWHAT IT MEASURES\n", s)
 	for _, x := range experiments {
-		fmt.Fprintf(tw, "%s\t~%s\t%s\n", x.Name, roundDur(x.estimate[s]), x.Title)
+		fmt.Fprintf(tw, "%s\t~%s\t%s\n", x.Name, roundDur(x.Estimate(s)), x.Title)
 	}
 	return tw.Flush()
 }
