@@ -42,9 +42,11 @@
 // through SHA-256 while writing, then reads the written temporary file back
 // and compares the digests before the rename. A file is copied up to the
 // size the walk saw: one that grows meanwhile is copied as it was then,
-// one that shrinks is copied as it is. Files are opened with openat and
-// created with their final mode less the umask, so that a usual file costs
-// no chmod and no poller registration (os.Open tries one per file).
+// one that shrinks is copied as it is, and one replaced by another file
+// (as an editor saves) is copied as the file opened, whole, with that
+// file's mode and time. Files are opened with openat and created with
+// their final mode less the umask, so that a usual file costs no chmod and
+// no poller registration (os.Open tries one per file).
 //
 // # Command line
 //

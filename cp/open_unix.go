@@ -26,13 +26,18 @@ import (
 // fstat, and the two fcntl calls that clear O_NONBLOCK again). A link is
 // reported as ErrUnsupported where open fails with ELOOP (Linux); other
 // systems' errno for it (EMLINK on FreeBSD) is reported as it is.
-func openFile(name string) (*os.File, error) {
+//
+// openFile returns walked, the walk's FileInfo for name, if it opened that
+// file; if another file has replaced it since (same fstat, compared by
+// device and inode), it returns the opened file's, at the cost of a
+// second fstat.
+func openFile(name string, walked fs.FileInfo) (*os.File, fs.FileInfo, error) {
 	fd, err := openat(name, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err == syscall.ELOOP {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: errBecameLink}
+		return nil, nil, &fs.PathError{Op: "open", Path: name, Err: errBecameLink}
 	}
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		return nil, nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	var st syscall.Stat_t
 	err = syscall.Fstat(fd, &st)
@@ -46,9 +51,18 @@ func openFile(name string) (*os.File, error) {
 	}
 	if err != nil {
 		syscall.Close(fd)
-		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		return nil, nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	return os.NewFile(uintptr(fd), name), nil
+	f := os.NewFile(uintptr(fd), name)
+	if ws, ok := walked.Sys().(*syscall.Stat_t); ok && ws.Dev == st.Dev && ws.Ino == st.Ino {
+		return f, walked, nil
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, info, nil
 }
 
 var (
