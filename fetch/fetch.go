@@ -147,7 +147,13 @@ func MaxRetryAfter(d time.Duration) Option {
 
 // Dir saves each body under dir, which must exist, as [FileName] of its
 // URL, written to a temporary file and renamed into place when complete.
-func Dir(dir string) Option { return func(c *config) { c.dir = dir } }
+// It panics if dir is "" (give "." for the current directory).
+func Dir(dir string) Option {
+	if dir == "" {
+		panic(`fetch: Dir(""): give a directory ("." for the current one)`)
+	}
+	return func(c *config) { c.dir = dir }
+}
 
 // Ordered makes Run yield results in input order rather than completion
 // order. A slow URL then holds back the results after it: Run stops
@@ -174,7 +180,8 @@ type job struct {
 // Results are yielded on the goroutine ranging over Run; all of Run's
 // goroutines, tasks of a [task.Group], have ended when the loop ends. A
 // panic in urls reaches the loop as a panic with a *task.PanicError, after
-// the URLs read before it are reported. Run panics if ctx or urls is nil.
+// the URLs read before it are reported. Run panics if ctx, urls or an
+// option is nil.
 //
 // Cost: over a bare loop of client.Get calls on the same transport, Run
 // adds about 13 allocations (1.3 KB) per URL: validation, the retry policy's
@@ -194,7 +201,10 @@ func Run(ctx context.Context, urls iter.Seq[string], opts ...Option) iter.Seq[Re
 		retries:     DefaultRetries,
 		maxAfter:    DefaultMaxRetryAfter,
 	}
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil {
+			panic(fmt.Sprintf("fetch: Run: nil Option (argument %d)", i))
+		}
 		o(&c)
 	}
 	return func(yield func(Result) bool) { c.run(ctx, urls, yield) }
@@ -425,12 +435,20 @@ func (c *config) fetch(parent, ctx context.Context, client *http.Client, policy 
 	switch {
 	case err == nil:
 		r.Path = final
-	case parent.Err() != nil:
+	case parent.Err() != nil && stoppedByCtx(err):
 		r.Err = cancelled(parent)
 	default:
 		r.Err = simplify(err)
 	}
 	return r
+}
+
+// stoppedByCtx reports whether retry gave up because its ctx ended, rather
+// than on an error of the URL's own (a 404, the attempts used up) that
+// came before ctx ended.
+func stoppedByCtx(err error) bool {
+	var re *retry.Error
+	return errors.As(err, &re) && (errors.Is(re.Cause, context.Canceled) || errors.Is(re.Cause, context.DeadlineExceeded))
 }
 
 // save reads body to its end, into a temporary file renamed to final when
