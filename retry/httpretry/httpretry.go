@@ -20,8 +20,9 @@
 //
 // Retry only requests that are safe to repeat (GET, PUT, DELETE, or a POST
 // with an idempotency key): a 502 or a connection reset can come after the
-// server acted. Do not use this package for streaming protocols or
-// long-polling, where a "failure" is part of the conversation.
+// server acted. [Do] sees to it: it sends any other request again only if
+// its connection could not be made or it got a 429 Too Many Requests. Do not use this package for streaming
+// protocols or long-polling, where a "failure" is part of the conversation.
 package httpretry
 
 import (
@@ -37,6 +38,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spool-go/spool/retry"
@@ -188,6 +190,12 @@ var errNilNewReq = errors.New("httpretry: nil newReq func")
 // newReq is permanent. A nil client means http.DefaultClient. Retry-After
 // is honoured, capped by [retry.MaxAfter] (1 minute by default).
 //
+// A request of a later attempt that has GetBody (as http.NewRequest sets
+// for a bytes or strings reader) is sent with the body GetBody gives; one
+// whose body is empty where an earlier attempt sent one (a reader shared
+// by the attempts, read up by the first) is refused with a permanent
+// error, not sent empty.
+//
 // Do reads the whole body of the successful response inside the attempt,
 // so that a body cut off half-way is retried like any transport error and
 // [retry.AttemptTimeout] covers the download; the response comes back with
@@ -195,6 +203,14 @@ var errNilNewReq = errors.New("httpretry: nil newReq func")
 // Bodies of failed attempts are drained and closed. For bodies too large
 // to hold in memory, call retry.Do yourself and stream inside the attempt,
 // using Check.
+//
+// Do repeats only requests that are safe to repeat, as net/http's
+// Transport does: those whose method is GET, HEAD, OPTIONS, TRACE, PUT or
+// DELETE, or that have an Idempotency-Key or X-Idempotency-Key header.
+// Any other request (a POST, a PATCH) is sent again only after an error
+// in making the connection, when nothing was sent, or a 429 Too Many
+// Requests, which says the server did not act; its other failures, which
+// may come after the server acted, are permanent.
 //
 // When Do gives up, the error is a [*retry.Error] whose Last is the final
 // attempt's error: a [*StatusError] (find it with errors.As) or a transport
@@ -206,6 +222,7 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 	if client == nil {
 		client = http.DefaultClient
 	}
+	var sent atomic.Bool // an attempt sent some body
 	return retry.Do(ctx, func(ctx context.Context, attempt int) (*http.Response, error) {
 		req, err := newReq(ctx)
 		if err != nil {
@@ -214,23 +231,107 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		if req == nil {
 			return nil, retry.Permanent(errors.New("httpretry: newReq returned a nil request"))
 		}
-		if req.Context() != ctx {
-			req = req.WithContext(ctx)
+		hasBody := req.Body != nil && req.Body != http.NoBody
+		if req.Context() != ctx || hasBody {
+			req = req.WithContext(ctx) // a copy: its Body can be replaced
+		}
+		if attempt > 1 && hasBody && req.GetBody != nil {
+			// It may be the body an earlier attempt read: take it afresh.
+			old := req.Body
+			if req.Body, err = req.GetBody(); err != nil {
+				return nil, retry.Permanent(fmt.Errorf("httpretry: GetBody: %w", err))
+			}
+			old.Close()
+			hasBody = req.Body != nil && req.Body != http.NoBody
+		}
+		var sb *sentBody
+		if hasBody {
+			sb = &sentBody{rc: req.Body, sent: &sent, again: sent.Load()}
+			req.Body = sb
+		} else if sent.Load() {
+			return nil, retry.Permanent(errBodyGone)
 		}
 		resp, err := client.Do(req)
+		if sb != nil && sb.gone.Load() {
+			Drain(resp)
+			return nil, retry.Permanent(errBodyGone)
+		}
 		if err := Check(resp, err, math.MaxInt64); err != nil {
 			Drain(resp)
+			if !idempotent(req) && !notSent(err) && !tooMany(err) {
+				return nil, retry.Permanent(err)
+			}
 			return nil, err
 		}
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil {
-			return nil, fmt.Errorf("httpretry: reading body: %w", err)
+			err = fmt.Errorf("httpretry: reading body: %w", err)
+			if !idempotent(req) {
+				err = retry.Permanent(err) // the server has acted
+			}
+			return nil, err
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		resp.ContentLength = int64(len(body))
 		return resp, nil
 	}, opts...)
+}
+
+var errBodyGone = errors.New("httpretry: the request body is empty where an earlier attempt sent one (a reader shared by the attempts?); make it in newReq, or give the request GetBody")
+
+// sentBody is the body of an attempt's request. It notes in sent that a
+// body was sent, and fails with errBodyGone, sending nothing, if it is
+// empty where an earlier attempt's was not (again). The transport may
+// read it on a goroutine of its own, even after Client.Do returns.
+type sentBody struct {
+	rc    io.ReadCloser
+	sent  *atomic.Bool
+	again bool
+	n     int64 // read by the transport alone
+	gone  atomic.Bool
+}
+
+func (b *sentBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.n += int64(n)
+		b.sent.Store(true)
+	}
+	if err == io.EOF && b.n == 0 && b.again {
+		b.gone.Store(true)
+		return 0, errBodyGone
+	}
+	return n, err
+}
+
+func (b *sentBody) Close() error { return b.rc.Close() }
+
+// idempotent reports whether req is safe to send again after a failure
+// that may have come after the server acted: net/http's rule.
+func idempotent(req *http.Request) bool {
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	_, key := req.Header["Idempotency-Key"]
+	_, xkey := req.Header["X-Idempotency-Key"]
+	return key || xkey
+}
+
+// tooMany reports whether err is a 429 Too Many Requests: the server
+// refused the request without acting on it (RFC 6585), so any request may
+// be sent again, after its Retry-After.
+func tooMany(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && se.Code == http.StatusTooManyRequests
+}
+
+// notSent reports whether err is a failure to make the connection (a
+// refused connection, a resolver that failed), before anything was sent.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // noSuchHost reports whether err says that a host name does not exist,
