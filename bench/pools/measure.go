@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,6 +18,12 @@ type Sample struct {
 	Allocs     uint64        `json:"allocs"`      // runtime.MemStats.Mallocs growth during the run
 	GCs        uint32        `json:"gcs"`         // garbage collections during the run
 	PeakRSS    int64         `json:"peak_rss"`    // the process's VmHWM in bytes after the run; 0 if unknown
+	// Waves, for a Sleep spec, holds when the Limit-th, 2·Limit-th, ...
+	// task started, from the run's start: with every slot busy sleeping,
+	// the tasks run in waves of Limit, and a wave that starts later than
+	// Sleep after the one before shows what the executor and the timers
+	// add to each task.
+	Waves []time.Duration `json:"waves_ns,omitempty"`
 }
 
 // TasksPerSec is the run's throughput.
@@ -32,10 +39,27 @@ func (s Sample) TasksPerSec() float64 {
 // cmd/pools does) for it to mean anything.
 func Measure(p Peer, s Spec) (Sample, error) {
 	fn := s.Body()
+	var (
+		start time.Time
+		waves []time.Duration
+	)
+	if s.Work == Sleep && s.Limit > 0 && s.Tasks >= s.Limit {
+		// One atomic add a task, and a clock read a wave: the task that
+		// takes number k·Limit is the k·Limit-th to start.
+		waves = make([]time.Duration, s.Tasks/s.Limit)
+		var started atomic.Int64
+		body, limit := fn, int64(s.Limit)
+		fn = func() {
+			if n := started.Add(1); n%limit == 0 {
+				waves[n/limit-1] = time.Since(start)
+			}
+			body()
+		}
+	}
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	start := time.Now()
+	start = time.Now()
 	err := p.Exec(s, fn)
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
@@ -49,6 +73,7 @@ func Measure(p Peer, s Spec) (Sample, error) {
 		Allocs:     after.Mallocs - before.Mallocs,
 		GCs:        after.NumGC - before.NumGC,
 		PeakRSS:    PeakRSS(),
+		Waves:      waves,
 	}, nil
 }
 

@@ -144,6 +144,57 @@ func TestMeasure(t *testing.T) {
 	}
 }
 
+// TestMeasureWaves: a Sleep spec's sample holds when each wave of Limit
+// tasks had started, one per wave, in order, none before the sleeps of the
+// waves before it could have ended; other specs carry none.
+func TestMeasureWaves(t *testing.T) {
+	floor, _ := pools.PeerByName(pools.Floor)
+	tests := []struct {
+		name  string
+		spec  pools.Spec
+		waves int
+	}{
+		{"sleep", pools.Spec{Name: pools.WSleep, Work: pools.Sleep, Tasks: 40, Limit: 10, Subs: 1, Sleep: time.Millisecond}, 4},
+		{"sleep, partial last wave", pools.Spec{Name: pools.WSleep, Work: pools.Sleep, Tasks: 25, Limit: 10, Subs: 1, Sleep: time.Millisecond}, 2},
+		{"noop", pools.Spec{Name: pools.WNoop, Work: pools.Noop, Tasks: 40, Limit: 10, Subs: 1}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := pools.Measure(floor, tt.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Waves) != tt.waves {
+				t.Fatalf("len(Waves) = %d; want %d", len(got.Waves), tt.waves)
+			}
+			for k, w := range got.Waves {
+				if min := time.Duration(k) * tt.spec.Sleep; w < min || w > got.Elapsed {
+					t.Errorf("wave %d started at %v; want between %v and the run's %v", k+1, w, min, got.Elapsed)
+				}
+			}
+		})
+	}
+}
+
+// TestReportWaves: the sleep section of the report has the waves table,
+// with the medians of each peer's first wave and wave gap.
+func TestReportWaves(t *testing.T) {
+	s := pools.Spec{Name: pools.WSleep, Work: pools.Sleep, Tasks: 300, Limit: 100, Subs: 1, Sleep: 10 * time.Millisecond}
+	ms := time.Millisecond
+	r := pools.Result{Peer: pools.Pool, Spec: s}
+	for _, w := range [][]time.Duration{{2 * ms, 13 * ms, 24 * ms}, {4 * ms, 16 * ms, 28 * ms}, {3 * ms, 14 * ms, 25 * ms}} {
+		r.Samples = append(r.Samples, pools.Sample{Tasks: 300, Elapsed: 40 * ms, Waves: w})
+	}
+	var b strings.Builder
+	if err := pools.Report(&b, pools.Env{Runs: 3}, []pools.Result{r}); err != nil {
+		t.Fatal(err)
+	}
+	// first waves 2, 3, 4 ms: median 3; gaps 11, 12, 11 ms: median 11.
+	if want := "| 100 | pool | 3ms | 11ms | 1.10 |"; !strings.Contains(b.String(), want) {
+		t.Errorf("report lacks the waves row %q:\n%s", want, b.String())
+	}
+}
+
 // result makes a result of n samples that all took d for 1000 tasks and
 // peaked at rss MiB.
 func result(peer string, s pools.Spec, d time.Duration, rss int64) pools.Result {

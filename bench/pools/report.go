@@ -21,19 +21,31 @@ type Result struct {
 
 // Summary is the median, min and max of a result's samples.
 type Summary struct {
-	Time                 stats.Summary // elapsed seconds
-	TPS                  stats.Summary // tasks per second
-	BytesPer, AllocsPer  float64       // medians, per task
-	PeakRSS              float64       // median, bytes
-	GCs                  float64       // median collections per run
+	Time                stats.Summary // elapsed seconds
+	TPS                 stats.Summary // tasks per second
+	BytesPer, AllocsPer float64       // medians, per task
+	PeakRSS             float64       // median, bytes
+	GCs                 float64       // median collections per run
+	// FirstWave and WaveGap are medians over the runs (seconds) of when
+	// the first wave of a Sleep spec had started (Sample.Waves[0]) and of
+	// the mean time between the starts of later waves; HasWaves says
+	// whether the samples carry waves.
+	FirstWave, WaveGap   float64
+	HasWaves             bool
 	Runs                 int
 	HasSamples, HasError bool
 }
 
 // Summarize summarises r's samples.
 func (r Result) Summarize() Summary {
-	var t, tps, b, a, rss, gc []float64
+	var t, tps, b, a, rss, gc, first, gap []float64
 	for _, s := range r.Samples {
+		if n := len(s.Waves); n > 0 {
+			first = append(first, s.Waves[0].Seconds())
+			if n > 1 {
+				gap = append(gap, (s.Waves[n-1]-s.Waves[0]).Seconds()/float64(n-1))
+			}
+		}
 		t = append(t, s.Elapsed.Seconds())
 		tps = append(tps, s.TasksPerSec())
 		n := float64(max(s.Tasks, 1))
@@ -46,7 +58,9 @@ func (r Result) Summarize() Summary {
 		Time: stats.Summarize(t), TPS: stats.Summarize(tps),
 		BytesPer: stats.Summarize(b).Median, AllocsPer: stats.Summarize(a).Median,
 		PeakRSS: stats.Summarize(rss).Median, GCs: stats.Summarize(gc).Median,
-		Runs: len(r.Samples), HasSamples: len(r.Samples) > 0, HasError: r.Err != "",
+		FirstWave: stats.Summarize(first).Median, WaveGap: stats.Summarize(gap).Median,
+		HasWaves: len(gap) > 0,
+		Runs:     len(r.Samples), HasSamples: len(r.Samples) > 0, HasError: r.Err != "",
 	}
 }
 
@@ -316,6 +330,7 @@ func Report(w io.Writer, env Env, results []Result) error {
 				dur(sm.Time.Median), xf, sm.BytesPer, sm.AllocsPer, sm.GCs, mib(sm.PeakRSS))
 		}
 		b.WriteString("\n")
+		waves(&b, rs)
 	}
 	b.WriteString("## Peers\n\n| peer | calls |\n|---|---|\n")
 	for _, p := range peers {
@@ -323,6 +338,33 @@ func Report(w io.Writer, env Env, results []Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// waves writes the wave table of a Sleep workload's results, if they
+// carry waves: when the first wave of limit tasks had started, and how far
+// apart the later waves started, against the sleep itself.
+func waves(b *strings.Builder, rs []Result) {
+	var rows []string
+	for _, r := range rs {
+		sm := r.Summarize()
+		if !sm.HasWaves || sm.HasError || r.Peer == Goroutines {
+			continue
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %.2f |\n", count(r.Spec.Limit), r.Peer,
+			dur(sm.FirstWave), dur(sm.WaveGap), sm.WaveGap/r.Spec.Sleep.Seconds()))
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "Waves: every slot sleeps, so tasks start in waves of the limit. \"first wave\" is when "+
+		"the limit-th task had started; \"wave gap\" the mean time between the starts of later waves "+
+		"(the limit-th, 2·limit-th, ... task), against the %v sleep: what the executor and the timers add to each task. "+
+		"Medians over the runs.\n\n", rs[0].Spec.Sleep)
+	b.WriteString("| limit | peer | first wave | wave gap | gap / sleep |\n|---:|---|---:|---:|---:|\n")
+	for _, row := range rows {
+		b.WriteString(row)
+	}
+	b.WriteString("\n")
 }
 
 func describe(s Spec) string {
