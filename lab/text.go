@@ -67,12 +67,7 @@ func WriteText(w io.Writer, r *Report) error {
 		case res.Error != "":
 			fmt.Fprintf(ew, "FAILED: %s\n", res.Error)
 		}
-		if len(res.Tables) == 0 && len(res.Metrics) > 0 {
-			// Stopped before it laid out its tables: show what it measured.
-			fmt.Fprintln(ew)
-			writeTable(ew, metricsTable(res.Metrics))
-		}
-		for _, t := range res.Tables {
+		for _, t := range res.Shown() {
 			fmt.Fprintln(ew)
 			writeTable(ew, t)
 		}
@@ -103,6 +98,16 @@ func incomplete(r *Report) string {
 		return "every experiment had ended"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// Shown returns the tables to show for r: its own, or, for an experiment
+// cut short or failed before it laid them out, one table of the figures
+// it had measured (empty if it had none).
+func (r *Result) Shown() []Table {
+	if len(r.Tables) == 0 && len(r.Metrics) > 0 {
+		return []Table{metricsTable(r.Metrics)}
+	}
+	return r.Tables
 }
 
 // metricsTable lays out the figures of an experiment that stopped (cut

@@ -46,10 +46,11 @@ func writeLabHTML(w io.Writer, rep *lab.Report) error {
 	type section struct {
 		*lab.Result
 		Charts []chartHTML
+		Tables []lab.Table // Result.Shown: the figures of one cut short, too
 	}
 	var secs []section
 	for _, res := range rep.Results {
-		s := section{Result: res}
+		s := section{Result: res, Tables: res.Shown()}
 		for i, c := range res.Charts {
 			snip := labChart(fmt.Sprintf("%s_%d", res.Name, i), c)
 			s.Charts = append(s.Charts, chartHTML{template.HTML(snip.Element), template.HTML(snip.Script)})

@@ -135,6 +135,26 @@ func TestLabHTMLInterrupted(t *testing.T) {
 	}
 }
 
+// The page shows what an experiment cut short had measured before it laid
+// out its tables, as the text report does; it used to show nothing.
+func TestLabHTMLInterruptedShowsFigures(t *testing.T) {
+	rep := labReport()
+	rep.Results = rep.Results[:1]
+	res := rep.Results[0]
+	res.Interrupted, res.Tables, res.Charts = true, nil, nil
+	res.Metrics = []lab.Metric{{Name: "switch/goroutines/round-trip", Unit: "ns", Stat: lab.Stat{Median: 284, Min: 280, Max: 290, N: 3}}}
+	rep.Interrupted = true
+	var b bytes.Buffer
+	if err := writeLabHTML(&b, rep); err != nil {
+		t.Fatalf("writeLabHTML: %v", err)
+	}
+	for _, want := range []string{"measured before it stopped", "<td>switch/goroutines/round-trip</td><td>284 ns</td>"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
 func TestLabList(t *testing.T) {
 	root := newRoot()
 	var out bytes.Buffer
