@@ -143,6 +143,9 @@ func (c *conn) servePlain() error {
 			}
 			c.bytes.in.Add(int64(n))
 			_ = c.nc.SetWriteDeadline(time.Now().Add(s.cfg.writeTimeout))
+			if c.state.Load() != stActive {
+				return nil // Close marked it, and its wake-up may have come before this deadline
+			}
 			if _, err := c.nc.Write(buf[:n]); err != nil {
 				return err
 			}

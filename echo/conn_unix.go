@@ -37,13 +37,17 @@ func (c *conn) readable(fd uintptr) bool {
 	}
 	bp := s.pool.Get().(*[]byte)
 	buf := *bp
+	echoed := false
 	for {
 		n, err := rawRead(fd, buf)
 		switch {
 		case err == syscall.EINTR:
 			continue
-		case err == syscall.EAGAIN: // nothing there yet, or a stale wake-up
+		case err == syscall.EAGAIN: // nothing there yet, a stale wake-up, or the end of whole buffers
 			s.pool.Put(bp)
+			if echoed {
+				c.last.Store(s.epoch.Load())
+			}
 			return !c.rested()
 		case err != nil:
 			c.err = err
@@ -59,8 +63,12 @@ func (c *conn) readable(fd uintptr) bool {
 			return true
 		}
 		c.bytes.out.Add(int64(n))
+		echoed = true
 		if n < len(buf) && !s.closing.Load() {
 			break // drained: wait for the next edge (when closing, read on to EAGAIN)
+		}
+		if c.state.Load() != stActive {
+			break // Close marked it: stop, however fast the client sends
 		}
 	}
 	s.pool.Put(bp)
@@ -99,6 +107,9 @@ func writeNow(fd uintptr, p []byte) (rest []byte, err error) {
 // writeSlow arms the write deadline and waits for the client to read.
 func (c *conn) writeSlow(p []byte) error {
 	_ = c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.writeTimeout))
+	if c.state.Load() != stActive {
+		return errClosing // Close marked it, and its wake-up may have come before this deadline
+	}
 	var werr error
 	err := c.rc.Write(func(fd uintptr) bool {
 		for len(p) > 0 {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,4 +126,22 @@ func eachMode(t *testing.T, test func(*testing.T, []echo.Option)) {
 // with returns the mode's options followed by opts.
 func with(mode []echo.Option, opts ...echo.Option) []echo.Option {
 	return append(append([]echo.Option(nil), mode...), opts...)
+}
+
+// syncLog is a strings.Builder safe for the server's goroutines.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncLog) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -77,7 +77,7 @@ type Report struct {
 	Messages   int64         `json:"messages"`              // echoes received and verified
 	Errors     int64         `json:"errors"`                // connections that failed: dial, reset, timeout, wrong bytes
 	FirstError string        `json:"first_error,omitempty"` // the first of those errors
-	Elapsed    time.Duration `json:"elapsed_ns"`            // message mode: from the first send to the last echo
+	Elapsed    time.Duration `json:"elapsed_ns"`            // message mode: from the first send to the last echo (to the end, if none came)
 
 	MsgsPerSec float64       `json:"msgs_per_sec,omitempty"`
 	MBPerSec   float64       `json:"mb_per_sec,omitempty"` // payload echoed, 10^6 bytes a second
@@ -137,12 +137,12 @@ const dialLimit = 128
 // Load runs a load test against the echo server at cfg.Addr and reports
 // what it measured. It returns an error, and no report, for a bad config
 // (wrapping [ErrConfig]), when the first connection cannot be made (the
-// address is wrong or nothing listens), when the server's /proc entries
-// cannot be read (with PID), or when ctx is done before the connections
-// are open; failures of single connections after that are counted in
-// Report.Errors. If ctx is done during the run, Load returns the partial
-// report, with Interrupted set, and an error wrapping ctx's error and
-// cause; the connections it cut are not counted as errors.
+// address is wrong or nothing listens), or when the server's /proc entries
+// cannot be read (with PID); failures of single connections after that are
+// counted in Report.Errors. If ctx is done during the run, even while the
+// connections are still being opened, Load returns the partial report,
+// with Interrupted set, and an error wrapping ctx's error and cause; the
+// connections and dials it cut are not counted as errors.
 //
 // Load is the instrument of spool's echo benchmarks, so it spends as
 // little as it can: on Unix each connection is driven inside
@@ -282,7 +282,8 @@ func (l *loader) fail(err error) {
 
 // dialAll opens cfg.Conns connections: the first alone, so that a wrong
 // address is an error rather than Conns failures, the rest dialLimit at a
-// time. A failed dial leaves a nil conn and counts as an error.
+// time. A failed dial leaves a nil conn and counts as an error, unless ctx
+// ended.
 func (l *loader) dialAll(ctx context.Context) ([]net.Conn, error) {
 	d := net.Dialer{Timeout: l.cfg.DialTimeout}
 	first, err := d.DialContext(ctx, "tcp", l.cfg.Addr)
@@ -300,7 +301,9 @@ func (l *loader) dialAll(ctx context.Context) ([]net.Conn, error) {
 		g.Go(ctx, func(ctx context.Context) (struct{}, error) {
 			c, err := d.DialContext(ctx, "tcp", l.cfg.Addr)
 			if err != nil {
-				l.fail(err)
+				if ctx.Err() == nil { // a dial the interrupt cut is no failure
+					l.fail(err)
+				}
 				return struct{}{}, nil
 			}
 			conns[i] = c
@@ -325,8 +328,9 @@ func (l *loader) dialAll(ctx context.Context) ([]net.Conn, error) {
 
 // connResult is what one connection's goroutine measured.
 type connResult struct {
-	lat []time.Duration // all latencies, or a uniform sample of them
-	max time.Duration
+	lat  []time.Duration // all latencies, or a uniform sample of them
+	max  time.Duration
+	last time.Time // when its last echo came; zero if none did
 }
 
 // run is message mode. If ctx ends during the run, r holds the figures up
@@ -394,7 +398,7 @@ func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
 	t0 := time.Now()
 	close(start)
 	l.watch(runCtx, allEnded, total, func(err error) { cancel(err) })
-	r.Elapsed = time.Since(t0)
+	r.Elapsed = time.Since(t0) // if nothing was echoed; else up to the last echo, below
 	// Every task has ended (watch waits for allEnded), so Wait returns at
 	// once, with their results, even if ctx is done.
 	results, _ := g.Wait(context.WithoutCancel(ctx))
@@ -407,11 +411,18 @@ func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
 	}
 
 	var lat []float64
+	var last time.Time
 	for _, res := range results {
 		for _, d := range res.lat {
 			lat = append(lat, float64(d))
 		}
 		r.Max = max(r.Max, res.max)
+		if res.last.After(last) {
+			last = res.last
+		}
+	}
+	if !last.IsZero() { // not to the end of the slowest connection: a stall would count
+		r.Elapsed = last.Sub(t0)
 	}
 	r.Messages = l.done.Load()
 	r.Samples = len(lat)
@@ -535,12 +546,14 @@ func (e *exchange) next(i int) {
 // check compares the echo of message i, in e.got, with what was sent, and
 // records its latency.
 func (e *exchange) check(i int) error {
-	d := time.Since(e.t0)
+	now := time.Now()
+	d := now.Sub(e.t0)
 	if !bytes.Equal(e.got, e.msg) {
 		return fmt.Errorf("echo: load: message %d: echo differs at byte %d", i, mismatch(e.got, e.msg))
 	}
 	e.l.done.Add(1)
 	res := e.res
+	res.last = now
 	res.max = max(res.max, d)
 	if len(res.lat) < e.keep {
 		res.lat = append(res.lat, d)
@@ -599,8 +612,8 @@ func (l *loader) hold(ctx context.Context, conns []net.Conn, r *Report) error {
 }
 
 // ping echoes one byte on every live connection, dialLimit at a time; a
-// connection that fails is closed, set to nil and counted. It returns how
-// many passed.
+// connection that fails is closed, set to nil and counted. If ctx ends, the
+// pings stop at once and count nothing. It returns how many passed.
 func (l *loader) ping(ctx context.Context, conns []net.Conn) int {
 	var ok atomic.Int64
 	g := task.NewGroup[struct{}](ctx, task.Limit(dialLimit))
@@ -609,15 +622,20 @@ func (l *loader) ping(ctx context.Context, conns []net.Conn) int {
 		if c == nil {
 			continue
 		}
-		g.Go(ctx, func(context.Context) (struct{}, error) {
+		g.Go(ctx, func(tctx context.Context) (struct{}, error) {
 			b := [1]byte{'.'}
 			_ = c.SetDeadline(time.Now().Add(l.cfg.Stall))
+			stop := context.AfterFunc(tctx, func() { _ = c.SetDeadline(aLongTimeAgo) }) // interrupted: stop waiting
 			_, err := c.Write(b[:])
 			if err == nil {
 				_, err = io.ReadFull(c, b[:])
 			}
+			stop()
 			_ = c.SetDeadline(time.Time{})
 			if err != nil {
+				if ctx.Err() != nil {
+					return struct{}{}, nil // interrupted: not the connection's failure
+				}
 				l.fail(fmt.Errorf("echo: load: idle connection %d: %w", i, err))
 				c.Close()
 				conns[i] = nil

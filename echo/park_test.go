@@ -9,7 +9,6 @@ import (
 	"net"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -82,22 +81,4 @@ func TestParkingShutdownLogsNoError(t *testing.T) {
 	if got := logs.String(); strings.Contains(got, "level=ERROR") || !strings.Contains(got, "shut down") {
 		t.Errorf("logs of a clean shutdown:\n%s\nwant no ERROR and the shutdown line", got)
 	}
-}
-
-// syncLog is a strings.Builder safe for the server's goroutines.
-type syncLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncLog) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncLog) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -49,10 +49,11 @@ func MaxConns(n int) Option {
 
 // IdleTimeout closes a connection that has sent nothing for d. It is checked
 // by one sweeper goroutine every d/4 (at most every second, at least every
-// millisecond), so a connection is closed between d and d plus that period
-// after its last message; below 4 ms, a timeout counts in whole
-// milliseconds of at least one, so it may close up to 2 ms after. The
-// default is no idle timeout. IdleTimeout panics if d is not positive.
+// millisecond; more often with [ParkIdle]), so a connection is closed no
+// sooner than d after its last message and less than d plus two of those
+// periods after it (at most d plus one when d is a whole number of
+// periods). The default is no idle timeout. IdleTimeout panics if d is not
+// positive.
 func IdleTimeout(d time.Duration) Option {
 	if d <= 0 {
 		panic(fmt.Sprintf("echo: IdleTimeout(%v): must be positive", d))
@@ -63,8 +64,10 @@ func IdleTimeout(d time.Duration) Option {
 // WriteTimeout bounds how long an echo may wait for a client that does not
 // read (its socket buffers are full): after d the connection is dropped and
 // counted as an error. The deadline is armed only when a write would block,
-// so the fast path pays nothing for it. The default is
-// [DefaultWriteTimeout]. WriteTimeout panics if d is not positive.
+// so the fast path pays nothing for it (the plain read loop, for
+// connections without syscall.Conn, arms it before every write). The
+// default is [DefaultWriteTimeout]. WriteTimeout panics if d is not
+// positive.
 func WriteTimeout(d time.Duration) Option {
 	if d <= 0 {
 		panic(fmt.Sprintf("echo: WriteTimeout(%v): must be positive", d))
@@ -187,13 +190,16 @@ type byteShard struct {
 	_       [48]byte
 }
 
-// New returns a server configured by opts.
+// New returns a server configured by opts. It panics if an option is nil.
 func New(opts ...Option) *Server {
 	s := &Server{
 		cfg:  config{writeTimeout: DefaultWriteTimeout, bufSize: DefaultBufferSize},
 		quit: make(chan struct{}),
 	}
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil {
+			panic(fmt.Sprintf("echo: New: option %d is nil", i))
+		}
 		o(&s.cfg)
 	}
 	if s.cfg.log == nil {
@@ -398,8 +404,12 @@ func (s *Server) finish(c *conn, err error) {
 	case err != nil:
 		s.errs.Add(1)
 	}
-	if err != nil {
-		s.cfg.log.Debug("echo: connection ended", "remote", c.nc.RemoteAddr().String(), "err", err)
+	if log := s.cfg.log; log.Enabled(context.Background(), slog.LevelDebug) { // RemoteAddr allocates
+		if err != nil {
+			log.Debug("echo: connection ended", "remote", c.nc.RemoteAddr().String(), "err", err)
+		} else {
+			log.Debug("echo: connection ended", "remote", c.nc.RemoteAddr().String())
+		}
 	}
 	if s.park != nil {
 		s.park.forget(c)
@@ -430,8 +440,11 @@ func (s *Server) sweep(stop, done chan struct{}, parking bool) {
 	}
 	tick = max(tick, time.Millisecond)
 	var idleTicks int64
-	if s.cfg.idleTimeout > 0 { // a timeout under a tick still closes: after one
-		idleTicks = max(1, int64(s.cfg.idleTimeout/tick))
+	if d := s.cfg.idleTimeout; d > 0 { // whole ticks, rounded up: never closes early
+		idleTicks = int64(d / tick)
+		if d%tick != 0 {
+			idleTicks++
+		}
 	}
 	if parking {
 		parkTicks = max(1, int64(s.cfg.parkAfter/tick))
@@ -559,5 +572,6 @@ func (s *Server) Close() error {
 		<-left
 	}
 	s.wg.Wait()
+	s.cfg.log.Info("echo: closed")
 	return err
 }

@@ -426,7 +426,7 @@ func TestOptionsPanic(t *testing.T) {
 func TestMetricsHandler(t *testing.T) { eachMode(t, testMetricsHandler) }
 
 func testMetricsHandler(t *testing.T, mode []echo.Option) {
-	var logs strings.Builder
+	var logs syncLog // the server's goroutines log while the test reads
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, addr := start(t, with(mode, echo.Logger(log))...)
 	if err := roundTrip(dial(t, addr), []byte("hello")); err != nil {

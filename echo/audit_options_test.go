@@ -1,0 +1,33 @@
+package echo_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spool-go/spool/echo"
+)
+
+// TestAuditNewNilOption: New panics with a message of its own on a nil
+// option, as the options do on bad values. It used to call the nil
+// function: a bare nil pointer dereference that named nothing.
+func TestAuditNewNilOption(t *testing.T) {
+	cases := []struct {
+		name string
+		opts []echo.Option
+		want string
+	}{
+		{"only", []echo.Option{nil}, "echo: New: option 0 is nil"},
+		{"second", []echo.Option{echo.MaxConns(1), nil}, "echo: New: option 1 is nil"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				r := recover()
+				if s, ok := r.(string); !ok || !strings.Contains(s, tc.want) {
+					t.Errorf("New panicked with %v; want %q", r, tc.want)
+				}
+			}()
+			echo.New(tc.opts...)
+		})
+	}
+}
