@@ -64,7 +64,7 @@
 // own queue. A task of the pool is recognised by the context it submits
 // with; a worker submitting without it (from a Go job, say) is recognised
 // after it has waited 50-100 ms, by the frame of its worker loop in its own
-// stack trace, at a cost of about 3 µs and 4 KiB (BenchmarkSelf). Close,
+// stack trace, at a cost of 2.4-3.1 µs and 4 KiB (BenchmarkSelf). Close,
 // called from a worker, would wait for itself: it panics, after waiting
 // 50 ms in the same way.
 //

@@ -77,10 +77,11 @@
 // threshold, the detector stops looking until a task takes a slot again
 // (which wakes it, so a hold is still reported 1 to 1.25 thresholds after
 // it began). Per 100 ms of wall time, a process whose runtime is idle used
-// 143-147 µs of CPU time and 6 context switches, as much as one without a
-// runtime (163-173 µs, 7); one whose single task takes its slot every
-// 10 ms, which keeps the detector looking, used 1.4 ms and 77
-// (BenchmarkIdle, -benchtime 20x, on the project's 2-core machine).
+// 128-140 µs of CPU time and 6 context switches, and one with 100,000
+// tasks parked at await points 127-135 µs and 6: no more than one without
+// a runtime (177-198 µs, 6-7). One whose single task takes its slot every
+// 10 ms, which keeps the detector looking, used 1.3-3.2 ms and 75-83
+// (BenchmarkIdle, -benchtime 20x, 3 runs, on the project's 2-core machine).
 //
 // # Which to use
 //

@@ -29,14 +29,19 @@ func usage(b *testing.B) (time.Duration, int64) {
 //   - none: no runtime, the Go runtime's own background work only;
 //   - idle: a runtime whose one task has ended, so its detector has stopped
 //     looking;
+//   - parked-100k: a runtime with 100,000 tasks parked at an await point,
+//     which the detector does not look at;
 //   - ticking: a runtime with a task that takes its slot every 10 ms
 //     (task.Sleep), so its detector keeps looking every 25 ms.
 //
 // Run it with -benchtime 20x (2 s a case).
 func BenchmarkIdle(b *testing.B) {
-	for _, name := range []string{"none", "idle", "ticking"} {
+	for _, name := range []string{"none", "idle", "parked-100k", "ticking"} {
 		b.Run(name, func(b *testing.B) {
-			if name != "none" {
+			if name == "parked-100k" {
+				parkTasks(b, newBenchRuntime(b), 100_000)
+				time.Sleep(300 * time.Millisecond) // past the detector's threshold
+			} else if name != "none" {
 				r := newBenchRuntime(b)
 				ctx, cancel := context.WithCancel(context.Background())
 				t := rt.Spawn(r, ctx, func(ctx context.Context) (int, error) {
@@ -65,4 +70,33 @@ func BenchmarkIdle(b *testing.B) {
 			b.ReportMetric(float64(sw1-sw0)/n, "ctxsw/op")
 		})
 	}
+}
+
+// parkTasks spawns n tasks on r that park at an await point until the
+// benchmark ends, and waits until all of them have parked.
+func parkTasks(b *testing.B, r *rt.Runtime, n int) {
+	ctx := context.Background()
+	release := make(chan struct{})
+	parked := make(chan struct{}, n)
+	ts := make([]*task.Task[int], n)
+	for i := range ts {
+		ts[i] = rt.Spawn(r, ctx, func(ctx context.Context) (int, error) {
+			p := task.Park(ctx)
+			parked <- struct{}{}
+			<-release
+			p.Resume()
+			return 0, nil
+		})
+	}
+	for range n {
+		<-parked
+	}
+	b.Cleanup(func() {
+		close(release)
+		for _, t := range ts {
+			if _, err := t.Await(ctx); err != nil {
+				b.Error(err)
+			}
+		}
+	})
 }
