@@ -16,6 +16,11 @@ const (
 	qQueued                 // waiting in the queue
 	qTaken                  // taken off the queue by a worker
 	qCancelled              // its context ended while it was queued
+
+	// qResuming is an async task's state while it waits for a slot to
+	// go on after an await point (see Runtime.acquire); it is qNone
+	// otherwise.
+	qResuming
 )
 
 // blockingPool runs blocking tasks on goroutines outside the worker slots:
@@ -60,7 +65,7 @@ func (p *blockingPool) init(r *Runtime) {
 // pool (BenchmarkSpawnBlocking, best batches; 770 ns on average): a
 // hand-off to an idle goroutine. The refusals are those of [Spawn].
 func SpawnBlocking[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
-	if r == nil || r.base == nil {
+	if r.zero() {
 		return task.Failed[T](ErrNilRuntime)
 	}
 	if r.closed.Load() {
@@ -121,6 +126,7 @@ func (p *blockingPool) cancelQueued(e *entry) {
 	}
 	p.r.mu.Lock()
 	p.queued--
+	p.compactLocked()
 	p.r.mu.Unlock()
 	err := queuedError(e.job.Context())
 	e.job.Abort(err)
@@ -148,10 +154,33 @@ func (p *blockingPool) popLocked() *entry {
 		}
 		if e.qstate.CompareAndSwap(qQueued, qTaken) {
 			p.queued--
+			p.compactLocked()
 			return e
 		}
 	}
 	return nil
+}
+
+// compactLocked drops the entries taken or cancelled (nil or no longer
+// qQueued) from the queue once they are as many as the live ones, and at
+// least minDead: the queue is reset only when it empties, so without this
+// a pool that stays saturated, or queued tasks cancelled behind a stuck
+// one, would keep every entry it ever queued. The copy is amortized over
+// the pops and cancels that made the dead entries.
+func (p *blockingPool) compactLocked() {
+	const minDead = 32
+	if dead := len(p.queue) - p.queued; dead < minDead || dead < p.queued {
+		return
+	}
+	n := 0
+	for _, e := range p.queue[p.qhead:] {
+		if e.qstate.Load() == qQueued {
+			p.queue[n] = e
+			n++
+		}
+	}
+	clear(p.queue[n:])
+	p.queue, p.qhead = p.queue[:n], 0
 }
 
 // closeLocked makes idle goroutines exit and busy ones exit once the

@@ -24,7 +24,7 @@ type BlockingReport struct {
 	Runtime string        // the runtime's name
 	Task    string        // the task's name, or its function's name
 	Held    time.Duration // how long it had held the slot at least (the true hold began up to a quarter of the threshold earlier)
-	Stack   string        // its goroutine's stack then ("" if it could not be sampled)
+	Stack   string        // its goroutine's stack then ("" if it could not be sampled, or the task had ended)
 }
 
 // String describes the report in one line (without the stack), naming the
@@ -54,6 +54,7 @@ type seenCell struct {
 }
 
 type overdue struct {
+	e    *entry
 	id   string
 	name string
 	pc   uintptr
@@ -170,12 +171,17 @@ func (r *Runtime) scan(now, elapsed int64) (busy bool) {
 			continue
 		}
 		sc.reported = true
-		found = append(found, overdue{id: e.lab.id, name: e.name(), pc: e.pc, held: time.Duration(sc.heldFor)})
+		found = append(found, overdue{e: e, id: e.lab.id, name: e.name(), pc: e.pc, held: time.Duration(sc.heldFor)})
 	}
 	r.mu.Unlock()
-	if len(found) == 0 {
-		return
+	if len(found) > 0 {
+		r.report(found)
 	}
+	return busy
+}
+
+// report makes the reports of the holds scan found overdue.
+func (r *Runtime) report(found []overdue) {
 	// Reporting runs the logger and OnBlocking, which may block. Shutdown
 	// waits for a detector that is not reporting whatever its grace, so a
 	// report that begins once Shutdown has stopped the detector is dropped.
@@ -183,7 +189,7 @@ func (r *Runtime) scan(now, elapsed int64) (busy bool) {
 	defer r.inReport.Store(false)
 	select {
 	case <-r.detStop:
-		return busy
+		return
 	default:
 	}
 	r.mu.Lock()
@@ -199,7 +205,13 @@ func (r *Runtime) scan(now, elapsed int64) (busy bool) {
 		if name == "" {
 			name = (&entry{pc: o.pc}).displayName()
 		}
-		b := BlockingReport{Runtime: r.cfg.name, Task: name, Held: o.held, Stack: stacks[o.id]}
+		stack := stacks[o.id]
+		if o.e.parks.Load() == parksEnded {
+			// The task ended, perhaps before the profile was read: its
+			// label set may be another task's by then, and the stack too.
+			stack = ""
+		}
+		b := BlockingReport{Runtime: r.cfg.name, Task: name, Held: o.held, Stack: stack}
 		r.cfg.logger.Warn(b.logMessage(),
 			slog.String("runtime", b.Runtime), slog.String("task", b.Task),
 			slog.Duration("held", b.Held), slog.String("stack", b.Stack))
@@ -207,7 +219,6 @@ func (r *Runtime) scan(now, elapsed int64) (busy bool) {
 			r.cfg.onBlocking(b)
 		}
 	}
-	return busy
 }
 
 // runFrame is the function at the bottom of every async task's goroutine.

@@ -34,7 +34,12 @@
 // [task.Any], task.Group's Go (waiting for a place), Next and Wait,
 // [BlockOn], and the blocking waits of the other spool packages (pool
 // submission, channel helpers, retry back-off, guard locks and
-// semaphores). To make your own blocking wait an await point, wrap it:
+// semaphores). An await point gives the slot back only if it waits:
+// Task.Await of a task that has ended, Select with a case ready and Sleep
+// of 0 return at once and keep it (All, Join2, Race and Any give it back
+// even then). So a loop that awaits results already there keeps its slot,
+// as a loop without await points does, and the detector may report it.
+// To make your own blocking wait an await point, wrap it:
 //
 //	p := task.Park(ctx) // gives the slot back
 //	v := <-ch

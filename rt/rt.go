@@ -26,6 +26,9 @@ var ErrClosed = errors.New("rt: runtime closed")
 // one not made by New.
 var ErrNilRuntime = errors.New("rt: nil runtime (make one with rt.New)")
 
+// zero reports whether r is nil or was not made by New.
+func (r *Runtime) zero() bool { return r == nil || r.base == nil }
+
 // Runtime is a budget of worker slots, a blocking pool and a blocking
 // detector; see the package documentation. Make one with [New], spawn
 // tasks on it with [Spawn], [SpawnBlocking] and [BlockOn], and stop it with
@@ -195,7 +198,7 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 // slot and the detector's cell, the pprof labels, and a larger allocation.
 // A named task costs 5 allocations more (its own pprof label set).
 func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
-	if r == nil || r.base == nil {
+	if r.zero() {
 		return task.Failed[T](ErrNilRuntime)
 	}
 	if r.closed.Load() {
@@ -305,6 +308,8 @@ func (r *Runtime) acquire(e *entry, j task.Job, keep bool) (ok bool, waited int6
 	var done <-chan struct{}
 	if j != nil {
 		done = j.Context().Done()
+	} else {
+		e.qstate.Store(qResuming) // Tasks shows it waiting, not parked
 	}
 	w, _ := r.sem.waiters.Get().(*waiter)
 	if w == nil {
@@ -313,6 +318,9 @@ func (r *Runtime) acquire(e *entry, j task.Job, keep bool) (ok bool, waited int6
 	start := r.now()
 	ok = r.sem.wait(w, done)
 	waited = r.now() - start
+	if j == nil {
+		e.qstate.Store(qNone)
+	}
 	r.sem.waiters.Put(w)
 	if ok && keep {
 		r.wait.add(waited)
@@ -441,8 +449,11 @@ func (ti TaskInfo) String() string {
 }
 
 // Tasks lists the runtime's live tasks, oldest first. It costs a pass over
-// every live task under the registry lock.
+// every live task under the registry lock. A nil or zero Runtime has none.
 func (r *Runtime) Tasks() []TaskInfo {
+	if r.zero() {
+		return nil
+	}
 	now := r.clock()
 	var (
 		ts []TaskInfo
@@ -478,6 +489,8 @@ func (e *entry) state() string {
 		return "running"
 	case e.holds.Load() == 0:
 		return "waiting" // for its first slot
+	case e.qstate.Load() == qResuming:
+		return "waiting" // for a slot, to go on after an await point
 	case e.parks.Load() == 0:
 		return "running"
 	default:
@@ -542,8 +555,13 @@ func (e *ShutdownError) Unwrap() error { return e.Err }
 // returns an error wrapping ctx's error, even if every task ended.
 //
 // Waiting is an await point. Do not call Shutdown from a task of the same
-// runtime: it would wait for itself until ctx ends.
+// runtime: it would wait for itself until ctx ends. Shutdown of a nil or
+// zero Runtime returns [ErrNilRuntime], so that a deferred Shutdown written
+// before New's error is checked does not panic.
 func (r *Runtime) Shutdown(ctx context.Context) error {
+	if r.zero() {
+		return ErrNilRuntime
+	}
 	r.mu.Lock()
 	r.isClosed = true
 	r.closed.Store(true)

@@ -160,7 +160,7 @@ type entry struct {
 	lab      *labels  // pooled for an unnamed async task; nil for an unnamed blocking one, untraced
 	blocking bool
 	seq      uint16       // spawn order: picks the holds in 8 that are timed, and a first holder cell
-	qstate   atomic.Int32 // blocking queue state (see blocking.go)
+	qstate   atomic.Int32 // blocking queue state; qResuming for an async task waiting to go on (see blocking.go)
 
 	// Slot state. parks counts Release calls not yet matched by Acquire:
 	// the slot is held while it is 0 and holds, the count of holds begun
