@@ -190,7 +190,8 @@ func isDone(done <-chan struct{}) bool {
 
 // run calls fn for every chunk [lo, hi) of n items. The calling goroutine
 // starts alone; if the work is still going after soloFor and there is
-// enough left, up to c.workers-1 helpers join it, taking chunks as they
+// enough left (looked at again every soloFor until helpers start or the
+// work ends), up to c.workers-1 helpers join it, taking chunks as they
 // finish one, and run waits for them before it returns. The first error a
 // chunk returns stops the others and cancels the context they get, and is
 // returned; so is a ctx error if ctx ends before every chunk ran. A panic
@@ -236,16 +237,18 @@ func run(ctx context.Context, n int, c config, fn body) error {
 		unwatch := context.AfterFunc(ctx, func() { r.stop.Store(true) })
 		defer unwatch()
 	}
-	tm := time.AfterFunc(soloFor, func() { r.spawn(min(c.workers, count) - 1) })
+	r.mu.Lock() // spawn may re-arm r.tm: it must be set first
+	r.tm = time.AfterFunc(soloFor, func() { r.spawn(min(c.workers, count) - 1) })
+	r.mu.Unlock()
 	func() {
 		// Deferred, so that helpers cannot outlive run even if fn calls
 		// runtime.Goexit on the caller's goroutine (they are stopped first
 		// then; otherwise they finish the chunks they hold).
 		normal := false
 		defer func() {
-			tm.Stop()
 			r.mu.Lock()
 			r.over = true
+			r.tm.Stop() // under mu: spawn re-arms it only while !over
 			spawned := r.spawned
 			r.mu.Unlock()
 			if !normal {
@@ -355,19 +358,28 @@ type runner struct {
 
 	mu      sync.Mutex
 	first   error
-	over    bool // the caller is done: no helper may start
+	over    bool        // the caller is done: no helper may start
+	tm      *time.Timer // calls spawn after soloFor
+	seen    int         // chunks finished when spawn last looked
 	spawned bool
 }
 
 // spawn starts k helpers, unless the caller is already done or nearly:
-// when the chunks left are no more than those it finished alone in
-// soloFor, they take it about as long again, less than waking helpers is
-// worth.
+// when the chunks left are no more than those it finished alone in the
+// last soloFor, they take it about as long again, less than waking
+// helpers is worth. It then looks again after another soloFor, since
+// the items left may cost more than those done (an input sorted by
+// cost): deciding once for all left the slow part on one goroutine.
 func (r *runner) spawn(k int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	done := int(r.finished.Load())
-	if r.over || int(r.next.Load()) >= r.count || done > 0 && r.count-done <= done {
+	if r.over || int(r.next.Load()) >= r.count {
+		return
+	}
+	if recent := done - r.seen; recent > 0 && r.count-done <= recent {
+		r.seen = done
+		r.tm.Reset(soloFor)
 		return
 	}
 	r.spawned = true
@@ -437,8 +449,9 @@ func ctxError(ctx context.Context) error {
 // go, so uneven items balance out.
 //
 // The calling goroutine starts alone; helpers join it only if the work is
-// still going after 20 µs with enough left to share, so a small input
-// starts no goroutine. Map waits for every helper before it returns.
+// still going after 20 µs with enough left to share (and, if not, every
+// 20 µs after that), so a small input starts no goroutine. Map waits for
+// every helper before it returns.
 //
 // The first error fn returns (or panic, as a *task.PanicError) cancels the
 // context the other calls get, stops workers from taking more items, and
