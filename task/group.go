@@ -33,7 +33,9 @@ func Limit(n int) GroupOption {
 
 // FailFast makes the first failing task (an error or a panic) cancel the
 // group's context: running tasks see it, tasks submitted after it with Go
-// fail at once without running, and TryGo refuses them.
+// fail at once without running (a Go waiting for a place under the limit
+// too: it does not wait for the running tasks to end), and TryGo refuses
+// them.
 func FailFast() GroupOption { return func(c *groupConfig) { c.failFast = true } }
 
 // Group runs many tasks of one type and collects their results: tokio's
@@ -262,11 +264,20 @@ func (g *Group[T]) tryAcquire() bool {
 // whose ctx cannot end (Done is nil) waits with a plain receive: the
 // select with the closing channel cost about 40 ns a task at limit 2,
 // where every Go waits (BenchmarkGroup: 398 against 439 ns a task,
-// medians of 6 alternated runs; errgroup 322 ns).
+// medians of 6 alternated runs; errgroup 322 ns). A FailFast group that
+// fails puts a token on freed as well (see trip), passed on the same way,
+// so that waiters fail at once rather than wait for a place that running
+// tasks ignoring their context may keep for long.
 func (g *Group[T]) acquire(ctx context.Context) error {
 	p := Park(ctx)
 	defer p.Resume()
 	for {
+		if g.failFast && g.ctx.Err() != nil {
+			if g.waiting.Load() > 0 {
+				g.wakeOne() // pass the failure's token on
+			}
+			return g.failedErr()
+		}
 		g.waiting.Add(1)
 		if g.tryAcquire() {
 			g.waiting.Add(-1)
@@ -533,10 +544,14 @@ func (g *Group[T]) taskDone(t *Task[T]) {
 	g.trip(t, g.record(t))
 }
 
-// trip cancels the group if record said t's failure trips it.
+// trip cancels the group if record said t's failure trips it, and wakes
+// the submitters waiting for a place, which fail then (see acquire).
 func (g *Group[T]) trip(t *Task[T], trip bool) {
 	if trip {
 		g.ctx.cancel(context.Canceled, fmt.Errorf("task: group failed: %w", t.ctx.res))
+		if g.limit > 0 {
+			g.wakeOne()
+		}
 	}
 }
 
