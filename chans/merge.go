@@ -97,8 +97,11 @@ func forward[T any](done <-chan struct{}, in <-chan T, out chan<- T) {
 }
 
 // FanOut distributes the values of in over n returned channels, each value
-// to exactly one of them: whichever consumer is ready first takes it, so
-// slow workers get less. It is the fan-out to n workers.
+// to exactly one of them, so slow workers get less. It is the fan-out to n
+// workers. Each output has a goroutine of its own that takes a value from
+// in, then waits for its consumer: a consumer busy with a long job holds
+// one more value back until it is done, while the others may be idle.
+// When that latency matters, let the workers receive from in themselves.
 //
 // Each returned channel is closed once in is closed or ctx is done; a value
 // taken from in when ctx ends is dropped. FanOut starts n goroutines, owned
