@@ -7,8 +7,11 @@ import (
 )
 
 // Metrics is a snapshot of a pool's counters. Taken while work is in
-// flight, its fields are read one by one and may be a few items apart;
-// once the pool is quiescent (nothing queued, running or being submitted)
+// flight, its fields are read one by one and may be a few items apart,
+// and the outcome counts trail: a worker publishes its counts once it goes
+// idle or has taken 64 items, so each busy worker may hold back up to 63
+// outcomes for as long as its current item runs. Once the pool is
+// quiescent (nothing queued, running or being submitted)
 //
 //	Submitted == Completed + Failed + Panicked + Cancelled + Rejected
 //
@@ -17,7 +20,7 @@ type Metrics struct {
 	Workers int // live workers
 	Idle    int // live workers waiting for work
 	Queued  int // items waiting in the queue (the control messages Resize, keep-alive and Close put there are left out)
-	Running int // items being run
+	Running int // items being run: at most the busy workers, plus items run by their submitters (caller-runs)
 
 	Submitted uint64 // every call of Submit, TrySubmit, Go, GoContext and TryGo
 	Completed uint64 // ran and returned a nil error (Go jobs: returned)
@@ -117,6 +120,9 @@ type shard struct {
 // 150 ns and 1 allocation on a 2-core machine (BenchmarkMetrics).
 func (p *Pool) Metrics() Metrics {
 	m := Metrics{Workers: p.Size(), Idle: int(p.idle.Load() + p.spareN.Load()), Queued: int(p.queued())}
+	// Workers neither idle nor on their way to the queue are running an
+	// item (or about to), and so is a submitter running one caller-runs.
+	busy := m.Workers - m.Idle - int(p.starting.Load()) + int(p.inlineN.Load())
 	p.mu.Lock()
 	shards := append([]*shard(nil), p.shards...)
 	p.mu.Unlock()
@@ -132,8 +138,11 @@ func (p *Pool) Metrics() Metrics {
 	m.Cancelled += p.cancelled.Load()
 	m.Rejected = p.rejected.Load() + p.late.Load()
 	m.Submitted = uint64(p.entered.Load() &^ closedBit)
-	// Whatever was accepted and has not ended is queued or running.
+	// Whatever was accepted and has not ended is queued or running, or
+	// still being submitted (a submitter waiting for room, say), or has
+	// ended on a worker that has not published its counts yet: so no more
+	// than the busy workers are running.
 	inFlight := m.Submitted - m.Completed - m.Failed - m.Panicked - m.Cancelled - m.Rejected
-	m.Running = max(0, int(inFlight)-m.Queued)
+	m.Running = max(0, min(int(inFlight)-m.Queued, busy))
 	return m
 }

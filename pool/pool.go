@@ -201,6 +201,7 @@ type Pool struct {
 	nextSh   int                        // the shard the next worker takes
 	live     fifo.List[worker, *worker] // live workers: 16 B each in the worker, nothing to grow
 	inline   map[task.Job]struct{}      // tasks running caller-runs (runInline), for Shutdown to cancel
+	inlineN  atomic.Int64               // items, tasks or Go jobs, running caller-runs: for Metrics.Running
 
 	slot  *poolSlot // given to every task: marks the contexts of p's tasks
 	cores int64     // GOMAXPROCS at New: how many workers may be starting at once
@@ -717,7 +718,7 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 func (p *Pool) stop() {
 	early := p.entered.Or(closedBit)
 	close(p.closing) // blocked submitters give up with ErrClosed
-	for p.short() && p.queued() > 0 && !p.aborted.Load() {
+	for p.draining() {
 		<-p.poke
 	}
 	p.resizeMu.Lock()
@@ -752,6 +753,19 @@ func (p *Pool) stop() {
 		p.wg.Wait()
 	}
 	close(p.done)
+}
+
+// draining reports whether stop must wait for the queue to drain before
+// it stops the workers: the pool is short, work is queued, and Shutdown
+// has not aborted. It looks under resizeMu: Resize and sweepIdle hold it
+// from the send of a control message until they count it in ctlQ, and
+// queued counts the message as work meanwhile. A stop that saw it so
+// waited for a poke that the idle worker taking the message, which then
+// retired or expired, never sent.
+func (p *Pool) draining() bool {
+	p.resizeMu.Lock()
+	defer p.resizeMu.Unlock()
+	return p.short() && p.queued() > 0 && !p.aborted.Load()
 }
 
 // settled counts the early submissions that have run, been refused, or

@@ -169,6 +169,7 @@ func (w *worker) loop(first item) {
 			p.cfg.log.Debug("pool: replacing a worker ended by runtime.Goexit", "pool", p.cfg.name)
 			p.startWorker(w, item{}, false)
 		}
+		p.settle() // a worker that retires or expires may end Close's drain (see stop)
 		p.wg.Done()
 	}()
 	for it := first; !w.serve(&it); {
@@ -360,6 +361,8 @@ func (w *worker) await() (item, bool) {
 func (p *Pool) runInline(it *item) {
 	sh := p.shards[0]
 	defer p.settle()
+	p.inlineN.Add(1)
+	defer p.inlineN.Add(-1)
 	job, _ := untimed(it.job)
 	if g, isGo := job.(goJob); isGo {
 		ok := false
