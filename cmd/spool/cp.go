@@ -25,12 +25,15 @@ renamed into place, so no partial file ever appears under the final name. Modes
 and modification times are kept; symbolic links are copied as links, never
 followed. With one source, DST is the name of the copy unless it is an
 existing directory, into which the sources are copied under their base names;
-several sources need an existing directory.
+several sources need an existing directory. Other kinds of file (FIFOs,
+sockets, devices) are not copied: each is reported as a failed item.
 
 It prints nothing when all went well. Errors are reported per file on stderr
 and do not stop the other copies. A progress bar (files and bytes) is drawn on
 stderr when that is a terminal. On SIGINT or SIGTERM the copies in flight are
-abandoned and their temporary files removed; a second signal exits at once.
+abandoned and their temporary files removed; the directories it made keep
+mode 0700 and the time of the copy (modes and times are given to directories
+last); a second signal exits at once.
 
 Exit status: 0 when every item was copied, 1 when some failed (the others
 are still copied), 2 on bad usage or when interrupted.`,

@@ -33,13 +33,15 @@
 //	spool cp [-j|--jobs N] [--verify] SRC... DST
 //	    copy files and trees N at a time (default 8, at most 1024) through
 //	    temporary files renamed into place, keeping modes, times and symlinks
+//	    (FIFOs, sockets and devices are reported as failed items)
 //
 // Progress bars go to standard error, and only when it is a terminal.
 //
 // Signals: the first SIGINT or SIGTERM stops the command gracefully (cp
-// abandons its copies and removes their temporary files, fetch cancels its
-// requests and stops reading standard input, lab cuts the experiment in
-// progress short, echo serve drains its connections for up to --grace). A
+// abandons its copies and removes their temporary files, leaving the
+// directories it made with mode 0700; fetch cancels its requests and stops
+// reading standard input; lab cuts the experiment in progress short; echo
+// serve drains its connections for up to --grace). A
 // second SIGINT or SIGTERM exits at once, with status 130 (SIGINT) or 143
 // (SIGTERM), and may leave temporary files (.spool-cp-*, .spool-fetch-*)
 // behind, and an empty page where lab --html named a file that did not

@@ -126,13 +126,13 @@ every interface, and port 0 takes any free port.`,
 func echoServe(ctx context.Context, out io.Writer, addr, metricsAddr string, grace time.Duration, opts []echo.Option) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("echo serve: %w", err)
+		return fmt.Errorf("echo serve: --addr %s: %w", addr, err)
 	}
 	var ml net.Listener
 	if metricsAddr != "" {
 		if ml, err = net.Listen("tcp", metricsAddr); err != nil {
 			l.Close()
-			return fmt.Errorf("echo serve: metrics: %w", err)
+			return fmt.Errorf("echo serve: --metrics-addr %s: %w", metricsAddr, err)
 		}
 	}
 	s := echo.New(opts...)
@@ -240,7 +240,29 @@ printing the figures measured so far, marked interrupted).`,
 }
 
 func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
+	// The library checks these too, naming its fields; the CLI names its
+	// flags, so that the user knows what to change.
 	switch {
+	case cfg.Addr == "":
+		return errors.New(`echo load: --addr "": give HOST:PORT (e.g. 127.0.0.1:7000)`)
+	case cfg.Conns <= 0:
+		return fmt.Errorf("echo load: --conns %d: must be positive", cfg.Conns)
+	case cfg.Conns > echo.MaxLoadConns:
+		return fmt.Errorf("echo load: --conns %d: at most %d", cfg.Conns, echo.MaxLoadConns)
+	case cfg.Idle && cfg.Hold <= 0:
+		return fmt.Errorf("echo load: --hold %v: must be positive", cfg.Hold)
+	case cfg.PID < 0:
+		return fmt.Errorf("echo load: --pid %d: must not be negative", cfg.PID)
+	case !cfg.Idle && cfg.Msgs <= 0:
+		return fmt.Errorf("echo load: --msgs %d: must be positive", cfg.Msgs)
+	case !cfg.Idle && int64(cfg.Msgs) > echo.MaxLoadMsgs:
+		return fmt.Errorf("echo load: --msgs %d: at most %d", cfg.Msgs, int64(echo.MaxLoadMsgs))
+	case !cfg.Idle && cfg.Size <= 0:
+		return fmt.Errorf("echo load: --size %d: must be positive", cfg.Size)
+	case !cfg.Idle && cfg.Size > echo.MaxLoadSize:
+		return fmt.Errorf("echo load: --size %d: at most %d (64 MiB)", cfg.Size, echo.MaxLoadSize)
+	case !cfg.Idle && int64(cfg.Conns)*int64(cfg.Size) > echo.MaxLoadMemory:
+		return fmt.Errorf("echo load: --conns %d x --size %d bytes: at most 1 GiB of messages in flight", cfg.Conns, cfg.Size)
 	case cfg.Stall <= 0:
 		return fmt.Errorf("echo load: --stall %v: must be positive", cfg.Stall)
 	case cfg.DialTimeout <= 0:
@@ -264,20 +286,25 @@ func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 	r, err := echo.Load(cmd.Context(), cfg)
 	bar.Finish()
 	if err != nil && !r.Interrupted {
+		if _, ok := errors.AsType[*net.AddrError](err); ok {
+			return fmt.Errorf("echo load: --addr %s: %w (give HOST:PORT, e.g. 127.0.0.1:7000)", cfg.Addr, err)
+		}
 		if _, ok := errors.AsType[*net.OpError](err); ok {
 			return fmt.Errorf("%w (is a server listening at %s? start one with: spool echo serve --addr %s; a slow one may need a longer --dial-timeout)", err, cfg.Addr, cfg.Addr)
 		}
 		return err
 	}
 	out := cmd.OutOrStdout()
+	var werr error
 	if asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
-			return err
-		}
+		werr = enc.Encode(r)
 	} else {
-		printLoad(out, cfg, r)
+		werr = printLoad(out, cfg, r)
+	}
+	if werr != nil { // the report is lost: not a success, even if the run was
+		return fmt.Errorf("echo load: writing the report: %w", werr)
 	}
 	if err != nil {
 		return err // interrupted: the partial report is printed above
@@ -288,7 +315,7 @@ func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 	return nil
 }
 
-func printLoad(out io.Writer, cfg echo.Config, r echo.Report) {
+func printLoad(out io.Writer, cfg echo.Config, r echo.Report) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "server\t%s\n", r.Addr)
 	if r.Interrupted {
@@ -316,5 +343,5 @@ func printLoad(out io.Writer, cfg echo.Config, r echo.Report) {
 	if r.FirstError != "" {
 		fmt.Fprintf(tw, "first error\t%s\n", r.FirstError)
 	}
-	tw.Flush()
+	return tw.Flush()
 }

@@ -111,9 +111,9 @@ func TestEchoBadUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"zero conns", []string{"load", "--conns", "0"}, "conns must be positive"},
-		{"negative msgs", []string{"load", "--msgs", "-1"}, "msgs must be positive"},
-		{"zero size", []string{"load", "--size", "0"}, "size must be positive"},
+		{"zero conns", []string{"load", "--conns", "0"}, "--conns 0: must be positive"},
+		{"negative msgs", []string{"load", "--msgs", "-1"}, "--msgs -1: must be positive"},
+		{"zero size", []string{"load", "--size", "0"}, "--size 0: must be positive"},
 		{"unreachable", []string{"load", "--addr", unreachable}, "connection refused (is a server listening at"},
 		{"hold without idle", []string{"load", "--hold", "1s"}, "echo load: --hold needs --idle"},
 		{"msgs with idle", []string{"load", "--idle", "--msgs", "3"}, "do not apply with --idle"},

@@ -41,7 +41,7 @@ duration_ms, error (null on success), and path with --out. Bodies are saved
 under --out (mode 0666 less the umask) by a temporary file renamed into place;
 names come from the URL (host_port_path_<12 hex of its SHA-256>.ext). A URL
 given again is fetched and reported once: each repeat is skipped with a note
-on stderr.
+on stderr (on a terminal, printed when the progress bar is done).
 
 On SIGINT or SIGTERM the requests in flight are cancelled and reported, with
 the URLs already read, as "fetch: cancelled"; standard input is not read any
@@ -126,10 +126,19 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	enc.SetEscapeHTML(false)
 	var n, failed int
 	var writeErr error
+	// On a terminal the notes wait until the bar is gone, so that they are
+	// not written into its line; elsewhere they go out at once.
+	var notes []string
+	onTerminal := progress.IsTerminal(stderr)
 	for r := range fetch.Run(ctx, urls, opts...) {
 		bar.Add(1)
 		if errors.Is(r.Err, fetch.ErrDuplicate) {
-			fmt.Fprintf(stderr, "spool fetch: skipped %s: %v\n", r.URL, strings.TrimPrefix(r.Err.Error(), "fetch: "))
+			note := fmt.Sprintf("spool fetch: skipped %s: %v\n", r.URL, strings.TrimPrefix(r.Err.Error(), "fetch: "))
+			if onTerminal {
+				notes = append(notes, note)
+			} else {
+				io.WriteString(stderr, note)
+			}
 			continue
 		}
 		n++
@@ -144,6 +153,9 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}
 	bar.Finish()
+	for _, note := range notes {
+		io.WriteString(stderr, note)
+	}
 	switch {
 	case writeErr != nil:
 		return fmt.Errorf("fetch: writing records: %w", writeErr)

@@ -102,7 +102,10 @@ default, or --full) on a 2-core machine, and what it measures.`,
 			if err := f.check(); err != nil {
 				return err
 			}
-			return lab.WriteList(cmd.OutOrStdout(), f.size())
+			if err := lab.WriteList(cmd.OutOrStdout(), f.size()); err != nil {
+				return fmt.Errorf("lab list: %w", err)
+			}
+			return nil
 		},
 	}
 	run := &cobra.Command{
