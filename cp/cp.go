@@ -83,9 +83,10 @@ type Summary struct {
 type Option func(*config)
 
 type config struct {
-	jobs   int
-	verify bool
-	onItem func(Result)
+	jobs    int
+	verify  bool
+	onItem  func(Result)
+	onBytes func(n int64)
 	// Test hooks (see export_test.go).
 	open  func(name string) (io.ReadCloser, error)
 	write func(dst string, f *os.File) io.Writer
@@ -112,6 +113,15 @@ func Verify(on bool) Option { return func(c *config) { c.verify = on } }
 // as if interrupted and returns the panic as a *task.PanicError in its
 // error; f is not called again.
 func OnItem(f func(Result)) Option { return func(c *config) { c.onItem = f } }
+
+// OnBytes registers f to be told of file data as it is written: n bytes
+// at a time, at most 8 MiB, so that a progress bar moves during a big
+// file, not only when it is done. f is called from the copying goroutines
+// at once (Jobs of them): it must be safe for concurrent use, and quick.
+// The bytes of a copy that then fails were told too (they went to its
+// temporary file, which is removed). If f panics, the file's copy fails
+// with the panic as a *task.PanicError in its FileError.
+func OnBytes(f func(n int64)) Option { return func(c *config) { c.onBytes = f } }
 
 // DefaultJobs is the number of files Copy copies at once unless told.
 const DefaultJobs = 8
@@ -486,6 +496,9 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 		}
 		m, cerr := io.CopyN(w, src, min(chunk, size-n))
 		n += m
+		if m > 0 && r.c.onBytes != nil {
+			r.c.onBytes(m)
+		}
 		if errors.Is(cerr, io.EOF) {
 			break // the file shrank
 		}

@@ -48,6 +48,10 @@
 // their final mode less the umask, so that a usual file costs no chmod and
 // no poller registration (os.Open tries one per file).
 //
+// [OnItem] tells of each item as it is done or fails; [OnBytes] tells of
+// file data as it is written, at most 8 MiB at a time, for a progress bar
+// that moves during a big file.
+//
 // # Command line
 //
 //	spool cp [--jobs N] [--verify] SRC... DST

@@ -95,10 +95,9 @@ func runCp(ctx context.Context, args []string, stderr io.Writer, o cpOpts) error
 			failed = append(failed, r.Err)
 		case r.Type.IsRegular():
 			done++
-			bar.Describe(fmt.Sprintf("%d/%d files", done, files)) // before Add, which draws
-			bar.Add(r.Bytes)
+			bar.Describe(fmt.Sprintf("%d/%d files", done, files))
 		}
-	}))
+	}), cp.OnBytes(bar.Add)) // the bar moves during big files
 	err := cpResult(ctx, srcs, dst, opts)
 	bar.Finish()
 	for _, e := range failed {
