@@ -548,20 +548,31 @@ func validPort(s string) bool {
 
 // checkRedirect is net/http's default redirect policy, with an error that
 // permanentOwnRedirects can recognise.
-func checkRedirect(_ *http.Request, via []*http.Request) error {
+func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
-		return ErrRedirects
+		return &redirectsError{next: req.URL.String()}
 	}
 	return nil
 }
 
+// redirectsError is ErrRedirects with the URL of the redirect not taken.
+type redirectsError struct{ next string }
+
+func (e *redirectsError) Error() string {
+	return ErrRedirects.Error() + " (the next to " + e.next + ")"
+}
+func (e *redirectsError) Unwrap() error { return ErrRedirects }
+
 // permanentOwnRedirects marks fetch's own stop after too many redirects
 // (ErrRedirects, from checkRedirect) as permanent; httpretry.Check
 // classifies every other transport error, including a host name that does
-// not exist and net/http's own redirect stop.
+// not exist and net/http's own redirect stop. It drops the *url.Error
+// around it, which names the Location header as it came (a relative "/loop"),
+// not a URL: the redirectsError names the absolute one.
 func permanentOwnRedirects(err error) error {
-	if errors.Is(err, ErrRedirects) {
-		return retry.Permanent(err)
+	var re *redirectsError
+	if errors.As(err, &re) {
+		return retry.Permanent(re)
 	}
 	return err
 }

@@ -705,7 +705,7 @@ func TestNotRetried(t *testing.T) {
 		match   error
 	}{
 		{"no such host", "http://nonexistent.invalid/", []fetch.Option{fetch.Client(nxdomain)}, `Get "http://nonexistent.invalid/": dial tcp: lookup nonexistent.invalid:80: no such host`, nil},
-		{"redirect loop", loop.URL + "/loop", nil, `Get "/loop": fetch: stopped after 10 redirects`, fetch.ErrRedirects},
+		{"redirect loop", loop.URL + "/loop", nil, `fetch: stopped after 10 redirects (the next to ` + loop.URL + `/loop)`, fetch.ErrRedirects},
 		{"redirect loop, caller's client", loop.URL + "/loop2", []fetch.Option{fetch.Client(&http.Client{})}, `Get "/loop2": stopped after 10 redirects`, nil},
 		{"retries off", s.URL + "/status/503", []fetch.Option{fetch.Retries(0)}, "httpretry: 503 Service Unavailable", nil},
 	}
