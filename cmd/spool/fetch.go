@@ -109,6 +109,14 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err := os.MkdirAll(o.out, 0o755); err != nil {
 			return fmt.Errorf("fetch: --out: %w", err)
 		}
+		// A directory the user cannot write to would fail every URL, one
+		// by one, after fetching it: say so once, before any request.
+		probe, err := os.CreateTemp(o.out, ".spool-fetch-probe-*")
+		if err != nil {
+			return fmt.Errorf("fetch: --out %s: cannot write there: %w", o.out, err)
+		}
+		probe.Close()
+		os.Remove(probe.Name())
 		opts = append(opts, fetch.Dir(o.out))
 	}
 	if o.ordered {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -158,3 +159,23 @@ func TestFetchStopsWhenStdoutFails(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// An --out directory that cannot be written to is refused once, before any
+// request, instead of failing every URL after fetching it. Root writes
+// anywhere, so the test needs another user.
+func TestFetchOutNotWritable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root can write to a read-only directory")
+	}
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(out, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), io.Discard, io.Discard, "fetch", "--out", out, srv.URL+"/a")
+	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "cannot write there") || requests.Load() != 0 {
+		t.Errorf("fetch --out %s = %v (exit %d, %d requests); want exit 2 saying it cannot write there, and no request", out, err, exitCode(err), requests.Load())
+	}
+}
