@@ -42,7 +42,9 @@ type Config struct {
 
 	// Idle mode: open Conns connections, echo one byte on each (so the
 	// server has surely accepted it), hold them all open for Hold, then
-	// echo one byte on each again to check they survived.
+	// echo one byte on each again to check they survived. On Unix the hold
+	// ends early, within a second, once the server has closed every
+	// connection (it crashed or shut down): they then all count as failed.
 	Idle bool
 	Hold time.Duration
 	// PID, if not zero, is the server's process id (Linux only). Idle mode
@@ -588,7 +590,7 @@ func mismatch(a, b []byte) int {
 func (l *loader) hold(ctx context.Context, conns []net.Conn, r *Report) error {
 	l.ping(ctx, conns)
 	r.Opened = int(l.done.Load())
-	if ctx.Err() != nil || task.Sleep(ctx, l.cfg.Hold) != nil {
+	if ctx.Err() != nil || l.sleepHold(ctx, conns) != nil {
 		return nil
 	}
 	var err error
@@ -609,6 +611,62 @@ func (l *loader) hold(ctx context.Context, conns []net.Conn, r *Report) error {
 		l.cfg.Progress(l.done.Load(), int64(l.cfg.Conns))
 	}
 	return nil
+}
+
+// holdLook is how often the hold looks whether the server has closed
+// every connection (a server that crashed or shut down), and holdSample
+// how many connections it peeks at first.
+const (
+	holdLook   = time.Second
+	holdSample = 8
+)
+
+// sleepHold waits out the hold, or ends it early once the server has
+// closed every connection: the pings after it then count them all as
+// failed at once, rather than after the whole hold. Each look peeks at
+// up to holdSample connections spread over them without waiting (one
+// system call each), and at all of them only when those were all gone.
+func (l *loader) sleepHold(ctx context.Context, conns []net.Conn) error {
+	end := time.Now().Add(l.cfg.Hold)
+	for {
+		left := time.Until(end)
+		if left <= 0 {
+			return nil
+		}
+		if err := task.Sleep(ctx, min(left, holdLook)); err != nil {
+			return err
+		}
+		if allGone(conns) {
+			return nil
+		}
+	}
+}
+
+// allGone reports whether the peer has closed every live connection of
+// conns, as far as a read that does not wait can tell (always false where
+// it cannot tell).
+func allGone(conns []net.Conn) bool {
+	live := conns[:0:0]
+	for _, c := range conns {
+		if c != nil {
+			live = append(live, c)
+		}
+	}
+	if len(live) == 0 {
+		return false
+	}
+	step := max(1, len(live)/holdSample)
+	for i := 0; i < len(live); i += step {
+		if !closedByPeer(live[i]) {
+			return false
+		}
+	}
+	for _, c := range live {
+		if !closedByPeer(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // ping echoes one byte on every live connection, dialLimit at a time; a

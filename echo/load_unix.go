@@ -9,6 +9,33 @@ import (
 	"syscall"
 )
 
+// closedByPeer reports whether the peer has closed c or reset it: a peek
+// that does not wait finds the end of the stream, or an error other than
+// "nothing yet". It reads nothing from c.
+func closedByPeer(c net.Conn) bool {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var b [1]byte
+	closed := false
+	_ = rc.Control(func(fd uintptr) {
+		for {
+			n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+			if err == syscall.EINTR {
+				continue
+			}
+			closed = err == nil && n == 0 || err != nil && err != syscall.EAGAIN && err != syscall.EWOULDBLOCK
+			return
+		}
+	})
+	return closed
+}
+
 // raw is message mode inside syscall.RawConn.Read calls, as the server
 // serves (see serveRaw): the callback writes a message with a raw system
 // call and returns false to wait for the echo, without first reading to get
