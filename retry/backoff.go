@@ -136,6 +136,11 @@ func (b Schedule) String() string {
 	return s
 }
 
+// jittered reports whether the schedule randomizes its delays.
+func (b *Schedule) jittered() bool {
+	return b.jitter != NoJitter && (b.jitter != spreadJitter || b.spread > 0)
+}
+
 func (b *Schedule) fail(err error) {
 	if b.err == nil {
 		b.err = err

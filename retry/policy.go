@@ -195,8 +195,9 @@ func Backoff(b Schedule) Option {
 }
 
 // MaxAfter caps the delays that fn asks for with [After]; a longer request
-// is cut to d ([DefaultMaxAfter] by default). MaxAfter(0) makes Do ignore
-// such requests and follow its back-off. d must not be negative.
+// is cut to d ([DefaultMaxAfter] by default), before a jittered back-off's
+// delay is added to it (see After). MaxAfter(0) makes Do ignore such
+// requests and follow its back-off. d must not be negative.
 func MaxAfter(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d < 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -104,10 +105,13 @@ func (e *permanentError) Unwrap() error { return e.err }
 
 // After asks [Do] to wait d before the next attempt instead of what the
 // back-off says, as an HTTP Retry-After header does; d is capped by
-// [MaxAfter] and counts against [MaxElapsed]. The back-off's own schedule
-// goes on as if this retry had followed it. After(d, nil) is nil; a
-// negative d counts as 0. Like [Permanent], the wrapper is removed from
-// [Error.Last].
+// [MaxAfter] and counts against [MaxElapsed]. If the back-off jitters (a
+// [Jitter] mode or a [Schedule.Spread] above 0), Do waits d plus the
+// back-off's jittered delay for this retry, so that clients told the same
+// Retry-After at the same moment do not all come back at the same instant;
+// without jitter it waits d exactly. The back-off's own schedule goes on
+// as if this retry had followed it. After(d, nil) is nil; a negative d
+// counts as 0. Like [Permanent], the wrapper is removed from [Error.Last].
 func After(d time.Duration, err error) error {
 	if err == nil {
 		return nil
@@ -282,7 +286,7 @@ func loop[T any](ctx context.Context, fn func(context.Context, int) (T, error), 
 			}
 			d := sched.next()
 			if m.hasAfter && c.maxAfter > 0 {
-				d = min(m.after, c.maxAfter)
+				d = afterDelay(min(m.after, c.maxAfter), d, &c.backoff)
 			}
 			if c.maxElapsed > 0 && time.Since(start) > c.maxElapsed-d {
 				return zero, c.giveUp(&Error{attempt, last, ErrElapsed})
@@ -304,6 +308,20 @@ func loop[T any](ctx context.Context, fn func(context.Context, int) (T, error), 
 			return v, nil
 		}
 	}
+}
+
+// afterDelay is the wait before a retry that asked for a (already capped)
+// with After, where the back-off gave d: a itself, or, when the back-off
+// jitters, a plus d, so that clients told the same Retry-After at the same
+// moment spread out after it instead of coming back together.
+func afterDelay(a, d time.Duration, b *Schedule) time.Duration {
+	switch {
+	case !b.jittered():
+		return a
+	case d > math.MaxInt64-a:
+		return math.MaxInt64
+	}
+	return a + d
 }
 
 // giveUp calls the OnGiveUp hook, if any, with e and returns e.

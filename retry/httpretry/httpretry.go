@@ -13,10 +13,13 @@
 // Classification: a transport error (connection refused or reset, timeout,
 // a resolver that failed) is retried, except those another attempt cannot
 // cure, which are permanent: a TLS certificate error, a host name that
-// does not exist (NXDOMAIN) and net/http's stop after too many redirects; 408, 425, 429, 500, 502, 503 and 504 are retried; any other
-// status of 400 and above is permanent; below 400 is success. A
-// Retry-After header on a retried status sets the next delay, in either
-// of its forms (seconds, or an HTTP date), capped by the caller.
+// does not exist (NXDOMAIN) and net/http's stop after too many redirects;
+// 408, 425, 429, 500, 502, 503 and 504 are retried; any other status of
+// 400 and above is permanent; below 400 is success. A Retry-After header
+// on a retried status sets the next delay, in either of its forms
+// (seconds, or an HTTP date), capped by the caller; with a jittered
+// back-off, retry.Do adds the back-off's jittered delay to it, so that
+// clients told the same Retry-After do not all come back together.
 //
 // Retry only requests that are safe to repeat (GET, PUT, DELETE, or a POST
 // with an idempotency key): a 502 or a connection reset can come after the
