@@ -176,7 +176,8 @@ func (l *lock) lockSlow(ctx context.Context, shared, await bool) error {
 		return nil
 	case <-ctx.Done():
 	}
-	pk.Resume()
+	// Leave the queue (or hand the lock on) before taking the slot back:
+	// that may wait for a busy runtime, and the waiters behind must not.
 	l.mu.Lock()
 	granted := w.granted
 	if !granted {
@@ -193,6 +194,7 @@ func (l *lock) lockSlow(ctx context.Context, shared, await bool) error {
 			l.unlock()
 		}
 	}
+	pk.Resume()
 	return lockError(ctx)
 }
 

@@ -116,7 +116,8 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 		return ErrClosed
 	case <-ctx.Done():
 	}
-	pk.Resume()
+	// Leave the queue (or give the permits back) before taking the slot
+	// back: that may wait for a busy runtime, and the waiters behind must not.
 	s.mu.Lock()
 	if w.granted { // granted just as ctx ended: give the permits back
 		s.held -= n
@@ -125,6 +126,7 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 	}
 	s.grant() // w may have held back the waiters behind it
 	s.mu.Unlock()
+	pk.Resume()
 	return waitError(ctx, "acquire")
 }
 
