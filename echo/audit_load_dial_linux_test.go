@@ -5,8 +5,11 @@ package echo_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -76,9 +79,15 @@ func TestAuditLoadInterruptedWhileDialling(t *testing.T) {
 				r, err := echo.Load(ctx, cfg)
 				done <- result{r, err}
 			}()
-			// The first dial is in the queue: the others are dialling or
-			// about to, and none of them can complete.
-			waitFor(t, "the first connection", func() bool { return queued() == 1 })
+			// The first dial is in the queue, and the other four are
+			// dialling: Load dials them only once the first dial has
+			// returned (and counted it opened), and none of them can
+			// complete. Waiting for the queue alone was not enough: the
+			// kernel queues the first connection before its dial returns,
+			// and a cancel in between cut it too (opened 0).
+			waitFor(t, "the first connection and four dials", func() bool {
+				return queued() == 1 && synSent(t, addr) == cfg.Conns-1
+			})
 			cancel()
 			var got result
 			select {
@@ -99,4 +108,33 @@ func TestAuditLoadInterruptedWhileDialling(t *testing.T) {
 			}
 		})
 	}
+}
+
+// synSent counts this process's network namespace's TCP sockets that are
+// dialling addr (127.0.0.1:port): in state SYN_SENT in /proc/net/tcp.
+func synSent(t *testing.T, addr string) int {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 127.0.0.1 as the kernel prints it: a 32-bit word in the machine's
+	// byte order.
+	le, be := fmt.Sprintf("0100007F:%04X", p), fmt.Sprintf("7F000001:%04X", p)
+	n := 0
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		// sl local_address rem_address st ...
+		if f := strings.Fields(line); len(f) > 3 && (f[2] == le || f[2] == be) && f[3] == "02" {
+			n++
+		}
+	}
+	return n
 }

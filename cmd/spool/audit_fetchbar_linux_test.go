@@ -129,6 +129,10 @@ func TestAuditCLIFetchNotesNotInsideBar(t *testing.T) {
 			}
 			closeTTY()
 			out := output()
+			// Without a bar on the terminal the test would prove nothing.
+			if bar := fmt.Sprintf("/%d)", len(tc.args)); !strings.Contains(out, bar) {
+				t.Fatalf("terminal got %q; want a progress bar (counting %q)", out, bar)
+			}
 			note := "spool fetch: skipped " + tc.skip
 			if !strings.Contains(out, note) {
 				t.Fatalf("terminal got %q; want the note %q", out, note)
