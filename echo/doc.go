@@ -59,7 +59,8 @@
 // the server's pid, also the server's CPU time per message (Linux:
 // /proc/PID/stat). In idle mode it holds the connections open instead and,
 // given the pid, reports the server's resident memory per connection
-// (Linux: /proc/PID/status).
+// (Linux: /proc/PID/status); on Unix the hold ends within a second once the
+// server has closed every connection.
 //
 // As an instrument it should cost little, or its own CPU hides the
 // server's: on Unix it drives each connection as the server serves one,

@@ -92,14 +92,13 @@ func BufferSize(n int) Option {
 // ParkIdle makes a connection that has been idle for about d give up its
 // goroutine (on Linux; elsewhere ParkIdle has no effect). A parked
 // connection waits in an epoll set of the server's, costing no goroutine,
-// no stack and no buffer: about 1.35 KB of resident memory instead of
-// about 3.75 KB (bench/echo, 10,000 connections). New connections start
-// parked. The server's one poller goroutine
-// echoes a parked connection's message itself, and gives the connection a
-// goroutine of its own again when it sends a second message within the
-// sweeper's period, so busy connections run as they do without ParkIdle.
-// The sweeper runs every d/2 (at most every second). ParkIdle panics if d
-// is not positive.
+// no stack and no buffer: about 1.35 KB of resident memory instead of about
+// 3.75 KB (bench/echo, 10,000 connections). New connections start parked.
+// The server's one poller goroutine echoes a parked connection's message
+// itself, and gives the connection a goroutine of its own again when it
+// sends a second message within the sweeper's period, so busy connections
+// run as they do without ParkIdle. The sweeper runs every d/2 (at most
+// every second). ParkIdle panics if d is not positive.
 func ParkIdle(d time.Duration) Option {
 	if d <= 0 {
 		panic(fmt.Sprintf("echo: ParkIdle(%v): must be positive", d))

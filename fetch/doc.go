@@ -22,13 +22,15 @@
 // covers reading the body. Failed attempts are retried with package
 // retry's policy, [Retries] times (default 2, so 3 attempts), classified
 // by package httpretry: connection errors, 408, 425, 429, 500, 502, 503
-// and 504 are retried, honouring Retry-After (up to [MaxRetryAfter]); other
-// statuses of 400 and above fail at once, and so do errors no other
-// attempt can cure: a host name that does not resolve (NXDOMAIN), more
-// than 10 redirects ([ErrRedirects], a loop most likely) and TLS
-// certificate errors. Between attempts Run backs off exponentially, from
-// 100 ms doubling up to 10 s, with full jitter. With retrying off
-// (Retries(0)) a URL's error is its attempt's, without retry's wrapper.
+// and 504 are retried; other statuses of 400 and above fail at once, and
+// so do errors no other attempt can cure: a host name that does not
+// resolve (NXDOMAIN), more than 10 redirects ([ErrRedirects], a loop most
+// likely) and TLS certificate errors. Between attempts Run backs off
+// exponentially, from 100 ms doubling up to 10 s, with full jitter. A
+// Retry-After header is honoured up to [MaxRetryAfter], and the jittered
+// back-off delay is added to it, so that clients told the same wait do not
+// all come back at once. With retrying off (Retries(0)) a URL's error is
+// its attempt's, without retry's wrapper.
 //
 // Workers start as URLs come, one per URL up to Concurrency, so a huge
 // Concurrency costs nothing for a short list; Retries(math.MaxInt) means

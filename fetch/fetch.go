@@ -137,7 +137,8 @@ func Retry(opts ...retry.Option) Option {
 }
 
 // MaxRetryAfter caps the delay a server can ask for with Retry-After
-// (default 1 minute); 0 ignores the header. It panics if d is negative.
+// (default 1 minute), before the back-off's jittered delay is added to it;
+// 0 ignores the header. It panics if d is negative.
 func MaxRetryAfter(d time.Duration) Option {
 	if d < 0 {
 		panic(fmt.Sprintf("fetch: max retry-after %v: must not be negative", d))
@@ -536,8 +537,9 @@ const maxBuffer = 1024
 // default policy allows.
 const maxRedirects = 10
 
-// ErrRedirects is the error of a URL that redirected more than 10 times
-// (a redirect loop, most likely). It is not retried.
+// ErrRedirects is matched by the error of a URL that redirected more than
+// 10 times (a redirect loop, most likely), which names the absolute URL of
+// the redirect not taken. It is not retried.
 var ErrRedirects = errors.New("fetch: stopped after 10 redirects")
 
 // validPort reports whether s, a URL's port, is from 1 to 65535.

@@ -21,8 +21,8 @@
 // next without being released in between, so a waiter is never overtaken
 // by a newcomer once it has queued; an RWMutex is write-preferring (a
 // waiting writer holds back new readers). A waiter whose context ends
-// leaves the queue; if the lock was handed to it at that very moment, it
-// hands the lock on.
+// leaves the queue at once, before it waits to take its runtime slot back;
+// if the lock was handed to it at that very moment, it hands the lock on.
 //
 // # Costs, and when to use something else
 //

@@ -170,7 +170,8 @@ func WriteJSON(w io.Writer, r *Report) error {
 }
 
 // WriteList writes the experiments with their estimated run times at size
-// s: Quick, Default or Full.
+// s: Quick, Default or Full; any other s is an error, and nothing is
+// written.
 func WriteList(w io.Writer, s Size) error {
 	if s < Default || s > Full {
 		return fmt.Errorf("lab: unknown size %d", s)

@@ -29,20 +29,20 @@
 // gets up to n workers at once, as with n threads, while fast work is
 // served by the few workers that keep up.
 //
-// At most GOMAXPROCS idle workers wait on the queue; the others park off
-// it as spares, which are woken, before any worker is started, when the
-// queue needs them. (A send to a channel with receivers waiting hands the
-// item to one of them and wakes it, so 10,000 idle workers on the queue
-// would each be woken in turn by a stream of fast items that two busy
-// workers could take in their stride.) The limit therefore costs neither
-// memory nor speed: 1,000,000 no-op jobs ran at 19.6M, 18.6M and 18.7M a
-// second at limits 2, 100 and 10,000, each in a 4.2 MiB process, against
-// 20-38 MiB for errgroup, ants, pond and conc at 10,000 (bench module,
-// pools workload, median of 9). A worker itself is 80 bytes and a
-// goroutine. [Pool.Size] is the number of live workers, [Pool.Limit] the
-// limit, and Metrics counts the idle ones, spares included. With
-// QueueSize(0) a submission that finds no idle worker goes to a spare, or
-// starts a worker below the limit.
+// At most GOMAXPROCS idle workers wait on the queue; the others park off it
+// as spares, which are woken, before any worker is started, when the queue
+// needs them. (A send to a channel with receivers waiting hands the item to
+// one of them and wakes it, so 10,000 idle workers on the queue would each
+// be woken in turn by a stream of fast items that two busy workers could
+// take in their stride.) The limit therefore costs neither memory nor
+// speed: 1,000,000 no-op jobs ran at 19.2M, 17.2M and 17.2M a second at
+// limits 2, 100 and 10,000, each in a 4.2-4.3 MiB process, against
+// 23-37 MiB for errgroup, ants, pond and conc at 10,000 (bench module,
+// bench/pools/run.sh -runs 9, medians: bench/results/pools.md). A worker
+// itself is 80 bytes and a goroutine. [Pool.Size] is the number of live
+// workers, [Pool.Limit] the limit, and Metrics counts the idle ones, spares
+// included. With QueueSize(0) a submission that finds no idle worker goes
+// to a spare, or starts a worker below the limit.
 //
 // # Queue and back-pressure
 //
@@ -84,7 +84,8 @@
 //
 // # Shutdown
 //
-// [Pool.Close] stops accepting, drains the queue and waits for the workers.
+// [Pool.Close] stops accepting, drains the queue (still starting workers
+// as the work needs them, up to the limit) and waits for the workers.
 // [Pool.Shutdown] does the same until its context ends, then cancels:
 // queued tasks resolve with [ErrShutdown] without running, running tasks'
 // contexts are cancelled, and Shutdown waits for them to return. Nothing

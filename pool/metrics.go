@@ -20,7 +20,7 @@ type Metrics struct {
 	Workers int // live workers
 	Idle    int // live workers waiting for work
 	Queued  int // items waiting in the queue (the control messages Resize, keep-alive and Close put there are left out)
-	Running int // items being run: at most the busy workers, plus items run by their submitters (caller-runs)
+	Running int // items being run: at most the busy workers plus caller-runs items
 
 	Submitted uint64 // every call of Submit, TrySubmit, Go, GoContext and TryGo
 	Completed uint64 // ran and returned a nil error (Go jobs: returned)

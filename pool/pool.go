@@ -620,10 +620,10 @@ func (p *Pool) tryRetire() bool {
 // for them to exit: the chapter's Drop for ThreadPool. While the queue
 // drains the pool still starts workers as the work needs them, up to its
 // limit, so a batch submitted just before Close runs as wide as it would
-// have without it. Submitters waiting
-// for queue space get ErrClosed. Close waits for running items however
-// long they take; use Shutdown to bound the wait. Close may be called more
-// than once and concurrently with Shutdown.
+// have without it. Submitters waiting for queue space get ErrClosed.
+// Close waits for running items however long they take; use Shutdown to
+// bound the wait. Close may be called more than once and concurrently
+// with Shutdown.
 //
 // Close panics if it is called from one of p's own workers, which it would
 // wait for forever. It finds that out only once it has waited stallAfter

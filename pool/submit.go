@@ -78,12 +78,12 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 	return t, nil
 }
 
-// Go queues fn to run on one of p's workers, without a task: the
-// chapter's execute. It waits while the queue is full, like Submit, but
-// without a context: only Close ends the wait (with ErrClosed); GoContext
-// bounds it with one. A nested
-// call from one of p's workers follows Submit's caller-runs rule. Go
-// returns task.ErrNilFunc for a nil fn, and ErrNilPool for a nil or zero p.
+// Go queues fn to run on one of p's workers, without a task: the chapter's
+// execute. It waits while the queue is full, like Submit, but without a
+// context: only Close ends the wait (with ErrClosed); GoContext bounds it
+// with one. A nested call from one of p's workers follows Submit's
+// caller-runs rule. Go returns task.ErrNilFunc for a nil fn, and ErrNilPool
+// for a nil or zero p.
 //
 // A panic in fn, or a call to runtime.Goexit, is never swallowed: it is
 // counted in Metrics.Panicked and handed to the OnPanic handler, which by

@@ -540,19 +540,19 @@ func (e *ShutdownError) Unwrap() error { return e.Err }
 // blocking goroutines exit. It then waits for every task, queued blocking
 // work included, to end, and returns nil.
 //
-// If ctx ends first, Shutdown cancels the context of every task left
-// (tasks still waiting for a slot or in the blocking queue then end
-// without running), lifts the bound on worker slots so that cancelled
-// tasks never wait behind one that does not return, waits up to the grace
-// period ([ShutdownGrace]) for them to return and for the detector to
-// stop, and returns a *[ShutdownError] that
-// wraps ctx's error, says how many tasks it cancelled and lists those still
-// running. Go cannot abort a goroutine: a task that ignores its context, and
-// any blocking task, may outlive Shutdown. Their goroutines stay the
-// runtime's: they end when their functions return, and calling Shutdown
-// again waits for them. If ctx ends and the detector's goroutine is still
-// in an [OnBlocking] callback at the end of the grace period, Shutdown
-// returns an error wrapping ctx's error, even if every task ended.
+// If ctx ends first, Shutdown cancels the context of every task left (tasks
+// still waiting for a slot or in the blocking queue then end without
+// running), lifts the bound on worker slots so that cancelled tasks never
+// wait behind one that does not return, waits up to the grace period
+// ([ShutdownGrace]) for them to return and for the detector to stop, and
+// returns a *[ShutdownError] that wraps ctx's error, says how many tasks it
+// cancelled and lists those still running. Go cannot abort a goroutine: a
+// task that ignores its context, and any blocking task, may outlive
+// Shutdown. Their goroutines stay the runtime's: they end when their
+// functions return, and calling Shutdown again waits for them. If ctx ends
+// and the detector's goroutine is still in an [OnBlocking] callback at the
+// end of the grace period, Shutdown returns an error wrapping ctx's error,
+// even if every task ended.
 //
 // Waiting is an await point. Do not call Shutdown from a task of the same
 // runtime: it would wait for itself until ctx ends. Shutdown of a nil or

@@ -131,8 +131,8 @@ func All[T any](ctx context.Context, tasks ...*Task[T]) ([]T, error) {
 }
 
 // Join2 waits for two tasks of different types, as tokio's join! does; the
-// first failure cancels the other. Errors are joined and failed values are
-// zero, as in [All].
+// first failure cancels the other. Errors are joined, failed values are
+// zero and a ctx that ends first is handled as in [All].
 func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) {
 	var (
 		va   A
@@ -193,13 +193,18 @@ func nilSafe(ts ...member) []member { return ts }
 // and cancels the others. Like tokio's select! dropping the losers, Race
 // waits for the losers to return before it does, so nothing outlives it;
 // a loser that ignores its context delays Race.
+//
+// If ctx is done before a task has ended, Race returns a wrapped ctx error
+// at once and the tasks go on, as with [Task.Await]; a task that had ended
+// already wins even over a done ctx. Once a winner is known, Race returns
+// its result even if ctx ends while the losers wind down (they then go on).
 func Race[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
 	return first(ctx, "race", tasks, func(*Task[T]) bool { return true })
 }
 
 // Any returns the value of the first task to succeed and cancels the others,
-// waiting for them as [Race] does. If every task fails, Any returns all
-// their errors joined, in completion order.
+// waiting for them as [Race] does, and treating ctx as Race does. If every
+// task fails, Any returns all their errors joined, in completion order.
 func Any[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
 	return first(ctx, "any", tasks, func(t *Task[T]) bool { return t.ctx.res == nil })
 }

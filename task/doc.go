@@ -49,9 +49,12 @@
 //
 //   - Await(ctx) returns when the task ends or when ctx is done; in the
 //     second case it returns ctx's error (wrapped) and the task goes on.
-//   - All, Join2, Join3, Race and Any cancel the tasks that lost or were overtaken by
-//     a failure, and wait for them to return, as dropping futures does in
-//     tokio; only their own ctx ending makes them return early.
+//   - All, Join2, Join3, Race and Any cancel the tasks that lost or were
+//     overtaken by a failure, and wait for them to return, as dropping
+//     futures does in tokio; only their own ctx ending makes them return
+//     early. Tasks that ended before ctx did still count, and All and
+//     the Joins return a failure that came before it joined with ctx's
+//     error.
 //   - Group.Wait(ctx) waits for every task; Group.Close cancels the group's
 //     context and waits for every task to return.
 //   - Timeout runs its function on the caller's goroutine with a deadline:

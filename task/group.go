@@ -195,9 +195,9 @@ func (g *Group[T]) Context() context.Context {
 
 // Go starts fn as one of the group's tasks and returns it. If the group has
 // a limit and it is reached, Go waits for a place (an await point); if ctx
-// is done or the group is closed first, the returned task has already failed
-// with that error and fn never runs. Either way the task counts in the
-// group's results.
+// is done, the group is closed or (with [FailFast]) a task fails first, the
+// returned task has already failed with that error and fn never runs.
+// Either way the task counts in the group's results.
 //
 // Nested submission: if the limit is reached and ctx descends from the
 // group's own context (a task of the group submitting with its context, or

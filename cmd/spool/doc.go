@@ -23,13 +23,15 @@
 //	    the server's memory per idle connection); interrupted, it prints
 //	    what it measured so far, marked interrupted
 //
-//	spool fetch [-c|--concurrency N] [--timeout D] [--retries N] [-o|--out DIR] [--ordered] URL... | -
+//	spool fetch [-c|--concurrency N] [--timeout D] [--retries N] [-o|--out DIR]
+//	            [--ordered] URL... | -
 //	    fetch URLs (or one per line from stdin with -) at most N at a time
 //	    (default 8, at most 10,000), each attempt limited to D (default
 //	    30s), retried N times (default 2, at most 100) with back-off and
 //	    Retry-After when another attempt may help (not for an unknown host
 //	    or a redirect loop); one JSON record per URL; a repeated URL is
-//	    skipped with a note on stderr
+//	    skipped with a note on stderr; an --out directory that cannot be
+//	    written to is refused before any request
 //	spool cp [-j|--jobs N] [--verify] SRC... DST
 //	    copy files and trees N at a time (default 8, at most 1024) through
 //	    temporary files renamed into place, keeping modes, times and symlinks
@@ -41,11 +43,10 @@
 // abandons its copies and removes their temporary files, leaving the
 // directories it made with mode 0700; fetch cancels its requests and stops
 // reading standard input; lab cuts the experiment in progress short; echo
-// serve drains its connections for up to --grace). A
-// second SIGINT or SIGTERM exits at once, with status 130 (SIGINT) or 143
-// (SIGTERM), and may leave temporary files (.spool-cp-*, .spool-fetch-*)
-// behind, and an empty page where lab --html named a file that did not
-// exist.
+// serve drains its connections for up to --grace). A second SIGINT or
+// SIGTERM exits at once, with status 130 (SIGINT) or 143 (SIGTERM), and
+// may leave temporary files (.spool-cp-*, .spool-fetch-*) behind, and an
+// empty page where lab --html named a file that did not exist.
 //
 // Exit status: 0 on success, 1 when the command ran but some items failed
 // (a URL, a file, an experiment, an echo connection), 2 on bad usage

@@ -24,8 +24,9 @@
 // Retry only requests that are safe to repeat (GET, PUT, DELETE, or a POST
 // with an idempotency key): a 502 or a connection reset can come after the
 // server acted. [Do] sees to it: it sends any other request again only if
-// its connection could not be made or it got a 429 Too Many Requests. Do not use this package for streaming
-// protocols or long-polling, where a "failure" is part of the conversation.
+// its connection could not be made or it got a 429 Too Many Requests. Do
+// not use this package for streaming protocols or long-polling, where a
+// "failure" is part of the conversation.
 package httpretry
 
 import (
@@ -191,7 +192,9 @@ var errNilNewReq = errors.New("httpretry: nil newReq func")
 // per attempt with the attempt's context, so a request body is fresh each
 // time (a request with another context is re-bound to it). An error from
 // newReq is permanent. A nil client means http.DefaultClient. Retry-After
-// is honoured, capped by [retry.MaxAfter] (1 minute by default).
+// is honoured, capped by [retry.MaxAfter] (1 minute by default); with a
+// jittered back-off, the back-off's jittered delay is added to it (see
+// [retry.After]).
 //
 // A request of a later attempt that has GetBody (as http.NewRequest sets
 // for a bytes or strings reader) is sent with the body GetBody gives; one
@@ -200,20 +203,21 @@ var errNilNewReq = errors.New("httpretry: nil newReq func")
 // error, not sent empty.
 //
 // Do reads the whole body of the successful response inside the attempt,
-// so that a body cut off half-way is retried like any transport error and
-// [retry.AttemptTimeout] covers the download; the response comes back with
-// Body an in-memory reader (closing it is harmless) and ContentLength set.
-// Bodies of failed attempts are drained and closed. For bodies too large
-// to hold in memory, call retry.Do yourself and stream inside the attempt,
-// using Check.
+// so that a body cut off half-way is retried like any transport error (if
+// the request is safe to repeat: see below) and [retry.AttemptTimeout]
+// covers the download; the response comes back with Body an in-memory
+// reader (closing it is harmless) and ContentLength set. Bodies of failed
+// attempts are drained and closed. For bodies too large to hold in memory,
+// call retry.Do yourself and stream inside the attempt, using Check.
 //
-// Do repeats only requests that are safe to repeat, as net/http's
-// Transport does: those whose method is GET, HEAD, OPTIONS, TRACE, PUT or
-// DELETE, or that have an Idempotency-Key or X-Idempotency-Key header.
-// Any other request (a POST, a PATCH) is sent again only after an error
-// in making the connection, when nothing was sent, or a 429 Too Many
-// Requests, which says the server did not act; its other failures, which
-// may come after the server acted, are permanent.
+// Do repeats only requests that are safe to repeat: those whose method is
+// idempotent (GET, HEAD, OPTIONS, TRACE, PUT or DELETE: net/http's
+// Transport, when it retries on its own, takes the first four only), or
+// that have an Idempotency-Key or X-Idempotency-Key header, as net/http's
+// does. Any other request (a POST, a PATCH) is sent again only after an
+// error in making the connection, when nothing was sent, or a 429 Too
+// Many Requests, which says the server did not act; its other failures,
+// which may come after the server acted, are permanent.
 //
 // When Do gives up, the error is a [*retry.Error] whose Last is the final
 // attempt's error: a [*StatusError] (find it with errors.As) or a transport
@@ -311,7 +315,9 @@ func (b *sentBody) Read(p []byte) (int, error) {
 func (b *sentBody) Close() error { return b.rc.Close() }
 
 // idempotent reports whether req is safe to send again after a failure
-// that may have come after the server acted: net/http's rule.
+// that may have come after the server acted: its method is idempotent
+// (RFC 9110: net/http's own retry takes only the first four, without PUT
+// and DELETE), or it carries an idempotency key.
 func idempotent(req *http.Request) bool {
 	switch req.Method {
 	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
