@@ -272,13 +272,16 @@ func (g *Group[T]) acquire(ctx context.Context) error {
 	p := Park(ctx)
 	defer p.Resume()
 	for {
+		g.waiting.Add(1)
+		// After counting itself waiting: a trip whose cancel this look
+		// misses puts its token on freed later, and whoever takes it sees
+		// this waiter counted and passes it on.
 		if g.failFast && g.ctx.Err() != nil {
-			if g.waiting.Load() > 0 {
+			if g.waiting.Add(-1) > 0 {
 				g.wakeOne() // pass the failure's token on
 			}
 			return g.failedErr()
 		}
-		g.waiting.Add(1)
 		if g.tryAcquire() {
 			g.waiting.Add(-1)
 			g.passOn()
