@@ -45,41 +45,40 @@
 //
 // # Figures
 //
-// Medians of 6 interleaved runs (go test -bench, b.Loop) on a 2-core VM
-// (AMD EPYC, Go 1.26) that other jobs kept busy (load average 8 to 11):
-// with no idle core, wall times carry ±50 to 100% noise and parallel
-// versions cannot show their speed-up, so the CPU time the process used
-// per operation (user+system, all threads; "cpu") is given too: it is
-// steady (±3 to 10%) and shows the work each version does.
+// Medians of 6 runs (go test -bench, b.Loop) on the project's 2-core VM
+// (AMD EPYC, Go 1.26), quiet. Next to wall time, the CPU time the process
+// used per operation (user+system, all threads; "cpu") shows the work
+// each version does; on a busy machine it stays steady while wall times
+// lose the parallel speed-up.
 //
 // The chapter's parallel_computation, the sum of x*x over 0..10,000,000
 // (BenchmarkSumSquares):
 //
-//	serial loop                        8.6 ms   cpu  3.5 ms        0 B
-//	chapter: copy chunks, then sum    26.6 ms   cpu 12.7 ms    80 MB
-//	threads on sub-slices, by hand     9.4 ms   cpu  3.6 ms   430 B
-//	parallel.MapReduce                13.8 ms   cpu  3.5 ms   750 B
+//	serial loop                        3.3 ms   cpu 3.3 ms        0 B
+//	chapter: copy chunks, then sum     6.0 ms   cpu 8.8 ms    76 MiB
+//	threads on sub-slices, by hand     1.7 ms   cpu 3.3 ms   352 B
+//	parallel.MapReduce                 1.9 ms   cpu 3.4 ms   775 B
 //
-// The copy makes the chapter's version 3.1 times slower than one thread
-// and 3.7 times costlier in CPU: it moves 80 MB through memory to save
+// The copy makes the chapter's version 1.8 times slower than one thread
+// and 2.7 times costlier in CPU: it moves 76 MiB through memory to save
 // nothing, for a sum that is itself memory bound. Without the copy, the
-// parallel sum does the serial loop's work and no more.
+// parallel sum does the serial loop's work and no more, on both cores.
 //
 // A 1 µs CPU task (workload.Spin) over 100,000 items (BenchmarkMap):
 //
-//	serial loop                        296 ms   cpu 106 ms     1 alloc
-//	one goroutine per item             479 ms   cpu 202 ms   209,000 allocs, 15 MB
-//	parallel.Map                       260 ms   cpu 104 ms    11 allocs
+//	serial loop                        101 ms   cpu 101 ms     1 alloc
+//	one goroutine per item              95 ms   cpu 185 ms   200,000 allocs, 11 MiB
+//	parallel.Map                        50 ms   cpu  99 ms    10 allocs
 //
-// A goroutine per item doubles the CPU spent. Map spends what the loop
-// spends, so on idle cores its wall time tends to the loop's divided by the
-// cores; here the other jobs left no core idle.
+// A goroutine per item nearly doubles the CPU spent, and so gains almost
+// nothing on 2 cores. Map spends what the loop spends, and its wall time
+// is the loop's divided by the cores.
 //
 // Fixed costs for trivial items (BenchmarkMapOverhead, cpu per call):
-// 135 ns for 1 item (the loop: 2 ns), 1.1 µs for 16 items in 16 chunks,
-// 250 ns for the same 16 items as one chunk (ChunkSize(16)); over 10,000
-// items, 1.4 ns more per item than a loop that calls an inlined function
-// as one chunk, 2.7 ns in the default 16 chunks (59 µs against 32).
+// 84 ns for 1 item (the loop: 2 ns), 840 ns for 16 items in 16 chunks,
+// 150 ns for the same 16 items as one chunk (ChunkSize(16)); over 10,000
+// items, 1.5 ns more per item than a loop that calls an inlined function
+// as one chunk, 1.9 ns in the default 16 chunks (37 µs against 18).
 //
 // Reproduce with
 //
