@@ -162,8 +162,20 @@ func BenchmarkPark(b *testing.B) {
 // all parked at an await point: its cost does not grow with the tasks.
 func BenchmarkMetrics(b *testing.B) {
 	const n = 100_000
-	ctx := context.Background()
 	r := newBenchRuntime(b)
+	parkTasks(b, r, n)
+	b.ReportAllocs()
+	for b.Loop() {
+		if m := r.Metrics(); m.Tasks != n {
+			b.Fatalf("Tasks = %d; want %d", m.Tasks, n)
+		}
+	}
+}
+
+// parkTasks spawns n tasks on r that park at an await point until the
+// benchmark ends, and waits until all of them have parked.
+func parkTasks(b *testing.B, r *rt.Runtime, n int) {
+	ctx := context.Background()
 	release := make(chan struct{})
 	parked := make(chan struct{}, n)
 	ts := make([]*task.Task[int], n)
@@ -179,19 +191,14 @@ func BenchmarkMetrics(b *testing.B) {
 	for range n {
 		<-parked
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if m := r.Metrics(); m.Tasks != n {
-			b.Fatalf("Tasks = %d; want %d", m.Tasks, n)
+	b.Cleanup(func() {
+		close(release)
+		for _, t := range ts {
+			if _, err := t.Await(ctx); err != nil {
+				b.Error(err)
+			}
 		}
-	}
-	b.StopTimer()
-	close(release)
-	for _, t := range ts {
-		if _, err := t.Await(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
+	})
 }
 
 // BenchmarkSpawnBlocking measures SpawnBlocking and Await of a trivial

@@ -71,32 +71,3 @@ func BenchmarkIdle(b *testing.B) {
 		})
 	}
 }
-
-// parkTasks spawns n tasks on r that park at an await point until the
-// benchmark ends, and waits until all of them have parked.
-func parkTasks(b *testing.B, r *rt.Runtime, n int) {
-	ctx := context.Background()
-	release := make(chan struct{})
-	parked := make(chan struct{}, n)
-	ts := make([]*task.Task[int], n)
-	for i := range ts {
-		ts[i] = rt.Spawn(r, ctx, func(ctx context.Context) (int, error) {
-			p := task.Park(ctx)
-			parked <- struct{}{}
-			<-release
-			p.Resume()
-			return 0, nil
-		})
-	}
-	for range n {
-		<-parked
-	}
-	b.Cleanup(func() {
-		close(release)
-		for _, t := range ts {
-			if _, err := t.Await(ctx); err != nil {
-				b.Error(err)
-			}
-		}
-	})
-}
