@@ -34,10 +34,31 @@ func (h *histogram) add(d int64) {
 	h.b[i].Add(1)
 }
 
-func (h *histogram) snapshot() Histogram {
-	var s Histogram
+func (h *histogram) snapshot() Histogram { return histogramOf(h.load()) }
+
+// load reads the counts of every bucket.
+func (h *histogram) load() (c [nbuckets]uint64) {
 	for i := range h.b {
-		if n := h.b[i].Load(); n > 0 {
+		c[i] = h.b[i].Load()
+	}
+	return c
+}
+
+// histogramOf makes the Histogram of counts c, in one allocation of the
+// exact size.
+func histogramOf(c [nbuckets]uint64) Histogram {
+	k := 0
+	for _, n := range c {
+		if n > 0 {
+			k++
+		}
+	}
+	if k == 0 {
+		return Histogram{}
+	}
+	s := Histogram{Buckets: make([]Bucket, 0, k)}
+	for i, n := range c {
+		if n > 0 {
 			below := time.Duration(1) << i
 			if i == nbuckets-1 {
 				below = math.MaxInt64 // clamped: any longer duration
@@ -124,8 +145,9 @@ type Metrics struct {
 
 // Metrics returns a snapshot of the runtime's metrics. Its cost does not
 // grow with the number of tasks: with 100,000 live tasks parked at await
-// points, a call takes about 230 ns and 1 allocation (256 B) on a 2-core
-// machine (BenchmarkMetrics). A nil or zero Runtime has zero Metrics.
+// points, a call takes 186-237 ns and 2 allocations, one per histogram
+// (80-208 B, as many buckets as have samples), on a 2-core machine
+// (BenchmarkMetrics, 6 runs). A nil or zero Runtime has zero Metrics.
 func (r *Runtime) Metrics() Metrics {
 	if r.zero() {
 		return Metrics{}
@@ -154,14 +176,15 @@ func (r *Runtime) Metrics() Metrics {
 	// Slots taken at once are not timed (a clock reading on the fast
 	// path): they are the takes that did not wait. Counting takes walks no
 	// task: the holders' cells count them.
-	m.SlotWait = r.wait.snapshot()
-	if waited := m.SlotWait.Count(); takes > waited {
-		b := &m.SlotWait.Buckets
-		if len(*b) == 0 || (*b)[0].Below != 1 {
-			*b = append([]Bucket{{Below: 1}}, *b...)
-		}
-		(*b)[0].Count += takes - waited
+	wait := r.wait.load()
+	var waited uint64
+	for _, n := range wait {
+		waited += n
 	}
+	if takes > waited {
+		wait[0] += takes - waited // under 1 ns: the first bucket
+	}
+	m.SlotWait = histogramOf(wait)
 	m.SlotHold = r.hold.snapshot()
 	return m
 }
