@@ -26,6 +26,27 @@ import (
 // ErrConfig is wrapped by the errors [Load] returns for a bad [Config].
 var ErrConfig = errors.New("echo: bad load config")
 
+// ConfigError is the error [Load] returns for a bad [Config]; it wraps
+// [ErrConfig]. Field names the setting as spool echo load's flags do
+// ("addr", "conns", "msgs", "size", "hold", "pid", "stall",
+// "dial-timeout"), or "conns x size" for the two together.
+type ConfigError struct {
+	Field   string
+	Value   string // as given, e.g. "0" or "-1s"
+	Problem string // e.g. "must be positive", "at most 1048576"
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("%v: %s %s: %s", ErrConfig, e.Field, e.Value, e.Problem)
+}
+
+func (e *ConfigError) Unwrap() error { return ErrConfig }
+
+// bad makes a *ConfigError.
+func bad(field string, value any, problem string) error {
+	return &ConfigError{Field: field, Value: fmt.Sprint(value), Problem: problem}
+}
+
 // errStalled fails the connections of a run that made no progress.
 var errStalled = errors.New("echo: load stalled")
 
@@ -138,7 +159,7 @@ const dialLimit = 128
 
 // Load runs a load test against the echo server at cfg.Addr and reports
 // what it measured. It returns an error, and no report, for a bad config
-// (wrapping [ErrConfig]), when the first connection cannot be made (the
+// (a [*ConfigError], wrapping [ErrConfig]), when the first connection cannot be made (the
 // address is wrong or nothing listens), or when the server's /proc entries
 // cannot be read (with PID); failures of single connections after that are
 // counted in Report.Errors. If ctx is done during the run, even while the
@@ -242,29 +263,29 @@ func interruptedError(ctx context.Context) error {
 func (cfg *Config) check() error {
 	switch {
 	case cfg.Addr == "":
-		return fmt.Errorf("%w: empty address", ErrConfig)
+		return bad("addr", `""`, "give HOST:PORT (e.g. 127.0.0.1:7000)")
 	case cfg.Conns <= 0:
-		return fmt.Errorf("%w: conns must be positive, got %d", ErrConfig, cfg.Conns)
+		return bad("conns", cfg.Conns, "must be positive")
 	case cfg.Conns > MaxLoadConns:
-		return fmt.Errorf("%w: conns %d: at most %d", ErrConfig, cfg.Conns, MaxLoadConns)
+		return bad("conns", cfg.Conns, fmt.Sprintf("at most %d", MaxLoadConns))
 	case cfg.DialTimeout < 0:
-		return fmt.Errorf("%w: dial timeout must not be negative, got %v", ErrConfig, cfg.DialTimeout)
+		return bad("dial-timeout", cfg.DialTimeout, "must not be negative")
 	case cfg.Stall < 0:
-		return fmt.Errorf("%w: stall must not be negative, got %v", ErrConfig, cfg.Stall)
+		return bad("stall", cfg.Stall, "must not be negative")
 	case cfg.Idle && cfg.Hold <= 0:
-		return fmt.Errorf("%w: hold must be positive, got %v", ErrConfig, cfg.Hold)
+		return bad("hold", cfg.Hold, "must be positive")
 	case cfg.PID < 0:
-		return fmt.Errorf("%w: pid must not be negative, got %d", ErrConfig, cfg.PID)
+		return bad("pid", cfg.PID, "must not be negative")
 	case !cfg.Idle && cfg.Msgs <= 0:
-		return fmt.Errorf("%w: msgs must be positive, got %d", ErrConfig, cfg.Msgs)
+		return bad("msgs", cfg.Msgs, "must be positive")
 	case !cfg.Idle && int64(cfg.Msgs) > MaxLoadMsgs:
-		return fmt.Errorf("%w: msgs %d: at most %d", ErrConfig, cfg.Msgs, int64(MaxLoadMsgs))
+		return bad("msgs", cfg.Msgs, fmt.Sprintf("at most %d", int64(MaxLoadMsgs)))
 	case !cfg.Idle && cfg.Size <= 0:
-		return fmt.Errorf("%w: size must be positive, got %d", ErrConfig, cfg.Size)
+		return bad("size", cfg.Size, "must be positive")
 	case !cfg.Idle && cfg.Size > MaxLoadSize:
-		return fmt.Errorf("%w: size %d: at most %d (64 MiB)", ErrConfig, cfg.Size, MaxLoadSize)
+		return bad("size", cfg.Size, fmt.Sprintf("at most %d (64 MiB)", MaxLoadSize))
 	case !cfg.Idle && int64(cfg.Conns)*int64(cfg.Size) > MaxLoadMemory:
-		return fmt.Errorf("%w: conns x size = %d x %d bytes: at most 1 GiB of messages in flight", ErrConfig, cfg.Conns, cfg.Size)
+		return bad("conns x size", fmt.Sprintf("%d x %d bytes", cfg.Conns, cfg.Size), "at most 1 GiB of messages in flight")
 	}
 	return nil
 }

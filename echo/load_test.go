@@ -48,26 +48,29 @@ func TestLoadConfigErrors(t *testing.T) {
 		give echo.Config
 		want string
 	}{
-		{"no address", echo.Config{Conns: 1, Msgs: 1, Size: 1}, "empty address"},
-		{"no conns", echo.Config{Addr: "x:1", Msgs: 1, Size: 1}, "conns must be positive, got 0"},
-		{"negative conns", echo.Config{Addr: "x:1", Conns: -3, Msgs: 1, Size: 1}, "conns must be positive, got -3"},
-		{"no msgs", echo.Config{Addr: "x:1", Conns: 1, Size: 1}, "msgs must be positive"},
-		{"no size", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1}, "size must be positive"},
-		{"idle without hold", echo.Config{Addr: "x:1", Conns: 1, Idle: true}, "hold must be positive"},
-		{"negative pid", echo.Config{Addr: "x:1", Conns: 1, Idle: true, Hold: time.Second, PID: -1}, "pid must not be negative"},
-		{"negative pid, messages", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, PID: -1}, "pid must not be negative"},
-		{"negative stall", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, Stall: -1}, "stall must not be negative"},
+		{"no address", echo.Config{Conns: 1, Msgs: 1, Size: 1}, `addr "": give HOST:PORT`},
+		{"no conns", echo.Config{Addr: "x:1", Msgs: 1, Size: 1}, "conns 0: must be positive"},
+		{"negative conns", echo.Config{Addr: "x:1", Conns: -3, Msgs: 1, Size: 1}, "conns -3: must be positive"},
+		{"no msgs", echo.Config{Addr: "x:1", Conns: 1, Size: 1}, "msgs 0: must be positive"},
+		{"no size", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1}, "size 0: must be positive"},
+		{"idle without hold", echo.Config{Addr: "x:1", Conns: 1, Idle: true}, "hold 0s: must be positive"},
+		{"negative pid", echo.Config{Addr: "x:1", Conns: 1, Idle: true, Hold: time.Second, PID: -1}, "pid -1: must not be negative"},
+		{"negative pid, messages", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, PID: -1}, "pid -1: must not be negative"},
+		{"negative stall", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, Stall: -1}, "stall -1ns: must not be negative"},
 		{"too many conns", echo.Config{Addr: "x:1", Conns: 99999999999, Msgs: 1, Size: 1}, "conns 99999999999: at most 1048576"},
-		{"too many idle conns", echo.Config{Addr: "x:1", Conns: echo.MaxLoadConns + 1, Idle: true, Hold: time.Second}, "at most 1048576"},
+		{"too many idle conns", echo.Config{Addr: "x:1", Conns: echo.MaxLoadConns + 1, Idle: true, Hold: time.Second}, "conns 1048577: at most 1048576"},
 		{"too large size", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 99999999999}, "size 99999999999: at most"},
 		{"too many msgs", echo.Config{Addr: "x:1", Conns: 1, Msgs: echo.MaxLoadMsgs + 1, Size: 1}, "msgs 1099511627777: at most"},
-		{"conns x size", echo.Config{Addr: "x:1", Conns: 1000, Msgs: 1, Size: 16 << 20}, "at most 1 GiB"},
+		{"conns x size", echo.Config{Addr: "x:1", Conns: 1000, Msgs: 1, Size: 16 << 20}, "conns x size 1000 x 16777216 bytes: at most 1 GiB"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := echo.Load(context.Background(), tc.give)
 			if !errors.Is(err, echo.ErrConfig) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Load = %v; want ErrConfig saying %q", err, tc.want)
+			}
+			if ce, ok := errors.AsType[*echo.ConfigError](err); !ok || ce.Field == "" || !strings.Contains(tc.want, ce.Field) {
+				t.Errorf("Load = %#v; want a *ConfigError naming the field in %q", err, tc.want)
 			}
 		})
 	}

@@ -240,29 +240,9 @@ printing the figures measured so far, marked interrupted).`,
 }
 
 func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
-	// The library checks these too, naming its fields; the CLI names its
-	// flags, so that the user knows what to change.
+	// Load checks the rest, naming each setting as the flags do; the CLI
+	// only asks more of these two, where the library takes 0 for its default.
 	switch {
-	case cfg.Addr == "":
-		return errors.New(`echo load: --addr "": give HOST:PORT (e.g. 127.0.0.1:7000)`)
-	case cfg.Conns <= 0:
-		return fmt.Errorf("echo load: --conns %d: must be positive", cfg.Conns)
-	case cfg.Conns > echo.MaxLoadConns:
-		return fmt.Errorf("echo load: --conns %d: at most %d", cfg.Conns, echo.MaxLoadConns)
-	case cfg.Idle && cfg.Hold <= 0:
-		return fmt.Errorf("echo load: --hold %v: must be positive", cfg.Hold)
-	case cfg.PID < 0:
-		return fmt.Errorf("echo load: --pid %d: must not be negative", cfg.PID)
-	case !cfg.Idle && cfg.Msgs <= 0:
-		return fmt.Errorf("echo load: --msgs %d: must be positive", cfg.Msgs)
-	case !cfg.Idle && int64(cfg.Msgs) > echo.MaxLoadMsgs:
-		return fmt.Errorf("echo load: --msgs %d: at most %d", cfg.Msgs, int64(echo.MaxLoadMsgs))
-	case !cfg.Idle && cfg.Size <= 0:
-		return fmt.Errorf("echo load: --size %d: must be positive", cfg.Size)
-	case !cfg.Idle && cfg.Size > echo.MaxLoadSize:
-		return fmt.Errorf("echo load: --size %d: at most %d (64 MiB)", cfg.Size, echo.MaxLoadSize)
-	case !cfg.Idle && int64(cfg.Conns)*int64(cfg.Size) > echo.MaxLoadMemory:
-		return fmt.Errorf("echo load: --conns %d x --size %d bytes: at most 1 GiB of messages in flight", cfg.Conns, cfg.Size)
 	case cfg.Stall <= 0:
 		return fmt.Errorf("echo load: --stall %v: must be positive", cfg.Stall)
 	case cfg.DialTimeout <= 0:
@@ -274,18 +254,28 @@ func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 		total *= int64(cfg.Msgs)
 		desc = "echoing"
 	}
-	var bar *progress.Bar
-	if cfg.Conns > 0 && total > 0 {
-		bar = progress.New(cmd.ErrOrStderr(), total, desc, progress.Items)
-	}
-	var shown int64
+	// The bar is made at the first progress report: a config that Load
+	// refuses draws none.
+	var (
+		bar   *progress.Bar
+		shown int64
+	)
 	cfg.Progress = func(done, _ int64) {
+		if bar == nil && shown == 0 {
+			bar = progress.New(cmd.ErrOrStderr(), total, desc, progress.Items)
+		}
 		bar.Add(done - shown)
 		shown = done
 	}
 	r, err := echo.Load(cmd.Context(), cfg)
 	bar.Finish()
 	if err != nil && !r.Interrupted {
+		if ce, ok := errors.AsType[*echo.ConfigError](err); ok {
+			if ce.Field == "conns x size" {
+				return fmt.Errorf("echo load: --conns %d x --size %d bytes: %s", cfg.Conns, cfg.Size, ce.Problem)
+			}
+			return fmt.Errorf("echo load: --%s %s: %s", ce.Field, ce.Value, ce.Problem)
+		}
 		if _, ok := errors.AsType[*net.AddrError](err); ok {
 			return fmt.Errorf("echo load: --addr %s: %w (give HOST:PORT, e.g. 127.0.0.1:7000)", cfg.Addr, err)
 		}
