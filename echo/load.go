@@ -159,10 +159,10 @@ const dialLimit = 128
 
 // Load runs a load test against the echo server at cfg.Addr and reports
 // what it measured. It returns an error, and no report, for a bad config
-// (a [*ConfigError], wrapping [ErrConfig]), when the first connection cannot be made (the
-// address is wrong or nothing listens), or when the server's /proc entries
-// cannot be read (with PID); failures of single connections after that are
-// counted in Report.Errors. If ctx is done during the run, even while the
+// (a [*ConfigError], wrapping [ErrConfig]), when the first connection
+// cannot be made (the address is wrong or nothing listens), or when the
+// server's /proc entries cannot be read (with PID); failures of single
+// connections after that are counted in Report.Errors. If ctx is done during the run, even while the
 // connections are still being opened, Load returns the partial report,
 // with Interrupted set, and an error wrapping ctx's error and cause; the
 // connections and dials it cut are not counted as errors.
