@@ -2,7 +2,7 @@ package echo_test
 
 import (
 	"io"
-	"net"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,7 +23,7 @@ import (
 func TestAuditIdleTimeoutSparesBusyConnection(t *testing.T) {
 	const buf = 64
 	for _, size := range []int{buf, 3 * buf} {
-		t.Run("size="+itoa(size), func(t *testing.T) {
+		t.Run("size="+strconv.Itoa(size), func(t *testing.T) {
 			eachMode(t, func(t *testing.T, mode []echo.Option) {
 				s, addr := start(t, with(mode, echo.BufferSize(buf), echo.IdleTimeout(300*time.Millisecond))...)
 				busy := dial(t, addr)
@@ -58,5 +58,3 @@ func TestAuditIdleTimeoutSparesBusyConnection(t *testing.T) {
 		})
 	}
 }
-
-func itoa(n int) string { return (&net.TCPAddr{Port: n}).String()[1:] }

@@ -7,46 +7,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spool-go/spool/internal/stucknet"
 )
-
-// stuckListener returns the address of a TCP socket listening with a
-// backlog of 0 that never accepts: once its queue is full, further dials
-// wait (the kernel drops their SYNs) until they time out or are cancelled.
-func stuckListener(t *testing.T) string {
-	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := os.NewFile(uintptr(fd), "stuck")
-	t.Cleanup(func() { f.Close() })
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Listen(fd, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := sa.(*syscall.SockaddrInet4).Port
-	return "127.0.0.1:" + itoa(port)
-}
-
-func itoa(n int) string {
-	var b []byte
-	for n > 0 || len(b) == 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
-}
 
 // An interrupt while echo load is still opening its connections is
 // reported as an interrupt (exit 2, "interrupted", the signal as cause), as
@@ -54,7 +20,7 @@ func itoa(n int) string {
 // measured so far, marked interrupted)"); it used to be a bare "context
 // canceled" with no report.
 func TestEchoLoadInterruptedWhileDialling(t *testing.T) {
-	addr := stuckListener(t)
+	addr, _ := stucknet.Listen(t)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	// Not a timing assertion: the signal only has to arrive while dials wait.
