@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
-	"io"
 	"net"
-	"strings"
 	"testing"
-	"time"
 )
 
 // Bad values of echo load's and echo serve's flags are reported under the
@@ -40,26 +36,6 @@ func TestAuditCLIEchoFlagErrors(t *testing.T) {
 		{"serve, bad metrics addr", []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "bad"}, "echo serve: --metrics-addr bad:", ""},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			done := make(chan error, 1)
-			go func() {
-				done <- run(context.Background(), io.Discard, io.Discard, append([]string{"echo"}, tc.args...)...)
-			}()
-			var err error
-			select {
-			case err = <-done:
-			case <-time.After(safety):
-				t.Fatalf("spool echo %v did not return", tc.args)
-			}
-			if err == nil {
-				t.Fatalf("spool echo %v: got no error; want exit 2 saying %q", tc.args, tc.want)
-			}
-			if got := exitCode(err); got != 2 || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("spool echo %v: got exit %d, %q; want exit 2 saying %q", tc.args, got, err, tc.want)
-			}
-			if tc.notWant != "" && strings.Contains(err.Error(), tc.notWant) {
-				t.Errorf("spool echo %v: got %q; want no %q", tc.args, err, tc.notWant)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantEchoUsage(t, tc.args, tc.want, tc.notWant) })
 	}
 }

@@ -133,21 +133,33 @@ func TestEchoBadUsage(t *testing.T) {
 		{"no such pid, idle", []string{"load", "--addr", reachable(t), "--pid", "999999999", "--idle"}, "memory of pid 999999999 (needs Linux /proc)"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			done := make(chan error, 1)
-			go func() {
-				done <- run(context.Background(), io.Discard, io.Discard, append([]string{"echo"}, tc.args...)...)
-			}()
-			var err error
-			select {
-			case err = <-done:
-			case <-time.After(20 * time.Second):
-				t.Fatalf("spool echo %v did not return", tc.args)
-			}
-			if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("spool echo %v = %v (exit %d); want exit 2 saying %q", tc.args, err, exitCode(err), tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantEchoUsage(t, tc.args, tc.want, "") })
+	}
+}
+
+// wantEchoUsage runs spool echo with args and fails t unless it returns
+// (within safety) an exit-2 error that says want and does not say notWant
+// (when not empty).
+func wantEchoUsage(t *testing.T, args []string, want, notWant string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), io.Discard, io.Discard, append([]string{"echo"}, args...)...)
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(safety):
+		t.Fatalf("spool echo %v did not return", args)
+	}
+	if err == nil {
+		t.Fatalf("spool echo %v: got no error; want exit 2 saying %q", args, want)
+	}
+	if got := exitCode(err); got != 2 || !strings.Contains(err.Error(), want) {
+		t.Errorf("spool echo %v: got exit %d, %q; want exit 2 saying %q", args, got, err, want)
+	}
+	if notWant != "" && strings.Contains(err.Error(), notWant) {
+		t.Errorf("spool echo %v: got %q; want no %q", args, err, notWant)
 	}
 }
 
