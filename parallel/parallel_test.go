@@ -293,15 +293,24 @@ func TestCancelledBefore(t *testing.T) {
 	}
 }
 
+// TestCancelledDuring: a ctx cancelled by item 10 stops the items not yet
+// started. Items after 10 wait for that cancel: a helper that took item 10
+// could otherwise be descheduled (under -race, say) until the others had
+// run every item, and the cancel would come last.
 func TestCancelledDuring(t *testing.T) {
 	for _, opts := range [][]parallel.Option{{parallel.Workers(1)}, {parallel.Workers(4), parallel.ChunkSize(1)}, nil} {
 		ctx, cancel := context.WithCancel(context.Background())
+		cancelled := make(chan struct{})
 		var ran atomic.Int32
 		const n = 10000
 		_, err := parallel.Map(ctx, ints(n), func(_ context.Context, x int) (int, error) {
 			ran.Add(1)
-			if x == 10 {
+			switch {
+			case x == 10:
 				cancel()
+				close(cancelled)
+			case x > 10:
+				<-cancelled
 			}
 			return x, nil
 		}, opts...)
