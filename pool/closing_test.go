@@ -196,3 +196,48 @@ func TestRunTimeOnlyRanTasks(t *testing.T) {
 		}
 	})
 }
+
+// TestResizeDuringCloseDrain: Close lets the queue drain with the pool
+// still growing (see stop) before it stops the workers; Resize during that
+// drain used to return nil and change the limit of a closing pool, where
+// its doc says ErrClosed once the pool is closing. The test waits until
+// Close has begun (TryGo returns ErrClosed) while a batch of blocked jobs
+// is still starting its workers, then resizes.
+func TestResizeDuringCloseDrain(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		limit, jobs  int
+		rounds, size int
+	}{
+		{"limit 16", 16, 64, 30, 4},
+		{"limit 64", 64, 200, 30, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for round := range c.rounds {
+				p := newPool(t, c.limit, pool.QueueSize(c.jobs))
+				g := newGate()
+				for range c.jobs {
+					if err := p.Go(g.job); err != nil {
+						t.Fatal(err)
+					}
+				}
+				closed := make(chan struct{})
+				go func() { p.Close(); close(closed) }()
+				for p.TryGo(func() {}) != pool.ErrClosed {
+					runtime.Gosched()
+				}
+				err := p.Resize(c.size)
+				lim := p.Limit()
+				g.open()
+				<-closed
+				if !errors.Is(err, pool.ErrClosed) {
+					t.Fatalf("round %d: Resize(%d) after Close began = %v; want ErrClosed", round, c.size, err)
+				}
+				if lim != c.limit {
+					t.Fatalf("round %d: Limit() after a refused Resize(%d) = %d; want %d", round, c.size, lim, c.limit)
+				}
+				checkInvariant(t, p)
+			}
+		})
+	}
+}

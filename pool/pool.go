@@ -333,7 +333,9 @@ func (p *Pool) Resize(n int) error {
 	p.resizeMu.Lock()
 	defer p.resizeMu.Unlock()
 	w := p.workers.Load()
-	if w&closedBit != 0 {
+	// closedBit in entered: Close has begun and may be draining the queue
+	// (see stop), with the limit it had; in workers: it has stopped them.
+	if w&closedBit != 0 || p.entered.Load()&closedBit != 0 {
 		return ErrClosed // and Limit stays what it was
 	}
 	p.target.Store(int64(n))
