@@ -264,7 +264,7 @@ func TestCopySemantics(t *testing.T) {
 func TestCopyFIFO(t *testing.T) {
 	dir := t.TempDir()
 	build(t, dir, entry{"s/f", 0o644})
-	if err := syscall.Mkfifo(filepath.Join(dir, "s", "pipe"), 0o644); err != nil {
+	if err := mkfifo(filepath.Join(dir, "s", "pipe")); err != nil {
 		t.Skipf("no FIFOs here: %v", err)
 	}
 	sum, err := cp.Copy(context.Background(), []string{filepath.Join(dir, "s")}, filepath.Join(dir, "d"))

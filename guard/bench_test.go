@@ -4,27 +4,21 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/spool-go/spool/guard"
+	"github.com/spool-go/spool/internal/benchcpu"
 	"golang.org/x/sync/semaphore"
 )
 
 func inc(n *int) { *n++ }
 
-// cpuTime returns the CPU time the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// reportCPU reports the CPU time per op since start as cpu-ns/op.
-func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-}
+// cpuTime and reportCPU give the process's CPU time per op (cpu-ns/op),
+// which a busy machine disturbs less than the wall time.
+var (
+	cpuTime   = benchcpu.Used
+	reportCPU = benchcpu.Report
+)
 
 // parallel runs body with b.RunParallel and reports the CPU time per op
 // (cpu-ns/op), which a busy machine disturbs less than the wall time.

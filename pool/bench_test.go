@@ -4,29 +4,21 @@ import (
 	"context"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/spool-go/spool/internal/benchcpu"
 	"github.com/spool-go/spool/pool"
 	"github.com/spool-go/spool/task"
 )
 
 func noop() {}
 
-// cpuTime returns the CPU time the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// reportCPU reports the process CPU time per op as cpu-ns/op: on a busy
-// machine it moves less than the wall time does, since time spent
-// descheduled is not counted. Call it with the start time from cpuTime.
-func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-}
+// cpuTime and reportCPU give the process's CPU time per op (cpu-ns/op),
+// which a busy machine disturbs less than the wall time.
+var (
+	cpuTime   = benchcpu.Used
+	reportCPU = benchcpu.Report
+)
 
 // BenchmarkChannelFloor is the floor a pool's fire-and-forget path is
 // measured against: GOMAXPROCS goroutines ranging over a buffered channel

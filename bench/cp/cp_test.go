@@ -1,4 +1,7 @@
-// Package cp times `spool cp` against `cp -r` on the same tree.
+//go:build unix
+
+// Package cp times `spool cp` against `cp -r` on the same tree (on Unix,
+// where cp is).
 //
 // The default `go test` run copies a small tree (200 files of 4 KB) with
 // both tools, once each, and checks the copies: it proves the harness
