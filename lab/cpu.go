@@ -300,23 +300,28 @@ func measureCPU(ctx context.Context, e *env, job cpuWork, n, reps int) (*Result,
 func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int) Claim {
 	p := runtime.GOMAXPROCS(0)
 	at := slices.Index(ws, p)
-	speedup := func(name string) (float64, Stat, bool) {
+	// speedup is one worker's time over p workers', and that ratio's
+	// spread (none when p is 1: the figure over itself is exactly 1).
+	speedup := func(name string) (float64, float64, bool) {
 		for r, rn := range runners {
 			if rn.name == name && at >= 0 {
-				return times[r][0].Median / times[r][at].Median, times[r][at], true
+				if at == 0 {
+					return 1, 0, true
+				}
+				return times[r][0].Median / times[r][at].Median, ratioSpread(times[r][0], times[r][at]), true
 			}
 		}
-		return 0, Stat{}, false
+		return 0, 0, false
 	}
-	threads, ts, ok := speedup("pool")
+	threads, spread, ok := speedup("pool")
 	label := "pool"
 	if !ok {
-		threads, ts, _ = speedup("goroutines (one chunk each)")
+		threads, spread, _ = speedup("goroutines (one chunk each)")
 		label = "goroutines"
 	}
 	c := Claim{
 		Quote:  "Threads: Best for CPU-intensive work",
-		Median: threads, Spread: ts.Spread, Unit: "x",
+		Median: threads, Spread: spread, Unit: "x",
 		Measured: fmt.Sprintf("%d workers: %s %s", p, label, fmtX(threads)),
 	}
 	async, _, hasRT := speedup("runtime")

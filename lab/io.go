@@ -188,7 +188,7 @@ func ioClaim(runners []ioRunner, got [][]Stat, ns []int) Claim {
 			continue
 		}
 		ratio := p.Median / a.Median
-		c.Median, c.Spread = ratio, a.Spread
+		c.Median, c.Spread = ratio, ratioSpread(p, a)
 		c.Measured = fmt.Sprintf("%d waits: %s %s, pool %s", ns[i], label, fmtNS(a.Median), fmtNS(p.Median))
 		if ratio >= 2 {
 			c.Verdict, c.Holds = fmt.Sprintf("holds: the pool is %s slower", fmtX(ratio)), true

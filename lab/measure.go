@@ -182,6 +182,21 @@ func fmtSpread(s Stat) string {
 	return fmt.Sprintf("%.0f%%", 100*s.Spread)
 }
 
+// ratioSpread is the spread of the ratio a/b of two figures measured
+// apart (in separate repetitions, so no repetition of a belongs with one
+// of b): the range of the ratio over every pairing of a repetition of a
+// with one of b, from a.Min/b.Max to a.Max/b.Min, over the ratio of the
+// medians, the figure shown. To first order it is a.Spread + b.Spread,
+// so a ratio is never shown as steadier than either side. It is 0 (shown
+// as "-") when the ratio is not a positive finite figure.
+func ratioSpread(a, b Stat) float64 {
+	r := a.Median / b.Median
+	if a.N < 1 || b.N < 1 || !(a.Min >= 0) || !(b.Min > 0) || !(r > 0) || math.IsInf(r, 0) {
+		return 0
+	}
+	return (a.Max/b.Min - a.Min/b.Max) / r
+}
+
 // fmtCount formats an integer with thousands separators: 10,000.
 func fmtCount(n int) string {
 	s := strconv.Itoa(n)

@@ -44,7 +44,7 @@ type Claim struct {
 	Quote      string  `json:"quote"`    // the chapter's words
 	Measured   string  `json:"measured"` // what was measured here, in words
 	Median     float64 `json:"median"`   // the deciding figure, in Unit
-	Spread     float64 `json:"spread"`   // its (max-min)/median over repetitions
+	Spread     float64 `json:"spread"`   // its (max-min)/median over repetitions; for a ratio, see the package doc
 	Unit       string  `json:"unit"`
 	Verdict    string  `json:"verdict"` // "holds", "off by 4.00x: here 8.00 MiB", ...
 	Holds      bool    `json:"holds"`

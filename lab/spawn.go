@@ -202,22 +202,27 @@ func measureSpawn(ctx context.Context, e *env, n, nThreads, reps int) (*Result, 
 	res.Tables = append(res.Tables, t)
 	res.Charts = append(res.Charts, ch)
 
-	thr := stats[len(stats)-1]
-	ratio := thr.Median / base
+	res.Claims = append(res.Claims, spawnClaim(stats[len(stats)-1], stats[0]))
+	res.note("A task started under a context that can be cancelled registers with it (context.AfterFunc) so that " +
+		"cancellation reaches it; under context.Background() it skips that. A bare goroutine knows no context at all.")
+	res.note("Go reuses idle threads, so a goroutine that locks its thread and unlocks it again costs no new thread; " +
+		"only a goroutine that exits locked forces the thread's end and a new one, as each std::thread::spawn does.")
+	return res, nil
+}
+
+// spawnClaim checks "thousands of async tasks vs hundreds of threads" on
+// the cost of an OS thread (thr) over a goroutine's (gor).
+func spawnClaim(thr, gor Stat) Claim {
+	ratio := thr.Median / gor.Median
 	c := Claim{
 		Quote:    "thousands of async tasks vs hundreds of threads",
-		Measured: fmt.Sprintf("thread %s, goroutine %s", fmtNS(thr.Median), fmtNS(base)),
-		Median:   ratio, Spread: thr.Spread, Unit: "x",
+		Measured: fmt.Sprintf("thread %s, goroutine %s", fmtNS(thr.Median), fmtNS(gor.Median)),
+		Median:   ratio, Spread: ratioSpread(thr, gor), Unit: "x",
 	}
 	if ratio >= 10 {
 		c.Verdict, c.Holds = fmt.Sprintf("holds: a thread costs %s more", fmtX(ratio)), true
 	} else {
 		c.Verdict = fmt.Sprintf("weaker here: a thread costs only %s more", fmtX(ratio))
 	}
-	res.Claims = append(res.Claims, c)
-	res.note("A task started under a context that can be cancelled registers with it (context.AfterFunc) so that " +
-		"cancellation reaches it; under context.Background() it skips that. A bare goroutine knows no context at all.")
-	res.note("Go reuses idle threads, so a goroutine that locks its thread and unlocks it again costs no new thread; " +
-		"only a goroutine that exits locked forces the thread's end and a new one, as each std::thread::spawn does.")
-	return res, nil
+	return c
 }

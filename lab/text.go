@@ -53,7 +53,9 @@ func WriteText(w io.Writer, r *Report) error {
 			fmt.Fprintf(tw, "%s\t-\t-\t-\tnot run (interrupted)\n", name)
 		}
 		tw.Flush()
-		fmt.Fprintln(ew, "\nspread = (max-min)/median over the repetitions of this run.")
+		fmt.Fprintln(ew, "\nspread = (max-min)/median over the repetitions of this run; for a ratio of two measured figures,")
+		fmt.Fprintln(ew, "the range of the ratio over every pairing of the two sides' repetitions, over the ratio shown")
+		fmt.Fprintln(ew, "(about the sum of the two sides' spreads).")
 	}
 
 	for _, res := range r.Results {

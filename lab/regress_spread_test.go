@@ -1,0 +1,88 @@
+package lab
+
+import (
+	"math"
+	"runtime"
+	"testing"
+)
+
+// stat3 is a Stat of three repetitions: lo, mid and hi.
+func stat3(lo, mid, hi float64) Stat {
+	return Stat{N: 3, Min: lo, Median: mid, Max: hi, P90: hi, P99: hi, Spread: (hi - lo) / mid}
+}
+
+// TestRatioClaimSpread: a claim decided by a ratio of two measured figures
+// shows the spread of that ratio, which either side's noise widens, not the
+// spread of one side alone (it used to show one side's: the thread's for
+// spawn, the runtime's for io, RWMutex's for shared, the unbuffered
+// channel's for channels, p workers' for cpu).
+func TestRatioClaimSpread(t *testing.T) {
+	p := runtime.GOMAXPROCS(0)
+	claims := []struct {
+		name  string
+		build func(num, den Stat) Claim // the claim whose figure is num/den
+	}{
+		{"spawn", func(num, den Stat) Claim { return spawnClaim(num, den) }},
+		{"io", func(num, den Stat) Claim {
+			return ioClaim([]ioRunner{{name: "pool"}, {name: "runtime"}}, [][]Stat{{num}, {den}}, []int{10})
+		}},
+		{"shared", func(num, den Stat) Claim { return sharedClaim(1, den, num) }},
+		{"channels", func(num, den Stat) Claim { return channelsClaim(den, num) }},
+		{"cpu", func(num, den Stat) Claim {
+			return cpuClaim([]cpuRunner{{name: "pool"}, {name: "runtime"}}, [][]Stat{{num, den}, {num, den}}, []int{1, p})
+		}},
+	}
+	pairs := []struct {
+		name     string
+		num, den Stat
+	}{
+		{"numerator noisy", stat3(80, 100, 120), stat3(10, 10, 10)},
+		{"denominator noisy", stat3(100, 100, 100), stat3(8, 10, 12)},
+		{"both noisy", stat3(90, 100, 110), stat3(9.5, 10, 10.5)},
+	}
+	for _, cl := range claims {
+		for _, pr := range pairs {
+			t.Run(cl.name+"/"+pr.name, func(t *testing.T) {
+				if cl.name == "cpu" && p == 1 {
+					t.Skip("with GOMAXPROCS=1 the speed-up is one figure over itself")
+				}
+				c := cl.build(pr.num, pr.den)
+				ratio := pr.num.Median / pr.den.Median
+				// The range of num/den over every pairing of repetitions,
+				// over the ratio of the medians.
+				want := (pr.num.Max/pr.den.Min - pr.num.Min/pr.den.Max) / ratio
+				if c.Median != ratio || c.Unit != "x" {
+					t.Errorf("got figure %v %s; want %v x", c.Median, c.Unit, ratio)
+				}
+				if math.Abs(c.Spread-want) > 1e-9 {
+					t.Errorf("got spread %.4f; want %.4f (num spread %.2f, den spread %.2f)", c.Spread, want, pr.num.Spread, pr.den.Spread)
+				}
+			})
+		}
+	}
+}
+
+// TestRatioSpread covers ratioSpread's edges: one repetition a side has
+// no spread, a one-repetition side passes the other's through, and a
+// ratio that is not a positive finite figure has none (shown as "-").
+func TestRatioSpread(t *testing.T) {
+	one := func(x float64) Stat { return Stat{N: 1, Min: x, Median: x, Max: x} }
+	tests := []struct {
+		name string
+		a, b Stat
+		want float64
+	}{
+		{"one repetition each", one(100), one(10), 0},
+		{"steady denominator: the numerator's spread", stat3(80, 100, 120), one(10), 0.4},
+		{"steady numerator: the spread of 1/den", one(100), stat3(8, 10, 12), 10 * (1.0/8 - 1.0/12)},
+		{"both: about the sum", stat3(99, 100, 101), stat3(9.9, 10, 10.1), (101/9.9 - 99/10.1) / 10},
+		{"zero denominator", stat3(80, 100, 120), stat3(0, 10, 12), 0},
+		{"not measured", stat3(80, 100, 120), Stat{Median: math.NaN()}, 0},
+		{"empty", Stat{}, Stat{}, 0},
+	}
+	for _, tt := range tests {
+		if got := ratioSpread(tt.a, tt.b); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s: ratioSpread(%+v, %+v) = %v; want %v", tt.name, tt.a, tt.b, got, tt.want)
+		}
+	}
+}
