@@ -205,7 +205,7 @@ Every figure below was measured in that run; only the chapter's claims are quote
 {{else if .Error}}<tr><td><a href="#{{.Name}}">{{.Name}}</a></td><td>-</td><td>-</td><td>-</td><td class="off">failed (see below)</td></tr>
 {{end}}{{end}}{{range .Report.NotRun}}<tr><td>{{.}}</td><td>-</td><td>-</td><td>-</td><td class="info">not run (interrupted)</td></tr>
 {{end}}</table>
-<p>Spread is (max&minus;min)/median over the repetitions of this run.</p>
+<p>Spread is (max&minus;min)/median over the repetitions of this run; for a ratio of two figures, the range of the ratio over every pairing of the two sides&rsquo; repetitions, over the ratio shown (about the sum of the two spreads).</p>
 {{range .Sections}}
 <h2 id="{{.Name}}">{{.Name}}: {{.Title}} <small>({{secs .Seconds}})</small></h2>
 <p class="about">{{.About}}</p>
