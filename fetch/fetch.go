@@ -163,6 +163,23 @@ func Ordered() Option { return func(c *config) { c.ordered = true } }
 
 // Client sets the HTTP client (default: one of Run's own, whose transport
 // keeps Concurrency idle connections per host and is closed at the end).
+//
+// Run uses cl as it is, neither changed nor copied: its Transport, Jar,
+// Timeout and CheckRedirect apply, and Run reads its CheckRedirect field
+// only to tell whose policy refused a redirect. A redirect refused reads
+// as clearly as with Run's own client, naming the absolute URL of the
+// redirect not taken where net/http's error names the Location header as
+// it came (Get "/loop": ...). When cl has no CheckRedirect, net/http's
+// default policy stops after 10 redirects and the error is the same as
+// with Run's own client, which matches [ErrRedirects] and is not retried.
+// When cl's own CheckRedirect refuses one, the error reads "fetch:
+// redirect to URL refused: " and CheckRedirect's error, and does not match
+// ErrRedirects (only the policy knows why it refused); errors.Is finds
+// CheckRedirect's error, and it is retried or not as package httpretry
+// classifies it (a transport error: retried, unless it reads "stopped
+// after N redirects"). Either way errors.As finds the *url.Error that
+// cl.Do returned. A CheckRedirect that returns http.ErrUseLastResponse
+// makes the redirect response the URL's (a success, its status below 400).
 func Client(cl *http.Client) Option { return func(c *config) { c.client = cl } }
 
 type job struct {
@@ -216,7 +233,7 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 	if client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = min(c.concurrency, maxBuffer)
-		client = &http.Client{Transport: tr, CheckRedirect: checkRedirect}
+		client = &http.Client{Transport: tr} // net/http's redirect policy: see refused
 		defer tr.CloseIdleConnections()
 	}
 	attempts := math.MaxInt // Retries(math.MaxInt): no limit, and no overflow
@@ -424,9 +441,13 @@ func (c *config) fetch(parent, ctx context.Context, client *http.Client, policy 
 		if resp != nil {
 			r.Status = resp.StatusCode
 		}
-		if err := httpretry.Check(resp, err, c.maxAfter); err != nil {
+		err = refused(client, resp, err)
+		if checked := httpretry.Check(resp, err, c.maxAfter); checked != nil {
 			httpretry.Drain(resp)
-			return struct{}{}, permanentOwnRedirects(err)
+			if errors.Is(err, ErrRedirects) {
+				checked = retry.Permanent(err) // a loop, most likely: no other attempt ends it
+			}
+			return struct{}{}, checked
 		}
 		defer resp.Body.Close()
 		r.Bytes, err = save(resp.Body, final)
@@ -533,13 +554,12 @@ func simplify(err error) error {
 // workers, whatever the Concurrency.
 const maxBuffer = 1024
 
-// maxRedirects is how many redirects a URL may take, as net/http's
-// default policy allows.
-const maxRedirects = 10
-
 // ErrRedirects is matched by the error of a URL that redirected more than
-// 10 times (a redirect loop, most likely), which names the absolute URL of
-// the redirect not taken. It is not retried.
+// 10 times (a redirect loop, most likely) under net/http's default
+// redirect policy: with Run's own client, or a [Client] without a
+// CheckRedirect. The error names the absolute URL of the redirect not
+// taken, and errors.As finds the *url.Error that the client returned. It
+// is not retried.
 var ErrRedirects = errors.New("fetch: stopped after 10 redirects")
 
 // validPort reports whether s, a URL's port, is from 1 to 65535.
@@ -548,35 +568,55 @@ func validPort(s string) bool {
 	return err == nil && n >= 1 && n <= 65535
 }
 
-// checkRedirect is net/http's default redirect policy, with an error that
-// permanentOwnRedirects can recognise.
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= maxRedirects {
-		return &redirectsError{next: req.URL.String()}
+// refused returns the error of a redirect that client's CheckRedirect
+// refused as a *redirectError, and any other err as it is. client.Do
+// returns both a response (the redirect not followed, its body closed)
+// and an error only then, as net/http documents; the error is a
+// *url.Error that names the Location header as it came (often relative:
+// Get "/loop": stopped after 10 redirects). Neither client nor its
+// CheckRedirect is touched: with none, net/http's default policy refused,
+// which it does only after 10 redirects.
+func refused(client *http.Client, resp *http.Response, err error) error {
+	var ue *url.Error
+	if resp == nil || err == nil || !errors.As(err, &ue) || ue.Err == nil {
+		return err
 	}
-	return nil
+	// Resolve the Location against the request that got it, as net/http
+	// does; a RoundTripper that leaves resp.Request unset leaves only an
+	// absolute Location to name, or the header as it came.
+	next := ue.URL
+	u, perr := url.Parse(ue.URL)
+	if resp.Request != nil && resp.Request.URL != nil {
+		u, perr = resp.Request.URL.Parse(ue.URL)
+	}
+	if perr == nil && u.IsAbs() {
+		next = u.Redacted()
+	}
+	return &redirectError{next: next, limit: client.CheckRedirect == nil, err: ue}
 }
 
-// redirectsError is ErrRedirects with the URL of the redirect not taken.
-type redirectsError struct{ next string }
-
-func (e *redirectsError) Error() string {
-	return ErrRedirects.Error() + " (the next to " + e.next + ")"
+// redirectError is a redirect refused by the client's CheckRedirect, with
+// the absolute URL of the redirect not taken. limit marks net/http's
+// default policy, stopping after 10 redirects: the error then matches
+// ErrRedirects.
+type redirectError struct {
+	next  string
+	limit bool
+	err   *url.Error // what client.Do returned
 }
-func (e *redirectsError) Unwrap() error { return ErrRedirects }
 
-// permanentOwnRedirects marks fetch's own stop after too many redirects
-// (ErrRedirects, from checkRedirect) as permanent; httpretry.Check
-// classifies every other transport error, including a host name that does
-// not exist and net/http's own redirect stop. It drops the *url.Error
-// around it, which names the Location header as it came (a relative "/loop"),
-// not a URL: the redirectsError names the absolute one.
-func permanentOwnRedirects(err error) error {
-	var re *redirectsError
-	if errors.As(err, &re) {
-		return retry.Permanent(re)
+func (e *redirectError) Error() string {
+	if e.limit {
+		return ErrRedirects.Error() + " (the next to " + e.next + ")"
 	}
-	return err
+	return "fetch: redirect to " + e.next + " refused: " + e.err.Err.Error()
+}
+
+func (e *redirectError) Unwrap() []error {
+	if e.limit {
+		return []error{ErrRedirects, e.err}
+	}
+	return []error{e.err}
 }
 
 type cancelError struct{ cause error }

@@ -706,7 +706,7 @@ func TestNotRetried(t *testing.T) {
 	}{
 		{"no such host", "http://nonexistent.invalid/", []fetch.Option{fetch.Client(nxdomain)}, `Get "http://nonexistent.invalid/": dial tcp: lookup nonexistent.invalid:80: no such host`, nil},
 		{"redirect loop", loop.URL + "/loop", nil, `fetch: stopped after 10 redirects (the next to ` + loop.URL + `/loop)`, fetch.ErrRedirects},
-		{"redirect loop, caller's client", loop.URL + "/loop2", []fetch.Option{fetch.Client(&http.Client{})}, `Get "/loop2": stopped after 10 redirects`, nil},
+		{"redirect loop, caller's client", loop.URL + "/loop2", []fetch.Option{fetch.Client(&http.Client{})}, `fetch: stopped after 10 redirects (the next to ` + loop.URL + `/loop2)`, fetch.ErrRedirects},
 		{"retries off", s.URL + "/status/503", []fetch.Option{fetch.Retries(0)}, "httpretry: 503 Service Unavailable", nil},
 	}
 	for _, tt := range tests {
