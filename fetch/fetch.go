@@ -174,11 +174,10 @@ func Ordered() Option { return func(c *config) { c.ordered = true } }
 // with Run's own client, which matches [ErrRedirects] and is not retried.
 // When cl's own CheckRedirect refuses one, the error reads "fetch:
 // redirect to URL refused: " and CheckRedirect's error, and does not match
-// ErrRedirects (only the policy knows why it refused); errors.Is finds
-// CheckRedirect's error, and it is retried or not as package httpretry
-// classifies it (a transport error: retried, unless it reads "stopped
-// after N redirects"). Either way errors.As finds the *url.Error that
-// cl.Do returned. A CheckRedirect that returns http.ErrUseLastResponse
+// ErrRedirects (only the policy knows why it refused), and errors.Is
+// finds CheckRedirect's error. Neither is retried: the same policy would
+// refuse the same redirect again. Either way errors.As finds the
+// *url.Error that cl.Do returned. A CheckRedirect that returns http.ErrUseLastResponse
 // makes the redirect response the URL's (a success, its status below 400).
 func Client(cl *http.Client) Option { return func(c *config) { c.client = cl } }
 
@@ -444,8 +443,11 @@ func (c *config) fetch(parent, ctx context.Context, client *http.Client, policy 
 		err = refused(client, resp, err)
 		if checked := httpretry.Check(resp, err, c.maxAfter); checked != nil {
 			httpretry.Drain(resp)
-			if errors.Is(err, ErrRedirects) {
-				checked = retry.Permanent(err) // a loop, most likely: no other attempt ends it
+			var re *redirectError
+			if errors.As(err, &re) {
+				// A loop, most likely, or the client's own policy: the same
+				// policy refuses the same redirect on every attempt.
+				checked = retry.Permanent(err)
 			}
 			return struct{}{}, checked
 		}

@@ -42,9 +42,9 @@ func TestCallerClientRedirectErrors(t *testing.T) {
 	}
 	lastResponse := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-	// A refusal by the caller's own CheckRedirect is retried as package
-	// httpretry classifies it (a transport error): Retries(0) shows the
-	// error without retry's wrapper.
+	// No refused redirect is retried: the same policy would refuse it
+	// again. (A refusal by the caller's own CheckRedirect was retried, as
+	// a transport error, 5 times here.)
 	tests := []struct {
 		name     string
 		client   *http.Client // nil: Run's own
@@ -62,7 +62,7 @@ func TestCallerClientRedirectErrors(t *testing.T) {
 			"fetch: stopped after 10 redirects (the next to " + srv.URL + "/loop)", []error{fetch.ErrRedirects}, nil, "/loop", http.StatusFound},
 		{"caller's client, relative hops", &http.Client{}, srv.URL + "/hop/1", 5,
 			"fetch: stopped after 10 redirects (the next to " + srv.URL + "/hop/11)", []error{fetch.ErrRedirects}, nil, "11", http.StatusFound},
-		{"caller's CheckRedirect refuses", &http.Client{CheckRedirect: limit3}, srv.URL + "/hop/1", 0,
+		{"caller's CheckRedirect refuses", &http.Client{CheckRedirect: limit3}, srv.URL + "/hop/1", 5,
 			"fetch: redirect to " + srv.URL + "/hop/4 refused: " + errStop.Error(), []error{errStop}, []error{fetch.ErrRedirects}, "4", http.StatusFound},
 		{"caller's CheckRedirect uses the last response", &http.Client{CheckRedirect: lastResponse}, srv.URL + "/hop/1", 5,
 			"", nil, nil, "", http.StatusFound},
