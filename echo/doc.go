@@ -60,7 +60,9 @@
 // /proc/PID/stat). In idle mode it holds the connections open instead and,
 // given the pid, reports the server's resident memory per connection
 // (Linux: /proc/PID/status); on Unix the hold ends within a second once the
-// server has closed every connection.
+// server has closed every connection. Config.Progress reports the messages
+// echoed (in idle mode, the connections opened, as they open) and
+// Config.HoldProgress the time held, both about every 100 ms.
 //
 // As an instrument it should cost little, or its own CPU hides the
 // server's: on Unix it drives each connection as the server serves one,
@@ -76,8 +78,10 @@
 // serve runs until SIGINT or SIGTERM, then shuts down gracefully and prints
 // a one-line summary (exit status 0; a second signal exits at once); its
 // --addr must not be empty and its --buffer is at most [MaxBufferSize].
-// load draws a progress bar on standard error when it is a terminal and
-// prints a table, or JSON with --json, on standard output; its --conns,
+// load draws a progress bar on standard error when it is a terminal (with
+// --idle, the connections opened and then the seconds held, one after the
+// other on one line, cleared at the end) and prints a table, or JSON with
+// --json, on standard output; its --conns,
 // --size and --msgs are bounded by [MaxLoadConns], [MaxLoadSize],
 // [MaxLoadMsgs] and [MaxLoadMemory]. Interrupted, it prints what it measured
 // so far, marked interrupted, and exits 2.

@@ -81,12 +81,21 @@ type Config struct {
 	// Stall fails the run's connections when no message is echoed for this
 	// long (a safety net against a hung server); zero means 10 s.
 	Stall time.Duration
-	// Progress, if not nil, is called with the messages echoed so far and
-	// the total expected: about every 100 ms and at the end in message
-	// mode; in idle mode once, at the end of the hold, with the
-	// connections opened (not at all if the run is interrupted). It runs
-	// on Load's goroutine.
+	// Progress, if not nil, is called with the work done so far and the
+	// total expected. In message mode that is the messages echoed, of
+	// Conns x Msgs: about every 100 ms and at the end. In idle mode it is
+	// the connections opened, of Conns: about every 100 ms while they are
+	// being opened, and once more when the last dial has ended, before the
+	// hold (HoldProgress then reports the hold). It runs on Load's
+	// goroutine.
 	Progress func(done, total int64)
+	// HoldProgress, if not nil, is called in idle mode with how long the
+	// connections have been held so far and Hold: at the start of the hold
+	// (0), about every 100 ms during it, and at its end (Hold, or less
+	// when the hold ends early because the server closed every
+	// connection), before the connections are checked again. It is not
+	// called once ctx is done. It runs on Load's goroutine.
+	HoldProgress func(held, hold time.Duration)
 }
 
 // Report is the outcome of [Load]. Durations are in nanoseconds in JSON.
@@ -315,28 +324,38 @@ func (l *loader) dialAll(ctx context.Context) ([]net.Conn, error) {
 	}
 	conns := make([]net.Conn, l.cfg.Conns)
 	conns[0] = first
+	// In idle mode Progress counts the connections as they open.
+	var report func()
 	if l.cfg.Idle {
 		l.done.Add(1)
+		if l.cfg.Progress != nil {
+			report = func() { l.cfg.Progress(l.done.Load(), int64(l.cfg.Conns)) }
+		}
 	}
 	g := task.NewGroup[struct{}](ctx, task.Limit(dialLimit))
 	defer g.Close()
-	for i := 1; i < len(conns); i++ {
-		g.Go(ctx, func(ctx context.Context) (struct{}, error) {
-			c, err := d.DialContext(ctx, "tcp", l.cfg.Addr)
-			if err != nil {
-				if ctx.Err() == nil { // a dial the interrupt cut is no failure
-					l.fail(err)
+	reporting(ctx, report, func(ctx context.Context) {
+		for i := 1; i < len(conns); i++ {
+			g.Go(ctx, func(ctx context.Context) (struct{}, error) {
+				c, err := d.DialContext(ctx, "tcp", l.cfg.Addr)
+				if err != nil {
+					if ctx.Err() == nil { // a dial the interrupt cut is no failure
+						l.fail(err)
+					}
+					return struct{}{}, nil
+				}
+				conns[i] = c
+				if l.cfg.Idle {
+					l.done.Add(1)
 				}
 				return struct{}{}, nil
-			}
-			conns[i] = c
-			if l.cfg.Idle {
-				l.done.Add(1)
-			}
-			return struct{}{}, nil
-		})
+			})
+		}
+		_, _ = g.Wait(ctx)
+	})
+	if report != nil && ctx.Err() == nil {
+		report() // every dial has ended
 	}
-	_, _ = g.Wait(ctx)
 	if err := ctx.Err(); err != nil {
 		g.Close()
 		for _, c := range conns {
@@ -347,6 +366,39 @@ func (l *loader) dialAll(ctx context.Context) ([]net.Conn, error) {
 		return nil, fmt.Errorf("echo: load: %w", err)
 	}
 	return conns, nil
+}
+
+// progressEvery is how often Load reports progress while it works.
+const progressEvery = 100 * time.Millisecond
+
+// reporting runs work on a goroutine of its own and, until work returns,
+// calls report (if not nil) every progressEvery on the caller's goroutine,
+// where Config's callbacks are documented to run. Work gets a ctx without
+// the caller's runtime slot (see [task.WithoutSlot]); the caller's wait is
+// an await point, as waiting for work itself would be.
+func reporting(ctx context.Context, report func(), work func(context.Context)) {
+	if report == nil {
+		work(ctx)
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		work(task.WithoutSlot(ctx))
+	}()
+	t := time.NewTicker(progressEvery)
+	defer t.Stop()
+	for {
+		p := task.Park(ctx)
+		select {
+		case <-done:
+			p.Resume()
+			return
+		case <-t.C:
+			p.Resume()
+			report()
+		}
+	}
 }
 
 // connResult is what one connection's goroutine measured.
@@ -466,7 +518,7 @@ func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
 // watch reports progress every 100 ms until ended is closed or ctx is
 // done, and calls stall if nothing moves for cfg.Stall.
 func (l *loader) watch(ctx context.Context, ended <-chan struct{}, total int64, stall func(error)) {
-	t := time.NewTicker(100 * time.Millisecond)
+	t := time.NewTicker(progressEvery)
 	defer t.Stop()
 	last, since := l.done.Load(), time.Now()
 	report := func() {
@@ -628,9 +680,6 @@ func (l *loader) hold(ctx context.Context, conns []net.Conn, r *Report) error {
 	if l.cfg.PID != 0 && r.Held > 0 {
 		r.BytesPerConn = float64(r.RSSAfter-r.RSSBefore) / float64(r.Held)
 	}
-	if l.cfg.Progress != nil {
-		l.cfg.Progress(l.done.Load(), int64(l.cfg.Conns))
-	}
 	return nil
 }
 
@@ -644,21 +693,55 @@ const (
 
 // sleepHold waits out the hold, or ends it early once the server has
 // closed every connection: the pings after it then count them all as
-// failed at once, rather than after the whole hold. Each look peeks at
-// up to holdSample connections spread over them without waiting (one
-// system call each), and at all of them only when those were all gone.
+// failed at once, rather than after the whole hold. Every holdLook it
+// peeks at up to holdSample connections spread over them without waiting
+// (one system call each), and at all of them only when those were all
+// gone. It reports the time held to cfg.HoldProgress, if set, at the
+// start, every progressEvery and at the end; it returns ctx's error, with
+// no last report, if ctx ends first.
 func (l *loader) sleepHold(ctx context.Context, conns []net.Conn) error {
-	end := time.Now().Add(l.cfg.Hold)
-	for {
-		left := time.Until(end)
-		if left <= 0 {
-			return nil
+	start := time.Now()
+	end := start.Add(l.cfg.Hold)
+	report := func(now time.Time) {
+		if l.cfg.HoldProgress != nil {
+			l.cfg.HoldProgress(min(now.Sub(start), l.cfg.Hold), l.cfg.Hold)
 		}
-		if err := task.Sleep(ctx, min(left, holdLook)); err != nil {
+	}
+	report(start)
+	var tick <-chan time.Time
+	if l.cfg.HoldProgress != nil {
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		tick = t.C
+	}
+	look := time.NewTimer(min(l.cfg.Hold, holdLook))
+	defer look.Stop()
+	for {
+		p := task.Park(ctx) // an await point, as task.Sleep was
+		looked := false
+		select {
+		case <-ctx.Done():
+		case <-tick:
+		case <-look.C:
+			looked = true
+		}
+		p.Resume()
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if allGone(conns) {
+		now := time.Now()
+		left := end.Sub(now)
+		switch {
+		case left <= 0: // on a tick too: the end has come, look or not
+			report(end)
 			return nil
+		case !looked:
+			report(now)
+		case allGone(conns):
+			report(now)
+			return nil
+		default:
+			look.Reset(min(left, holdLook))
 		}
 	}
 }

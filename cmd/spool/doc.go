@@ -20,8 +20,10 @@
 //	    C connections (at most 1,048,576) each send M messages of S bytes
 //	    (at most 64 MiB, and C x S at most 1 GiB) and check every echo;
 //	    reports msgs/s, MB/s and p50/p99/max latency (with --idle and --pid,
-//	    the server's memory per idle connection); interrupted, it prints
-//	    what it measured so far, marked interrupted
+//	    the server's memory per idle connection); its bar counts the
+//	    messages, or with --idle the connections opened, then the seconds
+//	    held; interrupted, it prints what it measured so far, marked
+//	    interrupted
 //
 //	spool fetch [-c|--concurrency N] [--timeout D] [--retries N] [-o|--out DIR]
 //	            [--ordered] URL... | -

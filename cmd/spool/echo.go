@@ -201,6 +201,11 @@ With --idle, the connections are opened, each echoes one byte, then they
 are held open for --hold and checked again: the report gives how many
 survived and, with --pid, the server's resident memory per connection.
 
+On a terminal, a progress bar on standard error shows the messages echoed;
+with --idle, the connections opened ("connecting"), then the seconds held
+("holding N connections"). The bar is cleared when the run ends or is
+interrupted, before the report.
+
 Limits: --conns at most 1,048,576 (each also needs a file descriptor),
 --size at most 64 MiB, and --conns x --size at most 1 GiB.
 
@@ -248,24 +253,52 @@ func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 	case cfg.DialTimeout <= 0:
 		return fmt.Errorf("echo load: --dial-timeout %v: must be positive", cfg.DialTimeout)
 	}
+	stderr := cmd.ErrOrStderr()
 	total := int64(cfg.Conns)
 	desc := "connecting"
 	if !cfg.Idle {
 		total *= int64(cfg.Msgs)
 		desc = "echoing"
 	}
-	// The bar is made at the first progress report: a config that Load
-	// refuses draws none.
+	// A bar is made at the first progress report: a config that Load
+	// refuses draws none. With --idle there are two, one after the other
+	// on the same line: the connections opened, then the seconds held.
+	// Both callbacks run on Load's goroutine.
 	var (
-		bar   *progress.Bar
-		shown int64
+		bar     *progress.Bar // the one drawn now, if any
+		shown   int64         // what bar shows as done
+		holding bool          // bar is the hold's
 	)
 	cfg.Progress = func(done, _ int64) {
 		if bar == nil && shown == 0 {
-			bar = progress.New(cmd.ErrOrStderr(), total, desc, progress.Items)
+			bar = progress.New(stderr, total, desc, progress.Items)
 		}
 		bar.Add(done - shown)
 		shown = done
+	}
+	if cfg.Idle {
+		cfg.HoldProgress = func(held, hold time.Duration) {
+			s := int64(held / time.Second) // whole seconds held; the last one only at the end
+			if held >= hold {
+				s = holdSeconds(hold)
+			}
+			if !holding {
+				bar.Finish() // clears the connections' bar (a no-op if none or already full)
+				desc := fmt.Sprintf("holding %d connections (seconds)", shown)
+				holding = true
+				bar = progress.New(stderr, holdSeconds(hold), desc, progress.Items)
+				bar.Add(s) // drawn at once, even at 0
+				shown = s
+				return
+			}
+			// Only as a second passes: the bar's estimate of the time left
+			// comes from its rate of steps, which the reports in between
+			// (steps of 0) would drag down.
+			if s != shown {
+				bar.Add(s - shown)
+				shown = s
+			}
+		}
 	}
 	r, err := echo.Load(cmd.Context(), cfg)
 	bar.Finish()
@@ -303,6 +336,12 @@ func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 		return errFailed
 	}
 	return nil
+}
+
+// holdSeconds is the length of the hold's bar: d in seconds, a part of
+// one counting as one.
+func holdSeconds(d time.Duration) int64 {
+	return max(1, int64((d+time.Second-1)/time.Second))
 }
 
 func printLoad(out io.Writer, cfg echo.Config, r echo.Report) error {
