@@ -20,9 +20,6 @@ import (
 	"github.com/spool-go/spool/echo"
 )
 
-// helperEnv makes the test binary a server process (see helperServer).
-const helperEnv = "ECHO_TEST_SERVER"
-
 // helperServer serves 127.0.0.1:0 in the mode named, prints its address,
 // serves until standard input closes, then prints its metrics as JSON.
 func helperServer(mode string) int {
@@ -63,15 +60,21 @@ func needFiles(t *testing.T, n uint64) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
 		t.Skipf("needs %d open files: %v", n, err)
 	}
-	if old.Cur >= n {
+	if uint64(old.Cur) >= n {
 		return
 	}
-	lim := syscall.Rlimit{Cur: n, Max: max(old.Max, n)}
+	lim := old
+	setRlim(&lim.Cur, n)
+	setRlim(&lim.Max, max(uint64(old.Max), n))
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		t.Skipf("needs %d open files; the limit is %d and cannot be raised: %v", n, old.Cur, err)
 	}
 	t.Cleanup(func() { _ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
 }
+
+// setRlim sets a limit of a syscall.Rlimit, whose fields are uint64 on
+// Linux and macOS and int64 on FreeBSD.
+func setRlim[T int64 | uint64](f *T, v uint64) { *f = T(v) }
 
 // Ten thousand connections at once. The server runs in a process of its
 // own (this test binary, re-run as helperServer), so that each side needs
