@@ -108,8 +108,18 @@
 // set unique among live tasks, which the detector uses to find the
 // goroutine) and spool.kind=blocking on the blocking pool. So a CPU
 // profile (go tool pprof -tagfocus spool.task=...) shows which task did
-// what. When runtime/trace is on, each task is a trace task
-// ("spool.task" or "spool.blocking") with a region around its run.
+// what. The context a task's function receives carries the same labels,
+// so pprof.Do with it adds labels for the call and then gives the
+// goroutine the task's back, and pprof.Label(ctx, "spool.task") finds the
+// task's name. It costs Spawn nothing: the context asks the task's
+// registry entry for its label set only when the labels are looked up.
+// The labels of the context a task is spawned with are not the task's:
+// neither its goroutine nor its context carries them. A blocking task's
+// context has no labels of its own: it carries those of the context given
+// to SpawnBlocking (a task's labels, when that is a task's context), and
+// so does its goroutine after a pprof.Do with it. When runtime/trace is
+// on, each task is a trace task ("spool.task" or "spool.blocking") with a
+// region around its run.
 // [Runtime.Metrics] is a snapshot of slots, tasks, the blocking pool,
 // outcomes and the slot wait and hold time histograms; [Runtime.Publish]
 // exports it through expvar, on demand; [Runtime.Tasks] lists live tasks.
