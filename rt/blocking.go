@@ -53,9 +53,17 @@ func (p *blockingPool) init(r *Runtime) {
 // (file I/O, cgo, a library without context support). fn does not take a
 // worker slot, so it neither waits for one nor starves the async tasks. At
 // most MaxBlocking such functions run at once; more wait in a FIFO queue.
-// A task whose context ends before fn starts (in the queue, or on its way
-// to a goroutine of the pool) resolves with an error wrapping the
-// context's error, without running.
+// A task whose context ends before fn starts resolves with an error
+// wrapping the context's error, and fn never runs. While it waits in the
+// queue, it resolves at once, without waiting for a goroutine of the pool
+// to come free, as pool.Submit's queued tasks do: before its Cancel
+// returns (or the Cancel of a task whose context ctx descends from, or
+// Shutdown's); before SpawnBlocking returns if ctx has ended already;
+// and for a ctx from package context (a cancel, a deadline) as soon as
+// package context tells the task, which it does on a goroutine of its
+// own. It leaves the queue, the registry and [Runtime.Metrics]' counts
+// in the same step. Taken off the queue (or handed to an idle goroutine)
+// but not started yet, it resolves once that goroutine gets to it.
 //
 // Go cannot abort fn once it runs: cancelling the task (or Shutdown)
 // cancels its context, which fn should watch if it can.
@@ -113,13 +121,45 @@ func (p *blockingPool) submit(e *entry) {
 	p.queue = append(p.queue, e)
 	p.queued++
 	r.mu.Unlock()
-	// Resolve the task if its context ends while it waits. The callback
-	// and a worker race for the entry with a CAS on qstate. It stays
-	// attached once a worker has taken the entry: the task's context ends
-	// when the task does, and the callback then finds the entry taken.
-	context.AfterFunc(e.job.Context(), func() { p.cancelQueued(e) })
+	// Resolve the task as soon as its context ends while it waits: the
+	// callback and a worker race for the entry with a CAS on qstate. It
+	// stays registered once a worker has taken the entry: the task's
+	// context ends when the task does, and the callback then finds the
+	// entry taken.
+	//
+	// The task's context (package task's) runs the callbacks registered
+	// with its AfterFunc method on the goroutine that cancels it, before
+	// the cancel returns, so that a Cancel of the task, or of a task it
+	// descends from, resolves it at once. context.AfterFunc would run the
+	// callback on a goroutine of its own, a moment after Cancel returned.
+	// A parent from package context tells the task's context on a
+	// goroutine of its own in any case (package context runs no foreign
+	// callback on the cancelling goroutine).
+	ctx := e.job.Context()
+	if c, ok := ctx.(afterFuncer); ok {
+		c.AfterFunc(func() { p.cancelQueued(e) })
+	} else {
+		context.AfterFunc(ctx, func() { p.cancelQueued(e) })
+	}
+	// A task's context that has ended runs a callback registered now on a
+	// goroutine of its own, and Err latches a parent's end that has not
+	// reached the task's context yet (running the callback): resolve the
+	// task now if its context has ended.
+	if ctx.Err() != nil {
+		p.cancelQueued(e)
+	}
 }
 
+// afterFuncer is a context that runs callbacks when it ends, as package
+// task's does: see submit.
+type afterFuncer interface {
+	AfterFunc(func()) (stop func() bool)
+}
+
+// cancelQueued resolves e, queued, once its context has ended, unless a
+// goroutine of the pool took it first. It runs on the goroutine that
+// ended the context: it must not be called with r.mu held, and nothing in
+// the runtime ends a task's context with r.mu held (see cancelAll).
 func (p *blockingPool) cancelQueued(e *entry) {
 	if !e.qstate.CompareAndSwap(qQueued, qCancelled) {
 		return
@@ -131,6 +171,7 @@ func (p *blockingPool) cancelQueued(e *entry) {
 	err := queuedError(e.job.Context())
 	e.job.Abort(err)
 	p.r.exit(e, err)
+	e.endTrace()
 }
 
 // queuedError is the error of a blocking task whose context ended before
@@ -290,9 +331,9 @@ func (p *blockingPool) run(e *entry) {
 		pprof.SetGoroutineLabels(r.base)
 		r.exit(e, e.job.Err()) // Run resolved the task, on Goexit too
 	}()
-	// The callback that resolves a queued task whose context ended runs on
-	// a goroutine of its own (context.AfterFunc), so a goroutine that
-	// comes free may take the task first: it must not run it.
+	// A task whose context ended after a goroutine took it off the queue
+	// (before the callback's CAS), or on its way to an idle goroutine or
+	// a new one, has not started either: it must not run.
 	if ctx := e.job.Context(); ctx.Err() != nil {
 		e.job.Abort(queuedError(ctx))
 		return

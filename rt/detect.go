@@ -135,7 +135,7 @@ func (r *Runtime) wakeDetector() {
 // slot.
 func (r *Runtime) holding() bool {
 	for i := range r.held.cells {
-		if r.held.cells[i].holder() != nil {
+		if e, _ := r.held.cells[i].holder(); e != nil {
 			return true
 		}
 	}
@@ -155,13 +155,14 @@ func (r *Runtime) scan(now, elapsed int64) (busy bool) {
 	var found []overdue
 	r.mu.Lock() // keeps every entry seen here registered, and its labels its own
 	for i := range r.held.cells {
-		e, sc := r.held.cells[i].holder(), &r.seen[i]
+		e, h := r.held.cells[i].holder()
+		sc := &r.seen[i]
 		if e == nil {
 			*sc = seenCell{} // no holder, or one giving its slot back
 			continue
 		}
 		busy = true
-		if h := e.holds.Load(); e != sc.e || h != sc.hold {
+		if e != sc.e || h != sc.hold {
 			// A hold we have not seen: it began within the last period.
 			*sc = seenCell{e: e, hold: h}
 			continue
@@ -206,7 +207,7 @@ func (r *Runtime) report(found []overdue) {
 			name = (&entry{pc: o.pc}).displayName()
 		}
 		stack := stacks[o.id]
-		if o.e.parks.Load() == parksEnded {
+		if o.e.ended() {
 			// The task ended, perhaps before the profile was read: its
 			// label set may be another task's by then, and the stack too.
 			stack = ""

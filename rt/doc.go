@@ -47,8 +47,9 @@
 //
 // The slot belongs to the task's goroutine: do not park with a task's
 // context on another goroutine. (rt keeps its accounting straight if you
-// do, but the bound is lost while it lasts.) Only Spawn and BlockOn put
-// work on the runtime: task.Go, a task.Group or a go statement inside a
+// do, the detector's cells included, but the bound is lost while it lasts,
+// and the detector may miss a hold of that task.) Only Spawn and BlockOn
+// put work on the runtime: task.Go, a task.Group or a go statement inside a
 // runtime task start goroutines that hold no slot. The exception is a
 // task.Group submission that runs inline: when the group is full and the
 // context given to its Go descends from the group's (the caller-runs rule
@@ -127,16 +128,19 @@
 // # Panics, cancellation and shutdown
 //
 // A panic in a task becomes a *task.PanicError (value and stack) returned
-// by Await, and is counted in Metrics.Panicked. Cancelling a task's
-// context reaches it wherever it is: waiting for a slot or in the blocking
-// queue, it resolves at once with the context's error without running;
-// running, it sees its context done. [Runtime.Shutdown] refuses new tasks,
-// waits for the running and queued ones, and when its context ends
-// cancels them, lifts the slot bound so that cancelled tasks can return,
-// waits a grace period and returns a [*ShutdownError] listing what is still
-// running. Go cannot abort a goroutine: a blocking task, or any task that
-// ignores its context, can outlive Shutdown; its goroutine stays the
-// runtime's and a later Shutdown waits for it again.
+// by Await, and is counted in Metrics.Panicked. Cancelling a task's context
+// reaches it wherever it is. Waiting for a slot, it resolves with the
+// context's error without running, as soon as its goroutine wakes. In the
+// blocking queue, it resolves so at once: before the task's Cancel (or a
+// parent task's) returns, or for a parent from package context as soon as
+// package context tells the task, without waiting for a blocking goroutine
+// to come free. Running, it sees its context done. [Runtime.Shutdown]
+// refuses new tasks, waits for the running and queued ones, and when its
+// context ends cancels them, lifts the slot bound so that cancelled tasks
+// can return, waits a grace period and returns a [*ShutdownError] listing
+// what is still running. Go cannot abort a goroutine: a blocking task, or
+// any task that ignores its context, can outlive Shutdown; its goroutine
+// stays the runtime's and a later Shutdown waits for it again.
 //
 // # Cost
 //

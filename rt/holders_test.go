@@ -66,7 +66,7 @@ func TestHoldsSkipZero(t *testing.T) {
 	defer r.Shutdown(context.Background())
 	tests := []struct {
 		name  string
-		start uint32
+		start uint32 // holds before the hold begins: 0 begins the first (run), else Acquire resumes a parked task
 		want  uint32
 	}{
 		{"first hold", 0, 1},
@@ -76,16 +76,23 @@ func TestHoldsSkipZero(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := &entry{r: r}
-			if !r.sem.tryAcquire() {
-				t.Fatal("the runtime's slot is taken")
+			if tt.start == 0 {
+				if !r.sem.tryAcquire() {
+					t.Fatal("the runtime's slot is taken")
+				}
+				e.begin()
+			} else {
+				e.slot.Store(slotWord(1, tt.start)) // parked at an await point
+				e.Acquire()
 			}
-			e.holds.Store(tt.start)
-			e.startHold()
-			if got := e.holds.Load(); got != tt.want {
-				t.Errorf("holds after startHold from %d = %d; want %d", tt.start, got, tt.want)
+			if got := e.holds(); got != tt.want {
+				t.Errorf("holds after a hold began from %d = %d; want %d", tt.start, got, tt.want)
+			}
+			if got := e.parks(); got != 0 {
+				t.Errorf("parks once the hold began = %d; want 0 (holding)", got)
 			}
 			e.Release()
-			if got := e.parks.Load(); got != 1 {
+			if got := e.parks(); got != 1 {
 				t.Errorf("parks after Release = %d; want 1 (the slot given back)", got)
 			}
 		})

@@ -271,14 +271,14 @@ func (e *entry) run() {
 	r, j := e.r, e.job
 	pprof.SetGoroutineLabels(e.labelCtx())
 	if ok, _ := r.acquire(e, j, true); !ok {
-		e.parks.Store(1) // not holding: a stray Park after the end does nothing
+		e.slot.Store(slotWord(1, 0)) // not holding: a stray Park after the end does nothing
 		j.Abort(waitError(j.Context()))
 		pprof.SetGoroutineLabels(r.base)
 		r.exit(e, e.job.Err())
 		e.endTrace()
 		return
 	}
-	e.startHold()
+	e.begin()
 	if x := e.extra(); x != nil && x.tt != nil {
 		defer x.tt.End()
 		defer trace.StartRegion(x.tctx, "spool.run").End()
@@ -487,11 +487,11 @@ func (e *entry) state() string {
 		return "queued"
 	case e.blocking:
 		return "running"
-	case e.holds.Load() == 0:
+	case e.holds() == 0:
 		return "waiting" // for its first slot
 	case e.qstate.Load() == qResuming:
 		return "waiting" // for a slot, to go on after an await point
-	case e.parks.Load() == 0:
+	case e.parks() == 0:
 		return "running"
 	default:
 		return "parked"

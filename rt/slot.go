@@ -162,15 +162,16 @@ type entry struct {
 	seq      uint16       // spawn order: picks the holds in 8 that are timed, and a first holder cell
 	qstate   atomic.Int32 // blocking queue state; qResuming for an async task waiting to go on (see blocking.go)
 
-	// Slot state. parks counts Release calls not yet matched by Acquire:
-	// the slot is held while it is 0 and holds, the count of holds begun
-	// (modulo 2^32, skipping 0), is not (a task that has not started yet
-	// holds nothing). start is r.now() when a sampled hold began (one in
-	// 8, chosen by seq: reading the clock costs ~20 ns), else 0. Once the
-	// task has ended, parks is parksEnded, so that an await point with its
-	// context that resumes on another goroutine takes nothing for it.
-	parks atomic.Int32
-	holds atomic.Uint32
+	// Slot state. slot packs parks and holds in one word (see slotWord),
+	// so that the step that begins a hold also numbers it. parks counts
+	// Release calls not yet matched by Acquire: the slot is held while it
+	// is 0 and holds, the count of holds begun (modulo 2^32, skipping 0),
+	// is not (a task that has not started yet holds nothing). start is
+	// r.now() when a sampled hold began (one in 8, chosen by seq: reading
+	// the clock costs ~20 ns), else 0. Once the task has ended, parks is
+	// parksEnded, so that an await point with its context that resumes on
+	// another goroutine takes nothing for it.
+	slot  atomic.Uint64
 	start atomic.Int64
 
 	// Registry links (r.mu).
@@ -209,6 +210,40 @@ func (e *entry) name() string {
 
 var _ task.Slot = (*entry)(nil)
 
+// A slot word holds parks, signed, in its high 32 bits and holds in its
+// low 32 bits. A hold begins with one CAS that sets parks to 0 and counts
+// the hold, so that the word names the hold until it ends: whoever showed
+// a hold in a cell can tell, by reading the word, whether that hold is
+// still on (see startHold). Release adds onePark, which never carries
+// into holds.
+const onePark = 1 << 32
+
+func slotWord(parks int32, holds uint32) uint64 { return uint64(uint32(parks))<<32 | uint64(holds) }
+func parksOf(w uint64) int32                    { return int32(w >> 32) }
+func holdsOf(w uint64) uint32                   { return uint32(w) }
+
+// nextHold is the number of the hold after the hold numbered h: 0 means
+// "not started", so the count skips it when it wraps.
+func nextHold(h uint32) uint32 {
+	if h++; h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// parks returns how many await points with e's context have given its
+// slot back and not taken it again (0: it holds it; below 0: it has
+// ended).
+func (e *entry) parks() int32 { return parksOf(e.slot.Load()) }
+
+// holds returns the number of e's current or last hold: 0 if it has not
+// started.
+func (e *entry) holds() uint32 { return holdsOf(e.slot.Load()) }
+
+// ended reports whether e's task has ended (parks is parksEnded, plus any
+// stray Releases since).
+func (e *entry) ended() bool { return e.parks() < 0 }
+
 // Release gives the task's worker slot back at an await point. It is
 // called by task.Park; see [task.Slot]. A Park and Resume pair that finds
 // a slot free costs about 57 ns and no allocation (BenchmarkPark; 55-59 ns
@@ -219,10 +254,10 @@ var _ task.Slot = (*entry)(nil)
 // takes no slot, and cannot take one for the task while the task waits at
 // an await point of its own.
 func (e *entry) Release() bool {
-	if e.holds.Load() == 0 {
+	if holdsOf(e.slot.Load()) == 0 {
 		return false // not started: a Park with the task's context from elsewhere
 	}
-	if e.parks.Add(1) != 1 {
+	if parksOf(e.slot.Add(onePark)) != 1 {
 		return true // already given back (a misused await point on another goroutine)
 	}
 	e.giveBack()
@@ -230,6 +265,8 @@ func (e *entry) Release() bool {
 }
 
 // giveBack gives back the slot e held, once parks says it no longer does.
+// Every hold that ends comes here: its take of e's cell is the one that
+// startHold counts on when it finds the hold still on after its put.
 func (e *entry) giveBack() {
 	r := e.r
 	if r.cfg.threshold > 0 {
@@ -246,36 +283,45 @@ func (e *entry) giveBack() {
 // no slot, and far enough from 0 that stray Releases never bring it to 1.
 const parksEnded = math.MinInt32 / 2
 
-// end marks e as ended, giving its slot back: an await point with e's
-// context that began on another goroutine before e started and resumes
-// after it ended must not take a slot for it, which nothing would ever
-// give back. If such a resume took the slot just now (parks is 0 again),
-// it is given back once more.
+// end marks e as ended, giving its slot back if it holds it: an await
+// point with e's context that began on another goroutine before e started
+// and resumes after it ended must not take a slot for it, which nothing
+// would ever give back. If such a resume took the slot just now (parks is
+// 0 again), it is given back here.
 func (e *entry) end() {
-	if e.parks.CompareAndSwap(0, parksEnded) { // holding, as a task that ends is
-		e.giveBack()
-		return
-	}
 	for {
-		e.Release()
-		if n := e.parks.Load(); n != 0 && e.parks.CompareAndSwap(n, parksEnded) {
+		w := e.slot.Load()
+		if e.slot.CompareAndSwap(w, slotWord(parksEnded, holdsOf(w))) {
+			if parksOf(w) == 0 { // holding, as a task that ends usually is
+				e.giveBack()
+			}
 			return
 		}
 	}
 }
 
+// begin starts the task's first hold, on its own goroutine once it has
+// its first slot. Nothing else writes e.slot while holds is 0 (Release
+// and Acquire do nothing then), so a store does.
+func (e *entry) begin() {
+	w := slotWord(0, 1)
+	e.slot.Store(w)
+	e.startHold(w)
+}
+
 // Acquire takes a worker slot again after an await point, waiting in FIFO
 // order if none is free. It is called by task.Parked.Resume.
 func (e *entry) Acquire() {
-	if e.holds.Load() == 0 {
+	if holdsOf(e.slot.Load()) == 0 {
 		return // the other half of Release's early return
 	}
 	for {
-		n := e.parks.Load()
+		w := e.slot.Load()
+		n := parksOf(w)
 		if n > 1 {
 			// Another await point on the same task is still parked: the
 			// last one to resume takes the slot.
-			if e.parks.CompareAndSwap(n, n-1) {
+			if e.slot.CompareAndSwap(w, w-onePark) {
 				return
 			}
 			continue
@@ -287,40 +333,55 @@ func (e *entry) Acquire() {
 			return
 		}
 		_, waited := e.r.acquire(e, nil, false)
-		if e.parks.CompareAndSwap(1, 0) {
+		w = e.slot.Load()
+		held := slotWord(0, nextHold(holdsOf(w)))
+		if parksOf(w) == 1 && e.slot.CompareAndSwap(w, held) {
 			if waited >= 0 {
 				e.r.wait.add(waited)
 			}
-			e.startHold()
-			if e.r.cfg.threshold > 0 && e.parks.Load() != 0 {
-				// The slot went back meanwhile (the task ended, or a stray
-				// Park came in), and its take of the cell may have come
-				// before startHold's put: take it again, or the cell
-				// would keep e for good.
-				e.r.held.take(e)
-			}
+			e.startHold(held)
 			return
 		}
 		e.r.sem.release() // a concurrent Park came in; let it resume instead
 	}
 }
 
-// startHold records that the task now holds a slot, and shows it to the
-// detector.
-func (e *entry) startHold() {
-	h := e.holds.Add(1) // before put: a scan that finds e sees this hold
-	if h == 0 {
-		h = e.holds.Add(1) // 0 means "not started"
-	}
-	e.r.held.count(e)
-	if e.r.cfg.threshold > 0 {
-		e.r.held.put(e) // before the look at detParked: see detect
-		if e.r.detParked.Load() {
-			e.r.wakeDetector()
+// startHold records that the task holds a slot, in the hold that set its
+// slot word to w, and shows it to the detector.
+//
+// The show races the hold's end when await points with the task's
+// context run on other goroutines (a misuse): the hold may end, and its
+// giveBack take e's cell, before the put here, and another hold may even
+// begin and show e in a cell of its own meanwhile. So once e is shown,
+// startHold reads the slot word again. If it still says w, the hold is
+// on, and its end's take will come after the put. If not, the hold has
+// ended and its take may have come first, so startHold takes e once
+// more itself. Either way every put is followed by a take of its own
+// that begins after it, and since every take of e probes the cells in
+// the same order and clears a cell only by a CAS, a take never misses
+// every copy of e that was shown before it began: once the task has
+// ended, and the takes have returned, no cell shows it
+// (TestMisusedAwaitPointsLeaveNoCell). While it holds its slot, at most
+// one cell does, or none (a take of an ended hold may clear the cell of
+// the current one: the detector then misses that hold). Reading parks
+// alone would not do, nor numbering the hold after the step that began
+// it: either may find the word as the hold left it although another
+// hold began since, and that hold's end takes only one of e's two cells.
+func (e *entry) startHold(w uint64) {
+	r := e.r
+	r.held.count(e)
+	if r.cfg.threshold > 0 {
+		r.held.put(e) // before the look at detParked: see detect
+		if e.slot.Load() != w {
+			r.held.take(e) // the hold ended before the put: see above
+			return
+		}
+		if r.detParked.Load() {
+			r.wakeDetector()
 		}
 	}
-	if uint8(h)&7 == uint8(e.seq)&7 {
-		e.start.Store(e.r.now())
+	if uint8(holdsOf(w))&7 == uint8(e.seq)&7 {
+		e.start.Store(r.now())
 	}
 }
 
@@ -346,13 +407,16 @@ type holderCell struct {
 	_     [48]byte
 }
 
-// holder returns the task shown in c if it holds its slot: nil if c is
-// empty or its task is giving the slot back.
-func (c *holderCell) holder() *entry {
-	if e := c.e.Load(); e != nil && e.parks.Load() == 0 {
-		return e
+// holder returns the task shown in c if it holds its slot, and the
+// number of that hold: nil if c is empty or its task is giving the slot
+// back.
+func (c *holderCell) holder() (*entry, uint32) {
+	if e := c.e.Load(); e != nil {
+		if w := e.slot.Load(); parksOf(w) == 0 {
+			return e, holdsOf(w)
+		}
 	}
-	return nil
+	return nil, 0
 }
 
 func (h *holders) init(workers int) {
@@ -389,11 +453,12 @@ func (h *holders) put(e *entry) {
 	}
 }
 
-// take clears e's cell, if put found it one: the same probe finds it.
+// take clears e's cell, if put found it one: the same probe finds it. It
+// clears one cell, by a CAS: two takes of e that race (see startHold)
+// clear two cells, or one and nothing, never one cell twice.
 func (h *holders) take(e *entry) {
 	for i, k := 0, uint32(e.seq)&h.mask; i < len(h.cells); i, k = i+1, (k+1)&h.mask {
-		if c := &h.cells[k].e; c.Load() == e {
-			c.Store(nil)
+		if c := &h.cells[k].e; c.Load() == e && c.CompareAndSwap(e, nil) {
 			return
 		}
 	}
