@@ -2,7 +2,9 @@ package pool_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"expvar"
 	"fmt"
 
 	"github.com/spool-go/spool/pool"
@@ -86,4 +88,26 @@ func ExampleTrySubmit() {
 	// Output:
 	// pool: queue full
 	// 1 <nil>
+}
+
+// Serving a pool's metrics through expvar (at /debug/vars when expvar's
+// handler is served): publish a func, and every read takes a fresh
+// snapshot.
+func ExamplePool_Metrics_expvar() {
+	p, err := pool.New(2)
+	if err != nil {
+		panic(err)
+	}
+	expvar.Publish("example.jobs", expvar.Func(func() any { return p.Metrics() }))
+	for range 3 {
+		_ = p.Go(func() {})
+	}
+	p.Close()
+
+	var m pool.Metrics // what a reader of /debug/vars decodes
+	if err := json.Unmarshal([]byte(expvar.Get("example.jobs").String()), &m); err != nil {
+		panic(err)
+	}
+	fmt.Println("submitted:", m.Submitted, "completed:", m.Completed)
+	// Output: submitted: 3 completed: 3
 }

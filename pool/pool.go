@@ -35,11 +35,24 @@ var (
 )
 
 // DefaultQueueSize is the queue capacity of a pool made without the
-// QueueSize option. A queued item takes 16 bytes, so the default queue
-// takes 16 KiB, allocated by New, while it keeps submitters from waiting
-// on workers that are about to come free. (The queue is most of what an
-// idle pool costs: New allocates 22 KiB in all, BenchmarkNewClose.)
+// QueueSize option. New allocates the whole queue up front, 16 bytes an
+// item, so the default queue takes 16 KiB from New on, while it keeps
+// submitters from waiting on workers that are about to come free. (The
+// queue is most of what an idle pool costs: New allocates 22 KiB in all,
+// BenchmarkNewClose.)
 const DefaultQueueSize = 1024
+
+// MaxQueueSize is the largest queue [QueueSize] accepts: 1<<24 items. The
+// queue is a channel that New allocates in full before any work arrives,
+// 16 bytes an item, so its size is memory spent up front (256 MiB at this
+// bound), not a limit that costs nothing until it is reached; and a queue
+// is back-pressure, which a deeper one only puts off. Without the bound,
+// QueueSize(1<<40) had New ask for 16 TiB, and the program died with
+// "fatal error: runtime: out of memory", which no recover catches. There
+// is no unbounded queue (QueueSize(math.MaxInt) panics too): work that
+// must never wait for room needs a buffer of its own in front of the
+// pool, one that grows with what it holds.
+const MaxQueueSize = 1 << 24
 
 // DefaultSampleEvery is how often a pool times a task for its queue-wait
 // and run-time histograms when no SampleTimings option is given: one task
@@ -82,10 +95,18 @@ func KeepAlive(d time.Duration) Option {
 // QueueSize sets the queue's capacity: how many submitted items may wait
 // for a worker. 0 makes a pool without a queue: a submission is handed to
 // an idle worker, or to a new one below the limit, or else waits (Submit,
-// Go, GoContext) or is refused (TrySubmit, TryGo). QueueSize panics if k is negative.
+// Go, GoContext) or is refused (TrySubmit, TryGo).
+//
+// New allocates the queue's memory up front, 16 bytes an item, whether or
+// not it ever fills: QueueSize(1<<20) costs 16 MiB from New on. QueueSize
+// panics if k is negative or above [MaxQueueSize] (1<<24 items, 256 MiB);
+// there is no unbounded queue.
 func QueueSize(k int) Option {
-	if k < 0 {
+	switch {
+	case k < 0:
 		panic(fmt.Sprintf("pool: QueueSize(%d): size must not be negative", k))
+	case k > MaxQueueSize:
+		panic(fmt.Sprintf("pool: QueueSize(%d): New allocates the whole queue up front, 16 bytes an item: the size must be at most MaxQueueSize (%d items, 256 MiB)", k, MaxQueueSize))
 	}
 	return func(c *config) { c.queue = k }
 }
@@ -251,7 +272,7 @@ const closedBit = 1 << 62
 // each worker started adds a goroutine.
 func New(n int, opts ...Option) (*Pool, error) {
 	if n <= 0 {
-		return nil, fmt.Errorf("pool: New(%d): %w", n, ErrSize)
+		return nil, fmt.Errorf("%w (New(%d))", ErrSize, n)
 	}
 	c := config{queue: DefaultQueueSize, sampling: DefaultSampleEvery, keep: DefaultKeepAlive}
 	for i, o := range opts {
@@ -328,7 +349,7 @@ func (p *Pool) Resize(n int) error {
 		return ErrNilPool
 	}
 	if n <= 0 {
-		return fmt.Errorf("pool: Resize(%d): %w", n, ErrSize)
+		return fmt.Errorf("%w (Resize(%d))", ErrSize, n)
 	}
 	p.resizeMu.Lock()
 	defer p.resizeMu.Unlock()
