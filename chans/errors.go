@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spool-go/spool/task"
 )
@@ -28,10 +29,14 @@ func (e *LaggedError) Error() string {
 }
 
 // ctxError wraps ctx's error (and its cause, when it differs) for a wait
-// that gave up because ctx was done.
+// that gave up because ctx was done. A cause of this package's own (the
+// ErrClosed of Pipeline.Close) leads, so that "chans:" is said once.
 func ctxError(op string, ctx context.Context) error {
 	err := ctx.Err()
 	if cause := context.Cause(ctx); cause != nil && cause != err {
+		if strings.HasPrefix(cause.Error(), "chans: ") {
+			return fmt.Errorf("%w (%s: %w)", cause, op, err)
+		}
 		return fmt.Errorf("chans: %s: %w: %w", op, err, cause)
 	}
 	return fmt.Errorf("chans: %s: %w", op, err)

@@ -641,7 +641,8 @@ func (r *run) report(res Result) {
 	defer func() {
 		if v := recover(); v != nil {
 			r.panicked = true
-			r.cancel(fmt.Errorf("cp: OnItem panicked: %w", &task.PanicError{Value: v, Stack: debug.Stack()}))
+			// No "cp:": the cause is seen only inside "cp: interrupted: ...".
+			r.cancel(fmt.Errorf("OnItem panicked: %w", &task.PanicError{Value: v, Stack: debug.Stack()}))
 		}
 	}()
 	r.c.onItem(res)

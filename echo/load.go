@@ -452,7 +452,10 @@ func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
 				if ctx.Err() != nil {
 					return res, nil // interrupted: not the connection's failure
 				}
-				if cause := context.Cause(runCtx); cause != nil {
+				if cause := context.Cause(runCtx); errors.Is(cause, errStalled) {
+					// "echo: load stalled: ... (message 3: ...)": "echo: load" once.
+					err = fmt.Errorf("%w (%s)", cause, strings.TrimPrefix(err.Error(), "echo: load: "))
+				} else if cause != nil {
 					err = fmt.Errorf("%w (%v)", cause, err)
 				}
 				l.fail(err)

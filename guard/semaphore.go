@@ -62,7 +62,7 @@ func (w *semWaiter) Links() *fifo.Links[semWaiter] { return &w.links }
 // ErrSize if n is below 1.
 func NewSemaphore(n int64) (*Semaphore, error) {
 	if n < 1 {
-		return nil, fmt.Errorf("guard: NewSemaphore(%d): %w", n, ErrSize)
+		return nil, fmt.Errorf("%w (NewSemaphore(%d))", ErrSize, n)
 	}
 	return &Semaphore{size: n}, nil
 }
@@ -84,7 +84,7 @@ func (s *Semaphore) Available() int64 {
 // if n is below 1 or above the size.
 func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 	if n < 1 || n > s.size {
-		return fmt.Errorf("guard: Acquire(%d) of a semaphore of %d: %w", n, s.size, ErrSize)
+		return fmt.Errorf("%w (Acquire(%d) of a semaphore of %d)", ErrSize, n, s.size)
 	}
 	s.mu.Lock()
 	switch {
