@@ -24,9 +24,11 @@
 // Retry only requests that are safe to repeat (GET, PUT, DELETE, or a POST
 // with an idempotency key): a 502 or a connection reset can come after the
 // server acted. [Do] sees to it: it sends any other request again only if
-// its connection could not be made or it got a 429 Too Many Requests. Do
-// not use this package for streaming protocols or long-polling, where a
-// "failure" is part of the conversation.
+// its connection could not be made or it got a 429 Too Many Requests, and
+// when it does not, its error says why ("...: not repeated: POST is not
+// idempotent (set an Idempotency-Key header to allow repeats)"). Do not use
+// this package for streaming protocols or long-polling, where a "failure"
+// is part of the conversation.
 package httpretry
 
 import (
@@ -100,6 +102,22 @@ func Retryable(code int) bool {
 // (48 B) for a 503 with a Retry-After in seconds (BenchmarkCheck, loaded
 // 2-core machine).
 func Check(resp *http.Response, err error, maxDelay time.Duration) error {
+	e, permanent, after, hasAfter := classify(resp, err, maxDelay)
+	switch {
+	case e == nil:
+		return nil
+	case permanent:
+		return retry.Permanent(e)
+	case hasAfter:
+		return retry.After(after, e)
+	}
+	return e
+}
+
+// classify is Check without retry's wrappers: the outcome's error (nil for
+// a success), whether it is permanent, and the delay a Retry-After header
+// asked for, if it did.
+func classify(resp *http.Response, err error, maxDelay time.Duration) (e error, permanent bool, after time.Duration, hasAfter bool) {
 	if err != nil {
 		var (
 			verify  *tls.CertificateVerificationError
@@ -109,19 +127,19 @@ func Check(resp *http.Response, err error, maxDelay time.Duration) error {
 		)
 		if errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) ||
 			noSuchHost(err) || tooManyRedirects(err) || badRequest(err) {
-			return retry.Permanent(err)
+			return err, true, 0, false
 		}
-		return err
+		return err, false, 0, false
 	}
 	if resp == nil {
-		return retry.Permanent(errors.New("httpretry: nil response and nil error"))
+		return errNilResponse, true, 0, false
 	}
 	if resp.StatusCode < 400 {
-		return nil
+		return nil, false, 0, false
 	}
 	se := &StatusError{Code: resp.StatusCode, Status: resp.Status}
 	if !Retryable(resp.StatusCode) {
-		return retry.Permanent(se)
+		return se, true, 0, false
 	}
 	if maxDelay > 0 {
 		if v := resp.Header.Get("Retry-After"); v != "" {
@@ -132,12 +150,14 @@ func Check(resp *http.Response, err error, maxDelay time.Duration) error {
 				}
 			}
 			if d, ok := ParseRetryAfter(v, now); ok {
-				return retry.After(min(d, maxDelay), se)
+				return se, false, min(d, maxDelay), true
 			}
 		}
 	}
-	return se
+	return se, false, 0, false
 }
+
+var errNilResponse = errors.New("httpretry: nil response and nil error")
 
 // ParseRetryAfter parses a Retry-After header value (RFC 9110, 10.2.3):
 // either a whole number of seconds ("120") or an HTTP date ("Fri, 31 Dec
@@ -217,11 +237,20 @@ var errNilNewReq = errors.New("httpretry: nil newReq func")
 // does. Any other request (a POST, a PATCH) is sent again only after an
 // error in making the connection, when nothing was sent, or a 429 Too
 // Many Requests, which says the server did not act; its other failures,
-// which may come after the server acted, are permanent.
+// which may come after the server acted (a 503, a connection reset after
+// the request went out, a body cut off after a 200), are permanent, and
+// the error says why it was not repeated:
+//
+//	retry: permanent error after 1 attempt: httpretry: 503 Service Unavailable: not repeated: POST is not idempotent (set an Idempotency-Key header to allow repeats)
+//
+// A failure that is permanent whatever the method (a 404, say) reads as
+// it does for a GET.
 //
 // When Do gives up, the error is a [*retry.Error] whose Last is the final
 // attempt's error: a [*StatusError] (find it with errors.As) or a transport
-// error.
+// error; for a request not repeated because it is not safe to repeat, Last
+// wraps that error with the reason, and errors.Is and errors.As see through
+// the wrapper as they do through the *retry.Error.
 func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Context) (*http.Request, error), opts ...retry.Option) (*http.Response, error) {
 	if newReq == nil {
 		return nil, errNilNewReq
@@ -263,19 +292,24 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 			Drain(resp)
 			return nil, retry.Permanent(errBodyGone)
 		}
-		if err := Check(resp, err, math.MaxInt64); err != nil {
+		if e, permanent, after, hasAfter := classify(resp, err, math.MaxInt64); e != nil {
 			Drain(resp)
-			if !idempotent(req) && !notSent(err) && !tooMany(err) {
-				return nil, retry.Permanent(err)
+			switch {
+			case permanent:
+				return nil, retry.Permanent(e)
+			case !idempotent(req) && !notSent(e) && !tooMany(e):
+				return nil, retry.Permanent(notRepeated(e, req))
+			case hasAfter:
+				return nil, retry.After(after, e)
 			}
-			return nil, err
+			return nil, e
 		}
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil {
 			err = fmt.Errorf("httpretry: reading body: %w", err)
 			if !idempotent(req) {
-				err = retry.Permanent(err) // the server has acted
+				err = retry.Permanent(notRepeated(err, req)) // the server has acted
 			}
 			return nil, err
 		}
@@ -327,6 +361,28 @@ func idempotent(req *http.Request) bool {
 	_, xkey := req.Header["X-Idempotency-Key"]
 	return key || xkey
 }
+
+// notRepeatedError is the error of a request that failed in a way worth
+// another attempt but was not sent again because it is not safe to repeat
+// (see idempotent): it says so after err's own text, and unwraps to err,
+// so that errors.Is and errors.As see what they would have seen without
+// it.
+type notRepeatedError struct {
+	err    error
+	method string
+}
+
+// notRepeated wraps err, the failure of req, which is not idempotent.
+func notRepeated(err error, req *http.Request) error {
+	return &notRepeatedError{err: err, method: req.Method}
+}
+
+func (e *notRepeatedError) Error() string {
+	return e.err.Error() + ": not repeated: " + e.method +
+		" is not idempotent (set an Idempotency-Key header to allow repeats)"
+}
+
+func (e *notRepeatedError) Unwrap() error { return e.err }
 
 // tooMany reports whether err is a 429 Too Many Requests: the server
 // refused the request without acting on it (RFC 6585), so any request may
