@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -35,14 +36,21 @@ func Limit(n int) GroupOption {
 // group's context: running tasks see it, tasks submitted after it with Go
 // fail at once without running (a Go waiting for a place under the limit
 // too: it does not wait for the running tasks to end), and TryGo refuses
-// them.
+// them. Wait's error then leads with that failure and sums up in one
+// error the tasks it cancelled or refused (see [Group.Wait]).
 func FailFast() GroupOption { return func(c *groupConfig) { c.failFast = true } }
 
 // Group runs many tasks of one type and collects their results: tokio's
-// JoinSet. Results come in completion order from [Group.Next] and in
-// submission order from [Group.Wait]. Every task runs under the group's
-// context, a child of the context given to NewGroup, which [Group.Close]
-// cancels.
+// JoinSet. Each task's result is delivered once: [Group.Next] returns the
+// results one at a time in completion order, as join_next does, and
+// [Group.Wait] returns the rest in submission order, as join_all does:
+// those of the tasks submitted since the last Wait that Next has not
+// returned. The group forgets a result once it has delivered it, so it
+// holds only the results not yet delivered: a group may live for good,
+// as a JoinSet that a loop drains with Next over millions of tasks, or
+// serve batch after batch, each Wait returning its own batch. Every task
+// runs under the group's context, a child of the context given to
+// NewGroup, which [Group.Close] cancels.
 //
 // Tasks run on goroutines the group reuses: a goroutine that ends a task
 // takes the next one submitted, so a busy group starts few goroutines.
@@ -89,15 +97,24 @@ type Group[T any] struct {
 	workers  sync.WaitGroup // every worker goroutine
 
 	mu      sync.Mutex
-	results chunked[outcome[T]]     // in submission order; pushed under mu
-	errs    map[*outcome[T]]failure // the failed tasks' errors (mu)
-	tripped *outcome[T]             // with FailFast, the failure that cancelled the group (mu)
+	results chunked[T]              // the outcomes not yet delivered, in submission order (mu)
+	errs    map[*outcome[T]]failure // the errors of failed tasks not yet delivered (mu)
+	errsMax int                     // the most errs has held since it was made (mu): see forgetErr
 	pending atomic.Int64            // submitted and not ended
+	// With FailFast, the failure that cancelled the group (mu): tripped
+	// says one did, for good; tripErr is its error and tripCause the
+	// cause given to the group's cancel, "task: group failed: " and
+	// tripErr, which is also the error of the tasks refused after it;
+	// tripOut is its outcome until Next or Wait delivers it.
+	tripped   bool
+	tripErr   error
+	tripCause error
+	tripOut   *outcome[T]
 	// Next's completion-order queue, kept only once Next has been called:
 	// until then an ending task touches no lock.
 	nextMode atomic.Bool
-	ended    []*outcome[T] // mu
-	yielded  int           // how many of ended Next has returned (mu)
+	ended    []*outcome[T] // ended[yielded:] wait for Next (mu)
+	yielded  int           // mu
 	idle     chan struct{}
 	ready    chan struct{} // 1-buffered: a task ended; made by the first Next
 	closed   bool
@@ -108,45 +125,128 @@ type Group[T any] struct {
 // group's errs map, so that for a T without pointers the slots hold none
 // and the collector never scans them: a group of a million tasks keeps
 // tens of megabytes of slots that would otherwise be rescanned at every
-// collection.
+// collection. The state and the chunk's number share one word, which the
+// two flags it replaced padded already: an outcome[int] is 16 bytes, as
+// it was.
 type outcome[T any] struct {
-	val    T
-	done   atomic.Bool // val is written, and the error if any
-	queued atomic.Bool // on Next's queue
+	val   T
+	state atomic.Uint32 // outDone, then outQueued, then outTaken
+	chunk uint32        // its chunk's index in the list (mu): see chunked
 }
 
-// chunked is an append-only list whose elements never move: it grows by
-// adding chunks, from 16 elements up to chunkSize each, so a small group
-// stays small and a group of millions never copies its results.
-type chunked[E any] struct {
-	chunks [][]E
-	n      int
+// The bits of an outcome's state, set in this order.
+const (
+	outDone   = 1 << iota // val is written, and the error if any
+	outQueued             // on Next's queue, or delivered by Wait
+	outTaken              // delivered: Next returned it
+)
+
+// chunked is the list of a group's outcomes not yet delivered, in
+// submission order. Its elements never move, since a task writes its
+// outcome through a pointer: the list grows by adding chunks, from 16
+// elements up to chunkSize each, so a small group stays small and a group
+// of millions never copies its results. Each chunk counts its outcomes
+// not yet delivered; once a full chunk has delivered them all (Next
+// delivers them one by one, in any order), deliver drops it, and compact
+// now and then takes the dropped chunks out of the index, renumbering the
+// outcomes of the chunks it moves. So a group used as a JoinSet holds
+// only the chunks that have results still to deliver, and the one it
+// fills, however many tasks it has run; the outcomes delivered in a chunk
+// it holds have their values zeroed. Wait, which delivers them all,
+// starts a new list.
+type chunked[T any] struct {
+	chunks []chunk[T]
+	made   int // chunks made since the list started: the first ones are small
+	n      int // outcomes pushed since the list started
+	live   int // outcomes not delivered
+	freed  int // chunks dropped and still in the index
+}
+
+type chunk[T any] struct {
+	items []outcome[T] // nil once dropped
+	live  int          // outcomes pushed here and not delivered
 }
 
 const chunkSize = 1024
 
-// push appends a zero element and returns it.
-func (c *chunked[E]) push() *E {
-	k := len(c.chunks)
-	if k == 0 || len(c.chunks[k-1]) == cap(c.chunks[k-1]) {
+// push appends a zero outcome and returns it. g.mu must be held.
+func (l *chunked[T]) push() *outcome[T] {
+	k := len(l.chunks)
+	if k == 0 || len(l.chunks[k-1].items) == cap(l.chunks[k-1].items) { // a dropped chunk is full
 		size := chunkSize
-		if k < 6 {
-			size = 16 << k // 16 ... 512
+		if l.made < 6 {
+			size = 16 << l.made // 16 ... 512
 		}
-		c.chunks = append(c.chunks, make([]E, 0, size))
+		l.made++
+		l.chunks = append(l.chunks, chunk[T]{items: make([]outcome[T], 0, size)})
 		k++
 	}
-	last := &c.chunks[k-1]
-	*last = (*last)[:len(*last)+1]
-	c.n++
-	return &(*last)[len(*last)-1]
+	c := &l.chunks[k-1]
+	c.items = c.items[:len(c.items)+1]
+	c.live++
+	l.live++
+	l.n++
+	o := &c.items[len(c.items)-1]
+	o.chunk = uint32(k - 1)
+	return o
 }
 
-// each calls f with every element, in order.
-func (c *chunked[E]) each(f func(*E)) {
-	for _, ch := range c.chunks {
-		for i := range ch {
-			f(&ch[i])
+// deliver returns o's value and forgets o: it drops o's chunk if that was
+// its last outcome to deliver, or else zeroes o's value, which may hold
+// the only reference to something large. o has ended. g.mu must be held.
+func (l *chunked[T]) deliver(o *outcome[T]) T {
+	v := o.val
+	o.state.Store(outDone | outQueued | outTaken)
+	c := &l.chunks[o.chunk]
+	c.live--
+	l.live--
+	if c.live == 0 && len(c.items) == cap(c.items) {
+		c.items = nil
+		if l.freed++; l.freed >= 4 && 2*l.freed >= len(l.chunks) {
+			l.compact()
+		}
+	} else {
+		var zero T
+		o.val = zero
+	}
+	return v
+}
+
+// compact takes the dropped chunks out of the index. It renumbers the
+// outcomes of every chunk it moves, a write per outcome; it runs once the
+// dropped chunks are at least half of the index, so that costs at most
+// one write per outcome delivered since the last compact.
+func (l *chunked[T]) compact() {
+	j := 0
+	for i := range l.chunks {
+		c := l.chunks[i]
+		if c.items == nil {
+			continue
+		}
+		if i != j {
+			for k := range c.items {
+				c.items[k].chunk = uint32(j)
+			}
+			l.chunks[j] = c
+		}
+		j++
+	}
+	clear(l.chunks[j:])
+	l.chunks = l.chunks[:j]
+	if cap(l.chunks) > 64 && cap(l.chunks) > 4*j { // after a burst
+		l.chunks = append([]chunk[T](nil), l.chunks...)
+	}
+	l.freed = 0
+}
+
+// each calls f with every outcome not yet delivered by Next, in order.
+func (l *chunked[T]) each(f func(*outcome[T])) {
+	taken := l.live < l.n // else no outcome is taken: skip the test
+	for _, c := range l.chunks {
+		for i := range c.items {
+			if o := &c.items[i]; !taken || o.state.Load()&outTaken == 0 {
+				f(o)
+			}
 		}
 	}
 }
@@ -193,11 +293,21 @@ func (g *Group[T]) Context() context.Context {
 	return &g.ctx
 }
 
-// Go starts fn as one of the group's tasks and returns it. If the group has
-// a limit and it is reached, Go waits for a place (an await point); if ctx
-// is done, the group is closed or (with [FailFast]) a task fails first, the
-// returned task has already failed with that error and fn never runs.
-// Either way the task counts in the group's results.
+// Go starts fn as one of the group's tasks and returns it. fn receives a
+// child of the group's context. If the group has a limit and it is
+// reached, Go waits for a place (an await point). If the group is closed
+// or (with [FailFast]) has failed, or if ctx is done, when Go is called or
+// before a place comes free, the returned task has already failed and fn
+// never runs: with ErrClosed, with the group's failure, or with an error
+// that matches both [ErrNotStarted] and ctx's error. Either way the task
+// counts in the group's results (Next, Wait). Go panics if ctx is nil.
+//
+// ctx bounds Go itself: the wait for a place, and whether fn may start at
+// all. It also picks the caller-runs rule below. It is not fn's context:
+// a ctx that ends after Go has returned does not cancel the task. To tie
+// tasks to a request, make the group from the request's context
+// (NewGroup(r.Context())), whose end cancels every task, or cancel the
+// task ([Task.Cancel]) when the request ends.
 //
 // Nested submission: if the limit is reached and ctx descends from the
 // group's own context (a task of the group submitting with its context, or
@@ -214,9 +324,17 @@ func (g *Group[T]) Context() context.Context {
 //
 // Go costs one allocation of its own (the Task: 160 B for an int). It starts a
 // goroutine only when no worker of the group is free or on its way to the
-// queue (BenchmarkGroup).
+// queue (BenchmarkGroup). Looking at ctx first costs about 2 ns: ctx.Err,
+// an atomic load for package context's contexts since Go 1.26, is no
+// dearer than ctx.Done's nil test and, unlike Done, never makes a channel.
 func (g *Group[T]) Go(ctx context.Context, fn func(context.Context) (T, error)) *Task[T] {
 	g.lazy()
+	if ctx == nil {
+		panic("task: nil context")
+	}
+	if ctx.Err() != nil {
+		return g.refuseDone(ctx)
+	}
 	if g.limit > 0 && !g.tryAcquire() {
 		if g.owns(ctx) {
 			g.running.Add(1) // the caller's own place, in effect: released as the task ends
@@ -227,6 +345,30 @@ func (g *Group[T]) Go(ctx context.Context, fn func(context.Context) (T, error)) 
 		}
 	}
 	return g.start(fn, false, false)
+}
+
+// refuseDone returns Go's failed task for a ctx that has ended: with the
+// group's own refusal if it has one (FailFast's failure, then ErrClosed,
+// as start refuses), else with ErrNotStarted and ctx's error.
+func (g *Group[T]) refuseDone(ctx context.Context) *Task[T] {
+	if g.failFast && g.ctx.Err() != nil {
+		return g.refuse(g.failedErr())
+	}
+	if g.isClosed() {
+		return g.refuse(ErrClosed)
+	}
+	return g.refuse(notStarted(ctx))
+}
+
+// notStarted is the error of a task that Go did not start because ctx
+// ended: it matches ErrNotStarted, ctx's error and ctx's cause, as a
+// Queued task's does.
+func notStarted(ctx context.Context) error {
+	err := ctx.Err()
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return fmt.Errorf("%w: %w: %w", ErrNotStarted, err, cause)
+	}
+	return fmt.Errorf("%w: %w", ErrNotStarted, err)
 }
 
 // owns reports whether ctx descends from the group's context.
@@ -297,7 +439,7 @@ func (g *Group[T]) acquire(ctx context.Context) error {
 			case <-done:
 				g.waiting.Add(-1)
 				g.passOn()
-				return ctxError("group go", ctx)
+				return notStarted(ctx)
 			}
 		}
 		g.waiting.Add(-1)
@@ -326,10 +468,11 @@ func (g *Group[T]) passOn() {
 }
 
 // TryGo starts fn if the group is under its limit, not closed and (with
-// FailFast) has not failed, and reports whether it did. When it did not,
-// it returns nil and the group records nothing: fn never runs, and Next
-// and Wait do not count it. A nil fn is taken, as with Go: its task has
-// failed with ErrNilFunc.
+// FailFast) has not failed, and reports whether it did. A task it starts
+// is one of the group's as Go's are: Next or Wait delivers its result.
+// When it did not, it returns nil and the group records nothing: fn never
+// runs, and Next and Wait do not count it. A nil fn is taken, as with Go:
+// its task has failed with ErrNilFunc.
 func (g *Group[T]) TryGo(fn func(context.Context) (T, error)) (*Task[T], bool) {
 	g.lazy()
 	if g.limit > 0 && !g.tryAcquire() {
@@ -486,7 +629,7 @@ func (g *Group[T]) track(t *Task[T]) *Task[T] {
 	t.slot = g.results.push()
 	g.pending.Add(1)
 	g.mu.Unlock()
-	g.trip(t, g.record(t))
+	g.trip(g.record(t))
 	g.taskEnded(t)
 	return t
 }
@@ -509,24 +652,27 @@ func (g *Group[T]) release() {
 }
 
 // failedErr is the error of a task refused because a FailFast group's
-// context has ended: the failure that tripped it, which already says
-// "task: group failed", or else the cause of the context's end, wrapped.
+// context has ended: tripCause, if a task's failure ended it ("task: group
+// failed: " and the failure, the same error every time: record knows a
+// refusal by it), or else the cause of the context's end, wrapped.
 func (g *Group[T]) failedErr() error {
-	cause := g.ctx.causeErr()
 	g.mu.Lock()
-	tripped := g.tripped != nil
+	cause := g.tripCause
 	g.mu.Unlock()
-	if tripped {
+	if cause != nil {
 		return cause
 	}
-	return fmt.Errorf("task: group failed: %w", cause)
+	return fmt.Errorf("task: group failed: %w", g.ctx.causeErr())
 }
 
 // failure is a failed task's error, and its context, through which
 // reading the error marks a panic in it as seen (see OnUnobservedPanic).
+// caused says the failure is a consequence of a FailFast group's
+// failure (see consequence): Wait counts it rather than listing it.
 type failure struct {
-	err error
-	ctx *taskCtx
+	err    error
+	ctx    *taskCtx
+	caused bool
 }
 
 // read returns the error, which the caller hands to the group's user.
@@ -538,50 +684,80 @@ func (f failure) read() error {
 }
 
 // taskDone is called by a group task as it ends, before the task itself
-// shows its result: it gives back the task's place under the limit,
-// records the result, and cancels a FailFast group that the failure trips
-// (so whoever sees the failure, through the task or through Wait, finds
-// the group cancelled). The task calls taskEnded once it shows its result.
+// shows its result: it records the result, cancels a FailFast group that
+// the failure trips (so whoever sees the failure, through the task or
+// through Wait, finds the group cancelled), and then gives back the task's
+// place under the limit, so that a Go waiting for the place finds the
+// group failed too, rather than start its task. The task calls taskEnded
+// once it shows its result.
 func (g *Group[T]) taskDone(t *Task[T]) {
+	g.trip(g.record(t))
 	g.release()
-	g.trip(t, g.record(t))
 }
 
-// trip cancels the group if record said t's failure trips it, and wakes
-// the submitters waiting for a place, which fail then (see acquire).
-func (g *Group[T]) trip(t *Task[T], trip bool) {
-	if trip {
-		g.ctx.cancel(context.Canceled, fmt.Errorf("task: group failed: %w", t.ctx.res))
+// trip cancels the group with cause, if record returned one (a task's
+// failure trips the group), and wakes the submitters waiting for a place,
+// which fail then (see acquire).
+func (g *Group[T]) trip(cause error) {
+	if cause != nil {
+		g.ctx.cancel(context.Canceled, cause)
 		if g.limit > 0 {
 			g.wakeOne()
 		}
 	}
 }
 
-// record keeps t's value and error for Wait and Next.
-func (g *Group[T]) record(t *Task[T]) (trip bool) {
+// record keeps t's value and error for Wait and Next. If t's failure
+// trips a FailFast group, it returns the cause to cancel the group with.
+func (g *Group[T]) record(t *Task[T]) (trip error) {
 	o := t.slot
 	o.val = t.val
-	if t.ctx.res != nil {
+	if err := t.ctx.res; err != nil {
 		g.mu.Lock()
 		if g.errs == nil {
 			g.errs = make(map[*outcome[T]]failure)
 		}
-		g.errs[o] = failure{t.ctx.res, &t.ctx}
-		if g.failFast && g.tripped == nil && g.ctx.Err() == nil {
-			g.tripped, trip = o, true
+		f := failure{err: err, ctx: &t.ctx}
+		if g.failFast {
+			if !g.tripped && g.ctx.Err() == nil {
+				g.tripped, g.tripOut, g.tripErr = true, o, err
+				g.tripCause = fmt.Errorf("task: group failed: %w", err)
+				trip = g.tripCause
+			} else if g.tripped {
+				f.caused = g.consequence(err)
+			}
 		}
+		g.errs[o] = f
+		g.errsMax = max(g.errsMax, len(g.errs))
 		g.mu.Unlock()
 	}
 	return trip
 }
 
+// consequence reports whether err, the error of a task that ended after
+// a FailFast group's failure, is a consequence of that failure rather
+// than a failure of its own: it is not a panic, and it matches
+// context.Canceled (what a task the group's cancel reached returns) or
+// tripCause (the error of a task refused because the group had failed,
+// or one passed on by a task that awaited such a task). A task cancelled
+// meanwhile for another reason counts too: nothing tells them apart.
+// g.mu is held.
+func (g *Group[T]) consequence(err error) bool {
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		return false // a panic is always the task's own
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, g.tripCause)
+}
+
 // taskEnded makes t's end count for the group, once t shows its result, so
 // that Wait and Next never return a task that has not: it queues t for
-// Next and counts it out.
+// Next and counts it out. t lets go of its outcome, whose chunk the group
+// may drop once it is delivered, though the user keep t.
 func (g *Group[T]) taskEnded(t *Task[T]) {
 	o := t.slot
-	o.done.Store(true)
+	t.slot = nil
+	o.state.Store(outDone)
 	if g.nextMode.Load() {
 		g.enqueue(o)
 	}
@@ -619,7 +795,7 @@ func wake(ready chan struct{}) {
 
 // enqueue puts an ended task's outcome on Next's queue, once.
 func (g *Group[T]) enqueue(o *outcome[T]) {
-	if !o.queued.CompareAndSwap(false, true) {
+	if !o.state.CompareAndSwap(outDone, outDone|outQueued) {
 		return
 	}
 	g.mu.Lock()
@@ -630,36 +806,35 @@ func (g *Group[T]) enqueue(o *outcome[T]) {
 }
 
 // Next returns the result of the next task to end, in completion order,
-// waiting if none has (an await point). Tasks that had already ended when
+// waiting if none has (an await point), and forgets it: neither Next nor
+// Wait returns that task's result again. Tasks that had already ended when
 // Next was first called come first, in submission order: the group keeps
 // a completion-order queue only once Next is used, so that a group nobody
 // calls Next on takes no lock when a task ends. ok is false when there is
-// no result to return: err is nil if every submitted task has been returned
-// already, or a wrapped ctx error if ctx was done first. Goroutines that
-// call Next at once share the results between them.
+// no result to return: err is nil if every submitted task's result has
+// been delivered already (by Next or Wait), or a wrapped ctx error if ctx
+// was done first. Goroutines that call Next at once share the results
+// between them. err is the task's own error, as Await returns it, even
+// when Wait would count it in a FailFast group's summary.
 func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 	g.lazy()
 	if !g.nextMode.Load() {
+		// From now on ending tasks queue themselves; queue those that
+		// ended before, in submission order. A task ending meanwhile is
+		// queued once, by whichever side gets there first (the state's
+		// CompareAndSwap). It is done under mu, so that a Wait cannot
+		// deliver an outcome between this look and its queueing.
 		g.mu.Lock()
 		if g.ready == nil {
 			g.ready = make(chan struct{}, 1)
 		}
-		g.mu.Unlock()
-		// From now on ending tasks queue themselves; queue those that
-		// ended before, in submission order. A task ending meanwhile is
-		// queued once, by whichever side gets there first.
 		g.nextMode.Store(true)
-		g.mu.Lock()
-		var early []*outcome[T]
 		g.results.each(func(o *outcome[T]) {
-			if o.done.Load() {
-				early = append(early, o)
+			if o.state.CompareAndSwap(outDone, outDone|outQueued) {
+				g.ended = append(g.ended, o)
 			}
 		})
 		g.mu.Unlock()
-		for _, o := range early {
-			g.enqueue(o)
-		}
 	}
 	// A Next that returns passes a wake-up on to another goroutine asleep
 	// in Next, if it leaves results behind or the group is done: the
@@ -670,15 +845,23 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 			o := g.ended[g.yielded]
 			g.ended[g.yielded] = nil
 			g.yielded++
-			f := g.errs[o]
+			g.trimEnded()
 			more := g.yielded < len(g.ended)
+			var f failure
+			if len(g.errs) > 0 {
+				f = g.forgetErr(o)
+			}
+			if o == g.tripOut {
+				g.tripOut = nil
+			}
+			v := g.results.deliver(o)
 			ready := g.ready
 			g.mu.Unlock()
 			e := f.read()
 			if more {
 				wake(ready)
 			}
-			return o.val, e, true
+			return v, e, true
 		}
 		ready := g.ready
 		g.mu.Unlock()
@@ -704,12 +887,77 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 	}
 }
 
+// trimEnded keeps Next's queue from growing for good while Next keeps up
+// with the tasks only in part: once the results Next has taken are half
+// of it, it moves the rest to the front. g.mu must be held.
+func (g *Group[T]) trimEnded() {
+	switch n := len(g.ended) - g.yielded; {
+	case n == 0:
+		if cap(g.ended) > 1024 { // after a burst
+			g.ended = nil
+		} else {
+			g.ended = g.ended[:0]
+		}
+		g.yielded = 0
+	case g.yielded >= 256 && g.yielded >= n:
+		copy(g.ended, g.ended[g.yielded:])
+		clear(g.ended[n:])
+		g.ended = g.ended[:n]
+		g.yielded = 0
+	}
+}
+
+// forgetErr returns o's failure, if any, and deletes it from errs. A map
+// never shrinks, so errs goes once it is empty, or is made again once it
+// holds less than an eighth of what it held: a burst of failures leaves
+// nothing behind once Next has delivered them. g.mu must be held.
+func (g *Group[T]) forgetErr(o *outcome[T]) failure {
+	f, ok := g.errs[o]
+	if !ok {
+		return f
+	}
+	delete(g.errs, o)
+	switch n := len(g.errs); {
+	case n == 0:
+		g.errs, g.errsMax = nil, 0
+	case g.errsMax >= 1024 && n < g.errsMax/8:
+		m := make(map[*outcome[T]]failure, n)
+		for k, v := range g.errs {
+			m[k] = v
+		}
+		g.errs, g.errsMax = m, n
+	}
+	return f
+}
+
 // Wait waits until every task submitted so far has ended (an await point)
-// and returns all values in submission order (zero for tasks that failed),
-// with every error joined in submission order; with FailFast, the failure
-// that cancelled the group comes first, before the errors of the tasks it
-// cancelled. If ctx is done first, Wait returns a wrapped ctx error and the
-// tasks go on; Close stops them.
+// and returns the results that neither Next nor an earlier Wait has
+// delivered: those of the tasks submitted since the last Wait (or since
+// the group was made) that Next has not returned, in submission order. The
+// group forgets them: a later Wait returns only tasks submitted after this
+// one. Without Next, vals[i] is the value of the i-th task submitted since
+// the last Wait (by Go, or by a TryGo that took it); it is zero for a task
+// that failed.
+//
+// The error joins those tasks' errors, in submission order. With
+// FailFast, once a task's failure has cancelled the group it is, in this
+// order: that failure (unless Next or an earlier Wait returned it), the
+// errors of the tasks that failed on their own, then one error that
+// stands for all the tasks the failure cancelled or refused, "task: 9,992
+// more tasks cancelled or not started after the group failed" (without
+// "more", and followed by the failure, when the failure is not in the same
+// error). A task counts there rather than in the list when it ended after
+// the failure with an error that is not a panic and that matches
+// context.Canceled, as a task the group's cancel reached returns (a task
+// cancelled meanwhile for another reason too: nothing tells them apart),
+// or the failure's refusal, "task: group failed: " and the failure, which
+// Go's refused tasks return (a task that returns the error of one it
+// awaited too). The summary unwraps to that refusal, which wraps the
+// failure, so errors.Is and errors.As find the failure in Wait's error
+// either way. Panics are read, and so marked seen, summarised or not.
+//
+// If ctx is done first, Wait returns a wrapped ctx error, delivers nothing
+// and the tasks go on; Close stops them.
 func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
 	g.lazy()
 	// Under mu, no pending task means every slot pushed so far is written:
@@ -735,16 +983,22 @@ func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
 	}
 	defer g.retire()
 	defer g.mu.Unlock()
-	vals := make([]T, 0, g.results.n)
+	vals := make([]T, 0, g.results.live)
 	var errs []error
-	if g.tripped != nil { // the failure that cancelled the others comes first
-		errs = append(errs, g.errs[g.tripped].read())
+	trip := g.tripOut
+	if trip != nil { // the failure that cancelled the others comes first
+		errs = append(errs, g.errs[trip].read())
 	}
+	after := 0 // failures that trip caused
 	g.results.each(func(o *outcome[T]) {
 		if len(g.errs) > 0 {
-			if f := g.errs[o]; f.err != nil {
-				if o != g.tripped {
-					errs = append(errs, f.read())
+			if f, ok := g.errs[o]; ok {
+				if o != trip {
+					if err := f.read(); f.caused {
+						after++
+					} else {
+						errs = append(errs, err)
+					}
 				}
 				var zero T
 				vals = append(vals, zero)
@@ -753,13 +1007,57 @@ func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
 		}
 		vals = append(vals, o.val)
 	})
+	if after > 0 {
+		errs = append(errs, &afterTrip{n: after, more: trip != nil, err: g.tripErr, cause: g.tripCause})
+	}
+	// Every result is delivered now, Next's queue included: start afresh.
+	g.results = chunked[T]{}
+	g.errs, g.errsMax, g.tripOut = nil, 0, nil
+	clear(g.ended)
+	g.ended, g.yielded = g.ended[:0], 0
+	if cap(g.ended) > 1024 {
+		g.ended = nil
+	}
 	return vals, errors.Join(errs...)
+}
+
+// afterTrip stands, in Wait's error, for the n tasks that a FailFast
+// group's failure cancelled or refused (see Wait): one error rather than
+// one per task, which for a big group was most of the error.
+type afterTrip struct {
+	n     int
+	more  bool  // the failure leads the same error
+	err   error // the failure
+	cause error // its refusal, "task: group failed: " and err
+}
+
+func (e *afterTrip) Error() string {
+	tasks := "tasks"
+	if e.n == 1 {
+		tasks = "task"
+	}
+	if e.more {
+		return fmt.Sprintf("task: %s more %s cancelled or not started after the group failed", thousands(e.n), tasks)
+	}
+	return fmt.Sprintf("task: %s %s cancelled or not started after the group failed: %v", thousands(e.n), tasks, e.err)
+}
+
+// Unwrap returns the failure's refusal, which wraps the failure.
+func (e *afterTrip) Unwrap() error { return e.cause }
+
+// thousands formats n, not negative, with commas: 9,992.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // Close cancels the group's context, fails every submitter still blocked
 // on the limit with ErrClosed, and waits for all tasks to return. Tasks
-// submitted after Close fail with ErrClosed. Close may be called more than
-// once.
+// submitted after Close fail with ErrClosed. Results not yet delivered
+// stay for Next and Wait. Close may be called more than once.
 func (g *Group[T]) Close() {
 	g.lazy()
 	g.mu.Lock()

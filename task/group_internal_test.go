@@ -29,7 +29,7 @@ func TestGroupLastEndWakesNext(t *testing.T) {
 		g.pending.Add(1)
 		g.mu.Unlock()
 		o.val = 42
-		o.done.Store(true)
+		o.state.Store(outDone)
 		g.enqueue(o)
 		if v, err, ok := g.Next(ctx); v != 42 || err != nil || !ok {
 			t.Fatalf("Next() = %d, %v, %v; want 42, nil, true", v, err, ok)

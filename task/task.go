@@ -21,7 +21,9 @@ var (
 	ErrNilTask = errors.New("task: nil task")
 	// ErrNotStarted is the error, together with its context's error, of a
 	// queued task (see [Queued]) whose context ended before an executor
-	// started it: it resolved at once, without running.
+	// started it: it resolved at once, without running. [Group.Go] gives
+	// it too, with the error of the ctx it was passed, to a task it did
+	// not start because that ctx had ended.
 	ErrNotStarted = errors.New("task: cancelled before it started")
 )
 
