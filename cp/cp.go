@@ -373,7 +373,9 @@ func (w *walker) batches(files []job) {
 func (w *walker) send(batch []job) bool {
 	if w.started < w.r.c.jobs {
 		w.started++
-		w.workers.Go(w.ctx, w.work)
+		// Started whatever ctx says: a worker drains what is sent (fast,
+		// once ctx is done), and a Go with a done ctx would not start it.
+		w.workers.Go(context.WithoutCancel(w.ctx), w.work)
 	}
 	p := task.Park(w.ctx)
 	defer p.Resume()

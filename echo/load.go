@@ -433,7 +433,9 @@ func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
 			continue
 		}
 		ready.Add(1)
-		g.Go(runCtx, func(tctx context.Context) (connResult, error) {
+		// Started even if runCtx is done (each then returns at once), so
+		// that ready and left count every connection's task.
+		g.Go(context.WithoutCancel(runCtx), func(tctx context.Context) (connResult, error) {
 			defer func() {
 				if left.Add(-1) == 0 {
 					close(allEnded)

@@ -314,7 +314,10 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 			}
 			if started < c.concurrency {
 				started++
-				workers.Go(runCtx, work)
+				// Started whatever runCtx says: a worker drains the jobs
+				// sent (failing each at once, once runCtx is done), and a
+				// Go with a done ctx would not start it.
+				workers.Go(context.WithoutCancel(runCtx), work)
 			}
 			jobs <- j
 		}
