@@ -263,11 +263,11 @@ type Case interface {
 // nil case, -1 and an error wrapping [ErrNilTask].
 func Select(ctx context.Context, cases ...Case) (int, error) {
 	if len(cases) == 0 {
-		return -1, fmt.Errorf("task: select: %w", ErrNoTasks)
+		return -1, fmt.Errorf("%w (Select)", ErrNoTasks)
 	}
 	for i, c := range cases {
 		if c == nil || reflect.ValueOf(c).Kind() == reflect.Pointer && reflect.ValueOf(c).IsNil() {
-			return -1, fmt.Errorf("task: select: %w: case %d", ErrNilTask, i)
+			return -1, fmt.Errorf("%w (Select case %d)", ErrNilTask, i)
 		}
 	}
 	for i, c := range cases { // ready already: lowest index wins
