@@ -52,4 +52,19 @@
 // drains the queue and waits; its Shutdown does the same until its context
 // ends, then resolves the tasks still queued (pool.ErrShutdown), cancels
 // the running ones and waits for them.
+//
+// Work started with a context that is already done does not run, but for
+// the exceptions below. pool.Submit and TrySubmit, rt.Spawn, BlockOn and
+// SpawnBlocking, and task.Group.Go (for the ctx passed to Go) resolve the
+// task without calling fn, with an error matching task.ErrNotStarted and
+// the context's error; pool and rt count it as Cancelled in their
+// Metrics. parallel's Map, ForEach, MapReduce and Reduce return a wrapped
+// context error, and MapOrdered yields one, without calling fn; retry.Do
+// returns a *retry.Error with 0 Attempts whose Cause is the context's
+// error. The exceptions: task.Go runs fn, as the go statement does, and fn
+// finds its context done; pool.GoContext's context bounds only its wait
+// for room, so with room in the queue fn runs; and the chans helpers do
+// not look up front: their channels close once they see the context done,
+// a value already at hand may still go through (to a Stage's fn, say), and
+// Pipeline.Go runs its fn.
 package spool

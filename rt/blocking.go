@@ -54,7 +54,9 @@ func (p *blockingPool) init(r *Runtime) {
 // worker slot, so it neither waits for one nor starves the async tasks. At
 // most MaxBlocking such functions run at once; more wait in a FIFO queue.
 // A task whose context ends before fn starts resolves with an error
-// wrapping the context's error, and fn never runs. While it waits in the
+// matching task.ErrNotStarted and the context's error, as a pool's queued
+// task does, and fn never runs; it counts as Cancelled in
+// [Runtime.Metrics]. While it waits in the
 // queue, it resolves at once, without waiting for a goroutine of the pool
 // to come free, as pool.Submit's queued tasks do: before its Cancel
 // returns (or the Cancel of a task whose context ctx descends from, or
@@ -170,18 +172,19 @@ func (p *blockingPool) cancelQueued(e *entry) {
 	p.r.mu.Unlock()
 	err := queuedError(e.job.Context())
 	e.job.Abort(err)
-	p.r.exit(e, err)
+	p.r.exit(e, err, false)
 	e.endTrace()
 }
 
 // queuedError is the error of a blocking task whose context ended before
-// it started.
+// it started: it matches task.ErrNotStarted, as a pool's queued task's
+// does, and the context's error and cause.
 func queuedError(ctx context.Context) error {
 	err := ctx.Err()
 	if cause := context.Cause(ctx); cause != nil && cause != err {
-		return fmt.Errorf("rt: blocking pool: task not started: %w: %w", err, cause)
+		return fmt.Errorf("rt: blocking pool: %w: %w: %w", task.ErrNotStarted, err, cause)
 	}
-	return fmt.Errorf("rt: blocking pool: task not started: %w", err)
+	return fmt.Errorf("rt: blocking pool: %w: %w", task.ErrNotStarted, err)
 }
 
 // popLocked takes the oldest live entry off the queue, or returns nil.
@@ -322,6 +325,7 @@ func (p *blockingPool) run(e *entry) {
 	if x != nil && x.tt != nil {
 		region = trace.StartRegion(x.tctx, "spool.blocking")
 	}
+	ran := false
 	defer func() {
 		// Runs on Goexit too; a panic is recovered inside Run.
 		if region != nil {
@@ -329,7 +333,7 @@ func (p *blockingPool) run(e *entry) {
 			x.tt.End()
 		}
 		pprof.SetGoroutineLabels(r.base)
-		r.exit(e, e.job.Err()) // Run resolved the task, on Goexit too
+		r.exit(e, e.job.Err(), ran) // Run resolved the task, on Goexit too
 	}()
 	// A task whose context ended after a goroutine took it off the queue
 	// (before the callback's CAS), or on its way to an idle goroutine or
@@ -338,5 +342,6 @@ func (p *blockingPool) run(e *entry) {
 		e.job.Abort(queuedError(ctx))
 		return
 	}
+	ran = true
 	e.job.Run()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,7 +31,7 @@ func TestQueuedBlockingCancelResolvesAtOnce(t *testing.T) {
 		// already).
 		spawn   func(ctx context.Context, r *Runtime, fn func(context.Context) (int, error)) (*task.Task[int], func())
 		settle  bool  // the end reaches the task on a goroutine of package context's
-		wantErr error // besides "task not started"
+		wantErr error // besides task.ErrNotStarted
 	}{
 		{
 			name: "task cancelled",
@@ -122,13 +121,13 @@ func TestQueuedBlockingCancelResolvesAtOnce(t *testing.T) {
 				if !ok {
 					t.Fatal("the queued task has not resolved when its context's end returned; want resolved at once")
 				}
-				if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), "task not started") {
-					t.Errorf("error = %v; want %v, task not started", err, tt.wantErr)
+				if !errors.Is(err, tt.wantErr) || !errors.Is(err, task.ErrNotStarted) {
+					t.Errorf("error = %v; want %v and task.ErrNotStarted", err, tt.wantErr)
 				}
 				m := r.Metrics()
-				if m.BlockingQueued != 0 || m.BlockingTasks != 1 || m.Completed != 1 || m.Failed != 1 {
-					t.Errorf("once resolved: BlockingQueued, BlockingTasks, Completed, Failed = %d, %d, %d, %d; want 0, 1, 1, 1",
-						m.BlockingQueued, m.BlockingTasks, m.Completed, m.Failed)
+				if m.BlockingQueued != 0 || m.BlockingTasks != 1 || m.Cancelled != 1 || m.Completed+m.Failed+m.Panicked != 0 {
+					t.Errorf("once resolved: BlockingQueued, BlockingTasks, Cancelled, Completed+Failed+Panicked = %d, %d, %d, %d; want 0, 1, 1, 0",
+						m.BlockingQueued, m.BlockingTasks, m.Cancelled, m.Completed+m.Failed+m.Panicked)
 				}
 				if ts := r.Tasks(); len(ts) != 1 || ts[0].State != "running" {
 					t.Errorf("Tasks() = %v; want only the running blocker", ts)
@@ -151,9 +150,9 @@ func TestQueuedBlockingCancelResolvesAtOnce(t *testing.T) {
 				if err := r.Shutdown(ctx); err != nil {
 					t.Errorf("Shutdown = %v; want nil", err)
 				}
-				if m := r.Metrics(); m.Spawned != 2 || m.Completed != 2 || m.Failed != 1 || m.BlockingTasks != 0 {
-					t.Errorf("after Shutdown: Spawned, Completed, Failed, BlockingTasks = %d, %d, %d, %d; want 2, 2, 1, 0",
-						m.Spawned, m.Completed, m.Failed, m.BlockingTasks)
+				if m := r.Metrics(); m.Spawned != 2 || m.Completed != 1 || m.Cancelled != 1 || m.Failed != 0 || m.BlockingTasks != 0 {
+					t.Errorf("after Shutdown: Spawned, Completed, Cancelled, Failed, BlockingTasks = %d, %d, %d, %d, %d; want 2, 1, 1, 0, 0",
+						m.Spawned, m.Completed, m.Cancelled, m.Failed, m.BlockingTasks)
 				}
 			})
 		})

@@ -129,31 +129,36 @@
 //
 // A panic in a task becomes a *task.PanicError (value and stack) returned
 // by Await, and is counted in Metrics.Panicked. Cancelling a task's context
-// reaches it wherever it is. Waiting for a slot, it resolves with the
-// context's error without running, as soon as its goroutine wakes. In the
-// blocking queue, it resolves so at once: before the task's Cancel (or a
-// parent task's) returns, or for a parent from package context as soon as
-// package context tells the task, without waiting for a blocking goroutine
-// to come free. Running, it sees its context done. [Runtime.Shutdown]
-// refuses new tasks, waits for the running and queued ones, and when its
-// context ends cancels them, lifts the slot bound so that cancelled tasks
-// can return, waits a grace period and returns a [*ShutdownError] listing
-// what is still running. Go cannot abort a goroutine: a blocking task, or
+// reaches it wherever it is. A task whose context is done at Spawn or
+// BlockOn resolves without running, with an error matching
+// task.ErrNotStarted and the context's error, before Spawn returns; one
+// whose context ends while it waits for its first slot resolves so as
+// soon as its goroutine wakes. In the blocking queue (or with a context
+// done at SpawnBlocking), it resolves so at once: before the task's Cancel
+// (or a parent task's) returns, or for a parent from package context as
+// soon as package context tells the task, without waiting for a blocking
+// goroutine to come free. Such tasks count as Cancelled in Metrics, whose
+// outcomes mean what package pool's do. Running, a task sees its context
+// done. [Runtime.Shutdown] refuses new tasks, waits for the running and
+// queued ones, and when its context ends cancels them, lifts the slot
+// bound so that cancelled tasks can return, waits a grace period and
+// returns a [*ShutdownError] listing what is still running. Go cannot abort a goroutine: a blocking task, or
 // any task that ignores its context, can outlive Shutdown; its goroutine
 // stays the runtime's and a later Shutdown waits for it again.
 //
 // # Cost
 //
-// Measured on a 2-core machine with Go 1.26 (go test -bench
-// 'BenchmarkSpawn|BenchmarkPark' -count 8 ./rt/, benchstat; the means of
-// runs on a shared machine, best batches of 1,000 in brackets): Spawn and
-// Await of a trivial task cost 519 ns (333 ns) and 2 allocations (273 B),
-// against 391 ns (249 ns) for task.Go and 407 ns (254 ns) for a bare
-// goroutine returning on a channel; from inside a task, 552 ns. Giving the
-// slot back and taking it again at an await point that finds a slot free
-// costs 59 ns and no allocation: about 13 ns of it the detector's cell,
-// and 4 ns the count of slots taken that Metrics reports. SpawnBlocking
-// and Await cost 770 ns (536 ns) on a warm pool.
+// Measured on a 2-core machine with Go 1.26 (go test -run '^$' -bench
+// 'BenchmarkSpawn$|BenchmarkPark|BenchmarkSpawnBlocking' -count 6 ./rt/;
+// medians of the means of runs on a shared machine, best batches of 1,000
+// in brackets): Spawn and Await of a trivial task cost 488 ns (337 ns) and
+// 2 allocations (273 B), against 336 ns (223 ns) for task.Go and 361 ns
+// (242 ns) for a bare goroutine returning on a channel; from inside a
+// task, 526 ns (348 ns). Giving the slot back and taking it again at an
+// await point that finds a slot free costs 55 ns and no allocation: about
+// 14 ns of it the detector's cell, and 4 ns the count of slots taken that
+// Metrics reports. SpawnBlocking and Await cost 748 ns (546 ns) on a warm
+// pool.
 // Besides its tasks' goroutines, a runtime owns the detector's goroutine
 // and its idle blocking goroutines, which exit after the keep-alive; all
 // are gone when Shutdown returns nil. The package starts nothing at import.

@@ -18,9 +18,15 @@ const nbuckets = 40
 // histogram counts durations in power-of-two buckets with atomic counters:
 // bucket i holds durations d with bits.Len64(d) == i, that is
 // 2^(i-1) <= d < 2^i nanoseconds (bucket 0 holds 0).
+// The sum of the durations, in nanoseconds, is kept beside the counts, so
+// that a snapshot has their mean: one more atomic add for each duration
+// recorded (BenchmarkPark: a hold in 8 is recorded). It takes the end of
+// the padding, so a histogram is the size it was without it, and the
+// Runtime's other fields keep their cache lines.
 type histogram struct {
-	_ [64]byte // keep off the cache lines of its neighbours
-	b [nbuckets]atomic.Uint64
+	_   [64 - 8]byte // keep off the cache lines of its neighbours
+	sum atomic.Int64
+	b   [nbuckets]atomic.Uint64
 }
 
 func (h *histogram) add(d int64) {
@@ -32,21 +38,22 @@ func (h *histogram) add(d int64) {
 		i = nbuckets - 1
 	}
 	h.b[i].Add(1)
+	h.sum.Add(d)
 }
 
 func (h *histogram) snapshot() Histogram { return histogramOf(h.load()) }
 
-// load reads the counts of every bucket.
-func (h *histogram) load() (c [nbuckets]uint64) {
+// load reads the counts of every bucket, and then the sum.
+func (h *histogram) load() (c [nbuckets]uint64, sum int64) {
 	for i := range h.b {
 		c[i] = h.b[i].Load()
 	}
-	return c
+	return c, h.sum.Load()
 }
 
-// histogramOf makes the Histogram of counts c, in one allocation of the
-// exact size.
-func histogramOf(c [nbuckets]uint64) Histogram {
+// histogramOf makes the Histogram of counts c and sum, in one allocation
+// of the exact size.
+func histogramOf(c [nbuckets]uint64, sum int64) Histogram {
 	k := 0
 	for _, n := range c {
 		if n > 0 {
@@ -56,7 +63,7 @@ func histogramOf(c [nbuckets]uint64) Histogram {
 	if k == 0 {
 		return Histogram{}
 	}
-	s := Histogram{Buckets: make([]Bucket, 0, k)}
+	s := Histogram{Buckets: make([]Bucket, 0, k), Sum: time.Duration(sum)}
 	for i, n := range c {
 		if n > 0 {
 			below := time.Duration(1) << i
@@ -70,9 +77,11 @@ func histogramOf(c [nbuckets]uint64) Histogram {
 }
 
 // Histogram is a distribution of durations in power-of-two buckets. Only
-// buckets with a count are listed, shortest first.
+// buckets with a count are listed, shortest first. It reads as
+// pool.Histogram does: Count, Sum, Mean and Quantile.
 type Histogram struct {
 	Buckets []Bucket
+	Sum     time.Duration // the sum of the durations recorded
 }
 
 // Bucket counts the durations below Below and at least half of it (the
@@ -91,6 +100,18 @@ func (h Histogram) Count() uint64 {
 		n += b.Count
 	}
 	return n
+}
+
+// Mean returns the mean duration, Sum / Count, or 0 for an empty
+// histogram. In a snapshot taken while durations are recorded, Sum and the
+// counts are read one after the other, so the mean may be off by the few
+// recorded in between.
+func (h Histogram) Mean() time.Duration {
+	n := h.Count()
+	if n == 0 {
+		return 0
+	}
+	return h.Sum / time.Duration(n)
 }
 
 // Quantile returns an upper bound of the q-quantile (0 <= q <= 1): the
@@ -114,10 +135,19 @@ func (h Histogram) Quantile(q float64) time.Duration {
 	return h.Buckets[len(h.Buckets)-1].Below
 }
 
-// Metrics is a snapshot of a runtime's state and counters. The fields are
+// Metrics is a snapshot of a runtime's state and counters. Most fields are
 // read one by one, not atomically together, so a snapshot taken while
-// tasks come and go may be off by a few; once the runtime is shut down they
-// agree: Spawned == Completed, and Tasks, BlockingTasks and BusySlots are 0.
+// tasks come and go may be off by a few. The live task counts (Tasks,
+// BlockingTasks) and the outcome counts are read together, and a task
+// leaves the first for the second in one step, so every snapshot has
+//
+//	Spawned == Completed + Failed + Panicked + Cancelled + Tasks + BlockingTasks
+//
+// The outcomes mean what pool.Metrics' do. A task counts once it has left
+// the registry, a moment after it resolved: an Await that returned does
+// not mean the task is counted yet; once Shutdown has returned nil, every
+// task is. Once the runtime is shut down and every task has ended, Tasks,
+// BlockingTasks and BusySlots are 0 and the outcomes add up to Spawned.
 type Metrics struct {
 	Name    string // the runtime's name
 	Workers int    // worker slots
@@ -134,12 +164,13 @@ type Metrics struct {
 	BlockingQueued int // blocking tasks waiting for a goroutine
 
 	Spawned         uint64 // tasks accepted (async and blocking); refused ones are not counted
-	Completed       uint64 // tasks ended, whatever the outcome
-	Failed          uint64 // tasks ended with an error, panics included
-	Panicked        uint64 // tasks ended with a *task.PanicError
+	Completed       uint64 // ran and returned a nil error
+	Failed          uint64 // ran and returned an error other than a panic
+	Panicked        uint64 // ran and panicked (a *task.PanicError) or called runtime.Goexit (task.ErrGoexit)
+	Cancelled       uint64 // never ran: its context was done before it took its first slot or while it waited in the blocking queue (Shutdown's cancels included)
 	BlockingReports uint64 // reports made by the blocking detector
 
-	SlotWait Histogram // how long tasks waited for a worker slot, to start or to resume
+	SlotWait Histogram // how long tasks waited for a worker slot, to start or to resume (a slot taken at once counts as 0)
 	SlotHold Histogram // how long tasks held a worker slot between await points: one hold in 8 (a sample, picked by spawn order, so a task that holds once is timed one time in 8)
 }
 
@@ -167,24 +198,25 @@ func (r *Runtime) Metrics() Metrics {
 	m.BlockingBusy = r.bp.live - len(r.bp.idle)
 	m.BlockingQueued = r.bp.queued
 	m.Spawned = r.spawned
-	m.Completed = r.done
+	m.Completed = r.completed
 	m.Failed = r.failed
 	m.Panicked = r.panicked
+	m.Cancelled = r.cancelled
 	m.BlockingReports = r.reports
 	r.mu.Unlock()
 	takes := r.held.taken()
 	// Slots taken at once are not timed (a clock reading on the fast
 	// path): they are the takes that did not wait. Counting takes walks no
 	// task: the holders' cells count them.
-	wait := r.wait.load()
+	wait, sum := r.wait.load()
 	var waited uint64
 	for _, n := range wait {
 		waited += n
 	}
 	if takes > waited {
-		wait[0] += takes - waited // under 1 ns: the first bucket
+		wait[0] += takes - waited // under 1 ns: the first bucket, and nothing to the sum
 	}
-	m.SlotWait = histogramOf(wait)
+	m.SlotWait = histogramOf(wait, sum)
 	m.SlotHold = r.hold.snapshot()
 	return m
 }

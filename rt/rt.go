@@ -56,25 +56,33 @@ type Runtime struct {
 	detGone   atomic.Bool // the detector has stopped (Shutdown): coarse is frozen
 	inReport  atomic.Bool // the detector is logging a report or calling OnBlocking
 
-	mu       sync.Mutex
-	head     *entry // the registry of live tasks
-	tasks    int    // live async tasks
-	btasks   int    // live blocking tasks (queued or running)
-	spawned  uint64
-	done     uint64
-	failed   uint64
-	panicked uint64
-	reports  uint64
-	isClosed bool
-	drained  chan struct{} // made by Shutdown, closed once nothing is left
-	bp       blockingPool
-	labFree  []*labels // spare label sets, at most maxLabFree
+	mu     sync.Mutex
+	head   *entry // the registry of live tasks
+	tasks  int    // live async tasks
+	btasks int    // live blocking tasks (queued or running)
+	// Outcomes, as in package pool: every task spawned is live (tasks,
+	// btasks) or counted in exactly one of completed, failed, panicked and
+	// cancelled, in the same step as it leaves the registry (see exit).
+	spawned   uint64
+	completed uint64 // ran and returned nil
+	failed    uint64 // ran and returned an error, not a panic
+	panicked  uint64 // ran and panicked, or called runtime.Goexit
+	reports   uint64
+	isClosed  bool
+	drained   chan struct{} // made by Shutdown, closed once nothing is left
+	bp        blockingPool
+	labFree   []*labels // spare label sets, at most maxLabFree
 
 	detStop  chan struct{}
 	detDone  chan struct{}
 	detWake  chan struct{} // 1-buffered: one wake per park
 	scans    atomic.Uint64 // the detector's looks, for tests
 	stopOnce sync.Once
+
+	// cancelled counts the tasks that never ran (r.mu), beside the other
+	// outcomes in spirit; it comes last so that the fields above keep the
+	// cache lines they had before it (BenchmarkSpawn).
+	cancelled uint64
 }
 
 // labels is a pprof label set with a unique spool.id, which lets the
@@ -177,26 +185,36 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 // Spawn starts fn as a task of r and returns it: tokio's spawn. The task
 // waits for a worker slot, runs fn holding it, gives it back at each await
 // point (Task.Await, task.Sleep, Select, the combinators, Group waits, and
-// any task.Park/Resume pair), and takes one again before it goes on. A task
-// that waits for a slot to start and whose context ends first resolves with
-// an error wrapping the context's error, without running. Spawn never
-// blocks.
+// any task.Park/Resume pair), and takes one again before it goes on. Spawn
+// never blocks.
+//
+// A task whose context is done when Spawn is called, or ends while the
+// task waits for its first slot (Shutdown's cancels included), resolves
+// without running fn, with an error matching task.ErrNotStarted and the
+// context's error, as pool.Submit's and SpawnBlocking's tasks do, and
+// counts as Cancelled in [Runtime.Metrics]; the first kind resolves before
+// Spawn returns. A context that ends in the moment between Spawn and the
+// task's goroutine taking a free slot ends as the task starts: fn runs,
+// and finds it done.
 //
 // Spawn on a runtime that is shutting down returns a task failed with
 // [ErrClosed]; a nil fn gives a task failed with task.ErrNilFunc. A nil r
 // (or a zero Runtime) gives a task failed with [ErrNilRuntime].
 //
-// Spawn and an Await of a trivial fn cost about 333 ns and 2 allocations
+// Spawn and an Await of a trivial fn cost about 337 ns and 2 allocations
 // (273 B: the task and its registry entry, allocated together in the
 // 256-byte size class, and the goroutine's closure) on a warm runtime with
-// 2 slots, on a 2-core machine, against about 249 ns and 2 allocations for
-// task.Go and 254 ns and 3 allocations for a bare goroutine that sends its
-// result on a 1-buffered channel (BenchmarkSpawn, best batches of 1,000;
-// the means of the same run were 519, 391 and 407 ns). From inside a task
-// it costs about the same (334 ns; 552 ns on average). What Spawn adds to
-// task.Go is the task's registry entry, which Shutdown and Tasks walk, the
-// slot and the detector's cell, the pprof labels, and a larger allocation.
-// A named task costs 5 allocations more (its own pprof label set).
+// 2 slots, on a 2-core machine, against about 223 ns and 2 allocations for
+// task.Go and 242 ns and 3 allocations for a bare goroutine that sends its
+// result on a 1-buffered channel (BenchmarkSpawn, medians of 6 runs of the
+// best batches of 1,000; the medians of the means were 488, 336 and 361
+// ns). From inside a task it costs 348 ns (526 ns on average). What Spawn
+// adds to task.Go is the task's registry entry, which Shutdown and Tasks
+// walk, the slot and the detector's cell, the pprof labels, a larger
+// allocation, and a look at ctx's Done channel for a context already done
+// (none for context.Background; a task's context makes its channel, once,
+// if nothing has asked for it yet). A named task costs 5 allocations more
+// (its own pprof label set).
 func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
 	if r.zero() {
 		return task.Failed[T](ErrNilRuntime)
@@ -219,6 +237,19 @@ func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, 
 		j.Abort(ErrClosed)
 		e.endTrace()
 		return t
+	}
+	// A look at ctx's Done channel, not at its Err: Background has none,
+	// and a task's context (Spawn from a task) answers Done with one atomic
+	// load once it has made the channel, where its Err takes its lock
+	// twice (~20 ns in BenchmarkSpawn). The task's own context is not
+	// asked: nobody but Shutdown can have cancelled it yet (see acquire).
+	if done := ctx.Done(); done != nil {
+		select {
+		case <-done:
+			e.notStarted()
+			return t
+		default:
+		}
 	}
 	go e.run()
 	return t
@@ -271,11 +302,8 @@ func (e *entry) run() {
 	r, j := e.r, e.job
 	pprof.SetGoroutineLabels(e.labelCtx())
 	if ok, _ := r.acquire(e, j, true); !ok {
-		e.slot.Store(slotWord(1, 0)) // not holding: a stray Park after the end does nothing
-		j.Abort(waitError(j.Context()))
+		e.notStarted()
 		pprof.SetGoroutineLabels(r.base)
-		r.exit(e, e.job.Err())
-		e.endTrace()
 		return
 	}
 	e.begin()
@@ -287,21 +315,43 @@ func (e *entry) run() {
 	j.Run()
 }
 
+// notStarted resolves a registered async task that will not run, its
+// context done, and counts it as cancelled.
+func (e *entry) notStarted() {
+	e.slot.Store(slotWord(1, 0)) // not holding: a stray Park after the end does nothing
+	e.job.Abort(waitError(e.job.Context()))
+	e.r.exit(e, e.job.Err(), false)
+	e.endTrace()
+}
+
 // finish gives the slot back and deregisters an async task that ran.
 func (e *entry) finish() {
 	e.end()
 	pprof.SetGoroutineLabels(e.r.base)
-	e.r.exit(e, e.job.Err())
+	e.r.exit(e, e.job.Err(), true)
 }
 
 // acquire takes a worker slot for e, waiting in FIFO order if none is free.
-// j is the task's job when it is waiting to start (then the wait ends, with
-// false, if the task's context ends) and nil at an await point. A wait
-// that got a slot is timed in the wait histogram if keep is set; Acquire,
-// which may give the slot back at once, times it itself. Waits that end
-// without a slot are not timed: Metrics counts the takes that did not wait
-// as the takes less the timed waits.
+// j is the task's job when it is waiting to start and nil at an await
+// point. A task waiting to start takes no slot once its context is done:
+// acquire returns false, without a slot, if its context ends while it
+// waits, or has ended by the time a slot comes (the wait may see both at
+// once), or if Shutdown has begun and the context is done before it takes
+// one (Shutdown cancels the tasks that have not started, then lets every
+// task take a slot at once). A wait that got a slot is timed in the wait
+// histogram if keep is set; Acquire, which may give the slot back at
+// once, times it itself. Waits that end without a slot are not timed:
+// Metrics counts the takes that did not wait as the takes less the timed
+// waits.
+//
+// A task whose goroutine finds a slot free takes it without asking its
+// context: its Err takes its lock twice, and asking added 30-50 ns to
+// BenchmarkSpawn. Spawn has looked at the context it was given, and a
+// context that ends between Spawn and the take ends as the task starts.
 func (r *Runtime) acquire(e *entry, j task.Job, keep bool) (ok bool, waited int64) {
+	if j != nil && r.closed.Load() && j.Context().Err() != nil {
+		return false, 0
+	}
 	if r.sem.tryAcquire() {
 		return true, -1 // counted in the wait histogram's first bucket by Metrics
 	}
@@ -320,6 +370,11 @@ func (r *Runtime) acquire(e *entry, j task.Job, keep bool) (ok bool, waited int6
 	waited = r.now() - start
 	if j == nil {
 		e.qstate.Store(qNone)
+	} else if ok && j.Context().Err() != nil {
+		// Granted as the context ended, or just after: the task has not
+		// started, and must not.
+		r.sem.release()
+		ok = false
 	}
 	r.sem.waiters.Put(w)
 	if ok && keep {
@@ -328,12 +383,16 @@ func (r *Runtime) acquire(e *entry, j task.Job, keep bool) (ok bool, waited int6
 	return ok, waited
 }
 
+// waitError is the error of a task whose context was done when it would
+// have taken its first slot: it matches task.ErrNotStarted, as the error
+// of a pool's queued task and of a blocking task that did not start
+// (queuedError) do, and the context's error and cause.
 func waitError(ctx context.Context) error {
 	err := ctx.Err()
 	if cause := context.Cause(ctx); cause != nil && cause != err {
-		return fmt.Errorf("rt: waiting for a worker slot: %w: %w", err, cause)
+		return fmt.Errorf("rt: worker slot: %w: %w: %w", task.ErrNotStarted, err, cause)
 	}
-	return fmt.Errorf("rt: waiting for a worker slot: %w", err)
+	return fmt.Errorf("rt: worker slot: %w: %w", task.ErrNotStarted, err)
 }
 
 // register adds e to the registry, unless r is closed, and gives an async
@@ -370,8 +429,11 @@ func (r *Runtime) register(e *entry) bool {
 	return true
 }
 
-// exit removes an ended task from the registry and counts its outcome.
-func (r *Runtime) exit(e *entry, err error) {
+// exit removes an ended task from the registry and counts its outcome:
+// cancelled if it never ran (ran is false), else by its error. Leaving
+// the registry and being counted are one step under r.mu, which Metrics
+// reads the counts under: see Metrics' invariant.
+func (r *Runtime) exit(e *entry, err error, ran bool) {
 	r.mu.Lock()
 	if e.prev != nil {
 		e.prev.next = e.next
@@ -387,11 +449,18 @@ func (r *Runtime) exit(e *entry, err error) {
 	} else {
 		r.tasks--
 	}
-	r.done++
-	if err != nil {
-		r.failed++
+	switch {
+	case !ran:
+		r.cancelled++
+	case err == nil:
+		r.completed++
+	case err == task.ErrGoexit:
+		r.panicked++ // as pool counts it
+	default:
 		if _, ok := err.(*task.PanicError); ok {
 			r.panicked++
+		} else {
+			r.failed++
 		}
 	}
 	if e.lab != nil && !e.lab.own && len(r.labFree) < maxLabFree {
@@ -419,7 +488,10 @@ func (r *Runtime) checkDrainedLocked() {
 // waits for fn to return even if ctx ends first (fn's context is then done,
 // so a well-behaved fn returns soon), so fn never outlives BlockOn. Waiting
 // is an await point: called from a task of a runtime, BlockOn gives that
-// task's slot back while fn runs.
+// task's slot back while fn runs. As with [Spawn], if ctx is done when
+// BlockOn is called, or ends while the task waits for its first slot, fn
+// does not run and BlockOn returns an error matching task.ErrNotStarted
+// and ctx's error.
 func BlockOn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) (T, error) {
 	t := Spawn(r, ctx, fn, opts...)
 	if _, _, ok := t.Result(); !ok {
@@ -541,9 +613,10 @@ func (e *ShutdownError) Unwrap() error { return e.Err }
 // work included, to end, and returns nil.
 //
 // If ctx ends first, Shutdown cancels the context of every task left (tasks
-// still waiting for a slot or in the blocking queue then end without
-// running), lifts the bound on worker slots so that cancelled tasks never
-// wait behind one that does not return, waits up to the grace period
+// that have not taken their first slot, or still in the blocking queue,
+// then end without running, with task.ErrNotStarted, counted as Cancelled
+// in Metrics), lifts the bound on worker slots so that cancelled tasks
+// never wait behind one that does not return, waits up to the grace period
 // ([ShutdownGrace]) for them to return and for the detector to stop, and
 // returns a *[ShutdownError] that wraps ctx's error, says how many tasks it
 // cancelled and lists those still running. Go cannot abort a goroutine: a
