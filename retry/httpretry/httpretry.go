@@ -102,7 +102,8 @@ func Retryable(code int) bool {
 // (48 B) for a 503 with a Retry-After in seconds (BenchmarkCheck, loaded
 // 2-core machine).
 func Check(resp *http.Response, err error, maxDelay time.Duration) error {
-	e, permanent, after, hasAfter := classify(resp, err, maxDelay)
+	v := classify(resp, err, maxDelay)
+	e, permanent, after, hasAfter := v.err, v.permanent, v.after, v.hasAfter
 	switch {
 	case e == nil:
 		return nil
@@ -114,10 +115,18 @@ func Check(resp *http.Response, err error, maxDelay time.Duration) error {
 	return e
 }
 
-// classify is Check without retry's wrappers: the outcome's error (nil for
-// a success), whether it is permanent, and the delay a Retry-After header
+// verdict is what classify makes of an outcome: its error (nil for a
+// success), whether it is permanent, and the delay a Retry-After header
 // asked for, if it did.
-func classify(resp *http.Response, err error, maxDelay time.Duration) (e error, permanent bool, after time.Duration, hasAfter bool) {
+type verdict struct {
+	err       error
+	permanent bool
+	after     time.Duration
+	hasAfter  bool
+}
+
+// classify is Check without retry's wrappers.
+func classify(resp *http.Response, err error, maxDelay time.Duration) verdict {
 	if err != nil {
 		var (
 			verify  *tls.CertificateVerificationError
@@ -127,19 +136,19 @@ func classify(resp *http.Response, err error, maxDelay time.Duration) (e error, 
 		)
 		if errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) ||
 			noSuchHost(err) || tooManyRedirects(err) || badRequest(err) {
-			return err, true, 0, false
+			return verdict{err, true, 0, false}
 		}
-		return err, false, 0, false
+		return verdict{err, false, 0, false}
 	}
 	if resp == nil {
-		return errNilResponse, true, 0, false
+		return verdict{errNilResponse, true, 0, false}
 	}
 	if resp.StatusCode < 400 {
-		return nil, false, 0, false
+		return verdict{nil, false, 0, false}
 	}
 	se := &StatusError{Code: resp.StatusCode, Status: resp.Status}
 	if !Retryable(resp.StatusCode) {
-		return se, true, 0, false
+		return verdict{se, true, 0, false}
 	}
 	if maxDelay > 0 {
 		if v := resp.Header.Get("Retry-After"); v != "" {
@@ -150,11 +159,11 @@ func classify(resp *http.Response, err error, maxDelay time.Duration) (e error, 
 				}
 			}
 			if d, ok := ParseRetryAfter(v, now); ok {
-				return se, false, min(d, maxDelay), true
+				return verdict{se, false, min(d, maxDelay), true}
 			}
 		}
 	}
-	return se, false, 0, false
+	return verdict{se, false, 0, false}
 }
 
 var errNilResponse = errors.New("httpretry: nil response and nil error")
@@ -292,7 +301,8 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 			Drain(resp)
 			return nil, retry.Permanent(errBodyGone)
 		}
-		if e, permanent, after, hasAfter := classify(resp, err, math.MaxInt64); e != nil {
+		if v := classify(resp, err, math.MaxInt64); v.err != nil {
+			e, permanent, after, hasAfter := v.err, v.permanent, v.after, v.hasAfter
 			Drain(resp)
 			switch {
 			case permanent:
