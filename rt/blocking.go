@@ -2,7 +2,6 @@ package rt
 
 import (
 	"context"
-	"fmt"
 	"runtime/pprof"
 	"runtime/trace"
 	"time"
@@ -170,21 +169,10 @@ func (p *blockingPool) cancelQueued(e *entry) {
 	p.queued--
 	p.compactLocked()
 	p.r.mu.Unlock()
-	err := queuedError(e.job.Context())
+	err := notStartedError("blocking pool", e.job.Context())
 	e.job.Abort(err)
 	p.r.exit(e, err, false)
 	e.endTrace()
-}
-
-// queuedError is the error of a blocking task whose context ended before
-// it started: it matches task.ErrNotStarted, as a pool's queued task's
-// does, and the context's error and cause.
-func queuedError(ctx context.Context) error {
-	err := ctx.Err()
-	if cause := context.Cause(ctx); cause != nil && cause != err {
-		return fmt.Errorf("rt: blocking pool: %w: %w: %w", task.ErrNotStarted, err, cause)
-	}
-	return fmt.Errorf("rt: blocking pool: %w: %w", task.ErrNotStarted, err)
 }
 
 // popLocked takes the oldest live entry off the queue, or returns nil.
@@ -339,7 +327,7 @@ func (p *blockingPool) run(e *entry) {
 	// (before the callback's CAS), or on its way to an idle goroutine or
 	// a new one, has not started either: it must not run.
 	if ctx := e.job.Context(); ctx.Err() != nil {
-		e.job.Abort(queuedError(ctx))
+		e.job.Abort(notStartedError("blocking pool", ctx))
 		return
 	}
 	ran = true

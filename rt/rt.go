@@ -319,7 +319,7 @@ func (e *entry) run() {
 // context done, and counts it as cancelled.
 func (e *entry) notStarted() {
 	e.slot.Store(slotWord(1, 0)) // not holding: a stray Park after the end does nothing
-	e.job.Abort(waitError(e.job.Context()))
+	e.job.Abort(notStartedError("worker slot", e.job.Context()))
 	e.r.exit(e, e.job.Err(), false)
 	e.endTrace()
 }
@@ -383,16 +383,16 @@ func (r *Runtime) acquire(e *entry, j task.Job, keep bool) (ok bool, waited int6
 	return ok, waited
 }
 
-// waitError is the error of a task whose context was done when it would
-// have taken its first slot: it matches task.ErrNotStarted, as the error
-// of a pool's queued task and of a blocking task that did not start
-// (queuedError) do, and the context's error and cause.
-func waitError(ctx context.Context) error {
+// notStartedError is the error of a task whose context was done before
+// fn started: where says what it waited for ("worker slot" for an async
+// task, "blocking pool" for a blocking one). It matches task.ErrNotStarted,
+// as a pool's queued task's error does, and the context's error and cause.
+func notStartedError(where string, ctx context.Context) error {
 	err := ctx.Err()
 	if cause := context.Cause(ctx); cause != nil && cause != err {
-		return fmt.Errorf("rt: worker slot: %w: %w: %w", task.ErrNotStarted, err, cause)
+		return fmt.Errorf("rt: %s: %w: %w: %w", where, task.ErrNotStarted, err, cause)
 	}
-	return fmt.Errorf("rt: worker slot: %w: %w", task.ErrNotStarted, err)
+	return fmt.Errorf("rt: %s: %w: %w", where, task.ErrNotStarted, err)
 }
 
 // register adds e to the registry, unless r is closed, and gives an async
