@@ -101,12 +101,11 @@ type Group[T any] struct {
 	errs    map[*outcome[T]]failure // the errors of failed tasks not yet delivered (mu)
 	errsMax int                     // the most errs has held since it was made (mu): see forgetErr
 	pending atomic.Int64            // submitted and not ended
-	// With FailFast, the failure that cancelled the group (mu): tripped
-	// says one did, for good; tripErr is its error and tripCause the
-	// cause given to the group's cancel, "task: group failed: " and
-	// tripErr, which is also the error of the tasks refused after it;
-	// tripOut is its outcome until Next or Wait delivers it.
-	tripped   bool
+	// With FailFast, the failure that cancelled the group (mu): tripErr
+	// is its error, set for good once one did, and tripCause the cause
+	// given to the group's cancel, "task: group failed: " and tripErr,
+	// which is also the error of the tasks refused after it; tripOut is
+	// its outcome until Next or Wait delivers it.
 	tripErr   error
 	tripCause error
 	tripOut   *outcome[T]
@@ -719,11 +718,11 @@ func (g *Group[T]) record(t *Task[T]) (trip error) {
 		}
 		f := failure{err: err, ctx: &t.ctx}
 		if g.failFast {
-			if !g.tripped && g.ctx.Err() == nil {
-				g.tripped, g.tripOut, g.tripErr = true, o, err
+			if g.tripErr == nil && g.ctx.Err() == nil {
+				g.tripOut, g.tripErr = o, err
 				g.tripCause = fmt.Errorf("task: group failed: %w", err)
 				trip = g.tripCause
-			} else if g.tripped {
+			} else if g.tripErr != nil {
 				f.caused = g.consequence(err)
 			}
 		}
