@@ -353,12 +353,13 @@ func (p *Pool) Resize(n int) error {
 	}
 	p.resizeMu.Lock()
 	defer p.resizeMu.Unlock()
-	w := p.workers.Load()
-	// closedBit in entered: Close has begun and may be draining the queue
-	// (see stop), with the limit it had; in workers: it has stopped them.
-	if w&closedBit != 0 || p.entered.Load()&closedBit != 0 {
+	// closedBit in entered: Close has begun, and may be draining the queue
+	// with the limit it had (see stop, which sets it before it stops the
+	// workers and marks workers too).
+	if p.entered.Load()&closedBit != 0 {
 		return ErrClosed // and Limit stays what it was
 	}
+	w := p.workers.Load()
 	p.target.Store(int64(n))
 	switch {
 	case w < int64(n):
