@@ -32,6 +32,12 @@ var (
 	ErrIntoItself = errors.New("cp: cannot copy a directory into itself")
 	// ErrSameFile is the error of a file whose destination is the file itself.
 	ErrSameFile = errors.New("cp: source and destination are the same file")
+	// ErrSameTarget is the error of a source refused because its
+	// destination is that of an earlier source of the same Copy: two
+	// sources with the same base name copied into one directory, an entry
+	// of a "DIR/." source and another source of that name, or a source
+	// given twice. The message names the earlier source.
+	ErrSameTarget = errors.New("cp: will not overwrite the copy of an earlier source")
 	// ErrUnsupported is the error of a FIFO, socket or device.
 	ErrUnsupported = errors.New("cp: not a regular file, directory or symbolic link")
 	// ErrTypeClash is the error of a directory whose destination is an
@@ -138,7 +144,9 @@ const chunk = 8 << 20
 //
 // The error is nil when every item was copied. Items that failed are
 // reported to [OnItem] and joined in the returned error as *FileError
-// values, in completion order; the other items are copied all the same.
+// values, in completion order; the other items are copied all the same. A
+// source refused because an earlier one has its destination
+// ([ErrSameTarget]) is one failed item, its tree not walked.
 // Copy returns ErrNoSources, ErrNotDir or another error (an empty dst, a
 // nil Option), having copied nothing, for bad arguments. If ctx is done,
 // Copy stops starting copies, abandons the ones in flight at their next
@@ -222,15 +230,25 @@ func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool
 		}
 	}()
 	w := &walker{r: r, ctx: ctx, jobs: jobs, workers: g}
+	if dstIsDir && len(srcs) > 1 {
+		w.claims = make(map[string]string, len(srcs))
+	}
 	for _, src := range srcs {
 		if ctx.Err() != nil {
 			break
 		}
-		target := dst
+		// Into a directory, a source goes under its last element, as
+		// given (not cleaned: "src/." must not become "src"). ".", ".."
+		// and "/" name no entry: their contents go into dst itself.
+		target, into := dst, false
 		if dstIsDir {
-			target = filepath.Join(dst, filepath.Base(filepath.Clean(src)))
+			if b := filepath.Base(src); b == "." || b == ".." || b == string(filepath.Separator) {
+				into = true
+			} else {
+				target = filepath.Join(dst, b)
+			}
 		}
-		w.root(src, target)
+		w.root(src, target, into)
 	}
 	close(jobs)
 	closed = true
@@ -266,6 +284,14 @@ type walker struct {
 	jobs    chan []job
 	workers *task.Group[struct{}]
 	started int // workers started, up to Jobs
+
+	// claims maps each top-level destination path to the source copied
+	// there, so that a later source with the same destination is refused
+	// rather than mixed with it (see claim). Only the walker uses it: no
+	// lock. It is nil, and costs nothing, with a single source.
+	claims map[string]string
+	// intoSeen: a contents copy ("DIR/.") has recorded the destination.
+	intoSeen bool
 }
 
 // maxQueued bounds the batches waiting for a worker, whatever Jobs.
@@ -281,30 +307,78 @@ func (w *walker) work(ctx context.Context) (struct{}, error) {
 	return struct{}{}, nil
 }
 
-// root copies the tree at src to target.
-func (w *walker) root(src, target string) {
+// root copies the tree at src to target. With into, target is the
+// destination directory itself, which receives src's entries (src ends in
+// "/." or names no entry of its own, as ".." and "/").
+func (w *walker) root(src, target string, into bool) {
 	r := w.r
 	info, err := os.Lstat(src)
 	if err != nil {
 		r.fail(Result{Src: src, Dst: target}, &FileError{"stat", src, "", unwrapPath(err)})
 		return
 	}
+	if into && !info.IsDir() {
+		// Not on Unix, where "f/." and "f/.." do not resolve (Windows
+		// takes f\. for f): copy it under its cleaned base name.
+		into, target = false, filepath.Join(target, filepath.Base(filepath.Clean(src)))
+	}
 	if !info.IsDir() {
-		w.send([]job{{src, target, info, false}})
+		if w.claim(target, src, target, info) {
+			w.send([]job{{src, target, info, false}})
+		}
 		return
 	}
 	if inside(src, target) {
 		r.fail(Result{Src: src, Dst: target, Type: fs.ModeDir}, &FileError{"copy", src, target, ErrIntoItself})
 		return
 	}
-	w.dir(src, target, info)
+	// A directory whose contents are copied claims each of its entries
+	// (in dir); the key below, which no path can be (a NUL), only catches
+	// the same directory given twice, so that it fails once, not per entry.
+	key := target
+	if into {
+		key = "\x00" + filepath.Clean(src)
+	}
+	if !w.claim(key, src, target, info) {
+		return
+	}
+	w.dir(src, target, info, into)
+}
+
+// claim records that src is copied to target, under key, and reports true;
+// or, when an earlier source of this Copy has the same key, it fails src
+// with ErrSameTarget, wholesale, and reports false. Whatever goes to one
+// destination thus comes from one source: never a mix of two trees, or two
+// files racing to one name. It is called for each source, and for each
+// entry of a directory whose contents are copied, not per file of a tree.
+func (w *walker) claim(key, src, target string, info fs.FileInfo) bool {
+	if w.claims == nil {
+		return true
+	}
+	prev, taken := w.claims[key]
+	if !taken {
+		w.claims[key] = src
+		return true
+	}
+	err := fmt.Errorf("%w, %s", ErrSameTarget, prev)
+	if filepath.Clean(prev) == filepath.Clean(src) {
+		err = fmt.Errorf("%w, %s (the same source, given twice)", ErrSameTarget, prev)
+	}
+	w.r.fail(Result{Src: src, Dst: target, Type: info.Mode().Type()}, &FileError{"copy", src, target, err})
+	return false
 }
 
 // dir makes target for the directory src, sends src's files, then walks
-// its subdirectories, in name order.
-func (w *walker) dir(src, target string, info fs.FileInfo) {
+// its subdirectories, in name order. With claim, each entry claims its
+// destination first (see claim).
+func (w *walker) dir(src, target string, info fs.FileInfo, claim bool) {
 	r := w.r
-	created, err := r.mkdir(src, target, info)
+	// The destination of contents copies ("DIR/.") takes the mode and time
+	// of the first one only: finishing runs backwards, so a second's would
+	// come before the first's subdirectories, which a mode without the
+	// owner's x would then make unreachable.
+	created, err := r.mkdir(src, target, info, !claim || !w.intoSeen)
+	w.intoSeen = w.intoSeen || claim
 	if err != nil {
 		return
 	}
@@ -329,6 +403,9 @@ func (w *walker) dir(src, target string, info fs.FileInfo) {
 			r.fail(Result{Src: path, Dst: to}, &FileError{"stat", path, "", unwrapPath(err)})
 			continue
 		}
+		if claim && !w.claim(to, path, to, fi) {
+			continue
+		}
 		if fi.IsDir() {
 			subdirs = append(subdirs, job{path, to, fi, false})
 		} else {
@@ -340,7 +417,7 @@ func (w *walker) dir(src, target string, info fs.FileInfo) {
 		if w.ctx.Err() != nil {
 			return
 		}
-		w.dir(d.src, d.dst, d.info)
+		w.dir(d.src, d.dst, d.info, false)
 	}
 }
 
@@ -387,10 +464,10 @@ func (w *walker) send(batch []job) bool {
 	}
 }
 
-// mkdir makes the directory to for the source directory src and records it
-// for finishDir. It is made writable by its owner until then. created is
-// false when the directory existed already.
-func (r *run) mkdir(src, to string, fi fs.FileInfo) (created bool, err error) {
+// mkdir makes the directory to for the source directory src and, with
+// record, records it for finishDir. It is made writable by its owner until
+// then. created is false when the directory existed already.
+func (r *run) mkdir(src, to string, fi fs.FileInfo, record bool) (created bool, err error) {
 	err = os.Mkdir(to, 0o700)
 	created = err == nil
 	if errors.Is(err, fs.ErrExist) {
@@ -407,9 +484,11 @@ func (r *run) mkdir(src, to string, fi fs.FileInfo) (created bool, err error) {
 		r.fail(res, &FileError{"mkdir", src, to, unwrapPath(err)})
 		return false, err
 	}
-	r.mu.Lock()
-	r.dirs = append(r.dirs, dirJob{src, to, fi, false})
-	r.mu.Unlock()
+	if record {
+		r.mu.Lock()
+		r.dirs = append(r.dirs, dirJob{src, to, fi, false})
+		r.mu.Unlock()
+	}
 	return created, nil
 }
 

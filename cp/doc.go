@@ -20,12 +20,35 @@
 // [Copy] follows `cp -r`: with one source and a destination that is not an
 // existing directory, the source is copied to the destination name; with a
 // destination that is an existing directory, each source is copied into it
-// under its base name; several sources need an existing directory.
+// under its base name; several sources need an existing directory. A
+// directory given as "DIR/." (or ".", or a path whose last element is
+// "..", which names no entry of its own) has its contents copied into an
+// existing destination directory, as `cp -r src/. dst` does, not a
+// directory of its own; the destination then takes the source's mode and
+// time, as a merged directory does (the first one's, given several).
 // Directories are merged into existing ones (not into a symbolic link to
-// one: that is [ErrTypeClash]); files replace existing files
-// (atomically, by rename). Symbolic links are never followed, neither on the
-// command line nor inside trees. FIFOs, sockets and devices are reported as
-// [ErrUnsupported] and skipped. A directory is never copied into itself.
+// one: that is [ErrTypeClash]); files replace existing files (atomically,
+// by rename). Symbolic links are never followed, neither on the command
+// line nor inside trees. FIFOs, sockets and devices are reported as
+// [ErrUnsupported] and skipped. A directory is never copied into itself
+// or into one of its descendants ([ErrIntoItself]; so "/" never is), nor
+// a file onto itself or a hard link to it ([ErrSameFile]).
+//
+// Two sources never write to one name. A source whose destination is that
+// of an earlier source ("a/f" and "b/f" into one directory, "a/f" and
+// "./a/../b/f", a source given twice, or an entry of "DIR/." and another
+// source of that name) is refused with [ErrSameTarget], naming both, and
+// the other sources are copied. The refusal is wholesale: the later
+// source's tree is not merged file by file into the earlier one's, as
+// `cp -r` does (it refuses only the files that collide). That is enough:
+// whatever lies under one destination name comes from one source, never a
+// mix, and whoever meant to merge two trees can say so with "DIR/." as the
+// source of a second run. The check compares cleaned paths (so it misses
+// two spellings of one name on a case-insensitive file system), per source
+// (and per entry of a "DIR/." source), before anything is copied, so an
+// earlier source that then fails to copy still holds its name; it costs a
+// map insert per source, nothing per file of a tree.
+//
 // Directory modes and times are applied after their contents are written,
 // so read-only directories copy too. An interrupted copy applies none: the
 // directories it made keep mode 0700 (readable and writable by their owner

@@ -17,7 +17,7 @@ import (
 func newCpCmd() *cobra.Command {
 	var o cpOpts
 	cmd := &cobra.Command{
-		Use:   "cp [--jobs N] [--verify] SRC... DST",
+		Use:   "cp [flags] SRC... DST",
 		Short: "copy files and trees, several at once, each renamed into place when whole",
 		Long: `Copy files and directory trees like cp -r, with N copies at once. Each file is
 written to a temporary name (.spool-cp-*) in its destination directory and
@@ -25,19 +25,27 @@ renamed into place, so no partial file ever appears under the final name. Modes
 and modification times are kept; symbolic links are copied as links, never
 followed. With one source, DST is the name of the copy unless it is an
 existing directory, into which the sources are copied under their base names;
-several sources need an existing directory. Other kinds of file (FIFOs,
-sockets, devices) are not copied: each is reported as a failed item.
+several sources need an existing directory. As with cp -r, a directory
+given as DIR/. (or ., or a path ending in ..) has its contents copied into
+an existing DST, not a directory of its own. Two sources never write to one
+name: a source whose copy would land where an earlier source's does (A/f
+and B/f into one DST, an entry of DIR/. and another source of that name, or
+a source given twice) is refused whole, with an error naming both, and the
+others are still copied. A directory is never copied into itself or its own
+subdirectory, nor a file onto itself. Other kinds of file (FIFOs, sockets,
+devices) are not copied: each is reported as a failed item.
 
 It prints nothing when all went well. Errors are reported per file on stderr
-and do not stop the other copies. A progress bar (files and bytes) is drawn on
-stderr when that is a terminal. On SIGINT or SIGTERM the copies in flight are
-abandoned and their temporary files removed; the directories it made keep
-mode 0700 and the time of the copy (modes and times are given to directories
-last); a second signal exits at once.
+("spool: cp: ...") and do not stop the other copies. A progress bar (files
+and bytes) is drawn on stderr when that is a terminal. On SIGINT or SIGTERM
+the copies in flight are abandoned and their temporary files removed; the
+directories it made keep mode 0700 and the time of the copy (modes and times
+are given to directories last); a second signal exits at once.
 
 Exit status: 0 when every item was copied, 1 when some failed (the others
 are still copied), 2 on bad usage or when interrupted.`,
 		Example: `  spool cp photos/ /mnt/backup/photos       # copy a tree
+  spool cp photos/. /mnt/backup/photos      # copy its contents into an existing directory
   spool cp -j 32 --verify a.iso b.iso /mnt/usb/
   spool cp notes.txt notes.bak`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -76,7 +84,7 @@ func runCp(ctx context.Context, args []string, stderr io.Writer, o cpOpts) error
 	if !progress.IsTerminal(stderr) {
 		opts = append(opts, cp.OnItem(func(r cp.Result) {
 			if r.Err != nil {
-				fmt.Fprintf(stderr, "spool %v\n", r.Err)
+				fmt.Fprintf(stderr, "spool: %v\n", r.Err)
 			}
 		}))
 		return cpResult(ctx, srcs, dst, opts)
@@ -101,7 +109,7 @@ func runCp(ctx context.Context, args []string, stderr io.Writer, o cpOpts) error
 	err := cpResult(ctx, srcs, dst, opts)
 	bar.Finish()
 	for _, e := range failed {
-		fmt.Fprintf(stderr, "spool %v\n", e)
+		fmt.Fprintf(stderr, "spool: %v\n", e)
 	}
 	return err
 }
@@ -112,11 +120,19 @@ func cpResult(ctx context.Context, srcs []string, dst string, opts []cp.Option) 
 	sum, err := cp.Copy(ctx, srcs, dst, opts...)
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("cp: interrupted after %d files (%d bytes): %w", sum.Files, sum.Bytes, context.Cause(ctx))
+		return fmt.Errorf("cp: interrupted after %s (%s): %w", plural(sum.Files, "file"), plural(sum.Bytes, "byte"), context.Cause(ctx))
 	case sum.Failed > 0:
 		return errFailed
 	}
 	return err // nil, or bad arguments: nothing was copied
+}
+
+// plural is "1 file", "2 files".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // cpMeasure counts the regular files and their bytes under srcs, for the

@@ -37,7 +37,10 @@
 //	spool cp [-j|--jobs N] [--verify] SRC... DST
 //	    copy files and trees N at a time (default 8, at most 1024) through
 //	    temporary files renamed into place, keeping modes, times and symlinks
-//	    (FIFOs, sockets and devices are reported as failed items)
+//	    (FIFOs, sockets and devices are reported as failed items); DIR/.
+//	    copies DIR's contents into DST, as cp -r does; a source whose target
+//	    is an earlier source's (the same base name, or given twice) is
+//	    refused with an error naming both
 //
 // Progress bars go to standard error, and only when it is a terminal.
 //
