@@ -59,8 +59,11 @@
 // the server's pid, also the server's CPU time per message (Linux:
 // /proc/PID/stat). In idle mode it holds the connections open instead and,
 // given the pid, reports the server's resident memory per connection
-// (Linux: /proc/PID/status); on Unix the hold ends within a second once the
-// server has closed every connection. Config.Progress reports the messages
+// (Linux: /proc/PID/status), when the server's memory grew measurably: a
+// server that ran a load before reuses the memory that load freed, so
+// measure against a freshly started one. On Unix the hold ends within a
+// second once the server has closed every connection, and the report says
+// so and how long it lasted. Config.Progress reports the messages
 // echoed (in idle mode, the connections opened, as they open) and
 // Config.HoldProgress the time held, both about every 100 ms.
 //

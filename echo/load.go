@@ -50,6 +50,45 @@ func bad(field string, value any, problem string) error {
 // errStalled fails the connections of a run that made no progress.
 var errStalled = errors.New("echo: load stalled")
 
+// msgError is a connection's failure while it sent message i or waited for
+// its echo.
+type msgError struct {
+	i   int
+	err error
+}
+
+func (e *msgError) Error() string { return fmt.Sprintf("echo: load: message %d: %v", e.i, e.err) }
+func (e *msgError) Unwrap() error { return e.err }
+
+// stalledError is the failure of a connection that the stall detector
+// closed. Its message says so, in the run's terms; the connection's own
+// error, what its read or write of the closed connection returned ("use
+// of closed network connection"), stays in the chain but out of the
+// message.
+type stalledError struct {
+	stall error // wraps errStalled: "echo: load stalled: nothing echoed for 10s"
+	msg   int   // the message waiting for its echo, or -1 if unknown
+	err   error
+}
+
+func (e *stalledError) Error() string {
+	if e.msg < 0 {
+		return fmt.Sprintf("%v; closed the connection", e.stall)
+	}
+	return fmt.Sprintf("%v; closed the connection, still waiting for the echo of message %d", e.stall, e.msg)
+}
+
+func (e *stalledError) Unwrap() []error { return []error{e.stall, e.err} }
+
+// stalled is a connection's failure err when the stall detector closed it.
+func stalled(stall, err error) error {
+	msg := -1
+	if me, ok := errors.AsType[*msgError](err); ok {
+		msg = me.i
+	}
+	return &stalledError{stall: stall, msg: msg, err: err}
+}
+
 // Config describes a run of [Load].
 type Config struct {
 	Addr  string // the server's address, host:port
@@ -69,11 +108,13 @@ type Config struct {
 	Idle bool
 	Hold time.Duration
 	// PID, if not zero, is the server's process id (Linux only). Idle mode
-	// then reports the server's resident memory per connection, read from
-	// /proc/PID/status before the connections open and at the end of the
-	// hold; message mode reports the CPU time the server used per message,
-	// from /proc/PID/stat, a figure that other work on the machine
-	// disturbs far less than throughput.
+	// then reports the server's resident memory per connection, from its
+	// growth between /proc/PID/status read before the connections open
+	// and at the end of the hold: measure against a freshly started
+	// server, as one that ran a load before reuses the memory that load
+	// freed (see Report.BytesPerConn). Message mode reports the CPU time
+	// the server used per message, from /proc/PID/stat, a figure that
+	// other work on the machine disturbs far less than throughput.
 	PID int
 
 	// DialTimeout bounds each connection attempt; zero means 5 s.
@@ -109,22 +150,38 @@ type Report struct {
 	Messages   int64         `json:"messages"`              // echoes received and verified
 	Errors     int64         `json:"errors"`                // connections that failed: dial, reset, timeout, wrong bytes
 	FirstError string        `json:"first_error,omitempty"` // the first of those errors
-	Elapsed    time.Duration `json:"elapsed_ns"`            // message mode: from the first send to the last echo (to the end, if none came)
+	Elapsed    time.Duration `json:"elapsed_ns"`            // message mode: from the first send to the last echo (to the end, if none came); the messages are made before
 
 	MsgsPerSec float64       `json:"msgs_per_sec,omitempty"`
 	MBPerSec   float64       `json:"mb_per_sec,omitempty"` // payload echoed, 10^6 bytes a second
 	P50        time.Duration `json:"p50_ns,omitempty"`     // round-trip latency of one message
 	P99        time.Duration `json:"p99_ns,omitempty"`
 	Max        time.Duration `json:"max_ns,omitempty"`
-	Samples    int           `json:"samples,omitempty"`        // latencies behind P50 and P99 (Max is exact)
-	ServerCPU  time.Duration `json:"server_cpu_ns,omitempty"`  // with PID: CPU time the server used during the run (10 ms resolution)
-	CPUPerMsg  time.Duration `json:"cpu_per_msg_ns,omitempty"` // with PID: ServerCPU / Messages
+	Samples    int           `json:"samples,omitempty"` // latencies behind P50 and P99 (Max is exact)
+	// With PID, message mode: the CPU time the server used during the
+	// run, counted in clock ticks of CPUResolution (10 ms on Linux), and
+	// ServerCPU / Messages. A run shorter than a tick may show 0: the
+	// server then used less than CPUResolution, and less than
+	// CPUResolution / Messages per message. In JSON both are present, even
+	// 0, whenever cpu_resolution_ns is.
+	ServerCPU     time.Duration `json:"server_cpu_ns,omitempty"`
+	CPUPerMsg     time.Duration `json:"cpu_per_msg_ns,omitempty"`
+	CPUResolution time.Duration `json:"cpu_resolution_ns,omitempty"` // with PID, message mode: the clock tick of ServerCPU
 
-	Held         int     `json:"held,omitempty"`           // idle mode: connections that survived the hold (always in idle mode's JSON, even 0)
-	Opened       int     `json:"opened,omitempty"`         // idle mode: connections opened before the hold
-	RSSBefore    int64   `json:"rss_before,omitempty"`     // idle mode with PID: the server's VmRSS, bytes
-	RSSAfter     int64   `json:"rss_after,omitempty"`      // at the end of the hold
-	BytesPerConn float64 `json:"bytes_per_conn,omitempty"` // (RSSAfter-RSSBefore)/Held
+	Held           int           `json:"held,omitempty"`             // idle mode: connections that survived the hold (always in idle mode's JSON, even 0)
+	Opened         int           `json:"opened,omitempty"`           // idle mode: connections opened before the hold
+	Hold           time.Duration `json:"hold_ns,omitempty"`          // idle mode: how long the connections were held: Config.Hold, or less if HoldEndedEarly (0 if interrupted)
+	HoldEndedEarly bool          `json:"hold_ended_early,omitempty"` // idle mode: the hold ended before Config.Hold because the server had closed every connection (it crashed or shut down)
+	RSSBefore      int64         `json:"rss_before,omitempty"`       // idle mode with PID: the server's VmRSS, bytes
+	RSSAfter       int64         `json:"rss_after,omitempty"`        // at the end of the hold
+	// BytesPerConn is (RSSAfter-RSSBefore)/Held, given only when the
+	// growth is measurable: at least 1 MiB, which a Go process's resident
+	// memory may move by on its own, and 1 KiB per connection held, less
+	// than any Go server keeps for an open connection. A server that
+	// already ran a load often reuses the memory that load freed and
+	// hardly grows: BytesPerConn is then 0 and MemoryNote says why.
+	BytesPerConn float64 `json:"bytes_per_conn,omitempty"`
+	MemoryNote   string  `json:"memory_note,omitempty"` // idle mode with PID: why there is no BytesPerConn
 
 	// Interrupted is set on the partial report Load returns, with an
 	// error, when its ctx ended before the run did: the figures cover
@@ -134,11 +191,20 @@ type Report struct {
 
 // MarshalJSON writes r with json's usual rules, except that in idle mode
 // held is always present (0 held connections is the key result then) and
-// messages and elapsed_ns, which only message mode measures, are left out.
+// messages and elapsed_ns, which only message mode measures, are left out;
+// and that in message mode server_cpu_ns and cpu_per_msg_ns are present,
+// even 0, when the server's CPU was measured (cpu_resolution_ns is there).
 func (r Report) MarshalJSON() ([]byte, error) {
 	type plain Report
 	if !r.Idle {
-		return json.Marshal(plain(r))
+		if r.CPUResolution == 0 {
+			return json.Marshal(plain(r))
+		}
+		return json.Marshal(struct {
+			plain
+			ServerCPU time.Duration `json:"server_cpu_ns"`
+			CPUPerMsg time.Duration `json:"cpu_per_msg_ns"`
+		}{plain: plain(r), ServerCPU: r.ServerCPU, CPUPerMsg: r.CPUPerMsg})
 	}
 	return json.Marshal(struct {
 		plain
@@ -444,19 +510,24 @@ func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
 			stop := context.AfterFunc(tctx, func() { c.Close() })
 			defer stop()
 			res := connResult{lat: make([]time.Duration, 0, keep)}
+			// The message is made before the clock starts: filling 64 MiB
+			// with random bytes takes longer than echoing it.
+			e := l.prepare(tctx, uint64(i), keep, &res)
 			ready.Done()
+			if e == nil {
+				return res, nil // interrupted while filling
+			}
 			select {
 			case <-start:
 			case <-tctx.Done():
 				return res, nil // run returned early
 			}
-			if err := l.echoes(c, uint64(i), keep, &res); err != nil {
+			if err := e.echoes(c); err != nil {
 				if ctx.Err() != nil {
 					return res, nil // interrupted: not the connection's failure
 				}
 				if cause := context.Cause(runCtx); errors.Is(cause, errStalled) {
-					// "echo: load stalled: ... (message 3: ...)": "echo: load" once.
-					err = fmt.Errorf("%w (%s)", cause, strings.TrimPrefix(err.Error(), "echo: load: "))
+					err = stalled(cause, err)
 				} else if cause != nil {
 					err = fmt.Errorf("%w (%v)", cause, err)
 				}
@@ -475,6 +546,9 @@ func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
 			return err
 		}
 	}
+	if testHookClock != nil {
+		testHookClock()
+	}
 	t0 := time.Now()
 	close(start)
 	l.watch(runCtx, allEnded, total, func(err error) { cancel(err) })
@@ -488,6 +562,7 @@ func (l *loader) run(ctx context.Context, conns []net.Conn, r *Report) error {
 			return err
 		}
 		r.ServerCPU = cpu1 - cpu0
+		r.CPUResolution = clockTick()
 	}
 
 	var lat []float64
@@ -551,14 +626,43 @@ func (l *loader) watch(ctx context.Context, ended <-chan struct{}, total int64, 
 	}
 }
 
-// echoes sends cfg.Msgs messages on c, one at a time, and checks each echo.
-func (l *loader) echoes(c net.Conn, seed uint64, keep int, res *connResult) error {
+// Test hooks, nil but in tests: testHookFilled runs when a connection's
+// message is filled, testHookClock just before the run's clock starts.
+var testHookFilled, testHookClock func()
+
+// fillChunk is how many bytes of a message prepare fills between looks at
+// whether the run was interrupted.
+const fillChunk = 1 << 20
+
+// prepare makes a connection's exchange: its message, filled with random
+// bytes from seed, and the buffer for the echo, its pages touched, so that
+// neither costs the run's clock. It returns nil if ctx ends first.
+func (l *loader) prepare(ctx context.Context, seed uint64, keep int, res *connResult) *exchange {
 	size := l.cfg.Size
 	e := &exchange{l: l, msg: make([]byte, size), got: make([]byte, size), keep: keep, res: res}
 	e.rng = rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	for i := range e.msg {
-		e.msg[i] = byte(e.rng.Uint32())
+	var w [8]byte
+	for i := 0; i < size; i += len(w) {
+		if i%fillChunk == 0 && i > 0 && ctx.Err() != nil {
+			return nil
+		}
+		binary.LittleEndian.PutUint64(w[:], e.rng.Uint64())
+		copy(e.msg[i:], w[:])
 	}
+	for i := 0; i < size; i += pageSize {
+		e.got[i] = 0 // a write faults the page in, as the first echo would
+	}
+	if testHookFilled != nil {
+		testHookFilled()
+	}
+	return e
+}
+
+var pageSize = os.Getpagesize()
+
+// echoes sends cfg.Msgs messages on c, one at a time, and checks each echo.
+func (e *exchange) echoes(c net.Conn) error {
+	l := e.l
 	if sc, ok := c.(syscall.Conn); ok && rawSupported {
 		if rc, err := sc.SyscallConn(); err == nil {
 			return e.raw(c, rc)
@@ -567,7 +671,7 @@ func (l *loader) echoes(c net.Conn, seed uint64, keep int, res *connResult) erro
 	for i := range l.cfg.Msgs {
 		e.next(i)
 		if err := e.roundTrip(c); err != nil {
-			return fmt.Errorf("echo: load: message %d: %w", i, err)
+			return &msgError{i, err}
 		}
 		if err := e.check(i); err != nil {
 			return err
@@ -668,10 +772,14 @@ func mismatch(a, b []byte) int {
 func (l *loader) hold(ctx context.Context, conns []net.Conn, r *Report) error {
 	l.ping(ctx, conns)
 	r.Opened = int(l.done.Load())
-	if ctx.Err() != nil || l.sleepHold(ctx, conns) != nil {
+	if ctx.Err() != nil {
 		return nil
 	}
-	var err error
+	held, early, err := l.sleepHold(ctx, conns)
+	if err != nil {
+		return nil
+	}
+	r.Hold, r.HoldEndedEarly = held, early
 	if l.cfg.PID != 0 {
 		if r.RSSAfter, err = RSS(l.cfg.PID); err != nil {
 			return err
@@ -683,9 +791,34 @@ func (l *loader) hold(ctx context.Context, conns []net.Conn, r *Report) error {
 		return nil
 	}
 	if l.cfg.PID != 0 && r.Held > 0 {
-		r.BytesPerConn = float64(r.RSSAfter-r.RSSBefore) / float64(r.Held)
+		r.BytesPerConn, r.MemoryNote = perConn(r.RSSBefore, r.RSSAfter, r.Held)
 	}
 	return nil
+}
+
+// What a server's resident memory must grow by, in all and per connection
+// held, for [Load] to give its memory per connection. The first is above
+// what an idle Go server's moves by on its own (up to about 150 KB here,
+// between two reads a few seconds apart); the second is below what any Go
+// server keeps for an open connection (spool echo serve: about 1.35 KB
+// with ParkIdle, 3.75 KB without).
+const (
+	minRSSGrowth    = 1 << 20
+	minConnRSSBytes = 1 << 10
+)
+
+// perConn returns the memory per connection of a server whose resident
+// memory went from before to after while it held held connections, or 0
+// and a note saying why there is none.
+func perConn(before, after int64, held int) (float64, string) {
+	grew := after - before
+	if grew >= minRSSGrowth && grew >= int64(held)*minConnRSSBytes {
+		return float64(grew) / float64(held), ""
+	}
+	return 0, fmt.Sprintf("the server's resident memory did not grow measurably (%+.1f MB for %d connections; "+
+		"a figure needs 1 MiB, and 1 KiB a connection): it likely reused memory an earlier load freed, "+
+		"or too few connections were held; measure against a freshly started server, with thousands of connections",
+		float64(grew)/1e6, held)
 }
 
 // holdLook is how often the hold looks whether the server has closed
@@ -701,10 +834,11 @@ const (
 // failed at once, rather than after the whole hold. Every holdLook it
 // peeks at up to holdSample connections spread over them without waiting
 // (one system call each), and at all of them only when those were all
-// gone. It reports the time held to cfg.HoldProgress, if set, at the
-// start, every progressEvery and at the end; it returns ctx's error, with
-// no last report, if ctx ends first.
-func (l *loader) sleepHold(ctx context.Context, conns []net.Conn) error {
+// gone. It returns how long it held them (cfg.Hold if it ran its course)
+// and whether it ended early. It reports the time held to
+// cfg.HoldProgress, if set, at the start, every progressEvery and at the
+// end; it returns ctx's error, with no last report, if ctx ends first.
+func (l *loader) sleepHold(ctx context.Context, conns []net.Conn) (held time.Duration, early bool, err error) {
 	start := time.Now()
 	end := start.Add(l.cfg.Hold)
 	report := func(now time.Time) {
@@ -732,19 +866,19 @@ func (l *loader) sleepHold(ctx context.Context, conns []net.Conn) error {
 		}
 		p.Resume()
 		if err := ctx.Err(); err != nil {
-			return err
+			return 0, false, err
 		}
 		now := time.Now()
 		left := end.Sub(now)
 		switch {
 		case left <= 0: // on a tick too: the end has come, look or not
 			report(end)
-			return nil
+			return l.cfg.Hold, false, nil
 		case !looked:
 			report(now)
 		case allGone(conns):
 			report(now)
-			return nil
+			return now.Sub(start), true, nil
 		default:
 			look.Reset(min(left, holdLook))
 		}
@@ -838,8 +972,8 @@ func RSS(pid int) (int64, error) {
 }
 
 // CPU returns the CPU time, user and system, that process pid has used,
-// read from /proc/PID/stat in clock ticks of 10 ms (Linux's USER_HZ). It
-// works on Linux only.
+// read from /proc/PID/stat in clock ticks (Linux's USER_HZ, almost always
+// 100 a second: 10 ms). It works on Linux only.
 func CPU(pid int) (time.Duration, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
@@ -862,5 +996,29 @@ func CPU(pid int) (time.Duration, error) {
 		}
 		ticks += n
 	}
-	return time.Duration(ticks) * 10 * time.Millisecond, nil
+	return time.Duration(ticks) * clockTick(), nil
 }
+
+// clockTick is the clock tick of /proc/PID/stat's CPU times: a second
+// divided by USER_HZ, which the kernel gives every process in its auxiliary
+// vector (AT_CLKTCK); 10 ms if /proc/self/auxv cannot tell.
+var clockTick = sync.OnceValue(func() time.Duration {
+	const atClkTck = 17
+	b, err := os.ReadFile("/proc/self/auxv")
+	if err != nil {
+		return 10 * time.Millisecond
+	}
+	word := strconv.IntSize / 8
+	for ; len(b) >= 2*word; b = b[2*word:] {
+		var key, val uint64
+		if word == 8 {
+			key, val = binary.NativeEndian.Uint64(b), binary.NativeEndian.Uint64(b[8:])
+		} else {
+			key, val = uint64(binary.NativeEndian.Uint32(b)), uint64(binary.NativeEndian.Uint32(b[4:]))
+		}
+		if key == atClkTck && val > 0 && val <= uint64(time.Second) {
+			return time.Second / time.Duration(val)
+		}
+	}
+	return 10 * time.Millisecond
+})

@@ -356,6 +356,18 @@ func TestReportJSON(t *testing.T) {
 			[]string{`"messages":0`, `"elapsed_ns":0`}, []string{`"held"`, `"interrupted"`}},
 		{"interrupted", echo.Report{Addr: "a:1", Conns: 2, Msgs: 3, Size: 4, Interrupted: true},
 			[]string{`"interrupted":true`}, nil},
+		// The server's CPU, measured but under one tick: the fields are
+		// there, at 0, with the tick; they used to vanish.
+		{"server CPU under a tick", echo.Report{Addr: "a:1", Conns: 2, Msgs: 3, Size: 4, Messages: 6, CPUResolution: 10 * time.Millisecond},
+			[]string{`"server_cpu_ns":0`, `"cpu_per_msg_ns":0`, `"cpu_resolution_ns":10000000`}, nil},
+		{"server CPU", echo.Report{Addr: "a:1", Conns: 2, Msgs: 3, Size: 4, Messages: 6, ServerCPU: 30 * time.Millisecond, CPUPerMsg: 5 * time.Millisecond, CPUResolution: 10 * time.Millisecond},
+			[]string{`"server_cpu_ns":30000000`, `"cpu_per_msg_ns":5000000`}, nil},
+		{"server CPU not measured", echo.Report{Addr: "a:1", Conns: 2, Msgs: 3, Size: 4},
+			nil, []string{`"server_cpu_ns"`, `"cpu_per_msg_ns"`, `"cpu_resolution_ns"`}},
+		{"idle, hold ended early", echo.Report{Addr: "a:1", Conns: 2, Idle: true, Opened: 2, Errors: 2, Hold: 2 * time.Second, HoldEndedEarly: true},
+			[]string{`"hold_ns":2000000000`, `"hold_ended_early":true`}, nil},
+		{"idle, no memory figure", echo.Report{Addr: "a:1", Conns: 2, Idle: true, Opened: 2, Held: 2, Hold: time.Second, RSSBefore: 2e6, RSSAfter: 1e6, MemoryNote: "did not grow"},
+			[]string{`"memory_note":"did not grow"`, `"rss_after":1000000`}, []string{`"bytes_per_conn"`, `"hold_ended_early"`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

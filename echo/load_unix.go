@@ -3,7 +3,6 @@
 package echo
 
 import (
-	"fmt"
 	"io"
 	"net"
 	"syscall"
@@ -66,7 +65,7 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 			werr := <-writing
 			writing = nil
 			if werr != nil {
-				return fmt.Errorf("echo: load: message %d: %w", i-1, werr)
+				return &msgError{i - 1, werr}
 			}
 		}
 		rerr := rc.Read(func(fd uintptr) bool {
@@ -111,9 +110,9 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 		case bad != nil:
 			return bad
 		case err != nil:
-			return fmt.Errorf("echo: load: message %d: %w", i, err)
+			return &msgError{i, err}
 		case rerr != nil:
-			return fmt.Errorf("echo: load: message %d: %w", i, rerr)
+			return &msgError{i, rerr}
 		case len(rest) > 0:
 			writing = make(chan error, 1)
 			go func(b []byte) {
@@ -127,7 +126,7 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 		werr := <-writing
 		writing = nil
 		if werr != nil {
-			return fmt.Errorf("echo: load: message %d: %w", i-1, werr)
+			return &msgError{i - 1, werr}
 		}
 	}
 	return nil

@@ -12,7 +12,8 @@
 //	spool echo serve [--addr 127.0.0.1:7000] [--max-conns N] [--idle-timeout D]
 //	                 [--write-timeout D] [--park-idle D] [--buffer N] [--grace D]
 //	                 [--metrics-addr ADDR] [--verbose]
-//	    a TCP echo server; SIGINT or SIGTERM shuts it down gracefully and
+//	    a TCP echo server; SIGINT or SIGTERM shuts it down gracefully,
+//	    saying on stderr how many open connections it waits for, and
 //	    prints a one-line summary. --addr must not be empty; --buffer is at
 //	    most 16 MiB
 //	spool echo load [--addr A] [--conns C] [--msgs M] [--size S] [--json]
@@ -20,7 +21,9 @@
 //	    C connections (at most 1,048,576) each send M messages of S bytes
 //	    (at most 64 MiB, and C x S at most 1 GiB) and check every echo;
 //	    reports msgs/s, MB/s and p50/p99/max latency (with --idle and --pid,
-//	    the server's memory per idle connection); its bar counts the
+//	    the server's memory per idle connection, to be measured against a
+//	    freshly started server: none, with a note, when its memory did not
+//	    grow measurably); its bar counts the
 //	    messages, or with --idle the connections opened, then the seconds
 //	    held; interrupted, it prints what it measured so far, marked
 //	    interrupted

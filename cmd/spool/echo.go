@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -56,12 +58,13 @@ func newEchoServeCmd() *cobra.Command {
 
 On start it prints "spool echo: serving on ADDR; ctrl-c stops". The first
 SIGINT or SIGTERM stops accepting, closes idle connections and gives echoes
-in flight up to --grace to finish (then cuts the connections left); it then
-prints a one-line summary (connections served, rejected, idle-closed, errors,
-bytes echoed, time to shut down) and exits 0: for a server a signal is the
-normal way to stop. A second SIGINT or SIGTERM ends it at once. It exits 2
-when it cannot listen or on bad usage. Logs (connection errors; each
-connection's end with --verbose) go to standard error.
+in flight up to --grace to finish (then cuts the connections left), saying
+so on standard error if connections are open; it then prints a one-line
+summary (connections served, rejected, idle-closed, errors, bytes echoed,
+time to shut down) and exits 0: for a server a signal is the normal way to
+stop. A second SIGINT or SIGTERM ends it at once. It exits 2 when it cannot
+listen or on bad usage. Logs (connection errors; each connection's end with
+--verbose) go to standard error.
 
 --addr is HOST:PORT: the default, 127.0.0.1:7000, is reachable only from
 this machine; an empty host (:PORT), 0.0.0.0:PORT or [::]:PORT listens on
@@ -105,7 +108,7 @@ every interface, and port 0 takes any free port.`,
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			opts = append(opts, echo.WriteTimeout(write), echo.BufferSize(bufSize), echo.Logger(log))
-			return echoServe(cmd.Context(), cmd.OutOrStdout(), addr, metricsAddr, grace, opts)
+			return echoServe(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), addr, metricsAddr, grace, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -122,8 +125,9 @@ every interface, and port 0 takes any free port.`,
 }
 
 // echoServe is `spool echo serve`: the chapter's select! between the
-// accept loop and ctrl_c.
-func echoServe(ctx context.Context, out io.Writer, addr, metricsAddr string, grace time.Duration, opts []echo.Option) error {
+// accept loop and ctrl_c. The summary goes to out; the notice that the
+// shutdown waits for open connections goes to errOut.
+func echoServe(ctx context.Context, out, errOut io.Writer, addr, metricsAddr string, grace time.Duration, opts []echo.Option) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("echo serve: --addr %s: %w", addr, err)
@@ -159,15 +163,28 @@ func echoServe(ctx context.Context, out io.Writer, addr, metricsAddr string, gra
 	t0 := time.Now()
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
+	// The shutdown may take up to --grace: say what it waits for, lest the
+	// server look hung.
+	if n := s.Metrics().Active; n > 0 {
+		again := ""
+		if serveErr == nil {
+			again = " (interrupt again to stop now)"
+		}
+		fmt.Fprintf(errOut, "spool echo: shutting down: waiting up to %v for %d open %s%s\n", grace, n, connections(n), again)
+	}
 	forced := ""
 	if err := s.Shutdown(sctx); err != nil {
-		forced = fmt.Sprintf(" (cut %d connections after --grace %v)", s.Metrics().Active, grace)
+		n := s.Metrics().Active
+		forced = fmt.Sprintf(" (cut %d %s after --grace %v)", n, connections(n), grace)
 		s.Close()
 	}
 	if serveErr == nil {
 		if err := <-served; !errors.Is(err, echo.ErrServerClosed) {
 			serveErr = err
 		}
+	}
+	if serveErr != nil {
+		serveErr = cmdErr(serveErr, "echo serve: ", "")
 	}
 	if hs != nil {
 		_ = hs.Shutdown(sctx)
@@ -193,13 +210,24 @@ func newEchoLoadCmd() *cobra.Command {
 --addr. Each of --conns connections, on a goroutine of its own, sends --msgs
 messages of --size bytes one at a time and checks every echo byte for byte.
 The report, a table (or JSON with --json) on standard output, gives the
-messages echoed, the elapsed time, msgs/s and MB/s, p50/p99/max latency and
-the connections that failed with the first error; with --pid (Linux), also
-the server's CPU time per message.
+messages echoed, the elapsed time (from the first send to the last echo;
+the messages are made before), msgs/s and MB/s, p50/p99/max latency and the
+connections that failed with the first error; with --pid (Linux), also the
+server's CPU time per message.
 
 With --idle, the connections are opened, each echoes one byte, then they
 are held open for --hold and checked again: the report gives how many
-survived and, with --pid, the server's resident memory per connection.
+survived and, with --pid, the server's resident memory per connection. If
+the server closes every connection (it crashed or shut down), the hold ends
+early and the report says how long it lasted.
+
+Measure memory against a freshly started server: the figure is the growth
+of the server's resident memory during the run, and a server that ran a
+load before reuses the memory that load freed. When the growth is too small
+to stand for the connections (under 1 MiB, or 1 KiB a connection), the
+report gives no figure per connection but a note saying so. With --pid and
+no --idle, a server that used less CPU than one clock tick (10 ms) is
+reported as below it ("<10ms").
 
 On a terminal, a progress bar on standard error shows the messages echoed;
 with --idle, the connections opened ("connecting"), then the seconds held
@@ -211,8 +239,9 @@ Limits: --conns at most 1,048,576 (each also needs a file descriptor),
 
 Exit status: 0 when every connection succeeded, 1 when any failed (the
 report says how many and why), 2 on bad usage, when the first connection
-cannot be made (nothing listens at --addr) or when interrupted (after
-printing the figures measured so far, marked interrupted).`,
+cannot be made (nothing listens at --addr, or its host cannot be resolved)
+or when interrupted (after printing the figures measured so far, marked
+interrupted).`,
 		Example: `  spool echo load --conns 50 --msgs 20000 --size 64
   spool echo load --addr 127.0.0.1:7000 --pid $(pgrep -n spool) --json
   spool echo load --conns 10000 --idle --hold 5s --pid 4242`,
@@ -235,9 +264,9 @@ printing the figures measured so far, marked interrupted).`,
 	f.IntVar(&cfg.Conns, "conns", 50, "connections, each on its own goroutine (at most 1,048,576)")
 	f.IntVar(&cfg.Msgs, "msgs", 1000, "messages per connection, sent one at a time")
 	f.IntVar(&cfg.Size, "size", 64, "bytes per message (at most 64 MiB, and conns x size at most 1 GiB)")
-	f.BoolVar(&cfg.Idle, "idle", false, "hold the connections open instead of sending messages")
+	f.BoolVar(&cfg.Idle, "idle", false, "hold the connections open instead of sending messages (with --pid: against a freshly started server)")
 	f.DurationVar(&cfg.Hold, "hold", 10*time.Second, "with --idle: how long to hold them")
-	f.IntVar(&cfg.PID, "pid", 0, "the server's process id, to report its CPU per message, or with --idle its memory per connection (Linux)")
+	f.IntVar(&cfg.PID, "pid", 0, "the server's process id, to report its CPU per message, or with --idle its memory per connection (Linux; for memory, start the server afresh)")
 	f.DurationVar(&cfg.Stall, "stall", 10*time.Second, "fail connections when nothing is echoed for this long")
 	f.DurationVar(&cfg.DialTimeout, "dial-timeout", 5*time.Second, "bound on each connection attempt")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
@@ -309,13 +338,7 @@ func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 			}
 			return fmt.Errorf("echo load: --%s %s: %s", ce.Field, ce.Value, ce.Problem)
 		}
-		if _, ok := errors.AsType[*net.AddrError](err); ok {
-			return fmt.Errorf("echo load: --addr %s: %w (give HOST:PORT, e.g. 127.0.0.1:7000)", cfg.Addr, err)
-		}
-		if _, ok := errors.AsType[*net.OpError](err); ok {
-			return fmt.Errorf("%w (is a server listening at %s? start one with: spool echo serve --addr %s; a slow one may need a longer --dial-timeout)", err, cfg.Addr, cfg.Addr)
-		}
-		return err
+		return dialErr(cfg, err)
 	}
 	out := cmd.OutOrStdout()
 	var werr error
@@ -330,7 +353,7 @@ func echoLoad(cmd *cobra.Command, cfg echo.Config, asJSON bool) error {
 		return fmt.Errorf("echo load: writing the report: %w", werr)
 	}
 	if err != nil {
-		return err // interrupted: the partial report is printed above
+		return cmdErr(err, "echo load: ", "") // interrupted: the partial report is printed above
 	}
 	if r.Errors > 0 {
 		return errFailed
@@ -344,6 +367,72 @@ func holdSeconds(d time.Duration) int64 {
 	return max(1, int64((d+time.Second-1)/time.Second))
 }
 
+// cmdError is an error of package echo told under the command's name, as
+// spool's commands tell theirs ("spool: echo load: ..."), rather than
+// under the package's ("spool: echo: load: ..."); it matches what it wraps.
+type cmdError struct {
+	msg string
+	err error
+}
+
+func (e *cmdError) Error() string { return e.msg }
+func (e *cmdError) Unwrap() error { return e.err }
+
+// cmdErr returns err, an error of package echo, as a command's: head,
+// err's message without the package's prefix, then tail.
+func cmdErr(err error, head, tail string) error {
+	m := err.Error()
+	for _, p := range []string{"echo: load: ", "echo: "} {
+		if rest, ok := strings.CutPrefix(m, p); ok {
+			m = rest
+			break
+		}
+	}
+	return &cmdError{msg: head + m + tail, err: err}
+}
+
+// dialErr is echo load's error for an error of echo.Load other than a bad
+// config or an interrupt: most often the first connection failed. It hints
+// at a missing server only when that can be the cause: the connection was
+// refused, or timed out.
+func dialErr(cfg echo.Config, err error) error {
+	if _, ok := errors.AsType[*net.AddrError](err); ok {
+		return cmdErr(err, "echo load: --addr "+cfg.Addr+": ", " (give HOST:PORT, e.g. 127.0.0.1:7000)")
+	}
+	if _, ok := errors.AsType[*net.DNSError](err); ok {
+		host, _, _ := net.SplitHostPort(cfg.Addr)
+		what := fmt.Sprintf("cannot resolve host %q", host)
+		if strings.Trim(host, "0123456789.") == "" { // 256.1.1.1, 1.2.3
+			what = fmt.Sprintf("%q is not an IP address, nor a host name that resolves", host)
+		}
+		return cmdErr(err, "echo load: --addr "+cfg.Addr+": "+what+" (", ")")
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return cmdErr(err, "echo load: ", fmt.Sprintf(" (is a server listening at %s? start one with: spool echo serve --addr %s)", cfg.Addr, cfg.Addr))
+	}
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+		return cmdErr(err, "echo load: ", fmt.Sprintf(" (no answer within --dial-timeout %v: is a server listening at %s? a slow one may need a longer --dial-timeout)", cfg.DialTimeout, cfg.Addr))
+	}
+	return cmdErr(err, "echo load: ", "")
+}
+
+// connections is "connection" or "connections", to follow n.
+func connections(n int64) string {
+	if n == 1 {
+		return "connection"
+	}
+	return "connections"
+}
+
+// roundHeld rounds the time a hold lasted for the report: to 100 ms, or
+// to the millisecond under a second.
+func roundHeld(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
+}
+
 func printLoad(out io.Writer, cfg echo.Config, r echo.Report) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "server\t%s\n", r.Addr)
@@ -354,17 +443,38 @@ func printLoad(out io.Writer, cfg echo.Config, r echo.Report) error {
 	case r.Idle && r.Interrupted:
 		fmt.Fprintf(tw, "held\t- (stopped before the %v hold ended; %d of %d connections opened)\n", cfg.Hold, r.Opened, r.Conns)
 	case r.Idle:
-		fmt.Fprintf(tw, "held\t%d of %d connections for %v\n", r.Held, r.Conns, cfg.Hold)
+		if r.HoldEndedEarly {
+			fmt.Fprintf(tw, "held\t%d of %d connections; the hold ended early, after %v of %v: the server had closed every connection (it crashed or shut down)\n",
+				r.Held, r.Conns, roundHeld(r.Hold), cfg.Hold)
+		} else {
+			fmt.Fprintf(tw, "held\t%d of %d connections for %v\n", r.Held, r.Conns, cfg.Hold)
+		}
 		if r.RSSAfter > 0 {
-			fmt.Fprintf(tw, "server memory\t%.1f MB before, %.1f MB after: %.0f B per connection\n",
-				float64(r.RSSBefore)/1e6, float64(r.RSSAfter)/1e6, r.BytesPerConn)
+			mem := fmt.Sprintf("%.1f MB before, %.1f MB after", float64(r.RSSBefore)/1e6, float64(r.RSSAfter)/1e6)
+			switch {
+			case r.BytesPerConn > 0:
+				fmt.Fprintf(tw, "server memory\t%s: %.0f B per connection\n", mem, r.BytesPerConn)
+			case r.MemoryNote != "":
+				fmt.Fprintf(tw, "server memory\t%s: no figure per connection\n", mem)
+				fmt.Fprintf(tw, "note\t%s\n", r.MemoryNote)
+			default: // no connection held
+				fmt.Fprintf(tw, "server memory\t%s\n", mem)
+			}
 		}
 	default:
 		fmt.Fprintf(tw, "messages\t%d of %d (%d conns x %d msgs of %d B)\n", r.Messages, int64(r.Conns)*int64(r.Msgs), r.Conns, r.Msgs, r.Size)
 		fmt.Fprintf(tw, "elapsed\t%v\n", r.Elapsed.Round(time.Millisecond))
 		fmt.Fprintf(tw, "throughput\t%.0f msgs/s, %.1f MB/s\n", r.MsgsPerSec, r.MBPerSec)
 		fmt.Fprintf(tw, "latency\tp50 %v, p99 %v, max %v\n", r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond))
-		if r.ServerCPU > 0 {
+		switch {
+		case r.CPUResolution > 0 && r.ServerCPU < r.CPUResolution:
+			// Less than one tick of the clock that counts it: give bounds.
+			perMsg := ""
+			if r.Messages > 0 {
+				perMsg = fmt.Sprintf(", <%v per message", r.CPUResolution/time.Duration(r.Messages))
+			}
+			fmt.Fprintf(tw, "server CPU\t<%v (less than one tick of the clock that counts it)%s\n", r.CPUResolution, perMsg)
+		case r.CPUResolution > 0 || r.ServerCPU > 0:
 			fmt.Fprintf(tw, "server CPU\t%v, %v per message\n", r.ServerCPU, r.CPUPerMsg)
 		}
 	}

@@ -255,7 +255,7 @@ func TestEchoLoadInterrupted(t *testing.T) {
 	})
 	var out bytes.Buffer
 	err := run(ctx, &out, io.Discard, "echo", "load", "--addr", addr, "--conns", "2", "--msgs", "1000000000", "--size", "8")
-	if exitCode(err) != 2 || err.Error() != "echo: load: interrupted: interrupt signal received (context canceled)" {
+	if exitCode(err) != 2 || err.Error() != "echo load: interrupted: interrupt signal received (context canceled)" {
 		t.Errorf("interrupted load = %v (exit %d); want exit 2, interrupted", err, exitCode(err))
 	}
 	for _, want := range []string{`(?m)^interrupted +yes`, `(?m)^messages +[1-9]\d* of 2000000000`, `(?m)^errors +0$`} {
