@@ -42,7 +42,10 @@
 // to 65535, if it has one). A malformed URL, another scheme, and a URL
 // that appeared earlier in the input (compared as given) each get a Result
 // with an error ([ErrMalformed], [ErrScheme], [ErrDuplicate]) and no
-// request; the other URLs are fetched as usual.
+// request; the other URLs are fetched as usual. A URL given without its
+// scheme (127.0.0.1:8080/x, localhost:8080, example.com/x) is malformed,
+// and its error says what was likely meant: "no scheme (did you mean
+// http://localhost:8080?)".
 // To find duplicates, Run keeps every URL it has read until it ends:
 // memory grows with the input (about 100 bytes a URL).
 //
@@ -93,10 +96,16 @@
 //
 //	{"url":"http://...","status":200,"bytes":5120,"attempts":1,"duration_ms":21.4,"error":null,"path":"out/..."}
 //
-// status is 0 when no response came; error is null on success; path
-// appears with --out. A URL given again is fetched and reported once: each
-// repeat is skipped with a note on standard error, and is not a failure.
-// A progress bar is drawn on standard error when that is a terminal. On
+// status is 0 when no response came; error is null on success, and
+// otherwise says what failed in plain words, without the names of the
+// packages the error came through: "404 Not Found", "timed out after 5s",
+// "dial tcp 127.0.0.1:81: connect: connection refused", followed by
+// "(gave up after 3 attempts)" when retries were spent (Result.Err keeps
+// the whole error, for errors.Is and errors.As); path appears with --out.
+// A URL given again is fetched and reported once: each repeat is skipped
+// with a note on standard error, and is not a failure. A progress bar is
+// drawn on standard error when that is a terminal (when standard output is
+// the same terminal, the records are printed above the bar). On
 // SIGINT or SIGTERM, spool fetch stops reading standard input (a pipe
 // that never ends, such as tail -f, cannot keep it running) and reports
 // the URLs it had read, those not done as cancelled. Exit status: 0 when

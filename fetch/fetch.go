@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"iter"
 	"math"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -56,7 +58,14 @@ type Result struct {
 	Err      error         // nil on success
 }
 
-// MarshalJSON writes r as the record of `spool fetch`.
+// MarshalJSON writes r as the record of `spool fetch`, on one line. Its
+// error is Err's message in the user's terms: the failure itself, as
+// "404 Not Found" or "timed out after 5s", without the names of the
+// packages it came through or the request's URL where that is the
+// record's, and with the number of attempts where retrying gave up (see
+// the package doc). Characters that HTML treats specially (&, <, >) are
+// written as they are: an encoder that escapes them (as json.Marshal
+// does) still escapes them.
 func (r Result) MarshalJSON() ([]byte, error) {
 	rec := struct {
 		URL      string  `json:"url"`
@@ -68,10 +77,16 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Path     string  `json:"path,omitempty"`
 	}{r.URL, r.Status, r.Bytes, r.Attempts, math.Round(float64(r.Duration)/1e3) / 1e3, nil, r.Path}
 	if r.Err != nil {
-		s := r.Err.Error()
+		s := message(r.Err, r.URL)
 		rec.Error = &s
 	}
-	return json.Marshal(rec)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // "?a=1&b=2", not "?a=1\u0026b=2"
+	if err := enc.Encode(rec); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // Option configures [Run].
@@ -379,6 +394,14 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 // check validates u and records it in seen.
 func check(u string, seen map[string]int, index int) error {
 	p, err := url.Parse(u)
+	if u != "" && !strings.Contains(u, "://") && (err != nil || p.Scheme != "http" && p.Scheme != "https") {
+		// 127.0.0.1:8080/x fails to parse, localhost:8080 parses with
+		// the scheme "localhost", example.com/x as a path: say what was
+		// meant rather than how it parsed.
+		if fixed := withScheme(u); fixed != "" {
+			return fmt.Errorf("%w: no scheme (did you mean %s?)", ErrMalformed, fixed)
+		}
+	}
 	switch {
 	case u == "":
 		return fmt.Errorf("%w: empty", ErrMalformed)
@@ -398,6 +421,22 @@ func check(u string, seen map[string]int, index int) error {
 	}
 	seen[u] = index
 	return nil
+}
+
+// withScheme returns http:// and u, a URL given without its scheme, when
+// that makes a URL whose host reads as one (a name with a dot, localhost,
+// or an IP address), perhaps with a port and a path, and no user; ""
+// otherwise.
+func withScheme(u string) string {
+	fixed := "http://" + strings.TrimPrefix(u, "//")
+	p, err := url.Parse(fixed)
+	if err != nil || p.User != nil {
+		return ""
+	}
+	if h := p.Hostname(); strings.Contains(h, ".") || strings.EqualFold(h, "localhost") || net.ParseIP(h) != nil {
+		return fixed
+	}
+	return ""
 }
 
 func unwrapURL(err error) error {
@@ -539,10 +578,16 @@ func (r *reader) Read(p []byte) (int, error) {
 
 func (r *reader) failed() error {
 	if r.err != nil {
-		return fmt.Errorf("fetch: reading body: %w", r.err)
+		return &bodyError{r.err}
 	}
 	return nil
 }
+
+// bodyError is the error of a body that could not be read to its end.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "fetch: reading body: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
 
 // simplify drops the retry wrapper from a URL that failed at its only
 // attempt, for a permanent reason or because retrying was off:

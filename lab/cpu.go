@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strconv"
@@ -301,17 +302,17 @@ func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int) Claim {
 	p := runtime.GOMAXPROCS(0)
 	at := slices.Index(ws, p)
 	// speedup is one worker's time over p workers', and that ratio's
-	// spread (none when p is 1: the figure over itself is exactly 1).
+	// spread (none, NaN, when p is 1: the figure over itself is exactly 1).
 	speedup := func(name string) (float64, float64, bool) {
 		for r, rn := range runners {
 			if rn.name == name && at >= 0 {
 				if at == 0 {
-					return 1, 0, true
+					return 1, math.NaN(), true
 				}
 				return times[r][0].Median / times[r][at].Median, ratioSpread(times[r][0], times[r][at]), true
 			}
 		}
-		return 0, 0, false
+		return 0, math.NaN(), false
 	}
 	threads, spread, ok := speedup("pool")
 	label := "pool"

@@ -171,7 +171,7 @@ func ioClaim(runners []ioRunner, got [][]Stat, ns []int) Claim {
 		}
 		return -1
 	}
-	c := Claim{Quote: "Async: Best for I/O-bound work", Unit: "x"}
+	c := Claim{Quote: "Async: Best for I/O-bound work", Spread: math.NaN(), Unit: "x"}
 	pool, asy := find("pool"), find("runtime")
 	label := "runtime"
 	if asy < 0 {

@@ -187,14 +187,25 @@ func fmtSpread(s Stat) string {
 // of b): the range of the ratio over every pairing of a repetition of a
 // with one of b, from a.Min/b.Max to a.Max/b.Min, over the ratio of the
 // medians, the figure shown. To first order it is a.Spread + b.Spread,
-// so a ratio is never shown as steadier than either side. It is 0 (shown
-// as "-") when the ratio is not a positive finite figure.
+// so a ratio is never shown as steadier than either side. It is NaN, no
+// spread (shown as "-"), when the ratio is not a positive finite figure,
+// or when neither side was repeated.
 func ratioSpread(a, b Stat) float64 {
 	r := a.Median / b.Median
-	if a.N < 1 || b.N < 1 || !(a.Min >= 0) || !(b.Min > 0) || !(r > 0) || math.IsInf(r, 0) {
-		return 0
+	if a.N < 1 || b.N < 1 || a.N < 2 && b.N < 2 || !(a.Min >= 0) || !(b.Min > 0) || !(r > 0) || math.IsInf(r, 0) {
+		return math.NaN()
 	}
 	return (a.Max/b.Min - a.Min/b.Max) / r
+}
+
+// claimSpread is the spread of a claim decided by s itself: s.Spread, or
+// NaN (no spread, shown as "-") when s was not repeated, as fmtSpread
+// shows it in the tables.
+func claimSpread(s Stat) float64 {
+	if s.N < 2 || math.IsNaN(s.Spread) || math.IsInf(s.Spread, 0) {
+		return math.NaN()
+	}
+	return s.Spread
 }
 
 // fmtCount formats an integer with thousands separators: 10,000.

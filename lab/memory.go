@@ -351,7 +351,7 @@ func measureMemory(ctx context.Context, e *env, res *Result, reps int, sizes, th
 		c := Claim{
 			Quote:    "Thread: ~2MB stack per thread",
 			Measured: fmt.Sprintf("%s %s, %s resident", fmtBytes(reserved.Median), how, fmtBytes(thr.rss.Median)),
-			Median:   reserved.Median, Spread: reserved.Spread, Unit: "bytes",
+			Median:   reserved.Median, Spread: claimSpread(reserved), Unit: "bytes",
 		}
 		c.Verdict, c.Holds = near(2<<20, reserved.Median, 2, fmtBytes)
 		if c.Holds {
@@ -363,7 +363,7 @@ func measureMemory(ctx context.Context, e *env, res *Result, reps int, sizes, th
 		c := Claim{
 			Quote:    "Async task: ~2KB per task",
 			Measured: fmt.Sprintf("%s per parked goroutine", fmtBytes(gor.rss.Median)),
-			Median:   gor.rss.Median, Spread: gor.rss.Spread, Unit: "bytes",
+			Median:   gor.rss.Median, Spread: claimSpread(gor.rss), Unit: "bytes",
 		}
 		c.Verdict, c.Holds = near(2<<10, gor.rss.Median, 2, fmtBytes)
 		res.Claims = append(res.Claims, c)

@@ -64,24 +64,28 @@ func TestRatioClaimSpread(t *testing.T) {
 
 // TestRatioSpread covers ratioSpread's edges: one repetition a side has
 // no spread, a one-repetition side passes the other's through, and a
-// ratio that is not a positive finite figure has none (shown as "-").
+// ratio that is not a positive finite figure has none (NaN, shown as
+// "-"). Repetitions that all agree have a spread of 0, shown as "0%".
 func TestRatioSpread(t *testing.T) {
 	one := func(x float64) Stat { return Stat{N: 1, Min: x, Median: x, Max: x} }
+	none := math.NaN()
 	tests := []struct {
 		name string
 		a, b Stat
-		want float64
+		want float64 // NaN: no spread
 	}{
-		{"one repetition each", one(100), one(10), 0},
+		{"one repetition each", one(100), one(10), none},
 		{"steady denominator: the numerator's spread", stat3(80, 100, 120), one(10), 0.4},
 		{"steady numerator: the spread of 1/den", one(100), stat3(8, 10, 12), 10 * (1.0/8 - 1.0/12)},
 		{"both: about the sum", stat3(99, 100, 101), stat3(9.9, 10, 10.1), (101/9.9 - 99/10.1) / 10},
-		{"zero denominator", stat3(80, 100, 120), stat3(0, 10, 12), 0},
-		{"not measured", stat3(80, 100, 120), Stat{Median: math.NaN()}, 0},
-		{"empty", Stat{}, Stat{}, 0},
+		{"repetitions that agree", stat3(100, 100, 100), stat3(10, 10, 10), 0},
+		{"zero denominator", stat3(80, 100, 120), stat3(0, 10, 12), none},
+		{"not measured", stat3(80, 100, 120), Stat{Median: math.NaN()}, none},
+		{"empty", Stat{}, Stat{}, none},
 	}
 	for _, tt := range tests {
-		if got := ratioSpread(tt.a, tt.b); math.Abs(got-tt.want) > 1e-9 {
+		got := ratioSpread(tt.a, tt.b)
+		if math.IsNaN(got) != math.IsNaN(tt.want) || math.Abs(got-tt.want) > 1e-9 {
 			t.Errorf("%s: ratioSpread(%+v, %+v) = %v; want %v", tt.name, tt.a, tt.b, got, tt.want)
 		}
 	}

@@ -1,6 +1,9 @@
 package lab
 
 import (
+	"encoding/json"
+	"fmt"
+	"math"
 	"time"
 )
 
@@ -44,13 +47,63 @@ type Claim struct {
 	Quote      string  `json:"quote"`    // the chapter's words
 	Measured   string  `json:"measured"` // what was measured here, in words
 	Median     float64 `json:"median"`   // the deciding figure, in Unit
-	Spread     float64 `json:"spread"`   // its (max-min)/median over repetitions; for a ratio, see the package doc
-	Unit       string  `json:"unit"`
-	Verdict    string  `json:"verdict"` // "holds", "off by 4.00x: here 8.00 MiB", ...
-	Holds      bool    `json:"holds"`
+	// Spread is the deciding figure's (max-min)/median over repetitions
+	// (for a ratio, see the package doc), 0 when they all agree; NaN when
+	// the claim has none (a figure not repeated, such as one p99 of many
+	// waits), which the reports show as "-" and JSON as null.
+	Spread  float64 `json:"spread"`
+	Unit    string  `json:"unit"`
+	Verdict string  `json:"verdict"` // "holds", "off by 4.00x: here 8.00 MiB", ...
+	Holds   bool    `json:"holds"`
 	// NoFigure marks a claim the chapter makes without a figure to check:
 	// the row shows the measurement for context, and Holds is false.
 	NoFigure bool `json:"no_figure,omitempty"`
+}
+
+// SpreadText is the claim's spread as the text and HTML reports show it: a
+// whole percentage ("0%" when the repetitions all agreed), or "-" when
+// the claim has none.
+func (c Claim) SpreadText() string {
+	if math.IsNaN(c.Spread) || math.IsInf(c.Spread, 0) {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", 100*c.Spread)
+}
+
+// claimJSON is Claim as JSON carries it: Spread is null when there is none.
+type claimJSON struct {
+	Experiment string   `json:"experiment"`
+	Quote      string   `json:"quote"`
+	Measured   string   `json:"measured"`
+	Median     float64  `json:"median"`
+	Spread     *float64 `json:"spread"`
+	Unit       string   `json:"unit"`
+	Verdict    string   `json:"verdict"`
+	Holds      bool     `json:"holds"`
+	NoFigure   bool     `json:"no_figure,omitempty"`
+}
+
+// MarshalJSON writes a claim without a spread (NaN) with "spread": null,
+// which JSON can carry, and a spread of 0 as 0.
+func (c Claim) MarshalJSON() ([]byte, error) {
+	j := claimJSON{c.Experiment, c.Quote, c.Measured, c.Median, nil, c.Unit, c.Verdict, c.Holds, c.NoFigure}
+	if s := c.Spread; !math.IsNaN(s) && !math.IsInf(s, 0) {
+		j.Spread = &s
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads "spread": null (or no spread at all) back as NaN.
+func (c *Claim) UnmarshalJSON(b []byte) error {
+	var j claimJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*c = Claim{j.Experiment, j.Quote, j.Measured, j.Median, math.NaN(), j.Unit, j.Verdict, j.Holds, j.NoFigure}
+	if j.Spread != nil {
+		c.Spread = *j.Spread
+	}
+	return nil
 }
 
 // Metric is one measured figure: a summary of repeated measurements.

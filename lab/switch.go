@@ -198,14 +198,14 @@ func measureSwitch(ctx context.Context, e *env, n, nThreads, reps int) (*Result,
 	c := Claim{
 		Quote:    "Threads: Kernel-level context switch (~1-10μs)",
 		Measured: fmt.Sprintf("%s per switch, locked threads", fmtNS(thr.Median/2)),
-		Median:   thr.Median / 2, Spread: thr.Spread, Unit: "ns",
+		Median:   thr.Median / 2, Spread: claimSpread(thr), Unit: "ns",
 	}
 	c.Verdict, c.Holds = within(1000, 10000, thr.Median/2, fmtNS)
 	res.Claims = append(res.Claims, c)
 	c = Claim{
 		Quote:    "Async tasks: User-space task switch (~100ns)",
 		Measured: fmt.Sprintf("%s per switch, goroutines", fmtNS(gor.Median/2)),
-		Median:   gor.Median / 2, Spread: gor.Spread, Unit: "ns",
+		Median:   gor.Median / 2, Spread: claimSpread(gor), Unit: "ns",
 	}
 	c.Verdict, c.Holds = near(100, gor.Median/2, 2, fmtNS)
 	res.Claims = append(res.Claims, c)

@@ -35,11 +35,7 @@ func WriteText(w io.Writer, r *Report) error {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "EXPERIMENT\tTHE CHAPTER CLAIMS\tMEASURED HERE (median)\tSPREAD\tVERDICT")
 		for _, c := range r.Claims {
-			spread := "-"
-			if c.Spread > 0 {
-				spread = fmt.Sprintf("%.0f%%", 100*c.Spread)
-			}
-			fmt.Fprintf(tw, "%s\t\"%s\"\t%s\t%s\t%s\n", c.Experiment, c.Quote, c.Measured, spread, c.Verdict)
+			fmt.Fprintf(tw, "%s\t\"%s\"\t%s\t%s\t%s\n", c.Experiment, c.Quote, c.Measured, c.SpreadText(), c.Verdict)
 		}
 		for _, res := range r.Results {
 			switch {

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -141,6 +142,136 @@ func TestAuditCLIFetchNotesNotInsideBar(t *testing.T) {
 				if strings.Contains(line, "skipped") && !strings.HasPrefix(line, "spool fetch: skipped") {
 					t.Errorf("terminal line %q: got the note after other text (the bar); want it at the start of its line", line)
 				}
+			}
+		})
+	}
+}
+
+// replayLines replays terminal output that draws with carriage returns
+// and line feeds only (as the bars do, clearing with spaces) and returns
+// the screen's lines, trailing spaces trimmed.
+func replayLines(out string) []string {
+	lines := [][]rune{nil}
+	col := 0
+	for _, r := range out {
+		cur := &lines[len(lines)-1]
+		switch r {
+		case '\r':
+			col = 0
+		case '\n':
+			lines = append(lines, nil)
+			col = 0
+		default:
+			for len(*cur) <= col {
+				*cur = append(*cur, ' ')
+			}
+			(*cur)[col] = r
+			col++
+		}
+	}
+	s := make([]string, len(lines))
+	for i, l := range lines {
+		s[i] = strings.TrimRight(string(l), " ")
+	}
+	return s
+}
+
+// When stdout is the bar's terminal too, each record starts a line of its
+// own: the bar's line is cleared before a record and the bar drawn again
+// below it (records were written into the bar's line: "fetch  33% |█ |
+// (1/3) [0s:0s]{"url":...}"). The bar is on the screen while a URL is
+// still awaited, counts the records above it, and is gone at the end.
+func TestAuditCLIFetchRecordsNotInsideBar(t *testing.T) {
+	// serve starts a server for one case: /slow answers once release is
+	// closed (at the latest when the case ends), /missing is a 404.
+	serve := func(t *testing.T) (urls []string, release func()) {
+		ch := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/slow":
+				select {
+				case <-ch:
+				case <-r.Context().Done():
+				}
+			case "/missing":
+				http.NotFound(w, r)
+				return
+			}
+			io.WriteString(w, "ok")
+		}))
+		var once sync.Once
+		release = func() { once.Do(func() { close(ch) }) }
+		t.Cleanup(srv.Close)
+		t.Cleanup(release) // before srv.Close
+		return []string{srv.URL + "/slow", srv.URL + "/a", srv.URL + "/missing"}, release
+	}
+	cases := []struct {
+		name  string
+		stdin bool   // URLs on standard input (-), not as arguments
+		bar   string // on the bar's line while /slow is awaited
+	}{
+		{"arguments", false, "(2/3)"},
+		{"standard input (a spinner, drawn on a goroutine of its own)", true, "(2/-)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			urls, release := serve(t)
+			tty, output, closeTTY := openPTY(t)
+			root := newRoot()
+			args := append([]string{"fetch", "-c", "4"}, urls...)
+			if tc.stdin {
+				args = []string{"fetch", "-c", "4", "-"}
+				root.SetIn(strings.NewReader(strings.Join(urls, "\n") + "\n"))
+			}
+			root.SetArgs(args)
+			root.SetOut(tty) // stdout and stderr: the same terminal
+			root.SetErr(tty)
+			done := make(chan error, 1)
+			go func() { done <- root.ExecuteContext(context.Background()) }()
+			// Two records out, /slow awaited: the bar must be back on the
+			// last line, counting them.
+			for deadline := time.Now().Add(safety); ; time.Sleep(time.Millisecond) {
+				screen := replayLines(output())
+				for i, line := range screen {
+					if j := strings.Index(line, `{"url"`); j > 0 {
+						t.Fatalf("terminal line %d %q: got a record after other text (the bar); want it at the start of its line", i, line)
+					}
+				}
+				if strings.Count(output(), `{"url"`) == 2 && strings.Contains(screen[len(screen)-1], tc.bar) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("terminal shows %q; want two records and, below them, the bar showing %q", screen, tc.bar)
+				}
+			}
+			release()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(safety):
+				t.Fatal("fetch did not return")
+			}
+			closeTTY()
+			if exitCode(err) != 1 {
+				t.Errorf("fetch = %v; want exit 1 (the 404)", err)
+			}
+			screen := replayLines(output())
+			records := 0
+			for i, line := range screen {
+				switch {
+				case line == "":
+				case strings.HasPrefix(line, `{"url"`):
+					records++
+					var rec map[string]any
+					if err := json.Unmarshal([]byte(line), &rec); err != nil {
+						t.Errorf("terminal line %d %q: %v; want a record alone on its line", i, line, err)
+					}
+				default:
+					t.Errorf("terminal line %d left showing %q; want records only, the bar cleared", i, line)
+				}
+			}
+			if records != len(urls) {
+				t.Errorf("terminal shows %d records:\n%s\nwant %d", records, strings.Join(screen, "\n"), len(urls))
 			}
 		})
 	}

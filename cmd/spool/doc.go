@@ -34,9 +34,11 @@
 //	    (default 8, at most 10,000), each attempt limited to D (default
 //	    30s), retried N times (default 2, at most 100) with back-off and
 //	    Retry-After when another attempt may help (not for an unknown host
-//	    or a redirect loop); one JSON record per URL; a repeated URL is
-//	    skipped with a note on stderr; an --out directory that cannot be
-//	    written to is refused before any request
+//	    or a redirect loop); one JSON record per URL, whose error says what
+//	    failed in plain words; a URL without a scheme is refused with a
+//	    suggestion; a repeated URL is skipped with a note on stderr; an
+//	    --out directory that cannot be written to is refused before any
+//	    request
 //	spool cp [-j|--jobs N] [--verify] SRC... DST
 //	    copy files and trees N at a time (default 8, at most 1024) through
 //	    temporary files renamed into place, keeping modes, times and symlinks

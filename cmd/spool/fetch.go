@@ -39,11 +39,17 @@ TLS certificate errors, and a body that cannot be saved.
 
 One JSON object per URL on stdout, in completion order (input order with
 --ordered): url, status (0 when no response came), bytes, attempts,
-duration_ms, error (null on success), and path with --out. Bodies are saved
-under --out (mode 0666 less the umask) by a temporary file renamed into place;
-names come from the URL (host_port_path_<12 hex of its SHA-256>.ext). A URL
-given again is fetched and reported once: each repeat is skipped with a note
-on stderr (on a terminal, printed when the progress bar is done).
+duration_ms, error (null on success; else what failed, as "404 Not Found"
+or "timed out after 5s (gave up after 3 attempts)"), and path with --out.
+A URL needs its scheme: 127.0.0.1:8080/x is refused, with a suggestion.
+Bodies are saved under --out (mode 0666 less the umask) by a temporary file
+renamed into place; names come from the URL (host_port_path_<12 hex of its
+SHA-256>.ext). A URL given again is fetched and reported once: each repeat
+is skipped with a note on stderr (on a terminal, printed when the progress
+bar is done).
+
+On a terminal a progress bar is drawn on stderr; when stdout is that
+terminal too, the records are printed above the bar.
 
 On SIGINT or SIGTERM the requests in flight are cancelled and reported, with
 the URLs already read, as "fetch: cancelled"; standard input is not read any
@@ -130,7 +136,8 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if args[0] == "-" {
 		urls, total = fetchLines(ctx, stdin, &inputErr), -1
 	}
-	bar := progress.New(stderr, total, "fetch", progress.Items)
+	// On the terminal of stdout too, the bar steps aside for each record.
+	bar := newFetchBar(stdout, stderr, total)
 	w := bufio.NewWriter(stdout)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -155,9 +162,12 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if r.Err != nil {
 			failed++
 		}
-		if writeErr = enc.Encode(r); writeErr == nil {
-			writeErr = w.Flush() // one line at a time, for a reader downstream
-		}
+		writeErr = bar.Print(func() error {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+			return w.Flush() // one line at a time, for a reader downstream
+		})
 		if writeErr != nil {
 			break // nobody reads the records: stop fetching (Run cancels the rest)
 		}

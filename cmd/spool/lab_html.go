@@ -148,7 +148,6 @@ func verdictClass(c lab.Claim) string {
 
 var labPage = template.Must(template.New("lab").Funcs(template.FuncMap{
 	"verdictClass": verdictClass,
-	"pct":          func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
 	"secs": func(f float64) string {
 		if f < 1 {
 			return fmt.Sprintf("%.0f ms", f*1000)
@@ -200,7 +199,7 @@ Every figure below was measured in that run; only the chapter's claims are quote
 <h2>Claims</h2>
 <table class="claims">
 <tr><th>experiment</th><th>the chapter claims</th><th>measured here (median)</th><th>spread</th><th>verdict</th></tr>
-{{range .Report.Claims}}<tr><td><a href="#{{.Experiment}}">{{.Experiment}}</a></td><td>&ldquo;{{.Quote}}&rdquo;</td><td>{{.Measured}}</td><td>{{if gt .Spread 0.0}}{{pct .Spread}}{{else}}-{{end}}</td><td class="{{verdictClass .}}">{{.Verdict}}</td></tr>
+{{range .Report.Claims}}<tr><td><a href="#{{.Experiment}}">{{.Experiment}}</a></td><td>&ldquo;{{.Quote}}&rdquo;</td><td>{{.Measured}}</td><td>{{.SpreadText}}</td><td class="{{verdictClass .}}">{{.Verdict}}</td></tr>
 {{end}}{{range .Report.Results}}{{if .Interrupted}}<tr><td><a href="#{{.Name}}">{{.Name}}</a></td><td>-</td><td>-</td><td>-</td><td class="info">interrupted</td></tr>
 {{else if .Error}}<tr><td><a href="#{{.Name}}">{{.Name}}</a></td><td>-</td><td>-</td><td>-</td><td class="off">failed (see below)</td></tr>
 {{end}}{{end}}{{range .Report.NotRun}}<tr><td>{{.}}</td><td>-</td><td>-</td><td>-</td><td class="info">not run (interrupted)</td></tr>

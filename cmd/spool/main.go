@@ -10,11 +10,13 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
 func main() {
 	ctx, stop := signalContext(os.Stderr, os.Exit)
-	err := newRoot().ExecuteContext(ctx)
+	err := execute(ctx, newRoot())
 	stop()
 	if err != nil {
 		if !errors.Is(err, errFailed) { // a failed run has printed its own report
@@ -22,6 +24,17 @@ func main() {
 		}
 		os.Exit(exitCode(err))
 	}
+}
+
+// execute runs root, as ExecuteContext does, and fails (exit 2) when the
+// help it was asked for could not be written (see keepHelpWriteErrors).
+func execute(ctx context.Context, root *cobra.Command) error {
+	var helpErr error
+	err := root.ExecuteContext(context.WithValue(ctx, helpErrKey{}, &helpErr))
+	if err == nil && helpErr != nil {
+		return fmt.Errorf("writing help: %w", helpErr)
+	}
+	return err
 }
 
 // signalContext returns a context that the first SIGINT or SIGTERM

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -29,7 +30,64 @@ func newRoot() *cobra.Command {
 	}
 	root.AddCommand(newLabCmd(), newEchoCmd(), newFetchCmd(), newCpCmd())
 	strictHelpAndCompletion(root)
+	keepHelpWriteErrors(root)
 	return root
+}
+
+// helpErrKey is the key of the context value, an *error, in which
+// execute collects the error of writing help.
+type helpErrKey struct{}
+
+// keepHelpWriteErrors makes help that cannot be written (spool cp --help
+// > /dev/full) an error, as any other output that cannot be written is:
+// cobra writes help to standard output ignoring write errors, from --help,
+// the help command, and a command that only groups others, and exits 0.
+// The first error goes to the *error that execute puts in the root's
+// context (under helpErrKey), which returns it; without one (a caller of
+// ExecuteContext), it is printed on standard error.
+func keepHelpWriteErrors(root *cobra.Command) {
+	show := root.HelpFunc() // cobra's
+	root.SetHelpFunc(func(c *cobra.Command, args []string) {
+		out := c.OutOrStdout()
+		w := &firstError{w: out}
+		c.SetOut(w)
+		show(c, args)
+		c.SetOut(out)
+		if w.err == nil {
+			return
+		}
+		// The help command shows another command's help: that command
+		// has no context of its own, the root has.
+		if ctx := c.Root().Context(); ctx != nil {
+			if p, ok := ctx.Value(helpErrKey{}).(*error); ok {
+				if *p == nil {
+					*p = w.err
+				}
+				return
+			}
+		}
+		fmt.Fprintf(c.ErrOrStderr(), "spool: writing help: %v\n", w.err)
+	})
+}
+
+// firstError writes to w and keeps the first error, so that writers that
+// ignore errors (fmt.Fprint) can be checked once they are done. After an
+// error it writes nothing more.
+type firstError struct {
+	w   io.Writer
+	err error
+}
+
+func (f *firstError) Write(p []byte) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	f.err = err
+	return n, err
 }
 
 // strictHelpAndCompletion makes cobra's own `help` and `completion`

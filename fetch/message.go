@@ -1,0 +1,89 @@
+package fetch
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/spool-go/spool/retry"
+	"github.com/spool-go/spool/retry/httpretry"
+	"github.com/spool-go/spool/task"
+)
+
+// message is err, the error of the URL rawURL, as the record of `spool
+// fetch` shows it: in the user's terms, without the names of the packages
+// it came through ("httpretry: 404 Not Found" reads "404 Not Found"), and
+// without the request's URL when that is the record's own. Nothing else is
+// dropped: how many attempts were made when retrying gave up, which phase
+// an attempt timed out in, and the network's own error. Errors of fetch
+// itself ("fetch: cancelled", "fetch: malformed URL: ...") are shown as
+// they are.
+func message(err error, rawURL string) string {
+	switch e := err.(type) {
+	case *retry.Error:
+		return retryMessage(e, rawURL)
+	case *httpretry.StatusError:
+		if e.Status != "" {
+			return e.Status // "404 Not Found"
+		}
+		return fmt.Sprintf("status %d", e.Code)
+	case *task.TimeoutError:
+		// The attempt failed once its time limit had passed: whatever its
+		// own error says ("Get URL: task: time limit passed"), the limit
+		// is what stopped it.
+		if _, ok := errors.AsType[*bodyError](e.Err); ok {
+			return fmt.Sprintf("timed out after %v reading the body", e.Limit)
+		}
+		return fmt.Sprintf("timed out after %v", e.Limit)
+	case *url.Error:
+		if sameURL(e.URL, rawURL) {
+			return message(e.Err, rawURL) // "dial tcp 127.0.0.1:1: connect: connection refused"
+		}
+		return fmt.Sprintf("%s %q: %s", e.Op, e.URL, message(e.Err, rawURL))
+	case *bodyError:
+		return "fetch: reading body: " + message(e.err, rawURL)
+	}
+	return err.Error()
+}
+
+// retryMessage is the error of a URL whose retries gave up: the last
+// attempt's error, then how many attempts were made and, unless it was
+// that the attempts were used up or the last error was not worth
+// retrying, why retrying stopped.
+func retryMessage(e *retry.Error, rawURL string) string {
+	var why string
+	switch {
+	case e.Cause == nil:
+	case errors.Is(e.Cause, retry.ErrAttempts), errors.Is(e.Cause, retry.ErrPermanent):
+	default:
+		why = strings.TrimPrefix(e.Cause.Error(), "retry: ") // "time budget spent"
+	}
+	var gaveUp string
+	switch e.Attempts {
+	case 0:
+		gaveUp = "gave up before the first attempt"
+	case 1:
+		gaveUp = "gave up after 1 attempt"
+	default:
+		gaveUp = fmt.Sprintf("gave up after %d attempts", e.Attempts)
+	}
+	if why != "" {
+		gaveUp += ": " + why
+	}
+	if e.Last == nil {
+		return gaveUp
+	}
+	return message(e.Last, rawURL) + " (" + gaveUp + ")"
+}
+
+// sameURL reports whether reqURL, the URL of a request as net/http names
+// it in a *url.Error, is rawURL, the URL given: as it was given, or as
+// net/http writes it back (a scheme in lower case, say).
+func sameURL(reqURL, rawURL string) bool {
+	if reqURL == rawURL {
+		return true
+	}
+	u, err := url.Parse(rawURL)
+	return err == nil && reqURL == u.String()
+}
