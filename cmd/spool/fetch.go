@@ -137,7 +137,7 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		urls, total = fetchLines(ctx, stdin, &inputErr), -1
 	}
 	// On the terminal of stdout too, the bar steps aside for each record.
-	bar := newFetchBar(stdout, stderr, total)
+	bar := progress.NewAbove(stderr, stdout, total, "fetch", progress.Items)
 	w := bufio.NewWriter(stdout)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
