@@ -28,6 +28,30 @@ func TestAllocs(t *testing.T) {
 			t.Errorf("%s: %v allocations; want at most %v", c.name, got, c.want)
 		}
 	}
+	// A name costs what TaskName's documentation says: 6 allocations more
+	// for Spawn, 5 more for SpawnBlocking.
+	named := []struct {
+		name        string
+		plain, with func()
+		want        float64
+	}{
+		{"Spawn",
+			func() { _, _ = rt.Spawn(r, ctx, trivial).Await(ctx) },
+			func() { _, _ = rt.Spawn(r, ctx, trivial, rt.TaskName("x")).Await(ctx) }, 6},
+		{"SpawnBlocking",
+			func() { _, _ = rt.SpawnBlocking(r, ctx, trivial).Await(ctx) },
+			func() { _, _ = rt.SpawnBlocking(r, ctx, trivial, rt.TaskName("x")).Await(ctx) }, 5},
+	}
+	for range 100 {
+		// A named task's spool.id is a number: past 99, formatting it
+		// allocates, as it does in any process that has run a while.
+		named[0].with()
+	}
+	for _, c := range named {
+		if got := testing.AllocsPerRun(200, c.with) - testing.AllocsPerRun(200, c.plain); got != c.want {
+			t.Errorf("%s with TaskName: %v allocations more; want %v", c.name, got, c.want)
+		}
+	}
 	// Await points: a task that parks 100 times allocates no more than
 	// one that does not.
 	parks := func(n int) func() {

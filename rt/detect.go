@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -20,25 +21,49 @@ var labelIDs atomic.Uint64
 // held a worker slot longer than the threshold without reaching an await
 // point: the Go form of the chapter's bad_example, a std::thread::sleep in
 // async code. It is reported once per occurrence (per continuous hold).
+//
+// A task can also keep its slot while it waits at an await point: one that
+// is given a context that is not the task's, nor derived from it
+// (context.Background(), a context.WithTimeout of it), has no slot to give
+// back. When the sampled stack shows the task parked inside one of spool's
+// await points for the same hold, AwaitPoint names it, and the report says
+// so and asks for the task's ctx instead.
 type BlockingReport struct {
 	Runtime string        // the runtime's name
 	Task    string        // the task's name, or its function's name
 	Held    time.Duration // how long it had held the slot at least (the true hold began up to a quarter of the threshold earlier)
 	Stack   string        // its goroutine's stack then ("" if it could not be sampled, or the task had ended)
+	// AwaitPoint is the spool await point the task was waiting in,
+	// holding its slot, such as "task.(*Task).Await" or "rt.BlockOn": its
+	// ctx was not the task's. It is "" if the task was not waiting in one.
+	AwaitPoint string
 }
 
 // String describes the report in one line (without the stack), naming the
 // task and the cure.
 func (b BlockingReport) String() string {
+	if b.AwaitPoint != "" {
+		return fmt.Sprintf("rt: task %q held a worker slot of runtime %q for %v while waiting in %s%s",
+			b.Task, b.Runtime, b.Held.Round(time.Millisecond), b.AwaitPoint, wrongCtx)
+	}
 	return fmt.Sprintf("rt: task %q held a worker slot of runtime %q for %v without reaching an await point%s",
 		b.Task, b.Runtime, b.Held.Round(time.Millisecond), cure)
 }
 
-const cure = " (a time.Sleep, a blocking call or a long loop?); run blocking or CPU-heavy work with rt.SpawnBlocking, " +
-	"and wait with task.Sleep or Task.Await, which give the slot back"
+const (
+	cure = " (a time.Sleep, a blocking call or a long loop?); run blocking or CPU-heavy work with rt.SpawnBlocking, " +
+		"and wait with task.Sleep or Task.Await, which give the slot back"
+	wrongCtx = ", an await point, with a context that is not the task's: an await point gives the slot back " +
+		"only when its ctx is the task's context or derived from it (context.Background() or a context.WithTimeout of it is not); " +
+		"pass the task's ctx, or a context derived from it"
+)
 
 // logMessage is String without the duration, which goes in an attribute.
 func (b BlockingReport) logMessage() string {
+	if b.AwaitPoint != "" {
+		return fmt.Sprintf("rt: task %q kept a worker slot of runtime %q while waiting in %s%s",
+			b.Task, b.Runtime, b.AwaitPoint, wrongCtx)
+	}
 	return fmt.Sprintf("rt: task %q blocked a worker slot of runtime %q without reaching an await point%s",
 		b.Task, b.Runtime, cure)
 }
@@ -55,6 +80,7 @@ type seenCell struct {
 
 type overdue struct {
 	e    *entry
+	hold uint32 // the hold found overdue
 	id   string
 	name string
 	pc   uintptr
@@ -172,7 +198,7 @@ func (r *Runtime) scan(now, elapsed int64) (busy bool) {
 			continue
 		}
 		sc.reported = true
-		found = append(found, overdue{e: e, id: e.lab.id, name: e.name(), pc: e.pc, held: time.Duration(sc.heldFor)})
+		found = append(found, overdue{e: e, hold: h, id: e.lab.id, name: e.name(), pc: e.pc, held: time.Duration(sc.heldFor)})
 	}
 	r.mu.Unlock()
 	if len(found) > 0 {
@@ -206,16 +232,26 @@ func (r *Runtime) report(found []overdue) {
 		if name == "" {
 			name = (&entry{pc: o.pc}).displayName()
 		}
-		stack := stacks[o.id]
-		if o.e.ended() {
+		smp := stacks[o.id]
+		b := BlockingReport{Runtime: r.cfg.name, Task: name, Held: o.held, Stack: smp.stack}
+		w := o.e.slot.Load()
+		switch {
+		case o.e.ended():
 			// The task ended, perhaps before the profile was read: its
 			// label set may be another task's by then, and the stack too.
-			stack = ""
+			b.Stack = ""
+		case parksOf(w) == 0 && holdsOf(w) == o.hold:
+			// The hold found overdue was still on after the profile was
+			// read, so it was on while the task waited where the stack
+			// says: a wait there kept the slot.
+			b.AwaitPoint = smp.await
 		}
-		b := BlockingReport{Runtime: r.cfg.name, Task: name, Held: o.held, Stack: stack}
-		r.cfg.logger.Warn(b.logMessage(),
-			slog.String("runtime", b.Runtime), slog.String("task", b.Task),
-			slog.Duration("held", b.Held), slog.String("stack", b.Stack))
+		attrs := []any{slog.String("runtime", b.Runtime), slog.String("task", b.Task),
+			slog.Duration("held", b.Held), slog.String("stack", b.Stack)}
+		if b.AwaitPoint != "" {
+			attrs = append(attrs, slog.String("await_point", b.AwaitPoint))
+		}
+		r.cfg.logger.Warn(b.logMessage(), attrs...)
 		if r.cfg.onBlocking != nil {
 			r.cfg.onBlocking(b)
 		}
@@ -225,12 +261,19 @@ func (r *Runtime) report(found []overdue) {
 // runFrame is the function at the bottom of every async task's goroutine.
 var runFrame = runtime.FuncForPC(funcPC((*entry).run)).Name()
 
+// sample is what the goroutine profile says of a task's goroutine: its
+// stack, and the spool await point it is parked in, if it is.
+type sample struct {
+	stack string
+	await string
+}
+
 // sampleStacks returns the stacks of the task goroutines labelled with
 // the given spool.id values, read from the goroutine profile, which
 // carries each goroutine's pprof labels. A goroutine started by a task
 // inherits its labels; the task's own goroutine is the one whose stack
 // starts in run.
-func sampleStacks(ids []string) map[string]string {
+func sampleStacks(ids []string) map[string]sample {
 	var buf bytes.Buffer
 	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
 		return nil
@@ -239,18 +282,25 @@ func sampleStacks(ids []string) map[string]string {
 	for _, id := range ids {
 		want[`"spool.id":"`+id+`"`] = id
 	}
-	out := make(map[string]string, len(ids))
+	out := make(map[string]sample, len(ids))
 	var (
 		id     string
 		frames strings.Builder
+		funcs  []string // the frames' functions, innermost first
 		ours   bool
+		top    string // the first PC of the record's raw stack
 	)
 	flush := func() {
-		if id != "" && (ours || out[id] == "") {
-			out[id] = frames.String()
+		if id != "" && (ours || out[id].stack == "") {
+			smp := sample{stack: frames.String()}
+			if ours && parked(top) { // the task's own goroutine, not one it started
+				smp.await = awaitPoint(funcs)
+			}
+			out[id] = smp
 		}
-		id, ours = "", false
+		id, ours, top = "", false, ""
 		frames.Reset()
+		funcs = funcs[:0]
 	}
 	sc := bufio.NewScanner(&buf)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -259,6 +309,12 @@ func sampleStacks(ids []string) map[string]string {
 		switch {
 		case line == "":
 			flush()
+		case !strings.HasPrefix(line, "#"):
+			// "1 @ 0x47ad2e 0x44a1b5 ...": the raw stack, runtime frames
+			// included (the frames below leave them out).
+			if _, pcs, ok := strings.Cut(line, " @ "); ok {
+				top, _, _ = strings.Cut(pcs, " ")
+			}
 		case strings.HasPrefix(line, "# labels: "):
 			for k, v := range want {
 				if strings.Contains(line, k) {
@@ -276,9 +332,131 @@ func sampleStacks(ids []string) map[string]string {
 				fn = fn[:i]
 			}
 			ours = ours || fn == runFrame
+			funcs = append(funcs, fn)
 			fmt.Fprintf(&frames, "%s\n\t%s\n", fn, f[2])
 		}
 	}
 	flush()
 	return out
+}
+
+// parked reports whether the raw stack whose first PC is pc (hex) is a
+// parked goroutine's: every goroutine that blocks (on a channel, a select,
+// a lock, a timer) does so in runtime.gopark.
+func parked(pc string) bool {
+	v, err := strconv.ParseUint(pc, 0, 64)
+	if err != nil || v == 0 {
+		return false
+	}
+	f, _ := runtime.CallersFrames([]uintptr{uintptr(v)}).Next()
+	return f.Function == "runtime.gopark"
+}
+
+// modulePrefix begins the functions of spool's packages.
+const modulePrefix = "github.com/spool-go/spool/"
+
+// awaitPoints are spool's await points, as spoolFunc names them: the
+// calls that a task waits in, and whose wait gives the task's slot back
+// when they are given its context. Only those that wait for something
+// are listed: guard.(*Mutex).With, say, waits on a lock without a
+// context, and holds the slot by design. TestAwaitPointNames pins the
+// names of package task's and rt's.
+var awaitPoints = map[string]bool{
+	"task.(*Task).Await":     true,
+	"task.Sleep":             true,
+	"task.Select":            true,
+	"task.All":               true,
+	"task.Join2":             true,
+	"task.Join3":             true,
+	"task.Race":              true,
+	"task.Any":               true,
+	"task.(*Group).Go":       true,
+	"task.(*Group).Next":     true,
+	"task.(*Group).Wait":     true,
+	"rt.BlockOn":             true,
+	"rt.(*Runtime).Shutdown": true,
+
+	"guard.(*Mutex).Lock":        true,
+	"guard.(*RWMutex).Lock":      true,
+	"guard.(*RWMutex).RLock":     true,
+	"guard.(*Semaphore).Acquire": true,
+	"pool.Submit":                true,
+	"pool.(*Pool).GoContext":     true,
+	"chans.(*Pipeline).Wait":     true,
+	"chans.Seq":                  true,
+	"chans.(*Watcher).Changed":   true,
+	"chans.(*Broadcast).Send":    true,
+	"chans.(*Subscription).Recv": true,
+	"parallel.Map":               true,
+	"parallel.ForEach":           true,
+	"parallel.MapReduce":         true,
+	"parallel.Reduce":            true,
+	"parallel.MapOrdered":        true,
+}
+
+// awaitPoint returns the outermost of spool's await points among the
+// spool frames that the goroutine whose functions are funcs (innermost
+// first) is waiting in: the await point the task called. It looks only at
+// the frames of spool's library packages at the top of the stack, below
+// any of package sync's, so that a user function that blocks on its own
+// (in a task.Group function that runs inline, say) is not taken for an
+// await point that called it.
+func awaitPoint(funcs []string) string {
+	i := 0
+	for i < len(funcs) && (strings.HasPrefix(funcs[i], "sync.") || strings.HasPrefix(funcs[i], "internal/sync.")) {
+		i++
+	}
+	found := ""
+	for _, fn := range funcs[i:] {
+		name, ok := spoolFunc(fn)
+		if !ok {
+			break
+		}
+		if awaitPoints[name] {
+			found = name
+		}
+	}
+	return found
+}
+
+// spoolFunc returns the name of fn, a function name from a stack, without
+// the module's path, type arguments ("[...]") and closure suffixes
+// (".func1", "-range1"), and whether fn is in one of spool's library
+// packages (not a _test package).
+func spoolFunc(fn string) (string, bool) {
+	name, ok := strings.CutPrefix(fn, modulePrefix)
+	if !ok {
+		return "", false
+	}
+	slash := strings.LastIndexByte(name, '/') + 1
+	dot := strings.IndexByte(name[slash:], '.')
+	if dot < 0 || strings.HasSuffix(name[:slash+dot], "_test") {
+		return "", false
+	}
+	name = strings.ReplaceAll(name, "[...]", "")
+	return trimClosures(name), true
+}
+
+// trimClosures trims the suffixes that name the closures of a function
+// ("F.func1", "F.func1.2", "F.gowrap1") and the bodies of its range loops
+// over functions ("F-range1").
+func trimClosures(name string) string {
+	for {
+		j := strings.LastIndexAny(name, ".-")
+		if j < 0 {
+			return name
+		}
+		suf := name[j+1:]
+		num := strings.TrimLeft(suf, "abcdefghijklmnopqrstuvwxyz")
+		if num == "" || strings.Trim(num, "0123456789") != "" {
+			return name
+		}
+		switch word := suf[:len(suf)-len(num)]; {
+		case name[j] == '.' && (word == "" || word == "func" || word == "gowrap"):
+		case name[j] == '-' && word == "range":
+		default:
+			return name
+		}
+		name = name[:j]
+	}
 }

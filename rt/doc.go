@@ -34,7 +34,17 @@
 // [task.Any], task.Group's Go (waiting for a place), Next and Wait,
 // [BlockOn], and the blocking waits of the other spool packages (pool
 // submission, channel helpers, retry back-off, guard locks and
-// semaphores). An await point gives the slot back only if it waits:
+// semaphores). An await point gives the slot back only if the ctx it is
+// given is the task's context or derived from it: the slot travels in the
+// context, and Go has no other way to tell which task calls. Given
+// context.Background(), or a context.WithTimeout(context.Background(), d)
+// made inside the task, an await point waits holding the slot, as a
+// channel receive does: two tasks of a two-slot runtime that each await a
+// child so hold both slots, and the children never start; a task of a
+// [CurrentThread] runtime that calls BlockOn(r, context.Background(), fn)
+// waits until Shutdown. Derive the timeout from the task's ctx
+// (context.WithTimeout(ctx, d)) instead. The detector reports such a wait
+// as what it is. An await point gives the slot back only if it waits, too:
 // Task.Await of a task that has ended, Select with a case ready and Sleep
 // of 0 return at once and keep it (All, Join2, Race and Any give it back
 // even then). So a loop that awaits results already there keeps its slot,
@@ -70,7 +80,11 @@
 // profile, which carries the task's pprof labels), logged through slog at
 // level Warn, counted in [Metrics].BlockingReports, and passed to the
 // [OnBlocking] callback. The report names the cure: [SpawnBlocking] for
-// blocking or CPU-heavy work, task.Sleep instead of time.Sleep. Holding a
+// blocking or CPU-heavy work, task.Sleep instead of time.Sleep. When the
+// stack shows the task parked in one of spool's await points while it
+// held the slot, the report says instead that it waits there with a
+// context that is not the task's, names the await point
+// (BlockingReport.AwaitPoint) and asks for the task's ctx. Holding a
 // slot is measured in wall time, so a CPU-starved process (more runnable
 // goroutines than GOMAXPROCS, a busy machine) can look like a blocking
 // task; the detector discounts stalls of the whole process.
@@ -123,7 +137,9 @@
 // region around its run.
 // [Runtime.Metrics] is a snapshot of slots, tasks, the blocking pool,
 // outcomes and the slot wait and hold time histograms; [Runtime.Publish]
-// exports it through expvar, on demand; [Runtime.Tasks] lists live tasks.
+// exports it through expvar, on demand; [Runtime.Tasks] lists live tasks,
+// with ages that Spawn paid no clock reading for: never short of the
+// truth, and up to a quarter of the detector's threshold over it.
 //
 // # Panics, cancellation and shutdown
 //
@@ -142,9 +158,14 @@
 // done. [Runtime.Shutdown] refuses new tasks, waits for the running and
 // queued ones, and when its context ends cancels them, lifts the slot
 // bound so that cancelled tasks can return, waits a grace period and
-// returns a [*ShutdownError] listing what is still running. Go cannot abort a goroutine: a blocking task, or
-// any task that ignores its context, can outlive Shutdown; its goroutine
-// stays the runtime's and a later Shutdown waits for it again.
+// returns a [*ShutdownError] that counts the tasks whose contexts it
+// cancelled (Cancelled, running ones included) and those of them that
+// ended without starting (NotStarted: what Metrics counts as Cancelled),
+// and lists what is still running. Go cannot abort a goroutine: a
+// blocking task, or any task that ignores its context, can outlive
+// Shutdown; its goroutine stays the runtime's and a later Shutdown waits
+// for it again. Shutdown given the context of one of the runtime's own
+// tasks, which it would wait for, returns [ErrShutdownFromTask] at once.
 //
 // # Cost
 //

@@ -159,15 +159,15 @@ type Metrics struct {
 
 	MaxBlocking    int // bound on the blocking pool's goroutines
 	BlockingTasks  int // live blocking tasks: running or queued
-	BlockingBusy   int // blocking goroutines running a task
-	BlockingIdle   int // blocking goroutines waiting for work (they exit after the keep-alive)
+	BlockingBusy   int // blocking goroutines running a task (or given one): never more than BlockingTasks
+	BlockingIdle   int // blocking goroutines waiting for work (they exit after the keep-alive); one that has just ended a task is in neither count until it looks for work
 	BlockingQueued int // blocking tasks waiting for a goroutine
 
 	Spawned         uint64 // tasks accepted (async and blocking); refused ones are not counted
 	Completed       uint64 // ran and returned a nil error
 	Failed          uint64 // ran and returned an error other than a panic
 	Panicked        uint64 // ran and panicked (a *task.PanicError) or called runtime.Goexit (task.ErrGoexit)
-	Cancelled       uint64 // never ran: its context was done before it took its first slot or while it waited in the blocking queue (Shutdown's cancels included)
+	Cancelled       uint64 // never ran: its context was done before it took its first slot or while it waited in the blocking queue (Shutdown's cancels included: ShutdownError.NotStarted, not ShutdownError.Cancelled, which counts running tasks too)
 	BlockingReports uint64 // reports made by the blocking detector
 
 	SlotWait Histogram // how long tasks waited for a worker slot, to start or to resume (a slot taken at once counts as 0)
@@ -195,7 +195,7 @@ func (r *Runtime) Metrics() Metrics {
 	m.Tasks = r.tasks
 	m.BlockingTasks = r.btasks
 	m.BlockingIdle = len(r.bp.idle)
-	m.BlockingBusy = r.bp.live - len(r.bp.idle)
+	m.BlockingBusy = r.bp.busy
 	m.BlockingQueued = r.bp.queued
 	m.Spawned = r.spawned
 	m.Completed = r.completed

@@ -26,6 +26,15 @@ var ErrClosed = errors.New("rt: runtime closed")
 // one not made by New.
 var ErrNilRuntime = errors.New("rt: nil runtime (make one with rt.New)")
 
+// ErrShutdownFromTask is the error of a [Runtime.Shutdown] given the
+// context of one of the runtime's own live tasks, or a context derived
+// from it: as when a task shuts its runtime down with its own ctx.
+// Shutdown would wait for that task, which waits for Shutdown, until the
+// context ended. It returns this error at once instead and changes
+// nothing.
+var ErrShutdownFromTask = errors.New("rt: shutdown: called with the context of one of the runtime's own tasks, " +
+	"which Shutdown would wait for (call it from outside the runtime's tasks, with a context of its own)")
+
 // zero reports whether r is nil or was not made by New.
 func (r *Runtime) zero() bool { return r == nil || r.base == nil }
 
@@ -213,8 +222,9 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 // walk, the slot and the detector's cell, the pprof labels, a larger
 // allocation, and a look at ctx's Done channel for a context already done
 // (none for context.Background; a task's context makes its channel, once,
-// if nothing has asked for it yet). A named task costs 5 allocations more
-// (its own pprof label set).
+// if nothing has asked for it yet). A named task costs 6 allocations more
+// (8 in all: its own pprof label set and the record of its name;
+// testing.AllocsPerRun, from inside a task too).
 func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
 	if r.zero() {
 		return task.Failed[T](ErrNilRuntime)
@@ -446,6 +456,12 @@ func (r *Runtime) exit(e *entry, err error, ran bool) {
 	e.prev, e.next = nil, nil
 	if e.blocking {
 		r.btasks--
+		// A blocking task leaves either from the goroutine that took it
+		// (see blockingPool.run), which stops counting as busy in the same
+		// step, or from the queue (cancelQueued), never having had one.
+		if e.qstate.Load() != qCancelled {
+			r.bp.busy--
+		}
 	} else {
 		r.tasks--
 	}
@@ -487,11 +503,22 @@ func (r *Runtime) checkDrainedLocked() {
 // BlockOn runs fn as a task of r and waits for it: tokio's block_on. It
 // waits for fn to return even if ctx ends first (fn's context is then done,
 // so a well-behaved fn returns soon), so fn never outlives BlockOn. Waiting
-// is an await point: called from a task of a runtime, BlockOn gives that
-// task's slot back while fn runs. As with [Spawn], if ctx is done when
-// BlockOn is called, or ends while the task waits for its first slot, fn
-// does not run and BlockOn returns an error matching task.ErrNotStarted
-// and ctx's error.
+// is an await point: called from a task of a runtime with that task's
+// context, or a context derived from it, BlockOn gives the task's slot
+// back while fn runs. As with [Spawn], if ctx is done when BlockOn is
+// called, or ends while the task waits for its first slot, fn does not run
+// and BlockOn returns an error matching task.ErrNotStarted and ctx's error.
+//
+// Only ctx tells BlockOn that it is called from a task: Go has no
+// goroutine-local state, and asking the runtime for the caller's stack
+// would cost every BlockOn microseconds. Called from a task with a context
+// that is not the task's (context.Background(), or a context.WithTimeout
+// of it), BlockOn keeps the caller's slot while it waits, so on a runtime
+// whose slots are all held so (any task of a [CurrentThread] runtime that
+// calls BlockOn(r, context.Background(), fn) on it) fn never gets a slot
+// and BlockOn waits until ctx ends or Shutdown cancels fn. Tokio panics
+// there; rt cannot tell, but its blocking detector reports the hold as a
+// wait at an await point with a context that is not the task's.
 func BlockOn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) (T, error) {
 	t := Spawn(r, ctx, fn, opts...)
 	if _, _, ok := t.Result(); !ok {
@@ -508,7 +535,7 @@ type TaskInfo struct {
 	Name     string        // the name given with TaskName, or the function's name
 	Blocking bool          // spawned with SpawnBlocking: Go cannot abort it
 	State    string        // "waiting" (for a slot), "running", "parked" (at an await point), "queued" (blocking, pool full)
-	Age      time.Duration // time since it was spawned
+	Age      time.Duration // time since it was spawned, or up to about a quarter of the detector's threshold more (see Tasks)
 }
 
 // String formats the task for a report: its name, kind, state and age.
@@ -522,11 +549,17 @@ func (ti TaskInfo) String() string {
 
 // Tasks lists the runtime's live tasks, oldest first. It costs a pass over
 // every live task under the registry lock. A nil or zero Runtime has none.
+//
+// Ages are measured to the time of the call, from spawn times that Spawn
+// reads from the runtime's coarse clock, which costs it no clock reading:
+// an Age is never less than the task's true age, and while the blocking
+// detector is looking it may be more by up to a quarter of the detector's
+// threshold (25 ms by default; 2 s with DetectBlocking(8*time.Second)),
+// or longer while the detector is held up in a report.
 func (r *Runtime) Tasks() []TaskInfo {
 	if r.zero() {
 		return nil
 	}
-	now := r.clock()
 	var (
 		ts []TaskInfo
 		es []*entry
@@ -536,8 +569,11 @@ func (r *Runtime) Tasks() []TaskInfo {
 		es = append(es, e)
 	}
 	r.mu.Unlock()
+	// After the registry is read: every task listed was spawned before.
+	now := r.now()
 	for _, e := range es {
-		ts = append(ts, TaskInfo{Name: e.displayName(), Blocking: e.blocking, State: e.state(), Age: time.Duration(now - e.spawned)})
+		age := time.Duration(max(0, now-e.spawned))
+		ts = append(ts, TaskInfo{Name: e.displayName(), Blocking: e.blocking, State: e.state(), Age: age})
 	}
 	slices.Reverse(ts) // the registry is newest first
 	return ts
@@ -572,18 +608,32 @@ func (e *entry) state() string {
 
 // ShutdownError is returned by [Runtime.Shutdown] when its context ended
 // before every task did.
+//
+// Cancelled is not [Metrics].Cancelled: it counts every task whose context
+// Shutdown cancelled, running ones included, while Metrics counts as
+// Cancelled the tasks that never ran. NotStarted is how many of the first
+// were counted in the second.
 type ShutdownError struct {
-	Err       error         // the context's error
-	Cancelled int           // tasks whose contexts Shutdown cancelled
-	Grace     time.Duration // how long Shutdown then waited for them
-	Running   []TaskInfo    // tasks still running when Shutdown returned, oldest first
+	Err error // the context's error
+	// Cancelled is the number of tasks whose contexts Shutdown cancelled:
+	// every task live when ctx ended, running, parked or not started.
+	Cancelled int
+	// NotStarted is how many of those ended without running (counted as
+	// Cancelled in Metrics) by the time Shutdown returned.
+	NotStarted int
+	Grace      time.Duration // how long Shutdown then waited for them
+	Running    []TaskInfo    // tasks still running when Shutdown returned, oldest first
 }
 
-// Error lists the tasks still running, and says that blocking ones cannot
-// be aborted.
+// Error says how many tasks' contexts Shutdown cancelled and how many of
+// them ended without starting, lists the tasks still running, and says
+// that blocking ones cannot be aborted.
 func (e *ShutdownError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "rt: shutdown: %v: cancelled %d tasks", e.Err, e.Cancelled)
+	fmt.Fprintf(&b, "rt: shutdown: %v: cancelled the contexts of %d tasks", e.Err, e.Cancelled)
+	if e.NotStarted > 0 {
+		fmt.Fprintf(&b, " (%d of them ended without starting)", e.NotStarted)
+	}
 	if len(e.Running) == 0 {
 		b.WriteString("; all ended")
 		return b.String()
@@ -618,8 +668,9 @@ func (e *ShutdownError) Unwrap() error { return e.Err }
 // in Metrics), lifts the bound on worker slots so that cancelled tasks
 // never wait behind one that does not return, waits up to the grace period
 // ([ShutdownGrace]) for them to return and for the detector to stop, and
-// returns a *[ShutdownError] that wraps ctx's error, says how many tasks it
-// cancelled and lists those still running. Go cannot abort a goroutine: a
+// returns a *[ShutdownError] that wraps ctx's error, says how many tasks'
+// contexts it cancelled and how many of those ended without starting, and
+// lists those still running. Go cannot abort a goroutine: a
 // task that ignores its context, and any blocking task, may outlive
 // Shutdown. Their goroutines stay the runtime's: they end when their
 // functions return, and calling Shutdown again waits for them. If ctx ends
@@ -628,12 +679,21 @@ func (e *ShutdownError) Unwrap() error { return e.Err }
 // even if every task ended.
 //
 // Waiting is an await point. Do not call Shutdown from a task of the same
-// runtime: it would wait for itself until ctx ends. Shutdown of a nil or
-// zero Runtime returns [ErrNilRuntime], so that a deferred Shutdown written
-// before New's error is checked does not panic.
+// runtime: it would wait for that task, which waits for it, until ctx
+// ends. Given the context of a live async task of r, or one derived from
+// it, as when a task calls Shutdown with its own ctx, Shutdown returns
+// [ErrShutdownFromTask] at once and changes nothing; start a goroutine
+// that calls it with a context of its own (the task can then return). A
+// blocking task's context carries no slot, so Shutdown cannot tell one
+// apart, nor an async task that passes a context not its own. Shutdown of
+// a nil or zero Runtime returns [ErrNilRuntime], so that a deferred
+// Shutdown written before New's error is checked does not panic.
 func (r *Runtime) Shutdown(ctx context.Context) error {
 	if r.zero() {
 		return ErrNilRuntime
+	}
+	if e, ok := task.ContextSlot(ctx).(*entry); ok && e.r == r && !e.ended() {
+		return ErrShutdownFromTask
 	}
 	r.mu.Lock()
 	r.isClosed = true
@@ -671,15 +731,21 @@ func (r *Runtime) Shutdown(ctx context.Context) error {
 // cancels them, lifts the bound on slots, waits up to the grace period for
 // drained, and returns the end of the grace period and Shutdown's error.
 func (r *Runtime) abortAll(ctx context.Context, drained <-chan struct{}) (time.Time, error) {
-	n := r.cancelAll()
+	n, before := r.cancelAll()
 	r.sem.open()
 	r.capacity.Add(unbounded) // after: a racing Metrics sees 0 busy, not 2^40
 	grace := r.cfg.grace
 	end := time.Now().Add(grace)
+	se := &ShutdownError{Err: ctx.Err(), Cancelled: n, Grace: grace}
 	if !waitFor(drained, grace) {
-		return end, &ShutdownError{Err: ctx.Err(), Cancelled: n, Grace: grace, Running: r.Tasks()}
+		se.Running = r.Tasks()
 	}
-	return end, &ShutdownError{Err: ctx.Err(), Cancelled: n, Grace: grace}
+	// The runtime is closed: every task counted Cancelled since cancelAll
+	// read the count was one of those it cancelled.
+	r.mu.Lock()
+	se.NotStarted = int(r.cancelled - before)
+	r.mu.Unlock()
+	return end, se
 }
 
 // waitFor waits up to d for ch to close.
@@ -702,18 +768,20 @@ func waitFor(ch <-chan struct{}, d time.Duration) bool {
 	}
 }
 
-// cancelAll cancels every live task and returns how many there were.
-func (r *Runtime) cancelAll() int {
+// cancelAll cancels every live task and returns how many there were, and
+// the count of tasks that never ran as it found them.
+func (r *Runtime) cancelAll() (n int, cancelled uint64) {
 	var ts []task.Job
 	r.mu.Lock()
 	for e := r.head; e != nil; e = e.next {
 		ts = append(ts, e.job)
 	}
+	cancelled = r.cancelled
 	r.mu.Unlock()
 	for _, t := range ts {
 		t.Cancel() // may run AfterFuncs that take r.mu
 	}
-	return len(ts)
+	return len(ts), cancelled
 }
 
 // stopDetector stops the detector goroutine and waits for it; once ctx is

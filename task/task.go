@@ -312,10 +312,18 @@ func (t *Task[T]) finished() bool { return t.ctx.finished() }
 // Await never cancels the task (call [Task.Cancel] for that).
 //
 // Await is an await point: on a runtime it gives the caller's slot back
-// while it waits. If the task has not started yet, Await first yields the
-// processor once (runtime.Gosched): a task just spawned then usually runs
-// and ends before Await would park, which saves the park and the wake-up
-// (about a fifth of task.Go+Await, BenchmarkGo).
+// while it waits, if ctx is the caller's task context or derived from it.
+// The slot travels in the context: given another context
+// (context.Background(), or a context.WithTimeout of it), Await waits
+// holding the caller's slot, so on a runtime whose slots are all held so
+// (two tasks of a two-slot runtime awaiting their children, say) the
+// awaited task may never get one. Use context.WithTimeout(ctx, d) of the
+// task's ctx for a timeout.
+//
+// If the task has not started yet, Await first yields the processor once
+// (runtime.Gosched): a task just spawned then usually runs and ends before
+// Await would park, which saves the park and the wake-up (about a fifth of
+// task.Go+Await, BenchmarkGo).
 func (t *Task[T]) Await(ctx context.Context) (T, error) {
 	if t.finished() {
 		t.ctx.observe()
