@@ -20,8 +20,15 @@ import (
 // queue (and to the readers right behind a reader head) without releasing
 // it in between: waiters are served in arrival order, and a writer is never
 // starved by a stream of readers (write-preferring, as tokio's RwLock).
+//
+// The state word's high half counts the exclusive holds that have ended:
+// a Guard keeps the count of its hold and its Unlock expects it, so an
+// Unlock of a hold that has ended (a second Unlock, or one of a stale
+// copy of the Guard) panics instead of releasing another holder's lock.
+// The count rides in the word the fast paths compare-and-swap anyway, so
+// the check costs the uncontended Lock one load and Unlock nothing.
 type lock struct {
-	state atomic.Int64 // writerBit | waitersBit | readers<<readerShift
+	state atomic.Uint64 // gen<<genShift | readers<<readerShift | waitersBit | writerBit
 
 	mu sync.Mutex // guards the queue and the waiters' granted flags
 	q  fifo.List[waiter, *waiter]
@@ -32,12 +39,25 @@ const (
 	waitersBit  = 2
 	readerShift = 2
 	oneReader   = 1 << readerShift
+	genShift    = 32
+	oneGen      = 1 << genShift
+	lowMask     = oneGen - 1                 // writer, waiters and readers
+	readersMask = lowMask &^ (oneReader - 1) // up to 2^30 readers
 )
+
+// A hold names one exclusive hold of a lock: the state word the lock has
+// while that hold holds it and nobody waits, gen<<genShift | writerBit.
+// Unlock compares it with the state, so it knows a hold that has ended.
+type hold uint64
+
+// holdOf is the hold that a writer taking the lock from state s gets.
+func holdOf(s uint64) hold { return hold(s&^lowMask | writerBit) }
 
 type waiter struct {
 	ch      chan struct{} // 1-buffered: the lock was granted
 	shared  bool
 	granted bool
+	h       hold // the exclusive hold granted
 	links   fifo.Links[waiter]
 }
 
@@ -53,7 +73,13 @@ var spins = func() int {
 	return 0
 }()
 
-func (l *lock) tryLock() bool { return l.state.CompareAndSwap(0, writerBit) }
+// tryLock takes the lock exclusively if it is free and nobody waits, and
+// returns the hold, for unlock. As sync.Mutex's TryLock, it makes one
+// attempt.
+func (l *lock) tryLock() (hold, bool) {
+	s := l.state.Load()
+	return hold(s | writerBit), s&lowMask == 0 && l.state.CompareAndSwap(s, s|writerBit)
+}
 
 func (l *lock) tryRLock() bool {
 	for {
@@ -67,22 +93,25 @@ func (l *lock) tryRLock() bool {
 	}
 }
 
-// lock takes the lock exclusively, waiting as long as it takes.
-func (l *lock) lock() {
-	if !l.tryLock() {
-		l.lockSlow(context.Background(), false, false)
+// lock takes the lock exclusively, waiting as long as it takes, and
+// returns the hold.
+func (l *lock) lock() hold {
+	if h, ok := l.tryLock(); ok {
+		return h
 	}
+	h, _ := l.lockSlow(context.Background(), false, false)
+	return h
 }
 
 // lockCtx takes the lock, or returns a wrapped ctx error if ctx ends first.
-// Waiting is an await point.
-func (l *lock) lockCtx(ctx context.Context, shared bool) error {
+// Waiting is an await point. For an exclusive hold it returns the hold.
+func (l *lock) lockCtx(ctx context.Context, shared bool) (hold, error) {
 	if shared {
 		if l.tryRLock() {
-			return nil
+			return 0, nil
 		}
-	} else if l.tryLock() {
-		return nil
+	} else if h, ok := l.tryLock(); ok {
+		return h, nil
 	}
 	return l.lockSlow(ctx, shared, true)
 }
@@ -93,9 +122,12 @@ func (l *lock) rlock() {
 	}
 }
 
-func (l *lock) unlock() {
-	if !l.state.CompareAndSwap(writerBit, 0) {
-		l.unlockSlow()
+// unlock ends the exclusive hold h: it releases the lock and counts the
+// hold as ended (the next hold has the next gen). If the lock is not held
+// by h, it panics and leaves the lock as it was.
+func (l *lock) unlock(h hold) {
+	if !l.state.CompareAndSwap(uint64(h), uint64(h)+(oneGen-writerBit)) {
+		l.unlockSlow(h)
 	}
 }
 
@@ -105,14 +137,14 @@ func (l *lock) unlock() {
 func (l *lock) runlock() {
 	for {
 		s := l.state.Load()
-		if s>>readerShift <= 0 || s&writerBit != 0 {
+		if s&readersMask == 0 || s&writerBit != 0 {
 			panic("guard: RUnlock of a lock not read-locked")
 		}
 		n := s - oneReader
 		if !l.state.CompareAndSwap(s, n) {
 			continue
 		}
-		if n&waitersBit != 0 && n>>readerShift == 0 {
+		if n&waitersBit != 0 && n&readersMask == 0 {
 			l.mu.Lock()
 			l.dispatch()
 			l.mu.Unlock()
@@ -121,39 +153,58 @@ func (l *lock) runlock() {
 	}
 }
 
-func (l *lock) unlockSlow() {
+// unlockSlow is unlock when the fast path's compare-and-swap failed:
+// others wait, or the hold h has ended. The check and the release happen
+// under l.mu, which the waiters bit cannot be cleared without: an Unlock
+// of a copy of h racing with this one cannot succeed in between, and
+// finds the lock released and panics.
+func (l *lock) unlockSlow(h hold) {
 	l.mu.Lock()
-	if l.state.Load()&writerBit == 0 {
+	if s := l.state.Load(); holdOf(s) != h || s&writerBit == 0 {
 		l.mu.Unlock()
-		panic("guard: Unlock of an unlocked lock")
+		panic(fmt.Sprintf("guard: Unlock of a Guard whose hold has ended (a second Unlock, or an Unlock of a copy of the Guard); the lock is %s and was left so", heldBy(s)))
 	}
-	l.state.Add(-writerBit)
+	l.state.Add(oneGen - writerBit)
 	l.dispatch()
 	l.mu.Unlock()
+}
+
+// heldBy describes who holds a lock in state s, for the panic of an
+// Unlock of an ended hold.
+func heldBy(s uint64) string {
+	switch {
+	case s&writerBit != 0:
+		return "held by another holder"
+	case s&readersMask != 0:
+		return "read-locked"
+	}
+	return "free"
 }
 
 // lockSlow queues the caller and waits for dispatch to grant it the lock.
 // With await set, the wait is an await point and ends early if ctx ends;
 // without, it is the plain blocking wait of With and Read.
-func (l *lock) lockSlow(ctx context.Context, shared, await bool) error {
+//
+// For an exclusive hold it returns the hold.
+func (l *lock) lockSlow(ctx context.Context, shared, await bool) (hold, error) {
 	if !shared {
 		for range spins {
 			if l.state.Load()&waitersBit != 0 {
 				break // tryLock cannot win while others queue
 			}
 			for range 30 {
-				if l.state.Load() == 0 {
+				if l.state.Load()&lowMask == 0 {
 					break
 				}
 			}
-			if l.tryLock() {
-				return nil
+			if h, ok := l.tryLock(); ok {
+				return h, nil
 			}
 			runtime.Gosched()
 		}
 	}
 	if await && ctx.Err() != nil {
-		return lockError(ctx)
+		return 0, lockError(ctx)
 	}
 	// Waiters are not pooled: a channel made inside a testing/synctest
 	// bubble must not be used outside it.
@@ -165,15 +216,17 @@ func (l *lock) lockSlow(ctx context.Context, shared, await bool) error {
 	l.dispatch()
 	l.mu.Unlock()
 
+	// w.h was written before the send on w.ch: the receive orders it
+	// before the reads below.
 	if !await {
 		<-w.ch
-		return nil
+		return w.h, nil
 	}
 	pk := task.Park(ctx)
 	select {
 	case <-w.ch:
 		pk.Resume()
-		return nil
+		return w.h, nil
 	case <-ctx.Done():
 	}
 	// Leave the queue (or hand the lock on) before taking the slot back:
@@ -191,11 +244,11 @@ func (l *lock) lockSlow(ctx context.Context, shared, await bool) error {
 		if shared {
 			l.runlock()
 		} else {
-			l.unlock()
+			l.unlock(w.h)
 		}
 	}
 	pk.Resume()
-	return lockError(ctx)
+	return 0, lockError(ctx)
 }
 
 func lockError(ctx context.Context) error { return waitError(ctx, "lock") }
@@ -211,19 +264,19 @@ func waitError(ctx context.Context, op string) error {
 }
 
 // grab takes the lock if it is free for this kind of locker, ignoring the
-// waiters bit. l.mu is held.
-func (l *lock) grab(shared bool) bool {
+// waiters bit, and returns an exclusive hold. l.mu is held.
+func (l *lock) grab(shared bool) (hold, bool) {
 	for {
 		s := l.state.Load()
-		if s&writerBit != 0 || !shared && s>>readerShift != 0 {
-			return false
+		if s&writerBit != 0 || !shared && s&readersMask != 0 {
+			return 0, false
 		}
 		n := s | writerBit
 		if shared {
 			n = s + oneReader
 		}
 		if l.state.CompareAndSwap(s, n) {
-			return true
+			return holdOf(s), true
 		}
 	}
 }
@@ -239,7 +292,7 @@ func (l *lock) push(w *waiter) {
 func (l *lock) remove(w *waiter) {
 	l.q.Remove(w)
 	if l.q.Empty() {
-		l.state.And(^int64(waitersBit))
+		l.state.And(^uint64(waitersBit))
 	}
 }
 
@@ -247,11 +300,12 @@ func (l *lock) remove(w *waiter) {
 // long as they can have it: one writer, or a run of readers. l.mu is held.
 func (l *lock) dispatch() {
 	for w := l.q.Front(); w != nil; w = l.q.Front() {
-		if !l.grab(w.shared) {
+		h, ok := l.grab(w.shared)
+		if !ok {
 			return
 		}
 		l.remove(w)
-		w.granted = true
+		w.granted, w.h = true, h
 		w.ch <- struct{}{}
 		if !w.shared {
 			return

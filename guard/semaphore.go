@@ -36,6 +36,9 @@ var (
 // across its tasks, or to apply back-pressure to rt.Spawn, which never
 // blocks.
 //
+// The zero Semaphore has no permits: every Acquire fails with ErrSize and
+// every TryAcquire reports false. Make one with [NewSemaphore].
+//
 // Acquire and Release of a free permit cost about 23 ns and no allocation,
 // as x/sync's Weighted (24 ns); with every P taking one of 2 permits, 34 ns
 // against its 33 ns (BenchmarkSemaphore, 6 runs). A caller that must wait
@@ -81,9 +84,13 @@ func (s *Semaphore) Available() int64 {
 // Acquire takes n permits, waiting for them in arrival order (an await
 // point). It returns an error wrapping ctx's error if ctx ends first, and
 // then holds nothing; ErrClosed if the semaphore is closed; and ErrSize
-// if n is below 1 or above the size.
+// if n is below 1 or above the size (always, for a zero Semaphore, whose
+// error says to use NewSemaphore).
 func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 	if n < 1 || n > s.size {
+		if s.size == 0 {
+			return fmt.Errorf("%w (Acquire(%d) of a zero Semaphore: make one with NewSemaphore)", ErrSize, n)
+		}
 		return fmt.Errorf("%w (Acquire(%d) of a semaphore of %d)", ErrSize, n, s.size)
 	}
 	s.mu.Lock()
