@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spool-go/spool/guard"
+	"github.com/spool-go/spool/rt"
 	"github.com/spool-go/spool/task"
 )
 
@@ -123,62 +124,97 @@ func Example_readerWriterPattern() {
 	// [1 2 3 4]
 }
 
-// The chapter's async_mutex_example: a task holds the lock across an await
-// point (here a sleep), which tokio::sync::Mutex allows and a std Mutex
-// should not be used for. Lock takes a context, so waiting for the lock is
-// itself an await point that can be cancelled; the second task, started
-// once the first has finished, takes the lock next.
+// The chapter's async_mutex_example, on a current-thread runtime (one
+// worker slot): a task spawned on the runtime takes the lock with
+// Lock(ctx), tokio::sync::Mutex's lock().await, and pushes 1.
+//
+// To show why the lock must be async, the BlockOn task holds the lock
+// across an await point while the spawned task waits for it. Waiting in
+// Lock(ctx) is itself an await point: the waiter gives the one slot back,
+// so the holder can resume, finish and unlock, and the waiter then gets
+// the lock. A lock whose wait kept the slot (sync.Mutex's Lock, or With,
+// inside a task) would deadlock here: the waiter would hold the only slot
+// the holder needs to get to its Unlock.
 func Example_asyncMutexExample() {
 	ctx := context.Background()
-	var data guard.Mutex[[]int]
-	first := task.Go(ctx, func(ctx context.Context) (struct{}, error) {
+	r, err := rt.New(rt.CurrentThread())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer r.Shutdown(ctx)
+	var data guard.Mutex[[]int] // Arc::new(AsyncMutex::new(vec![]))
+	waiting := make(chan struct{})
+
+	_, err = rt.BlockOn(r, ctx, func(ctx context.Context) (struct{}, error) {
 		g, err := data.Lock(ctx)
 		if err != nil {
 			return struct{}{}, err
 		}
-		defer g.Unlock()
-		*g.Value() = append(*g.Value(), 1)
-		// An await point while the lock is held.
-		return struct{}{}, task.Sleep(ctx, time.Millisecond)
+		spawned := rt.Spawn(r, ctx, func(ctx context.Context) (struct{}, error) {
+			fmt.Println("spawned: waits for the lock")
+			close(waiting)
+			g, err := data.Lock(ctx) // Async lock
+			if err != nil {
+				return struct{}{}, err
+			}
+			defer g.Unlock()
+			*g.Value() = append(*g.Value(), 1)
+			fmt.Println("spawned: pushed 1")
+			return struct{}{}, nil
+		})
+		// An await point while holding the lock: until the spawned task
+		// waits for it. (task.Park and Resume make any wait an await point.)
+		p := task.Park(ctx)
+		<-waiting
+		p.Resume() // takes the slot back: the waiting task gave it up
+		*g.Value() = append(*g.Value(), 0)
+		fmt.Println("holder: resumed with the lock held, unlocks")
+		g.Unlock()
+		return spawned.Await(ctx)
 	})
-	first.Await(ctx)
-	second := task.Go(ctx, func(ctx context.Context) (struct{}, error) {
-		g, err := data.Lock(ctx)
-		if err != nil {
-			return struct{}{}, err
-		}
-		defer g.Unlock()
-		*g.Value() = append(*g.Value(), 2)
-		return struct{}{}, nil
-	})
-	second.Await(ctx)
-	// A waiter whose context ends gives up without the lock.
+	if err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(data.Get())
+
+	// Waiting for the lock can also be cancelled: a waiter whose context
+	// ends gives up without the lock.
 	g, _ := data.Lock(ctx)
 	short, cancel := context.WithTimeout(ctx, time.Millisecond)
 	defer cancel()
-	_, err := data.Lock(short)
+	_, err = data.Lock(short)
 	fmt.Println(err)
 	g.Unlock()
-	fmt.Println(data.Get())
 	// Output:
+	// spawned: waits for the lock
+	// holder: resumed with the lock held, unlocks
+	// spawned: pushed 1
+	// [0 1]
 	// guard: lock: context deadline exceeded
-	// [1 2]
 }
 
-// The chapter's sync_mutex_in_async: inside a task, a lock held only
-// briefly and released before any await point. With makes the release
-// automatic: the critical section is the function it runs.
+// The chapter's sync_mutex_in_async: inside a task of a runtime, a lock
+// held only briefly and released before any await point, which a plain
+// (std) mutex is right for. With makes the release automatic: the
+// critical section is the function it runs.
 func Example_syncMutexInAsync() {
 	ctx := context.Background()
+	r, err := rt.New()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer r.Shutdown(ctx)
 	var data guard.Mutex[[]int]
-	t := task.Go(ctx, func(ctx context.Context) (int, error) {
-		data.With(func(v *[]int) { *v = append(*v, 1) }) // lock released here
-		if err := task.Sleep(ctx, time.Millisecond); err != nil {
+	n, err := rt.BlockOn(r, ctx, func(ctx context.Context) (int, error) {
+		// OK if the lock is held briefly and doesn't cross await points.
+		data.With(func(v *[]int) { *v = append(*v, 1) })          // Lock released here,
+		if err := task.Sleep(ctx, time.Millisecond); err != nil { // before any await.
 			return 0, err
 		}
 		return len(data.Get()), nil
 	})
-	n, err := t.Await(ctx)
 	fmt.Println(n, err)
 	// Output: 1 <nil>
 }
