@@ -90,10 +90,18 @@ func (b Schedule) Factor(f float64) Schedule {
 }
 
 // Jitter sets how each delay is randomized; see [Jitter]. It replaces any
-// earlier Jitter or Spread.
+// earlier Jitter or Spread. [DecorrelatedJitter] needs a schedule whose cap
+// is above its base (an Exponential or a Linear one): on a [Constant]
+// schedule, or another whose cap is its base, it could never jitter, and
+// [New] rejects it with an error wrapping [ErrInvalid]; use FullJitter,
+// EqualJitter or Spread there.
 func (b Schedule) Jitter(j Jitter) Schedule {
 	if j < NoJitter || j > DecorrelatedJitter {
 		b.fail(fmt.Errorf("%w: unknown jitter mode %d", ErrInvalid, int(j)))
+		return b
+	}
+	if j == DecorrelatedJitter && b.kind != kindNone && b.cap <= b.base {
+		b.fail(fmt.Errorf("%w: decorrelated jitter on %v: it draws from [base, min(cap, 3*previous)], which needs a cap above the base; use FullJitter, EqualJitter or Spread", ErrInvalid, b))
 		return b
 	}
 	b.jitter, b.spread = j, 0
@@ -171,7 +179,9 @@ const (
 	EqualJitter
 	// DecorrelatedJitter sleeps min(cap, uniform in [base, 3*previous]),
 	// where previous is the last delay slept (base at first). It keeps only
-	// the schedule's base and cap: the growth comes from the 3x.
+	// the schedule's base and cap: the growth comes from the 3x. It needs
+	// a cap above the base: [Schedule.Jitter] rejects it on a [Constant]
+	// schedule, which it could never jitter.
 	DecorrelatedJitter
 
 	spreadJitter // set by Schedule.Spread
@@ -253,6 +263,29 @@ func (s *delays) next() time.Duration {
 		}
 	}
 	return d
+}
+
+// afterSpread is the largest share of a delay asked for with After that
+// a jittered back-off adds to it: a tenth.
+const afterSpread = 10
+
+// after returns the wait before a retry whose attempt asked for a with
+// After, under the cap max (MaxAfter, positive): a, or max if a is longer;
+// with a jittered schedule, a plus a uniform random part of up to a tenth
+// of a, so that clients told the same delay at the same moment do not come
+// back together, but never more than max: a delay cut to max is spread
+// below it, by up to a tenth of max, instead.
+func (s *delays) after(a, max time.Duration) time.Duration {
+	switch {
+	case a > max:
+		if !s.b.jittered() {
+			return max
+		}
+		return max - s.between(0, max/afterSpread)
+	case !s.b.jittered():
+		return a
+	}
+	return a + s.between(0, min(a/afterSpread, max-a))
 }
 
 // between returns a uniform random duration in [lo, hi]; lo <= hi.

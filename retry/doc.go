@@ -37,10 +37,13 @@
 //
 // # Limits
 //
-// ctx is checked before every attempt and cuts every wait short;
-// [MaxElapsed] is a budget for starting attempts (Do gives up as soon as
-// the next attempt would start late, rather than sleeping first);
-// [AttemptTimeout] gives each attempt a context that ends after a time.
+// ctx is checked before every attempt and cuts every wait short, and Do
+// gives up at once ([ErrDeadline], which matches
+// context.DeadlineExceeded) when the next attempt could not start before
+// ctx's deadline, rather than sleep until it; [MaxElapsed] is a budget for
+// starting attempts (Do gives up as soon as the next attempt would start
+// late, rather than sleeping first); [AttemptTimeout] gives each attempt a
+// context that ends after a time.
 //
 // # Classification
 //
@@ -49,15 +52,16 @@
 // on a permanent error, so the outer Do gives up too instead of retrying a
 // call known to be hopeless. [RetryIf] replaces that rule (Permanent still
 // wins). fn can ask for a given delay with [After], as a Retry-After
-// header does; [MaxAfter] caps it (1 minute by default). With a jittered
-// back-off, Do waits that delay plus the back-off's jittered one, so that
+// header does; Do then waits that delay rather than the back-off's, never
+// more than [MaxAfter] (1 minute by default). With a jittered back-off, Do
+// adds up to a tenth of the delay (still within MaxAfter), so that
 // clients told the same delay do not all come back at once.
 //
 // # Giving up
 //
 // A call that gives up returns an [*Error] with the number of attempts,
 // the last attempt's error and the cause: [ErrAttempts], [ErrElapsed],
-// [ErrPermanent] or ctx's error. It unwraps to both the last error and the
+// [ErrPermanent], [ErrDeadline] or ctx's error. It unwraps to both the last error and the
 // cause, so errors.Is(err, context.DeadlineExceeded) and errors.Is(err,
 // lastErr) both hold, whichever limit ended the call; the last error is
 // never lost. retry's own wrappers (Permanent, After) are removed from it.

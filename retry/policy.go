@@ -151,7 +151,9 @@ func MaxAttempts(n int) Option {
 // before each wait, Do gives up (with [ErrElapsed]) if the next attempt
 // would start after the budget, without sleeping for nothing, and it never
 // cuts a running attempt short. For a hard deadline, give Do a ctx with
-// one; both ways end in an [*Error] that keeps the last attempt's error.
+// one: Do gives up as early for it ([ErrDeadline]), and a running attempt
+// gets the deadline with its ctx. Both ways end in an [*Error] that keeps
+// the last attempt's error.
 // 0, the default, means no budget; d must not be negative.
 func MaxElapsed(d time.Duration) Option {
 	return optionFunc(func(c *config) {
@@ -194,10 +196,11 @@ func Backoff(b Schedule) Option {
 	})
 }
 
-// MaxAfter caps the delays that fn asks for with [After]; a longer request
-// is cut to d ([DefaultMaxAfter] by default), before a jittered back-off's
-// delay is added to it (see After). MaxAfter(0) makes Do ignore such
-// requests and follow its back-off. d must not be negative.
+// MaxAfter caps the delays that fn asks for with [After]: a longer request
+// is cut to d ([DefaultMaxAfter] by default), and Do never waits more than
+// d after such a request, the spread a jittered back-off adds included
+// (see After). MaxAfter(0) makes Do ignore such requests and follow its
+// back-off. d must not be negative.
 func MaxAfter(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d < 0 {

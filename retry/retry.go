@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -22,7 +21,22 @@ var (
 	// [RetryIf] rejected it, or (without RetryIf) it matched ErrPermanent
 	// itself: the *Error of an inner Do that stopped for this cause.
 	ErrPermanent = errors.New("retry: permanent error")
+	// ErrDeadline means the next attempt could not start before ctx's
+	// deadline: the wait before it would have reached the deadline, so Do
+	// gave up at once instead of sleeping for nothing. It matches
+	// context.DeadlineExceeded with errors.Is, as the give-up of a ctx
+	// that ended during a wait does.
+	ErrDeadline error = deadlineError{}
 )
+
+// deadlineError is the type of [ErrDeadline].
+type deadlineError struct{}
+
+func (deadlineError) Error() string {
+	return "retry: the next attempt could not start before the context's deadline"
+}
+
+func (deadlineError) Is(target error) bool { return target == context.DeadlineExceeded }
 
 var errNilFunc = fmt.Errorf("retry: %w", task.ErrNilFunc)
 
@@ -38,32 +52,100 @@ type Error struct {
 	// [After]) removed; nil when fn never ran.
 	Last error
 	// Cause says why Do stopped: [ErrAttempts], [ErrElapsed],
-	// [ErrPermanent], or ctx's error (wrapped together with
-	// context.Cause(ctx) when that differs).
+	// [ErrPermanent], [ErrDeadline], or ctx's error (together with
+	// context.Cause(ctx) when that differs: errors.Is matches both).
 	Cause error
 }
 
+// Error reads "retry: CAUSE after N attempts: LAST", as in "retry:
+// attempts exhausted after 3 attempts: EOF". ctx's cause, when it has
+// one, follows ctx's error in parentheses ("retry: context canceled
+// (shutting down) after 2 attempts: EOF"); a give-up for [ErrDeadline]
+// reads "retry: gave up after 2 attempts, as the next could not start
+// before the context's deadline: EOF". When Last is itself the *Error of
+// an inner Do, that Do is summed up in parentheses rather than repeated:
+// "retry: permanent error after 1 attempt (inner retry: 2 attempts):
+// EOF", naming the inner cause only when it differs from the outer one.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("retry: ")
-	if e.Cause != nil {
-		b.WriteString(strings.TrimPrefix(e.Cause.Error(), "retry: "))
-	} else {
-		b.WriteString("gave up")
+	e.head(&b)
+	last := e.Last
+	for outer, sep := e, " (inner retry: "; ; sep = "; its inner retry: " {
+		in, ok := last.(*Error)
+		if !ok {
+			if outer != e {
+				b.WriteByte(')')
+			}
+			break
+		}
+		b.WriteString(sep)
+		if sameCause(in.Cause, outer.Cause) {
+			switch in.Attempts {
+			case 0:
+				b.WriteString("no attempt")
+			case 1:
+				b.WriteString("1 attempt")
+			default:
+				fmt.Fprintf(&b, "%d attempts", in.Attempts)
+			}
+		} else {
+			in.head(&b)
+		}
+		outer, last = in, in.Last
 	}
-	switch e.Attempts {
-	case 0:
-		b.WriteString(" before the first attempt")
-	case 1:
-		b.WriteString(" after 1 attempt")
-	default:
-		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
-	}
-	if e.Last != nil {
+	if last != nil {
 		b.WriteString(": ")
-		b.WriteString(e.Last.Error())
+		b.WriteString(last.Error())
 	}
 	return b.String()
+}
+
+// head writes why e gave up and after how many attempts.
+func (e *Error) head(b *strings.Builder) {
+	switch c := e.Cause.(type) {
+	case nil:
+		b.WriteString("gave up ")
+	case deadlineError:
+		b.WriteString("gave up ")
+		writeAttempts(b, e.Attempts)
+		b.WriteString(", as the next could not start before the context's deadline")
+		return
+	case *causeError:
+		b.WriteString(c.err.Error())
+		b.WriteString(" (")
+		b.WriteString(c.cause.Error())
+		b.WriteString(") ")
+	default:
+		b.WriteString(strings.TrimPrefix(c.Error(), "retry: "))
+		b.WriteByte(' ')
+	}
+	writeAttempts(b, e.Attempts)
+}
+
+// writeAttempts writes "after 2 attempts", "after 1 attempt" or "before
+// the first attempt".
+func writeAttempts(b *strings.Builder, n int) {
+	switch n {
+	case 0:
+		b.WriteString("before the first attempt")
+	case 1:
+		b.WriteString("after 1 attempt")
+	default:
+		fmt.Fprintf(b, "after %d attempts", n)
+	}
+}
+
+// sameCause reports whether two causes of giving up are the same: one of
+// retry's own, or ctx's error (and cause).
+func sameCause(a, b error) bool {
+	switch a {
+	case nil, ErrAttempts, ErrElapsed, ErrPermanent, ErrDeadline, context.Canceled, context.DeadlineExceeded:
+		return a == b
+	}
+	x, ok := a.(*causeError)
+	y, ok2 := b.(*causeError)
+	return ok && ok2 && sameCause(x.err, y.err) && x.cause.Error() == y.cause.Error()
 }
 
 // Unwrap returns the last error and the cause, leaving out a nil one.
@@ -104,14 +186,17 @@ func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
 // After asks [Do] to wait d before the next attempt instead of what the
-// back-off says, as an HTTP Retry-After header does; d is capped by
-// [MaxAfter] and counts against [MaxElapsed]. If the back-off jitters (a
-// [Jitter] mode or a [Schedule.Spread] above 0), Do waits d plus the
-// back-off's jittered delay for this retry, so that clients told the same
-// Retry-After at the same moment do not all come back at the same instant;
-// without jitter it waits d exactly. The back-off's own schedule goes on
-// as if this retry had followed it. After(d, nil) is nil; a negative d
-// counts as 0. Like [Permanent], the wrapper is removed from [Error.Last].
+// back-off says, as an HTTP Retry-After header does. Do waits d, never
+// more than [MaxAfter] (a longer d is cut to it), and the wait counts
+// against [MaxElapsed] and ctx's deadline. If the back-off jitters (a
+// [Jitter] mode or a [Schedule.Spread] above 0), Do adds a uniform random
+// part of up to a tenth of d, so that clients told the same Retry-After
+// at the same moment do not all come back at the same instant, but still
+// waits no more than MaxAfter (a d cut to MaxAfter is spread below it by
+// up to a tenth instead); without jitter it waits d exactly. The back-off's
+// own delay is not added: its schedule goes on as if this retry had
+// followed it. After(d, nil) is nil; a negative d counts as 0. Like
+// [Permanent], the wrapper is removed from [Error.Last].
 func After(d time.Duration, err error) error {
 	if err == nil {
 		return nil
@@ -199,8 +284,11 @@ func find(err error, m *mark) {
 // [RetryIf], or, without RetryIf, matches ErrPermanent (Cause
 // [ErrPermanent]; see Permanent for nested calls); the attempts are used up
 // ([ErrAttempts]); the next attempt would start after the [MaxElapsed]
-// budget ([ErrElapsed]); or ctx is done, checked before every attempt and
-// during every wait (Cause is ctx's error: a wait is cut short at once).
+// budget ([ErrElapsed]); the next attempt would start at or after ctx's
+// deadline ([ErrDeadline], which matches context.DeadlineExceeded: Do
+// gives up at once, before [OnRetry], rather than sleep until the
+// deadline); or ctx is done, checked before every attempt and during every
+// wait (Cause is ctx's error: a wait is cut short at once).
 // Do never calls fn with a ctx that is already done. Whichever way it
 // gives up, it calls the [OnGiveUp] hook, if set, once with that *Error
 // just before returning it.
@@ -287,10 +375,15 @@ func loop[T any](ctx context.Context, fn func(context.Context, int) (T, error), 
 			}
 			d := sched.next()
 			if m.hasAfter && c.maxAfter > 0 {
-				d = afterDelay(min(m.after, c.maxAfter), d, &c.backoff)
+				d = sched.after(m.after, c.maxAfter)
 			}
 			if c.maxElapsed > 0 && time.Since(start) > c.maxElapsed-d {
 				return zero, c.giveUp(&Error{attempt, last, ErrElapsed})
+			}
+			if d > 0 {
+				if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d {
+					return zero, c.giveUp(&Error{attempt, last, ErrDeadline})
+				}
 			}
 			if c.onRetry != nil {
 				c.onRetry(attempt, last, d)
@@ -311,20 +404,6 @@ func loop[T any](ctx context.Context, fn func(context.Context, int) (T, error), 
 	}
 }
 
-// afterDelay is the wait before a retry that asked for a (already capped)
-// with After, where the back-off gave d: a itself, or, when the back-off
-// jitters, a plus d, so that clients told the same Retry-After at the same
-// moment spread out after it instead of coming back together.
-func afterDelay(a, d time.Duration, b *Schedule) time.Duration {
-	switch {
-	case !b.jittered():
-		return a
-	case d > math.MaxInt64-a:
-		return math.MaxInt64
-	}
-	return a + d
-}
-
 // giveUp calls the OnGiveUp hook, if any, with e and returns e.
 func (c *config) giveUp(e *Error) *Error {
 	if c.onGiveUp != nil {
@@ -340,11 +419,18 @@ func run[T any](ctx context.Context, fn func(context.Context, int) (T, error), a
 	return task.Timeout(ctx, timeout, func(ctx context.Context) (T, error) { return fn(ctx, attempt) })
 }
 
-// ctxCause returns ctx's error, wrapped with its cause when that differs.
+// ctxCause returns ctx's error, together with its cause when that
+// differs.
 func ctxCause(ctx context.Context) error {
 	err := ctx.Err()
 	if cause := context.Cause(ctx); cause != nil && cause != err {
-		return fmt.Errorf("%w: %w", err, cause)
+		return &causeError{err, cause}
 	}
 	return err
 }
+
+// causeError is ctx's error err and its cause, in [Error.Cause].
+type causeError struct{ err, cause error }
+
+func (e *causeError) Error() string   { return e.err.Error() + ": " + e.cause.Error() }
+func (e *causeError) Unwrap() []error { return []error{e.err, e.cause} }

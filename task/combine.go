@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 )
 
@@ -17,7 +18,77 @@ type member interface {
 	whenDone(func()) uint64
 	dropWaiter(uint64)
 	failure() error
-	Cancel()
+	cancelFor(cause error)
+}
+
+// cancelFor cancels the task as Cancel does, with cause as its context's
+// cause, so that a combinator can tell the cancel it made (see
+// cancelledBy).
+func (t *Task[T]) cancelFor(cause error) { t.ctx.cancel(context.Canceled, cause) }
+
+// errSiblingFailed is the cause with which All and the Joins cancel the
+// other tasks once one has failed.
+var errSiblingFailed = errors.New("task: cancelled: another task of the same All or Join failed")
+
+// consequence reports whether err, the error of task t that ended after
+// a failure among its siblings had cancelled it (All, Join2, Join3), is
+// only that cancel's result rather than a failure of its own: it is not
+// a panic, it matches context.Canceled, and t's context ended with the
+// cancel's cause (errSiblingFailed), not by a cancel of the task's own or
+// of its parent; and the caller's ctx is live, so that a cancelled caller
+// still sees context.Canceled.
+func consequence(ctx context.Context, t interface{ cancelCause() error }, err error) bool {
+	if ctx.Err() != nil || !errors.Is(err, context.Canceled) || t.cancelCause() != errSiblingFailed {
+		return false
+	}
+	_, panicked := errors.AsType[*PanicError](err)
+	return !panicked
+}
+
+// cancelCause is the cause the task's context ended with; nil while live.
+func (t *Task[T]) cancelCause() error { return t.ctx.causeErr() }
+
+// cancelledAfter stands, in the error of All and the Joins, for the n
+// tasks that the first failure cancelled and that failed only because of
+// that: one line rather than one "context canceled" per task, which made
+// the error match context.Canceled though the caller's ctx was live.
+type cancelledAfter struct {
+	op string
+	n  int
+}
+
+func (e *cancelledAfter) Error() string {
+	if e.n == 1 {
+		return fmt.Sprintf("task: %s: 1 more task cancelled after the failure", e.op)
+	}
+	return fmt.Sprintf("task: %s: %s more tasks cancelled after the failure", e.op, thousands(e.n))
+}
+
+// failures collects the errors of All and the Joins: every failure, but
+// one error standing for the failures that are only the result of the
+// cancel the first one made (see consequence).
+type failures struct {
+	errs   []error
+	caused int
+}
+
+// add records err, the error of task t, and reports whether it is the
+// first failure, which cancels the others.
+func (f *failures) add(ctx context.Context, t interface{ cancelCause() error }, err error) bool {
+	if len(f.errs) > 0 && consequence(ctx, t, err) {
+		f.caused++
+		return false
+	}
+	f.errs = append(f.errs, err)
+	return true
+}
+
+// list returns the errors to join, the summary of the others last.
+func (f *failures) list(op string) []error {
+	if f.caused > 0 {
+		return append(f.errs, &cancelledAfter{op, f.caused})
+	}
+	return f.errs
 }
 
 // failure returns the task's error, which the caller returns: a panic in
@@ -38,12 +109,13 @@ func (t *Task[T]) value() T {
 
 // settle waits for the members of a combinator. It calls decide with each
 // member's index as it ends, in completion order; the first time decide
-// returns true the others are cancelled, and settle goes on waiting (and
+// returns true the others are cancelled, with cause as their context's
+// cause, and settle goes on waiting (and
 // calling decide) until every member has ended. It returns early, with a
 // wrapped ctx error, only if ctx is done; members that had ended before
 // are passed to decide first, so tasks that ended before a call with a
 // done ctx still decide it, as they do Await's.
-func settle(ctx context.Context, op string, ms []member, decide func(i int) bool) error {
+func settle(ctx context.Context, op string, ms []member, cause error, decide func(i int) bool) error {
 	for i, m := range ms {
 		if m == nil || reflect.ValueOf(m).IsNil() {
 			return fmt.Errorf("%w: argument %d", ErrNilTask, i)
@@ -78,7 +150,7 @@ func settle(ctx context.Context, op string, ms []member, decide func(i int) bool
 			decided = true
 			for j, m := range ms {
 				if j != i {
-					m.Cancel()
+					m.cancelFor(cause)
 				}
 			}
 		}
@@ -86,10 +158,10 @@ func settle(ctx context.Context, op string, ms []member, decide func(i int) bool
 	return nil
 }
 
-// orFailed is the error of All and Join when ctx ended (err) before every
-// task did: err alone, or, once a task had failed (errs, which decided the
-// result), the failures joined with err, so that none of them, nor a panic
-// among them, is lost.
+// orFailed is the error of All, the Joins and Any when ctx ended (err)
+// before every task did: err alone, or, once a task had failed (errs), the
+// failures joined with err, so that none of them, nor a panic among them,
+// is lost.
 func orFailed(errs []error, err error) error {
 	if len(errs) == 0 {
 		return err
@@ -99,8 +171,17 @@ func orFailed(errs []error, err error) error {
 
 // All waits for every task and returns their values in the order given.
 // The first task to fail cancels the others; All still waits for them all,
-// then returns every error, first the one that failed first, joined with
+// then returns their errors, first the one that failed first, joined with
 // errors.Join. The values of failed tasks are zero.
+//
+// A task that failed only because that cancel reached it (its error
+// matches context.Canceled, is not a panic, and its context was cancelled
+// by All, not by anything else) is not listed: one error, "task: all: 2
+// more tasks cancelled after the failure", stands for all such tasks, so
+// that All's error matches context.Canceled only if a task failed that
+// way for a reason of its own, and `if errors.Is(err, context.Canceled)`
+// does not mistake a real failure for the caller's cancellation. Panics
+// and other errors of the cancelled tasks are listed as they are.
 //
 // If ctx is done first, All returns a wrapped ctx error at once and the
 // tasks go on, as with [Task.Await]; if a task had failed before ctx
@@ -112,78 +193,79 @@ func All[T any](ctx context.Context, tasks ...*Task[T]) ([]T, error) {
 			ms[i] = t
 		}
 	}
-	var errs []error
-	err := settle(ctx, "all", ms, func(i int) bool {
+	var f failures
+	err := settle(ctx, "all", ms, errSiblingFailed, func(i int) bool {
 		if e := tasks[i].failure(); e != nil {
-			errs = append(errs, e)
-			return true
+			return f.add(ctx, tasks[i], e)
 		}
 		return false
 	})
 	if err != nil {
-		return nil, orFailed(errs, err)
+		return nil, orFailed(f.list("all"), err)
 	}
 	vals := make([]T, len(tasks))
 	for i, t := range tasks {
 		vals[i] = t.value()
 	}
-	return vals, errors.Join(errs...)
+	return vals, errors.Join(f.list("all")...)
 }
 
 // Join2 waits for two tasks of different types, as tokio's join! does; the
-// first failure cancels the other. Errors are joined, failed values are
-// zero and a ctx that ends first is handled as in [All].
+// first failure cancels the other. Errors are joined (leaving out an error
+// that is only the result of that cancel, as [All] does), failed values
+// are zero and a ctx that ends first is handled as in All.
 func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) {
 	var (
-		va   A
-		vb   B
-		errs []error
+		va A
+		vb B
+		f  failures
 	)
-	err := settle(ctx, "join", nilSafe(a, b), func(i int) bool {
-		var e error // only the task that ended: the other may still run
+	err := settle(ctx, "join", nilSafe(a, b), errSiblingFailed, func(i int) bool {
+		// only the task that ended: the other may still run
 		if i == 0 {
-			e = a.failure()
-		} else {
-			e = b.failure()
+			if e := a.failure(); e != nil {
+				return f.add(ctx, a, e)
+			}
+		} else if e := b.failure(); e != nil {
+			return f.add(ctx, b, e)
 		}
-		if e != nil {
-			errs = append(errs, e)
-		}
-		return e != nil
+		return false
 	})
 	if err != nil {
-		return va, vb, orFailed(errs, err)
+		return va, vb, orFailed(f.list("join"), err)
 	}
-	return a.value(), b.value(), errors.Join(errs...)
+	return a.value(), b.value(), errors.Join(f.list("join")...)
 }
 
 // Join3 is [Join2] for three tasks.
 func Join3[A, B, C any](ctx context.Context, a *Task[A], b *Task[B], c *Task[C]) (A, B, C, error) {
 	var (
-		va   A
-		vb   B
-		vc   C
-		errs []error
+		va A
+		vb B
+		vc C
+		f  failures
 	)
-	err := settle(ctx, "join", nilSafe(a, b, c), func(i int) bool {
-		var e error
+	err := settle(ctx, "join", nilSafe(a, b, c), errSiblingFailed, func(i int) bool {
 		switch i {
 		case 0:
-			e = a.failure()
+			if e := a.failure(); e != nil {
+				return f.add(ctx, a, e)
+			}
 		case 1:
-			e = b.failure()
+			if e := b.failure(); e != nil {
+				return f.add(ctx, b, e)
+			}
 		default:
-			e = c.failure()
+			if e := c.failure(); e != nil {
+				return f.add(ctx, c, e)
+			}
 		}
-		if e != nil {
-			errs = append(errs, e)
-		}
-		return e != nil
+		return false
 	})
 	if err != nil {
-		return va, vb, vc, orFailed(errs, err)
+		return va, vb, vc, orFailed(f.list("join"), err)
 	}
-	return a.value(), b.value(), c.value(), errors.Join(errs...)
+	return a.value(), b.value(), c.value(), errors.Join(f.list("join")...)
 }
 
 // nilSafe turns typed task pointers into members, keeping nil as nil.
@@ -205,6 +287,9 @@ func Race[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
 // Any returns the value of the first task to succeed and cancels the others,
 // waiting for them as [Race] does, and treating ctx as Race does. If every
 // task fails, Any returns all their errors joined, in completion order.
+// If ctx is done before a task succeeded, the error joins the failures so
+// far (panics included) with the wrapped ctx error, as [All]'s does, so
+// that a fallback that outlived ctx does not hide why the primary failed.
 func Any[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
 	return first(ctx, "any", tasks, func(t *Task[T]) bool { return t.ctx.res == nil })
 }
@@ -222,7 +307,7 @@ func first[T any](ctx context.Context, op string, tasks []*Task[T], wins func(*T
 	}
 	winner := -1
 	var failed []int // read only if their errors are returned: see OnUnobservedPanic
-	err := settle(ctx, op, ms, func(i int) bool {
+	err := settle(ctx, op, ms, errCancelled, func(i int) bool {
 		switch {
 		case winner >= 0: // a loser winding down
 		case wins(tasks[i]):
@@ -233,16 +318,19 @@ func first[T any](ctx context.Context, op string, tasks []*Task[T], wins func(*T
 		}
 		return false
 	})
-	switch {
-	case winner >= 0:
+	if winner >= 0 {
 		// The winner is decided even if ctx ended while losers were winding down.
 		return tasks[winner].val, tasks[winner].failure()
-	case err != nil:
-		return zero, err
 	}
-	errs := make([]error, len(failed))
-	for k, i := range failed {
-		errs[k] = tasks[i].failure()
+	var errs []error
+	if len(failed) > 0 {
+		errs = make([]error, len(failed))
+		for k, i := range failed {
+			errs[k] = tasks[i].failure()
+		}
+	}
+	if err != nil {
+		return zero, orFailed(errs, err) // Race: no task had ended, failed is empty
 	}
 	return zero, errors.Join(errs...)
 }
@@ -368,8 +456,25 @@ type TimeoutError struct {
 	Err   error         // what fn returned
 }
 
+// Error reads "task: timed out after 10ms: " and fn's error, without
+// what says again that the time was up: the cause Timeout gives fn's
+// context, which ctx errors (as Sleep's and net/http's) end with, and the
+// "task: " that would double the prefix. "task: sleep: context deadline
+// exceeded: task: time limit passed" reads "task: timed out after 10ms:
+// sleep: context deadline exceeded".
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("task: timed out after %v: %v", e.Limit, e.Err)
+	msg := ""
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	if msg == errTimeout.Error() {
+		msg = ""
+	}
+	msg = strings.TrimPrefix(strings.TrimSuffix(msg, ": "+errTimeout.Error()), "task: ")
+	if msg == "" {
+		return fmt.Sprintf("task: timed out after %v", e.Limit)
+	}
+	return fmt.Sprintf("task: timed out after %v: %s", e.Limit, msg)
 }
 
 func (e *TimeoutError) Unwrap() []error { return []error{context.DeadlineExceeded, e.Err} }

@@ -53,9 +53,11 @@
 //   - All, Join2, Join3, Race and Any cancel the tasks that lost or were
 //     overtaken by a failure, and wait for them to return, as dropping
 //     futures does in tokio; only their own ctx ending makes them return
-//     early. Tasks that ended before ctx did still count, and All and
-//     the Joins return a failure that came before it joined with ctx's
-//     error.
+//     early. Tasks that ended before ctx did still count: All, the Joins
+//     and Any return the failures that came before it joined with ctx's
+//     error. Tasks that failed only because a failure cancelled them are
+//     counted in one line, not listed, so the error matches
+//     context.Canceled only when the caller was cancelled.
 //   - Group.Wait(ctx) waits for every task; Group.Close cancels the group's
 //     context and waits for every task to return.
 //   - Timeout runs its function on the caller's goroutine with a deadline:

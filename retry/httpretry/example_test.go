@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -59,12 +60,12 @@ func ExampleDo() {
 	})
 	var se *httpretry.StatusError
 	if errors.As(err, &se) {
-		fmt.Println(se.Code, errors.Is(err, retry.ErrPermanent))
+		fmt.Println(se.Code, se.Method, se.URL == srv.URL+"/missing", errors.Is(err, retry.ErrPermanent))
 	}
-	fmt.Println(err)
+	fmt.Println(strings.ReplaceAll(err.Error(), srv.URL, "http://server"))
 	// Output:
-	// 404 true
-	// retry: permanent error after 1 attempt: httpretry: 404 Not Found
+	// 404 GET true true
+	// retry: permanent error after 1 attempt: httpretry: GET http://server/missing: 404 Not Found
 }
 
 func ExampleParseRetryAfter() {

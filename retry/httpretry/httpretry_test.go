@@ -277,7 +277,7 @@ func TestDoPermanent(t *testing.T) {
 		if o, c := tr.opened.Load(), tr.closed.Load(); o != c {
 			t.Errorf("bodies opened %d, closed %d", o, c)
 		}
-		if got, want := err.Error(), "retry: permanent error after 1 attempt: httpretry: 404 Not Found"; got != want {
+		if got, want := err.Error(), "retry: permanent error after 1 attempt: httpretry: GET http://example.test/: 404 Not Found"; got != want {
 			t.Errorf("err = %q; want %q", got, want)
 		}
 	})
