@@ -74,20 +74,15 @@ func TestResizeAfterCloseKeepsLimit(t *testing.T) {
 	}
 }
 
-// TestShutdownWaitsForInlineJob: Shutdown waits for an early submission
-// that runs inline (a caller-runs job on a goroutine that is not a worker),
-// even once its deadline has passed and the workers are gone. Shutdown's
-// reap used to put a retire message back at the tail of the queue, behind
-// Close's stop items, where stop counted it as a settled submission, so
-// Shutdown returned while the inline job still ran; reap drops such
-// messages now, and Resize no longer leaves them for busy workers.
+// TestShutdownWaitsForInlineJob: the pool is not done while an accepted
+// caller-runs job still runs, even once Shutdown's deadline has passed:
+// Shutdown counts it as running when it gives up, and Done waits for it.
+// (Shutdown's reap used to put a retire message back at the tail of the
+// queue, behind Close's stop items, where stop counted it as a settled
+// submission, and the pool closed while the inline job still ran.)
 func TestShutdownWaitsForInlineJob(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newPool(t, 3, pool.QueueSize(4))
-		var ctx0 context.Context
-		if _, err := pool.Submit(t.Context(), p, func(ctx context.Context) (int, error) { ctx0 = ctx; return 0, nil }).Await(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		p := newPool(t, 2, pool.QueueSize(1))
 		g1, gC, g2 := newGate(), newGate(), newGate()
 		defer g1.open()
 		defer gC.open()
@@ -98,34 +93,31 @@ func TestShutdownWaitsForInlineJob(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		must(p.Go(g1.job))
-		must(p.Go(g1.job))
-		must(p.Go(gC.job))
-		synctest.Wait()
-		if p.Size() != 3 {
-			t.Fatalf("Size() = %d; want 3", p.Size())
-		}
-		must(p.Go(func() {}))
-		must(p.Go(func() {}))
-		must(p.Go(g1.job))
-		must(p.Go(func() {})) // queue: [X1 X2 X3 X4], full
 		inlineDone := make(chan struct{})
-		go func() {
+		must(p.Go(g1.job))
+		must(p.Go(func() {
 			defer close(inlineDone)
-			// From a goroutine of p's task (its context): the queue is full,
-			// so the caller-runs rule runs it here.
-			_ = p.GoContext(ctx0, g2.job)
-		}()
+			gC.wait()
+			must(p.Go(g2.job)) // the queue is full: runs inline, on this worker
+		}))
 		synctest.Wait()
-		gC.open() // C drains X1, X2 and sticks in X3: queue [X4]
+		if p.Size() != 2 {
+			t.Fatalf("Size() = %d; want 2", p.Size())
+		}
+		must(p.Go(g1.job)) // queue: [X], full
+		gC.open()
+		time.Sleep(time.Second) // past the stall: the nested Go runs inline
 		synctest.Wait()
+		if m := p.Metrics(); m.Running != 3 || m.Queued != 1 {
+			t.Fatalf("setup: Metrics = %+v; want 3 running (one inline), 1 queued", m)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		shut := make(chan error, 1)
-		go func() { shut <- p.Shutdown(ctx) }()
-		synctest.Wait() // stop items queued behind X4
-		time.Sleep(2 * time.Second)
-		synctest.Wait() // reap cancelled X4
+		err := p.Shutdown(ctx)
+		var se *pool.ShutdownError
+		if !errors.As(err, &se) || se.Running != 3 || se.Dropped != 1 {
+			t.Errorf("Shutdown = %v; want a *ShutdownError with 3 running (one inline), 1 dropped", err)
+		}
 		g1.open()
 		synctest.Wait()
 		select {
@@ -134,13 +126,14 @@ func TestShutdownWaitsForInlineJob(t *testing.T) {
 		default:
 		}
 		select {
-		case err := <-shut:
-			t.Errorf("Shutdown returned (%v) while an accepted caller-runs job was still running", err)
+		case <-p.Done():
+			t.Error("Done closed while an accepted caller-runs job was still running")
 		default:
 		}
 		g2.open()
 		<-inlineDone
 		<-p.Done()
+		checkInvariant(t, p)
 	})
 }
 

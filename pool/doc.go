@@ -25,9 +25,17 @@
 // starts a worker when the queued items outnumber the workers idle or on
 // their way to the queue, at most GOMAXPROCS of them starting at once;
 // every worker checks the same after it takes an item, before running
-// it. So work that blocks (sleeps, I/O, tasks that wait for each other)
-// gets up to n workers at once, as with n threads, while fast work is
-// served by the few workers that keep up.
+// it. A submission that finds the queue full while the pool is below its
+// limit hands its item straight to a parked spare or a new worker instead
+// of waiting or failing: always for TrySubmit and TryGo, and for Submit,
+// Go and GoContext while fewer than GOMAXPROCS workers are starting (past
+// that they wait for room, as a queue of fast items has room again a
+// moment later). So work that blocks (sleeps, I/O, tasks that wait for
+// each other) gets up to n workers at once, as with n threads, while fast
+// work is served by the few workers that keep up: 1,000,000 no-op Go jobs
+// at limit 10,000 start 6-8 workers. A worker handed an item runs it
+// before the items queued: the queue is first in, first out, but the pool
+// as a whole is not.
 //
 // At most GOMAXPROCS idle workers wait on the queue; the others park off it
 // as spares, which are woken, before any worker is started, when the queue
@@ -49,33 +57,44 @@
 // The queue is bounded ([DefaultQueueSize] unless [QueueSize] says
 // otherwise, at most [MaxQueueSize]) and allocated in full by [New], 16
 // bytes an item, so a deep queue costs its memory from the start. When it
-// is full, [Submit], [Pool.Go] and [Pool.GoContext]
-// wait for room (Submit and GoContext honour their context; Go waits until
-// there is room or the pool closes), and [TrySubmit] and [Pool.TryGo] fail
-// at once with [ErrFull]. When items are long (64 of them took a worker
-// 32 µs or more) and the queue is half empty, a worker yields to a
-// submitter waiting for room, which would otherwise wait for a processor
-// until the queue ran dry: 1 µs items on 2 cores then take 1.10-1.17x
-// their serial time / 2, against 1.16-1.21x before and 1.09-1.26x for the
-// channel floor. QueueSize(0) gives a pool without a queue: work is handed
-// straight to an idle worker.
+// is full and the pool at its limit, [Submit], [Pool.Go] and
+// [Pool.GoContext] wait for room (Submit and GoContext honour their
+// context; Go waits until there is room or the pool closes), and
+// [TrySubmit] and [Pool.TryGo] fail at once with [ErrFull]; below the
+// limit they start a worker for the item (see Workers). Of a burst of 9
+// TryGo on New(8, QueueSize(1)), 8 are accepted (1 was, before), and the
+// ninth too once the first worker has taken its item from the queue.
+// When items are long (64 of them took a worker 32 µs or more) and the
+// queue is half empty, a worker yields to a submitter waiting for room,
+// which would otherwise wait for a processor until the queue ran dry:
+// 1 µs items on 2 cores then take 1.10-1.17x their serial time / 2,
+// against 1.16-1.21x before and 1.09-1.26x for the channel floor.
+// QueueSize(0) gives a pool without a queue: work is handed straight to
+// an idle worker.
 //
 // A submission from one of the pool's own workers that would otherwise
 // leave every worker waiting for room runs at once on the submitting
 // worker instead: the caller-runs rule, so a pool cannot deadlock on its
-// own queue. A task of the pool is recognised by the context it submits
-// with; a worker submitting without it (from a Go job, say) is recognised
-// after it has waited 50-100 ms, by the frame of its worker loop in its own
-// stack trace, at a cost of 2.4-3.1 µs and 4 KiB (BenchmarkSelf). Close,
-// called from a worker, would wait for itself: it panics, after waiting
-// 50 ms in the same way.
+// own queue. A worker is recognised by the frame of its worker loop in its
+// own stack trace, at a cost of 3-6 µs and 4 KiB (BenchmarkSelf), paid
+// only by a submission that finds the queue full at the limit: at once if
+// it submits with the context of one of the pool's tasks, or once the pool
+// has seen a worker submit to itself; otherwise after it has waited
+// 50-100 ms (so a recursive fan-out of Go jobs stalls once, not at every
+// nested Go). Only workers run items so: a goroutine that a task starts
+// and hands its context to waits for room like any other submitter, so
+// the limit and LockOSThread hold for its work. Close, called from a
+// worker, would wait for itself: it panics, after waiting 50 ms in the
+// same way.
 //
 // That rule is about room in the queue. A task that waits for another task
 // of the same pool (Await, All) still holds its worker, and if the other
 // task is queued behind it while every worker waits the same way, they
-// wait forever: the threads model's starvation. Recursive fan-out that
-// awaits its children should use QueueSize(0) (nested tasks then run at
-// once, on an idle worker or on the submitter) or package rt.
+// wait forever: the threads model's starvation. So can a task that waits
+// for goroutines of its own that wait for room on its full pool.
+// Recursive fan-out that awaits its children should submit from the task
+// itself with its context and use QueueSize(0) (nested tasks then run at
+// once, on an idle worker or on the submitter), or use package rt.
 //
 // # Panics
 //
@@ -89,11 +108,24 @@
 // [Pool.Close] stops accepting, drains the queue (still starting workers
 // as the work needs them, up to the limit) and waits for the workers.
 // [Pool.Shutdown] does the same until its context ends, then cancels:
-// queued tasks resolve with [ErrShutdown] without running, running tasks'
-// contexts are cancelled, and Shutdown waits for them to return. Nothing
-// accepted is lost: every task a pool accepted resolves, and every Go job
-// it accepted runs, unless Shutdown's deadline passed first (then it is
-// counted as cancelled).
+// queued tasks resolve with [ErrShutdown] without running, queued Go jobs
+// are dropped, running tasks' contexts are cancelled, and Shutdown waits
+// up to [ShutdownGrace] (100 ms by default, as package rt's Shutdown) for
+// the running items to return. Then it returns a *[ShutdownError] that
+// matches the context's error and counts the items dropped and those still
+// running. Go cannot stop a goroutine: a running item that ignores its
+// context outlives Shutdown, and its worker stays the pool's, so that
+// [Pool.Done] is closed, and a later Close or Shutdown returns, only once
+// the last worker has exited. Nothing accepted is lost: every task a pool
+// accepted resolves, and every Go job it accepted runs, unless Shutdown's
+// deadline passed first (then it is counted as cancelled).
+//
+// Work that was accepted and never ran resolves with an error matching
+// task.ErrNotStarted and the reason: the context's error when it ended
+// while the task was queued or while Submit (or GoContext) waited for room,
+// and ErrShutdown (and context.Canceled) when Shutdown dropped it. Work
+// refused at the door fails with ErrFull, ErrClosed, task.ErrNilFunc or
+// ErrNilPool, and is counted as rejected.
 //
 // # Metrics
 //
@@ -116,6 +148,7 @@
 //	channel of funcs, 2 goroutines (floor)   36 ns   55 ns   0
 //	Pool.Go, no-op, 2 workers                49 ns   70 ns   0
 //	Submit + Await, trivial fn              478 ns  505 ns   1 (the task, 162 B)
+//	the same under a cancellable ctx        850 ns  900 ns   5 (402 B)
 //	Submit x100, then Await x100            241 ns           1
 //	New + Close, no worker started          3.7 µs           15 (22 KiB: the queue is 16 KiB)
 //	New + one Go + Close                    8.0 µs           21

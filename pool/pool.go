@@ -20,12 +20,11 @@ var (
 	// began, including submitters that were waiting for queue space then.
 	ErrClosed = errors.New("pool: closed")
 	// ErrFull is the error of TrySubmit (and TryGo) when the queue has no
-	// room: with QueueSize(0), when no worker is idle and the pool is at
-	// its limit.
+	// room, no worker is idle, and the pool is at its limit.
 	ErrFull = errors.New("pool: queue full")
-	// ErrShutdown is the error of queued tasks that Shutdown cancelled
+	// ErrShutdown is the error of queued tasks that Shutdown dropped
 	// because its context ended before the queue drained. Such errors also
-	// match context.Canceled.
+	// match task.ErrNotStarted and context.Canceled.
 	ErrShutdown = errors.New("pool: shut down before the task ran")
 	// ErrSize is the error of New and Resize given a worker count below 1.
 	ErrSize = errors.New("pool: worker count must be positive")
@@ -71,6 +70,7 @@ type config struct {
 	onPanic  func(*task.PanicError)
 	sampling uint64
 	keep     time.Duration
+	grace    time.Duration
 }
 
 // DefaultKeepAlive is how long an idle worker waits for work before it
@@ -90,6 +90,24 @@ func KeepAlive(d time.Duration) Option {
 		panic(fmt.Sprintf("pool: KeepAlive(%v): must be positive", d))
 	}
 	return func(c *config) { c.keep = d }
+}
+
+// DefaultShutdownGrace is how long Shutdown waits, once its context has
+// ended and it has dropped the queue and cancelled the running tasks, for
+// the running items to return, when no ShutdownGrace option is given: the
+// same as rt.DefaultShutdownGrace.
+const DefaultShutdownGrace = 100 * time.Millisecond
+
+// ShutdownGrace sets how long [Pool.Shutdown] waits, once its context has
+// ended and it has dropped the queue and cancelled the running tasks, for
+// the running items to return before it gives up on them and returns a
+// *[ShutdownError] (default [DefaultShutdownGrace]); 0 gives up at once.
+// ShutdownGrace panics if d is negative.
+func ShutdownGrace(d time.Duration) Option {
+	if d < 0 {
+		panic(fmt.Sprintf("pool: ShutdownGrace(%v): must not be negative", d))
+	}
+	return func(c *config) { c.grace = d }
 }
 
 // QueueSize sets the queue's capacity: how many submitted items may wait
@@ -172,6 +190,10 @@ type Pool struct {
 	closing chan struct{} // closed when Close begins: wakes blocked submitters
 	poke    chan struct{} // 1-buffered: a submission settled after Close began
 	aborted atomic.Bool   // Shutdown's context ended: abort queued items
+	// nested is set once a worker has submitted to its own full pool (see
+	// send): from then on, submitters that find the queue full at the
+	// limit look at once whether they are workers.
+	nested atomic.Bool
 	// workers counts live worker goroutines; closedBit is set once Close
 	// has counted the workers it must stop, after which no worker retires
 	// or starts on its own. target is the limit (New's n, or Resize's).
@@ -187,6 +209,7 @@ type Pool struct {
 	idle     atomic.Int64
 	idleMin  atomic.Int64 // the fewest idle workers since sweepIdle last looked
 	starting atomic.Int64
+	handing  atomic.Int64 // workers started with an item (startWith) that have not run yet
 	spareN   atomic.Int64 // len(spares)
 	_        [64]byte
 
@@ -214,6 +237,7 @@ type Pool struct {
 	late      atomic.Uint64 // submissions refused because the pool was closed
 	rejected  atomic.Uint64
 	cancelled atomic.Uint64 // submitters' ctx ended while waiting for room
+	dropped   atomic.Int64  // items Shutdown's abort kept from running (ShutdownError.Dropped)
 
 	wg       sync.WaitGroup
 	resizeMu sync.Mutex // serialises Resize, and Resize against Close
@@ -274,7 +298,7 @@ func New(n int, opts ...Option) (*Pool, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("%w (New(%d))", ErrSize, n)
 	}
-	c := config{queue: DefaultQueueSize, sampling: DefaultSampleEvery, keep: DefaultKeepAlive}
+	c := config{queue: DefaultQueueSize, sampling: DefaultSampleEvery, keep: DefaultKeepAlive, grace: DefaultShutdownGrace}
 	for i, o := range opts {
 		if o == nil {
 			return nil, fmt.Errorf("pool: New: option %d is nil", i)
@@ -506,7 +530,7 @@ func (p *Pool) wakeSpare() bool {
 func (p *Pool) startLocked() {
 	p.starting.Add(1)
 	p.workers.Add(1)
-	p.startWorker(nil, item{}, true)
+	p.startWorker(nil, item{}, startQueue)
 }
 
 // startWith starts a worker whose first item is it, if the pool is short,
@@ -522,7 +546,8 @@ func (p *Pool) startWith(it *item) bool {
 		return false
 	}
 	p.workers.Add(1)
-	p.startWorker(nil, *it, false)
+	p.handing.Add(1)
+	p.startWorker(nil, *it, startHanded)
 	return true
 }
 
@@ -645,9 +670,9 @@ func (p *Pool) tryRetire() bool {
 // drains the pool still starts workers as the work needs them, up to its
 // limit, so a batch submitted just before Close runs as wide as it would
 // have without it. Submitters waiting for queue space get ErrClosed.
-// Close waits for running items however long they take; use Shutdown to
-// bound the wait. Close may be called more than once and concurrently
-// with Shutdown.
+// Close waits for running items however long they take, including those a
+// Shutdown gave up on; use Shutdown to bound the wait. Close may be called
+// more than once and concurrently with Shutdown.
 //
 // Close panics if it is called from one of p's own workers, which it would
 // wait for forever. It finds that out only once it has waited stallAfter
@@ -659,6 +684,12 @@ func (p *Pool) Close() {
 	if p.zero() {
 		return
 	}
+	p.beginClose()
+	p.waitDone(nil)
+}
+
+// beginClose starts Close's one-time part, stop.
+func (p *Pool) beginClose() {
 	p.closeOnce.Do(func() {
 		if p.Size() == 0 {
 			p.stop() // no worker is running, so the caller is not one
@@ -666,60 +697,117 @@ func (p *Pool) Close() {
 		}
 		go p.stop() // closes p.done as its last act
 	})
+}
+
+// waitDone waits until every worker has exited (p.done), and reports true,
+// or until give closes first, and reports false. It panics if the caller
+// turns out to be one of p's workers (see Close).
+func (p *Pool) waitDone(give <-chan struct{}) bool {
 	select {
 	case <-p.done:
-		return
+		return true
 	default:
 	}
 	tm := time.NewTimer(stallAfter)
-	select {
-	case <-p.done:
-		tm.Stop()
-		return
-	case <-tm.C:
+	defer tm.Stop()
+	stalled := tm.C
+	for {
+		select {
+		case <-p.done:
+			return true
+		case <-give:
+			select {
+			case <-p.done: // both: the pool drained, nothing is cut short
+				return true
+			default:
+				return false
+			}
+		case <-stalled:
+			stalled = nil
+			if p.self() != nil {
+				panic("pool: Close or Shutdown called from one of the pool's own workers")
+			}
+		}
 	}
-	if p.self() != nil {
-		panic("pool: Close or Shutdown called from one of the pool's own workers")
-	}
-	<-p.done
 }
 
 // Shutdown is Close with a deadline: if ctx ends before the queue has
 // drained, the items still queued are not run (tasks resolve at once with
-// an error matching ErrShutdown and context.Canceled, even while every
-// worker is busy; Go jobs are dropped and counted as cancelled) and the
-// contexts of running tasks are cancelled. Shutdown then waits for the
-// running items to return, and returns a wrapped ctx error; it returns nil
-// if the pool drained in time.
+// an error matching ErrShutdown, task.ErrNotStarted and context.Canceled,
+// even while every worker is busy; Go jobs are dropped and counted as
+// cancelled) and the contexts of running tasks are cancelled. Shutdown
+// then waits up to the grace period ([ShutdownGrace], 100 ms by default)
+// for the running items to return, and returns a *[ShutdownError] that
+// wraps ctx's error and says how many queued items it dropped and how many
+// items were still running. It returns nil if the pool drained in time.
 //
 // Go cannot stop a goroutine, so a running item that ignores its context
-// keeps Shutdown waiting; the queued tasks have resolved by then.
+// outlives Shutdown. Its worker stays the pool's: it exits once the item
+// returns, [Pool.Done] is closed once the last worker has exited, and a
+// later Close or Shutdown waits for it. Shutdown called from one of p's
+// own workers panics, as Close does, once it has waited 50 ms; if its
+// context ends sooner, it returns its error.
 func (p *Pool) Shutdown(ctx context.Context) error {
 	if p.zero() {
 		return ErrNilPool
 	}
-	fired := make(chan struct{})
-	cut := false // set before fired closes
-	stop := context.AfterFunc(ctx, func() {
-		defer close(fired)
-		select {
-		case <-p.done: // ctx ended after the pool drained: nothing cut short
-			return
-		default:
-		}
-		cut = true
-		p.abort(ctx)
-	})
-	defer stop() // if Close panics: Shutdown was called from a worker
-	p.Close()
-	if stop() {
+	p.beginClose()
+	if p.waitDone(ctx.Done()) {
 		return nil
 	}
-	<-fired
-	if !cut {
-		return nil
+	p.abort()
+	grace := p.cfg.grace
+	running := 0
+	if !waitFor(p.done, grace) {
+		running = p.Size() + int(p.inlineN.Load()) // a worker's item, and any it runs caller-runs
 	}
-	return fmt.Errorf("pool: shutdown: %w", context.Cause(ctx))
+	return &ShutdownError{Err: ctx.Err(), Dropped: int(p.dropped.Load()), Running: running, Grace: grace}
+}
+
+// ShutdownError is the error of [Pool.Shutdown] when its context ended
+// before the pool drained. It matches the context's error (errors.Is(err,
+// context.DeadlineExceeded) for a deadline).
+type ShutdownError struct {
+	Err error // the context's error
+	// Dropped counts the queued items, tasks and Go jobs, that Shutdown
+	// kept from running.
+	Dropped int
+	// Running counts the items (caller-runs items too) still running when
+	// Shutdown returned: their workers stay the pool's.
+	Running int
+	Grace   time.Duration // how long Shutdown waited for them
+}
+
+// Error says how many items were dropped and how many left behind.
+func (e *ShutdownError) Error() string {
+	msg := fmt.Sprintf("pool: shutdown: %v: dropped %d queued items", e.Err, e.Dropped)
+	if e.Running == 0 {
+		return msg + "; all running items returned"
+	}
+	return fmt.Sprintf("%s; %d items still running after %v, their workers left behind (Close or Done waits for them)", msg, e.Running, e.Grace)
+}
+
+// Unwrap returns the context's error.
+func (e *ShutdownError) Unwrap() error { return e.Err }
+
+// waitFor waits up to d for ch to close, and reports whether it did.
+func waitFor(ch <-chan struct{}, d time.Duration) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+	}
+	if d <= 0 {
+		return false
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-tm.C:
+		return false
+	}
 }
 
 // stop is Close's one-time part.
@@ -771,7 +859,7 @@ func (p *Pool) stop() {
 	}
 	if len(p.q) > 0 { // stranded
 		p.workers.Add(1)
-		p.startWorker(nil, item{}, false)
+		p.startWorker(nil, item{}, startPlain)
 		p.q <- stopItem
 		p.ctlQ.Add(1)
 		p.wg.Wait()
@@ -805,25 +893,25 @@ func (p *Pool) settled() int64 {
 	return int64(n) + int64(len(p.q))
 }
 
-// abort makes workers cancel what is queued, cancels running tasks, and
-// empties the queue itself (see reap).
-func (p *Pool) abort(ctx context.Context) {
+// abort makes workers drop what is queued, stops the tasks being run
+// (stopJob), and empties the queue itself (see reap).
+func (p *Pool) abort() {
 	p.aborted.Store(true)
 	p.mu.Lock()
 	var ws []*worker
 	for w := p.live.Front(); w != nil; w = p.live.Next(w) {
 		ws = append(ws, w)
 	}
-	var inline []task.Job // tasks run caller-runs, on goroutines that are not workers
+	var inline []task.Job // tasks run caller-runs, nested in a worker's item
 	for j := range p.inline {
 		inline = append(inline, j)
 	}
 	p.mu.Unlock()
 	for _, w := range ws {
-		w.cancelCurrent()
+		w.abortCurrent()
 	}
 	for _, j := range inline {
-		j.Cancel()
+		p.stopJob(j)
 	}
 	p.reap()
 	p.settle() // stop may wait for the queue to drain (see stop)
@@ -833,9 +921,11 @@ func (p *Pool) abort(ctx context.Context) {
 // has ended and resolves them as cancelled, so that queued tasks resolve
 // at once even when every worker is stuck in an item that ignores its
 // context. It stops at the first stop message (Close's stop items come
-// after everything queued before Close), which it puts back for a worker:
-// that send waits, if the queue is full again, until a worker takes an
-// item, which it must do before the pool can close.
+// after everything queued before Close), which it puts back for a worker.
+// It never waits: if the queue has filled again (stop sending the next
+// stop items, or an early submission), a goroutine counted in p.wg puts
+// it back once a worker makes room, which it must do before the pool can
+// close, and Shutdown returns meanwhile.
 func (p *Pool) reap() {
 	sh := p.shards[0]
 	for {
@@ -856,11 +946,22 @@ func (p *Pool) reap() {
 				// gone, where stop would count it as a submission.
 				continue
 			}
-			p.q <- it
+			select {
+			case p.q <- it:
+			default:
+				// The worker this stop item is for has not exited, so
+				// p.wg is above 0 and stop's Wait waits for this too.
+				p.wg.Add(1)
+				go func() {
+					defer p.wg.Done()
+					p.q <- it
+				}()
+			}
 			return
 		case goJob:
+			p.dropped.Add(1)
 		default:
-			j.Abort(errShutdownAbort)
+			p.drop(j)
 		}
 		sh.cancelled.Add(1)
 		p.settle()
@@ -868,7 +969,8 @@ func (p *Pool) reap() {
 }
 
 // Done returns a channel that is closed once the pool has closed and every
-// worker has exited.
+// worker has exited: after Close returns, or once the items a Shutdown left
+// running have returned.
 func (p *Pool) Done() <-chan struct{} {
 	if p.zero() {
 		return closedDone
@@ -882,8 +984,10 @@ var closedDone = func() chan struct{} { c := make(chan struct{}); close(c); retu
 // zero reports whether p is nil or was not made by New.
 func (p *Pool) zero() bool { return p == nil || p.q == nil }
 
-// errShutdownAbort is the error of queued tasks that Shutdown cancelled.
-var errShutdownAbort = fmt.Errorf("%w: %w", ErrShutdown, context.Canceled)
+// errShutdownAbort is the error of queued tasks that Shutdown dropped: it
+// matches ErrShutdown, task.ErrNotStarted (the task never ran) and
+// context.Canceled.
+var errShutdownAbort = fmt.Errorf("%w: %w: %w", ErrShutdown, task.ErrNotStarted, context.Canceled)
 
 // enter counts a submission and reports whether it is early (the pool is
 // open). An early submission must call settle once it has sent its item

@@ -989,8 +989,8 @@ func TestNewNilOption(t *testing.T) {
 
 // TestShutdownResolvesQueuedWhileWorkersStuck: once Shutdown's context
 // ends, queued tasks resolve with ErrShutdown at once, although the only
-// worker is stuck in a job that ignores its context and Shutdown is still
-// waiting for it.
+// worker is stuck in a job that ignores its context; Shutdown gives up on
+// it after the grace period, and the pool's Done waits for it.
 func TestShutdownResolvesQueuedWhileWorkersStuck(t *testing.T) {
 	for _, queue := range []int{1, 4, pool.DefaultQueueSize} {
 		t.Run(fmt.Sprintf("queue %d", queue), func(t *testing.T) {
@@ -1019,19 +1019,26 @@ func TestShutdownResolvesQueuedWhileWorkersStuck(t *testing.T) {
 					if !ok {
 						t.Fatalf("task %d still pending after Shutdown's deadline while the worker is stuck; want resolved", i)
 					}
-					if !errors.Is(err, pool.ErrShutdown) || !errors.Is(err, context.Canceled) {
-						t.Errorf("task %d error = %v; want ErrShutdown and context.Canceled", i, err)
+					if !errors.Is(err, pool.ErrShutdown) || !errors.Is(err, context.Canceled) || !errors.Is(err, task.ErrNotStarted) {
+						t.Errorf("task %d error = %v; want ErrShutdown, task.ErrNotStarted and context.Canceled", i, err)
 					}
 				}
+				var se *pool.ShutdownError
 				select {
 				case err := <-shut:
-					t.Fatalf("Shutdown returned %v while its worker was stuck", err)
+					if !errors.As(err, &se) || !errors.Is(err, context.DeadlineExceeded) || se.Running != 1 || se.Dropped != queue {
+						t.Errorf("Shutdown = %v; want a *ShutdownError matching DeadlineExceeded, with 1 running and %d dropped", err, queue)
+					}
+				default:
+					t.Fatal("Shutdown still waits for a stuck worker past its grace period")
+				}
+				select {
+				case <-p.Done():
+					t.Error("Done closed while the worker is stuck")
 				default:
 				}
 				g.open()
-				if err := <-shut; !errors.Is(err, context.DeadlineExceeded) {
-					t.Errorf("Shutdown = %v; want DeadlineExceeded", err)
-				}
+				<-p.Done()
 				if n := ran.Load(); n != 0 {
 					t.Errorf("%d queued items ran after Shutdown's deadline; want 0", n)
 				}

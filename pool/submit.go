@@ -16,25 +16,41 @@ import (
 // cancels it, return at once), and fn never runs; it counts as cancelled
 // once a worker passes it in the queue.
 //
-// If the queue is full, Submit waits for room (an await point: on a
-// runtime, the caller's slot is given back meanwhile). If ctx ends first,
-// the task fails with a wrapped ctx error; if the pool closes first, with
-// ErrClosed. A nil fn gives a task failed with task.ErrNilFunc, and a nil
-// or zero p one failed with ErrNilPool.
+// If the queue is full, Submit hands the task to a parked spare worker,
+// or to a new worker while the pool is below its limit (at most GOMAXPROCS
+// of them not yet running at once; see the package documentation), and
+// otherwise waits for room (an await point: on a runtime, the caller's
+// slot is given back meanwhile). If ctx ends first, the task fails with an
+// error matching task.ErrNotStarted and ctx's error; if the pool closes
+// first, with ErrClosed. A nil fn gives a task failed with
+// task.ErrNilFunc, and a nil or zero p one failed with ErrNilPool.
 //
-// Nested submission: if ctx belongs to one of p's tasks (or descends from
-// it) and the queue is full, fn runs at once on the caller's goroutine
-// instead of waiting (the caller-runs rule), so a pool whose every worker
-// submits to itself cannot deadlock on its queue (ants#197). A worker that
-// submits with another context is recognised after waiting 50-100 ms. A task
-// that Awaits a task queued behind it on the same pool can still starve
-// it: a pool's workers are not given back at await points (that is the
-// threads model; see the package documentation).
+// Nested submission: if the caller is one of p's own workers (a task or a
+// Go job of p submitting to p) and the queue is full at the limit, fn runs
+// at once on the caller's goroutine instead of waiting (the caller-runs
+// rule), so a pool whose every worker submits to itself cannot deadlock on
+// its queue (ants#197). The caller is recognised by its stack (3-6 µs and
+// 4 KiB, BenchmarkSelf): at once when ctx belongs to one of p's tasks, or
+// once the pool has seen a worker submit to itself; otherwise after
+// waiting 50-100 ms, once. Any other goroutine waits for room like an
+// outside submitter, even one started by a task of p with that task's
+// context: so fn never runs beyond the limit, nor off a LockOSThread
+// worker's thread. The price is the
+// threads model's starvation: a task that waits for goroutines of its own
+// that wait for room on its own full pool can wait forever, as can a task
+// that Awaits a task queued behind it on the same pool (a pool's workers
+// are not given back at await points; see the package documentation).
 //
 // Submit and Await of a trivial fn, a round trip through a worker, cost
-// about 480 ns and 1 allocation (the task, 162 B) on a 2-core machine
-// (BenchmarkSubmitAwait); nothing else is allocated per task. Submitting
-// 100 tasks and then awaiting them costs about 240 ns a task
+// about 480 ns and 1 allocation (the task, 162 B) on a 2-core machine with
+// a context that cannot end, such as context.Background() or a pool
+// task's own (BenchmarkSubmitAwait); nothing else is allocated per task.
+// Under a context that can be cancelled (context.WithCancel, WithTimeout)
+// they cost about 840-860 ns and 5 allocations (402 B): the task registers
+// with it through context.AfterFunc (2 allocations) and grows the parts of
+// its context that hold the registration (2 more), so that it resolves at
+// once if ctx ends while it is queued (BenchmarkSubmitAwaitCancelCtx).
+// Submitting 100 tasks and then awaiting them costs about 240 ns a task
 // (BenchmarkSubmitBatch).
 func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) *task.Task[T] {
 	if p.zero() {
@@ -56,11 +72,13 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 	return t
 }
 
-// TrySubmit queues fn if the queue has room (with QueueSize(0): if a
-// worker is idle, or the pool is below its limit) and never waits.
-// Otherwise it returns a task that has failed with ErrFull or ErrClosed,
-// and that error. As with Submit, a nil fn gives task.ErrNilFunc, a nil or
-// zero p ErrNilPool, and fn receives a child of ctx.
+// TrySubmit queues fn if the queue has room, or else hands it to an idle
+// worker or to a new one while the pool is below its limit, and never
+// waits. Otherwise (the queue is full, no worker is idle and the pool is
+// at its limit) it returns a task that has failed with ErrFull, or after
+// Close with ErrClosed, and that error. As with Submit, a nil fn gives
+// task.ErrNilFunc, a nil or zero p ErrNilPool, and fn receives a child of
+// ctx.
 func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) (*task.Task[T], error) {
 	if p.zero() {
 		return task.Failed[T](ErrNilPool), ErrNilPool
@@ -79,7 +97,8 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 }
 
 // Go queues fn to run on one of p's workers, without a task: the chapter's
-// execute. It waits while the queue is full, like Submit, but without a
+// execute. Like Submit, it hands fn to a new worker if the queue is full
+// and the pool below its limit, and else waits for room, but without a
 // context: only Close ends the wait (with ErrClosed); GoContext bounds it
 // with one. A nested call from one of p's workers follows Submit's
 // caller-runs rule. Go returns task.ErrNilFunc for a nil fn, and ErrNilPool
@@ -97,13 +116,14 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 // Close from losing it.
 func (p *Pool) Go(fn func()) error { return p.goWith(context.Background(), fn) }
 
-// GoContext is Go with a context for its wait: if the queue is full, it
-// waits for room (an await point) until ctx ends, and then returns an
-// error wrapping ctx's error, and fn never runs; or until the pool closes
-// (ErrClosed). ctx only bounds the wait: a job once queued runs whatever
-// becomes of ctx, and fn receives no context (use Submit for work that
-// should see one). A nested call from one of p's tasks, made with that
-// task's context, follows Submit's caller-runs rule.
+// GoContext is Go with a context for its wait: if it must wait for room
+// (an await point), it waits until ctx ends, and then returns an error
+// matching task.ErrNotStarted and ctx's error ("pool: go: ..."), and fn
+// never runs; or until the pool closes (ErrClosed). ctx only bounds the
+// wait: a job once queued runs whatever becomes of ctx, and fn receives no
+// context (use Submit for work that should see one). A nested call from
+// one of p's workers follows Submit's caller-runs rule, at once if ctx is
+// the context of the task it runs.
 func (p *Pool) GoContext(ctx context.Context, fn func()) error {
 	if ctx == nil {
 		panic("pool: GoContext: nil context")
@@ -128,8 +148,9 @@ func (p *Pool) goWith(ctx context.Context, fn func()) error {
 }
 
 // TryGo is Go that never waits: it returns ErrFull if the queue has no
-// room (with QueueSize(0): if no worker is idle and the pool is at its
-// limit) and ErrClosed after Close.
+// room, no worker is idle and the pool is at its limit, and ErrClosed
+// after Close. Below the limit a full queue does not refuse it: fn goes
+// to a new worker.
 // As with Go, a nil fn gives task.ErrNilFunc, and a nil or zero p
 // ErrNilPool.
 func (p *Pool) TryGo(fn func()) error {
@@ -146,9 +167,11 @@ func (p *Pool) TryGo(fn func()) error {
 }
 
 // send queues it, counting it as submitted and, if it is refused, as
-// rejected or cancelled. If block is set and the queue is full, it waits
-// for room, unless the caller is running on p (see Submit): then it
-// reports inline, and the caller must run it at once with runInline.
+// rejected or cancelled. If the queue is full it hands it to a parked
+// spare or to a new worker, while the pool is below its limit. Otherwise,
+// if block is set, it waits for room, unless the caller is one of p's
+// workers (see Submit): then it reports inline, and the caller must run it
+// at once with runInline.
 func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err error) {
 	n, open := p.enter()
 	if !open {
@@ -171,7 +194,7 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 		return false, nil
 	default:
 	}
-	if p.offload(it) {
+	if p.offload(it, block) {
 		p.settle()
 		return false, nil
 	}
@@ -180,27 +203,37 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 		p.settle()
 		return false, ErrFull
 	}
-	// Full. A task of p submitting with its own context is running on p:
-	// waiting could deadlock it, so it runs the item itself.
-	if task.ContextSlot(ctx) == task.Slot(p.slot) {
-		p.settle() // runInline settles again once it has counted the item
-		return true, nil
+	// Full, at the limit, and no spare. One of p's workers that waited for
+	// room could wait for itself, with every other worker doing the same:
+	// it runs the item itself instead. A task of p submitting with its own
+	// context, and any submitter once p has seen a worker submit to itself
+	// (nested), look at once whether they run on a worker (3-6 µs: see
+	// self); any other submitter looks once it has waited stallAfter.
+	looked := false
+	if p.nested.Load() || task.ContextSlot(ctx) == task.Slot(p.slot) {
+		if p.self() != nil {
+			p.nested.Store(true)
+			p.settle() // runInline settles again once it has counted the item
+			return true, nil
+		}
+		looked = true // a goroutine of a task, not a worker: it waits
 	}
-	// Anyone else waits; but one of p's workers submitting without its
-	// task's context (from a Go job, say) would deadlock the same way, so
-	// a submitter that waits longer than stallAfter pays, once, to find out
-	// whether it is a worker (about 6 µs: see self).
 	// Counted as waiting before it looks at the limit again, so that a
 	// Resize that raises it either sees this submitter or is seen here.
 	p.waiting.Add(1)
 	defer p.waiting.Add(-1)
-	if p.offload(it) {
+	if p.offload(it, true) {
 		p.settle()
 		return false, nil
 	}
 	pk := task.Park(ctx)
-	since := p.now()
-	stalled := p.stallTimer()
+	var (
+		stalled <-chan struct{}
+		since   int64
+	)
+	if !looked {
+		since, stalled = p.now(), p.stallTimer()
+	}
 wait:
 	for {
 		select {
@@ -211,7 +244,7 @@ wait:
 			break wait
 		case <-ctx.Done():
 			p.cancelled.Add(1)
-			err = fmt.Errorf("pool: submit: %w", context.Cause(ctx))
+			err = notStartedError(op(it), ctx)
 			break wait
 		case <-p.closing:
 			p.rejected.Add(1)
@@ -226,6 +259,7 @@ wait:
 			}
 			stalled = nil
 			if p.self() != nil {
+				p.nested.Store(true)
 				inline = true
 				break wait
 			}
@@ -236,18 +270,53 @@ wait:
 	return inline, err
 }
 
-// offload finds it a worker when the queue has no room for it. Without a
-// queue it hands it to a spare, or to a new worker below the limit, and
-// reports whether it did; with a queue it lets grow send a worker to
-// drain the queue, and reports false.
-func (p *Pool) offload(it *item) bool {
-	if cap(p.q) == 0 {
-		return p.spareN.Load() > 0 && p.sendSpare(*it) || p.startWith(it)
+// offload hands it, which found the queue full, to a parked spare, or else
+// to a new worker if the pool is below its limit, and reports whether it
+// did. (Leaving it to grow to start a worker for the queue refused TryGo
+// with ErrFull, and kept Go waiting, while the pool could take the item.)
+//
+// A blocking submitter (paced) hands items to new workers only while
+// fewer than GOMAXPROCS workers are starting, as grow paces its starts;
+// beyond that it leaves the queue to grow, and waits for room, as before.
+// A queue full of fast items has room again a moment later, and without
+// the pace a stream of 1,000,000 no-op Go jobs at limit 10,000 started
+// 330-1,000 workers instead of 6-7 and ran at 14-15M items a second
+// instead of 20M. A Try submission is not paced: a new goroutine costs
+// less than work refused.
+func (p *Pool) offload(it *item, paced bool) bool {
+	if p.spareN.Load() > 0 && p.sendSpare(*it) {
+		return true
 	}
-	if p.mayGrow() {
-		p.grow()
+	if paced && p.starting.Load()+p.handing.Load() >= p.cores {
+		if p.mayGrow() {
+			p.grow() // as before: a worker on its way to the queue, if need says so
+		}
+		return false
 	}
-	return false
+	return p.startWith(it)
+}
+
+// op names the submission of it in errors: "go" or "submit".
+func op(it *item) string {
+	j := it.job
+	if tj, ok := j.(*timedJob); ok {
+		j = tj.Job
+	}
+	if _, ok := j.(goJob); ok {
+		return "go"
+	}
+	return "submit"
+}
+
+// notStartedError is the error of work whose ctx ended before it ran: it
+// matches task.ErrNotStarted, ctx's error and ctx's cause, as the error
+// of a task cancelled while queued does.
+func notStartedError(where string, ctx context.Context) error {
+	err := ctx.Err()
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return fmt.Errorf("pool: %s: %w: %w: %w", where, task.ErrNotStarted, err, cause)
+	}
+	return fmt.Errorf("pool: %s: %w: %w", where, task.ErrNotStarted, err)
 }
 
 // stallAfter is how long a submitter waits for room before it checks

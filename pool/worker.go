@@ -3,7 +3,6 @@ package pool
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -100,12 +99,12 @@ type worker struct {
 	// goroutine touches it; it flushes before it waits for work, every
 	// flushEvery items, and when it exits, so a quiescent pool's shards
 	// are exact and a busy one's lag by at most flushEvery items a worker.
-	n        counts
-	since    int32
-	inGo     bool   // a Go job is running on the worker's own loop
-	starting bool   // counted in p.starting until it reaches the queue
-	shi      uint16 // its shard, p.shards[shi]
-	mark     int64  // p.now() when it last took flushEvery items
+	n     counts
+	since int32
+	inGo  bool   // a Go job is running on the worker's own loop
+	start uint8  // startQueue or startHanded: counted in p.starting or p.handing until it runs
+	shi   uint16 // its shard, p.shards[shi]
+	mark  int64  // p.now() when it last took flushEvery items
 
 	mu  sync.Mutex
 	cur task.Job // the item running, for Shutdown to cancel; nil if none
@@ -118,12 +117,19 @@ func (w *worker) Links() *fifo.Links[worker] { return &w.links }
 // shard returns the shard w publishes its counts to.
 func (w *worker) shard() *shard { return w.p.shards[w.shi] }
 
+// How a worker was started: the count that loop takes it out of.
+const (
+	startPlain  uint8 = iota // counted in neither
+	startQueue               // to serve the queue: counted in p.starting
+	startHanded              // with an item (startWith): counted in p.handing
+)
+
 // startWorker starts a worker goroutine, on the shard of old if old is the
 // worker it replaces, that runs first (if any) and then serves the queue.
-// The caller has counted it in p.workers, and in p.starting if starting
-// is set.
-func (p *Pool) startWorker(old *worker, first item, starting bool) {
-	w := &worker{p: p, starting: starting}
+// The caller has counted it in p.workers, and in p.starting or p.handing
+// as start says.
+func (p *Pool) startWorker(old *worker, first item, start uint8) {
+	w := &worker{p: p, start: start}
 	p.mu.Lock()
 	switch {
 	case old != nil:
@@ -156,8 +162,11 @@ func (w *worker) loop(first item) {
 	if p.cfg.lockOS {
 		runtime.LockOSThread()
 	}
-	if w.starting {
+	switch w.start {
+	case startQueue:
 		p.starting.Add(-1)
+	case startHanded:
+		p.handing.Add(-1)
 	}
 	goexit := true // until serve returns
 	defer func() {
@@ -167,7 +176,7 @@ func (w *worker) loop(first item) {
 		p.mu.Unlock()
 		if goexit {
 			p.cfg.log.Debug("pool: replacing a worker ended by runtime.Goexit", "pool", p.cfg.name)
-			p.startWorker(w, item{}, false)
+			p.startWorker(w, item{}, startPlain)
 		}
 		p.settle() // a worker that retires or expires may end Close's drain (see stop)
 		p.wg.Done()
@@ -228,6 +237,7 @@ func (w *worker) serve(first *item) (exit bool) {
 		case goJob:
 			if p.aborted.Load() {
 				w.n.cancelled++
+				p.dropped.Add(1)
 				continue
 			}
 			var t0 int64
@@ -353,11 +363,11 @@ func (w *worker) await() (item, bool) {
 	return it, true
 }
 
-// runInline runs an item on the calling goroutine, for a nested
-// submission that would otherwise wait for room that only its own worker
-// could make. The caller need not be a worker goroutine (a task may hand
-// its context to a goroutine of its own), so the counts go straight to a
-// shard, and Close is told once they are there.
+// runInline runs an item on the calling goroutine, one of p's workers,
+// for a nested submission that would otherwise wait for room that only
+// its own worker could make. The worker is inside an item of its own, so
+// the counts go straight to a shard, and Close is told once they are
+// there.
 func (p *Pool) runInline(it *item) {
 	sh := p.shards[0]
 	defer p.settle()
@@ -397,10 +407,10 @@ func (p *Pool) runInline(it *item) {
 	}()
 	switch {
 	case p.aborted.Load():
-		job.Abort(errShutdownAbort)
+		p.drop(job)
 		sh.cancelled.Add(1)
 	case job.Context().Err() != nil:
-		job.Abort(fmt.Errorf("pool: cancelled while queued: %w", job.Context().Err()))
+		job.Abort(notStartedError("queue", job.Context()))
 		sh.cancelled.Add(1)
 	default:
 		exited := true
@@ -437,10 +447,10 @@ func (p *Pool) runTask(w *worker, job task.Job) (ran bool) {
 	w.mu.Unlock()
 	switch {
 	case aborted:
-		job.Abort(errShutdownAbort)
+		p.drop(job)
 		w.n.cancelled++
 	case job.Context().Err() != nil:
-		job.Abort(fmt.Errorf("pool: cancelled while queued: %w", job.Context().Err()))
+		job.Abort(notStartedError("queue", job.Context()))
 		w.n.cancelled++
 	default:
 		exited := true
@@ -493,14 +503,38 @@ func (w *worker) flush() {
 	w.n = counts{}
 }
 
-// cancelCurrent cancels the context of the task w is running, if any.
-func (w *worker) cancelCurrent() {
+// abortCurrent stops the task w holds, if any (see stopJob).
+func (w *worker) abortCurrent() {
 	w.mu.Lock()
 	cur := w.cur
 	w.mu.Unlock()
 	if cur != nil {
-		cur.Cancel()
+		w.p.stopJob(cur)
 	}
+}
+
+// stopJob is Shutdown's abort of a task that a worker holds, running or
+// about to run: one that has not started resolves with the shutdown
+// error, and one that has has its context cancelled. (A plain cancel
+// resolved a task that a worker had taken but not started with
+// task.ErrNotStarted and context.Canceled alone: about one expired
+// Shutdown in 100-200 lost a task's ErrShutdown so.)
+func (p *Pool) stopJob(j task.Job) {
+	if task.AbortUnstarted(j, errShutdownAbort) {
+		p.dropped.Add(1)
+		return
+	}
+	j.Cancel()
+}
+
+// drop resolves a task that Shutdown's abort keeps from running with the
+// shutdown error, and counts it as dropped unless it had resolved already
+// (a cancel while it was queued, or stopJob, which counted it).
+func (p *Pool) drop(j task.Job) {
+	if task.AbortUnstarted(j, errShutdownAbort) {
+		p.dropped.Add(1)
+	}
+	j.Abort(errShutdownAbort) // a Queued task resolved already: frees its func
 }
 
 // self returns the worker of p running on the calling goroutine, or nil.
@@ -509,9 +543,10 @@ func (w *worker) cancelCurrent() {
 // of starting a worker. So self reads the caller's own stack instead and
 // looks for the frame of a worker's serve loop, whose receiver the
 // traceback prints: it costs a few µs and pulls the symbol tables of every
-// function on the stack into memory, so only a submission that has waited
-// stallAfter for room, and a Close that has waited as long for the
-// workers, call it.
+// function on the stack into memory, so only a submission that finds the
+// queue full at the limit calls it (at once from a task's context or in a
+// pool that has seen nesting, else after waiting stallAfter for room),
+// and a Close that has waited as long for the workers.
 func (p *Pool) self() *worker {
 	buf := make([]byte, 4<<10)
 	for {
