@@ -25,7 +25,7 @@ func TestAuditNilOption(t *testing.T) {
 		}()
 		_, err = cp.Copy(context.Background(), []string{src}, dst, cp.Jobs(2), nil)
 	}()
-	if err == nil || !strings.Contains(err.Error(), "nil Option") {
+	if err == nil || !strings.Contains(err.Error(), "option must not be nil") {
 		t.Errorf("got error %v; want one about a nil Option", err)
 	}
 	if _, err := os.Lstat(dst); !os.IsNotExist(err) {

@@ -20,10 +20,25 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
+// ErrInvalid is matched (errors.Is) by the error [Copy] returns for bad
+// input, having copied nothing: a bad option, as in "cp: Jobs(0): must be
+// positive", a nil option, no source ([ErrNoSources]) or an empty
+// destination. Options never panic: a bad value is recorded and reported
+// by Copy. A nil context makes Copy panic.
+var ErrInvalid = errors.New("cp: invalid option or argument")
+
+// invalidError is an error of bad input: its text names what was wrong,
+// and it matches ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string { return string(e) }
+func (e invalidError) Unwrap() error { return ErrInvalid }
+
 // Errors that [Copy] reports, alone or inside a [FileError].
 var (
-	// ErrNoSources is returned by Copy when it is given no source.
-	ErrNoSources = errors.New("cp: no sources")
+	// ErrNoSources is returned by Copy when it is given no source. It
+	// matches [ErrInvalid].
+	ErrNoSources error = invalidError("cp: no sources")
 	// ErrNotDir is returned by Copy when several sources are given and the
 	// destination is not an existing directory.
 	ErrNotDir = errors.New("cp: target is not a directory")
@@ -89,6 +104,7 @@ type Summary struct {
 type Option func(*config)
 
 type config struct {
+	bad     error // the first bad option, for Copy to return
 	jobs    int
 	verify  bool
 	onItem  func(Result)
@@ -100,12 +116,18 @@ type config struct {
 
 // Jobs sets how many files are copied at once (default 8). Workers start
 // as batches of files are handed out, so a Jobs larger than the number of
-// files costs nothing. Jobs panics if n is not positive.
+// files costs nothing. n must be positive: Copy refuses Jobs(0) with an
+// error matching [ErrInvalid].
 func Jobs(n int) Option {
-	if n <= 0 {
-		panic(fmt.Sprintf("cp: jobs %d: must be positive", n))
+	return func(c *config) {
+		if n <= 0 {
+			if c.bad == nil {
+				c.bad = invalidError(fmt.Sprintf("cp: Jobs(%d): must be positive", n))
+			}
+			return
+		}
+		c.jobs = n
 	}
-	return func(c *config) { c.jobs = n }
 }
 
 // Verify makes Copy compare the SHA-256 of each written file with its
@@ -148,7 +170,9 @@ const chunk = 8 << 20
 // source refused because an earlier one has its destination
 // ([ErrSameTarget]) is one failed item, its tree not walked.
 // Copy returns ErrNoSources, ErrNotDir or another error (an empty dst, a
-// nil Option), having copied nothing, for bad arguments. If ctx is done,
+// nil or bad Option), having copied nothing, for bad arguments; all but
+// ErrNotDir, which depends on the file system, match [ErrInvalid]. Copy
+// panics if ctx is nil ("cp: Copy: nil context"). If ctx is done,
 // Copy stops starting copies, abandons the ones in flight at their next
 // 8 MiB (removing their temporary files), and returns ctx's error joined
 // with the file errors; items not reached are neither copied nor reported.
@@ -164,18 +188,24 @@ const chunk = 8 << 20
 // files. It allocates 22 objects (1.7 KB) per file, against 11 for a bare
 // open/create/io.Copy loop (BenchmarkCopy against BenchmarkPlain).
 func Copy(ctx context.Context, srcs []string, dst string, opts ...Option) (Summary, error) {
+	if ctx == nil {
+		panic("cp: Copy: nil context")
+	}
 	c := &config{jobs: DefaultJobs}
 	for i, o := range opts {
 		if o == nil {
-			return Summary{}, fmt.Errorf("cp: nil Option (argument %d)", i)
+			return Summary{}, invalidError(fmt.Sprintf("cp: Copy: option must not be nil (got nil at index %d)", i))
 		}
 		o(c)
+	}
+	if c.bad != nil {
+		return Summary{}, c.bad
 	}
 	if len(srcs) == 0 {
 		return Summary{}, ErrNoSources
 	}
 	if dst == "" {
-		return Summary{}, errors.New("cp: empty destination")
+		return Summary{}, invalidError(`cp: Copy: dst must not be empty (got "")`)
 	}
 	dstInfo, err := os.Stat(dst)
 	dstIsDir := err == nil && dstInfo.IsDir()

@@ -599,19 +599,6 @@ func TestPanicBecomesFileError(t *testing.T) {
 	}
 }
 
-func TestJobsPanicsOnBadCount(t *testing.T) {
-	for _, n := range []int{0, -1} {
-		func() {
-			defer func() {
-				if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "cp: jobs") {
-					t.Errorf("Jobs(%d): got panic %v; want one starting with cp: jobs", n, r)
-				}
-			}()
-			cp.Jobs(n)
-		}()
-	}
-}
-
 func TestFileErrorMessage(t *testing.T) {
 	tests := []struct {
 		err  *cp.FileError

@@ -8,7 +8,7 @@ import (
 )
 
 // TestAuditNewNilOption: New panics with a message of its own on a nil
-// option, as the options do on bad values. It used to call the nil
+// option, as it does on bad option values. It used to call the nil
 // function: a bare nil pointer dereference that named nothing.
 func TestAuditNewNilOption(t *testing.T) {
 	cases := []struct {
@@ -16,8 +16,8 @@ func TestAuditNewNilOption(t *testing.T) {
 		opts []echo.Option
 		want string
 	}{
-		{"only", []echo.Option{nil}, "echo: New: option 0 is nil"},
-		{"second", []echo.Option{echo.MaxConns(1), nil}, "echo: New: option 1 is nil"},
+		{"only", []echo.Option{nil}, "echo: New: option must not be nil (got nil at index 0)"},
+		{"second", []echo.Option{echo.MaxConns(1), nil}, "echo: New: option must not be nil (got nil at index 1)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

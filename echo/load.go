@@ -23,8 +23,9 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
-// ErrConfig is wrapped by the errors [Load] returns for a bad [Config].
-var ErrConfig = errors.New("echo: bad load config")
+// ErrConfig is wrapped by the errors [Load] returns for a bad [Config]. It
+// matches [ErrInvalid].
+var ErrConfig error = invalidError("echo: bad load config")
 
 // ConfigError is the error [Load] returns for a bad [Config]; it wraps
 // [ErrConfig]. Field names the setting as spool echo load's flags do
@@ -240,7 +241,9 @@ const dialLimit = 128
 // connections after that are counted in Report.Errors. If ctx is done during the run, even while the
 // connections are still being opened, Load returns the partial report,
 // with Interrupted set, and an error wrapping ctx's error and cause; the
-// connections and dials it cut are not counted as errors.
+// connections and dials it cut are not counted as errors. A bad config's
+// error matches [ErrInvalid] too; a nil ctx makes Load panic ("echo: Load:
+// nil context").
 //
 // Load is the instrument of spool's echo benchmarks, so it spends as
 // little as it can: on Unix each connection is driven inside
@@ -254,6 +257,9 @@ const dialLimit = 128
 // 106 objects, 49 KB, most of it the latency samples (8 bytes a message),
 // and takes 10.5 ms against an in-process server (BenchmarkLoad).
 func Load(ctx context.Context, cfg Config) (Report, error) {
+	if ctx == nil {
+		panic("echo: Load: nil context")
+	}
 	if err := cfg.check(); err != nil {
 		return Report{}, err
 	}
@@ -951,8 +957,12 @@ func (l *loader) ping(ctx context.Context, conns []net.Conn) int {
 }
 
 // RSS returns the resident memory of process pid in bytes, read from
-// /proc/PID/status (VmRSS). It works on Linux only.
+// /proc/PID/status (VmRSS). It works on Linux only. A pid below 1 is
+// refused with an error matching [ErrInvalid].
 func RSS(pid int) (int64, error) {
+	if pid < 1 {
+		return 0, invalidError(fmt.Sprintf("echo: RSS: pid must be positive (got %d)", pid))
+	}
 	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0, fmt.Errorf("echo: memory of pid %d (needs Linux /proc): %w", pid, err)
@@ -973,8 +983,12 @@ func RSS(pid int) (int64, error) {
 
 // CPU returns the CPU time, user and system, that process pid has used,
 // read from /proc/PID/stat in clock ticks (Linux's USER_HZ, almost always
-// 100 a second: 10 ms). It works on Linux only.
+// 100 a second: 10 ms). It works on Linux only. A pid below 1 is refused
+// with an error matching [ErrInvalid].
 func CPU(pid int) (time.Duration, error) {
+	if pid < 1 {
+		return 0, invalidError(fmt.Sprintf("echo: CPU: pid must be positive (got %d)", pid))
+	}
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, fmt.Errorf("echo: cpu of pid %d (needs Linux /proc): %w", pid, err)

@@ -66,8 +66,8 @@ func TestLoadConfigErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := echo.Load(context.Background(), tc.give)
-			if !errors.Is(err, echo.ErrConfig) || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Load = %v; want ErrConfig saying %q", err, tc.want)
+			if !errors.Is(err, echo.ErrConfig) || !errors.Is(err, echo.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Load = %v; want ErrConfig and ErrInvalid saying %q", err, tc.want)
 			}
 			if ce, ok := errors.AsType[*echo.ConfigError](err); !ok || ce.Field == "" || !strings.Contains(tc.want, ce.Field) {
 				t.Errorf("Load = %#v; want a *ConfigError naming the field in %q", err, tc.want)

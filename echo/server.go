@@ -16,6 +16,21 @@ import (
 // after [Server.Shutdown] or [Server.Close].
 var ErrServerClosed = errors.New("echo: server closed")
 
+// ErrInvalid is matched (errors.Is) by the errors of package echo that
+// report bad input: [Load]'s for a bad [Config] (which match [ErrConfig]
+// too), ListenAndServe's for an empty address, Serve's for a nil
+// listener, and those of [RSS] and [CPU] for a pid below 1. Options never
+// panic: a bad value is recorded, and [New], which has no error result,
+// panics naming it. A nil context panics too.
+var ErrInvalid = errors.New("echo: invalid option or argument")
+
+// invalidError is an error of bad input: its text names what was wrong,
+// and it matches ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string { return string(e) }
+func (e invalidError) Unwrap() error { return ErrInvalid }
+
 // Defaults used when an option is not given.
 const (
 	DefaultBufferSize   = 16 << 10         // bytes read at once, per active connection
@@ -28,6 +43,7 @@ const (
 type Option func(*config)
 
 type config struct {
+	bad          string // the first bad option, for New's panic
 	maxConns     int
 	idleTimeout  time.Duration
 	parkAfter    time.Duration
@@ -39,12 +55,22 @@ type config struct {
 // MaxConns bounds how many connections are served at once. A connection
 // accepted beyond it is closed at once (with a reset, so it leaves no
 // TIME_WAIT behind) and counted in [Metrics].Rejected. The default is no
-// limit. MaxConns panics if n is not positive.
+// limit. n must be positive: [New] panics on MaxConns(0).
 func MaxConns(n int) Option {
-	if n <= 0 {
-		panic(fmt.Sprintf("echo: MaxConns(%d): must be positive", n))
+	return func(c *config) {
+		if n <= 0 {
+			c.fail("MaxConns must be positive (got %d)", n)
+			return
+		}
+		c.maxConns = n
 	}
-	return func(c *config) { c.maxConns = n }
+}
+
+// fail records the first bad option, for New's panic.
+func (c *config) fail(format string, args ...any) {
+	if c.bad == "" {
+		c.bad = fmt.Sprintf(format, args...)
+	}
 }
 
 // IdleTimeout closes a connection that has sent nothing for d. It is checked
@@ -52,13 +78,16 @@ func MaxConns(n int) Option {
 // millisecond; more often with [ParkIdle]), so a connection is closed no
 // sooner than d after its last message and less than d plus two of those
 // periods after it (at most d plus one when d is a whole number of
-// periods). The default is no idle timeout. IdleTimeout panics if d is not
-// positive.
+// periods). The default is no idle timeout. d must be positive: [New]
+// panics on IdleTimeout(0).
 func IdleTimeout(d time.Duration) Option {
-	if d <= 0 {
-		panic(fmt.Sprintf("echo: IdleTimeout(%v): must be positive", d))
+	return func(c *config) {
+		if d <= 0 {
+			c.fail("IdleTimeout must be positive (got %v)", d)
+			return
+		}
+		c.idleTimeout = d
 	}
-	return func(c *config) { c.idleTimeout = d }
 }
 
 // WriteTimeout bounds how long an echo may wait for a client that does not
@@ -66,13 +95,16 @@ func IdleTimeout(d time.Duration) Option {
 // counted as an error. The deadline is armed only when a write would block,
 // so the fast path pays nothing for it (the plain read loop, for
 // connections without syscall.Conn, arms it before every write). The
-// default is [DefaultWriteTimeout]. WriteTimeout panics if d is not
-// positive.
+// default is [DefaultWriteTimeout]. d must be positive: [New] panics on
+// WriteTimeout(0).
 func WriteTimeout(d time.Duration) Option {
-	if d <= 0 {
-		panic(fmt.Sprintf("echo: WriteTimeout(%v): must be positive", d))
+	return func(c *config) {
+		if d <= 0 {
+			c.fail("WriteTimeout must be positive (got %v)", d)
+			return
+		}
+		c.writeTimeout = d
 	}
-	return func(c *config) { c.writeTimeout = d }
 }
 
 // BufferSize sets how many bytes a connection reads at once. Buffers come
@@ -80,13 +112,16 @@ func WriteTimeout(d time.Duration) Option {
 // while it waits. The default is [DefaultBufferSize]. A size above
 // [MaxBufferSize] is taken as MaxBufferSize: one read of a TCP socket
 // returns at most what its receive buffer holds (a few MiB at most), so
-// more would only cost memory. BufferSize panics if n is not positive.
+// more would only cost memory. n must be positive: [New] panics on
+// BufferSize(0).
 func BufferSize(n int) Option {
-	if n <= 0 {
-		panic(fmt.Sprintf("echo: BufferSize(%d): must be positive", n))
+	return func(c *config) {
+		if n <= 0 {
+			c.fail("BufferSize must be positive (got %d)", n)
+			return
+		}
+		c.bufSize = min(n, MaxBufferSize)
 	}
-	n = min(n, MaxBufferSize)
-	return func(c *config) { c.bufSize = n }
 }
 
 // ParkIdle makes a connection that has been idle for about d give up its
@@ -98,22 +133,29 @@ func BufferSize(n int) Option {
 // itself, and gives the connection a goroutine of its own again when it
 // sends a second message within the sweeper's period, so busy connections
 // run as they do without ParkIdle. The sweeper runs every d/2 (at most
-// every second). ParkIdle panics if d is not positive.
+// every second). d must be positive: [New] panics on ParkIdle(0).
 func ParkIdle(d time.Duration) Option {
-	if d <= 0 {
-		panic(fmt.Sprintf("echo: ParkIdle(%v): must be positive", d))
+	return func(c *config) {
+		if d <= 0 {
+			c.fail("ParkIdle must be positive (got %v)", d)
+			return
+		}
+		c.parkAfter = d
 	}
-	return func(c *config) { c.parkAfter = d }
 }
 
 // Logger makes the server log to l: accept errors at Error, its start and
 // stop at Info, and each connection's end (with its error, if any) at
-// Debug. The default discards everything. Logger panics if l is nil.
+// Debug. The default discards everything. l must not be nil: [New]
+// panics on Logger(nil).
 func Logger(l *slog.Logger) Option {
-	if l == nil {
-		panic("echo: Logger(nil)")
+	return func(c *config) {
+		if l == nil {
+			c.fail("Logger must not be nil (got nil)")
+			return
+		}
+		c.log = l
 	}
-	return func(c *config) { c.log = l }
 }
 
 // Metrics is a snapshot of a server's counters.
@@ -189,7 +231,9 @@ type byteShard struct {
 	_       [48]byte
 }
 
-// New returns a server configured by opts. It panics if an option is nil.
+// New returns a server configured by opts. Having no error result, it
+// panics at once on a nil option or a bad option value, naming it, as in
+// "echo: New: MaxConns must be positive (got 0)".
 func New(opts ...Option) *Server {
 	s := &Server{
 		cfg:  config{writeTimeout: DefaultWriteTimeout, bufSize: DefaultBufferSize},
@@ -197,9 +241,12 @@ func New(opts ...Option) *Server {
 	}
 	for i, o := range opts {
 		if o == nil {
-			panic(fmt.Sprintf("echo: New: option %d is nil", i))
+			panic(fmt.Sprintf("echo: New: option must not be nil (got nil at index %d)", i))
 		}
 		o(&s.cfg)
+	}
+	if s.cfg.bad != "" {
+		panic("echo: New: " + s.cfg.bad)
 	}
 	if s.cfg.log == nil {
 		s.cfg.log = slog.New(slog.DiscardHandler)
@@ -234,10 +281,11 @@ func (s *Server) Metrics() Metrics {
 }
 
 // ListenAndServe listens on the TCP address addr and serves it; see
-// [Server.Serve]. addr must not be empty: use "127.0.0.1:0" for any port.
+// [Server.Serve]. addr must not be empty (an error matching [ErrInvalid]):
+// use "127.0.0.1:0" for any port.
 func (s *Server) ListenAndServe(addr string) error {
 	if addr == "" {
-		return errors.New("echo: empty address")
+		return invalidError(`echo: Server.ListenAndServe: addr must not be empty (got "")`)
 	}
 	if s.closing.Load() {
 		return ErrServerClosed
@@ -253,10 +301,11 @@ func (s *Server) ListenAndServe(addr string) error {
 // its own, until l fails or the server is shut down. It always closes l. It
 // returns ErrServerClosed after Shutdown or Close, or the error from l.
 // Temporary accept errors (too many open files, ...) are logged and retried
-// after a pause that grows from 5 ms to 1 s.
+// after a pause that grows from 5 ms to 1 s. A nil l is refused with an
+// error matching [ErrInvalid].
 func (s *Server) Serve(l net.Listener) error {
 	if l == nil {
-		return errors.New("echo: nil listener")
+		return invalidError("echo: Server.Serve: l must not be nil (got nil)")
 	}
 	if !s.track(&l, true) {
 		l.Close()
@@ -546,7 +595,11 @@ func (s *Server) closeConns(all bool) (left chan struct{}) {
 // to end. If ctx is done first it returns a wrapped ctx error and the
 // connections still busy go on; call [Server.Close] to end them. Serve
 // returns ErrServerClosed at once. Shutdown may be called more than once.
+// It panics if ctx is nil ("echo: Server.Shutdown: nil context").
 func (s *Server) Shutdown(ctx context.Context) error {
+	if ctx == nil {
+		panic("echo: Server.Shutdown: nil context")
+	}
 	err := s.stopAccepting()
 	left := s.closeConns(false)
 	if left != nil {

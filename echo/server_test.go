@@ -399,26 +399,40 @@ func TestServeErrors(t *testing.T) {
 	}
 }
 
+// TestOptionsPanic: New, which has no error result, panics at once on a
+// bad option value, naming the option and the value; the option itself
+// only records it.
 func TestOptionsPanic(t *testing.T) {
 	cases := []struct {
 		name string
-		give func()
+		opt  func() echo.Option
+		want string
 	}{
-		{"MaxConns(0)", func() { echo.MaxConns(0) }},
-		{"IdleTimeout(0)", func() { echo.IdleTimeout(0) }},
-		{"WriteTimeout(-1)", func() { echo.WriteTimeout(-1) }},
-		{"BufferSize(0)", func() { echo.BufferSize(0) }},
-		{"Logger(nil)", func() { echo.Logger(nil) }},
+		{"MaxConns(0)", func() echo.Option { return echo.MaxConns(0) }, "echo: New: MaxConns must be positive (got 0)"},
+		{"MaxConns(-1)", func() echo.Option { return echo.MaxConns(-1) }, "echo: New: MaxConns must be positive (got -1)"},
+		{"IdleTimeout(0)", func() echo.Option { return echo.IdleTimeout(0) }, "echo: New: IdleTimeout must be positive (got 0s)"},
+		{"WriteTimeout(-1)", func() echo.Option { return echo.WriteTimeout(-1) }, "echo: New: WriteTimeout must be positive (got -1ns)"},
+		{"BufferSize(0)", func() echo.Option { return echo.BufferSize(0) }, "echo: New: BufferSize must be positive (got 0)"},
+		{"ParkIdle(-1s)", func() echo.Option { return echo.ParkIdle(-time.Second) }, "echo: New: ParkIdle must be positive (got -1s)"},
+		{"Logger(nil)", func() echo.Option { return echo.Logger(nil) }, "echo: New: Logger must not be nil (got nil)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			var opt echo.Option
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("%s panicked with %v; want New's panic only", tc.name, r)
+					}
+				}()
+				opt = tc.opt()
+			}()
 			defer func() {
-				r := recover()
-				if s, ok := r.(string); !ok || !strings.HasPrefix(s, "echo: ") {
-					t.Errorf("%s panicked with %v; want an echo: message", tc.name, r)
+				if r := recover(); r != tc.want {
+					t.Errorf("New(%s) panicked with %v; want %q", tc.name, r, tc.want)
 				}
 			}()
-			tc.give()
+			echo.New(echo.BufferSize(512), opt)
 		})
 	}
 }

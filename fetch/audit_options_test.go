@@ -11,7 +11,7 @@ import (
 )
 
 // TestAuditBadOptionsPanic: Dir("") and a nil Option are refused with a
-// panic that says so, as the other bad options are. Dir("") used to be
+// panic from Run that says so, as the other bad options are. Dir("") used to be
 // taken silently as no Dir (no body saved, no Path), and a nil Option
 // panicked with a nil dereference inside Run.
 func TestAuditBadOptionsPanic(t *testing.T) {
@@ -19,7 +19,7 @@ func TestAuditBadOptionsPanic(t *testing.T) {
 		name string
 		f    func()
 	}{
-		{`Dir("")`, func() { fetch.Dir("") }},
+		{`Dir("")`, func() { fetch.Run(context.Background(), slices.Values([]string{"http://127.0.0.1:1/"}), fetch.Dir("")) }},
 		{"Run(nil Option)", func() {
 			for range fetch.Run(context.Background(), slices.Values([]string{"http://127.0.0.1:1/"}), nil) {
 			}

@@ -89,10 +89,13 @@ func (r Result) MarshalJSON() ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// Option configures [Run].
+// Option configures [Run]. Options never panic: a bad value is recorded,
+// and Run, which has no error result, panics at once naming it, as in
+// "fetch: Run: Concurrency must be positive (got 0)".
 type Option func(*config)
 
 type config struct {
+	bad         string // the first bad option, for Run's panic
 	concurrency int
 	timeout     time.Duration
 	retries     int
@@ -111,64 +114,90 @@ const (
 	DefaultMaxRetryAfter = time.Minute
 )
 
-// Concurrency sets how many URLs are fetched at once (default 8). It
-// panics if n is not positive.
-func Concurrency(n int) Option {
-	if n <= 0 {
-		panic(fmt.Sprintf("fetch: concurrency %d: must be positive", n))
+// fail records the first bad option, for Run's panic.
+func (c *config) fail(format string, args ...any) {
+	if c.bad == "" {
+		c.bad = fmt.Sprintf(format, args...)
 	}
-	return func(c *config) { c.concurrency = n }
+}
+
+// Concurrency sets how many URLs are fetched at once (default 8). n must
+// be positive.
+func Concurrency(n int) Option {
+	return func(c *config) {
+		if n <= 0 {
+			c.fail("Concurrency must be positive (got %d)", n)
+			return
+		}
+		c.concurrency = n
+	}
 }
 
 // Timeout sets the time limit of each attempt, reading the body included
-// (default 30 s). It panics if d is not positive.
+// (default 30 s). d must be positive.
 func Timeout(d time.Duration) Option {
-	if d <= 0 {
-		panic(fmt.Sprintf("fetch: timeout %v: must be positive", d))
+	return func(c *config) {
+		if d <= 0 {
+			c.fail("Timeout must be positive (got %v)", d)
+			return
+		}
+		c.timeout = d
 	}
-	return func(c *config) { c.timeout = d }
 }
 
 // Retries sets how many times a failed URL is tried again (default 2, so
 // 3 attempts; 0 disables retrying). math.MaxInt means no limit but ctx.
-// It panics if n is negative.
+// n must not be negative.
 func Retries(n int) Option {
-	if n < 0 {
-		panic(fmt.Sprintf("fetch: retries %d: must not be negative", n))
+	return func(c *config) {
+		if n < 0 {
+			c.fail("Retries must not be negative (got %d)", n)
+			return
+		}
+		c.retries = n
 	}
-	return func(c *config) { c.retries = n }
 }
 
 // Retry adds options for package retry's policy, such as a back-off
 // schedule (default retry.Exponential(100ms, 10s) with full jitter) or
 // retry.OnRetry. They apply after fetch's own (attempts, timeout,
-// Retry-After cap), so they can override them. Retry panics if they are
-// invalid (retry.New fails).
+// Retry-After cap), so they can override them. They must be valid
+// (retry.New must accept them).
 func Retry(opts ...retry.Option) Option {
-	if _, err := retry.New(opts...); err != nil {
-		panic(fmt.Sprintf("fetch: retry options: %v", err))
+	_, err := retry.New(opts...)
+	return func(c *config) {
+		if err != nil {
+			c.fail("Retry options must be valid (got %s)", strings.TrimPrefix(err.Error(), "retry: "))
+			return
+		}
+		c.retryOpts = append(c.retryOpts, opts...)
 	}
-	return func(c *config) { c.retryOpts = append(c.retryOpts, opts...) }
 }
 
 // MaxRetryAfter caps the delay a server can ask for with Retry-After
 // (default 1 minute), before the back-off's jittered delay is added to it;
-// 0 ignores the header. It panics if d is negative.
+// 0 ignores the header. d must not be negative.
 func MaxRetryAfter(d time.Duration) Option {
-	if d < 0 {
-		panic(fmt.Sprintf("fetch: max retry-after %v: must not be negative", d))
+	return func(c *config) {
+		if d < 0 {
+			c.fail("MaxRetryAfter must not be negative (got %v)", d)
+			return
+		}
+		c.maxAfter = d
 	}
-	return func(c *config) { c.maxAfter = d }
 }
 
 // Dir saves each body under dir, which must exist, as [FileName] of its
 // URL, written to a temporary file and renamed into place when complete.
-// It panics if dir is "" (give "." for the current directory).
+// dir must not be "" (give "." for the current directory).
 func Dir(dir string) Option {
-	if dir == "" {
-		panic(`fetch: Dir(""): give a directory ("." for the current one)`)
+	return func(c *config) {
+		if dir == "" {
+			c.fail(`Dir must not be empty (got ""; give "." for the current directory)`)
+			return
+		}
+		c.dir = dir
 	}
-	return func(c *config) { c.dir = dir }
 }
 
 // Ordered makes Run yield results in input order rather than completion
@@ -212,8 +241,9 @@ type job struct {
 // Results are yielded on the goroutine ranging over Run; all of Run's
 // goroutines, tasks of a [task.Group], have ended when the loop ends. A
 // panic in urls reaches the loop as a panic with a *task.PanicError, after
-// the URLs read before it are reported. Run panics if ctx, urls or an
-// option is nil.
+// the URLs read before it are reported. Having no error result, Run
+// panics at once on bad input: a nil ctx ("fetch: Run: nil context"), nil
+// urls, a nil option, or a bad option value, naming it (see [Option]).
 //
 // Cost: over a bare loop of client.Get calls on the same transport, Run
 // adds about 13 allocations (1.3 KB) per URL: validation, the retry policy's
@@ -224,8 +254,11 @@ type job struct {
 // one per URL as they are needed, so a huge Concurrency costs nothing for
 // a short list.
 func Run(ctx context.Context, urls iter.Seq[string], opts ...Option) iter.Seq[Result] {
-	if ctx == nil || urls == nil {
-		panic("fetch: Run: nil ctx or urls")
+	if ctx == nil {
+		panic("fetch: Run: nil context")
+	}
+	if urls == nil {
+		panic("fetch: Run: urls must not be nil (got nil)")
 	}
 	c := config{
 		concurrency: DefaultConcurrency,
@@ -235,9 +268,12 @@ func Run(ctx context.Context, urls iter.Seq[string], opts ...Option) iter.Seq[Re
 	}
 	for i, o := range opts {
 		if o == nil {
-			panic(fmt.Sprintf("fetch: Run: nil Option (argument %d)", i))
+			panic(fmt.Sprintf("fetch: Run: option must not be nil (got nil at index %d)", i))
 		}
 		o(&c)
+	}
+	if c.bad != "" {
+		panic("fetch: Run: " + c.bad)
 	}
 	return func(yield func(Result) bool) { c.run(ctx, urls, yield) }
 }

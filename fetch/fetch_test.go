@@ -606,36 +606,70 @@ func TestFileName(t *testing.T) {
 	}
 }
 
+// TestOptionsPanic: Run, which has no error result, panics at once (not
+// when ranged over) on a bad option value, naming the option and the
+// value; the option itself only records it (they used to panic).
 func TestOptionsPanic(t *testing.T) {
 	tests := []struct {
 		name string
-		f    func()
+		opt  func() fetch.Option
+		want string
 	}{
-		{"Concurrency(0)", func() { fetch.Concurrency(0) }},
-		{"Timeout(0)", func() { fetch.Timeout(0) }},
-		{"Retries(-1)", func() { fetch.Retries(-1) }},
-		{"MaxRetryAfter(-1)", func() { fetch.MaxRetryAfter(-1) }},
-		{"Retry(bad)", func() { fetch.Retry(retry.MaxAttempts(0)) }},
+		{"Concurrency(0)", func() fetch.Option { return fetch.Concurrency(0) }, "fetch: Run: Concurrency must be positive (got 0)"},
+		{"Timeout(0)", func() fetch.Option { return fetch.Timeout(0) }, "fetch: Run: Timeout must be positive (got 0s)"},
+		{"Retries(-1)", func() fetch.Option { return fetch.Retries(-1) }, "fetch: Run: Retries must not be negative (got -1)"},
+		{"MaxRetryAfter(-1)", func() fetch.Option { return fetch.MaxRetryAfter(-1) }, "fetch: Run: MaxRetryAfter must not be negative (got -1ns)"},
+		{"Retry(bad)", func() fetch.Option { return fetch.Retry(retry.MaxAttempts(0)) },
+			"fetch: Run: Retry options must be valid (got MaxAttempts(0): must be at least 1)"},
+		{`Dir("")`, func() fetch.Option { return fetch.Dir("") },
+			`fetch: Run: Dir must not be empty (got ""; give "." for the current directory)`},
 	}
 	for _, tt := range tests {
-		func() {
+		t.Run(tt.name, func(t *testing.T) {
+			var opt fetch.Option
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("%s panicked with %v; want Run's panic only", tt.name, r)
+					}
+				}()
+				opt = tt.opt()
+			}()
 			defer func() {
-				if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "fetch: ") {
-					t.Errorf("%s: got panic %v; want one starting with fetch: ", tt.name, r)
+				if r := recover(); r != tt.want {
+					t.Errorf("Run(%s) panicked with %v; want %q", tt.name, r, tt.want)
 				}
 			}()
-			tt.f()
-		}()
+			fetch.Run(context.Background(), slices.Values([]string{"http://127.0.0.1:1/"}), fetch.Ordered(), opt)
+		})
 	}
 }
 
+// TestRunNilPanics: Run's nil arguments panic at once, each with its own
+// message (a nil ctx and nil urls used to share one).
 func TestRunNilPanics(t *testing.T) {
-	defer func() {
-		if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "fetch: ") {
-			t.Errorf("got panic %v; want one starting with fetch: ", r)
-		}
-	}()
-	fetch.Run(context.Background(), nil)
+	var nilCtx context.Context
+	urls := slices.Values([]string{"http://127.0.0.1:1/"})
+	tests := []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"nil ctx", func() { fetch.Run(nilCtx, urls) }, "fetch: Run: nil context"},
+		{"nil urls", func() { fetch.Run(context.Background(), nil) }, "fetch: Run: urls must not be nil (got nil)"},
+		{"nil option", func() { fetch.Run(context.Background(), urls, fetch.Ordered(), nil) },
+			"fetch: Run: option must not be nil (got nil at index 1)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != tt.want {
+					t.Errorf("got panic %v; want %q", r, tt.want)
+				}
+			}()
+			tt.f()
+		})
+	}
 }
 
 // TestYieldPanicsOrdered: in input order, with the window (16 x 2) filled

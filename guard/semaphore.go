@@ -10,12 +10,25 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
+// ErrInvalid is matched (errors.Is) by the errors of package guard that
+// report bad input rather than a failure: those matching [ErrSize]. Bad
+// input to a function without an error result panics instead
+// (TryAcquire's and Release's bad n), and so does a nil context anywhere.
+var ErrInvalid = errors.New("guard: invalid option or argument")
+
+// invalidError is an error of bad input: its text names what was wrong,
+// and it matches ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string { return string(e) }
+func (e invalidError) Unwrap() error { return ErrInvalid }
+
 // Errors of a Semaphore.
 var (
 	// ErrSize is the error of NewSemaphore given a size below 1, and of an
 	// Acquire of fewer than 1 or more than the size permits (TryAcquire
-	// reports false).
-	ErrSize = errors.New("guard: semaphore size or request out of range")
+	// panics). It matches [ErrInvalid].
+	ErrSize error = invalidError("guard: semaphore size or request out of range")
 	// ErrClosed is the error of Acquire on a closed Semaphore, including
 	// the calls that were waiting when it closed.
 	ErrClosed = errors.New("guard: semaphore closed")
@@ -37,7 +50,7 @@ var (
 // blocks.
 //
 // The zero Semaphore has no permits: every Acquire fails with ErrSize and
-// every TryAcquire reports false. Make one with [NewSemaphore].
+// every TryAcquire panics. Make one with [NewSemaphore].
 //
 // Acquire and Release of a free permit cost about 23 ns and no allocation,
 // as x/sync's Weighted (24 ns); with every P taking one of 2 permits, 34 ns
@@ -85,8 +98,11 @@ func (s *Semaphore) Available() int64 {
 // point). It returns an error wrapping ctx's error if ctx ends first, and
 // then holds nothing; ErrClosed if the semaphore is closed; and ErrSize
 // if n is below 1 or above the size (always, for a zero Semaphore, whose
-// error says to use NewSemaphore).
+// error says to use NewSemaphore). It panics if ctx is nil.
 func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
+	if ctx == nil {
+		panic("guard: Semaphore.Acquire: nil context")
+	}
 	if n < 1 || n > s.size {
 		if s.size == 0 {
 			return fmt.Errorf("%w (Acquire(%d) of a zero Semaphore: make one with NewSemaphore)", ErrSize, n)
@@ -139,10 +155,16 @@ func (s *Semaphore) Acquire(ctx context.Context, n int64) error {
 
 // TryAcquire takes n permits if they are free and nobody waits for
 // permits, and reports whether it did. It never waits. It reports false
-// for an n below 1 or above the size, and after Close.
+// after Close. An n below 1 or above the size, which Acquire refuses with
+// ErrSize, is bad input that no wait could meet: TryAcquire, which has no
+// error to say so, panics, as in "guard: Semaphore.TryAcquire: n must be
+// from 1 to the size, 3 (got 4)" (on a zero Semaphore too).
 func (s *Semaphore) TryAcquire(n int64) bool {
 	if n < 1 || n > s.size {
-		return false
+		if s.size == 0 {
+			panic(fmt.Sprintf("guard: Semaphore.TryAcquire: a zero Semaphore has no permits: make one with NewSemaphore (got n = %d)", n))
+		}
+		panic(fmt.Sprintf("guard: Semaphore.TryAcquire: n must be from 1 to the size, %d (got %d)", s.size, n))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -161,7 +183,7 @@ func (s *Semaphore) Release(n int64) {
 	if n < 1 || n > s.held {
 		held := s.held
 		s.mu.Unlock()
-		panic(fmt.Sprintf("guard: Release(%d) of a semaphore holding %d", n, held))
+		panic(fmt.Sprintf("guard: Semaphore.Release: n must be from 1 to the %d permits held (got %d)", held, n))
 	}
 	s.held -= n
 	s.grant()

@@ -45,7 +45,7 @@ func (s *Size) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("lab: unknown size %q (want quick, default or full)", b)
+	return invalidError(fmt.Sprintf("lab: unknown size %q (want quick, default or full)", b))
 }
 
 // pick returns the value for size s.
@@ -71,13 +71,17 @@ type Experiment struct {
 }
 
 // Estimate returns about how long the experiment takes at size s on a
-// 2-core machine.
+// 2-core machine. It panics if s is not Quick, Default or Full, as in
+// "lab: Experiment.Estimate: unknown size (got 7)".
 func (x Experiment) Estimate(s Size) time.Duration {
-	if s < Default || s > Full {
-		return 0
+	if !s.valid() {
+		panic(fmt.Sprintf("lab: Experiment.Estimate: unknown size (got %d)", int(s)))
 	}
 	return x.estimate[s]
 }
+
+// valid reports whether s is Quick, Default or Full.
+func (s Size) valid() bool { return s >= Default && s <= Full }
 
 // experiments lists every experiment in the order they run and report. Each
 // lives in its own file, named after it.
@@ -97,8 +101,24 @@ var experiments = []Experiment{
 // Experiments returns every experiment, in the order a full run runs them.
 func Experiments() []Experiment { return slices.Clone(experiments) }
 
-// ErrUnknown is returned for an experiment name the lab does not know.
-var ErrUnknown = errors.New("lab: unknown experiment")
+// ErrInvalid is matched (errors.Is) by the errors of package lab that
+// report bad input: [Run]'s for a bad or nil option (an unknown experiment,
+// [ErrUnknown], included), [WriteList]'s for an unknown size, and
+// [Size.UnmarshalText]'s. Options never panic: a bad value is recorded and
+// reported by Run, naming the option, as in "lab: Scale(7): unknown size
+// (want Quick, Default or Full)". A nil context makes Run panic.
+var ErrInvalid = errors.New("lab: invalid option or argument")
+
+// invalidError is an error of bad input: its text names what was wrong,
+// and it matches ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string { return string(e) }
+func (e invalidError) Unwrap() error { return ErrInvalid }
+
+// ErrUnknown is returned for an experiment name the lab does not know. It
+// matches [ErrInvalid].
+var ErrUnknown error = invalidError("lab: unknown experiment")
 
 // Option configures [Run].
 type Option func(*config)
@@ -166,13 +186,22 @@ func (noMeter) Finish()                                              {}
 // waits for every one before it returns. On the project's 2-core machine,
 // busy with other work (load average 8 to 16), a Default run took 36 s,
 // a Quick run 8 to 9 s and a Full run 6 minutes.
+//
+// A bad or nil option makes Run return an error matching [ErrInvalid],
+// having run nothing; a nil ctx makes it panic ("lab: Run: nil context").
 func Run(ctx context.Context, opts ...Option) (*Report, error) {
+	if ctx == nil {
+		panic("lab: Run: nil context")
+	}
 	var c config
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil {
+			return nil, invalidError(fmt.Sprintf("lab: Run: option must not be nil (got nil at index %d)", i))
+		}
 		o(&c)
 	}
-	if c.size < Default || c.size > Full {
-		return nil, fmt.Errorf("lab: unknown size %d", c.size)
+	if !c.size.valid() {
+		return nil, invalidError(fmt.Sprintf("lab: Scale(%d): unknown size (want Quick, Default or Full)", int(c.size)))
 	}
 	todo, err := selectExperiments(c.names)
 	if err != nil {

@@ -168,11 +168,11 @@ func WriteJSON(w io.Writer, r *Report) error {
 }
 
 // WriteList writes the experiments with their estimated run times at size
-// s: Quick, Default or Full; any other s is an error, and nothing is
-// written.
+// s: Quick, Default or Full; any other s is an error matching
+// [ErrInvalid], and nothing is written.
 func WriteList(w io.Writer, s Size) error {
-	if s < Default || s > Full {
-		return fmt.Errorf("lab: unknown size %d", s)
+	if !s.valid() {
+		return invalidError(fmt.Sprintf("lab: WriteList: unknown size (got %d)", int(s)))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "NAME\tTAKES (%s)\tWHAT IT MEASURES\n", s)

@@ -170,7 +170,7 @@ func TestAudit5ErrorText(t *testing.T) {
 			_, err := retry.Do(t.Context(), func(ctx context.Context, attempt int) (int, error) {
 				return retry.Do(ctx, func(ctx context.Context, attempt int) (int, error) { return 0, errDB },
 					retry.MaxAttempts(2), retry.Backoff(retry.Constant(0)))
-			}, retry.MaxAttempts(2), retry.Backoff(retry.Constant(0)), retry.RetryIf(func(error) bool { return false }))
+			}, retry.MaxAttempts(2), retry.Backoff(retry.Constant(0)), retry.If(func(error) bool { return false }))
 			return err
 		}, "retry: permanent error after 1 attempt (inner retry: attempts exhausted after 2 attempts): db: 40001", []error{retry.ErrPermanent, retry.ErrAttempts, errDB}},
 		{"nested twice", func(t *testing.T) error {

@@ -15,7 +15,8 @@ import (
 // lives in each call to [Do].
 //
 // Bad arguments do not panic: they are kept in the value and reported by
-// [New] (or [Do]) as an error wrapping [ErrInvalid]. The zero Schedule is
+// [New] (or [Do]) as an error matching [ErrInvalid], as in "retry:
+// Exponential(0s, 10s): base must be positive". The zero Schedule is
 // invalid.
 type Schedule struct {
 	kind   kind
@@ -44,9 +45,9 @@ func Exponential(base, cap time.Duration) Schedule {
 	b := Schedule{kind: kindExponential, base: base, cap: cap, factor: 2}
 	switch {
 	case base <= 0:
-		b.err = fmt.Errorf("%w: exponential base %v: must be positive", ErrInvalid, base)
+		b.err = invalid("Exponential(%v, %v): base must be positive", base, cap)
 	case cap < base:
-		b.err = fmt.Errorf("%w: exponential cap %v below base %v", ErrInvalid, cap, base)
+		b.err = invalid("Exponential(%v, %v): cap must not be below base", base, cap)
 	}
 	return b
 }
@@ -57,9 +58,9 @@ func Linear(step, cap time.Duration) Schedule {
 	b := Schedule{kind: kindLinear, base: step, cap: cap}
 	switch {
 	case step <= 0:
-		b.err = fmt.Errorf("%w: linear step %v: must be positive", ErrInvalid, step)
+		b.err = invalid("Linear(%v, %v): step must be positive", step, cap)
 	case cap < step:
-		b.err = fmt.Errorf("%w: linear cap %v below step %v", ErrInvalid, cap, step)
+		b.err = invalid("Linear(%v, %v): cap must not be below step", step, cap)
 	}
 	return b
 }
@@ -69,7 +70,7 @@ func Linear(step, cap time.Duration) Schedule {
 func Constant(d time.Duration) Schedule {
 	b := Schedule{kind: kindConstant, base: d, cap: d}
 	if d < 0 {
-		b.err = fmt.Errorf("%w: constant delay %v: must not be negative", ErrInvalid, d)
+		b.err = invalid("Constant(%v): must not be negative", d)
 	}
 	return b
 }
@@ -80,9 +81,9 @@ func Constant(d time.Duration) Schedule {
 func (b Schedule) Factor(f float64) Schedule {
 	switch {
 	case b.kind != kindExponential:
-		b.fail(fmt.Errorf("%w: factor %v: only an exponential back-off takes a factor", ErrInvalid, f))
+		b.fail(invalid("Factor(%v): only an Exponential schedule takes a factor", f))
 	case math.IsNaN(f) || math.IsInf(f, 0) || f < 1:
-		b.fail(fmt.Errorf("%w: factor %v: must be a finite number >= 1", ErrInvalid, f))
+		b.fail(invalid("Factor(%v): must be a finite number >= 1", f))
 	default:
 		b.factor = f
 	}
@@ -93,15 +94,15 @@ func (b Schedule) Factor(f float64) Schedule {
 // earlier Jitter or Spread. [DecorrelatedJitter] needs a schedule whose cap
 // is above its base (an Exponential or a Linear one): on a [Constant]
 // schedule, or another whose cap is its base, it could never jitter, and
-// [New] rejects it with an error wrapping [ErrInvalid]; use FullJitter,
+// [New] rejects it with an error matching [ErrInvalid]; use FullJitter,
 // EqualJitter or Spread there.
 func (b Schedule) Jitter(j Jitter) Schedule {
 	if j < NoJitter || j > DecorrelatedJitter {
-		b.fail(fmt.Errorf("%w: unknown jitter mode %d", ErrInvalid, int(j)))
+		b.fail(invalid("Jitter(%d): unknown jitter mode", int(j)))
 		return b
 	}
 	if j == DecorrelatedJitter && b.kind != kindNone && b.cap <= b.base {
-		b.fail(fmt.Errorf("%w: decorrelated jitter on %v: it draws from [base, min(cap, 3*previous)], which needs a cap above the base; use FullJitter, EqualJitter or Spread", ErrInvalid, b))
+		b.fail(invalid("Jitter(DecorrelatedJitter) on %v: decorrelated jitter draws from [base, min(cap, 3*previous)], which needs a cap above the base; use FullJitter, EqualJitter or Spread", b))
 		return b
 	}
 	b.jitter, b.spread = j, 0
@@ -114,7 +115,7 @@ func (b Schedule) Jitter(j Jitter) Schedule {
 // the fraction f. It replaces any earlier Jitter.
 func (b Schedule) Spread(f float64) Schedule {
 	if math.IsNaN(f) || f < 0 || f > 1 {
-		b.fail(fmt.Errorf("%w: spread %v: must be in [0, 1]", ErrInvalid, f))
+		b.fail(invalid("Spread(%v): must be in [0, 1]", f))
 		return b
 	}
 	b.jitter, b.spread = spreadJitter, f
@@ -157,7 +158,7 @@ func (b *Schedule) fail(err error) {
 
 func (b Schedule) check() error {
 	if b.kind == kindNone {
-		return fmt.Errorf("%w: zero Schedule: use Exponential, Linear or Constant", ErrInvalid)
+		return invalid("zero Schedule: use Exponential, Linear or Constant")
 	}
 	return b.err
 }

@@ -50,7 +50,7 @@
 // By default every error is retried except one marked with [Permanent], and
 // one that matches [ErrPermanent]: the *Error of a nested Do that gave up
 // on a permanent error, so the outer Do gives up too instead of retrying a
-// call known to be hopeless. [RetryIf] replaces that rule (Permanent still
+// call known to be hopeless. [If] replaces that rule (Permanent still
 // wins). fn can ask for a given delay with [After], as a Retry-After
 // header does; Do then waits that delay rather than the back-off's, never
 // more than [MaxAfter] (1 minute by default). With a jittered back-off, Do
@@ -72,9 +72,10 @@
 // # Sharing
 //
 // A [*Policy] is immutable and holds no per-call state: build it once with
-// [New] (which validates every option and returns an error wrapping
-// [ErrInvalid] for a bad one) and use it from any number of goroutines. A
-// *Policy is an [Option]: retry.Do(ctx, fn, policy).
+// [New] (which validates every option and returns an error matching
+// [ErrInvalid] for a bad one, naming it, as in "retry: MaxAttempts(0): must
+// be at least 1") and use it from any number of goroutines. A *Policy is an
+// [Option]: retry.Do(ctx, fn, policy).
 //
 // # Waiting
 //

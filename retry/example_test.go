@@ -104,7 +104,7 @@ func ExampleNew() {
 	// Output:
 	// retry: 5 attempts, exponential(50ms, cap 2s, x2) full jitter, budget 30s
 	// 10 <nil>
-	// retry: invalid option: max attempts 0: must be at least 1
+	// retry: MaxAttempts(0): must be at least 1
 }
 
 // Permanent stops at once; the error comes back without the mark.

@@ -6,10 +6,26 @@ import (
 	"time"
 )
 
-// ErrInvalid is wrapped by the error [New] (and [Do]) return for a bad
-// option: zero or negative attempts, a negative duration, a cap below the
-// base, a factor below 1, a NaN or out-of-range jitter, a nil func.
-var ErrInvalid = errors.New("retry: invalid option")
+// ErrInvalid is matched (errors.Is) by the error [New] (and [Do]) return
+// for a bad option or argument: zero or negative attempts, a negative
+// duration, a cap below the base, a factor below 1, a NaN or out-of-range
+// jitter, a nil func or option. The error's text names the option and the
+// value, as in "retry: MaxAttempts(0): must be at least 1". Options never
+// panic: a bad value is recorded and reported by New or Do. A nil context
+// makes Do panic.
+var ErrInvalid = errors.New("retry: invalid option or argument")
+
+// invalidError is an error of bad input: its text names what was wrong,
+// and it matches ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string { return string(e) }
+func (e invalidError) Unwrap() error { return ErrInvalid }
+
+// invalid makes an invalidError of "retry: " and the formatted text.
+func invalid(format string, args ...any) error {
+	return invalidError("retry: " + fmt.Sprintf(format, args...))
+}
 
 // Defaults of a [Policy] built with no options (and of [Do] without
 // options). They match the chapter's retry_operation: three attempts, 100 ms
@@ -83,7 +99,7 @@ type Policy struct {
 
 func (p *Policy) apply(c *config) {
 	if p == nil {
-		c.fail(fmt.Errorf("%w: nil *Policy", ErrInvalid))
+		c.fail(invalid("option is a nil *Policy"))
 		return
 	}
 	err := c.err
@@ -92,7 +108,7 @@ func (p *Policy) apply(c *config) {
 }
 
 // New applies opts to the defaults and validates the result. Its error
-// wraps [ErrInvalid] and names the first bad option.
+// matches [ErrInvalid] and names the first bad option.
 //
 // The defaults: [DefaultMaxAttempts] attempts, Exponential(DefaultBase,
 // DefaultCap) with factor 2 and no jitter, no time budget
@@ -101,11 +117,14 @@ func (p *Policy) apply(c *config) {
 // on a permanent error), and requests made with [After] capped at
 // [DefaultMaxAfter]. In the worst case a default Do waits 300 ms in all
 // between its three attempts.
-func New(opts ...Option) (*Policy, error) {
+func New(opts ...Option) (*Policy, error) { return build("New", opts) }
+
+// build is New, for fn (New or Do): a nil option's error names fn.
+func build(fn string, opts []Option) (*Policy, error) {
 	p := &Policy{c: defaults.c}
 	for i, o := range opts {
 		if o == nil {
-			p.c.fail(fmt.Errorf("%w: nil Option (argument %d)", ErrInvalid, i))
+			p.c.fail(invalid("%s: option must not be nil (got nil at index %d)", fn, i))
 			continue
 		}
 		o.apply(&p.c)
@@ -139,7 +158,7 @@ func (p *Policy) String() string {
 func MaxAttempts(n int) Option {
 	return optionFunc(func(c *config) {
 		if n < 1 {
-			c.fail(fmt.Errorf("%w: max attempts %d: must be at least 1", ErrInvalid, n))
+			c.fail(invalid("MaxAttempts(%d): must be at least 1", n))
 			return
 		}
 		c.maxAttempts = n
@@ -158,7 +177,7 @@ func MaxAttempts(n int) Option {
 func MaxElapsed(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d < 0 {
-			c.fail(fmt.Errorf("%w: max elapsed %v: must not be negative", ErrInvalid, d))
+			c.fail(invalid("MaxElapsed(%v): must not be negative", d))
 			return
 		}
 		c.maxElapsed = d
@@ -178,7 +197,7 @@ func MaxElapsed(d time.Duration) Option {
 func AttemptTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d < 0 {
-			c.fail(fmt.Errorf("%w: attempt timeout %v: must not be negative", ErrInvalid, d))
+			c.fail(invalid("AttemptTimeout(%v): must not be negative", d))
 			return
 		}
 		c.attemptTimeout = d
@@ -204,23 +223,23 @@ func Backoff(b Schedule) Option {
 func MaxAfter(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d < 0 {
-			c.fail(fmt.Errorf("%w: max after %v: must not be negative", ErrInvalid, d))
+			c.fail(invalid("MaxAfter(%v): must not be negative", d))
 			return
 		}
 		c.maxAfter = d
 	})
 }
 
-// RetryIf sets which errors are worth retrying. It replaces the default,
+// If sets which errors are worth retrying. It replaces the default,
 // which retries every error except one matching [ErrPermanent] (see
 // [Permanent] for nested calls); an error marked with [Permanent] stops the
 // call whatever f says. f sees the error without retry's own wrappers (the
 // one that becomes [Error.Last]); when it returns false, Do stops with
 // [ErrPermanent] as the cause.
-func RetryIf(f func(error) bool) Option {
+func If(f func(error) bool) Option {
 	return optionFunc(func(c *config) {
 		if f == nil {
-			c.fail(fmt.Errorf("%w: nil RetryIf func", ErrInvalid))
+			c.fail(invalid("If(nil): must not be nil"))
 			return
 		}
 		c.retryIf = f
@@ -229,14 +248,14 @@ func RetryIf(f func(error) bool) Option {
 
 // OnRetry sets a hook called after each failed attempt that will be
 // retried, just before the wait: with the attempt's number (from 1), its
-// error (as [RetryIf] sees it) and the delay about to be slept. It is not
+// error (as [If] sees it) and the delay about to be slept. It is not
 // called for the attempt that ends the call. It runs on the goroutine that
 // called [Do] and delays the next attempt by its own run time. The chapter's
 // "Attempt N failed: ..., retrying..." line is an OnRetry hook.
 func OnRetry(f func(attempt int, err error, delay time.Duration)) Option {
 	return optionFunc(func(c *config) {
 		if f == nil {
-			c.fail(fmt.Errorf("%w: nil OnRetry func", ErrInvalid))
+			c.fail(invalid("OnRetry(nil): must not be nil"))
 			return
 		}
 		c.onRetry = f
@@ -247,7 +266,7 @@ func OnRetry(f func(attempt int, err error, delay time.Duration)) Option {
 // it is about to return (the same pointer, so the hook sees exactly what
 // the caller will; it must not modify it): after the attempts are used up,
 // the time budget is spent, an error is permanent or rejected by
-// [RetryIf], or ctx is done (before the first attempt too, with Attempts
+// [If], or ctx is done (before the first attempt too, with Attempts
 // 0). It is never called when an attempt succeeds, nor when Do fails
 // without giving up (a bad option, a nil fn: no *Error). Where [OnRetry]
 // says "retrying", OnGiveUp is the place for the final log line or a
@@ -262,7 +281,7 @@ func OnRetry(f func(attempt int, err error, delay time.Duration)) Option {
 func OnGiveUp(f func(*Error)) Option {
 	return optionFunc(func(c *config) {
 		if f == nil {
-			c.fail(fmt.Errorf("%w: nil OnGiveUp func", ErrInvalid))
+			c.fail(invalid("OnGiveUp(nil): must not be nil"))
 			return
 		}
 		c.onGiveUp = f

@@ -18,7 +18,7 @@ var (
 	// [MaxElapsed] budget.
 	ErrElapsed = errors.New("retry: time budget spent")
 	// ErrPermanent means the last error was marked with [Permanent], or
-	// [RetryIf] rejected it, or (without RetryIf) it matched ErrPermanent
+	// the [If] predicate rejected it, or (without one) it matched ErrPermanent
 	// itself: the *Error of an inner Do that stopped for this cause.
 	ErrPermanent = errors.New("retry: permanent error")
 	// ErrDeadline means the next attempt could not start before ctx's
@@ -38,7 +38,14 @@ func (deadlineError) Error() string {
 
 func (deadlineError) Is(target error) bool { return target == context.DeadlineExceeded }
 
-var errNilFunc = fmt.Errorf("retry: %w", task.ErrNilFunc)
+// errNilFunc is Do's error for a nil fn: bad input (ErrInvalid), and a
+// nil function as task's (task.ErrNilFunc).
+var errNilFunc error = nilFuncError{}
+
+type nilFuncError struct{}
+
+func (nilFuncError) Error() string   { return "retry: Do: fn must not be nil (got nil)" }
+func (nilFuncError) Unwrap() []error { return []error{ErrInvalid, task.ErrNilFunc} }
 
 // Error is the error of a call to [Do] that gave up. It unwraps to both
 // the last attempt's error and the cause of stopping, so errors.Is(err,
@@ -166,10 +173,10 @@ func (e *Error) Unwrap() []error {
 // A give-up marked permanent stays permanent through nested calls: by
 // default Do also stops on an error that matches [ErrPermanent]
 // (errors.Is), as the *Error of an inner Do does when that Do stopped on a
-// Permanent error or on one its RetryIf rejected. The outer Do then
+// Permanent error or on one its [If] predicate rejected. The outer Do then
 // returns an *Error whose Last is the inner *Error and whose Cause is
 // ErrPermanent. An inner Do that gave up for another cause (attempts, time
-// budget, ctx) is retried like any other error. A [RetryIf] replaces this
+// budget, ctx) is retried like any other error. An [If] predicate replaces this
 // rule: it sees the inner *Error and decides alone. A mark buried inside
 // another error (fmt.Errorf("...: %w", retry.Permanent(err))) still stops
 // Do, but Do leaves the enclosing error as it is.
@@ -281,7 +288,7 @@ func find(err error, m *mark) {
 //
 // Do stops, returning T's zero value and an [*Error] that keeps the last
 // attempt's error, when: an error is marked [Permanent], rejected by
-// [RetryIf], or, without RetryIf, matches ErrPermanent (Cause
+// the [If] predicate, or, without one, matches ErrPermanent (Cause
 // [ErrPermanent]; see Permanent for nested calls); the attempts are used up
 // ([ErrAttempts]); the next attempt would start after the [MaxElapsed]
 // budget ([ErrElapsed]); the next attempt would start at or after ctx's
@@ -293,8 +300,9 @@ func find(err error, m *mark) {
 // gives up, it calls the [OnGiveUp] hook, if set, once with that *Error
 // just before returning it.
 //
-// A bad option makes Do return an error wrapping [ErrInvalid] without
-// calling fn; a nil fn, one matching [task.ErrNilFunc].
+// A bad option makes Do return an error matching [ErrInvalid] without
+// calling fn; a nil fn, one matching both ErrInvalid and
+// [task.ErrNilFunc]. A nil ctx makes Do panic ("retry: Do: nil context").
 //
 // fn runs on the calling goroutine; its panics are not recovered. fn must
 // release what a failed attempt made (an HTTP body, say): Do drops the
@@ -310,17 +318,20 @@ func find(err error, m *mark) {
 // build (176 B and 2 allocations for one option). Build a Policy once for
 // hot paths.
 func Do[T any](ctx context.Context, fn func(ctx context.Context, attempt int) (T, error), opts ...Option) (T, error) {
+	if ctx == nil {
+		panic("retry: Do: nil context")
+	}
 	var zero T
 	c := &defaults.c
 	if len(opts) > 0 {
 		p, ok := opts[0].(*Policy)
 		if !ok || p == nil || len(opts) > 1 {
 			var err error
-			if p, err = New(opts...); err != nil {
+			if p, err = build("Do", opts); err != nil {
 				return zero, err
 			}
 		} else if p.c.maxAttempts < 1 { // a Policy{} not built by New
-			return zero, fmt.Errorf("%w: a *Policy not built with retry.New", ErrInvalid)
+			return zero, invalid("Do: a *Policy not built with retry.New")
 		}
 		c = &p.c
 	}

@@ -450,10 +450,10 @@ func TestPermanent(t *testing.T) {
 }
 
 // TestNested checks how a Do treats the *Error of a Do inside it. An inner
-// give-up on a Permanent error (or one its RetryIf rejected) matches
+// give-up on a Permanent error (or one its If rejected) matches
 // ErrPermanent and stays permanent: the outer Do stops too, instead of
 // sending a request it knows to be hopeless again. An inner give-up for
-// another cause is retried, and a RetryIf on the outer Do decides alone.
+// another cause is retried, and a If on the outer Do decides alone.
 func TestNested(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -464,12 +464,12 @@ func TestNested(t *testing.T) {
 		cause     error          // want: the outer *Error's Cause
 	}{
 		{"inner Permanent", fmt.Errorf("inner: %w", retry.Permanent(errOops)), nil, nil, 1, retry.ErrPermanent},
-		{"inner RetryIf rejects", errOops, []retry.Option{retry.RetryIf(func(error) bool { return false })}, nil, 1, retry.ErrPermanent},
+		{"inner If rejects", errOops, []retry.Option{retry.If(func(error) bool { return false })}, nil, 1, retry.ErrPermanent},
 		{"inner attempts exhausted", errOops, nil, nil, 3, retry.ErrAttempts},
-		{"outer RetryIf retries it", retry.Permanent(errOops), nil,
-			[]retry.Option{retry.RetryIf(func(err error) bool { return true })}, 3, retry.ErrAttempts},
-		{"outer RetryIf stops on ErrAttempts", errOops, nil,
-			[]retry.Option{retry.RetryIf(func(err error) bool { return !errors.Is(err, retry.ErrAttempts) })}, 1, retry.ErrPermanent},
+		{"outer If retries it", retry.Permanent(errOops), nil,
+			[]retry.Option{retry.If(func(err error) bool { return true })}, 3, retry.ErrAttempts},
+		{"outer If stops on ErrAttempts", errOops, nil,
+			[]retry.Option{retry.If(func(err error) bool { return !errors.Is(err, retry.ErrAttempts) })}, 1, retry.ErrPermanent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -498,7 +498,7 @@ func TestNested(t *testing.T) {
 
 // TestNestedLooksOneLevelDown: only the nearest nested Do's give-up
 // counts. A middle Do that retried its inner permanent failure anyway (its
-// RetryIf said so) and ran out of attempts gave up on ErrAttempts, so the
+// If said so) and ran out of attempts gave up on ErrAttempts, so the
 // outer Do retries it, although a permanent failure sits deeper down.
 func TestNestedLooksOneLevelDown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -509,7 +509,7 @@ func TestNestedLooksOneLevelDown(t *testing.T) {
 				return retry.Do(ctx, func(ctx context.Context, attempt int) (int, error) {
 					return 0, retry.Permanent(errOops)
 				})
-			}, retry.RetryIf(func(error) bool { return true }))
+			}, retry.If(func(error) bool { return true }))
 		})
 		var re *retry.Error
 		if outer != 3 || !errors.As(err, &re) || re.Cause != retry.ErrAttempts {
@@ -518,7 +518,7 @@ func TestNestedLooksOneLevelDown(t *testing.T) {
 	})
 }
 
-func TestRetryIf(t *testing.T) {
+func TestIf(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var seen []error
 		_, err := retry.Do(t.Context(), func(ctx context.Context, attempt int) (int, error) {
@@ -526,12 +526,12 @@ func TestRetryIf(t *testing.T) {
 				return 0, retry.After(time.Millisecond, errBoom)
 			}
 			return 0, errOops
-		}, retry.MaxAttempts(5), retry.RetryIf(func(err error) bool {
+		}, retry.MaxAttempts(5), retry.If(func(err error) bool {
 			seen = append(seen, err)
 			return err == errBoom
 		}))
 		if len(seen) != 2 || seen[0] != errBoom || seen[1] != errOops {
-			t.Errorf("RetryIf saw %v; want [boom oops] without wrappers", seen)
+			t.Errorf("If's predicate saw %v; want [boom oops] without wrappers", seen)
 		}
 		var re *retry.Error
 		if !errors.As(err, &re) || re.Attempts != 2 || re.Cause != retry.ErrPermanent || re.Last != errOops {
@@ -541,7 +541,7 @@ func TestRetryIf(t *testing.T) {
 	// Permanent wins over a predicate that would retry.
 	_, err := retry.Do(t.Context(), func(ctx context.Context, attempt int) (int, error) {
 		return 0, retry.Permanent(errBoom)
-	}, retry.RetryIf(func(error) bool { return true }))
+	}, retry.If(func(error) bool { return true }))
 	var re *retry.Error
 	if !errors.As(err, &re) || re.Attempts != 1 || re.Cause != retry.ErrPermanent {
 		t.Errorf("err = %v; want 1 attempt, ErrPermanent", err)
@@ -716,46 +716,48 @@ func TestValidation(t *testing.T) {
 		give []retry.Option
 		want string
 	}{
-		{"zero attempts", []retry.Option{retry.MaxAttempts(0)}, "retry: invalid option: max attempts 0: must be at least 1"},
-		{"negative attempts", []retry.Option{retry.MaxAttempts(-1)}, "max attempts -1"},
-		{"negative elapsed", []retry.Option{retry.MaxElapsed(-time.Second)}, "max elapsed -1s: must not be negative"},
-		{"negative attempt timeout", []retry.Option{retry.AttemptTimeout(-1)}, "attempt timeout -1ns"},
-		{"negative max after", []retry.Option{retry.MaxAfter(-1)}, "max after -1ns"},
-		{"nil RetryIf", []retry.Option{retry.RetryIf(nil)}, "nil RetryIf"},
-		{"nil OnRetry", []retry.Option{retry.OnRetry(nil)}, "nil OnRetry"},
-		{"nil OnGiveUp", []retry.Option{retry.OnGiveUp(nil)}, "retry: invalid option: nil OnGiveUp func"},
-		{"nil option", []retry.Option{retry.MaxAttempts(2), nil}, "nil Option (argument 1)"},
-		{"nil policy", []retry.Option{(*retry.Policy)(nil)}, "nil *Policy"},
-		{"zero schedule", []retry.Option{retry.Backoff(retry.Schedule{})}, "zero Schedule"},
-		{"exponential base 0", []retry.Option{retry.Backoff(retry.Exponential(0, time.Second))}, "exponential base 0s: must be positive"},
-		{"exponential cap below base", []retry.Option{retry.Backoff(retry.Exponential(time.Second, time.Millisecond))}, "exponential cap 1ms below base 1s"},
-		{"factor below 1", []retry.Option{retry.Backoff(retry.Exponential(time.Second, time.Minute).Factor(0.5))}, "factor 0.5: must be a finite number >= 1"},
-		{"factor NaN", []retry.Option{retry.Backoff(retry.Exponential(time.Second, time.Minute).Factor(math.NaN()))}, "factor NaN"},
-		{"factor Inf", []retry.Option{retry.Backoff(retry.Exponential(time.Second, time.Minute).Factor(math.Inf(1)))}, "factor +Inf"},
-		{"factor on linear", []retry.Option{retry.Backoff(retry.Linear(time.Second, time.Minute).Factor(2))}, "only an exponential back-off takes a factor"},
-		{"linear step 0", []retry.Option{retry.Backoff(retry.Linear(0, time.Second))}, "linear step 0s"},
-		{"linear cap below step", []retry.Option{retry.Backoff(retry.Linear(time.Second, 0))}, "linear cap 0s below step 1s"},
-		{"negative constant", []retry.Option{retry.Backoff(retry.Constant(-time.Second))}, "constant delay -1s"},
-		{"jitter mode", []retry.Option{retry.Backoff(retry.Constant(time.Second).Jitter(retry.Jitter(9)))}, "unknown jitter mode 9"},
-		{"spread NaN", []retry.Option{retry.Backoff(retry.Constant(time.Second).Spread(math.NaN()))}, "spread NaN: must be in [0, 1]"},
-		{"spread negative", []retry.Option{retry.Backoff(retry.Constant(time.Second).Spread(-0.1))}, "spread -0.1"},
-		{"spread above 1", []retry.Option{retry.Backoff(retry.Constant(time.Second).Spread(1.5))}, "spread 1.5"},
-		{"first error wins", []retry.Option{retry.MaxAttempts(0), retry.MaxElapsed(-1)}, "max attempts 0"},
-		{"error survives a policy", []retry.Option{retry.MaxAttempts(0), mustNew(t)}, "max attempts 0"},
+		{"zero attempts", []retry.Option{retry.MaxAttempts(0)}, "retry: MaxAttempts(0): must be at least 1"},
+		{"negative attempts", []retry.Option{retry.MaxAttempts(-1)}, "retry: MaxAttempts(-1): must be at least 1"},
+		{"negative elapsed", []retry.Option{retry.MaxElapsed(-time.Second)}, "retry: MaxElapsed(-1s): must not be negative"},
+		{"negative attempt timeout", []retry.Option{retry.AttemptTimeout(-1)}, "retry: AttemptTimeout(-1ns): must not be negative"},
+		{"negative max after", []retry.Option{retry.MaxAfter(-1)}, "retry: MaxAfter(-1ns): must not be negative"},
+		{"nil If", []retry.Option{retry.If(nil)}, "retry: If(nil): must not be nil"},
+		{"nil OnRetry", []retry.Option{retry.OnRetry(nil)}, "retry: OnRetry(nil): must not be nil"},
+		{"nil OnGiveUp", []retry.Option{retry.OnGiveUp(nil)}, "retry: OnGiveUp(nil): must not be nil"},
+		{"nil option", []retry.Option{retry.MaxAttempts(2), nil}, "retry: New: option must not be nil (got nil at index 1)"},
+		{"nil policy", []retry.Option{(*retry.Policy)(nil)}, "retry: option is a nil *Policy"},
+		{"zero schedule", []retry.Option{retry.Backoff(retry.Schedule{})}, "retry: zero Schedule: use Exponential, Linear or Constant"},
+		{"exponential base 0", []retry.Option{retry.Backoff(retry.Exponential(0, time.Second))}, "retry: Exponential(0s, 1s): base must be positive"},
+		{"exponential cap below base", []retry.Option{retry.Backoff(retry.Exponential(time.Second, time.Millisecond))}, "retry: Exponential(1s, 1ms): cap must not be below base"},
+		{"factor below 1", []retry.Option{retry.Backoff(retry.Exponential(time.Second, time.Minute).Factor(0.5))}, "retry: Factor(0.5): must be a finite number >= 1"},
+		{"factor NaN", []retry.Option{retry.Backoff(retry.Exponential(time.Second, time.Minute).Factor(math.NaN()))}, "retry: Factor(NaN): must be a finite number >= 1"},
+		{"factor Inf", []retry.Option{retry.Backoff(retry.Exponential(time.Second, time.Minute).Factor(math.Inf(1)))}, "retry: Factor(+Inf): must be a finite number >= 1"},
+		{"factor on linear", []retry.Option{retry.Backoff(retry.Linear(time.Second, time.Minute).Factor(2))}, "retry: Factor(2): only an Exponential schedule takes a factor"},
+		{"linear step 0", []retry.Option{retry.Backoff(retry.Linear(0, time.Second))}, "retry: Linear(0s, 1s): step must be positive"},
+		{"linear cap below step", []retry.Option{retry.Backoff(retry.Linear(time.Second, 0))}, "retry: Linear(1s, 0s): cap must not be below step"},
+		{"negative constant", []retry.Option{retry.Backoff(retry.Constant(-time.Second))}, "retry: Constant(-1s): must not be negative"},
+		{"jitter mode", []retry.Option{retry.Backoff(retry.Constant(time.Second).Jitter(retry.Jitter(9)))}, "retry: Jitter(9): unknown jitter mode"},
+		{"spread NaN", []retry.Option{retry.Backoff(retry.Constant(time.Second).Spread(math.NaN()))}, "retry: Spread(NaN): must be in [0, 1]"},
+		{"spread negative", []retry.Option{retry.Backoff(retry.Constant(time.Second).Spread(-0.1))}, "retry: Spread(-0.1): must be in [0, 1]"},
+		{"spread above 1", []retry.Option{retry.Backoff(retry.Constant(time.Second).Spread(1.5))}, "retry: Spread(1.5): must be in [0, 1]"},
+		{"first error wins", []retry.Option{retry.MaxAttempts(0), retry.MaxElapsed(-1)}, "retry: MaxAttempts(0): must be at least 1"},
+		{"error survives a policy", []retry.Option{retry.MaxAttempts(0), mustNew(t)}, "retry: MaxAttempts(0): must be at least 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := retry.New(tt.give...)
-			if p != nil || !errors.Is(err, retry.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("New = %v, %v; want nil and an ErrInvalid error containing %q", p, err, tt.want)
+			if p != nil || !errors.Is(err, retry.ErrInvalid) || err.Error() != tt.want {
+				t.Errorf("New = %v, %v; want nil and %q, matching ErrInvalid", p, err, tt.want)
 			}
 			called := false
 			_, derr := retry.Do(t.Context(), func(ctx context.Context, attempt int) (int, error) {
 				called = true
 				return 0, nil
 			}, tt.give...)
-			if called || derr == nil || derr.Error() != err.Error() {
-				t.Errorf("Do: called = %v, err = %v; want fn not called and %v", called, derr, err)
+			// Do names itself where New does.
+			want := strings.Replace(tt.want, "retry: New: ", "retry: Do: ", 1)
+			if called || !errors.Is(derr, retry.ErrInvalid) || derr.Error() != want {
+				t.Errorf("Do: called = %v, err = %v; want fn not called and %q, matching ErrInvalid", called, derr, want)
 			}
 		})
 	}
@@ -911,7 +913,7 @@ func TestOnGiveUp(t *testing.T) {
 			calls: 1, attempts: 1, cause: retry.ErrAttempts, last: errBoom},
 		{name: "permanent", fn: failN(math.MaxInt, retry.Permanent(errOops)),
 			calls: 1, attempts: 1, cause: retry.ErrPermanent, last: errOops},
-		{name: "RetryIf says no", fn: always, opts: []retry.Option{retry.RetryIf(func(error) bool { return false })},
+		{name: "If says no", fn: always, opts: []retry.Option{retry.If(func(error) bool { return false })},
 			calls: 1, attempts: 1, cause: retry.ErrPermanent, last: errBoom},
 		{name: "time budget spent", fn: always, opts: []retry.Option{retry.MaxElapsed(250 * time.Millisecond)},
 			calls: 1, attempts: 2, cause: retry.ErrElapsed, last: errBoom},

@@ -77,6 +77,9 @@ func (p *blockingPool) init(r *Runtime) {
 // (its own pprof label set and the record of its name). The refusals are
 // those of [Spawn].
 func SpawnBlocking[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
+	if ctx == nil {
+		panic("rt: SpawnBlocking: nil context")
+	}
 	if r.zero() {
 		return task.Failed[T](ErrNilRuntime)
 	}

@@ -118,8 +118,12 @@ func (h Histogram) Mean() time.Duration {
 // Below of the bucket it falls in, so within a factor of two, except in
 // the open last bucket (durations of 2^38 ns, about 4.6 minutes, or more),
 // whose bound is the longest time.Duration. It returns 0 for an empty
-// histogram.
+// histogram. It panics if q is not in [0, 1] (NaN included), as in "rt:
+// Histogram.Quantile: q must be in [0, 1] (got 1.5)".
 func (h Histogram) Quantile(q float64) time.Duration {
+	if !(q >= 0 && q <= 1) {
+		panic(fmt.Sprintf("rt: Histogram.Quantile: q must be in [0, 1] (got %v)", q))
+	}
 	total := h.Count()
 	if total == 0 {
 		return 0

@@ -1,6 +1,7 @@
 package rt
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -27,6 +28,20 @@ const (
 	DefaultShutdownGrace = 100 * time.Millisecond
 )
 
+// ErrInvalid is matched (errors.Is) by the error [New] returns for a bad
+// option, whose text names the option and the value, as in "rt:
+// Workers(0): must be from 1 to 65536". Options never panic: a bad value
+// is recorded and reported by New. Other bad input panics: a nil context
+// anywhere, as in "rt: Spawn: nil context".
+var ErrInvalid = errors.New("rt: invalid option or argument")
+
+// invalidError is an error of bad input: its text names what was wrong,
+// and it matches ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string { return string(e) }
+func (e invalidError) Unwrap() error { return ErrInvalid }
+
 // Option configures [New].
 type Option func(*config)
 
@@ -43,7 +58,7 @@ type config struct {
 }
 
 func (c *config) bad(format string, args ...any) {
-	c.errs = append(c.errs, fmt.Errorf("rt: "+format, args...))
+	c.errs = append(c.errs, invalidError("rt: "+fmt.Sprintf(format, args...)))
 }
 
 func defaults() config {
@@ -64,7 +79,7 @@ func defaults() config {
 func Workers(n int) Option {
 	return func(c *config) {
 		if n <= 0 || n > MaxWorkers {
-			c.bad("workers must be from 1 to %d, got %d", MaxWorkers, n)
+			c.bad("Workers(%d): must be from 1 to %d", n, MaxWorkers)
 			return
 		}
 		c.workers = n
@@ -88,7 +103,7 @@ func CurrentThread() Option { return Workers(1) }
 func MaxBlocking(n int) Option {
 	return func(c *config) {
 		if n <= 0 {
-			c.bad("max blocking goroutines must be positive, got %d", n)
+			c.bad("MaxBlocking(%d): must be positive", n)
 			return
 		}
 		c.maxBlocking = n
@@ -101,7 +116,7 @@ func MaxBlocking(n int) Option {
 func KeepAlive(d time.Duration) Option {
 	return func(c *config) {
 		if d <= 0 {
-			c.bad("keep-alive must be positive, got %v", d)
+			c.bad("KeepAlive(%v): must be positive", d)
 			return
 		}
 		c.keepAlive = d
@@ -113,7 +128,7 @@ func KeepAlive(d time.Duration) Option {
 func Name(s string) Option {
 	return func(c *config) {
 		if s == "" {
-			c.bad("empty name")
+			c.bad(`Name(""): must not be empty`)
 			return
 		}
 		c.name = s
@@ -126,7 +141,7 @@ func Name(s string) Option {
 func Logger(l *slog.Logger) Option {
 	return func(c *config) {
 		if l == nil {
-			c.bad("nil logger")
+			c.bad("Logger(nil): must not be nil")
 			return
 		}
 		c.logger = l
@@ -147,7 +162,7 @@ func Logger(l *slog.Logger) Option {
 func DetectBlocking(d time.Duration) Option {
 	return func(c *config) {
 		if d < 0 {
-			c.bad("detector threshold must not be negative, got %v", d)
+			c.bad("DetectBlocking(%v): must not be negative", d)
 			return
 		}
 		c.threshold = d
@@ -163,7 +178,7 @@ func DetectBlocking(d time.Duration) Option {
 func OnBlocking(f func(BlockingReport)) Option {
 	return func(c *config) {
 		if f == nil {
-			c.bad("nil OnBlocking function")
+			c.bad("OnBlocking(nil): must not be nil")
 			return
 		}
 		c.onBlocking = f
@@ -177,7 +192,7 @@ func OnBlocking(f func(BlockingReport)) Option {
 func ShutdownGrace(d time.Duration) Option {
 	return func(c *config) {
 		if d < 0 {
-			c.bad("shutdown grace must not be negative, got %v", d)
+			c.bad("ShutdownGrace(%v): must not be negative", d)
 			return
 		}
 		c.grace = d

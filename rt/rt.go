@@ -146,12 +146,13 @@ func (r *Runtime) ownLabels(x *extra, blocking bool) *labels {
 
 // New returns a runtime configured by opts, with its blocking detector
 // running (unless turned off). It returns an error, and no runtime, if an
-// option is invalid. Call [Runtime.Shutdown] when done with it.
+// option is invalid or nil: each bad option's error, joined, all matching
+// [ErrInvalid]. Call [Runtime.Shutdown] when done with it.
 func New(opts ...Option) (*Runtime, error) {
 	c := defaults()
-	for _, o := range opts {
+	for i, o := range opts {
 		if o == nil {
-			c.bad("nil option")
+			c.bad("New: option must not be nil (got nil at index %d)", i)
 			continue
 		}
 		o(&c)
@@ -208,7 +209,9 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 //
 // Spawn on a runtime that is shutting down returns a task failed with
 // [ErrClosed]; a nil fn gives a task failed with task.ErrNilFunc. A nil r
-// (or a zero Runtime) gives a task failed with [ErrNilRuntime].
+// (or a zero Runtime) gives a task failed with [ErrNilRuntime]. A nil ctx
+// makes Spawn panic ("rt: Spawn: nil context"), as it does SpawnBlocking,
+// BlockOn and Shutdown.
 //
 // Spawn and an Await of a trivial fn cost about 337 ns and 2 allocations
 // (273 B: the task and its registry entry, allocated together in the
@@ -226,6 +229,9 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 // (8 in all: its own pprof label set and the record of its name;
 // testing.AllocsPerRun, from inside a task too).
 func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) *task.Task[T] {
+	if ctx == nil {
+		panic("rt: Spawn: nil context")
+	}
 	if r.zero() {
 		return task.Failed[T](ErrNilRuntime)
 	}
@@ -520,6 +526,9 @@ func (r *Runtime) checkDrainedLocked() {
 // there; rt cannot tell, but its blocking detector reports the hold as a
 // wait at an await point with a context that is not the task's.
 func BlockOn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) (T, error) {
+	if ctx == nil {
+		panic("rt: BlockOn: nil context")
+	}
 	t := Spawn(r, ctx, fn, opts...)
 	if _, _, ok := t.Result(); !ok {
 		p := task.Park(ctx)
@@ -687,8 +696,12 @@ func (e *ShutdownError) Unwrap() error { return e.Err }
 // blocking task's context carries no slot, so Shutdown cannot tell one
 // apart, nor an async task that passes a context not its own. Shutdown of
 // a nil or zero Runtime returns [ErrNilRuntime], so that a deferred
-// Shutdown written before New's error is checked does not panic.
+// Shutdown written before New's error is checked does not panic. A nil
+// ctx panics ("rt: Runtime.Shutdown: nil context"), whatever r is.
 func (r *Runtime) Shutdown(ctx context.Context) error {
+	if ctx == nil {
+		panic("rt: Runtime.Shutdown: nil context")
+	}
 	if r.zero() {
 		return ErrNilRuntime
 	}

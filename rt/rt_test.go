@@ -68,18 +68,20 @@ func TestNewOptions(t *testing.T) {
 		opt  rt.Option
 		want string // in the error; "" for none
 	}{
-		{"workers 0", rt.Workers(0), "rt: workers must be from 1 to 65536, got 0"},
-		{"workers -3", rt.Workers(-3), "rt: workers must be from 1 to 65536, got -3"},
-		{"workers above MaxWorkers", rt.Workers(rt.MaxWorkers + 1), "rt: workers must be from 1 to 65536, got 65537"},
-		{"workers MaxInt", rt.Workers(math.MaxInt), fmt.Sprintf("rt: workers must be from 1 to 65536, got %d", math.MaxInt)},
-		{"max blocking 0", rt.MaxBlocking(0), "rt: max blocking goroutines must be positive"},
-		{"keep-alive 0", rt.KeepAlive(0), "rt: keep-alive must be positive"},
-		{"empty name", rt.Name(""), "rt: empty name"},
-		{"nil logger", rt.Logger(nil), "rt: nil logger"},
-		{"negative threshold", rt.DetectBlocking(-time.Second), "rt: detector threshold must not be negative"},
-		{"nil callback", rt.OnBlocking(nil), "rt: nil OnBlocking function"},
-		{"negative grace", rt.ShutdownGrace(-1), "rt: shutdown grace must not be negative"},
-		{"nil option", nil, "rt: nil option"},
+		{"workers 0", rt.Workers(0), "rt: Workers(0): must be from 1 to 65536"},
+		{"workers -3", rt.Workers(-3), "rt: Workers(-3): must be from 1 to 65536"},
+		{"workers above MaxWorkers", rt.Workers(rt.MaxWorkers + 1), "rt: Workers(65537): must be from 1 to 65536"},
+		{"workers MaxInt", rt.Workers(math.MaxInt), fmt.Sprintf("rt: Workers(%d): must be from 1 to 65536", math.MaxInt)},
+		{"max blocking 0", rt.MaxBlocking(0), "rt: MaxBlocking(0): must be positive"},
+		{"max blocking -1", rt.MaxBlocking(-1), "rt: MaxBlocking(-1): must be positive"},
+		{"keep-alive 0", rt.KeepAlive(0), "rt: KeepAlive(0s): must be positive"},
+		{"keep-alive -1s", rt.KeepAlive(-time.Second), "rt: KeepAlive(-1s): must be positive"},
+		{"empty name", rt.Name(""), `rt: Name(""): must not be empty`},
+		{"nil logger", rt.Logger(nil), "rt: Logger(nil): must not be nil"},
+		{"negative threshold", rt.DetectBlocking(-time.Second), "rt: DetectBlocking(-1s): must not be negative"},
+		{"nil callback", rt.OnBlocking(nil), "rt: OnBlocking(nil): must not be nil"},
+		{"negative grace", rt.ShutdownGrace(-1), "rt: ShutdownGrace(-1ns): must not be negative"},
+		{"nil option", nil, "rt: New: option must not be nil (got nil at index 0)"},
 		{"detector off", rt.DetectBlocking(0), ""},
 		{"current thread", rt.CurrentThread(), ""},
 	}
@@ -95,8 +97,8 @@ func TestNewOptions(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("New = %v; want an error containing %q", err, c.want)
+			if err == nil || err.Error() != c.want || !errors.Is(err, rt.ErrInvalid) {
+				t.Fatalf("New = %v; want %q, matching ErrInvalid", err, c.want)
 			}
 			if r != nil {
 				t.Errorf("New returned a runtime with an error")
@@ -104,8 +106,8 @@ func TestNewOptions(t *testing.T) {
 		})
 	}
 	_, err := rt.New(rt.Workers(0), rt.Name(""))
-	if err == nil || !strings.Contains(err.Error(), "workers") || !strings.Contains(err.Error(), "name") {
-		t.Errorf("New with two bad options = %v; want both reported", err)
+	if err == nil || !strings.Contains(err.Error(), "Workers(0)") || !strings.Contains(err.Error(), `Name("")`) || !errors.Is(err, rt.ErrInvalid) {
+		t.Errorf("New with two bad options = %v; want both reported, matching ErrInvalid", err)
 	}
 }
 
@@ -536,6 +538,17 @@ func TestHistogram(t *testing.T) {
 	}
 	if h.Count() != 100 {
 		t.Errorf("Count() = %d; want 100", h.Count())
+	}
+	for _, q := range []float64{-0.1, 1.5, math.NaN()} {
+		want := fmt.Sprintf("rt: Histogram.Quantile: q must be in [0, 1] (got %v)", q)
+		func() {
+			defer func() {
+				if got := recover(); got != want {
+					t.Errorf("Quantile(%v) panicked with %v; want %q", q, got, want)
+				}
+			}()
+			h.Quantile(q)
+		}()
 	}
 }
 

@@ -10,8 +10,8 @@ import (
 )
 
 // ErrNoTasks is returned by Race and Any when they are given no tasks, and
-// wrapped by Select when it is given no cases.
-var ErrNoTasks = errors.New("task: no tasks")
+// wrapped by Select when it is given no cases. It matches [ErrInvalid].
+var ErrNoTasks error = invalidError("task: no tasks")
 
 // member is the untyped view of a task that the combinators need.
 type member interface {
@@ -186,7 +186,12 @@ func orFailed(errs []error, err error) error {
 // If ctx is done first, All returns a wrapped ctx error at once and the
 // tasks go on, as with [Task.Await]; if a task had failed before ctx
 // ended, the error joins the failures so far and ctx's error.
+//
+// All, like every combinator, panics if ctx is nil.
 func All[T any](ctx context.Context, tasks ...*Task[T]) ([]T, error) {
+	if ctx == nil {
+		panic("task: All: nil context")
+	}
 	ms := make([]member, len(tasks))
 	for i, t := range tasks {
 		if t != nil {
@@ -215,6 +220,9 @@ func All[T any](ctx context.Context, tasks ...*Task[T]) ([]T, error) {
 // that is only the result of that cancel, as [All] does), failed values
 // are zero and a ctx that ends first is handled as in All.
 func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) {
+	if ctx == nil {
+		panic("task: Join2: nil context")
+	}
 	var (
 		va A
 		vb B
@@ -239,6 +247,9 @@ func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) 
 
 // Join3 is [Join2] for three tasks.
 func Join3[A, B, C any](ctx context.Context, a *Task[A], b *Task[B], c *Task[C]) (A, B, C, error) {
+	if ctx == nil {
+		panic("task: Join3: nil context")
+	}
 	var (
 		va A
 		vb B
@@ -281,6 +292,9 @@ func nilSafe(ts ...member) []member { return ts }
 // already wins even over a done ctx. Once a winner is known, Race returns
 // its result even if ctx ends while the losers wind down (they then go on).
 func Race[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
+	if ctx == nil {
+		panic("task: Race: nil context")
+	}
 	return first(ctx, "race", tasks, func(*Task[T]) bool { return true })
 }
 
@@ -291,6 +305,9 @@ func Race[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
 // far (panics included) with the wrapped ctx error, as [All]'s does, so
 // that a fallback that outlived ctx does not hide why the primary failed.
 func Any[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
+	if ctx == nil {
+		panic("task: Any: nil context")
+	}
 	return first(ctx, "any", tasks, func(t *Task[T]) bool { return t.ctx.res == nil })
 }
 
@@ -348,8 +365,12 @@ type Case interface {
 // re-selecting on the same task is how the chapter's select_example waits
 // for an operation across timer ticks. With no cases, Select returns -1
 // and an error wrapping [ErrNoTasks] at once, as Race and Any do; with a
-// nil case, -1 and an error wrapping [ErrNilTask].
+// nil case, -1 and an error wrapping [ErrNilTask]. It panics if ctx is
+// nil.
 func Select(ctx context.Context, cases ...Case) (int, error) {
+	if ctx == nil {
+		panic("task: Select: nil context")
+	}
 	if len(cases) == 0 {
 		return -1, fmt.Errorf("%w (Select)", ErrNoTasks)
 	}
@@ -428,8 +449,12 @@ func (tm *Timer) Stop() bool { return tm.t.Stop() }
 // Sleep pauses for d, or until ctx is done, whichever comes first. It
 // returns nil after d, and a wrapped ctx error if ctx ended first (or had
 // ended already). It is an await point: on a runtime, the slot is given
-// back while sleeping (unlike time.Sleep, which holds it).
+// back while sleeping (unlike time.Sleep, which holds it). Sleep panics
+// if ctx is nil.
 func Sleep(ctx context.Context, d time.Duration) error {
+	if ctx == nil {
+		panic("task: Sleep: nil context")
+	}
 	if err := ctx.Err(); err != nil {
 		return ctxError("sleep", ctx)
 	}
@@ -485,20 +510,23 @@ var errTimeout = errors.New("task: time limit passed")
 // the chapter's with_timeout. If fn fails once the limit has passed, the
 // error is a *TimeoutError wrapping context.DeadlineExceeded and fn's error;
 // if fn succeeds, its result stands, late or not. A nil fn fails with
-// [ErrNilFunc], and a d that is not positive with an error, without
-// calling fn.
+// [ErrNilFunc], and a d that is not positive with an error, both matching
+// [ErrInvalid], without calling fn. Timeout panics if ctx is nil.
 //
 // Go cannot abort fn: it must return when its context is done. A fn that
 // ignores its context overruns the limit, as a never-yielding future does
 // under tokio::time::timeout. To stop waiting on time regardless, start fn
 // with [Go] and Await it with a context that has a deadline.
 func Timeout[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	if ctx == nil {
+		panic("task: Timeout: nil context")
+	}
 	var zero T
 	switch {
 	case fn == nil:
 		return zero, ErrNilFunc
 	case d <= 0:
-		return zero, fmt.Errorf("task: timeout %v: must be positive", d)
+		return zero, invalidError(fmt.Sprintf("task: Timeout: d must be positive (got %v)", d))
 	}
 	tctx, cancel := context.WithTimeoutCause(ctx, d, errTimeout)
 	defer cancel()

@@ -19,17 +19,23 @@ type GroupOption func(*groupConfig)
 type groupConfig struct {
 	limit    int
 	failFast bool
+	bad      string // the first bad option, for NewGroup's panic
 }
 
 // Limit bounds how many of the group's tasks run at once. When there is no
 // place, [Group.Go] waits for one (or, for a submission with a context of
-// the group, runs fn itself: see Group.Go) and [Group.TryGo] refuses. Limit
-// panics if n is not positive.
+// the group, runs fn itself: see Group.Go) and [Group.TryGo] refuses. n
+// must be positive: [NewGroup] panics on Limit(0).
 func Limit(n int) GroupOption {
-	if n <= 0 {
-		panic(fmt.Sprintf("task: Limit(%d): limit must be positive", n))
+	return func(c *groupConfig) {
+		if n <= 0 {
+			if c.bad == "" {
+				c.bad = fmt.Sprintf("Limit must be positive (got %d)", n)
+			}
+			return
+		}
+		c.limit = n
 	}
-	return func(c *groupConfig) { c.limit = n }
 }
 
 // FailFast makes the first failing task (an error or a panic) cancel the
@@ -250,15 +256,23 @@ func (l *chunked[T]) each(f func(*outcome[T])) {
 	}
 }
 
-// NewGroup returns a group whose tasks run under a child of ctx. It panics
-// if an option is nil, as [Limit] does on a bad limit.
+// NewGroup returns a group whose tasks run under a child of ctx. Having
+// no error result, it panics on bad input, at once: a nil ctx ("task:
+// NewGroup: nil context"), a nil option, or a bad option value, as in
+// "task: NewGroup: Limit must be positive (got 0)".
 func NewGroup[T any](ctx context.Context, opts ...GroupOption) *Group[T] {
+	if ctx == nil {
+		panic("task: NewGroup: nil context")
+	}
 	var c groupConfig
 	for i, o := range opts {
 		if o == nil {
-			panic(fmt.Sprintf("task: NewGroup: option %d is nil", i))
+			panic(fmt.Sprintf("task: NewGroup: option must not be nil (got nil at index %d)", i))
 		}
 		o(&c)
+	}
+	if c.bad != "" {
+		panic("task: NewGroup: " + c.bad)
 	}
 	g := new(Group[T])
 	g.once.Do(func() { g.setup(ctx, c) })
@@ -299,7 +313,8 @@ func (g *Group[T]) Context() context.Context {
 // before a place comes free, the returned task has already failed and fn
 // never runs: with ErrClosed, with the group's failure, or with an error
 // that matches both [ErrNotStarted] and ctx's error. Either way the task
-// counts in the group's results (Next, Wait). Go panics if ctx is nil.
+// counts in the group's results (Next, Wait). Go panics if ctx is nil
+// ("task: Group.Go: nil context").
 //
 // ctx bounds Go itself: the wait for a place, and whether fn may start at
 // all. It also picks the caller-runs rule below. It is not fn's context:
@@ -327,10 +342,10 @@ func (g *Group[T]) Context() context.Context {
 // an atomic load for package context's contexts since Go 1.26, is no
 // dearer than ctx.Done's nil test and, unlike Done, never makes a channel.
 func (g *Group[T]) Go(ctx context.Context, fn func(context.Context) (T, error)) *Task[T] {
-	g.lazy()
 	if ctx == nil {
-		panic("task: nil context")
+		panic("task: Group.Go: nil context")
 	}
+	g.lazy()
 	if ctx.Err() != nil {
 		return g.refuseDone(ctx)
 	}
@@ -493,7 +508,7 @@ func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) 
 		}
 		return g.refuse(g.failedErr())
 	}
-	t, j := Prepare(&g.ctx, fn)
+	t, j := prepare(&g.ctx, fn, nil)
 	if j == nil { // fn was nil: t has failed already
 		g.release()
 		if try && g.isClosed() { // TryGo takes nothing once closed
@@ -814,8 +829,12 @@ func (g *Group[T]) enqueue(o *outcome[T]) {
 // been delivered already (by Next or Wait), or a wrapped ctx error if ctx
 // was done first. Goroutines that call Next at once share the results
 // between them. err is the task's own error, as Await returns it, even
-// when Wait would count it in a FailFast group's summary.
+// when Wait would count it in a FailFast group's summary. Next panics if
+// ctx is nil.
 func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
+	if ctx == nil {
+		panic("task: Group.Next: nil context")
+	}
 	g.lazy()
 	if !g.nextMode.Load() {
 		// From now on ending tasks queue themselves; queue those that
@@ -956,8 +975,11 @@ func (g *Group[T]) forgetErr(o *outcome[T]) failure {
 // either way. Panics are read, and so marked seen, summarised or not.
 //
 // If ctx is done first, Wait returns a wrapped ctx error, delivers nothing
-// and the tasks go on; Close stops them.
+// and the tasks go on; Close stops them. Wait panics if ctx is nil.
 func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
+	if ctx == nil {
+		panic("task: Group.Wait: nil context")
+	}
 	g.lazy()
 	// Under mu, no pending task means every slot pushed so far is written:
 	// a push and its count happen together under mu.

@@ -253,15 +253,18 @@ func TestGroupNilFunc(t *testing.T) {
 	}
 }
 
+// TestLimitPanics: a bad limit makes NewGroup panic, naming it; Limit
+// itself only records it (an option never panics: see TestBadInput).
 func TestLimitPanics(t *testing.T) {
 	for _, n := range []int{0, -1} {
+		want := fmt.Sprintf("task: NewGroup: Limit must be positive (got %d)", n)
 		func() {
 			defer func() {
-				if recover() == nil {
-					t.Errorf("Limit(%d) did not panic", n)
+				if got := recover(); got != want {
+					t.Errorf("NewGroup(ctx, Limit(%d)) panicked with %v; want %q", n, got, want)
 				}
 			}()
-			task.Limit(n)
+			task.NewGroup[int](context.Background(), task.Limit(n)).Close()
 		}()
 	}
 }
@@ -587,15 +590,15 @@ func TestGroupTryGoAfterClose(t *testing.T) {
 }
 
 // TestNewGroupNilOption checks that a nil option makes NewGroup panic
-// with a message that names it, as Limit does for a bad limit.
+// with a message that names it, as a bad Limit does.
 func TestNewGroupNilOption(t *testing.T) {
 	tests := []struct {
 		name string
 		opts []task.GroupOption
 		want string
 	}{
-		{"alone", []task.GroupOption{nil}, "task: NewGroup: option 0 is nil"},
-		{"after another", []task.GroupOption{task.Limit(2), nil}, "task: NewGroup: option 1 is nil"},
+		{"alone", []task.GroupOption{nil}, "task: NewGroup: option must not be nil (got nil at index 0)"},
+		{"after another", []task.GroupOption{task.Limit(2), nil}, "task: NewGroup: option must not be nil (got nil at index 1)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

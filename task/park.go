@@ -38,7 +38,12 @@ type Parked struct{ s Slot }
 // The slot belongs to the task's own goroutine: a goroutine you start with
 // the go statement must not park with the task's context (one started with
 // [Go] gets a context without the slot; see also [WithoutSlot]).
+//
+// Park, ContextSlot and WithoutSlot panic if ctx is nil.
 func Park(ctx context.Context) Parked {
+	if ctx == nil {
+		panic("task: Park: nil context")
+	}
 	s, _ := ctx.Value(slotKey{}).(Slot)
 	if s != nil && s.Release() {
 		return Parked{s}
@@ -56,6 +61,9 @@ func (p Parked) Resume() {
 
 // ContextSlot returns the slot held by the task that owns ctx, or nil.
 func ContextSlot(ctx context.Context) Slot {
+	if ctx == nil {
+		panic("task: ContextSlot: nil context")
+	}
 	s, _ := ctx.Value(slotKey{}).(Slot)
 	return s
 }
@@ -66,6 +74,9 @@ func ContextSlot(ctx context.Context) Slot {
 // back the slot that belongs to the task's own goroutine. Contexts of tasks
 // started with [Go] hold no slot already.
 func WithoutSlot(ctx context.Context) context.Context {
+	if ctx == nil {
+		panic("task: WithoutSlot: nil context")
+	}
 	if ContextSlot(ctx) == nil {
 		return ctx
 	}

@@ -14,11 +14,12 @@ var (
 	// ErrGoexit is the error of a task whose function called runtime.Goexit
 	// (for example through t.FailNow in a test) instead of returning.
 	ErrGoexit = errors.New("task: function called runtime.Goexit")
-	// ErrNilFunc is the error of a task started with a nil function.
-	ErrNilFunc = errors.New("task: nil function")
+	// ErrNilFunc is the error of a task started with a nil function, and
+	// of Timeout given one. It matches [ErrInvalid].
+	ErrNilFunc error = invalidError("task: nil function")
 	// ErrNilTask is wrapped by the error of a combinator given a nil *Task,
-	// and of Select given a nil case.
-	ErrNilTask = errors.New("task: nil task")
+	// and of Select given a nil case. It matches [ErrInvalid].
+	ErrNilTask error = invalidError("task: nil task")
 	// ErrNotStarted is the error, together with its context's error, of a
 	// queued task (see [Queued]) whose context ended before an executor
 	// started it: it resolved at once, without running. [Group.Go] gives
@@ -72,8 +73,8 @@ const (
 )
 
 // Go starts fn on a new goroutine and returns its task. fn receives a child
-// of ctx that the task owns. Go panics if ctx is nil; a nil fn gives a task
-// that fails with [ErrNilFunc].
+// of ctx that the task owns. Go panics with "task: Go: nil context" if ctx
+// is nil; a nil fn gives a task that fails with [ErrNilFunc].
 //
 // Go and an Await of a trivial fn cost about 350-380 ns and 2 allocations
 // (185 B: the 160 B Task[int] and the goroutine's closure) on the
@@ -82,7 +83,10 @@ const (
 // channel, measured in the same run (BenchmarkGo); the same under a
 // cancellable ctx.
 func Go[T any](ctx context.Context, fn func(context.Context) (T, error)) *Task[T] {
-	t, j := Prepare(ctx, fn)
+	if ctx == nil {
+		panic("task: Go: nil context")
+	}
+	t, j := prepare(ctx, fn, nil)
 	if j != nil {
 		go j.Run()
 	}
@@ -96,11 +100,16 @@ func Go[T any](ctx context.Context, fn func(context.Context) (T, error)) *Task[T
 // resolved (fn was nil).
 //
 // opts may attach a [Slot] ([WithSlot]), which the task gives back at
-// await points, or mark the task [Queued].
+// await points, or mark the task [Queued]. Prepare panics if ctx is nil.
 func Prepare[T any](ctx context.Context, fn func(context.Context) (T, error), opts ...PrepareOption) (*Task[T], Job) {
 	if ctx == nil {
-		panic("task: nil context")
+		panic("task: Prepare: nil context")
 	}
+	return prepare(ctx, fn, opts)
+}
+
+// prepare is Prepare for a ctx known not to be nil.
+func prepare[T any](ctx context.Context, fn func(context.Context) (T, error), opts []PrepareOption) (*Task[T], Job) {
 	t := new(Task[T])
 	var (
 		s      Slot
@@ -130,10 +139,10 @@ func Prepare[T any](ctx context.Context, fn func(context.Context) (T, error), op
 // allocation, and returns both. slot, if not nil, gives the task's slot
 // from the record (see [WithSlot]). The record lives as long as the task
 // does. Package rt keeps its registry entries this way, which saves one
-// allocation of its Spawn's three.
+// allocation of its Spawn's three. PrepareWith panics if ctx is nil.
 func PrepareWith[T, E any](ctx context.Context, fn func(context.Context) (T, error), slot func(*E) Slot) (*Task[T], *E, Job) {
 	if ctx == nil {
-		panic("task: nil context")
+		panic("task: PrepareWith: nil context")
 	}
 	w := new(taskWith[T, E])
 	t := &w.t
@@ -324,7 +333,12 @@ func (t *Task[T]) finished() bool { return t.ctx.finished() }
 // (runtime.Gosched): a task just spawned then usually runs and ends before
 // Await would park, which saves the park and the wake-up (about a fifth of
 // task.Go+Await, BenchmarkGo).
+//
+// Await panics if ctx is nil, even for a task that has ended.
 func (t *Task[T]) Await(ctx context.Context) (T, error) {
+	if ctx == nil {
+		panic("task: Task.Await: nil context")
+	}
 	if t.finished() {
 		t.ctx.observe()
 		return t.val, t.ctx.res

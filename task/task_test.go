@@ -208,7 +208,7 @@ func TestContextValuesAndDeadline(t *testing.T) {
 	}
 }
 
-func TestNilContextPanics(t *testing.T) {
+func TestNilContextPanicsGo(t *testing.T) {
 	defer func() {
 		if r := recover(); r == nil || !strings.HasPrefix(r.(string), "task: ") {
 			t.Fatalf("recover() = %v; want a task: panic", r)

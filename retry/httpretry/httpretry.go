@@ -234,13 +234,27 @@ func Drain(resp *http.Response) {
 	_ = resp.Body.Close()
 }
 
-var errNilNewReq = errors.New("httpretry: nil newReq func")
+// ErrInvalid is [retry.ErrInvalid]: Do's error for bad input, a bad
+// retry.Option or a nil newReq, matches it. A nil ctx makes Do panic
+// ("httpretry: Do: nil context").
+var ErrInvalid = retry.ErrInvalid
+
+// errNilNewReq is Do's error for a nil newReq.
+var errNilNewReq error = invalidError("httpretry: Do: newReq must not be nil (got nil)")
+
+// invalidError is an error of bad input: its text names what was wrong,
+// and it matches ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string { return string(e) }
+func (e invalidError) Unwrap() error { return ErrInvalid }
 
 // Do sends the request newReq makes, again and again under [retry.Do]'s
 // rules and opts, until a response passes [Check]. newReq is called once
 // per attempt with the attempt's context (a request with another context
 // is re-bound to it). An error from newReq is permanent. A nil client
-// means http.DefaultClient. Retry-After is honoured, capped by
+// means http.DefaultClient. A nil newReq or a bad option makes Do return
+// an error matching [ErrInvalid] at once; a nil ctx makes it panic. Retry-After is honoured, capped by
 // [retry.MaxAfter] (1 minute by default); with a jittered back-off, up to
 // a tenth of it is added, within MaxAfter (see [retry.After]).
 //
@@ -294,6 +308,9 @@ var errNilNewReq = errors.New("httpretry: nil newReq func")
 // errors.Is and errors.As see through the wrapper as they do through the
 // *retry.Error.
 func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Context) (*http.Request, error), opts ...retry.Option) (*http.Response, error) {
+	if ctx == nil {
+		panic("httpretry: Do: nil context")
+	}
 	if newReq == nil {
 		return nil, errNilNewReq
 	}

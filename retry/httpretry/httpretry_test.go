@@ -354,7 +354,7 @@ type readerFunc func([]byte) (int, error)
 func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
 
 func TestDoBadInput(t *testing.T) {
-	if _, err := httpretry.Do(t.Context(), nil, nil); err == nil || !strings.Contains(err.Error(), "nil newReq") {
+	if _, err := httpretry.Do(t.Context(), nil, nil); !errors.Is(err, httpretry.ErrInvalid) || !strings.Contains(err.Error(), "newReq must not be nil") {
 		t.Errorf("Do(nil newReq) = %v; want an error", err)
 	}
 	calls := 0
