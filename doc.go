@@ -50,8 +50,11 @@
 // pool's queue resolves at once, without running, with an error matching
 // task.ErrNotStarted. Group.Close cancels and then waits. A pool's Close
 // drains the queue and waits; its Shutdown does the same until its context
-// ends, then resolves the tasks still queued (pool.ErrShutdown), cancels
-// the running ones and waits for them.
+// ends, then resolves the tasks still queued (pool.ErrShutdown, also
+// matching task.ErrNotStarted), cancels the running ones and waits up to a
+// grace period for them (pool.ShutdownGrace), as rt's Shutdown does; it
+// then returns a pool.ShutdownError, and the pool still owns the workers
+// that run on (Done, and a later Close, wait for them).
 //
 // Work started with a context that is already done does not run, but for
 // the exceptions below. pool.Submit and TrySubmit, rt.Spawn, BlockOn and
