@@ -56,24 +56,35 @@ func OnFull(p Policy) BroadcastOption {
 // some). Values live in one ring shared by all subscribers, as in tokio's
 // broadcast, so a Send copies the value once whatever the number of
 // subscribers; each subscriber has its own buffer size, the most values it
-// may fall behind. The ring keeps up to the largest buffer's worth of the
-// latest values alive for the garbage collector, read or not.
+// may fall behind. The ring holds the largest buffer of the current
+// subscribers, and keeps that many of the latest values alive for the
+// garbage collector, read or not; it grows when a subscriber with a larger
+// buffer joins, and shrinks when the one with the largest buffer closes
+// its subscription (dropping the ring once none is left).
 //
 // A Broadcast starts no goroutine. It is safe for concurrent use.
 //
 // Send costs about 16 ns with 1 subscriber and 21 ns with 8 when it need
-// not wait, and nothing is allocated per value; a Send received by one
-// reading goroutine costs about 45 ns, by 4 about 115 ns (BenchmarkBroadcast,
-// buffers of 64).
+// not wait; a Send received by one reading goroutine costs about 45 ns, by
+// 4 about 115 ns (BenchmarkBroadcast, buffers of 64). Nothing is allocated
+// per value, under Block either: a sender that waits for room waits on a
+// channel made once with the Broadcast. Subscribe allocates the
+// subscription, and a new ring when its buffer is the largest yet;
+// Subscription.Close allocates a smaller ring when it shrinks.
 type Broadcast[T any] struct {
 	policy Policy
+	room   chan struct{} // 1-buffered, under Block: a token wakes one waiting sender
 
-	mu     sync.Mutex
-	ring   []T    // value with sequence number s lives in ring[s%len(ring)]
-	head   uint64 // sequence number of the next value to send
-	subs   []*Subscription[T]
-	closed bool
-	room   chan struct{} // closed when blocked senders should look again; nil if none wait
+	mu      sync.Mutex
+	ring    []T    // value with sequence number s lives in ring[s%len(ring)]
+	head    uint64 // sequence number of the next value to send
+	subs    []*Subscription[T]
+	closed  bool
+	senders int // goroutines waiting in Send for room
+
+	// A token is on room, or was taken by a sender that has not looked
+	// at the room yet: more room needs no other token until it has.
+	signalled bool
 }
 
 // NewBroadcast returns a Broadcast with no subscribers. It panics if an
@@ -86,7 +97,11 @@ func NewBroadcast[T any](opts ...BroadcastOption) *Broadcast[T] {
 		}
 		o(&c)
 	}
-	return &Broadcast[T]{policy: c.policy}
+	b := &Broadcast[T]{policy: c.policy}
+	if c.policy == Block {
+		b.room = make(chan struct{}, 1)
+	}
+	return b
 }
 
 // Subscribe returns a subscription that receives the values sent from now
@@ -106,17 +121,23 @@ func (b *Broadcast[T]) Subscribe(buf int) *Subscription[T] {
 		return s
 	}
 	if buf > len(b.ring) {
-		b.grow(buf)
+		b.resize(buf)
 	}
 	b.subs = append(b.subs, s)
 	return s
 }
 
-// grow makes the ring hold n values, keeping those already in it.
-func (b *Broadcast[T]) grow(n int) {
+// resize makes the ring hold n values (none: no ring), keeping the latest
+// n of those already in it, which are all that a subscriber whose buffer
+// is at most n may still read. b.mu is held.
+func (b *Broadcast[T]) resize(n int) {
+	if n == 0 {
+		b.ring = nil
+		return
+	}
 	ring := make([]T, n)
 	if old := uint64(len(b.ring)); old > 0 {
-		for s := b.head - min(b.head, old); s < b.head; s++ {
+		for s := b.head - min(b.head, old, uint64(n)); s < b.head; s++ {
 			ring[s%uint64(n)] = b.ring[s%old]
 		}
 	}
@@ -132,26 +153,29 @@ func (b *Broadcast[T]) Send(ctx context.Context, v T) error {
 	b.mu.Lock()
 	for {
 		if b.closed {
+			b.passRoom()
 			b.mu.Unlock()
 			return ErrClosed
 		}
 		if b.policy != Block || b.hasRoom() {
 			break
 		}
-		if b.room == nil {
-			b.room = make(chan struct{})
-		}
-		room := b.room
+		b.senders++
 		b.mu.Unlock()
 		p := task.Park(ctx)
 		select {
-		case <-room:
+		case <-b.room:
 			p.Resume()
+			b.mu.Lock()
+			b.senders--
+			b.signalled = false // this sender looks at the room now
 		case <-ctx.Done():
 			p.Resume()
+			b.mu.Lock()
+			b.senders--
+			b.mu.Unlock()
 			return ctxError("broadcast send", ctx)
 		}
-		b.mu.Lock()
 	}
 	if n := uint64(len(b.ring)); n > 0 {
 		b.ring[b.head%n] = v
@@ -159,6 +183,9 @@ func (b *Broadcast[T]) Send(ctx context.Context, v T) error {
 	b.head++
 	for _, s := range b.subs {
 		s.wakeOne()
+	}
+	if b.senders > 0 {
+		b.passRoom()
 	}
 	b.mu.Unlock()
 	return nil
@@ -174,11 +201,26 @@ func (b *Broadcast[T]) hasRoom() bool {
 	return true
 }
 
-// freeRoom wakes blocked senders. b.mu is held.
+// freeRoom wakes one blocked sender, if any, to look again: a token on
+// room (none while the last one has not been acted on). A sender that returns
+// passes the token on while others wait and there is something for them
+// (passRoom), so several waiting senders all wake in turn, and none
+// sleeps through room or a Close. b.mu is held.
 func (b *Broadcast[T]) freeRoom() {
-	if b.room != nil {
-		close(b.room)
-		b.room = nil
+	if b.senders > 0 && !b.signalled {
+		b.signalled = true
+		select {
+		case b.room <- struct{}{}:
+		default: // not while signalled is unset; harmless if it were
+		}
+	}
+}
+
+// passRoom is called by a Send that returns: it wakes another waiting
+// sender if there is room left, or the Broadcast is closed. b.mu is held.
+func (b *Broadcast[T]) passRoom() {
+	if b.senders > 0 && (b.closed || b.hasRoom()) {
+		b.freeRoom()
 	}
 }
 
@@ -321,7 +363,9 @@ func (s *Subscription[T]) Dropped() int {
 
 // Close unsubscribes: the subscription no longer holds back senders under
 // [Block], and Recv returns ErrClosed, at once for a Recv that is waiting.
-// Values still buffered are discarded. Close may be called more than once.
+// Values still buffered are discarded, and the shared ring shrinks to the
+// largest buffer left (see [Broadcast]). Close may be called more than
+// once.
 func (s *Subscription[T]) Close() {
 	b := s.b
 	b.mu.Lock()
@@ -338,6 +382,13 @@ func (s *Subscription[T]) Close() {
 			b.subs = b.subs[:last]
 			break
 		}
+	}
+	need := 0
+	for _, o := range b.subs {
+		need = max(need, int(o.buf))
+	}
+	if need < len(b.ring) {
+		b.resize(need)
 	}
 	b.freeRoom()
 	s.wakeOne()

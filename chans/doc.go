@@ -22,12 +22,15 @@
 // Stage's fn) get a context without the caller's slot.
 //
 // A panic in a function given to a helper is never swallowed: in a Stage or
-// Pipeline.Go it becomes a *task.PanicError returned by Pipeline.Wait.
+// Pipeline.Go it becomes a *task.PanicError returned by Pipeline.Wait and
+// Pipeline.Close, joined to the pipeline's first failure if it came after
+// one.
 //
 // # Which one to use
 //
-//   - Many producers, one consumer: [Merge], the chapter's fan_in_pattern
-//     (mpsc with cloned senders). Go channels are already multi-producer,
+//   - Many producers, one consumer: [Merge] (the chapter's fan_in_pattern
+//     sample: several threads send into one channel through clones of an
+//     mpsc Sender). Go channels are already multi-producer,
 //     so when the producers can share one channel and one of them knows
 //     when all are done, a plain channel is cheaper; Merge is for channels
 //     you did not create.
@@ -39,7 +42,9 @@
 //   - Only the latest value matters (configuration, status): [Watch].
 //   - Amortising per-call cost (database writes, RPCs): [Batch].
 //   - Stages with a worker count each and one error for the whole chain:
-//     [Pipeline] and [Stage], optionally [Ordered].
+//     [Pipeline] and [Stage], optionally [Ordered]; a stage drops an item
+//     (a filter) by returning [ErrSkip]. A consumer that stops early
+//     breaks out of its loop and calls Pipeline.Close, not Wait.
 //   - range over a channel with a context: [Seq]; an iterator as a channel:
 //     [FromSeq].
 //

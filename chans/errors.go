@@ -15,6 +15,13 @@ import (
 // received), and wrapped by a [Pipeline] stopped by Close.
 var ErrClosed = errors.New("chans: closed")
 
+// ErrSkip, returned by the function of a [Stage], drops the input it was
+// given: the stage sends no result for it and goes on, and the pipeline
+// does not fail. It makes a stage a filter, as filepath.SkipDir makes a
+// walk skip a directory. It must be returned as is, not wrapped (a wrapped
+// ErrSkip, or a panic with it, fails the pipeline).
+var ErrSkip = errors.New("chans: skip item")
+
 // LaggedError is returned by [Subscription.Recv] under the [Lag] policy when
 // the subscriber fell more than its buffer behind the sender: Missed values
 // were overwritten before it could read them. It is tokio's

@@ -231,3 +231,50 @@ func ExampleSeq() {
 	fmt.Println(sum, ctx.Err())
 	// Output: 6 <nil>
 }
+
+// A stage that returns ErrSkip drops the input: a filter. The pipeline
+// does not fail.
+func ExampleStage_filter() {
+	p := chans.NewPipeline(context.Background())
+	defer p.Close()
+	lines := chans.FromSeq(p.Context(), slices.Values([]string{"1", "", "3", "# comment", "5"}))
+	nums := chans.Stage(p, lines, 2, func(_ context.Context, s string) (int, error) {
+		if s == "" || s[0] == '#' {
+			return 0, chans.ErrSkip
+		}
+		return strconv.Atoi(s)
+	}, chans.Ordered())
+	for n := range nums {
+		fmt.Println(n)
+	}
+	fmt.Println(p.Wait(context.Background()))
+	// Output:
+	// 1
+	// 3
+	// 5
+	// <nil>
+}
+
+// A consumer that stops early breaks out of its loop and calls Close, not
+// Wait: Close stops the stages still sending and returns nil unless
+// something failed.
+func ExamplePipeline_stopEarly() {
+	firstSquareOver := func(limit int) (int, error) {
+		p := chans.NewPipeline(context.Background())
+		nums := chans.FromSeq(p.Context(), func(yield func(int) bool) {
+			for i := 0; yield(i); i++ { // endless
+			}
+		})
+		squares := chans.Stage(p, nums, 2, func(_ context.Context, n int) (int, error) {
+			return n * n, nil
+		}, chans.Ordered())
+		for sq := range squares {
+			if sq > limit {
+				return sq, p.Close()
+			}
+		}
+		return 0, p.Close()
+	}
+	fmt.Println(firstSquareOver(50))
+	// Output: 64 <nil>
+}

@@ -8,8 +8,9 @@ import (
 )
 
 // Merge forwards every value received from ins to the returned channel: the
-// fan-in of many producers (the chapter's fan_in_pattern, where mpsc lets
-// several threads clone one Sender). Values from one input keep their order;
+// fan-in of many producers (the chapter's fan_in_pattern sample, where
+// several threads send into one channel through clones of an mpsc
+// Sender). Values from one input keep their order;
 // values from different inputs interleave as they arrive.
 //
 // The returned channel is closed once every input is closed, or once ctx is

@@ -13,16 +13,31 @@ import (
 
 // Pipeline owns the goroutines of a chain of stages (see [Stage]) and of
 // the sources started with [Pipeline.Go], and collects their failure: the
-// first error returned by a stage's function, or a panic in it as a
-// *task.PanicError, cancels the pipeline's context so every stage stops,
-// and [Pipeline.Wait] returns it. Nothing is swallowed: a stage whose
-// function fails delivers no value for that input, and the pipeline fails.
+// first error returned by a stage's function or a source, or a panic in
+// one as a *task.PanicError, cancels the pipeline's context so every stage
+// stops, and [Pipeline.Wait] and [Pipeline.Close] return it. With several
+// failures, the first by time is returned (not the earliest input), and
+// every panic or runtime.Goexit that comes after it is joined to it with
+// errors.Join (errors.Is and errors.As see them all): a panic is never
+// swallowed. Nothing else is: a stage whose function fails delivers no
+// value for that input, and the pipeline fails. A failure counts whenever
+// it happens until Close returns, including after the last stage's output
+// was drained (a source that returns its error after its deferred close,
+// say). A function that stops because its context is done should return
+// that context's error, its cause, or an error wrapping either: that is
+// no failure; any other error is one, even if Close caused it.
 //
 // Stages run under the pipeline's context, a child of the context given to
 // NewPipeline that carries no runtime slot (functions run on the stages'
 // goroutines, not the caller's). Call Close when done (defer p.Close()): it
 // cancels what is still running and waits for every goroutine, which a
 // consumer that stops reading early needs.
+//
+// To stop early, break out of the loop over the last stage and call Close,
+// not Wait: stages blocked sending to a channel that nobody reads any more
+// wait for the pipeline's context, which only Close (or the parent
+// context) ends, so a Wait before Close never returns. Close then returns
+// nil unless something failed or the parent context ended first.
 type Pipeline struct {
 	ctx    context.Context // the stages' context: without the caller's slot
 	cancel context.CancelCauseFunc
@@ -30,7 +45,7 @@ type Pipeline struct {
 	g      *task.Group[struct{}] // hides the caller's runtime slot, if any
 
 	mu      sync.Mutex
-	err     error // the first failure
+	err     error // the first failure, and panics and Goexits after it, joined
 	cut     bool  // a stage stopped because the context was done
 	closed  bool
 	running int           // goroutines started and not ended
@@ -59,27 +74,48 @@ func NewPipeline(ctx context.Context) *Pipeline {
 // stop when it is done.
 func (p *Pipeline) Context() context.Context { return p.ctx }
 
-// fail records err as the pipeline's failure if it is the first, and
-// cancels the pipeline. An error that only says the pipeline's context is
-// done (a stage or source that honours its context returns ctx.Err()) is
-// no failure: the pipeline stopped, and Wait reports why (Close, or the
-// parent's end). After Close, nothing is recorded: Go and Stage do
-// nothing then, bad arguments included.
-func (p *Pipeline) fail(err error) {
-	if cerr := p.ctx.Err(); cerr != nil && errors.Is(err, cerr) {
-		p.stopped()
-		return
+// fail records err as the pipeline's failure if it is the first, or
+// keeps it to join to the first if it is a panic or a Goexit, and cancels
+// the pipeline. An error that only says the pipeline's context is done (a
+// stage or source that honours its context returns ctx.Err(), or its
+// cause) is no failure: the pipeline stopped, and Wait reports why (Close,
+// or the parent's end). A panic is always a failure, whatever its value.
+// Failures count until Close returns (after it no goroutine of p is left
+// to fail); see misuse for Go and Stage.
+func (p *Pipeline) fail(err error) { p.record(err, false) }
+
+// misuse is fail for bad arguments to Go and Stage: after Close, they do
+// nothing, bad arguments included.
+func (p *Pipeline) misuse(err error) { p.record(err, true) }
+
+func (p *Pipeline) record(err error, misuse bool) {
+	bug := isBug(err)
+	if !bug {
+		if cerr := p.ctx.Err(); cerr != nil && (errors.Is(err, cerr) || errors.Is(err, context.Cause(p.ctx))) {
+			p.stopped()
+			return
+		}
 	}
 	p.mu.Lock()
-	if p.closed {
+	if misuse && p.closed {
 		p.mu.Unlock()
 		return
 	}
-	if p.err == nil {
+	switch {
+	case p.err == nil:
 		p.err = err
+	case bug:
+		p.err = errors.Join(p.err, err)
 	}
 	p.mu.Unlock()
 	p.cancel(err)
+}
+
+// isBug reports whether err is a panic or a runtime.Goexit: never the
+// effect of another failure, so never dropped.
+func isBug(err error) bool {
+	var pe *task.PanicError
+	return errors.As(err, &pe) || errors.Is(err, task.ErrGoexit)
 }
 
 func (p *Pipeline) stopped() {
@@ -124,12 +160,13 @@ func (p *Pipeline) start(fn func(ctx context.Context)) bool {
 
 // Go runs fn on a goroutine owned by the pipeline, typically a source that
 // sends into the first stage until ctx is done: an error it returns, or a
-// panic (as a *task.PanicError), fails the pipeline. fn may return nil or
-// ctx's error when it stops because ctx is done: neither is a failure.
-// Go does nothing after Close.
+// panic (as a *task.PanicError), fails the pipeline, even if it comes
+// after fn closed its channel and the consumer drained the pipeline. fn
+// may return nil or ctx's error when it stops because ctx is done: neither
+// is a failure. Go does nothing after Close.
 func (p *Pipeline) Go(fn func(ctx context.Context) error) {
 	if fn == nil {
-		p.fail(fmt.Errorf("chans: pipeline go: %w", task.ErrNilFunc))
+		p.misuse(fmt.Errorf("chans: pipeline go: %w", task.ErrNilFunc))
 		return
 	}
 	p.start(func(ctx context.Context) {
@@ -142,10 +179,14 @@ func (p *Pipeline) Go(fn func(ctx context.Context) error) {
 }
 
 // Wait waits until every goroutine of the pipeline has ended (an await
-// point) and returns the pipeline's first failure; if there was none but a
-// stage stopped early because the pipeline's context was done (its parent
-// ended, or Close), it returns a wrapped context error. If ctx is done
-// first, Wait returns a wrapped ctx error and the stages go on.
+// point) and returns the pipeline's failure (see [Pipeline]); if there was
+// none but a stage stopped early because the pipeline's context was done
+// (its parent ended, or Close), it returns a wrapped context error, which
+// wraps ErrClosed if Close stopped it. If ctx is done first, Wait returns a
+// wrapped ctx error and the stages go on.
+//
+// Wait is for a pipeline that runs to its end: after breaking out of the
+// loop over the last stage, call Close, not Wait (see [Pipeline]).
 func (p *Pipeline) Wait(ctx context.Context) error {
 	p.mu.Lock()
 	if p.running > 0 {
@@ -164,33 +205,48 @@ func (p *Pipeline) Wait(ctx context.Context) error {
 		}
 		p.mu.Lock()
 	}
+	p.mu.Unlock()
+	return p.result(false)
+}
+
+// result returns the pipeline's failure, or why it was cut short: for
+// Close (byClose), a stop of Close's own is no error.
+func (p *Pipeline) result(byClose bool) error {
+	p.mu.Lock()
 	err, cut := p.err, p.cut
 	p.mu.Unlock()
 	switch {
 	case err != nil:
 		return err
-	case cut && p.parent.Err() != nil:
+	case !cut:
+		return nil
+	case p.parent.Err() != nil: // it may have come first: say so
 		return ctxError("pipeline", p.parent)
-	case cut:
-		return ctxError("pipeline", p.ctx)
+	case byClose: // p.ctx was cancelled by Close, the only cause left
+		return nil
 	}
-	return nil
+	return ctxError("pipeline", p.ctx)
 }
 
 // Close cancels the pipeline, waits for all of its goroutines to end, and
-// returns what Wait returns (a pipeline stopped by Close before its input
-// was exhausted reports an error wrapping ErrClosed). Stages added after
-// Close return a closed channel. Close may be called more than once.
+// returns the pipeline's failure (see [Pipeline]): one reported while
+// Close waits counts too. A pipeline that Close stopped before its input
+// was exhausted (a consumer that broke out of its loop) is no failure:
+// Close returns nil then, while Wait, called after it or on another
+// goroutine, returns an error wrapping ErrClosed. If the parent context
+// ended and a stage stopped for it, Close returns a wrapped context error,
+// as Wait does. Stages added after Close return a closed channel. Close
+// may be called more than once.
 func (p *Pipeline) Close() error {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
 	p.cancel(ErrClosed)
-	err := p.Wait(context.Background())
+	_ = p.Wait(context.Background()) // cannot fail: the context never ends
 	if p.g != nil {
 		p.g.Close()
 	}
-	return err
+	return p.result(true)
 }
 
 // StageOption configures [Stage].
@@ -206,16 +262,17 @@ func Ordered() StageOption { return func(c *stageConfig) { c.ordered = true } }
 // Stage runs fn on every value of in with up to workers goroutines and
 // sends the results on the returned channel: one stage of a pipeline (feed
 // its output to the next Stage). Results come in completion order unless
-// the [Ordered] option is given.
+// the [Ordered] option is given. fn returning [ErrSkip] drops its input:
+// no result is sent for it, and nothing fails (a filter).
 //
 // The returned channel is closed once in is closed and every result has
 // been received, or once the pipeline's context is done. The stage's
-// goroutines belong to p and end then; p.Wait waits for them. An error from
-// fn, or a panic in it (as a *task.PanicError), fails the pipeline: every
-// stage stops and p.Wait returns it. A nil fn, a non-positive workers or a
-// nil option fails the pipeline at once with a clear error and returns a
-// closed channel. A Stage added to a closed pipeline, or given a nil in,
-// returns a closed channel.
+// goroutines belong to p and end then; p.Wait waits for them. Any other
+// error from fn, or a panic in it (as a *task.PanicError), fails the
+// pipeline: every stage stops and p.Wait returns it. A nil fn, a
+// non-positive workers or a nil option fails the pipeline at once with a
+// clear error and returns a closed channel. A Stage added to a closed
+// pipeline, or given a nil in, returns a closed channel.
 //
 // A stage with 4 workers passes a value in about 440 ns, 850 ns with
 // Ordered (whose window of 2×workers slots is allocated once), on 2 cores
@@ -225,7 +282,7 @@ func Stage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(context.
 	out := make(chan Out)
 	for i, o := range opts {
 		if o == nil {
-			p.fail(fmt.Errorf("chans: stage: option %d is nil", i))
+			p.misuse(fmt.Errorf("chans: stage: option %d is nil", i))
 			close(out)
 			return out
 		}
@@ -233,11 +290,11 @@ func Stage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(context.
 	}
 	switch {
 	case fn == nil:
-		p.fail(fmt.Errorf("chans: stage: %w", task.ErrNilFunc))
+		p.misuse(fmt.Errorf("chans: stage: %w", task.ErrNilFunc))
 		close(out)
 		return out
 	case workers <= 0:
-		p.fail(fmt.Errorf("chans: stage: workers = %d: must be positive", workers))
+		p.misuse(fmt.Errorf("chans: stage: workers = %d: must be positive", workers))
 		close(out)
 		return out
 	case in == nil:
@@ -278,6 +335,9 @@ func unorderedStage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func
 				}
 				r, err := call(ctx, fn, v)
 				if err != nil {
+					if err == ErrSkip {
+						continue
+					}
 					p.fail(err)
 					return
 				}
@@ -359,11 +419,13 @@ func orderedStage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(c
 		p.start(func(ctx context.Context) {
 			for j := range jobs {
 				r, err := call(ctx, fn, j.v)
-				j.s.r, j.s.err = r, err
-				j.s.done <- struct{}{} // the slot is the collector's from here
-				if err != nil {
+				if err != nil && err != ErrSkip {
+					// Before the slot is handed over: the collector then
+					// closes out, and the consumer may Close at once.
 					p.fail(err)
 				}
+				j.s.r, j.s.err = r, err
+				j.s.done <- struct{}{} // the slot is the collector's from here
 			}
 		})
 	}
@@ -378,12 +440,15 @@ func orderedStage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(c
 				p.stopped()
 				return
 			}
-			if s.err != nil {
+			r, err := s.r, s.err
+			s.r = zero
+			if err != nil && err != ErrSkip {
 				return // the worker failed the pipeline
 			}
-			r := s.r
-			s.r = zero
 			free <- s // never blocks
+			if err == ErrSkip {
+				continue
+			}
 			select {
 			case out <- r:
 			case <-done:

@@ -9,10 +9,10 @@ import (
 )
 
 // TestCloseWithCtxHonouringStage: a stage fn that honours its ctx and
-// returns ctx.Err() when Close cancels it leaves Close's result an error
-// wrapping ErrClosed, as Close's doc says. Its ctx error used to be
-// recorded as the pipeline's failure, and Close returned a bare
-// context.Canceled.
+// returns ctx.Err() when Close cancels it is no failure: Close returns
+// nil, and Wait an error wrapping ErrClosed, as their docs say. Its ctx
+// error used to be recorded as the pipeline's failure, and Close returned
+// a bare context.Canceled.
 func TestCloseWithCtxHonouringStage(t *testing.T) {
 	p := chans.NewPipeline(context.Background())
 	in := make(chan int, 1)
@@ -27,8 +27,11 @@ func TestCloseWithCtxHonouringStage(t *testing.T) {
 	err := p.Close()
 	for range out {
 	}
-	if !errors.Is(err, chans.ErrClosed) {
-		t.Errorf("Close() = %v; want an error wrapping ErrClosed", err)
+	if err != nil {
+		t.Errorf("Close() = %v; want nil", err)
+	}
+	if err := p.Wait(context.Background()); !errors.Is(err, chans.ErrClosed) {
+		t.Errorf("Wait() after Close = %v; want an error wrapping ErrClosed", err)
 	}
 }
 

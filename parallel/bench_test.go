@@ -264,3 +264,79 @@ func BenchmarkMapOrdered(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMapWorkers runs trivial items with Workers far above what the
+// cores can use, over a mid-size and a large input: a Workers above the
+// input used to cut it into chunks of one item, one goroutine each.
+func BenchmarkMapWorkers(b *testing.B) {
+	ctx := context.Background()
+	f := func(_ context.Context, v int) (int, error) { return v*31 + 7, nil }
+	for _, n := range []int{10_000, 1_000_000} {
+		in := make([]int, n)
+		for _, w := range []int{0, 64, 10_000, 1 << 30} {
+			var opts []parallel.Option
+			name := "default"
+			if w > 0 {
+				opts = append(opts, parallel.Workers(w))
+				name = strconv.Itoa(w)
+			}
+			b.Run(fmt.Sprintf("n=%d/workers=%s", n, name), func(b *testing.B) {
+				loopCPU(b, func() {
+					out, _ := parallel.Map(ctx, in, f, opts...)
+					workload.Sink = uint64(out[0])
+				})
+			})
+		}
+	}
+}
+
+// BenchmarkReduce sums 1,000,000 ints: a serial loop, Reduce (fn called
+// through a func value per element), and MapReduce with a loop per chunk.
+func BenchmarkReduce(b *testing.B) {
+	const n = 1_000_000
+	in := make([]int, n)
+	for i := range in {
+		in[i] = i
+	}
+	const want = n * (n - 1) / 2
+	ctx := context.Background()
+	add := func(x, y int) int { return x + y }
+	check := func(b *testing.B, got int) {
+		if got != want {
+			b.Fatalf("sum = %d; want %d", got, want)
+		}
+	}
+	b.Run("impl=serial", func(b *testing.B) {
+		loopCPU(b, func() {
+			s := 0
+			for _, v := range in {
+				s += v
+			}
+			check(b, s)
+		})
+	})
+	b.Run("impl=Reduce", func(b *testing.B) {
+		loopCPU(b, func() {
+			s, err := parallel.Reduce(ctx, in, add)
+			if err != nil {
+				b.Fatal(err)
+			}
+			check(b, s)
+		})
+	})
+	b.Run("impl=MapReduce", func(b *testing.B) {
+		loopCPU(b, func() {
+			s, err := parallel.MapReduce(ctx, in, func(_ context.Context, c []int) (int, error) {
+				s := 0
+				for _, v := range c {
+					s += v
+				}
+				return s, nil
+			}, add)
+			if err != nil {
+				b.Fatal(err)
+			}
+			check(b, s)
+		})
+	})
+}

@@ -5,13 +5,18 @@
 // # Slices
 //
 // The slice functions cut their input into chunks that are sub-slices of
-// it (never copies) and run them on up to GOMAXPROCS goroutines, the
-// caller's included; workers take the next chunk when they finish one, so
-// uneven items balance out. The first error (or panic, returned as a
-// *task.PanicError inside an *ItemError or *ChunkError) cancels the
-// context the other calls get and stops the rest; it is what the function
-// returns. A cancelled ctx stops the work the same way. Every goroutine a
-// function starts has ended when it returns.
+// it (never copies) and run them on up to GOMAXPROCS goroutines (see
+// [Workers]), the caller's included; workers take the next chunk when they
+// finish one, so uneven items balance out. The first error (or panic,
+// returned as a *task.PanicError inside an *ItemError or *ChunkError)
+// cancels the context the other calls get and stops the rest; it is what
+// the function returns. "First" is by time, not by index: with several
+// failing items, whichever failed first is returned, and the other errors,
+// usually the cancellation it caused, are dropped, except a panic or a
+// runtime.Goexit, which is joined to it with errors.Join (errors.As finds
+// the first *ItemError and the *task.PanicError alike): a panic is never
+// swallowed. A cancelled ctx stops the work the same way. Every goroutine
+// a function starts has ended when it returns.
 //
 // To see every failure instead of the first, pass [KeepGoing] to [Map] or
 // [ForEach]: every item runs whatever the others do (a panic fails its
@@ -21,9 +26,10 @@
 // then the results are nil. Reduce and MapReduce reject it: a fold with a
 // chunk missing has no meaning.
 //
-// The chapter's parallel_computation copies each chunk (chunk.to_vec())
-// before summing it on a thread. Summing squares is so cheap that the copy
-// costs more than the work: see the figures below.
+// The chapter's parallel_computation sample (a sum of squares that cuts its
+// input into one chunk per CPU and sums each on a thread of its own) copies
+// each chunk (chunk.to_vec()) before summing it. Summing squares is so
+// cheap that the copy costs more than the work: see the figures below.
 //
 // # Iterators
 //
@@ -45,42 +51,47 @@
 //
 // # Figures
 //
-// Medians of 6 runs (go test -bench, b.Loop) on the project's 2-core VM
-// (AMD EPYC, Go 1.26), quiet. Next to wall time, the CPU time the process
-// used per operation (user+system, all threads; "cpu") shows the work
-// each version does; on a busy machine it stays steady while wall times
-// lose the parallel speed-up.
+// Every figure of this package is given once: here for Map and MapReduce,
+// in the doc of [Reduce], [Workers] and [KeepGoing] for theirs. Medians
+// of 6 runs (go test -bench, b.Loop) on the project's 2-core VM (AMD
+// EPYC, Go 1.26), shared with other jobs (load average 1 to 5 during the
+// runs). Next to wall time, the CPU time the process used per operation
+// (user+system, all threads; "cpu") shows the work each version does; on
+// a busy machine it stays steady while wall times lose the parallel
+// speed-up.
 //
-// The chapter's parallel_computation, the sum of x*x over 0..10,000,000
-// (BenchmarkSumSquares):
+// The chapter's parallel_computation sample, the sum of x*x over
+// 0..10,000,000 (BenchmarkSumSquares):
 //
-//	serial loop                        3.3 ms   cpu 3.3 ms        0 B
-//	chapter: copy chunks, then sum     6.0 ms   cpu 8.8 ms    76 MiB
-//	threads on sub-slices, by hand     1.7 ms   cpu 3.3 ms   352 B
-//	parallel.MapReduce                 1.9 ms   cpu 3.4 ms   775 B
+//	serial loop                        3.4 ms   cpu 3.4 ms          0 B
+//	chapter: copy chunks, then sum      10 ms   cpu 10 to 18 ms  76 MiB
+//	threads on sub-slices, by hand     1.8 ms   cpu 3.4 ms        352 B
+//	parallel.MapReduce                 2.0 ms   cpu 3.4 ms        755 B
 //
-// The copy makes the chapter's version 1.8 times slower than one thread
-// and 2.7 times costlier in CPU: it moves 76 MiB through memory to save
-// nothing, for a sum that is itself memory bound. Without the copy, the
-// parallel sum does the serial loop's work and no more, on both cores.
+// The copy makes the chapter's version 3 times slower than one thread and
+// 3 to 5 times costlier in CPU (the garbage collector's share varies): it
+// moves 76 MiB through memory to save nothing, for a sum that is itself
+// memory bound. Without the copy, the parallel sum does the serial loop's
+// work and no more, on both cores.
 //
 // A 1 µs CPU task (workload.Spin) over 100,000 items (BenchmarkMap):
 //
-//	serial loop                        101 ms   cpu 101 ms     1 alloc
-//	one goroutine per item              95 ms   cpu 185 ms   200,000 allocs, 11 MiB
-//	parallel.Map                        50 ms   cpu  99 ms    10 allocs
+//	serial loop                         91 ms   cpu  92 ms     1 alloc
+//	one goroutine per item              94 ms   cpu 181 ms   200,000 allocs, 11 MiB
+//	parallel.Map                        47 ms   cpu  93 ms    10 allocs
 //
-// A goroutine per item nearly doubles the CPU spent, and so gains almost
-// nothing on 2 cores. Map spends what the loop spends, and its wall time
-// is the loop's divided by the cores.
+// A goroutine per item doubles the CPU spent, and so gains nothing on 2
+// cores. Map spends what the loop spends, and its wall time is the loop's
+// divided by the cores.
 //
 // Fixed costs for trivial items (BenchmarkMapOverhead, cpu per call):
-// 84 ns for 1 item (the loop: 2 ns), 840 ns for 16 items in 16 chunks,
-// 150 ns for the same 16 items as one chunk (ChunkSize(16)); over 10,000
-// items, 1.5 ns more per item than a loop that calls an inlined function
-// as one chunk, 1.9 ns in the default 16 chunks (37 µs against 18).
+// 120 ns and 4 allocations for 1 item (the loop: 2 ns), 1.1 µs and 9
+// allocations for 16 items in 16 chunks, 250 ns for the same 16 items as
+// one chunk (ChunkSize(16)); over 10,000 items, 1.5 ns more per item than
+// a loop that calls an inlined function as one chunk, 2.3 ns in the
+// default 16 chunks (49 µs against 26).
 //
 // Reproduce with
 //
-//	go test -run '^$' -bench 'Map$|SumSquares|MapOverhead' -benchmem -count 6 ./parallel/
+//	go test -run '^$' -bench 'Map$|SumSquares|MapOverhead|Reduce|MapWorkers|KeepGoing' -benchmem -count 6 ./parallel/
 package parallel
