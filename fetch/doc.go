@@ -27,9 +27,9 @@
 // resolve (NXDOMAIN), more than 10 redirects ([ErrRedirects], a loop most
 // likely) and TLS certificate errors. Between attempts Run backs off
 // exponentially, from 100 ms doubling up to 10 s, with full jitter. A
-// Retry-After header is honoured up to [MaxRetryAfter], and the jittered
-// back-off delay is added to it, so that clients told the same wait do not
-// all come back at once. With retrying off (Retries(0)) a URL's error is
+// Retry-After header is honoured up to [MaxRetryAfter]: Run waits what the
+// server asked, plus a random part of up to a tenth of it, so that clients
+// told the same wait do not all come back at once (see retry.After). With retrying off (Retries(0)) a URL's error is
 // its attempt's, without retry's wrapper.
 //
 // Workers start as URLs come, one per URL up to Concurrency, so a huge

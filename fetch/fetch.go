@@ -175,8 +175,8 @@ func Retry(opts ...retry.Option) Option {
 }
 
 // MaxRetryAfter caps the delay a server can ask for with Retry-After
-// (default 1 minute), before the back-off's jittered delay is added to it;
-// 0 ignores the header. d must not be negative.
+// (default 1 minute); the wait is the server's delay plus up to a tenth
+// of it at random (see retry.After); 0 ignores the header. d must not be negative.
 func MaxRetryAfter(d time.Duration) Option {
 	return func(c *config) {
 		if d < 0 {

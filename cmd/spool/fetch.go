@@ -31,8 +31,8 @@ attempt limited to D.
 Failed attempts are retried --retries times with exponential back-off (from
 100 ms, doubling up to 10 s, with jitter) when another attempt may succeed:
 connection errors, timeouts, a body cut short, and statuses 408, 425, 429,
-500, 502, 503 and 504, honouring Retry-After up to 1 minute (plus the
-back-off's jittered delay, so that clients told the same Retry-After do not
+500, 502, 503 and 504, honouring Retry-After up to 1 minute (plus up to
+a tenth of it at random, so that clients told the same Retry-After do not
 all come back together). Not retried: other
 statuses, a host name that does not resolve, more than 10 redirects (a loop),
 TLS certificate errors, and a body that cannot be saved.
