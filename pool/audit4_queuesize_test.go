@@ -13,36 +13,36 @@ import (
 // so QueueSize(1<<40) made New ask for 16 TiB and die with "fatal error:
 // runtime: out of memory", which no recover catches, and
 // QueueSize(math.MaxInt) panicked in makechan with "size out of range".
-// QueueSize now refuses a size above MaxQueueSize itself, at once and in
-// the package's words, before New can try.
+// New now refuses a size above MaxQueueSize, in the package's words and
+// before it allocates anything: an error matching ErrInvalid (the option
+// itself no longer panics; see TestBadInput).
 func TestAudit4QueueSizeBound(t *testing.T) {
 	msg := func(k int) string {
-		return fmt.Sprintf("pool: QueueSize(%d): New allocates the whole queue up front, 16 bytes an item: the size must be at most MaxQueueSize (16777216 items, 256 MiB)", k)
+		return fmt.Sprintf("pool: QueueSize(%d): must be from 0 to MaxQueueSize, 16777216 (New allocates the whole queue up front, 16 bytes an item)", k)
 	}
 	cases := []struct {
 		name string
 		give int
-		want string // the panic; "" for none
+		want string // New's error; "" for none
 	}{
-		{name: "MaxQueueSize", give: 1 << 24},
+		// MaxQueueSize itself: TestQueueSizeBounds (a pool would take 256 MiB).
 		{name: "MaxQueueSize+1", give: 1<<24 + 1, want: msg(1<<24 + 1)},
 		{name: "1<<40", give: 1 << 40, want: msg(1 << 40)},
 		{name: "math.MaxInt", give: math.MaxInt, want: msg(math.MaxInt)},
-		{name: "-1", give: -1, want: "pool: QueueSize(-1): size must not be negative"},
+		{name: "-1", give: -1, want: msg(-1)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := func() (msg string) {
-				defer func() {
-					if r := recover(); r != nil {
-						msg = fmt.Sprint(r)
-					}
-				}()
-				pool.QueueSize(c.give) // the option only: New is never reached with a bad size
-				return ""
-			}()
-			if got != c.want {
-				t.Errorf("QueueSize(%d) panicked with %q; want %q", c.give, got, c.want)
+			p, err := pool.New(1, pool.QueueSize(c.give))
+			if p != nil {
+				p.Close()
+			}
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != c.want || (err != nil) != errors.Is(err, pool.ErrInvalid) {
+				t.Errorf("New(1, QueueSize(%d)) = %v; want %q, matching ErrInvalid", c.give, err, c.want)
 			}
 		})
 	}

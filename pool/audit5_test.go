@@ -303,18 +303,21 @@ func TestAudit5ShutdownGivesUp(t *testing.T) {
 
 func TestAudit5ShutdownGraceOption(t *testing.T) {
 	cases := []struct {
-		d         time.Duration
-		wantPanic bool
-	}{{0, false}, {time.Millisecond, false}, {-1, true}}
+		d       time.Duration
+		wantErr string
+	}{{0, ""}, {time.Millisecond, ""}, {-1, "pool: ShutdownGrace(-1ns): must not be negative"}}
 	for _, c := range cases {
-		func() {
-			defer func() {
-				if got := recover() != nil; got != c.wantPanic {
-					t.Errorf("ShutdownGrace(%v) panicked = %v; want %v", c.d, got, c.wantPanic)
-				}
-			}()
-			pool.ShutdownGrace(c.d)
-		}()
+		p, err := pool.New(1, pool.ShutdownGrace(c.d))
+		if p != nil {
+			p.Close()
+		}
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != c.wantErr || (err != nil) != errors.Is(err, pool.ErrInvalid) {
+			t.Errorf("New(1, ShutdownGrace(%v)) = %v; want %q, matching ErrInvalid", c.d, err, c.wantErr)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"fmt"
 	"math/bits"
 	"sync/atomic"
 	"time"
@@ -61,8 +62,13 @@ func (h *Histogram) Mean() time.Duration {
 
 // Quantile returns an upper bound of the q-quantile (0 <= q <= 1): the top
 // of the bucket that holds it, so within 2x of the true value. It returns
-// 0 if there are no samples.
+// 0 if there are no samples. It panics if q is not in [0, 1] (NaN
+// included), as in "pool: Histogram.Quantile: q must be in [0, 1] (got
+// 1.5)", as rt's Histogram.Quantile does.
 func (h *Histogram) Quantile(q float64) time.Duration {
+	if !(q >= 0 && q <= 1) {
+		panic(fmt.Sprintf("pool: Histogram.Quantile: q must be in [0, 1] (got %v)", q))
+	}
 	n := h.Count()
 	if n == 0 {
 		return 0

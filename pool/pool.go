@@ -27,11 +27,34 @@ var (
 	// match task.ErrNotStarted and context.Canceled.
 	ErrShutdown = errors.New("pool: shut down before the task ran")
 	// ErrSize is the error of New and Resize given a worker count below 1.
-	ErrSize = errors.New("pool: worker count must be positive")
+	// It matches [ErrInvalid].
+	ErrSize error = invalidError("pool: worker count must be positive")
 	// ErrNilPool is the error of work given to a nil *Pool or to a zero
 	// Pool, one not made by New, and of Resize and Shutdown on one.
 	ErrNilPool = errors.New("pool: nil pool (make one with pool.New)")
 )
+
+// ErrInvalid is matched (errors.Is) by the errors of package pool that
+// report bad input rather than a failure: [New]'s for a bad or nil
+// option, whose text names the option and the value, as in "pool:
+// KeepAlive(0s): must be positive", and those matching [ErrSize]. Options
+// never panic: a bad value is recorded and reported by New. Other bad
+// input panics: a nil context anywhere, as in "pool: Submit: nil
+// context", and a q outside [0, 1] for [Histogram.Quantile].
+//
+// A nil fn given to Submit, TrySubmit, Go, GoContext or TryGo is the one
+// exception: it is reported with task.ErrNilFunc, which matches
+// task.ErrInvalid and not this, as rt.Spawn reports it, so that one
+// sentinel stands for a nil function across spool (the work was refused:
+// it counts in Metrics.Rejected).
+var ErrInvalid = errors.New("pool: invalid option or argument")
+
+// invalidError is an error of bad input: its text names what was wrong,
+// and it matches ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string { return string(e) }
+func (e invalidError) Unwrap() error { return ErrInvalid }
 
 // DefaultQueueSize is the queue capacity of a pool made without the
 // QueueSize option. New allocates the whole queue up front, 16 bytes an
@@ -48,8 +71,8 @@ const DefaultQueueSize = 1024
 // is back-pressure, which a deeper one only puts off. Without the bound,
 // QueueSize(1<<40) had New ask for 16 TiB, and the program died with
 // "fatal error: runtime: out of memory", which no recover catches. There
-// is no unbounded queue (QueueSize(math.MaxInt) panics too): work that
-// must never wait for room needs a buffer of its own in front of the
+// is no unbounded queue (New refuses QueueSize(math.MaxInt) too): work
+// that must never wait for room needs a buffer of its own in front of the
 // pool, one that grows with what it holds.
 const MaxQueueSize = 1 << 24
 
@@ -62,7 +85,14 @@ const DefaultSampleEvery = 256
 // Option configures a Pool.
 type Option func(*config)
 
+// config is what the options set: a pool's settings, which it keeps, and
+// the bad values, which New reports.
 type config struct {
+	settings
+	errs []error
+}
+
+type settings struct {
 	queue    int
 	lockOS   bool
 	name     string
@@ -71,6 +101,12 @@ type config struct {
 	sampling uint64
 	keep     time.Duration
 	grace    time.Duration
+}
+
+// bad records a bad option, for New to report as an error matching
+// ErrInvalid.
+func (c *config) bad(format string, args ...any) {
+	c.errs = append(c.errs, invalidError("pool: "+fmt.Sprintf(format, args...)))
 }
 
 // DefaultKeepAlive is how long an idle worker waits for work before it
@@ -84,12 +120,15 @@ const DefaultKeepAlive = 10 * time.Second
 // finds how many workers stayed idle for d and tells as many to exit, so
 // a worker exits between d and 1.5d after it went idle; idling costs no
 // timer per worker. A later submission starts workers again as it needs
-// them. KeepAlive panics if d is not positive.
+// them. d must be positive.
 func KeepAlive(d time.Duration) Option {
-	if d <= 0 {
-		panic(fmt.Sprintf("pool: KeepAlive(%v): must be positive", d))
+	return func(c *config) {
+		if d <= 0 {
+			c.bad("KeepAlive(%v): must be positive", d)
+			return
+		}
+		c.keep = d
 	}
-	return func(c *config) { c.keep = d }
 }
 
 // DefaultShutdownGrace is how long Shutdown waits, once its context has
@@ -102,12 +141,15 @@ const DefaultShutdownGrace = 100 * time.Millisecond
 // ended and it has dropped the queue and cancelled the running tasks, for
 // the running items to return before it gives up on them and returns a
 // *[ShutdownError] (default [DefaultShutdownGrace]); 0 gives up at once.
-// ShutdownGrace panics if d is negative.
+// d must not be negative.
 func ShutdownGrace(d time.Duration) Option {
-	if d < 0 {
-		panic(fmt.Sprintf("pool: ShutdownGrace(%v): must not be negative", d))
+	return func(c *config) {
+		if d < 0 {
+			c.bad("ShutdownGrace(%v): must not be negative", d)
+			return
+		}
+		c.grace = d
 	}
-	return func(c *config) { c.grace = d }
 }
 
 // QueueSize sets the queue's capacity: how many submitted items may wait
@@ -116,17 +158,17 @@ func ShutdownGrace(d time.Duration) Option {
 // Go, GoContext) or is refused (TrySubmit, TryGo).
 //
 // New allocates the queue's memory up front, 16 bytes an item, whether or
-// not it ever fills: QueueSize(1<<20) costs 16 MiB from New on. QueueSize
-// panics if k is negative or above [MaxQueueSize] (1<<24 items, 256 MiB);
-// there is no unbounded queue.
+// not it ever fills: QueueSize(1<<20) costs 16 MiB from New on. k must be
+// from 0 to [MaxQueueSize] (1<<24 items, 256 MiB); there is no unbounded
+// queue.
 func QueueSize(k int) Option {
-	switch {
-	case k < 0:
-		panic(fmt.Sprintf("pool: QueueSize(%d): size must not be negative", k))
-	case k > MaxQueueSize:
-		panic(fmt.Sprintf("pool: QueueSize(%d): New allocates the whole queue up front, 16 bytes an item: the size must be at most MaxQueueSize (%d items, 256 MiB)", k, MaxQueueSize))
+	return func(c *config) {
+		if k < 0 || k > MaxQueueSize {
+			c.bad("QueueSize(%d): must be from 0 to MaxQueueSize, %d (New allocates the whole queue up front, 16 bytes an item)", k, MaxQueueSize)
+			return
+		}
+		c.queue = k
 	}
-	return func(c *config) { c.queue = k }
 }
 
 // LockOSThread makes every worker call runtime.LockOSThread before it takes
@@ -135,17 +177,28 @@ func QueueSize(k int) Option {
 // A worker never unlocks, so its thread ends with it.
 func LockOSThread() Option { return func(c *config) { c.lockOS = true } }
 
-// Name names the pool in its log records and in String.
-func Name(s string) Option { return func(c *config) { c.name = s } }
+// Name names the pool in its log records and in String. The default is
+// "pool". It must not be empty.
+func Name(s string) Option {
+	return func(c *config) {
+		if s == "" {
+			c.bad(`Name(""): must not be empty`)
+			return
+		}
+		c.name = s
+	}
+}
 
 // Logger sets the logger for panics in Go jobs (see OnPanic) and for
-// worker replacements. The default is slog.Default(). Logger panics if l
-// is nil.
+// worker replacements. The default is slog.Default(). It must not be nil.
 func Logger(l *slog.Logger) Option {
-	if l == nil {
-		panic("pool: Logger(nil)")
+	return func(c *config) {
+		if l == nil {
+			c.bad("Logger(nil): must not be nil")
+			return
+		}
+		c.log = l
 	}
-	return func(c *config) { c.log = l }
 }
 
 // OnPanic sets the handler for panics (and runtime.Goexit calls) in jobs
@@ -157,12 +210,15 @@ func Logger(l *slog.Logger) Option {
 //	pool.OnPanic(func(e *task.PanicError) { panic(e) })
 //
 // Panics in tasks started with Submit or TrySubmit are never passed here:
-// they become the task's *task.PanicError. OnPanic panics if h is nil.
+// they become the task's *task.PanicError. h must not be nil.
 func OnPanic(h func(*task.PanicError)) Option {
-	if h == nil {
-		panic("pool: OnPanic(nil)")
+	return func(c *config) {
+		if h == nil {
+			c.bad("OnPanic(nil): must not be nil")
+			return
+		}
+		c.onPanic = h
 	}
-	return func(c *config) { c.onPanic = h }
 }
 
 // SampleTimings makes the pool time one item in every n for the
@@ -171,12 +227,15 @@ func OnPanic(h func(*task.PanicError)) Option {
 // histograms: with n = 1 a Go job costs about 3x as much as untimed
 // (BenchmarkGoTimed), so the default times one item in
 // [DefaultSampleEvery]; 1 times every item. Counts are always exact.
-// SampleTimings panics if n is below 1.
+// n must be positive.
 func SampleTimings(n int) Option {
-	if n < 1 {
-		panic(fmt.Sprintf("pool: SampleTimings(%d): n must be positive", n))
+	return func(c *config) {
+		if n < 1 {
+			c.bad("SampleTimings(%d): must be positive", n)
+			return
+		}
+		c.sampling = uint64(n)
 	}
-	return func(c *config) { c.sampling = uint64(n) }
 }
 
 // Pool is a set of up to n workers draining a bounded queue: the chapter's
@@ -184,7 +243,7 @@ func SampleTimings(n int) Option {
 // A Pool is safe for concurrent use. Close or Shutdown it when done.
 type Pool struct {
 	// Read by every submission and every worker, written rarely.
-	cfg     config
+	cfg     settings
 	q       chan item
 	epoch   time.Time
 	closing chan struct{} // closed when Close begins: wakes blocked submitters
@@ -287,29 +346,32 @@ func (*poolSlot) Acquire()      {}
 const closedBit = 1 << 62
 
 // New returns a pool of at most n workers. No worker starts until work
-// arrives; see the package documentation for when they start. New returns
-// an error wrapping ErrSize if n is below 1, and an error if an option is
-// nil. Options that are given bad values panic.
+// arrives; see the package documentation for when they start. It returns
+// an error, and no pool, if n is below 1 (an error matching [ErrSize]) or
+// an option is invalid or nil: each of these errors, joined, all matching
+// [ErrInvalid] and naming what was wrong, as in "pool: KeepAlive(0s): must
+// be positive".
 //
 // New and Close of a pool with the default queue that ran nothing cost
 // about 3.5 µs and 22 KiB, 16 KiB of it the queue (BenchmarkNewClose);
 // each worker started adds a goroutine.
 func New(n int, opts ...Option) (*Pool, error) {
+	c := config{settings: settings{queue: DefaultQueueSize, sampling: DefaultSampleEvery, keep: DefaultKeepAlive, grace: DefaultShutdownGrace, name: "pool"}}
 	if n <= 0 {
-		return nil, fmt.Errorf("%w (New(%d))", ErrSize, n)
+		c.errs = append(c.errs, fmt.Errorf("%w (New(%d))", ErrSize, n))
 	}
-	c := config{queue: DefaultQueueSize, sampling: DefaultSampleEvery, keep: DefaultKeepAlive, grace: DefaultShutdownGrace}
 	for i, o := range opts {
 		if o == nil {
-			return nil, fmt.Errorf("pool: New: option %d is nil", i)
+			c.bad("New: option must not be nil (got nil at index %d)", i)
+			continue
 		}
 		o(&c)
 	}
+	if err := errors.Join(c.errs...); err != nil {
+		return nil, err
+	}
 	if c.log == nil {
 		c.log = slog.Default()
-	}
-	if c.name == "" {
-		c.name = "pool"
 	}
 	mask := uint64(1)
 	for mask < c.sampling {
@@ -317,7 +379,7 @@ func New(n int, opts ...Option) (*Pool, error) {
 	}
 	c.sampling = mask - 1 // now a mask
 	p := &Pool{
-		cfg:     c,
+		cfg:     c.settings,
 		q:       make(chan item, c.queue),
 		epoch:   time.Now(),
 		poke:    make(chan struct{}, 1),
@@ -366,8 +428,8 @@ func (p *Pool) Limit() int { return int(p.target.Load()) }
 // Resize sets the limit to n. Growing starts workers only for work that
 // is queued or waiting for room; more start as work arrives. Shrinking
 // retires idle workers at once and busy ones as they finish their current
-// item. It returns an error wrapping ErrSize if n is below 1 and ErrClosed
-// once the pool is closing.
+// item. It returns an error matching ErrSize (and so [ErrInvalid]) if n is
+// below 1, and ErrClosed once the pool is closing.
 func (p *Pool) Resize(n int) error {
 	if p.zero() {
 		return ErrNilPool
@@ -747,7 +809,14 @@ func (p *Pool) waitDone(give <-chan struct{}) bool {
 // later Close or Shutdown waits for it. Shutdown called from one of p's
 // own workers panics, as Close does, once it has waited 50 ms; if its
 // context ends sooner, it returns its error.
+//
+// Shutdown of a nil or zero Pool returns [ErrNilPool]. A nil ctx panics
+// ("pool: Pool.Shutdown: nil context"), whatever p is, before anything
+// changes: the pool does not begin to close.
 func (p *Pool) Shutdown(ctx context.Context) error {
+	if ctx == nil {
+		panic("pool: Pool.Shutdown: nil context")
+	}
 	if p.zero() {
 		return ErrNilPool
 	}

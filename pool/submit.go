@@ -23,7 +23,9 @@ import (
 // slot is given back meanwhile). If ctx ends first, the task fails with an
 // error matching task.ErrNotStarted and ctx's error; if the pool closes
 // first, with ErrClosed. A nil fn gives a task failed with
-// task.ErrNilFunc, and a nil or zero p one failed with ErrNilPool.
+// task.ErrNilFunc (as rt.Spawn does: it matches task.ErrInvalid, not
+// pool's [ErrInvalid]), and a nil or zero p one failed with ErrNilPool. A
+// nil ctx panics ("pool: Submit: nil context"), whatever p is.
 //
 // Nested submission: if the caller is one of p's own workers (a task or a
 // Go job of p submitting to p) and the queue is full at the limit, fn runs
@@ -53,6 +55,9 @@ import (
 // Submitting 100 tasks and then awaiting them costs about 240 ns a task
 // (BenchmarkSubmitBatch).
 func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) *task.Task[T] {
+	if ctx == nil {
+		panic("pool: Submit: nil context")
+	}
 	if p.zero() {
 		return task.Failed[T](ErrNilPool)
 	}
@@ -77,9 +82,12 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 // waits. Otherwise (the queue is full, no worker is idle and the pool is
 // at its limit) it returns a task that has failed with ErrFull, or after
 // Close with ErrClosed, and that error. As with Submit, a nil fn gives
-// task.ErrNilFunc, a nil or zero p ErrNilPool, and fn receives a child of
-// ctx.
+// task.ErrNilFunc, a nil or zero p ErrNilPool, a nil ctx a panic ("pool:
+// TrySubmit: nil context"), and fn receives a child of ctx.
 func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) (*task.Task[T], error) {
+	if ctx == nil {
+		panic("pool: TrySubmit: nil context")
+	}
 	if p.zero() {
 		return task.Failed[T](ErrNilPool), ErrNilPool
 	}
@@ -101,8 +109,9 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 // and the pool below its limit, and else waits for room, but without a
 // context: only Close ends the wait (with ErrClosed); GoContext bounds it
 // with one. A nested call from one of p's workers follows Submit's
-// caller-runs rule. Go returns task.ErrNilFunc for a nil fn, and ErrNilPool
-// for a nil or zero p.
+// caller-runs rule. Go returns task.ErrNilFunc for a nil fn (as Submit
+// does: it matches task.ErrInvalid, not pool's [ErrInvalid]), and
+// ErrNilPool for a nil or zero p.
 //
 // A panic in fn, or a call to runtime.Goexit, is never swallowed: it is
 // counted in Metrics.Panicked and handed to the OnPanic handler, which by
@@ -123,10 +132,11 @@ func (p *Pool) Go(fn func()) error { return p.goWith(context.Background(), fn) }
 // wait: a job once queued runs whatever becomes of ctx, and fn receives no
 // context (use Submit for work that should see one). A nested call from
 // one of p's workers follows Submit's caller-runs rule, at once if ctx is
-// the context of the task it runs.
+// the context of the task it runs. A nil ctx panics ("pool:
+// Pool.GoContext: nil context"), whatever p is.
 func (p *Pool) GoContext(ctx context.Context, fn func()) error {
 	if ctx == nil {
-		panic("pool: GoContext: nil context")
+		panic("pool: Pool.GoContext: nil context")
 	}
 	return p.goWith(ctx, fn)
 }
