@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spool-go/spool/internal/fifo"
+	"github.com/spool-go/spool/internal/wait"
 	"github.com/spool-go/spool/task"
 )
 
@@ -827,7 +828,7 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 	p.abort()
 	grace := p.cfg.grace
 	running := 0
-	if !waitFor(p.done, grace) {
+	if !wait.Closed(p.done, grace) {
 		running = p.Size() + int(p.inlineN.Load()) // a worker's item, and any it runs caller-runs
 	}
 	return &ShutdownError{Err: ctx.Err(), Dropped: int(p.dropped.Load()), Running: running, Grace: grace}
@@ -858,26 +859,6 @@ func (e *ShutdownError) Error() string {
 
 // Unwrap returns the context's error.
 func (e *ShutdownError) Unwrap() error { return e.Err }
-
-// waitFor waits up to d for ch to close, and reports whether it did.
-func waitFor(ch <-chan struct{}, d time.Duration) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-	}
-	if d <= 0 {
-		return false
-	}
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-ch:
-		return true
-	case <-tm.C:
-		return false
-	}
-}
 
 // stop is Close's one-time part.
 //

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spool-go/spool/internal/wait"
 	"github.com/spool-go/spool/task"
 )
 
@@ -750,7 +751,7 @@ func (r *Runtime) abortAll(ctx context.Context, drained <-chan struct{}) (time.T
 	grace := r.cfg.grace
 	end := time.Now().Add(grace)
 	se := &ShutdownError{Err: ctx.Err(), Cancelled: n, Grace: grace}
-	if !waitFor(drained, grace) {
+	if !wait.Closed(drained, grace) {
 		se.Running = r.Tasks()
 	}
 	// The runtime is closed: every task counted Cancelled since cancelAll
@@ -759,26 +760,6 @@ func (r *Runtime) abortAll(ctx context.Context, drained <-chan struct{}) (time.T
 	se.NotStarted = int(r.cancelled - before)
 	r.mu.Unlock()
 	return end, se
-}
-
-// waitFor waits up to d for ch to close.
-func waitFor(ch <-chan struct{}, d time.Duration) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-	}
-	if d <= 0 {
-		return false
-	}
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-ch:
-		return true
-	case <-tm.C:
-		return false
-	}
 }
 
 // cancelAll cancels every live task and returns how many there were, and
@@ -814,7 +795,7 @@ func (r *Runtime) stopDetector(ctx context.Context, end time.Time) (stopped bool
 		if end.IsZero() { // ctx ended after the tasks did: the grace starts now
 			end = time.Now().Add(r.cfg.grace)
 		}
-		if waitFor(r.detDone, time.Until(end)) {
+		if wait.Closed(r.detDone, time.Until(end)) {
 			return true
 		}
 		if !r.inReport.Load() { // not in a callback: it stops at its next look
