@@ -111,7 +111,10 @@ func TestAudit5AfterWithJitter(t *testing.T) {
 		{"full jitter", time.Second, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second).Jitter(retry.FullJitter), time.Second, 1100 * time.Millisecond},
 		{"decorrelated", time.Second, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second).Jitter(retry.DecorrelatedJitter), time.Second, 1100 * time.Millisecond},
 		{"spread", time.Second, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second).Spread(1), time.Second, 1100 * time.Millisecond},
-		{"little room under MaxAfter", time.Second, 1020 * time.Millisecond, retry.Exponential(time.Second, 30*time.Second).Jitter(retry.FullJitter), time.Second, 1020 * time.Millisecond},
+		// A window that would pass MaxAfter ends at it: spread below, a tenth wide.
+		{"little room under MaxAfter", time.Second, 1020 * time.Millisecond, retry.Exponential(time.Second, 30*time.Second).Jitter(retry.FullJitter), 920 * time.Millisecond, 1020 * time.Millisecond},
+		// The delay a caller's Check already cut to the cap (fetch's case) is spread too.
+		{"asked exactly MaxAfter", 2 * time.Second, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second).Jitter(retry.FullJitter), 1800 * time.Millisecond, 2 * time.Second},
 		{"asked more than MaxAfter", time.Hour, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second).Jitter(retry.FullJitter), 1800 * time.Millisecond, 2 * time.Second},
 		{"no jitter", time.Second, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second), time.Second, time.Second},
 		{"no jitter, asked more than MaxAfter", time.Hour, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second), 2 * time.Second, 2 * time.Second},

@@ -272,21 +272,19 @@ const afterSpread = 10
 
 // after returns the wait before a retry whose attempt asked for a with
 // After, under the cap max (MaxAfter, positive): a, or max if a is longer;
-// with a jittered schedule, a plus a uniform random part of up to a tenth
-// of a, so that clients told the same delay at the same moment do not come
-// back together, but never more than max: a delay cut to max is spread
-// below it, by up to a tenth of max, instead.
+// with a jittered schedule, a uniform random wait in a window a tenth of a
+// wide that starts at a, so that clients told the same delay at the same
+// moment do not come back together, but never more than max: a window
+// that would pass max ends at max instead, so a delay at or near the cap
+// (one cut to it, say) is spread below it.
 func (s *delays) after(a, max time.Duration) time.Duration {
-	switch {
-	case a > max:
-		if !s.b.jittered() {
-			return max
-		}
-		return max - s.between(0, max/afterSpread)
-	case !s.b.jittered():
+	a = min(a, max)
+	if !s.b.jittered() {
 		return a
 	}
-	return a + s.between(0, min(a/afterSpread, max-a))
+	w := a / afterSpread
+	hi := min(a+w, max)
+	return s.between(hi-w, hi)
 }
 
 // between returns a uniform random duration in [lo, hi]; lo <= hi.
