@@ -98,7 +98,7 @@ func TestAudit5CallerRunsOnlyOnWorkers(t *testing.T) {
 					return 1, nil
 				})
 			})
-			time.Sleep(time.Second) // the helper runs its submission now, or waits
+			synctest.Wait() // the helper has run its submission, or waits for room
 			return 0, nil
 		})
 		if _, err := parent.Await(t.Context()); err != nil {

@@ -6,7 +6,6 @@ import (
 	"syscall"
 	"testing"
 	"testing/synctest"
-	"time"
 
 	"github.com/spool-go/spool/pool"
 	"github.com/spool-go/spool/task"
@@ -51,7 +50,7 @@ func TestLockOSThreadHelperWaits(t *testing.T) {
 			helper.Go(func() {
 				child = pool.Submit(hctx, p, func(context.Context) (int, error) { return syscall.Gettid(), nil })
 			})
-			time.Sleep(time.Second) // the helper submits meanwhile
+			synctest.Wait() // the helper has submitted, and waits for room
 			return syscall.Gettid(), nil
 		})
 		worker, err := parent.Await(t.Context())

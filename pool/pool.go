@@ -597,8 +597,11 @@ func (p *Pool) startLocked() {
 }
 
 // startWith starts a worker whose first item is it, if the pool is short,
-// and reports whether it did: with QueueSize(0), a submission that finds
-// no idle worker and no spare goes straight to a new worker.
+// and reports whether it did. offload calls it, whatever the queue size,
+// for a submission that found the queue full (with QueueSize(0), no idle
+// worker) and no parked spare (a blocking one only while fewer than
+// GOMAXPROCS workers are starting), so that the item goes straight to a
+// new worker while the pool is below its limit.
 func (p *Pool) startWith(it *item) bool {
 	if !p.short() {
 		return false
@@ -801,8 +804,9 @@ func (p *Pool) waitDone(give <-chan struct{}) bool {
 // cancelled) and the contexts of running tasks are cancelled. Shutdown
 // then waits up to the grace period ([ShutdownGrace], 100 ms by default)
 // for the running items to return, and returns a *[ShutdownError] that
-// wraps ctx's error and says how many queued items it dropped and how many
-// items were still running. It returns nil if the pool drained in time.
+// wraps ctx's error and its cause (context.Cause) and says how many
+// queued items it dropped and how many items were still running. It
+// returns nil if the pool drained in time.
 //
 // Go cannot stop a goroutine, so a running item that ignores its context
 // outlives Shutdown. Its worker stays the pool's: it exits once the item
@@ -831,14 +835,16 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 	if !wait.Closed(p.done, grace) {
 		running = p.Size() + int(p.inlineN.Load()) // a worker's item, and any it runs caller-runs
 	}
-	return &ShutdownError{Err: ctx.Err(), Dropped: int(p.dropped.Load()), Running: running, Grace: grace}
+	return &ShutdownError{Err: ctx.Err(), Cause: context.Cause(ctx), Dropped: int(p.dropped.Load()), Running: running, Grace: grace}
 }
 
 // ShutdownError is the error of [Pool.Shutdown] when its context ended
 // before the pool drained. It matches the context's error (errors.Is(err,
-// context.DeadlineExceeded) for a deadline).
+// context.DeadlineExceeded) for a deadline) and its cause, if it was given
+// one (context.WithTimeoutCause, WithCancelCause).
 type ShutdownError struct {
-	Err error // the context's error
+	Err   error // the context's error
+	Cause error // context.Cause of the context: Err unless it was given a cause
 	// Dropped counts the queued items, tasks and Go jobs, that Shutdown
 	// kept from running.
 	Dropped int
@@ -848,17 +854,43 @@ type ShutdownError struct {
 	Grace   time.Duration // how long Shutdown waited for them
 }
 
-// Error says how many items were dropped and how many left behind.
+// Error says why Shutdown gave up (the context's error, and its cause if
+// that differs), how many items were dropped and how many left behind.
 func (e *ShutdownError) Error() string {
-	msg := fmt.Sprintf("pool: shutdown: %v: dropped %d queued items", e.Err, e.Dropped)
-	if e.Running == 0 {
+	why := fmt.Sprint(e.Err)
+	if e.Cause != nil && e.Cause != e.Err {
+		why += " (" + e.Cause.Error() + ")"
+	}
+	msg := fmt.Sprintf("pool: shutdown: %s: dropped %d queued %s", why, e.Dropped, plural(e.Dropped, "item", "items"))
+	switch e.Running {
+	case 0:
 		return msg + "; all running items returned"
+	case 1:
+		return fmt.Sprintf("%s; 1 item still running after %v, its worker left behind (Close or Done waits for it)", msg, e.Grace)
 	}
 	return fmt.Sprintf("%s; %d items still running after %v, their workers left behind (Close or Done waits for them)", msg, e.Running, e.Grace)
 }
 
-// Unwrap returns the context's error.
-func (e *ShutdownError) Unwrap() error { return e.Err }
+// Unwrap returns the context's error, and its cause if that differs.
+func (e *ShutdownError) Unwrap() []error {
+	switch {
+	case e.Err == nil && e.Cause == nil:
+		return nil
+	case e.Cause == nil || e.Cause == e.Err:
+		return []error{e.Err}
+	case e.Err == nil:
+		return []error{e.Cause}
+	}
+	return []error{e.Err, e.Cause}
+}
+
+// plural returns one if n is 1, and else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
 
 // stop is Close's one-time part.
 //
@@ -1035,9 +1067,18 @@ var closedDone = func() chan struct{} { c := make(chan struct{}); close(c); retu
 func (p *Pool) zero() bool { return p == nil || p.q == nil }
 
 // errShutdownAbort is the error of queued tasks that Shutdown dropped: it
-// matches ErrShutdown, task.ErrNotStarted (the task never ran) and
-// context.Canceled.
-var errShutdownAbort = fmt.Errorf("%w: %w: %w", ErrShutdown, task.ErrNotStarted, context.Canceled)
+// reads as ErrShutdown does and matches ErrShutdown, task.ErrNotStarted
+// (the task never ran) and context.Canceled.
+var errShutdownAbort error = shutdownAbort{}
+
+type shutdownAbort struct{}
+
+// shutdownAbortWraps is what errShutdownAbort wraps: one slice for every
+// dropped task, as the fmt.Errorf error it replaced had.
+var shutdownAbortWraps = []error{ErrShutdown, task.ErrNotStarted, context.Canceled}
+
+func (shutdownAbort) Error() string   { return ErrShutdown.Error() }
+func (shutdownAbort) Unwrap() []error { return shutdownAbortWraps }
 
 // enter counts a submission and reports whether it is early (the pool is
 // open). An early submission must call settle once it has sent its item
