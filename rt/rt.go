@@ -624,7 +624,8 @@ func (e *entry) state() string {
 // Cancelled the tasks that never ran. NotStarted is how many of the first
 // were counted in the second.
 type ShutdownError struct {
-	Err error // the context's error
+	Err   error // the context's error
+	Cause error // context.Cause of the context, which may differ from Err
 	// Cancelled is the number of tasks whose contexts Shutdown cancelled:
 	// every task live when ctx ended, running, parked or not started.
 	Cancelled int
@@ -640,7 +641,11 @@ type ShutdownError struct {
 // that blocking ones cannot be aborted.
 func (e *ShutdownError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "rt: shutdown: %v: cancelled the contexts of %d tasks", e.Err, e.Cancelled)
+	fmt.Fprintf(&b, "rt: shutdown: %v", e.Err)
+	if e.Cause != nil && e.Cause != e.Err {
+		fmt.Fprintf(&b, " (%v)", e.Cause)
+	}
+	fmt.Fprintf(&b, ": cancelled the contexts of %d task%s", e.Cancelled, plural(e.Cancelled))
 	if e.NotStarted > 0 {
 		fmt.Fprintf(&b, " (%d of them ended without starting)", e.NotStarted)
 	}
@@ -664,8 +669,27 @@ func (e *ShutdownError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the context's error.
-func (e *ShutdownError) Unwrap() error { return e.Err }
+// Unwrap returns the context's error, and its cause when that differs, so
+// that errors.Is finds both.
+func (e *ShutdownError) Unwrap() []error {
+	switch {
+	case e.Err == nil && e.Cause == nil:
+		return nil
+	case e.Cause == nil || e.Cause == e.Err:
+		return []error{e.Err}
+	case e.Err == nil:
+		return []error{e.Cause}
+	}
+	return []error{e.Err, e.Cause}
+}
+
+// plural is "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
 
 // Shutdown stops the runtime: tokio's shutdown_timeout, with the context as
 // the timeout. At once it refuses new tasks ([ErrClosed]) and lets idle
@@ -750,7 +774,7 @@ func (r *Runtime) abortAll(ctx context.Context, drained <-chan struct{}) (time.T
 	r.capacity.Add(unbounded) // after: a racing Metrics sees 0 busy, not 2^40
 	grace := r.cfg.grace
 	end := time.Now().Add(grace)
-	se := &ShutdownError{Err: ctx.Err(), Cancelled: n, Grace: grace}
+	se := &ShutdownError{Err: ctx.Err(), Cause: context.Cause(ctx), Cancelled: n, Grace: grace}
 	if !wait.Closed(drained, grace) {
 		se.Running = r.Tasks()
 	}
