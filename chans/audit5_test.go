@@ -125,8 +125,7 @@ func TestPanicAfterFailureJoined(t *testing.T) {
 						return 0, boom
 					}
 					time.Sleep(20 * time.Millisecond) // does not look at its ctx
-					var m map[string]int
-					m["x"]++ // panics
+					panic("stage: boom") // a panic after the first failure
 					return v, nil
 				}, opts...)
 				collect(out)

@@ -16,16 +16,22 @@ import (
 // The returned channel is closed once in is closed (after the last batch is
 // received) or ctx is done (the batch being built is then dropped). Batch
 // starts one goroutine, owned by Batch, which ends then. A nil in is
-// treated as closed. Batch panics if size or maxWait is not positive.
+// treated as closed. Having no error result, Batch panics at once on bad
+// input: a nil ctx ("chans: Batch: nil context"), or a size or maxWait
+// that is not positive, as in "chans: Batch: size must be positive (got
+// 0)".
 //
 // Batch costs about 260 ns per value, the producer's channel handoff
 // included, and one allocation per batch (BenchmarkBatch, size 64).
 func Batch[T any](ctx context.Context, in <-chan T, size int, maxWait time.Duration) <-chan []T {
+	if ctx == nil {
+		panic("chans: Batch: nil context")
+	}
 	if size <= 0 {
-		panic(fmt.Sprintf("chans: Batch: size = %d: must be positive", size))
+		panic(fmt.Sprintf("chans: Batch: size must be positive (got %d)", size))
 	}
 	if maxWait <= 0 {
-		panic(fmt.Sprintf("chans: Batch: maxWait = %v: must be positive", maxWait))
+		panic(fmt.Sprintf("chans: Batch: maxWait must be positive (got %v)", maxWait))
 	}
 	out := make(chan []T)
 	if in == nil {

@@ -37,18 +37,30 @@ func (p Policy) String() string {
 	return fmt.Sprintf("Policy(%d)", int(p))
 }
 
-// BroadcastOption configures [NewBroadcast].
+// BroadcastOption configures [NewBroadcast]. Options never panic: a bad
+// value is recorded, and NewBroadcast, which has no error result, panics
+// at once naming it.
 type BroadcastOption func(*broadcastConfig)
 
-type broadcastConfig struct{ policy Policy }
+type broadcastConfig struct {
+	policy Policy
+	bad    string // the first bad option, for NewBroadcast's panic
+}
 
 // OnFull sets what Send does when a subscriber's buffer is full (default
-// [Block]). It panics on a Policy that is not one of the three.
+// [Block]). p must be one of the three policies: [NewBroadcast] panics on
+// another, as in "chans: NewBroadcast: OnFull must be Block, DropOldest
+// or Lag (got Policy(7))".
 func OnFull(p Policy) BroadcastOption {
-	if p != Block && p != DropOldest && p != Lag {
-		panic(fmt.Sprintf("chans: OnFull(%v): unknown policy", p))
+	return func(c *broadcastConfig) {
+		if p != Block && p != DropOldest && p != Lag {
+			if c.bad == "" {
+				c.bad = fmt.Sprintf("OnFull must be Block, DropOldest or Lag (got %v)", p)
+			}
+			return
+		}
+		c.policy = p
 	}
-	return func(c *broadcastConfig) { c.policy = p }
 }
 
 // Broadcast sends every value to every subscriber: each [Subscription] sees,
@@ -87,15 +99,20 @@ type Broadcast[T any] struct {
 	signalled bool
 }
 
-// NewBroadcast returns a Broadcast with no subscribers. It panics if an
-// option is nil, as [OnFull] does on a bad policy.
+// NewBroadcast returns a Broadcast with no subscribers. Having no error
+// result, it panics at once on a nil option ("chans: NewBroadcast: option
+// must not be nil (got nil at index 0)") or a bad option value (see
+// [OnFull]).
 func NewBroadcast[T any](opts ...BroadcastOption) *Broadcast[T] {
 	var c broadcastConfig
 	for i, o := range opts {
 		if o == nil {
-			panic(fmt.Sprintf("chans: NewBroadcast: option %d is nil", i))
+			panic(fmt.Sprintf("chans: NewBroadcast: option must not be nil (got nil at index %d)", i))
 		}
 		o(&c)
+	}
+	if c.bad != "" {
+		panic("chans: NewBroadcast: " + c.bad)
 	}
 	b := &Broadcast[T]{policy: c.policy}
 	if c.policy == Block {
@@ -108,10 +125,10 @@ func NewBroadcast[T any](opts ...BroadcastOption) *Broadcast[T] {
 // on, buffering up to buf of them; what happens when it falls buf values
 // behind depends on the policy. Subscribing to a closed Broadcast gives a
 // subscription whose Recv returns ErrClosed. Subscribe panics if buf is not
-// positive.
+// positive: "chans: Broadcast.Subscribe: buf must be positive (got 0)".
 func (b *Broadcast[T]) Subscribe(buf int) *Subscription[T] {
 	if buf <= 0 {
-		panic(fmt.Sprintf("chans: Subscribe(%d): buffer must be positive", buf))
+		panic(fmt.Sprintf("chans: Broadcast.Subscribe: buf must be positive (got %d)", buf))
 	}
 	s := &Subscription[T]{b: b, buf: uint64(buf), wake: make(chan struct{}, 1)}
 	b.mu.Lock()
@@ -148,8 +165,13 @@ func (b *Broadcast[T]) resize(n int) {
 // subscriber has room (an await point); if ctx is done first it returns a
 // wrapped ctx error and no subscriber gets v. It returns ErrClosed after
 // Close. A value sent with no subscriber is seen by nobody. If ctx is
-// already done but nothing has to wait, Send still sends.
+// already done but nothing has to wait, Send still sends. A nil ctx makes
+// it panic at once, whether it would wait or not: "chans: Broadcast.Send:
+// nil context".
 func (b *Broadcast[T]) Send(ctx context.Context, v T) error {
+	if ctx == nil {
+		panic("chans: Broadcast.Send: nil context")
+	}
 	b.mu.Lock()
 	for {
 		if b.closed {
@@ -266,8 +288,12 @@ type Subscription[T any] struct {
 // once the Broadcast is closed and the buffer is empty; a *[LaggedError]
 // under [Lag] when values were overwritten before this subscriber read
 // them (the next Recv returns the oldest one left); and a wrapped ctx error
-// if ctx is done before a value comes.
+// if ctx is done before a value comes. A nil ctx makes it panic at once,
+// whether it would wait or not: "chans: Subscription.Recv: nil context".
 func (s *Subscription[T]) Recv(ctx context.Context) (T, error) {
+	if ctx == nil {
+		panic("chans: Subscription.Recv: nil context")
+	}
 	b := s.b
 	b.mu.Lock()
 	for {

@@ -388,7 +388,7 @@ func TestBroadcastParks(t *testing.T) {
 
 func TestBroadcastBadArgs(t *testing.T) {
 	mustPanic(t, func() { chans.NewBroadcast[int]().Subscribe(0) })
-	mustPanic(t, func() { chans.OnFull(chans.Policy(7)) })
+	mustPanic(t, func() { chans.NewBroadcast[int](chans.OnFull(chans.Policy(7))) })
 	if s := chans.Policy(7).String(); s != "Policy(7)" {
 		t.Errorf("String() = %q", s)
 	}
@@ -523,14 +523,14 @@ func (g *gateSlot) Release() bool { <-g.gate; return true }
 func (g *gateSlot) Acquire()      {}
 
 // TestNewBroadcastNilOption checks that a nil option makes NewBroadcast
-// panic with a message that names it, as OnFull does on a bad policy.
+// panic with a message that names it, as it does for OnFull's bad policy.
 func TestNewBroadcastNilOption(t *testing.T) {
 	tests := []struct {
 		opts []chans.BroadcastOption
 		want string
 	}{
-		{[]chans.BroadcastOption{nil}, "chans: NewBroadcast: option 0 is nil"},
-		{[]chans.BroadcastOption{chans.OnFull(chans.Lag), nil}, "chans: NewBroadcast: option 1 is nil"},
+		{[]chans.BroadcastOption{nil}, "chans: NewBroadcast: option must not be nil (got nil at index 0)"},
+		{[]chans.BroadcastOption{chans.OnFull(chans.Lag), nil}, "chans: NewBroadcast: option must not be nil (got nil at index 1)"},
 	}
 	for _, tt := range tests {
 		if got := mustPanic(t, func() { chans.NewBroadcast[int](tt.opts...) }); got != tt.want {

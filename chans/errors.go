@@ -15,6 +15,24 @@ import (
 // received), and wrapped by a [Pipeline] stopped by Close.
 var ErrClosed = errors.New("chans: closed")
 
+// ErrInvalid is matched (errors.Is) by the error of bad input from a
+// function of chans that has an error result: [Watch.Update]'s for a nil
+// fn, "chans: Watch.Update: fn must not be nil (got nil)". Functions
+// without an error result ([FanOut], [Tee], [Batch], [NewBroadcast],
+// [Broadcast.Subscribe], [Stage], [Pipeline.Go]) panic at once on bad
+// input instead, naming the argument or option and the value, as in
+// "chans: FanOut: n must be positive (got 0)"; so does every function or
+// method given a nil context, as in "chans: Merge: nil context". Options
+// never panic by themselves.
+var ErrInvalid = errors.New("chans: invalid option or argument")
+
+// invalidError is an error of bad input: its text names what was wrong,
+// and it matches ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string { return string(e) }
+func (e invalidError) Unwrap() error { return ErrInvalid }
+
 // ErrSkip, returned by the function of a [Stage], drops the input it was
 // given: the stage sends no result for it and goes on, and the pipeline
 // does not fail. It makes a stage a filter, as filepath.SkipDir makes a

@@ -194,20 +194,19 @@ func TestStageBadArgs(t *testing.T) {
 		opts    []chans.StageOption
 		want    string
 	}{
-		{"nil fn", 1, nil, nil, "chans: stage: task: nil function"},
-		{"zero workers", 0, double, nil, "chans: stage: workers = 0: must be positive"},
-		{"negative workers", -2, double, nil, "chans: stage: workers = -2: must be positive"},
-		{"nil option", 1, double, []chans.StageOption{nil}, "chans: stage: option 0 is nil"},
-		{"nil option after Ordered", 2, double, []chans.StageOption{chans.Ordered(), nil}, "chans: stage: option 1 is nil"},
+		{"nil fn", 1, nil, nil, "chans: Stage: fn must not be nil (got nil)"},
+		{"zero workers", 0, double, nil, "chans: Stage: workers must be positive (got 0)"},
+		{"negative workers", -2, double, nil, "chans: Stage: workers must be positive (got -2)"},
+		{"nil option", 1, double, []chans.StageOption{nil}, "chans: Stage: option must not be nil (got nil at index 0)"},
+		{"nil option after Ordered", 2, double, []chans.StageOption{chans.Ordered(), nil}, "chans: Stage: option must not be nil (got nil at index 1)"},
 	}
 	for _, tt := range tests {
 		p := chans.NewPipeline(context.Background())
-		out := chans.Stage(p, make(chan int), tt.workers, tt.fn, tt.opts...)
-		if _, ok := <-out; ok {
-			t.Errorf("%s: output delivered; want closed", tt.name)
+		if got := mustPanic(t, func() { chans.Stage(p, make(chan int), tt.workers, tt.fn, tt.opts...) }); got != tt.want {
+			t.Errorf("%s: Stage panicked with %v; want %q", tt.name, got, tt.want)
 		}
-		if err := p.Wait(context.Background()); err == nil || err.Error() != tt.want {
-			t.Errorf("%s: Wait = %v; want %q", tt.name, err, tt.want)
+		if err := p.Wait(context.Background()); err != nil {
+			t.Errorf("%s: Wait = %v after the refused Stage; want nil", tt.name, err)
 		}
 		p.Close()
 	}
@@ -303,7 +302,6 @@ func TestPipelineGo(t *testing.T) {
 	}{
 		{"ok", func(context.Context) error { return nil }, nil},
 		{"error", func(context.Context) error { return boom }, boom},
-		{"nil", nil, task.ErrNilFunc},
 	}
 	for _, tt := range tests {
 		p := chans.NewPipeline(context.Background())

@@ -35,15 +35,20 @@ func TestCloseWithCtxHonouringStage(t *testing.T) {
 	}
 }
 
-// TestGoNilAfterCloseDoesNothing: Go does nothing after Close, a nil fn
-// included; Go(nil) used to fail the closed pipeline, so a later Wait
-// reported an error Close had not.
+// TestGoNilAfterCloseDoesNothing: Go(nil) after Close leaves the closed
+// pipeline's result alone; it used to fail it, so a later Wait reported
+// an error Close had not. A nil fn is bad input, which Go, having no
+// error result, now refuses with a panic at the call, closed pipeline or
+// not (TestBadInput).
 func TestGoNilAfterCloseDoesNothing(t *testing.T) {
 	p := chans.NewPipeline(context.Background())
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	p.Go(nil)
+	want := "chans: Pipeline.Go: fn must not be nil (got nil)"
+	if got := mustPanic(t, func() { p.Go(nil) }); got != want {
+		t.Errorf("Go(nil) after Close panicked with %v; want %q", got, want)
+	}
 	if err := p.Wait(context.Background()); err != nil {
 		t.Errorf("Wait after Close+Go(nil) = %v; want nil (Go does nothing after Close)", err)
 	}

@@ -13,12 +13,16 @@ import (
 // wait is an await point (see [task.Park]). Breaking out of the loop leaves
 // the remaining values in ch.
 //
-// A nil ch never delivers: the loop then ends only when ctx is done.
+// A nil ch never delivers: the loop then ends only when ctx is done. A nil
+// ctx makes Seq panic at the call: "chans: Seq: nil context".
 //
 // Seq costs about 300 ns per value received from another goroutine over an
 // unbuffered channel, the handoff included, and allocates nothing
 // (BenchmarkSeq).
 func Seq[T any](ctx context.Context, ch <-chan T) iter.Seq[T] {
+	if ctx == nil {
+		panic("chans: Seq: nil context")
+	}
 	return func(yield func(T) bool) {
 		done := ctx.Done()
 		for {
@@ -56,11 +60,15 @@ func Seq[T any](ctx context.Context, ch <-chan T) iter.Seq[T] {
 // the middle of its loop (its deferred cleanups run when it is told to
 // stop). A panic in seq happens on that goroutine and crashes the program,
 // as in any goroutine; use a [Pipeline] (Pipeline.Go) for sources that can
-// fail. A nil seq gives a closed channel.
+// fail. A nil seq gives a closed channel; a nil ctx makes FromSeq panic
+// at once ("chans: FromSeq: nil context").
 //
 // FromSeq costs about 220 ns per value and 5 allocations per call
 // (BenchmarkFromSeq).
 func FromSeq[T any](ctx context.Context, seq iter.Seq[T]) <-chan T {
+	if ctx == nil {
+		panic("chans: FromSeq: nil context")
+	}
 	out := make(chan T)
 	if seq == nil {
 		close(out)

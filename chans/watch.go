@@ -39,7 +39,12 @@ func (w *Watch[T]) Set(v T) error {
 // Update changes the value in place under the Watch's lock (tokio's
 // send_modify) and wakes the watchers, as Set does. fn must not call the
 // Watch's methods. It returns ErrClosed, and does not call fn, after Close.
+// A nil fn changes nothing: Update returns an error matching [ErrInvalid],
+// "chans: Watch.Update: fn must not be nil (got nil)".
 func (w *Watch[T]) Update(fn func(*T)) error {
+	if fn == nil {
+		return errNilUpdate
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -50,6 +55,8 @@ func (w *Watch[T]) Update(fn func(*T)) error {
 	w.wake()
 	return nil
 }
+
+var errNilUpdate error = invalidError("chans: Watch.Update: fn must not be nil (got nil)")
 
 // wake releases the watchers waiting on w.changed. w.mu is held.
 func (w *Watch[T]) wake() {
@@ -106,12 +113,16 @@ type Watcher[T any] struct {
 // (an await point), marks it seen and returns nil. It returns at once if
 // such a version is already there. It returns ErrClosed if the Watch is
 // closed and nothing new is left to see, and a wrapped ctx error if ctx is
-// done first.
+// done first. A nil ctx makes it panic at once, whether it would wait or
+// not: "chans: Watcher.Changed: nil context".
 //
 // Changed reports that the value changed, not each change: several Sets
 // between two calls are seen as one, and [Watcher.Borrow] returns the
 // latest.
 func (r *Watcher[T]) Changed(ctx context.Context) error {
+	if ctx == nil {
+		panic("chans: Watcher.Changed: nil context")
+	}
 	w := r.w
 	for {
 		w.mu.Lock()

@@ -24,8 +24,7 @@ func TestPanicAfterFailureJoined(t *testing.T) {
 			return boom
 		}
 		time.Sleep(20 * time.Millisecond) // does not look at its ctx
-		var m map[string]int
-		m["x"]++ // panics
+		panic("stage: boom") // a panic after the first failure
 		return nil
 	}
 	opts := []parallel.Option{parallel.Workers(2), parallel.ChunkSize(1)}

@@ -267,19 +267,19 @@ func TestKeepGoingUnsupported(t *testing.T) {
 		{"Reduce", func() error {
 			_, err := parallel.Reduce(ctx, ints(100), add, parallel.KeepGoing())
 			return err
-		}, "parallel: unsupported option: reduce: KeepGoing applies to Map and ForEach only"},
+		}, "parallel: KeepGoing(): not supported by Reduce (only by Map and ForEach)"},
 		{"MapReduce", func() error {
 			_, err := parallel.MapReduce(ctx, ints(100), func(_ context.Context, c []int) (int, error) {
 				calls.Add(1)
 				return len(c), nil
 			}, add, parallel.Workers(2), parallel.KeepGoing())
 			return err
-		}, "parallel: unsupported option: map reduce: KeepGoing applies to Map and ForEach only"},
+		}, "parallel: KeepGoing(): not supported by MapReduce (only by Map and ForEach)"},
 	}
 	for _, tt := range tests {
 		calls.Store(0)
 		err := tt.run()
-		if !errors.Is(err, parallel.ErrUnsupported) || err.Error() != tt.want {
+		if !errors.Is(err, parallel.ErrUnsupported) || !errors.Is(err, parallel.ErrInvalid) || err.Error() != tt.want {
 			t.Errorf("%s(KeepGoing) = %v; want %q", tt.name, err, tt.want)
 		}
 		if c := calls.Load(); c != 0 {

@@ -354,23 +354,6 @@ func TestNilFuncs(t *testing.T) {
 	}
 }
 
-func TestBadOptions(t *testing.T) {
-	for _, f := range []func(){
-		func() { parallel.Workers(0) },
-		func() { parallel.Workers(-1) },
-		func() { parallel.ChunkSize(0) },
-	} {
-		func() {
-			defer func() {
-				if v, _ := recover().(string); !strings.HasPrefix(v, "parallel: ") {
-					t.Errorf("panic %q; want a parallel: message", v)
-				}
-			}()
-			f()
-		}()
-	}
-}
-
 func TestMapOnRuntimeSlot(t *testing.T) {
 	var sl slottest.Counter
 	tk, job := task.Prepare(context.Background(), func(ctx context.Context) (struct{}, error) {
@@ -496,7 +479,8 @@ func TestHugeOptions(t *testing.T) {
 }
 
 // TestNilOption checks that a nil option is reported as an error naming
-// it, before any item is touched, like a nil function.
+// it and matching ErrInvalid, before any item is touched, like a nil
+// function.
 func TestNilOption(t *testing.T) {
 	ctx := context.Background()
 	var calls atomic.Int64
@@ -510,24 +494,24 @@ func TestNilOption(t *testing.T) {
 		{"Map", func(opts ...parallel.Option) error {
 			_, err := parallel.Map(ctx, ints(5), func(ctx context.Context, x int) (int, error) { return x, count(ctx, x) }, opts...)
 			return err
-		}, "parallel: map: option %d is nil"},
+		}, "parallel: Map: option must not be nil (got nil at index %d)"},
 		{"ForEach", func(opts ...parallel.Option) error {
 			return parallel.ForEach(ctx, ints(5), count, opts...)
-		}, "parallel: for each: option %d is nil"},
+		}, "parallel: ForEach: option must not be nil (got nil at index %d)"},
 		{"Reduce", func(opts ...parallel.Option) error {
 			_, err := parallel.Reduce(ctx, ints(5), add, opts...)
 			return err
-		}, "parallel: reduce: option %d is nil"},
+		}, "parallel: Reduce: option must not be nil (got nil at index %d)"},
 		{"MapReduce", func(opts ...parallel.Option) error {
 			_, err := parallel.MapReduce(ctx, ints(5), func(_ context.Context, c []int) (int, error) { calls.Add(1); return len(c), nil }, add, opts...)
 			return err
-		}, "parallel: map reduce: option %d is nil"},
+		}, "parallel: MapReduce: option must not be nil (got nil at index %d)"},
 	}
 	for _, tt := range tests {
 		for i, opts := range [][]parallel.Option{{nil}, {parallel.Workers(2), nil}} {
 			calls.Store(0)
 			err := tt.run(opts...)
-			if want := fmt.Sprintf(tt.want, i); err == nil || err.Error() != want {
+			if want := fmt.Sprintf(tt.want, i); !errors.Is(err, parallel.ErrInvalid) || err.Error() != want {
 				t.Errorf("%s with option %d nil = %v; want %q", tt.name, i, err, want)
 			}
 			if n := calls.Load(); n != 0 {

@@ -18,8 +18,11 @@ import (
 //
 // An error from fn (or a panic, as a *task.PanicError) is yielded in its
 // value's place and the stream goes on: break out of the loop to stop. If
-// ctx ends, the iterator yields one wrapped ctx error and stops. A
-// non-positive workers, a nil fn or a nil seq yields one error and stops.
+// ctx ends, the iterator yields one wrapped ctx error and stops. Having no
+// error result, MapOrdered panics at once, at the call, on bad input: a
+// nil ctx ("parallel: MapOrdered: nil context"), a nil seq or fn, or a
+// workers below 1, as in "parallel: MapOrdered: workers must be positive
+// (got 0)".
 //
 // seq is read through iter.Pull, in step with the loop, one value ahead
 // of the workers: while seq waits for its next value, ready results and
@@ -40,20 +43,19 @@ import (
 // work or wait on I/O; for CPU-bound work over a slice, [Map] costs a few
 // nanoseconds per item.
 func MapOrdered[T, R any](ctx context.Context, seq iter.Seq[T], workers int, fn func(context.Context, T) (R, error)) iter.Seq2[R, error] {
+	switch {
+	case ctx == nil:
+		panic("parallel: MapOrdered: nil context")
+	case seq == nil:
+		panic("parallel: MapOrdered: seq must not be nil (got nil)")
+	case workers <= 0:
+		panic(fmt.Sprintf("parallel: MapOrdered: workers must be positive (got %d)", workers))
+	case fn == nil:
+		panic("parallel: MapOrdered: fn must not be nil (got nil)")
+	}
 	return func(yield func(R, error) bool) {
-		var zero R
-		switch {
-		case workers <= 0:
-			yield(zero, fmt.Errorf("parallel: map ordered: workers = %d: must be positive", workers))
-			return
-		case fn == nil:
-			yield(zero, fmt.Errorf("parallel: map ordered: %w", task.ErrNilFunc))
-			return
-		case seq == nil:
-			yield(zero, fmt.Errorf("parallel: map ordered: nil seq"))
-			return
-		}
 		if ctx.Err() != nil {
+			var zero R
 			yield(zero, ctxError(ctx))
 			return
 		}

@@ -184,27 +184,6 @@ func TestMapOrderedCancelledBefore(t *testing.T) {
 	}
 }
 
-func TestMapOrderedBadArgs(t *testing.T) {
-	ctx := context.Background()
-	tests := []struct {
-		name    string
-		seq     iter.Seq[int]
-		workers int
-		fn      func(context.Context, int) (int, error)
-		want    string
-	}{
-		{"zero workers", slices.Values(ints(3)), 0, square, "parallel: map ordered: workers = 0: must be positive"},
-		{"nil fn", slices.Values(ints(3)), 2, nil, "parallel: map ordered: task: nil function"},
-		{"nil seq", nil, 2, square, "parallel: map ordered: nil seq"},
-	}
-	for _, tt := range tests {
-		_, errs := collect2(parallel.MapOrdered(ctx, tt.seq, tt.workers, tt.fn))
-		if len(errs) != 1 || errs[0] == nil || errs[0].Error() != tt.want {
-			t.Errorf("%s: errors %v; want one: %q", tt.name, errs, tt.want)
-		}
-	}
-}
-
 func TestMapOrderedGoexit(t *testing.T) {
 	vals, errs := collect2(parallel.MapOrdered(context.Background(), slices.Values(ints(5)), 2,
 		func(_ context.Context, x int) (int, error) {
