@@ -80,14 +80,15 @@
 // ErrInvalid (errors.Is), whose text names the option or argument and the
 // value, as in "rt: Workers(0): must be from 1 to 65536". Specific
 // sentinels stay and match ErrInvalid too (guard.ErrSize, pool.ErrSize,
-// cp.ErrNoSources, task.ErrNilFunc, ...); a nil func given to a function
-// that starts work (task.Go, rt.Spawn, pool.Submit, Pool.Go, ...) is
-// refused with task.ErrNilFunc in every package. An option never panics:
-// it records the bad value for the constructor (New, Do, Copy, Run, ...)
-// to report. A function
-// without an error result (task.NewGroup, echo.New, fetch.Run,
-// guard.Semaphore.TryAcquire, ...) panics at once instead, with a message
-// of the form "<pkg>: <Func>: <what is wrong> (got <value>)", as in "task:
+// cp.ErrNoSources, parallel.ErrUnsupported, task.ErrNilFunc, ...); a nil
+// func given to a function that starts work (task.Go, rt.Spawn,
+// pool.Submit, Pool.Go, ...) is refused with task.ErrNilFunc in every
+// package. An option never panics: it records the bad value for the
+// constructor (New, Do, Copy, Run, ...) to report. A function without an
+// error result (task.NewGroup, echo.New, fetch.Run,
+// guard.Semaphore.TryAcquire, chans.FanOut, chans.Stage,
+// parallel.MapOrdered, ...) panics at once instead, with a message of the
+// form "<pkg>: <Func>: <what is wrong> (got <value>)", as in "task:
 // NewGroup: Limit must be positive (got 0)".
 //
 // A nil context.Context given to any function or method that takes one
