@@ -126,7 +126,6 @@ func TestPanicAfterFailureJoined(t *testing.T) {
 					}
 					time.Sleep(20 * time.Millisecond) // does not look at its ctx
 					panic("stage: boom") // a panic after the first failure
-					return v, nil
 				}, opts...)
 				collect(out)
 				err := p.Wait(context.Background())

@@ -25,7 +25,6 @@ func TestPanicAfterFailureJoined(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // does not look at its ctx
 		panic("stage: boom") // a panic after the first failure
-		return nil
 	}
 	opts := []parallel.Option{parallel.Workers(2), parallel.ChunkSize(1)}
 	tests := []struct {
