@@ -125,7 +125,7 @@ func TestPanicAfterFailureJoined(t *testing.T) {
 						return 0, boom
 					}
 					time.Sleep(20 * time.Millisecond) // does not look at its ctx
-					panic("stage: boom") // a panic after the first failure
+					panic("stage: boom")              // a panic after the first failure
 				}, opts...)
 				collect(out)
 				err := p.Wait(context.Background())

@@ -9,14 +9,8 @@ import (
 	"time"
 
 	"github.com/spool-go/spool/chans"
+	"github.com/spool-go/spool/internal/testpanic"
 )
-
-// panicOf runs f and returns what it panicked with, or nil.
-func panicOf(f func()) (r any) {
-	defer func() { r = recover() }()
-	f()
-	return nil
-}
 
 // TestNilContextPanics: every exported function and method of chans that
 // takes a context panics at once with "chans: <Func>: nil context",
@@ -64,7 +58,7 @@ func TestNilContextPanics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := "chans: " + tt.name + ": nil context"
-			if got := panicOf(tt.call); got != want {
+			if got := testpanic.Value(tt.call); got != want {
 				t.Errorf("%s(nil ctx) panicked with %v; want %q", tt.name, got, want)
 			}
 		})
@@ -133,7 +127,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range panics {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := panicOf(tt.call); got != tt.want {
+			if got := testpanic.Value(tt.call); got != tt.want {
 				t.Errorf("%s panicked with %v; want %q", tt.name, got, tt.want)
 			}
 		})
@@ -141,7 +135,7 @@ func TestBadInput(t *testing.T) {
 
 	// An option never panics by itself: NewBroadcast reports it.
 	for _, p := range []chans.Policy{-1, 3, 7} {
-		if got := panicOf(func() { chans.OnFull(p) }); got != nil {
+		if got := testpanic.Value(func() { chans.OnFull(p) }); got != nil {
 			t.Errorf("OnFull(%v) panicked with %v; want the panic from NewBroadcast only", p, got)
 		}
 	}

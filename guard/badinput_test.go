@@ -7,14 +7,8 @@ import (
 	"testing"
 
 	"github.com/spool-go/spool/guard"
+	"github.com/spool-go/spool/internal/testpanic"
 )
-
-// panicOf runs f and returns what it panicked with, or nil.
-func panicOf(f func()) (r any) {
-	defer func() { r = recover() }()
-	f()
-	return nil
-}
 
 // TestNilContextPanics: every exported function of guard that takes a
 // context panics at once with "guard: <Func>: nil context". Lock and RLock
@@ -37,7 +31,7 @@ func TestNilContextPanics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := "guard: " + tt.name + ": nil context"
-			if got := panicOf(tt.call); got != want {
+			if got := testpanic.Value(tt.call); got != want {
 				t.Errorf("%s(nil ctx) panicked with %v; want %q", tt.name, got, want)
 			}
 		})
@@ -91,7 +85,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range panics {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := panicOf(tt.call); got != tt.want {
+			if got := testpanic.Value(tt.call); got != tt.want {
 				t.Errorf("%s panicked with %v; want %q", tt.name, got, tt.want)
 			}
 		})

@@ -24,7 +24,7 @@ func TestPanicAfterFailureJoined(t *testing.T) {
 			return boom
 		}
 		time.Sleep(20 * time.Millisecond) // does not look at its ctx
-		panic("stage: boom") // a panic after the first failure
+		panic("stage: boom")              // a panic after the first failure
 	}
 	opts := []parallel.Option{parallel.Workers(2), parallel.ChunkSize(1)}
 	tests := []struct {

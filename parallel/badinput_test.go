@@ -9,16 +9,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/spool-go/spool/internal/testpanic"
 	"github.com/spool-go/spool/parallel"
 	"github.com/spool-go/spool/task"
 )
-
-// panicOf runs f and returns what it panicked with, or nil.
-func panicOf(f func()) (r any) {
-	defer func() { r = recover() }()
-	f()
-	return nil
-}
 
 // TestNilContextPanics: every exported function of parallel that takes a
 // context panics at once with "parallel: <Func>: nil context", without
@@ -47,7 +41,7 @@ func TestNilContextPanics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := "parallel: " + tt.name + ": nil context"
-			if got := panicOf(tt.call); got != want {
+			if got := testpanic.Value(tt.call); got != want {
 				t.Errorf("%s(nil ctx) panicked with %v; want %q", tt.name, got, want)
 			}
 		})
@@ -166,7 +160,7 @@ func TestBadInput(t *testing.T) {
 	// An option never panics by itself: the function reports it.
 	for _, n := range []int{0, -1} {
 		for name, o := range map[string]func(int) parallel.Option{"Workers": parallel.Workers, "ChunkSize": parallel.ChunkSize} {
-			if got := panicOf(func() { o(n) }); got != nil {
+			if got := testpanic.Value(func() { o(n) }); got != nil {
 				t.Errorf("%s(%d) panicked with %v; want the error from Map and the others only", name, n, got)
 			}
 		}
@@ -193,7 +187,7 @@ func TestMapOrderedBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := panicOf(func() { parallel.MapOrdered(ctx, tt.seq, tt.workers, tt.fn) }); got != tt.want {
+			if got := testpanic.Value(func() { parallel.MapOrdered(ctx, tt.seq, tt.workers, tt.fn) }); got != tt.want {
 				t.Errorf("MapOrdered(%s) panicked with %v; want %q", tt.name, got, tt.want)
 			}
 		})

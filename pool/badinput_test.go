@@ -9,16 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spool-go/spool/internal/testpanic"
 	"github.com/spool-go/spool/pool"
 	"github.com/spool-go/spool/task"
 )
-
-// panicOf runs f and returns what it panicked with, or nil.
-func panicOf(f func()) (r any) {
-	defer func() { r = recover() }()
-	f()
-	return nil
-}
 
 // TestNilContextPanics: every exported function of pool that takes a
 // context panics at once with "pool: <Func>: nil context", whatever the
@@ -46,7 +40,7 @@ func TestNilContextPanics(t *testing.T) {
 		for _, c := range calls {
 			t.Run(tt.name+"/"+c.name, func(t *testing.T) {
 				want := "pool: " + c.name + ": nil context"
-				if got := panicOf(c.call); got != want {
+				if got := testpanic.Value(c.call); got != want {
 					t.Errorf("%s(nil ctx) panicked with %v; want %q", c.name, got, want)
 				}
 			})
@@ -191,16 +185,16 @@ func TestBadInput(t *testing.T) {
 	h.Counts[3] = 1
 	for _, q := range []float64{-0.1, 1.5, math.Inf(1), math.NaN()} {
 		want := fmt.Sprintf("pool: Histogram.Quantile: q must be in [0, 1] (got %v)", q)
-		if got := panicOf(func() { h.Quantile(q) }); got != want {
+		if got := testpanic.Value(func() { h.Quantile(q) }); got != want {
 			t.Errorf("Quantile(%v) panicked with %v; want %q", q, got, want)
 		}
 		var empty pool.Histogram
-		if got := panicOf(func() { empty.Quantile(q) }); got != want {
+		if got := testpanic.Value(func() { empty.Quantile(q) }); got != want {
 			t.Errorf("empty Quantile(%v) panicked with %v; want %q", q, got, want)
 		}
 	}
 	for _, q := range []float64{0, 1} {
-		if got := panicOf(func() { h.Quantile(q) }); got != nil {
+		if got := testpanic.Value(func() { h.Quantile(q) }); got != nil {
 			t.Errorf("Quantile(%v) panicked with %v; want none", q, got)
 		}
 	}
@@ -221,7 +215,7 @@ func TestOptionsNeverPanic(t *testing.T) {
 		"SampleTimings(0)":    func() { pool.SampleTimings(0) },
 		"SampleTimings(-100)": func() { pool.SampleTimings(-100) },
 	} {
-		if got := panicOf(mk); got != nil {
+		if got := testpanic.Value(mk); got != nil {
 			t.Errorf("%s panicked with %v; want the error from New only", name, got)
 		}
 	}

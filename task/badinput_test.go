@@ -7,15 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spool-go/spool/internal/testpanic"
 	"github.com/spool-go/spool/task"
 )
-
-// panicOf runs f and returns what it panicked with, or nil.
-func panicOf(f func()) (r any) {
-	defer func() { r = recover() }()
-	f()
-	return nil
-}
 
 // TestNilContextPanics: every exported function of task that takes a
 // context panics at once with "task: <Func>: nil context", as
@@ -61,7 +55,7 @@ func TestNilContextPanics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := "task: " + tt.name + ": nil context"
-			if got := panicOf(tt.call); got != want {
+			if got := testpanic.Value(tt.call); got != want {
 				t.Errorf("%s(nil ctx) panicked with %v; want %q", tt.name, got, want)
 			}
 		})
@@ -120,14 +114,14 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range panics {
 		t.Run("NewGroup/"+tt.name, func(t *testing.T) {
-			got := panicOf(func() { task.NewGroup[int](ctx, tt.opts...).Close() })
+			got := testpanic.Value(func() { task.NewGroup[int](ctx, tt.opts...).Close() })
 			if got != tt.want {
 				t.Errorf("NewGroup(ctx, %s) panicked with %v; want %q", tt.name, got, tt.want)
 			}
 		})
 	}
 	for _, n := range []int{0, -1} {
-		if got := panicOf(func() { task.Limit(n) }); got != nil {
+		if got := testpanic.Value(func() { task.Limit(n) }); got != nil {
 			t.Errorf("Limit(%d) panicked with %v; want the panic from NewGroup only", n, got)
 		}
 	}
