@@ -41,7 +41,7 @@ func TestAudit3AfterWithJitterSpreads(t *testing.T) {
 		{"equal jitter", exp.Jitter(retry.EqualJitter), after, 0, after, after + after/10, clients / 2},
 		{"decorrelated jitter", exp.Jitter(retry.DecorrelatedJitter), after, 0, after, after + after/10, clients / 2},
 		{"spread", exp.Spread(0.5), after, 0, after, after + after/10, clients / 2},
-		{"spread within MaxAfter", exp.Jitter(retry.FullJitter), after, after + after/20, after - after/20, after + after/20, clients / 2}, // the tenth-wide window ends at MaxAfter
+		{"spread within MaxAfter", exp.Jitter(retry.FullJitter), after, after + after/20, after, after + after/20, clients / 2},
 		{"capped by MaxAfter", exp.Jitter(retry.FullJitter), time.Hour, after, after - after/10, after, clients / 2},
 		{"capped without jitter", exp, time.Hour, after, after, after, 1},
 	}

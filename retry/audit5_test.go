@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -111,9 +112,9 @@ func TestAudit5AfterWithJitter(t *testing.T) {
 		{"full jitter", time.Second, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second).Jitter(retry.FullJitter), time.Second, 1100 * time.Millisecond},
 		{"decorrelated", time.Second, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second).Jitter(retry.DecorrelatedJitter), time.Second, 1100 * time.Millisecond},
 		{"spread", time.Second, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second).Spread(1), time.Second, 1100 * time.Millisecond},
-		// A window that would pass MaxAfter ends at it: spread below, a tenth wide.
-		{"little room under MaxAfter", time.Second, 1020 * time.Millisecond, retry.Exponential(time.Second, 30*time.Second).Jitter(retry.FullJitter), 920 * time.Millisecond, 1020 * time.Millisecond},
-		// The delay a caller's Check already cut to the cap (fetch's case) is spread too.
+		// Never earlier than the server asked, when the cap allows it.
+		{"little room under MaxAfter", time.Second, 1020 * time.Millisecond, retry.Exponential(time.Second, 30*time.Second).Jitter(retry.FullJitter), time.Second, 1020 * time.Millisecond},
+		// The delay a caller's Check already cut to the cap (fetch's case) is spread below it.
 		{"asked exactly MaxAfter", 2 * time.Second, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second).Jitter(retry.FullJitter), 1800 * time.Millisecond, 2 * time.Second},
 		{"asked more than MaxAfter", time.Hour, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second).Jitter(retry.FullJitter), 1800 * time.Millisecond, 2 * time.Second},
 		{"no jitter", time.Second, 2 * time.Second, retry.Exponential(time.Second, 30*time.Second), time.Second, time.Second},
@@ -246,5 +247,41 @@ func TestAudit5DecorrelatedNeedsRoom(t *testing.T) {
 		if err != nil && (!errors.Is(err, retry.ErrInvalid) || !strings.Contains(err.Error(), "decorrelated jitter")) {
 			t.Errorf("New(Backoff(%v)) = %v; want ErrInvalid naming decorrelated jitter", tt.give, err)
 		}
+	}
+}
+
+// TestAfterHugeDelayNoOverflow: with a cap meaning "no cap"
+// (MaxAfter(math.MaxInt64)) and a server asking nearly as much, a jittered
+// wait computed as a + a/10 overflowed into a negative delay, and Do
+// retried at once. The wait must stay within the tenth below the cap.
+func TestAfterHugeDelayNoOverflow(t *testing.T) {
+	tests := []struct {
+		name string
+		ask  time.Duration
+	}{
+		{"just below the cap", math.MaxInt64 - 1},
+		{"at the cap", math.MaxInt64},
+		{"a tenth below the cap", math.MaxInt64 / 10 * 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var delays []time.Duration
+				_, _ = retry.Do(t.Context(), func(ctx context.Context, attempt int) (int, error) {
+					if attempt == 1 {
+						return 0, retry.After(tt.ask, errBoom)
+					}
+					return 1, nil
+				}, retry.MaxAttempts(2), retry.MaxAfter(math.MaxInt64),
+					retry.Backoff(retry.Exponential(time.Second, 30*time.Second).Jitter(retry.FullJitter)),
+					retry.OnRetry(func(_ int, _ error, d time.Duration) { delays = append(delays, d) }))
+				if len(delays) != 1 {
+					t.Fatalf("OnRetry called %d times; want 1", len(delays))
+				}
+				if d, lo := delays[0], time.Duration(math.MaxInt64/10*9); d < lo {
+					t.Errorf("delay = %v; want in [%v, %v]", d, lo, time.Duration(math.MaxInt64))
+				}
+			})
+		})
 	}
 }

@@ -272,19 +272,24 @@ const afterSpread = 10
 
 // after returns the wait before a retry whose attempt asked for a with
 // After, under the cap max (MaxAfter, positive): a, or max if a is longer;
-// with a jittered schedule, a uniform random wait in a window a tenth of a
-// wide that starts at a, so that clients told the same delay at the same
-// moment do not come back together, but never more than max: a window
-// that would pass max ends at max instead, so a delay at or near the cap
-// (one cut to it, say) is spread below it.
+// with a jittered schedule, a plus a uniform random part of up to a tenth
+// of a, so that clients told the same delay at the same moment do not come
+// back together, but never more than max. A delay at the cap or above it
+// (one cut to it, as httpretry.Check cuts it, say) is spread below max, by
+// up to a tenth of max, instead: never earlier than the server asked, but
+// when the caller's cap overrules it. a + a/10 cannot overflow here: it
+// is at most max.
 func (s *delays) after(a, max time.Duration) time.Duration {
-	a = min(a, max)
-	if !s.b.jittered() {
+	switch {
+	case a >= max:
+		if !s.b.jittered() {
+			return max
+		}
+		return max - s.between(0, max/afterSpread)
+	case !s.b.jittered():
 		return a
 	}
-	w := a / afterSpread
-	hi := min(a+w, max)
-	return s.between(hi-w, hi)
+	return a + s.between(0, min(a/afterSpread, max-a))
 }
 
 // between returns a uniform random duration in [lo, hi]; lo <= hi.

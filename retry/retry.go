@@ -199,9 +199,10 @@ func (e *permanentError) Unwrap() error { return e.err }
 // [Jitter] mode or a [Schedule.Spread] above 0), Do adds a uniform random
 // part of up to a tenth of d, so that clients told the same Retry-After
 // at the same moment do not all come back at the same instant, but still
-// waits no more than MaxAfter (a d so near MaxAfter that the spread would
-// pass it, or cut to it, is spread over the tenth below MaxAfter instead);
-// without jitter it waits d exactly. The back-off's
+// waits no more than MaxAfter (a d at MaxAfter or above, cut to it, is
+// spread below it by up to a tenth of it instead, so that Do never waits
+// less than d unless MaxAfter overrules it); without jitter it waits d
+// exactly. The back-off's
 // own delay is not added: its schedule goes on as if this retry had
 // followed it. After(d, nil) is nil; a negative d counts as 0. Like
 // [Permanent], the wrapper is removed from [Error.Last].
