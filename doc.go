@@ -81,9 +81,11 @@
 // value, as in "rt: Workers(0): must be from 1 to 65536". Specific
 // sentinels stay and match ErrInvalid too (guard.ErrSize, pool.ErrSize,
 // cp.ErrNoSources, parallel.ErrUnsupported, task.ErrNilFunc, ...); a nil
-// func given to a function that starts work (task.Go, rt.Spawn,
-// pool.Submit, Pool.Go, ...) is refused with task.ErrNilFunc in every
-// package. An option never panics: it records the bad value for the
+// func given to a function that starts work and returns a task or an
+// error (task.Go, rt.Spawn, pool.Submit, Pool.Go, parallel.Map, ...) is
+// refused with task.ErrNilFunc, and one given at set-up to a function
+// without either (chans.Stage, Pipeline.Go, parallel.MapOrdered) panics,
+// as the rule below says. An option never panics: it records the bad value for the
 // constructor (New, Do, Copy, Run, ...) to report. A function without an
 // error result (task.NewGroup, echo.New, fetch.Run,
 // guard.Semaphore.TryAcquire, chans.FanOut, chans.Stage,

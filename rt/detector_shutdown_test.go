@@ -2,6 +2,7 @@ package rt_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -37,8 +38,9 @@ func TestShutdownReportsStuckDetector(t *testing.T) {
 		if _, err := tk.Await(ctx); err != nil {
 			t.Fatal(err)
 		}
-		sctx, cancel := context.WithCancel(ctx)
-		cancel()
+		errCause := errors.New("the deploy is rolling")
+		sctx, cancel := context.WithCancelCause(ctx)
+		cancel(errCause)
 		start := time.Now()
 		err = r.Shutdown(sctx)
 		if took := time.Since(start); took > grace {
@@ -46,6 +48,11 @@ func TestShutdownReportsStuckDetector(t *testing.T) {
 		}
 		if err == nil {
 			t.Errorf("Shutdown with the detector stuck in OnBlocking: got nil; want an error")
+		}
+		for _, target := range []error{context.Canceled, errCause} {
+			if !errors.Is(err, target) {
+				t.Errorf("errors.Is(%v, %v) = false; want true (ctx's error and its cause)", err, target)
+			}
 		}
 		close(release)
 		if err := r.Shutdown(ctx); err != nil {

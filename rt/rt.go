@@ -761,6 +761,9 @@ func (r *Runtime) Shutdown(ctx context.Context) error {
 	}
 	if !r.stopDetector(ctx, end) && err == nil {
 		err = fmt.Errorf("rt: shutdown: %w: the blocking detector did not stop within the grace period (%v): is an OnBlocking callback blocked?", ctx.Err(), r.cfg.grace)
+		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+			err = fmt.Errorf("rt: shutdown: %w (%w): the blocking detector did not stop within the grace period (%v): is an OnBlocking callback blocked?", ctx.Err(), cause, r.cfg.grace)
+		}
 	}
 	return err
 }
