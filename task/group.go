@@ -135,15 +135,16 @@ type Group[T any] struct {
 // it was.
 type outcome[T any] struct {
 	val   T
-	state atomic.Uint32 // outDone, then outQueued, then outTaken
+	state atomic.Uint32 // outRecorded, outDone, outQueued, outTaken
 	chunk uint32        // its chunk's index in the list (mu): see chunked
 }
 
 // The bits of an outcome's state, set in this order.
 const (
-	outDone   = 1 << iota // val is written, and the error if any
-	outQueued             // on Next's queue, or delivered by Wait
-	outTaken              // delivered: Next returned it
+	outDone     = 1 << iota // the task shows its result and counts out
+	outQueued               // on Next's queue, or delivered by Wait
+	outTaken                // delivered: Next returned it
+	outRecorded             // val is written, and the error if any
 )
 
 // chunked is the list of a group's outcomes not yet delivered, in
@@ -726,6 +727,7 @@ func (g *Group[T]) trip(cause error) {
 func (g *Group[T]) record(t *Task[T]) (trip error) {
 	o := t.slot
 	o.val = t.val
+	defer o.state.Store(outRecorded)
 	if err := t.ctx.res; err != nil {
 		g.mu.Lock()
 		if g.errs == nil {
@@ -771,8 +773,15 @@ func (g *Group[T]) consequence(err error) bool {
 func (g *Group[T]) taskEnded(t *Task[T]) {
 	o := t.slot
 	t.slot = nil
-	o.state.Store(outDone)
-	if g.nextMode.Load() {
+	if old := o.state.Or(outDone); old&outQueued != 0 {
+		// Next's first look queued it, recorded, in its place in
+		// submission order, as the task was showing its result: a Next
+		// may be waiting for it at the head of the queue.
+		g.mu.Lock()
+		ready := g.ready
+		g.mu.Unlock()
+		wake(ready)
+	} else if g.nextMode.Load() {
 		g.enqueue(o)
 	}
 	g.leave()
@@ -809,7 +818,7 @@ func wake(ready chan struct{}) {
 
 // enqueue puts an ended task's outcome on Next's queue, once.
 func (g *Group[T]) enqueue(o *outcome[T]) {
-	if !o.state.CompareAndSwap(outDone, outDone|outQueued) {
+	if !o.queue(outDone) {
 		return
 	}
 	g.mu.Lock()
@@ -817,6 +826,20 @@ func (g *Group[T]) enqueue(o *outcome[T]) {
 	ready := g.ready
 	g.mu.Unlock()
 	wake(ready)
+}
+
+// queue marks o queued for Next, if it has one of the state bits in has
+// and is not queued yet, and reports whether it did.
+func (o *outcome[T]) queue(has uint32) bool {
+	for {
+		s := o.state.Load()
+		if s&has == 0 || s&outQueued != 0 {
+			return false
+		}
+		if o.state.CompareAndSwap(s, s|outQueued) {
+			return true
+		}
+	}
 }
 
 // Next returns the result of the next task to end, in completion order,
@@ -848,7 +871,10 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 		}
 		g.nextMode.Store(true)
 		g.results.each(func(o *outcome[T]) {
-			if o.state.CompareAndSwap(outDone, outDone|outQueued) {
+			// A task that has recorded its result but not yet counted
+			// out (it is showing its result, and may have shown it to
+			// the caller) takes its place too; Next waits for it there.
+			if o.queue(outDone | outRecorded) {
 				g.ended = append(g.ended, o)
 			}
 		})
@@ -859,7 +885,7 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 	// token on ready wakes one sleeper only.
 	for {
 		g.mu.Lock()
-		if g.yielded < len(g.ended) {
+		if g.yielded < len(g.ended) && g.ended[g.yielded].state.Load()&outDone != 0 {
 			o := g.ended[g.yielded]
 			g.ended[g.yielded] = nil
 			g.yielded++
@@ -888,7 +914,7 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 			more := g.yielded < len(g.ended)
 			g.mu.Unlock()
 			if more {
-				continue
+				continue // every task has counted out: the head is done
 			}
 			g.retire()
 			wake(ready)

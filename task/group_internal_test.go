@@ -2,6 +2,7 @@ package task
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"testing/synctest"
 )
@@ -46,6 +47,54 @@ func TestGroupLastEndWakesNext(t *testing.T) {
 		g.leave()       // the rest of record
 		if ok := <-got; ok {
 			t.Error("Next() after the last result: ok = true; want false")
+		}
+	})
+}
+
+// TestGroupNextKeepsSubmissionOrderOfEnding replays the interleaving that
+// made TestGroupNextAfterEnd fail about once in a few hundred runs: task 1
+// has recorded its result and shown it (its Done is closed) but has not
+// yet counted out when Next first looks, while tasks 0 and 2 have. Next
+// used to queue 0 and 2 and let 1 queue itself after them, so the results
+// came as 0, 2, 1. Task 1 now takes its place in submission order, and
+// Next waits for it there.
+func TestGroupNextKeepsSubmissionOrderOfEnding(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		g := NewGroup[int](ctx)
+		defer g.Close()
+		var tasks [3]*Task[int]
+		for i := range tasks {
+			g.mu.Lock()
+			o := g.results.push()
+			g.pending.Add(1)
+			g.mu.Unlock()
+			tasks[i] = &Task[int]{val: i, slot: o}
+			g.record(tasks[i]) // the first half of a task's end (taskDone)
+		}
+		g.taskEnded(tasks[0])
+		g.taskEnded(tasks[2])
+		// Task 1 is between showing its result and counting out.
+		var got []int
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				v, err, ok := g.Next(ctx)
+				if !ok {
+					if err != nil {
+						t.Errorf("Next() = %v; want nil at the end", err)
+					}
+					return
+				}
+				got = append(got, v)
+			}
+		}()
+		synctest.Wait() // Next has taken 0 and waits for 1, or has taken 0 and 2
+		g.taskEnded(tasks[1])
+		<-done
+		if want := []int{0, 1, 2}; !slices.Equal(got, want) {
+			t.Errorf("Next() gave %v; want %v (submission order for the tasks ended before the first Next)", got, want)
 		}
 	})
 }
