@@ -94,3 +94,42 @@ func TestShutdownErrorCauseAndText(t *testing.T) {
 		})
 	}
 }
+
+// TestShutdownErrorCountsOnlyBusyWorkers: Shutdown counted every live
+// worker as running an item, idle ones included: with 3 workers, 1 of
+// them stuck and 2 idle, it said "3 items still running". It counts the
+// busy ones, as Metrics.Running does.
+func TestShutdownErrorCountsOnlyBusyWorkers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, err := pool.New(3, pool.ShutdownGrace(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		release := make(chan struct{})
+		stuck := make(chan struct{})
+		defer func() { close(stuck); p.Close() }()
+		for range 2 {
+			if err := p.Go(func() { <-release }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := p.Go(func() { <-stuck }); err != nil { // ignores every context
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		close(release)
+		synctest.Wait() // two workers idle, one stuck
+		if got := p.Size(); got != 3 {
+			t.Fatalf("Size() = %d; want 3 workers", got)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var se *pool.ShutdownError
+		if err := p.Shutdown(ctx); !errors.As(err, &se) {
+			t.Fatalf("Shutdown = %v; want a *ShutdownError", err)
+		}
+		if se.Running != 1 {
+			t.Errorf("ShutdownError.Running = %d; want 1 (the stuck item; idle workers run nothing)", se.Running)
+		}
+	})
+}
