@@ -15,7 +15,7 @@ import "context"
 // label alone. Once a task has ended, its pooled label set may be another
 // task's, as it may be for the goroutines it started.
 func (e *entry) PprofLabels() context.Context {
-	if e.lab == nil && !e.blocking {
+	if e.lab == nil { // blocking entries are never a task's slot: not asked
 		return e.r.base
 	}
 	return e.labelCtx()

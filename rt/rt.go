@@ -760,10 +760,11 @@ func (r *Runtime) Shutdown(ctx context.Context) error {
 		}
 	}
 	if !r.stopDetector(ctx, end) && err == nil {
-		err = fmt.Errorf("rt: shutdown: %w: the blocking detector did not stop within the grace period (%v): is an OnBlocking callback blocked?", ctx.Err(), r.cfg.grace)
-		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
-			err = fmt.Errorf("rt: shutdown: %w (%w): the blocking detector did not stop within the grace period (%v): is an OnBlocking callback blocked?", ctx.Err(), cause, r.cfg.grace)
+		why := ctx.Err()
+		if cause := context.Cause(ctx); cause != nil && cause != why {
+			why = fmt.Errorf("%w (%w)", why, cause)
 		}
+		err = fmt.Errorf("rt: shutdown: %w: the blocking detector did not stop within the grace period (%v): is an OnBlocking callback blocked?", why, r.cfg.grace)
 	}
 	return err
 }
