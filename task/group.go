@@ -931,18 +931,24 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 	}
 }
 
+// resetEnded empties Next's queue, whose entries are all nil or to be
+// forgotten, and drops its array after a burst. g.mu must be held.
+func (g *Group[T]) resetEnded() {
+	if cap(g.ended) > 1024 {
+		g.ended = nil
+	} else {
+		g.ended = g.ended[:0]
+	}
+	g.yielded = 0
+}
+
 // trimEnded keeps Next's queue from growing for good while Next keeps up
 // with the tasks only in part: once the results Next has taken are half
 // of it, it moves the rest to the front. g.mu must be held.
 func (g *Group[T]) trimEnded() {
 	switch n := len(g.ended) - g.yielded; {
 	case n == 0:
-		if cap(g.ended) > 1024 { // after a burst
-			g.ended = nil
-		} else {
-			g.ended = g.ended[:0]
-		}
-		g.yielded = 0
+		g.resetEnded()
 	case g.yielded >= 256 && g.yielded >= n:
 		copy(g.ended, g.ended[g.yielded:])
 		clear(g.ended[n:])
@@ -1061,10 +1067,7 @@ func (g *Group[T]) Wait(ctx context.Context) ([]T, error) {
 	g.results = chunked[T]{}
 	g.errs, g.errsMax, g.tripOut = nil, 0, nil
 	clear(g.ended)
-	g.ended, g.yielded = g.ended[:0], 0
-	if cap(g.ended) > 1024 {
-		g.ended = nil
-	}
+	g.resetEnded()
 	return vals, errors.Join(errs...)
 }
 
