@@ -188,23 +188,23 @@ func (p *Pipeline) Wait(ctx context.Context) error {
 		panic("chans: Pipeline.Wait: nil context")
 	}
 	p.mu.Lock()
-	if p.running > 0 {
-		if p.idle == nil {
-			p.idle = make(chan struct{})
-		}
-		idle := p.idle
+	if p.running == 0 {
 		p.mu.Unlock()
-		pk := task.Park(ctx)
-		select {
-		case <-idle:
-			pk.Resume()
-		case <-ctx.Done():
-			pk.Resume()
-			return ctxError("pipeline wait", ctx)
-		}
-		p.mu.Lock()
+		return p.result(false)
 	}
+	if p.idle == nil {
+		p.idle = make(chan struct{})
+	}
+	idle := p.idle
 	p.mu.Unlock()
+	pk := task.Park(ctx)
+	select {
+	case <-idle:
+		pk.Resume()
+	case <-ctx.Done():
+		pk.Resume()
+		return ctxError("pipeline wait", ctx)
+	}
 	return p.result(false)
 }
 
