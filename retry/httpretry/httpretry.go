@@ -334,9 +334,7 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 			if req.GetBody == nil {
 				if sent.Load() { // read by an attempt after it was judged
 					req.Body.Close()
-					return nil, retry.Permanent(&notRepeatedError{
-						err: fmt.Errorf("httpretry: %s %s", method(req), req.URL.Redacted()),
-						why: whyNoGetBody, mark: ErrNoGetBody})
+					return nil, retry.Permanent(noGetBody(fmt.Errorf("httpretry: %s %s", method(req), req.URL.Redacted())))
 				}
 			} else {
 				// It may be the body an earlier attempt read: take it afresh.
@@ -363,13 +361,14 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		// Once some of a body that cannot be made again has been read, a
 		// repeat would send the rest of it, or nothing, as if it were all.
 		once := sb != nil && req.GetBody == nil && sb.read.Load()
+		// The request a response answers: the last of a redirect chain.
+		named := req
+		if resp != nil && resp.Request != nil {
+			named = resp.Request
+		}
 		if v := classify(resp, err, math.MaxInt64); v.err != nil {
 			e, permanent, after, hasAfter := v.err, v.permanent, v.after, v.hasAfter
 			if se, ok := e.(*StatusError); ok {
-				named := req
-				if resp.Request != nil {
-					named = resp.Request
-				}
 				se.Method, se.URL = method(named), named.URL.Redacted()
 			}
 			Drain(resp)
@@ -379,7 +378,7 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 			case !idempotent(req) && !notSent(e) && !tooMany(e):
 				return nil, retry.Permanent(notRepeated(e, req))
 			case once:
-				return nil, retry.Permanent(&notRepeatedError{err: e, why: whyNoGetBody, mark: ErrNoGetBody})
+				return nil, retry.Permanent(noGetBody(e))
 			case hasAfter:
 				return nil, retry.After(after, e)
 			}
@@ -388,16 +387,12 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil {
-			named := req
-			if resp.Request != nil {
-				named = resp.Request
-			}
 			err = fmt.Errorf("httpretry: %s %s: reading body: %w", method(named), named.URL.Redacted(), err)
 			switch {
 			case !idempotent(req):
 				err = retry.Permanent(notRepeated(err, req)) // the server has acted
 			case once:
-				err = retry.Permanent(&notRepeatedError{err: err, why: whyNoGetBody, mark: ErrNoGetBody})
+				err = retry.Permanent(noGetBody(err))
 			}
 			return nil, err
 		}
@@ -487,6 +482,12 @@ type notRepeatedError struct {
 // notRepeated wraps err, the failure of req, which is not idempotent.
 func notRepeated(err error, req *http.Request) error {
 	return &notRepeatedError{err: err, why: req.Method + " is not idempotent (set an Idempotency-Key header to allow repeats)"}
+}
+
+// noGetBody wraps err, the failure of an attempt that read some of a body
+// it cannot make again: not repeated, matching ErrNoGetBody.
+func noGetBody(err error) error {
+	return &notRepeatedError{err: err, why: whyNoGetBody, mark: ErrNoGetBody}
 }
 
 func (e *notRepeatedError) Error() string { return e.err.Error() + ": not repeated: " + e.why }
