@@ -781,11 +781,11 @@ func (l *loader) hold(ctx context.Context, conns []net.Conn, r *Report) error {
 	if ctx.Err() != nil {
 		return nil
 	}
-	held, early, err := l.sleepHold(ctx, conns)
+	held, err := l.sleepHold(ctx, conns)
 	if err != nil {
 		return nil
 	}
-	r.Hold, r.HoldEndedEarly = held, early
+	r.Hold, r.HoldEndedEarly = held, held < l.cfg.Hold
 	if l.cfg.PID != 0 {
 		if r.RSSAfter, err = RSS(l.cfg.PID); err != nil {
 			return err
@@ -840,11 +840,11 @@ const (
 // failed at once, rather than after the whole hold. Every holdLook it
 // peeks at up to holdSample connections spread over them without waiting
 // (one system call each), and at all of them only when those were all
-// gone. It returns how long it held them (cfg.Hold if it ran its course)
-// and whether it ended early. It reports the time held to
+// gone. It returns how long it held them: cfg.Hold if it ran its course,
+// less if it ended early. It reports the time held to
 // cfg.HoldProgress, if set, at the start, every progressEvery and at the
 // end; it returns ctx's error, with no last report, if ctx ends first.
-func (l *loader) sleepHold(ctx context.Context, conns []net.Conn) (held time.Duration, early bool, err error) {
+func (l *loader) sleepHold(ctx context.Context, conns []net.Conn) (held time.Duration, err error) {
 	start := time.Now()
 	end := start.Add(l.cfg.Hold)
 	report := func(now time.Time) {
@@ -872,19 +872,19 @@ func (l *loader) sleepHold(ctx context.Context, conns []net.Conn) (held time.Dur
 		}
 		p.Resume()
 		if err := ctx.Err(); err != nil {
-			return 0, false, err
+			return 0, err
 		}
 		now := time.Now()
 		left := end.Sub(now)
 		switch {
 		case left <= 0: // on a tick too: the end has come, look or not
 			report(end)
-			return l.cfg.Hold, false, nil
+			return l.cfg.Hold, nil
 		case !looked:
 			report(now)
 		case allGone(conns):
 			report(now)
-			return now.Sub(start), true, nil
+			return now.Sub(start), nil // left > 0: short of the hold
 		default:
 			look.Reset(min(left, holdLook))
 		}
