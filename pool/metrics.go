@@ -126,7 +126,7 @@ type shard struct {
 // 150 ns and 1 allocation on a 2-core machine (BenchmarkMetrics).
 func (p *Pool) Metrics() Metrics {
 	m := Metrics{Workers: p.Size(), Idle: int(p.idle.Load() + p.spareN.Load()), Queued: int(p.queued())}
-	busy := p.busyOf(m.Workers, m.Idle)
+	busy := p.busy()
 	p.mu.Lock()
 	shards := append([]*shard(nil), p.shards...)
 	p.mu.Unlock()
@@ -155,10 +155,5 @@ func (p *Pool) Metrics() Metrics {
 // their way to the queue run one (or are about to), and so does each
 // submitter running one caller-runs.
 func (p *Pool) busy() int {
-	return p.busyOf(p.Size(), int(p.idle.Load()+p.spareN.Load()))
-}
-
-// busyOf is busy for a count of workers and of idle ones already read.
-func (p *Pool) busyOf(workers, idle int) int {
-	return workers - idle - int(p.starting.Load()) + int(p.inlineN.Load())
+	return p.Size() - int(p.idle.Load()+p.spareN.Load()+p.starting.Load()) + int(p.inlineN.Load())
 }
