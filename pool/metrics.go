@@ -126,7 +126,9 @@ type shard struct {
 // 150 ns and 1 allocation on a 2-core machine (BenchmarkMetrics).
 func (p *Pool) Metrics() Metrics {
 	m := Metrics{Workers: p.Size(), Idle: int(p.idle.Load() + p.spareN.Load()), Queued: int(p.queued())}
-	busy := p.busy()
+	// Workers neither idle nor on their way to the queue are running an
+	// item (or about to), and so is a submitter running one caller-runs.
+	busy := m.Workers - m.Idle - int(p.starting.Load()) + int(p.inlineN.Load())
 	p.mu.Lock()
 	shards := append([]*shard(nil), p.shards...)
 	p.mu.Unlock()
@@ -149,11 +151,4 @@ func (p *Pool) Metrics() Metrics {
 	inFlight := m.Submitted - m.Completed - m.Failed - m.Panicked - m.Cancelled - m.Rejected
 	m.Running = max(0, min(int(inFlight)-m.Queued, busy))
 	return m
-}
-
-// busy is how many items may be running: the workers neither idle nor on
-// their way to the queue run one (or are about to), and so does each
-// submitter running one caller-runs.
-func (p *Pool) busy() int {
-	return p.Size() - int(p.idle.Load()+p.spareN.Load()+p.starting.Load()) + int(p.inlineN.Load())
 }

@@ -833,7 +833,7 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 	grace := p.cfg.grace
 	running := 0
 	if !wait.Closed(p.done, grace) {
-		running = max(0, p.busy()) // idle workers still on their way out run nothing
+		running = p.Size() + int(p.inlineN.Load()) // a worker's item, and any it runs caller-runs
 	}
 	return &ShutdownError{Err: ctx.Err(), Cause: context.Cause(ctx), Dropped: int(p.dropped.Load()), Running: running, Grace: grace}
 }
