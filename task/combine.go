@@ -19,6 +19,7 @@ type member interface {
 	dropWaiter(uint64)
 	failure() error
 	cancelFor(cause error)
+	help(ctx context.Context) <-chan struct{}
 }
 
 // cancelFor cancels the task as Cancel does, with cause as its context's
@@ -128,10 +129,11 @@ func settle(ctx context.Context, op string, ms []member, cause error, decide fun
 	for i, m := range ms {
 		ids[i] = m.whenDone(func() { ended <- i })
 	}
+	again := helpAll(ctx, ms)
 	p := Park(ctx)
-	defer p.Resume()
+	defer func() { p.Resume() }()
 	decided := false
-	for range ms {
+	for n := 0; n < len(ms); {
 		var i int
 		select {
 		case i = <-ended: // an end in hand comes before ctx's
@@ -144,8 +146,14 @@ func settle(ctx context.Context, op string, ms []member, cause error, decide fun
 					m.dropWaiter(ids[k])
 				}
 				return ctxError(op, ctx)
+			case <-again: // an executor asks for another look: see Helper
+				p.Resume()
+				again = helpAll(ctx, ms)
+				p = Park(ctx)
+				continue
 			}
 		}
+		n++
 		if decide(i) && !decided {
 			decided = true
 			for j, m := range ms {
@@ -156,6 +164,18 @@ func settle(ctx context.Context, op string, ms []member, cause error, decide fun
 		}
 	}
 	return nil
+}
+
+// helpAll lets the executors of members still queued run them on the
+// calling goroutine (see Helper), and returns a channel of one of them that
+// asks for another look, or nil.
+func helpAll(ctx context.Context, ms []member) (again <-chan struct{}) {
+	for _, m := range ms {
+		if ch := m.help(ctx); ch != nil && again == nil {
+			again = ch
+		}
+	}
+	return again
 }
 
 // orFailed is the error of All, the Joins and Any when ctx ended (err)

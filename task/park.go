@@ -1,6 +1,9 @@
 package task
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // Slot is an execution slot that a task holds while it runs, such as one of
 // a runtime's worker slots (package rt). Release gives it back; Acquire
@@ -81,4 +84,41 @@ func WithoutSlot(ctx context.Context) context.Context {
 		return ctx
 	}
 	return context.WithValue(ctx, slotKey{}, nil)
+}
+
+// Helper is a [Slot] whose executor can run a queued task on a waiting
+// goroutine. An executor whose workers keep their slot while they wait
+// (package pool: a thread waits on its thread) implements it, so that a
+// worker waiting for a task queued behind it does not wait forever.
+//
+// When a task waits with ctx ([Task.Await], [All], the Joins, [Race],
+// [Any]) for a task t that has not started, whose slot is a Helper, and ctx
+// holds that same slot (the waiter is a task of the same executor), the
+// wait calls Help(ctx, job) with t's job before it blocks. Help may run the
+// job on the calling goroutine with [TryRun], if that goroutine is one of
+// the executor's workers and no other worker would run it; the wait then
+// finds t ended. Because the queue still holds the job, the executor's
+// worker that later takes it uses TryRun too, and skips it.
+//
+// If Help returns a channel, the wait also waits for it, and calls Help
+// again (with the slot taken back) once it is closed and t has still not
+// ended: the executor closes it when no worker is left to run t. A nil
+// channel asks for no second look.
+type Helper interface {
+	Slot
+	Help(ctx context.Context, j Job) (again <-chan struct{})
+}
+
+// help lets the executor of t, if it is a Helper, run t on the calling
+// goroutine while t waits in its queue; see Helper. It costs a task that
+// is not queued one atomic load.
+func (t *Task[T]) help(ctx context.Context) <-chan struct{} {
+	if atomic.LoadUint32(&t.ctx.state) != stateQueued || t.ctx.slot == nil {
+		return nil
+	}
+	h, ok := t.ctx.slot.(Helper)
+	if !ok || ContextSlot(ctx) != t.ctx.slot {
+		return nil
+	}
+	return h.Help(ctx, (*job[T])(t))
 }

@@ -214,9 +214,10 @@ type Job interface {
 type job[T any] Task[T]
 
 // NotStarted reports whether j is a [Queued] task that a cancel resolved
-// before its executor started it: its Run did nothing, and its error
-// matches [ErrNotStarted]. An executor calls it after Run to count such a
-// task as cancelled rather than failed.
+// before its executor started it, or a task that [AbortUnstarted]
+// resolved: its Run did nothing, and its error matches [ErrNotStarted].
+// An executor calls it after Run to count such a task as cancelled rather
+// than failed.
 func NotStarted(j Job) bool {
 	a, ok := j.(interface{ aborted() bool })
 	return ok && a.aborted()
@@ -254,6 +255,33 @@ func (j *job[T]) Run() {
 		t.fn = nil
 		return // aborted by a cancel while queued
 	}
+	t.run()
+}
+
+// TryRun is Run for a [Queued] task that someone else may run first: one
+// its waiter may run itself (see [Helper]). It runs j as Run does and
+// reports true if it was the first to claim j. If j has been claimed
+// already (started or ended by another TryRun or a Run, aborted, or
+// resolved by a cancel while queued), it does nothing and reports false;
+// [NotStarted] then tells a cancel apart. Unlike Run, it never panics for a
+// job claimed twice. A job not made by [Prepare] reports false.
+func TryRun(j Job) bool {
+	r, ok := j.(interface{ tryRun() bool })
+	return ok && r.tryRun()
+}
+
+func (j *job[T]) tryRun() bool {
+	t := (*Task[T])(j)
+	if s := atomic.LoadUint32(&t.ctx.state); (s != stateNew && s != stateQueued) || !atomic.CompareAndSwapUint32(&t.ctx.state, s, stateRunning) {
+		return false
+	}
+	t.run()
+	return true
+}
+
+// run runs the task's function, once the caller has claimed it, and
+// resolves the task.
+func (t *Task[T]) run() {
 	var (
 		v      T
 		err    error
@@ -332,7 +360,10 @@ func (t *Task[T]) finished() bool { return t.ctx.finished() }
 // If the task has not started yet, Await first yields the processor once
 // (runtime.Gosched): a task just spawned then usually runs and ends before
 // Await would park, which saves the park and the wake-up (about a fifth of
-// task.Go+Await, BenchmarkGo).
+// task.Go+Await, BenchmarkGo). A task still queued on a pool, awaited by
+// a task of the same pool on one of its workers, may be run by the caller
+// itself when no other worker would run it (see [Helper]); Await then
+// returns once it has run, whatever ctx does meanwhile.
 //
 // Await panics if ctx is nil, even for a task that has ended.
 func (t *Task[T]) Await(ctx context.Context) (T, error) {
@@ -343,6 +374,7 @@ func (t *Task[T]) Await(ctx context.Context) (T, error) {
 		t.ctx.observe()
 		return t.val, t.ctx.res
 	}
+	var again <-chan struct{}
 	if s := atomic.LoadUint32(&t.ctx.state); s == stateNew || s == stateQueued {
 		// Not started: most often it was just spawned and its goroutine
 		// waits for this processor. Yield once, so that it can run and end
@@ -352,6 +384,16 @@ func (t *Task[T]) Await(ctx context.Context) (T, error) {
 			t.ctx.observe()
 			return t.val, t.ctx.res
 		}
+		if s == stateQueued { // on an executor's queue: see Helper
+			again = t.help(ctx)
+			if t.finished() {
+				t.ctx.observe()
+				return t.val, t.ctx.res
+			}
+		}
+	}
+	if again != nil {
+		return t.awaitHelped(ctx, again)
 	}
 	p := Park(ctx)
 	if done := ctx.Done(); done == nil {
@@ -363,6 +405,29 @@ func (t *Task[T]) Await(ctx context.Context) (T, error) {
 			p.Resume()
 			var zero T
 			return zero, ctxError("await", ctx)
+		}
+	}
+	p.Resume()
+	t.ctx.observe()
+	return t.val, t.ctx.res
+}
+
+// awaitHelped is Await's wait for a task queued on a Helper that asked
+// for another look (again): it waits for the task, ctx or again, and on
+// again lets the executor look again, until the task has ended.
+func (t *Task[T]) awaitHelped(ctx context.Context, again <-chan struct{}) (T, error) {
+	p := Park(ctx)
+	for !t.finished() {
+		select {
+		case <-t.Done():
+		case <-ctx.Done():
+			p.Resume()
+			var zero T
+			return zero, ctxError("await", ctx)
+		case <-again: // nil after a look that asks for no other: never ready
+			p.Resume()
+			again = t.help(ctx)
+			p = Park(ctx)
 		}
 	}
 	p.Resume()

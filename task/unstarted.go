@@ -2,8 +2,8 @@ package task
 
 import "sync/atomic"
 
-// AbortUnstarted resolves j with err without running it, if j is a
-// [Queued] task that has not started, and reports whether it did. Unlike
+// AbortUnstarted resolves j with err without running it, if j has not
+// started (a [Queued] task or not), and reports whether it did. Unlike
 // Abort, it may be called while another goroutine is about to Run j, or
 // runs it: whichever claims j first wins. If Run came first,
 // AbortUnstarted does nothing and reports false; if AbortUnstarted came
@@ -23,7 +23,7 @@ func AbortUnstarted(j Job, err error) bool {
 
 func (j *job[T]) abortUnstarted(err error) bool {
 	c := &j.ctx
-	if atomic.LoadUint32(&c.state) != stateQueued || !atomic.CompareAndSwapUint32(&c.state, stateQueued, stateAborted) {
+	if s := atomic.LoadUint32(&c.state); (s != stateQueued && s != stateNew) || !atomic.CompareAndSwapUint32(&c.state, s, stateAborted) {
 		return false
 	}
 	c.publish(err) // as a cancel of a queued task does (see taskCtx.end)

@@ -8,8 +8,8 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
-// TestAbortUnstarted: AbortUnstarted resolves a Queued task that has not
-// started with the executor's error, after which Run does nothing; it
+// TestAbortUnstarted: AbortUnstarted resolves a task that has not started
+// (Queued or not) with the executor's error, after which Run does nothing; it
 // leaves alone a task that has started, ended, or been resolved by a
 // cancel while queued. (Package pool's Shutdown needs it: its plain
 // Cancel of a task a worker had taken but not started resolved it without
@@ -29,7 +29,8 @@ func TestAbortUnstarted(t *testing.T) {
 		{"ran", true, func(_ *task.Task[int], j task.Job) { j.Run() }, false, nil, true, false},
 		{"cancelled while queued", true, func(tk *task.Task[int], _ task.Job) { tk.Cancel() }, false, task.ErrNotStarted, false, true},
 		{"aborted", true, func(_ *task.Task[int], j task.Job) { j.Abort(errors.New("other")) }, false, nil, false, false},
-		{"not Queued", false, func(*task.Task[int], task.Job) {}, false, nil, false, false},
+		{"not Queued, not started", false, func(*task.Task[int], task.Job) {}, true, errStop, false, true},
+		{"not Queued, ran", false, func(_ *task.Task[int], j task.Job) { j.Run() }, false, nil, true, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
