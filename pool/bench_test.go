@@ -139,6 +139,80 @@ func BenchmarkSubmitBatch(b *testing.B) {
 	p.Close()
 }
 
+// BenchmarkFanOutAwait runs a task of the pool that submits 100 trivial
+// children to its own pool, with its context, and awaits them in order:
+// per child. With one worker held by the parent and the pool at its limit,
+// the parent helps run the children still queued (see Pool.help).
+func BenchmarkFanOutAwait(b *testing.B) {
+	b.ReportAllocs()
+	p, _ := pool.New(runtime.GOMAXPROCS(0))
+	ctx := context.Background()
+	const n = 100
+	parent := func(ctx context.Context) (int, error) {
+		var tasks [n]*task.Task[int]
+		for i := range tasks {
+			tasks[i] = pool.Submit(ctx, p, value)
+		}
+		sum := 0
+		for _, t := range tasks {
+			v, _ := t.Await(ctx)
+			sum += v
+		}
+		return sum, nil
+	}
+	start := cpuTime()
+	for b.Loop() {
+		pool.Submit(ctx, p, parent).Await(ctx)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/task")
+	p.Close()
+	reportCPU(b, start)
+}
+
+// BenchmarkRecursive sums a tree of 1,024 leaves whose every node submits
+// its two halves and awaits them (task.Join2), on a pool of GOMAXPROCS
+// workers, where the waiting workers run the children no other worker is
+// left to start (see Pool.help), and for reference with task.Go, one
+// goroutine per node: per node.
+func BenchmarkRecursive(b *testing.B) {
+	const leaves = 1024
+	var sum func(ctx context.Context, spawn func(ctx context.Context, fn func(context.Context) (int, error)) *task.Task[int], lo, hi int) (int, error)
+	sum = func(ctx context.Context, spawn func(ctx context.Context, fn func(context.Context) (int, error)) *task.Task[int], lo, hi int) (int, error) {
+		if hi-lo == 1 {
+			return lo, nil
+		}
+		mid := (lo + hi) / 2
+		l := spawn(ctx, func(ctx context.Context) (int, error) { return sum(ctx, spawn, lo, mid) })
+		r := spawn(ctx, func(ctx context.Context) (int, error) { return sum(ctx, spawn, mid, hi) })
+		x, y, err := task.Join2(ctx, l, r)
+		return x + y, err
+	}
+	p, _ := pool.New(runtime.GOMAXPROCS(0))
+	defer p.Close()
+	spawns := []struct {
+		name  string
+		spawn func(ctx context.Context, fn func(context.Context) (int, error)) *task.Task[int]
+	}{
+		{"pool", func(ctx context.Context, fn func(context.Context) (int, error)) *task.Task[int] {
+			return pool.Submit(ctx, p, fn)
+		}},
+		{"task.Go", task.Go[int]},
+	}
+	for _, s := range spawns {
+		b.Run(s.name, func(b *testing.B) {
+			b.ReportAllocs()
+			ctx := context.Background()
+			for b.Loop() {
+				v, err := s.spawn(ctx, func(ctx context.Context) (int, error) { return sum(ctx, s.spawn, 0, leaves) }).Await(ctx)
+				if err != nil || v != leaves*(leaves-1)/2 {
+					b.Fatalf("sum = %d, %v", v, err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*(2*leaves-1)), "ns/node")
+		})
+	}
+}
+
 // BenchmarkNewClose starts a pool of GOMAXPROCS workers and closes it.
 func BenchmarkNewClose(b *testing.B) {
 	b.ReportAllocs()

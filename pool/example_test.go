@@ -111,3 +111,32 @@ func ExamplePool_Metrics_expvar() {
 	fmt.Println("submitted:", m.Submitted, "completed:", m.Completed)
 	// Output: submitted: 3 completed: 3
 }
+
+// A recursive fan-out on a pool of two workers: every task submits its
+// halves to the same pool, with its own context, and awaits them. Both
+// workers soon wait for children queued behind them; a waiting task then
+// runs its child itself, on its own worker, so the tree finishes, where a
+// pool whose workers only wait (pond, ants) hangs.
+func ExampleSubmit_recursive() {
+	p, err := pool.New(2)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer p.Close()
+	var sum func(ctx context.Context, lo, hi int) (int, error)
+	sum = func(ctx context.Context, lo, hi int) (int, error) {
+		if hi-lo == 1 {
+			return lo, nil
+		}
+		mid := (lo + hi) / 2
+		left := pool.Submit(ctx, p, func(ctx context.Context) (int, error) { return sum(ctx, lo, mid) })
+		right := pool.Submit(ctx, p, func(ctx context.Context) (int, error) { return sum(ctx, mid, hi) })
+		a, b, err := task.Join2(ctx, left, right)
+		return a + b, err
+	}
+	ctx := context.Background()
+	total, err := pool.Submit(ctx, p, func(ctx context.Context) (int, error) { return sum(ctx, 0, 1000) }).Await(ctx)
+	fmt.Println(total, err)
+	// Output: 499500 <nil>
+}

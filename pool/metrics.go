@@ -20,7 +20,7 @@ import (
 type Metrics struct {
 	Workers int // live workers
 	Idle    int // live workers waiting for work
-	Queued  int // items waiting in the queue (the control messages Resize, keep-alive and Close put there are left out)
+	Queued  int // items waiting in the queue (the control messages Resize, keep-alive and Close put there are left out; the entry of a task its waiter ran, see the package documentation, is in until a worker takes it)
 	Running int // items being run: at most the busy workers plus caller-runs items
 
 	Submitted uint64 // every call of Submit, TrySubmit, Go, GoContext and TryGo
@@ -120,6 +120,20 @@ type shard struct {
 	cancelled atomic.Uint64
 	_         [64]byte
 	wait, run hist
+}
+
+// count adds an outcome to sh.
+func (sh *shard) count(o outcome) {
+	switch o {
+	case completed:
+		sh.completed.Add(1)
+	case failed:
+		sh.failed.Add(1)
+	case panicked:
+		sh.panicked.Add(1)
+	case cancelled:
+		sh.cancelled.Add(1)
+	}
 }
 
 // Metrics returns a snapshot of the pool's counters. It costs about

@@ -308,8 +308,15 @@ type Pool struct {
 	inline   map[task.Job]struct{}      // tasks running caller-runs (runInline), for Shutdown to cancel
 	inlineN  atomic.Int64               // items, tasks or Go jobs, running caller-runs: for Metrics.Running
 
-	slot  *poolSlot // given to every task: marks the contexts of p's tasks
-	cores int64     // GOMAXPROCS at New: how many workers may be starting at once
+	slot     *poolSlot    // given to every task: marks the contexts of p's tasks
+	awaiting atomic.Int64 // tasks of p in an await point (Park), for help
+
+	// Waiters for a task still queued that found a worker able to run it
+	// wait on helpCh too, which parked closes when p gets stuck (help).
+	helpMu    sync.Mutex
+	helpCh    chan struct{}
+	helpArmed atomic.Bool // helpCh is open
+	cores     int64       // GOMAXPROCS at New: how many workers may be starting at once
 
 	// Spares: idle workers parked off the queue, on spareCh (see
 	// worker.await). spareN counts the parked spares no one has claimed:
@@ -338,11 +345,16 @@ type Pool struct {
 // poolSlot is the task.Slot of a pool's tasks. Giving it back at an await
 // point does nothing: a pool task keeps its worker while it waits, as a
 // thread does. It is there so that a submission can tell, from its
-// context, that it comes from one of the pool's own tasks.
-type poolSlot struct{ _ byte }
+// context, that it comes from one of the pool's own tasks, and so that a
+// task of the pool that waits for another one still queued helps (it is a
+// task.Helper: see Pool.help).
+type poolSlot struct{ p *Pool }
 
-func (*poolSlot) Release() bool { return false } // nothing to take again
-func (*poolSlot) Acquire()      {}
+// Release and Acquire count the pool's tasks in await points, for help.
+func (s *poolSlot) Release() bool { s.p.parked(); return true }
+func (s *poolSlot) Acquire()      { s.p.awaiting.Add(-1) }
+
+func (s *poolSlot) Help(ctx context.Context, j task.Job) <-chan struct{} { return s.p.help(ctx, j) }
 
 const closedBit = 1 << 62
 
@@ -387,8 +399,8 @@ func New(n int, opts ...Option) (*Pool, error) {
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 		spareCh: make(chan item),
-		slot:    new(poolSlot),
 	}
+	p.slot = &poolSlot{p: p}
 	if c.onPanic == nil {
 		p.cfg.onPanic = p.logPanic
 	}
@@ -1043,7 +1055,9 @@ func (p *Pool) reap() {
 		case goJob:
 			p.dropped.Add(1)
 		default:
-			p.drop(j)
+			if !p.drop(j) {
+				continue // a waiter ran it (see help), and counted it
+			}
 		}
 		sh.cancelled.Add(1)
 		p.settle()

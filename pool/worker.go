@@ -405,35 +405,15 @@ func (p *Pool) runInline(it *item) {
 		delete(p.inline, job)
 		p.mu.Unlock()
 	}()
-	switch {
-	case p.aborted.Load():
-		p.drop(job)
-		sh.cancelled.Add(1)
-	case job.Context().Err() != nil:
-		job.Abort(notStartedError("queue", job.Context()))
-		sh.cancelled.Add(1)
-	default:
-		exited := true
-		defer func() {
-			if exited { // runtime.Goexit: the task resolved with ErrGoexit
-				sh.panicked.Add(1)
-			}
-		}()
-		job.Run()
-		exited = false
-		switch job.Err().(type) {
-		case nil:
-			sh.completed.Add(1)
-		case *task.PanicError:
+	exited := true
+	defer func() {
+		if exited { // runtime.Goexit: the task resolved with ErrGoexit
 			sh.panicked.Add(1)
-		default:
-			if task.NotStarted(job) { // cancelled just before Run
-				sh.cancelled.Add(1)
-			} else {
-				sh.failed.Add(1)
-			}
 		}
-	}
+	}()
+	o := p.exec(job, p.aborted.Load())
+	exited = false
+	sh.count(o)
 }
 
 // runTask runs (or, if Shutdown expired or its context ended while it was
@@ -445,41 +425,97 @@ func (p *Pool) runTask(w *worker, job task.Job) (ran bool) {
 	w.cur = job
 	aborted := p.aborted.Load()
 	w.mu.Unlock()
-	switch {
-	case aborted:
-		p.drop(job)
-		w.n.cancelled++
-	case job.Context().Err() != nil:
-		job.Abort(notStartedError("queue", job.Context()))
-		w.n.cancelled++
-	default:
-		exited := true
-		defer func() {
-			if exited { // runtime.Goexit: the task resolved with ErrGoexit
-				w.n.panicked++
-			}
-		}()
-		job.Run()
-		exited = false
-		ran = true
-		switch job.Err().(type) {
-		case nil:
-			w.n.completed++
-		case *task.PanicError:
+	exited := true
+	defer func() {
+		if exited { // runtime.Goexit: the task resolved with ErrGoexit
 			w.n.panicked++
-		default:
-			if task.NotStarted(job) { // cancelled just before Run
-				w.n.cancelled++
-				ran = false
-			} else {
-				w.n.failed++
-			}
 		}
-	}
+	}()
+	o := p.exec(job, aborted)
+	exited = false
+	w.n.count(o)
 	w.mu.Lock()
 	w.cur = prev
 	w.mu.Unlock()
-	return ran
+	return o >= completed
+}
+
+// outcome is how a task's job ended, for the counts.
+type outcome uint8
+
+const (
+	taken     outcome = iota // a waiter ran it (see help), and counts it
+	cancelled                // never ran: its context ended, or Shutdown dropped it
+	completed
+	failed
+	panicked
+)
+
+// exec runs a task's job on the calling goroutine, unless Shutdown has
+// aborted (aborted) or its context ended while it was queued: then it
+// resolves the job unrun. It returns how the job ended. A worker that
+// takes a job from the queue may find that the task's waiter ran it
+// already (see help): then exec does nothing and returns taken. A
+// runtime.Goexit in the task's function ends the goroutine inside exec;
+// the caller counts it.
+//
+//go:noinline
+func (p *Pool) exec(job task.Job, aborted bool) outcome {
+	switch {
+	case aborted:
+		if !p.drop(job) {
+			return taken
+		}
+		return cancelled
+	case job.Context().Err() != nil:
+		if _, mine := resolveUnrun(job, notStartedError("queue", job.Context())); !mine {
+			return taken
+		}
+		return cancelled
+	}
+	if !task.TryRun(job) {
+		if task.NotStarted(job) { // cancelled just before it could run
+			return cancelled
+		}
+		return taken
+	}
+	switch job.Err().(type) {
+	case nil:
+		return completed
+	case *task.PanicError:
+		return panicked
+	default:
+		return failed
+	}
+}
+
+// resolveUnrun resolves a queued task's job with err without running it.
+// It reports whether it did (resolved), and whether the job is the
+// caller's to count (mine): it is, unless a waiter claimed it first (see
+// help), but not resolved if a cancel resolved it while it was queued.
+func resolveUnrun(job task.Job, err error) (resolved, mine bool) {
+	switch {
+	case task.AbortUnstarted(job, err):
+		resolved = true
+	case !task.NotStarted(job):
+		return false, false // a waiter runs it
+	}
+	job.Abort(err) // it resolved already: this frees its func
+	return resolved, true
+}
+
+// count adds an outcome to c.
+func (c *counts) count(o outcome) {
+	switch o {
+	case completed:
+		c.completed++
+	case failed:
+		c.failed++
+	case panicked:
+		c.panicked++
+	case cancelled:
+		c.cancelled++
+	}
 }
 
 // flushEvery bounds how many items a worker counts before it publishes
@@ -529,12 +565,15 @@ func (p *Pool) stopJob(j task.Job) {
 
 // drop resolves a task that Shutdown's abort keeps from running with the
 // shutdown error, and counts it as dropped unless it had resolved already
-// (a cancel while it was queued, or stopJob, which counted it).
-func (p *Pool) drop(j task.Job) {
-	if task.AbortUnstarted(j, errShutdownAbort) {
+// (a cancel while it was queued, or stopJob, which counted it). It reports
+// whether the task is the caller's to count as cancelled: not if its
+// waiter ran it (see help).
+func (p *Pool) drop(j task.Job) bool {
+	resolved, mine := resolveUnrun(j, errShutdownAbort)
+	if resolved {
 		p.dropped.Add(1)
 	}
-	j.Abort(errShutdownAbort) // a Queued task resolved already: frees its func
+	return mine
 }
 
 // self returns the worker of p running on the calling goroutine, or nil.

@@ -1,0 +1,140 @@
+package pool
+
+import (
+	"context"
+	"reflect"
+	"runtime"
+	"sync"
+
+	"github.com/spool-go/spool/task"
+)
+
+// help runs j, a task of p that has not started, on the calling goroutine
+// when a task of p waits for it with ctx (Task.Await, task.All, the Joins,
+// Race, Any: see task.Helper) and no other worker would run it: p is at
+// its limit, no worker is idle, and every other worker waits in an await
+// point too. A pool task keeps its worker while it waits, so without help
+// a recursive fan-out that awaits its children, on any pool, ended with
+// every worker waiting for a child queued behind it.
+//
+// Only one of p's workers helps: a goroutine that a task started and gave
+// its context to does not, so j never runs beyond the limit or off a
+// LockOSThread worker's thread. The worker runs j as a caller-runs item
+// (runInline: counted, cancellable by Shutdown); j stays in the queue, and
+// the worker that takes it there finds it taken and skips it (exec). So
+// help runs the task waited for and nothing else, and a chain of waits
+// that help nests as deep as the chain, not as the queue is long.
+//
+// A worker that finds another worker able to run j waits, but that worker
+// may then wait in turn (for the very task the first one runs, say). So
+// help returns a channel that the last of p's workers to wait closes
+// (parked), and the waiter looks again (task.Helper). It returns nil, for
+// no second look, when it ran j, when the caller is no worker, or when
+// ctx is done.
+func (p *Pool) help(ctx context.Context, j task.Job) <-chan struct{} {
+	if ctx.Err() != nil {
+		return nil
+	}
+	if !p.stuck(1) {
+		again := p.armHelp()
+		if !p.stuck(1) { // a worker that waited meanwhile saw again armed
+			return again
+		}
+	}
+	if !p.worker() {
+		return nil
+	}
+	p.runInline(&item{job: j})
+	return nil
+}
+
+// armHelp returns the channel that parked closes when p gets stuck.
+func (p *Pool) armHelp() <-chan struct{} {
+	p.helpMu.Lock()
+	defer p.helpMu.Unlock()
+	if p.helpCh == nil {
+		p.helpCh = make(chan struct{})
+		p.helpArmed.Store(true)
+	}
+	return p.helpCh
+}
+
+// parked counts a task of p into an await point (the Release of its
+// slot). If that leaves p stuck while a waiter waits for a task still
+// queued (armHelp), it wakes the waiters to look again.
+func (p *Pool) parked() {
+	p.awaiting.Add(1)
+	if !p.helpArmed.Load() || !p.stuck(0) {
+		return
+	}
+	p.helpMu.Lock()
+	if p.helpCh != nil {
+		close(p.helpCh)
+		p.helpCh = nil
+		p.helpArmed.Store(false)
+	}
+	p.helpMu.Unlock()
+}
+
+// stuck reports whether no worker of p would take a queued item for now:
+// p is at its limit, no worker is idle or parked as a spare, and every
+// worker is in an await point, the caller counted as one if it is not yet
+// (self 1). Goroutines that tasks of p start with their contexts count as
+// awaiting when they wait, so stuck may say yes a little early; it never
+// says yes while a worker is idle.
+func (p *Pool) stuck(self int64) bool {
+	return !p.short() && p.spareN.Load() == 0 && p.idle.Load() == 0 &&
+		p.awaiting.Load()+self >= p.workers.Load()&^closedBit
+}
+
+// worker reports whether the calling goroutine is one of p's workers, as
+// self does, but cheaply for a goroutine that runs a pool task: it looks
+// for exec's frame among the 16 callers nearest to it (about 600 ns,
+// BenchmarkSelf/worker()), then among the next 48, and reads the whole
+// stack with self (3-6 µs on a shallow stack, far more on a deep one)
+// only if it finds none there: a Go job, a goroutine that is not a
+// worker, or a task deep in calls of its own. exec runs every task a
+// worker runs, and only workers call it. An exec frame may be another
+// pool's: a worker of another pool that uses the context of one of p's
+// tasks is taken for one of p's.
+func (p *Pool) worker() bool {
+	at := execPCs()
+	var pcs [48]uintptr
+	skip := 2 // runtime.Callers and worker
+	for _, window := range [...]int{16, 48} {
+		n := runtime.Callers(skip, pcs[:window])
+		for _, pc := range pcs[:n] {
+			if pc == at[0] || pc == at[1] {
+				return true
+			}
+		}
+		if n < window {
+			break // the bottom of the stack
+		}
+		skip += n
+	}
+	return p.self() != nil // a Go job, a goroutine of a task, or a deep stack
+}
+
+// execPCs returns the program counters that runtime.Callers gives for
+// exec's frame on the path by which it runs a task's function (two when
+// the call into package task is inlined, which then has a frame of its
+// own with exec's entry). It learns them once, by running a probe task
+// through exec.
+var execPCs = sync.OnceValue(func() (at [2]uintptr) {
+	entry := runtime.FuncForPC(reflect.ValueOf((*Pool).exec).Pointer()).Entry()
+	_, job := task.Prepare(context.Background(), func(context.Context) (struct{}, error) {
+		var pcs [16]uintptr
+		n := runtime.Callers(1, pcs[:])
+		k := 0
+		for _, pc := range pcs[:n] {
+			if f := runtime.FuncForPC(pc - 1); f != nil && f.Entry() == entry && k < len(at) {
+				at[k] = pc
+				k++
+			}
+		}
+		return struct{}{}, nil
+	}, task.Queued())
+	(*Pool)(nil).exec(job, false)
+	return at
+})

@@ -1,0 +1,256 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/spool-go/spool/pool"
+	"github.com/spool-go/spool/task"
+)
+
+// sumTree submits the two halves of [lo, hi) to p as tasks of p, with the
+// task's own context, and waits for them with wait: a recursive fan-out
+// whose every level awaits the level below, queued behind it on one pool.
+func sumTree(ctx context.Context, p *pool.Pool, lo, hi int, wait string) (int, error) {
+	if hi-lo <= 1 {
+		return lo, nil
+	}
+	mid := (lo + hi) / 2
+	a := pool.Submit(ctx, p, func(ctx context.Context) (int, error) { return sumTree(ctx, p, lo, mid, wait) })
+	b := pool.Submit(ctx, p, func(ctx context.Context) (int, error) { return sumTree(ctx, p, mid, hi, wait) })
+	switch wait {
+	case "All":
+		vs, err := task.All(ctx, a, b)
+		if err != nil {
+			return 0, err
+		}
+		return vs[0] + vs[1], nil
+	case "Join2":
+		x, y, err := task.Join2(ctx, a, b)
+		return x + y, err
+	default: // Await, the later one first: the earlier may be running
+		y, err := b.Await(ctx)
+		if err != nil {
+			return 0, err
+		}
+		x, err := a.Await(ctx)
+		return x + y, err
+	}
+}
+
+// TestAwaitQueuedHelps: a task of a pool that waits for a task of the
+// same pool still queued, when every worker waits, runs that task itself
+// on its worker, so a fan-out that awaits its children finishes on any
+// pool, where every worker used to wait for work only a free worker could
+// start. Each case but the one without a queue deadlocked before (the
+// test's own Await then gave up at its one-hour fake deadline).
+func TestAwaitQueuedHelps(t *testing.T) {
+	cases := []struct {
+		name    string
+		workers int
+		opts    []pool.Option
+		n       int // leaves of the tree: n-1 inner tasks and n leaves
+		wait    string
+	}{
+		{"1 worker, Await", 1, nil, 64, "Await"},
+		{"2 workers, Await", 2, nil, 256, "Await"},
+		{"2 workers, All", 2, nil, 256, "All"},
+		{"2 workers, Join2", 2, nil, 256, "Join2"},
+		{"4 workers, queue 4, All", 4, []pool.Option{pool.QueueSize(4)}, 256, "All"},
+		{"2 workers, no queue, Await", 2, []pool.Option{pool.QueueSize(0)}, 64, "Await"},
+		{"2 locked workers, All", 2, []pool.Option{pool.LockOSThread()}, 64, "All"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool(t, c.workers, c.opts...)
+				ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+				defer cancel()
+				defer func() { _ = p.Shutdown(ctx) }()
+				root := pool.Submit(ctx, p, func(ctx context.Context) (int, error) { return sumTree(ctx, p, 0, c.n, c.wait) })
+				got, err := root.Await(ctx)
+				if want := c.n * (c.n - 1) / 2; got != want || err != nil {
+					t.Fatalf("sum of 0..%d = %d, %v; want %d, nil", c.n-1, got, err, want)
+				}
+				p.Close()
+				m := p.Metrics()
+				if want := uint64(2*c.n - 1); m.Submitted != want || m.Completed != want || m.Running != 0 || m.Queued != 0 {
+					t.Errorf("Metrics: Submitted %d, Completed %d, Running %d, Queued %d; want %d, %d, 0, 0", m.Submitted, m.Completed, m.Running, m.Queued, want, want)
+				}
+				checkInvariant(t, p)
+			})
+		})
+	}
+}
+
+// TestAwaitQueuedHelpsRunsOnlyItsTask: a waiting worker runs the task it
+// waits for and nothing else: items queued ahead of it (here a Go job and
+// a Go job that panics) run later, on a worker, and the panic goes to
+// OnPanic, not into the waiting task. The counts add up once each, though
+// the queue still held the task that the waiter ran.
+func TestAwaitQueuedHelpsRunsOnlyItsTask(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var (
+			mu     sync.Mutex
+			panics []any
+			ran    int
+		)
+		p, err := pool.New(1, pool.OnPanic(func(e *task.PanicError) { mu.Lock(); panics = append(panics, e.Value); mu.Unlock() }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+		defer cancel()
+		defer func() { _ = p.Shutdown(ctx) }()
+		parent := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+			if err := p.Go(func() { mu.Lock(); ran++; mu.Unlock() }); err != nil {
+				return 0, err
+			}
+			if err := p.Go(func() { panic("boom") }); err != nil {
+				return 0, err
+			}
+			child := pool.Submit(ctx, p, func(context.Context) (int, error) { return 7, nil })
+			v, err := child.Await(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			if ran != 0 || len(panics) != 0 {
+				return 0, fmt.Errorf("the waiter ran the Go jobs queued ahead of its task (ran %d, panics %v)", ran, panics)
+			}
+			return v, err
+		})
+		got, err := parent.Await(ctx)
+		if got != 7 || err != nil {
+			t.Fatalf("parent = %d, %v; want 7, nil", got, err)
+		}
+		p.Close()
+		if ran != 1 || len(panics) != 1 || panics[0] != "boom" {
+			t.Errorf("Go jobs: ran %d, panics %v; want 1, [boom]", ran, panics)
+		}
+		if m := checkInvariant(t, p); m.Completed != 3 || m.Panicked != 1 || m.Cancelled != 0 {
+			t.Errorf("Metrics: Completed %d, Panicked %d, Cancelled %d; want 3, 1, 0", m.Completed, m.Panicked, m.Cancelled)
+		}
+	})
+}
+
+// TestAwaitQueuedHelpsNotOffWorker: a goroutine a task starts with the
+// task's context is not one of the pool's workers: it waits, and the
+// queued task runs on a worker, so the limit holds.
+func TestAwaitQueuedHelpsNotOffWorker(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, 1)
+		var inside int
+		parent := pool.Submit(t.Context(), p, func(ctx context.Context) (int, error) {
+			// Not under ctx, which ends with the parent: the child must
+			// still run then.
+			child := pool.Submit(t.Context(), p, func(context.Context) (int, error) { inside++; return 1, nil })
+			res := make(chan error, 1)
+			go func() { _, err := child.Await(ctx); res <- err }()
+			synctest.Wait() // the goroutine waits; it did not run child
+			if inside != 0 {
+				return 0, errors.New("the child ran off the pool's worker")
+			}
+			return 0, nil // frees the worker, which then runs child
+		})
+		if _, err := parent.Await(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		p.Close()
+		if inside != 1 {
+			t.Errorf("child ran %d times; want 1", inside)
+		}
+	})
+}
+
+// TestAwaitQueuedHelpsAfterOthersWait: a worker that waits for a queued
+// task while another worker is busy leaves it to that worker; when that
+// worker then waits too (here for the very task the first one runs),
+// nothing would take the queued task, so the first looks again and runs
+// it. Before that second look, this case waited until the test's
+// one-hour fake deadline.
+func TestAwaitQueuedHelpsAfterOthersWait(t *testing.T) {
+	cases := []struct {
+		name string
+		wait func(ctx context.Context, child *task.Task[int]) (int, error)
+	}{
+		{"Await", func(ctx context.Context, c *task.Task[int]) (int, error) { return c.Await(ctx) }},
+		{"All", func(ctx context.Context, c *task.Task[int]) (int, error) {
+			vs, err := task.All(ctx, c)
+			if err != nil {
+				return 0, err
+			}
+			return vs[0], nil
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool(t, 2)
+				ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+				defer cancel()
+				defer func() { _ = p.Shutdown(ctx) }()
+				gate := make(chan struct{})
+				var x *task.Task[int]
+				y := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+					<-gate // busy, not in an await point
+					return x.Await(ctx)
+				})
+				synctest.Wait()
+				x = pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+					child := pool.Submit(ctx, p, func(context.Context) (int, error) { return 42, nil })
+					return c.wait(ctx, child) // y's worker is busy: x waits
+				})
+				synctest.Wait()
+				if m := p.Metrics(); m.Queued != 1 || m.Workers != 2 {
+					t.Fatalf("Metrics: Queued %d, Workers %d; want 1, 2 (the child queued, both workers held)", m.Queued, m.Workers)
+				}
+				close(gate)
+				got, err := y.Await(ctx)
+				if got != 42 || err != nil {
+					t.Fatalf("y = %d, %v; want 42, nil", got, err)
+				}
+			})
+		})
+	}
+}
+
+// TestAwaitQueuedHelpsShutdownSkipsTaken: the queue still holds a task its
+// waiter ran; Shutdown, dropping what is queued, finds it taken: it is not
+// dropped, nor counted twice.
+func TestAwaitQueuedHelpsShutdownSkipsTaken(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, 1)
+		inlined := make(chan struct{})
+		x := pool.Submit(t.Context(), p, func(ctx context.Context) (int, error) {
+			child := pool.Submit(ctx, p, func(context.Context) (int, error) { return 1, nil })
+			if _, err := child.Await(ctx); err != nil { // the only worker: it runs child
+				return 0, err
+			}
+			close(inlined)
+			<-ctx.Done() // busy until Shutdown cancels it, child's entry still queued
+			return 0, ctx.Err()
+		})
+		<-inlined
+		if m := p.Metrics(); m.Queued != 1 {
+			t.Fatalf("Metrics().Queued = %d; want 1 (the entry of the task the waiter ran)", m.Queued)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		err := p.Shutdown(ctx)
+		var se *pool.ShutdownError
+		if !errors.As(err, &se) || se.Dropped != 0 {
+			t.Errorf("Shutdown = %v; want a *pool.ShutdownError with Dropped 0", err)
+		}
+		if _, err := x.Await(t.Context()); !errors.Is(err, context.Canceled) {
+			t.Errorf("x = %v; want context.Canceled", err)
+		}
+		<-p.Done()
+		if m := checkInvariant(t, p); m.Completed != 1 || m.Failed != 1 || m.Cancelled != 0 {
+			t.Errorf("Metrics: Completed %d, Failed %d, Cancelled %d; want 1, 1, 0", m.Completed, m.Failed, m.Cancelled)
+		}
+	})
+}
