@@ -129,15 +129,39 @@ func settle(ctx context.Context, op string, ms []member, cause error, decide fun
 	for i, m := range ms {
 		ids[i] = m.whenDone(func() { ended <- i })
 	}
-	again := helpAll(ctx, ms)
-	p := Park(ctx)
-	defer func() { p.Resume() }()
-	decided := false
+	// Members queued on an executor that is a Helper are offered to it
+	// one at a time (next), each once the ends in hand are decided, so
+	// that a Race or a failing All stops helping once it is decided: the
+	// losers are cancelled, not run. The wait parks only once every
+	// member has been offered; a look an executor asks for (again) offers
+	// them all again.
+	var (
+		p       Parked
+		parked  bool
+		decided bool
+		next    int
+		again   <-chan struct{}
+	)
+	defer func() {
+		if parked {
+			p.Resume()
+		}
+	}()
 	for n := 0; n < len(ms); {
 		var i int
 		select {
 		case i = <-ended: // an end in hand comes before ctx's
 		default:
+			if !decided && next < len(ms) {
+				if ch := ms[next].help(ctx); ch != nil && again == nil {
+					again = ch
+				}
+				next++
+				continue
+			}
+			if !parked {
+				p, parked = Park(ctx), true
+			}
 			select {
 			case i = <-ended:
 			case <-ctx.Done():
@@ -147,9 +171,9 @@ func settle(ctx context.Context, op string, ms []member, cause error, decide fun
 				}
 				return ctxError(op, ctx)
 			case <-again: // an executor asks for another look: see Helper
+				parked = false
 				p.Resume()
-				again = helpAll(ctx, ms)
-				p = Park(ctx)
+				again, next = nil, 0
 				continue
 			}
 		}
@@ -164,18 +188,6 @@ func settle(ctx context.Context, op string, ms []member, cause error, decide fun
 		}
 	}
 	return nil
-}
-
-// helpAll lets the executors of members still queued run them on the
-// calling goroutine (see Helper), and returns a channel of one of them that
-// asks for another look, or nil.
-func helpAll(ctx context.Context, ms []member) (again <-chan struct{}) {
-	for _, m := range ms {
-		if ch := m.help(ctx); ch != nil && again == nil {
-			again = ch
-		}
-	}
-	return again
 }
 
 // orFailed is the error of All, the Joins and Any when ctx ended (err)

@@ -98,7 +98,10 @@ func WithoutSlot(ctx context.Context) context.Context {
 // job on the calling goroutine with [TryRun], if that goroutine is one of
 // the executor's workers and no other worker would run it; the wait then
 // finds t ended. Because the queue still holds the job, the executor's
-// worker that later takes it uses TryRun too, and skips it.
+// worker that later takes it uses TryRun too, and skips it. All, the
+// Joins, Race and Any offer their queued members one at a time, in order,
+// and stop offering once decided (a failure, a winner), so that the
+// members they then cancel are not run.
 //
 // If Help returns a channel, the wait also waits for it, and calls Help
 // again (with the slot taken back) once it is closed and t has still not
