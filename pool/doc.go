@@ -75,11 +75,12 @@
 // A submission from one of the pool's own workers that would otherwise
 // leave every worker waiting for room runs at once on the submitting
 // worker instead: the caller-runs rule, so a pool cannot deadlock on its
-// own queue. A worker is recognised by its stack: a task's worker by the
-// frame that runs the task among the nearest frames (about 0.7 µs, no
-// allocation), a Go job's by the frame of its worker loop in a full stack
-// trace (3-6 µs and 4 KiB; BenchmarkSelf). The look is paid only by a
-// submission that finds the queue full at the limit: at once if
+// own queue. A worker is recognised by its stack: a task that submits
+// with its own context by the frame that runs it among its nearest frames
+// (about 0.7 µs, no allocation), any other caller by the frame of the
+// pool's worker loop in a full stack trace (3-6 µs and 4 KiB;
+// BenchmarkSelf). The look is paid only by a submission that finds the
+// queue full at the limit: at once if
 // it submits with the context of one of the pool's tasks, or once the pool
 // has seen a worker submit to itself; otherwise after it has waited
 // 50-100 ms (so a recursive fan-out of Go jobs stalls once, not at every
@@ -100,23 +101,37 @@
 // Any) runs that task itself on its worker when no other worker would:
 // the pool is at its limit, no worker is idle, and every other worker
 // waits in an await point too. If a worker is busy, the waiter waits, and
-// looks again if that worker comes to wait as well. It runs the task it
-// waits for and nothing else, so a chain of such waits nests no deeper
-// than the chain; the queue keeps the task's entry, which the worker that
-// takes it skips. Finding that the waiter is a worker (a look at the
-// nearest frames of its stack) costs about 0.7 µs, paid only when no worker
-// is free. On the project's 2-core machine a task that submits 100 trivial
-// children and awaits them took 321 ns per child against 335 ns before
-// (BenchmarkFanOutAwait, no significant change), and a tree of 1,024
-// leaves whose every node submits and joins its halves, which hung before,
-// takes about 2.4 µs per node on 2 workers, against 1.2 µs with a
-// goroutine per node (BenchmarkRecursive). The limits: a waiter that runs a
-// task returns when that task does, whatever its own ctx does meanwhile,
-// and a Race or Any it waits in is decided only then; only the task's own
-// goroutine runs tasks so (one it starts and gives its context to is no
-// worker: it waits, so the limit holds), and a task that waits for such
-// goroutines while they wait for room on its full pool can still wait
-// forever, as can waits spool cannot see (a channel, a sync.WaitGroup).
+// looks again when that worker comes to wait as well or exits (Resize).
+// It runs the task it waits for and nothing else, so a chain of such
+// waits nests no deeper than the chain; All, the Joins, Race and Any offer
+// their members one at a time, in order, and stop once decided (a Race's
+// loser still queued is cancelled, not run). Finding that the waiter is a
+// worker (a look at the nearest frames of its stack) costs about 0.7 µs,
+// paid only when no worker is free. On the project's 2-core machine a
+// task that submits 100 trivial children and awaits them took 321 ns per
+// child against 335 ns before (BenchmarkFanOutAwait, no significant
+// change), and a tree of 1,024 leaves whose every node submits and joins
+// its halves, which hung before, takes about 2.4 µs per node on 2 workers,
+// against 1.2 µs with a goroutine per node (BenchmarkRecursive).
+//
+// This rescues such a pool; it does not make it a work-stealing
+// scheduler. A waiter runs its task only once every worker waits, so a
+// tree of real work mostly runs one leaf at a time: 1,024 leaves of about
+// 10 µs took 14 ms on 2 workers, against 10-11 ms serially and 7-9 ms on
+// a pool with QueueSize(0) (nested tasks then start at once, on an idle
+// worker or on the submitter) or with task.Go. For divide and conquer,
+// use QueueSize(0), package rt, or task.Go. The other limits: a waiter
+// that runs a task returns when that task does, whatever its own ctx does
+// meanwhile, and a Race on a pool of one worker is won by the member that
+// runs first; a task that calls runtime.Goexit while its waiter runs it
+// ends the waiter's goroutine too (the waiter fails with task.ErrGoexit);
+// the task's entry stays in the queue until a worker takes it and skips
+// it, taking room there (TrySubmit may see ErrFull) and counted in
+// Metrics.Queued meanwhile; only the task's own goroutine runs tasks so
+// (one it starts and gives its context to is no worker: it waits, so the
+// limit holds), and a task that waits for such goroutines while they wait
+// for room on its full pool can still wait forever, as can waits spool
+// cannot see (a channel, a sync.WaitGroup, Select).
 //
 // # Panics
 //

@@ -44,7 +44,7 @@ func (p *Pool) help(ctx context.Context, j task.Job) <-chan struct{} {
 	if !p.worker() {
 		return nil
 	}
-	p.runInline(&item{job: j})
+	p.runInline(&item{job: j}, true)
 	return nil
 }
 
@@ -60,10 +60,16 @@ func (p *Pool) armHelp() <-chan struct{} {
 }
 
 // parked counts a task of p into an await point (the Release of its
-// slot). If that leaves p stuck while a waiter waits for a task still
-// queued (armHelp), it wakes the waiters to look again.
+// slot), and wakes the waiters of armHelp if that leaves p stuck.
 func (p *Pool) parked() {
 	p.awaiting.Add(1)
+	p.unstick()
+}
+
+// unstick wakes the waiters of armHelp to look again if p is stuck: after
+// a task of p came to wait (parked), or a worker exited (Resize, keep-alive),
+// which leaves fewer workers to wait for.
+func (p *Pool) unstick() {
 	if !p.helpArmed.Load() || !p.stuck(0) {
 		return
 	}
@@ -135,6 +141,6 @@ var execPCs = sync.OnceValue(func() (at [2]uintptr) {
 		}
 		return struct{}{}, nil
 	}, task.Queued())
-	(*Pool)(nil).exec(job, false)
+	(*Pool)(nil).exec(job, false, false)
 	return at
 })

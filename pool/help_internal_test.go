@@ -2,7 +2,14 @@ package pool
 
 import (
 	"context"
+	"errors"
+	"runtime"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/spool-go/spool/task"
 )
 
 // TestWorkerFindsExecFrame: worker() knows a task's worker by exec's frame
@@ -44,4 +51,83 @@ func TestWorkerFindsExecFrame(t *testing.T) {
 	if p.worker() {
 		t.Error("worker() = true on the test's goroutine")
 	}
+}
+
+// TestHelpCallerRunsStaysOnItsPool: the caller-runs rule runs an item on a
+// worker of its own pool only. A task of pool q submitting to a full pool
+// p that has seen nesting once ran p's job on q's worker (worker() knows
+// any pool's task frame), past p's limit of 1.
+func TestHelpCallerRunsStaysOnItsPool(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, err := New(1, QueueSize(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		q, err := New(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer q.Close()
+		p.nested.Store(true) // p has seen a worker submit to itself
+		gate := make(chan struct{})
+		var running, peak atomic.Int64
+		job := func(context.Context) (int, error) {
+			peak.Store(max(peak.Load(), running.Add(1)))
+			<-gate
+			running.Add(-1)
+			return 0, nil
+		}
+		held := Submit(context.Background(), p, job) // p's only worker
+		synctest.Wait()
+		fromQ := Submit(context.Background(), q, func(ctx context.Context) (int, error) {
+			return Submit(ctx, p, job).Await(ctx)
+		})
+		synctest.Wait()
+		close(gate)
+		for _, tk := range []*task.Task[int]{held, fromQ} {
+			if _, err := tk.Await(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := peak.Load(); got != 1 {
+			t.Errorf("p ran %d items at once; want 1 (its limit)", got)
+		}
+	})
+}
+
+// TestHelpGoexitLeavesAwaitingCount: a helped task that calls
+// runtime.Goexit ends its waiter's goroutine too; the pool's count of
+// tasks in await points must not drop below the truth. settle's second
+// look gave the slot back twice, leaving the count at -1 for good, after
+// which the pool never looked stuck and fan-outs hung.
+func TestHelpGoexitLeavesAwaitingCount(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, err := New(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		gate := make(chan struct{})
+		b := Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+			<-gate                                         // busy, not in an await point
+			return 0, task.Sleep(ctx, 50*time.Millisecond) // waits: p is stuck now
+		})
+		synctest.Wait()
+		a := Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+			c := Submit(ctx, p, func(context.Context) (int, error) { runtime.Goexit(); return 0, nil })
+			close(gate)
+			_, err := task.All(ctx, c) // b busy: waits, then looks again and runs c
+			return 0, err
+		})
+		if _, err := a.Await(context.Background()); !errors.Is(err, task.ErrGoexit) {
+			t.Errorf("a = %v; want task.ErrGoexit (the helped child's Goexit ended a's goroutine)", err)
+		}
+		if _, err := b.Await(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.awaiting.Load(); got != 0 {
+			t.Errorf("awaiting = %d once every task has returned; want 0", got)
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -253,4 +254,119 @@ func TestAwaitQueuedHelpsShutdownSkipsTaken(t *testing.T) {
 			t.Errorf("Metrics: Completed %d, Failed %d, Cancelled %d; want 1, 1, 0", m.Completed, m.Failed, m.Cancelled)
 		}
 	})
+}
+
+// TestAwaitQueuedHelpsAfterResize: a waiter that left its task to a busy
+// worker looks again when that worker retires (Resize) and none is left
+// to take the task. It waited for good before.
+func TestAwaitQueuedHelpsAfterResize(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, 2)
+		ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+		defer cancel()
+		defer func() { _ = p.Shutdown(ctx) }()
+		gate := make(chan struct{})
+		busy := pool.Submit(ctx, p, func(context.Context) (int, error) { <-gate; return 0, nil })
+		synctest.Wait()
+		parent := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+			child := pool.Submit(ctx, p, func(context.Context) (int, error) { return 5, nil })
+			return child.Await(ctx) // the other worker is busy: wait for it
+		})
+		synctest.Wait()
+		if err := p.Resize(1); err != nil {
+			t.Fatal(err)
+		}
+		close(gate) // busy's worker retires: none left for the child
+		if _, err := busy.Await(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := parent.Await(ctx); got != 5 || err != nil {
+			t.Fatalf("parent = %d, %v; want 5, nil", got, err)
+		}
+	})
+}
+
+// TestAwaitQueuedHelpsRaceStops: Race and Any offer their queued members
+// to the waiter's worker one at a time, and stop once decided: a loser
+// still queued is cancelled, not run. They ran every queued member first.
+func TestAwaitQueuedHelpsRaceStops(t *testing.T) {
+	for _, op := range []string{"Race", "Any", "All, first fails"} {
+		t.Run(op, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool(t, 1)
+				ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+				defer cancel()
+				defer func() { _ = p.Shutdown(ctx) }()
+				var lostRan bool
+				parent := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+					first := pool.Submit(ctx, p, func(context.Context) (int, error) {
+						if op == "All, first fails" {
+							return 0, errors.New("first failed")
+						}
+						return 1, nil
+					})
+					second := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+						lostRan = true
+						return 2, task.Sleep(ctx, time.Second)
+					})
+					switch op {
+					case "Race":
+						return task.Race(ctx, first, second)
+					case "Any":
+						return task.Any(ctx, first, second)
+					}
+					_, err := task.All(ctx, first, second)
+					return 0, err
+				})
+				got, err := parent.Await(ctx)
+				if op == "All, first fails" {
+					if err == nil {
+						t.Errorf("All = nil; want the first failure")
+					}
+				} else if got != 1 || err != nil {
+					t.Errorf("%s = %d, %v; want 1, nil", op, got, err)
+				}
+				p.Close()
+				if lostRan {
+					t.Errorf("%s ran the member queued behind the one that decided it", op)
+				}
+			})
+		})
+	}
+}
+
+// TestAwaitQueuedHelpsCountsOnce: a queued task whose context a cancel
+// ends while its waiter helps is counted once: the waiter counts only a
+// task it ran, the worker that takes the task's queue entry the rest. It
+// was counted cancelled twice in most runs of this test. (A stress test:
+// the cancel races the waiter's look.)
+func TestAwaitQueuedHelpsCountsOnce(t *testing.T) {
+	for round := range 5 {
+		p, err := pool.New(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for i := range 400 {
+			root := pool.Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+				cctx, cancel := context.WithCancel(ctx)
+				c := pool.Submit(cctx, p, func(context.Context) (int, error) { return 1, nil })
+				go cancel()
+				runtime.Gosched()
+				_, _ = c.Await(ctx)
+				return 0, nil
+			})
+			wg.Add(1)
+			go func() { defer wg.Done(); _, _ = root.Await(context.Background()) }()
+			if i%64 == 0 {
+				wg.Wait()
+			}
+		}
+		wg.Wait()
+		p.Close()
+		m := p.Metrics()
+		if sum := m.Completed + m.Failed + m.Panicked + m.Cancelled + m.Rejected; m.Submitted != sum {
+			t.Fatalf("round %d: Submitted %d; want Completed+Failed+Panicked+Cancelled+Rejected = %d (%+v)", round, m.Submitted, sum, m)
+		}
+	}
 }

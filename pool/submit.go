@@ -31,8 +31,8 @@ import (
 // at once on the caller's goroutine instead of waiting (the caller-runs
 // rule), so a pool whose every worker submits to itself cannot deadlock on
 // its queue (ants#197). The caller is recognised by its stack (about
-// 0.7 µs for a task, 3-6 µs and 4 KiB for a Go job; BenchmarkSelf): at
-// once when ctx belongs to one of p's tasks, or
+// 0.7 µs when ctx is the context of one of p's tasks, else 3-6 µs and
+// 4 KiB; BenchmarkSelf): at once when ctx belongs to one of p's tasks, or
 // once the pool has seen a worker submit to itself; otherwise after
 // waiting 50-100 ms, once. Any other goroutine waits for room like an
 // outside submitter, even one started by a task of p with that task's
@@ -73,7 +73,7 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 	case err != nil:
 		job.Abort(err)
 	case inline:
-		p.runInline(&it)
+		p.runInline(&it, false)
 	}
 	return t
 }
@@ -153,7 +153,7 @@ func (p *Pool) goWith(ctx context.Context, fn func()) error {
 	it := item{job: goJob(fn)}
 	inline, err := p.send(ctx, &it, true)
 	if inline {
-		p.runInline(&it)
+		p.runInline(&it, false)
 	}
 	return err
 }
@@ -221,8 +221,8 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 	// (nested), look at once whether they run on a worker (3-6 µs: see
 	// self); any other submitter looks once it has waited stallAfter.
 	looked := false
-	if p.nested.Load() || task.ContextSlot(ctx) == task.Slot(p.slot) {
-		if p.worker() {
+	if own := task.ContextSlot(ctx) == task.Slot(p.slot); own || p.nested.Load() {
+		if own && p.worker() || !own && p.self() != nil {
 			p.nested.Store(true)
 			p.settle() // runInline settles again once it has counted the item
 			return true, nil
@@ -269,7 +269,7 @@ wait:
 				continue
 			}
 			stalled = nil
-			if p.worker() {
+			if p.self() != nil {
 				p.nested.Store(true)
 				inline = true
 				break wait

@@ -179,6 +179,7 @@ func (w *worker) loop(first item) {
 			p.startWorker(w, item{}, startPlain)
 		}
 		p.settle() // a worker that retires or expires may end Close's drain (see stop)
+		p.unstick()
 		p.wg.Done()
 	}()
 	for it := first; !w.serve(&it); {
@@ -271,8 +272,11 @@ func (w *worker) serve(first *item) (exit bool) {
 				p.runTask(w, job)
 			} else {
 				t0 := p.now()
-				sh.wait.observe(t0 - at)
-				if p.runTask(w, job) {
+				o := p.runTaskOutcome(w, job)
+				if o != taken { // a task its waiter ran was not waiting here
+					sh.wait.observe(t0 - at)
+				}
+				if o >= completed {
 					sh.run.observe(p.now() - t0)
 				}
 			}
@@ -368,7 +372,10 @@ func (w *worker) await() (item, bool) {
 // its own worker could make. The worker is inside an item of its own, so
 // the counts go straight to a shard, and Close is told once they are
 // there.
-func (p *Pool) runInline(it *item) {
+//
+// helped marks a task run for help: one whose queue entry a worker or
+// Shutdown's reap will still take, and count (see exec).
+func (p *Pool) runInline(it *item, helped bool) {
 	sh := p.shards[0]
 	defer p.settle()
 	p.inlineN.Add(1)
@@ -411,15 +418,20 @@ func (p *Pool) runInline(it *item) {
 			sh.panicked.Add(1)
 		}
 	}()
-	o := p.exec(job, p.aborted.Load())
+	o := p.exec(job, p.aborted.Load(), helped)
 	exited = false
 	sh.count(o)
 }
 
 // runTask runs (or, if Shutdown expired or its context ended while it was
 // queued, aborts) a task's job on w's goroutine, and counts its outcome. It
-// reports whether the task's function ran, for the run-time histogram.
+// reports whether the task's function ran.
 func (p *Pool) runTask(w *worker, job task.Job) (ran bool) {
+	return p.runTaskOutcome(w, job) >= completed
+}
+
+// runTaskOutcome is runTask, returning the outcome, for the histograms.
+func (p *Pool) runTaskOutcome(w *worker, job task.Job) outcome {
 	w.mu.Lock()
 	prev := w.cur
 	w.cur = job
@@ -431,13 +443,13 @@ func (p *Pool) runTask(w *worker, job task.Job) (ran bool) {
 			w.n.panicked++
 		}
 	}()
-	o := p.exec(job, aborted)
+	o := p.exec(job, aborted, false)
 	exited = false
 	w.n.count(o)
 	w.mu.Lock()
 	w.cur = prev
 	w.mu.Unlock()
-	return o >= completed
+	return o
 }
 
 // outcome is how a task's job ended, for the counts.
@@ -459,9 +471,29 @@ const (
 // runtime.Goexit in the task's function ends the goroutine inside exec;
 // the caller counts it.
 //
+// A waiter that runs a task for help (helped) counts only a task it ran:
+// the task's queue entry is still to be taken, and its taker counts the
+// rest. It resolves a task that Shutdown's abort would drop, as reap
+// would, so that it does not wait for an entry stranded behind the stop
+// messages, and leaves one whose context has ended to the cancel that
+// resolves it.
+//
+// Every task a worker runs, it runs through the one TryRun call here:
+// worker() knows a task's worker by this frame.
+//
 //go:noinline
-func (p *Pool) exec(job task.Job, aborted bool) outcome {
+func (p *Pool) exec(job task.Job, aborted, helped bool) outcome {
 	switch {
+	case helped:
+		if aborted {
+			if task.AbortUnstarted(job, errShutdownAbort) {
+				p.dropped.Add(1)
+			}
+			return taken
+		}
+		if job.Context().Err() != nil {
+			return taken
+		}
 	case aborted:
 		if !p.drop(job) {
 			return taken
@@ -474,11 +506,16 @@ func (p *Pool) exec(job task.Job, aborted bool) outcome {
 		return cancelled
 	}
 	if !task.TryRun(job) {
-		if task.NotStarted(job) { // cancelled just before it could run
+		if !helped && task.NotStarted(job) { // cancelled just before it could run
 			return cancelled
 		}
 		return taken
 	}
+	return outcomeOf(job)
+}
+
+// outcomeOf returns how a job that ran ended.
+func outcomeOf(job task.Job) outcome {
 	switch job.Err().(type) {
 	case nil:
 		return completed
