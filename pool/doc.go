@@ -98,32 +98,34 @@
 // v2.12.1: a 256-leaf tree on 2 workers was still waiting after 3 s). So a
 // task of the pool that waits, with its own context, for a task of the
 // same pool that has not started (Task.Await, task.All, the Joins, Race,
-// Any) runs that task itself on its worker when no other worker would:
-// the pool is at its limit, no worker is idle, and every other worker
-// waits in an await point too. If a worker is busy, the waiter waits, and
-// looks again when that worker comes to wait as well or exits (Resize).
-// It runs the task it waits for and nothing else, so a chain of such
+// Any) runs that task itself on its worker when no other worker would run
+// it soon: the pool is at its limit with no idle worker and the wait has
+// no deadline, or every other worker waits in an await point too. A wait
+// with a deadline that finds a worker busy leaves the task to it and keeps
+// its deadline; it looks again when that worker comes to wait as well or
+// exits (Resize). A waiter runs the task it waits for and nothing else,
+// so a chain of such
 // waits nests no deeper than the chain; All, the Joins, Race and Any offer
 // their members one at a time, in order, and stop once decided (a Race's
 // loser still queued is cancelled, not run). Finding that the waiter is a
 // worker (a look at the nearest frames of its stack) costs about 0.7 µs,
 // paid only when no worker is free. On the project's 2-core machine a
-// task that submits 100 trivial children and awaits them took 321 ns per
-// child against 335 ns before (BenchmarkFanOutAwait, no significant
-// change), and a tree of 1,024 leaves whose every node submits and joins
-// its halves, which hung before, takes about 2.4 µs per node on 2 workers,
-// against 1.2 µs with a goroutine per node (BenchmarkRecursive).
+// task that submits 100 trivial children and awaits them in order takes
+// 363 ns per child against 322 ns without helping (+13%: it runs some
+// children itself and pays that look for each; BenchmarkFanOutAwait), and
+// a tree of 1,024 leaves whose every node submits and joins its halves,
+// which hung before, takes about 2.2 µs per node on 2 workers, against
+// 1.1 µs with a goroutine per node (BenchmarkRecursive).
 //
-// This rescues such a pool; it does not make it a work-stealing
-// scheduler. A waiter runs its task only once every worker waits, so a
-// tree of real work mostly runs one leaf at a time: 1,024 leaves of about
-// 10 µs took 14 ms on 2 workers, against 10-11 ms serially and 7-9 ms on
-// a pool with QueueSize(0) (nested tasks then start at once, on an idle
-// worker or on the submitter) or with task.Go. For divide and conquer,
-// use QueueSize(0), package rt, or task.Go. The other limits: a waiter
-// that runs a task returns when that task does, whatever its own ctx does
-// meanwhile, and a Race on a pool of one worker is won by the member that
-// runs first; a task that calls runtime.Goexit while its waiter runs it
+// So the workers of a pool that runs a tree each run their own children,
+// and the tree runs in parallel: 1,024 leaves of about 10 µs took 8 ms on
+// 2 workers (14-16 ms when a waiter helped only once every worker waited),
+// against 10-11 ms serially, 7-9 ms on a pool with QueueSize(0) (nested
+// tasks start at once, on an idle worker or on the submitter) and 8-11 ms
+// with task.Go (audit program, 6 runs). The limits: a waiter that runs a
+// task returns when that task does, even if its ctx is cancelled
+// meanwhile (give the wait a deadline to keep it), and a Race on a pool of
+// one worker is won by the member that runs first; a task that calls runtime.Goexit while its waiter runs it
 // ends the waiter's goroutine too (the waiter fails with task.ErrGoexit);
 // the task's entry stays in the queue until a worker takes it and skips
 // it, taking room there (TrySubmit may see ErrFull) and counted in

@@ -117,7 +117,9 @@ func TestHelpGoexitLeavesAwaitingCount(t *testing.T) {
 		a := Submit(context.Background(), p, func(ctx context.Context) (int, error) {
 			c := Submit(ctx, p, func(context.Context) (int, error) { runtime.Goexit(); return 0, nil })
 			close(gate)
-			_, err := task.All(ctx, c) // b busy: waits, then looks again and runs c
+			wctx, cancel := context.WithTimeout(ctx, time.Hour) // a deadline: no help while b is busy
+			defer cancel()
+			_, err := task.All(wctx, c) // waits, then looks again once b waits, and runs c
 			return 0, err
 		})
 		if _, err := a.Await(context.Background()); !errors.Is(err, task.ErrGoexit) {

@@ -178,8 +178,16 @@ func TestAwaitQueuedHelpsAfterOthersWait(t *testing.T) {
 		name string
 		wait func(ctx context.Context, child *task.Task[int]) (int, error)
 	}{
-		{"Await", func(ctx context.Context, c *task.Task[int]) (int, error) { return c.Await(ctx) }},
+		// With a deadline, a waiter leaves its task to a busy worker (one
+		// without runs it at once: see TestAwaitQueuedHelpsSaturated).
+		{"Await", func(ctx context.Context, c *task.Task[int]) (int, error) {
+			ctx, cancel := context.WithTimeout(ctx, 2*time.Hour)
+			defer cancel()
+			return c.Await(ctx)
+		}},
 		{"All", func(ctx context.Context, c *task.Task[int]) (int, error) {
+			ctx, cancel := context.WithTimeout(ctx, 2*time.Hour)
+			defer cancel()
 			vs, err := task.All(ctx, c)
 			if err != nil {
 				return 0, err
@@ -270,7 +278,9 @@ func TestAwaitQueuedHelpsAfterResize(t *testing.T) {
 		synctest.Wait()
 		parent := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
 			child := pool.Submit(ctx, p, func(context.Context) (int, error) { return 5, nil })
-			return child.Await(ctx) // the other worker is busy: wait for it
+			wctx, cancel := context.WithTimeout(ctx, 2*time.Hour) // a deadline: leave the child to the busy worker
+			defer cancel()
+			return child.Await(wctx)
 		})
 		synctest.Wait()
 		if err := p.Resize(1); err != nil {
@@ -368,5 +378,59 @@ func TestAwaitQueuedHelpsCountsOnce(t *testing.T) {
 		if sum := m.Completed + m.Failed + m.Panicked + m.Cancelled + m.Rejected; m.Submitted != sum {
 			t.Fatalf("round %d: Submitted %d; want Completed+Failed+Panicked+Cancelled+Rejected = %d (%+v)", round, m.Submitted, sum, m)
 		}
+	}
+}
+
+// TestAwaitQueuedHelpsSaturated: on a pool at its limit with no idle
+// worker, a waiter without a deadline runs its queued task at once, so a
+// tree's halves run on both workers at once; one with a deadline leaves
+// the task to the busy worker and keeps its deadline.
+func TestAwaitQueuedHelpsSaturated(t *testing.T) {
+	cases := []struct {
+		name        string
+		deadline    bool
+		wantInlined bool
+	}{
+		{"no deadline: runs it", false, true},
+		{"deadline: waits, and keeps the deadline", true, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool(t, 2)
+				gate := make(chan struct{})
+				busy := pool.Submit(t.Context(), p, func(context.Context) (int, error) { <-gate; return 0, nil })
+				synctest.Wait()
+				var inlined bool
+				parent := pool.Submit(t.Context(), p, func(ctx context.Context) (int, error) {
+					ran := make(chan struct{})
+					child := pool.Submit(ctx, p, func(context.Context) (int, error) { close(ran); return 1, nil })
+					wctx := ctx
+					if c.deadline {
+						var cancel context.CancelFunc
+						wctx, cancel = context.WithTimeout(ctx, time.Second)
+						defer cancel()
+					}
+					_, err := child.Await(wctx)
+					select {
+					case <-ran:
+						inlined = true
+					default:
+					}
+					return 0, err
+				})
+				_, err := parent.Await(t.Context())
+				if inlined != c.wantInlined {
+					t.Errorf("child ran before the parent's Await returned = %v; want %v", inlined, c.wantInlined)
+				}
+				if c.deadline && !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("parent = %v; want its Await's deadline", err)
+				}
+				close(gate)
+				if _, err := busy.Await(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			})
+		})
 	}
 }

@@ -362,8 +362,8 @@ func (t *Task[T]) finished() bool { return t.ctx.finished() }
 // Await would park, which saves the park and the wake-up (about a fifth of
 // task.Go+Await, BenchmarkGo). A task still queued on a pool, awaited by
 // a task of the same pool on one of its workers, may be run by the caller
-// itself when no other worker would run it (see [Helper]); Await then
-// returns once it has run, whatever ctx does meanwhile.
+// itself when no other worker would run it soon (see [Helper]); Await then
+// returns once it has run, even if ctx is cancelled meanwhile.
 //
 // Await panics if ctx is nil, even for a task that has ended.
 func (t *Task[T]) Await(ctx context.Context) (T, error) {
