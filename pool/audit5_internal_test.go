@@ -44,7 +44,7 @@ func TestAudit5AbortBeforeRun(t *testing.T) {
 			}
 			p.inline = nil
 			p.mu.Unlock()
-			if p.runTask(w, job) || ran {
+			if p.runTask(w, job) >= completed || ran {
 				t.Error("the task ran after Shutdown's abort")
 			}
 			_, err, ok := tk.Result()
@@ -77,7 +77,7 @@ func TestAudit5CancelledWhileQueuedError(t *testing.T) {
 	tk, job := task.Prepare(ctx, func(context.Context) (int, error) { return 1, nil }, task.WithSlot(p.slot))
 	cancel()
 	w := &worker{p: p}
-	if p.runTask(w, job) {
+	if p.runTask(w, job) >= completed {
 		t.Error("the task ran")
 	}
 	_, err, _ = tk.Result()

@@ -93,8 +93,7 @@ func (p *Pool) unstick() {
 // awaiting when they wait, so stuck may say yes a little early; it never
 // says yes while a worker is idle.
 func (p *Pool) stuck(self int64) bool {
-	return !p.short() && p.spareN.Load() == 0 && p.idle.Load() == 0 &&
-		p.awaiting.Load()+self >= p.workers.Load()&^closedBit
+	return p.saturated() && p.awaiting.Load()+self >= p.workers.Load()&^closedBit
 }
 
 // worker reports whether the calling goroutine is one of p's workers, as

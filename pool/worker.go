@@ -272,7 +272,7 @@ func (w *worker) serve(first *item) (exit bool) {
 				p.runTask(w, job)
 			} else {
 				t0 := p.now()
-				o := p.runTaskOutcome(w, job)
+				o := p.runTask(w, job)
 				if o != taken { // a task its waiter ran was not waiting here
 					sh.wait.observe(t0 - at)
 				}
@@ -424,14 +424,10 @@ func (p *Pool) runInline(it *item, helped bool) {
 }
 
 // runTask runs (or, if Shutdown expired or its context ended while it was
-// queued, aborts) a task's job on w's goroutine, and counts its outcome. It
-// reports whether the task's function ran.
-func (p *Pool) runTask(w *worker, job task.Job) (ran bool) {
-	return p.runTaskOutcome(w, job) >= completed
-}
-
-// runTaskOutcome is runTask, returning the outcome, for the histograms.
-func (p *Pool) runTaskOutcome(w *worker, job task.Job) outcome {
+// queued, aborts) a task's job on w's goroutine, counts its outcome, and
+// returns it for the histograms (the function ran if it is completed or
+// later).
+func (p *Pool) runTask(w *worker, job task.Job) outcome {
 	w.mu.Lock()
 	prev := w.cur
 	w.cur = job

@@ -436,13 +436,20 @@ func (c *taskCtx) queue() {
 // stateDone) for the executor. It reports false if a cancel aborted the
 // task while it was queued, and panics if the task was claimed before.
 func (c *taskCtx) claim(to uint32) bool {
-	if s := atomic.LoadUint32(&c.state); (s == stateNew || s == stateQueued) && atomic.CompareAndSwapUint32(&c.state, s, to) {
+	if c.tryClaim(to) {
 		return true
 	}
 	if atomic.LoadUint32(&c.state) == stateAborted {
 		return false
 	}
 	panic("task: Job used twice")
+}
+
+// tryClaim moves a task that has not started (stateNew or stateQueued) to
+// state to, and reports whether it did: whoever claims a task first wins.
+func (c *taskCtx) tryClaim(to uint32) bool {
+	s := atomic.LoadUint32(&c.state)
+	return (s == stateNew || s == stateQueued) && atomic.CompareAndSwapUint32(&c.state, s, to)
 }
 
 // publish records the task's error, ends its context if it has not ended,

@@ -272,7 +272,7 @@ func TryRun(j Job) bool {
 
 func (j *job[T]) tryRun() bool {
 	t := (*Task[T])(j)
-	if s := atomic.LoadUint32(&t.ctx.state); (s != stateNew && s != stateQueued) || !atomic.CompareAndSwapUint32(&t.ctx.state, s, stateRunning) {
+	if !t.ctx.tryClaim(stateRunning) {
 		return false
 	}
 	t.run()

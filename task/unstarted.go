@@ -1,7 +1,5 @@
 package task
 
-import "sync/atomic"
-
 // AbortUnstarted resolves j with err without running it, if j has not
 // started (a [Queued] task or not), and reports whether it did. Unlike
 // Abort, it may be called while another goroutine is about to Run j, or
@@ -23,7 +21,7 @@ func AbortUnstarted(j Job, err error) bool {
 
 func (j *job[T]) abortUnstarted(err error) bool {
 	c := &j.ctx
-	if s := atomic.LoadUint32(&c.state); (s != stateQueued && s != stateNew) || !atomic.CompareAndSwapUint32(&c.state, s, stateAborted) {
+	if !c.tryClaim(stateAborted) {
 		return false
 	}
 	c.publish(err) // as a cancel of a queued task does (see taskCtx.end)
