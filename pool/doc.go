@@ -98,7 +98,7 @@
 // v2.12.1: a 256-leaf tree on 2 workers was still waiting after 3 s). So a
 // task of the pool that waits, with its own context, for a task of the
 // same pool that has not started (Task.Await, task.All, the Joins, Race,
-// Any) runs that task itself on its worker when no other worker would run
+// Any, Select) runs that task itself on its worker when no other worker would run
 // it soon: the pool is at its limit with no idle worker and the wait has
 // no deadline, or every other worker waits in an await point too. A wait
 // with a deadline that finds a worker busy leaves the task to it and keeps

@@ -11,7 +11,7 @@ import (
 
 // help runs j, a task of p that has not started, on the calling goroutine
 // when a task of p waits for it with ctx (Task.Await, task.All, the Joins,
-// Race, Any: see task.Helper) and no other worker would run it soon: p is
+// Race, Any, Select: see task.Helper) and no other worker would run it soon: p is
 // at its limit with no idle worker (saturated) and ctx has no deadline, or
 // every worker waits in an await point too (stuck), deadline or not. A
 // pool task keeps its worker while it waits, so without help a recursive

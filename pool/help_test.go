@@ -34,6 +34,21 @@ func sumTree(ctx context.Context, p *pool.Pool, lo, hi int, wait string) (int, e
 	case "Join2":
 		x, y, err := task.Join2(ctx, a, b)
 		return x + y, err
+	case "Select", "Select4": // Select on both, then on the one left
+		cases := []task.Case{a, b}
+		if wait == "Select4" { // more than 3 cases: Select's reflect path
+			cases = append(cases, context.Background(), context.Background())
+		}
+		i, err := task.Select(ctx, cases...)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := task.Select(ctx, []*task.Task[int]{b, a}[i]); err != nil {
+			return 0, err
+		}
+		x, errA := a.Await(ctx)
+		y, errB := b.Await(ctx)
+		return x + y, errors.Join(errA, errB)
 	default: // Await, the later one first: the earlier may be running
 		y, err := b.Await(ctx)
 		if err != nil {
@@ -62,6 +77,9 @@ func TestAwaitQueuedHelps(t *testing.T) {
 		{"2 workers, Await", 2, nil, 256, "Await"},
 		{"2 workers, All", 2, nil, 256, "All"},
 		{"2 workers, Join2", 2, nil, 256, "Join2"},
+		{"1 worker, Select", 1, nil, 64, "Select"},
+		{"2 workers, Select", 2, nil, 256, "Select"},
+		{"2 workers, Select of 4 cases", 2, nil, 256, "Select4"},
 		{"4 workers, queue 4, All", 4, []pool.Option{pool.QueueSize(4)}, 256, "All"},
 		{"2 workers, no queue, Await", 2, []pool.Option{pool.QueueSize(0)}, 64, "Await"},
 		{"2 locked workers, All", 2, []pool.Option{pool.LockOSThread()}, 64, "All"},

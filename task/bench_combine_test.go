@@ -107,6 +107,16 @@ func BenchmarkSelect(b *testing.B) {
 			sinkInt += i
 		}
 	})
+	// A task just spawned and a case never ready: Select offers the task
+	// (not queued on a Helper: a look at its state), parks and waits.
+	b.Run("wait-2", func(b *testing.B) {
+		fn := func(context.Context) (int, error) { return 1, nil }
+		b.ReportAllocs()
+		for b.Loop() {
+			i, _ := task.Select(ctx, task.Go(ctx, fn), ctx)
+			sinkInt += i
+		}
+	})
 }
 
 func BenchmarkTimeout(b *testing.B) {

@@ -20,6 +20,7 @@ type member interface {
 	failure() error
 	cancelFor(cause error)
 	help(ctx context.Context) <-chan struct{}
+	queued() bool
 }
 
 // cancelFor cancels the task as Cancel does, with cause as its context's
@@ -399,6 +400,11 @@ type Case interface {
 // and an error wrapping [ErrNoTasks] at once, as Race and Any do; with a
 // nil case, -1 and an error wrapping [ErrNilTask]. It panics if ctx is
 // nil.
+//
+// A task of a pool selecting on tasks of the same pool still queued, when
+// no other worker would start them, runs them itself, one at a time in
+// order, until a case is ready (see [Helper]): a case it runs wins, though
+// another might have been done sooner elsewhere.
 func Select(ctx context.Context, cases ...Case) (int, error) {
 	if ctx == nil {
 		panic("task: Select: nil context")
@@ -418,44 +424,104 @@ func Select(ctx context.Context, cases ...Case) (int, error) {
 		default:
 		}
 	}
-	p := Park(ctx)
-	defer p.Resume()
+	for {
+		// Task cases queued on an executor that is a Helper (a pool task
+		// selecting on tasks of its own pool) are offered to it first, as
+		// Await offers its task: see Helper.
+		i, again := offerCases(ctx, cases)
+		if i >= 0 {
+			return i, nil
+		}
+		p := Park(ctx)
+		i, looked := selectWait(ctx, cases, again)
+		p.Resume()
+		if i >= 0 {
+			return i, nil
+		}
+		if !looked {
+			return -1, ctxError("select", ctx)
+		}
+	}
+}
+
+// offerCases offers Select's task cases that are queued on a Helper to
+// it, one at a time, in order, until one of the cases is ready. It returns
+// the lowest ready index (-1 if none is), and the first channel on which
+// an executor asked for another look.
+func offerCases(ctx context.Context, cases []Case) (ready int, again <-chan struct{}) {
+	for _, c := range cases {
+		m, ok := c.(member)
+		if !ok || !m.queued() {
+			continue
+		}
+		if ch := m.help(ctx); ch != nil && again == nil {
+			again = ch
+		}
+		select {
+		case <-c.Done(): // ran here: a lower case may be ready too
+			for i, c := range cases {
+				select {
+				case <-c.Done():
+					return i, again
+				default:
+				}
+			}
+		default:
+		}
+	}
+	return -1, again
+}
+
+// selectWait waits until a case is ready and returns its index, or -1
+// with looked set if an executor asked for another look (again), or -1
+// alone if ctx is done.
+func selectWait(ctx context.Context, cases []Case, again <-chan struct{}) (i int, looked bool) {
 	switch len(cases) {
 	case 1:
 		select {
 		case <-cases[0].Done():
-			return 0, nil
+			return 0, false
+		case <-again:
+			return -1, true
 		case <-ctx.Done():
 		}
 	case 2:
 		select {
 		case <-cases[0].Done():
-			return 0, nil
+			return 0, false
 		case <-cases[1].Done():
-			return 1, nil
+			return 1, false
+		case <-again:
+			return -1, true
 		case <-ctx.Done():
 		}
 	case 3:
 		select {
 		case <-cases[0].Done():
-			return 0, nil
+			return 0, false
 		case <-cases[1].Done():
-			return 1, nil
+			return 1, false
 		case <-cases[2].Done():
-			return 2, nil
+			return 2, false
+		case <-again:
+			return -1, true
 		case <-ctx.Done():
 		}
 	default:
-		sc := make([]reflect.SelectCase, len(cases)+1)
+		sc := make([]reflect.SelectCase, len(cases)+2)
 		for i, c := range cases {
 			sc[i] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(c.Done())}
 		}
-		sc[len(cases)] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())}
-		if i, _, _ := reflect.Select(sc); i < len(cases) {
-			return i, nil
+		sc[len(cases)] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(again)}
+		sc[len(cases)+1] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())}
+		switch i, _, _ := reflect.Select(sc); {
+		case i < len(cases):
+			return i, false
+		case i == len(cases):
+			return -1, true
 		}
 	}
-	return -1, ctxError("select", ctx)
+	return -1, false
 }
 
 // Timer is a [Case] that is done once its duration has passed.

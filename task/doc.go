@@ -75,7 +75,7 @@
 // waits) is an await point: on a runtime from package rt, the calling task
 // gives its worker slot back while it waits. [Park] marks your own. A task
 // of a pool (package pool) keeps its worker while it waits; when it waits
-// (Await, All, the Joins, Race, Any) for a task of the same pool that no
+// (Await, All, the Joins, Race, Any, Select) for a task of the same pool that no
 // worker is left to start, it runs that task itself (see [Helper]). A
 // [Group.Go] that runs fn itself under the caller-runs rule does not wait:
 // fn runs on the calling goroutine, which keeps its slot throughout.

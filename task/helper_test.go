@@ -2,6 +2,7 @@ package task_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -43,16 +44,21 @@ func TestHelperAwait(t *testing.T) {
 		sameSlot  bool // the waiter's context holds the child's slot
 		queued    bool // the child is Queued
 		run       func(call int) bool
-		closeOnce bool // close again after the first look
-		useAll    bool // wait with All rather than Await
+		closeOnce bool   // close again after the first look
+		wait      string // Await, All, Select, or Select4 (Select with 4 cases)
 		wantCalls int
 	}{
-		{"runs at first look", true, true, func(int) bool { return true }, false, false, 1},
-		{"runs at second look", true, true, func(n int) bool { return n == 2 }, true, false, 2},
-		{"All: runs at first look", true, true, func(int) bool { return true }, false, true, 1},
-		{"All: runs at second look", true, true, func(n int) bool { return n == 2 }, true, true, 2},
-		{"other slot: no look", false, true, func(int) bool { return true }, false, false, 0},
-		{"not Queued: no look", true, false, func(int) bool { return true }, false, false, 0},
+		{"runs at first look", true, true, func(int) bool { return true }, false, "Await", 1},
+		{"runs at second look", true, true, func(n int) bool { return n == 2 }, true, "Await", 2},
+		{"All: runs at first look", true, true, func(int) bool { return true }, false, "All", 1},
+		{"All: runs at second look", true, true, func(n int) bool { return n == 2 }, true, "All", 2},
+		{"Select: runs at first look", true, true, func(int) bool { return true }, false, "Select", 1},
+		{"Select: runs at second look", true, true, func(n int) bool { return n == 2 }, true, "Select", 2},
+		{"Select of 4: runs at second look", true, true, func(n int) bool { return n == 2 }, true, "Select4", 2},
+		{"other slot: no look", false, true, func(int) bool { return true }, false, "Await", 0},
+		{"Select, other slot: no look", false, true, func(int) bool { return true }, false, "Select", 0},
+		{"not Queued: no look", true, false, func(int) bool { return true }, false, "Await", 0},
+		{"Select, not Queued: no look", true, false, func(int) bool { return true }, false, "Select", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -68,12 +74,21 @@ func TestHelperAwait(t *testing.T) {
 					waiterSlot = &helperSlot{run: c.run}
 				}
 				waiter, waiterJob := task.Prepare(context.Background(), func(ctx context.Context) (int, error) {
-					if c.useAll {
+					switch c.wait {
+					case "All":
 						vs, err := task.All(ctx, child)
 						if err != nil {
 							return 0, err
 						}
 						return vs[0], nil
+					case "Select", "Select4":
+						cases := []task.Case{child}
+						if c.wait == "Select4" {
+							cases = append(cases, ctx, context.Background(), context.Background())
+						}
+						if i, err := task.Select(ctx, cases...); i != 0 || err != nil {
+							return 0, fmt.Errorf("Select = %d, %v; want 0, nil", i, err)
+						}
 					}
 					return child.Await(ctx)
 				}, task.WithSlot(waiterSlot))

@@ -92,7 +92,7 @@ func WithoutSlot(ctx context.Context) context.Context {
 // worker waiting for a task queued behind it does not wait forever.
 //
 // When a task waits with ctx ([Task.Await], [All], the Joins, [Race],
-// [Any]) for a task t that has not started, whose slot is a Helper, and ctx
+// [Any], [Select]) for a task t that has not started, whose slot is a Helper, and ctx
 // holds that same slot (the waiter is a task of the same executor), the
 // wait calls Help(ctx, job) with t's job before it blocks. Help may run the
 // job on the calling goroutine with [TryRun], if that goroutine is one of
@@ -101,7 +101,8 @@ func WithoutSlot(ctx context.Context) context.Context {
 // worker that later takes it uses TryRun too, and skips it. All, the
 // Joins, Race and Any offer their queued members one at a time, in order,
 // and stop offering once decided (a failure, a winner), so that the
-// members they then cancel are not run.
+// members they then cancel are not run. Select offers its task cases one
+// at a time, in order, until a case is ready.
 //
 // If Help returns a channel, the wait also waits for it, and calls Help
 // again (with the slot taken back) once it is closed and t has still not
@@ -111,6 +112,9 @@ type Helper interface {
 	Slot
 	Help(ctx context.Context, j Job) (again <-chan struct{})
 }
+
+// queued reports whether t waits in an executor's queue (see Queue).
+func (t *Task[T]) queued() bool { return atomic.LoadUint32(&t.ctx.state) == stateQueued }
 
 // help lets the executor of t, if it is a Helper, run t on the calling
 // goroutine while t waits in its queue; see Helper. It costs a task that
