@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -231,6 +232,62 @@ func TestResizeDuringCloseDrain(t *testing.T) {
 				}
 				checkInvariant(t, p)
 			}
+		})
+	}
+}
+
+// TestShutdownErrorCountsBusyWorkersOnly: ShutdownError.Running counts
+// the items still running when Shutdown gives up, not the live workers:
+// with grace 0 it looks before the idle workers have taken their stop
+// messages, and it said "3 items still running" for one stuck item on a
+// warm pool of 4.
+func TestShutdownErrorCountsBusyWorkersOnly(t *testing.T) {
+	cases := []struct {
+		name    string
+		workers int
+		opts    []pool.Option
+		stuck   int
+	}{
+		{"4 workers, 1 stuck", 4, nil, 1},
+		{"4 workers, 2 stuck", 4, nil, 2},
+		{"8 workers, 1 stuck, no queue", 8, []pool.Option{pool.QueueSize(0)}, 1},
+		{"4 workers, none stuck", 4, nil, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				stuck := newGate()
+				defer stuck.open()
+				p := newPool(t, c.workers, append([]pool.Option{pool.ShutdownGrace(0)}, c.opts...)...)
+				var warm sync.WaitGroup // start every worker, then let them idle
+				warm.Add(c.workers)
+				for range c.workers {
+					if err := p.Go(func() { warm.Done(); warm.Wait() }); err != nil {
+						t.Fatal(err)
+					}
+				}
+				synctest.Wait()
+				for range c.stuck {
+					if err := p.Go(stuck.wait); err != nil {
+						t.Fatal(err)
+					}
+				}
+				synctest.Wait()
+				ctx, cancel := context.WithCancel(t.Context())
+				cancel()
+				err := p.Shutdown(ctx)
+				var se *pool.ShutdownError
+				switch {
+				case c.stuck == 0 && err != nil && (!errors.As(err, &se) || se.Running != 0):
+					t.Errorf("Shutdown = %v; want nil, or Running 0", err)
+				case c.stuck > 0 && (!errors.As(err, &se) || se.Running != c.stuck):
+					t.Errorf("Shutdown = %v; want a *ShutdownError with Running %d", err, c.stuck)
+				}
+				stuck.open()
+				if err := p.Shutdown(t.Context()); err != nil {
+					t.Errorf("second Shutdown = %v; want nil", err)
+				}
+			})
 		})
 	}
 }

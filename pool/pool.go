@@ -845,7 +845,10 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 	grace := p.cfg.grace
 	running := 0
 	if !wait.Closed(p.done, grace) {
-		running = p.Size() + int(p.inlineN.Load()) // a worker's item, and any it runs caller-runs
+		// The busy workers' items and caller-runs items, as Metrics counts
+		// them: Size would count idle workers that have not yet taken
+		// their stop message too.
+		running = p.Metrics().Running
 	}
 	return &ShutdownError{Err: ctx.Err(), Cause: context.Cause(ctx), Dropped: int(p.dropped.Load()), Running: running, Grace: grace}
 }
