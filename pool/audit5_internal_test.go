@@ -33,7 +33,7 @@ func TestAudit5AbortBeforeRun(t *testing.T) {
 				w.cur = job
 				p.live.PushBack(w)
 			case "inline":
-				p.inline = map[task.Job]struct{}{job: {}}
+				p.inline = map[task.Job]int{job: 1}
 			}
 			p.mu.Unlock()
 			p.abort()

@@ -98,16 +98,20 @@
 // v2.12.1: a 256-leaf tree on 2 workers was still waiting after 3 s). So a
 // task of the pool that waits, with its own context, for a task of the
 // same pool that has not started (Task.Await, task.All, the Joins, Race,
-// Any, Select) runs that task itself on its worker when no other worker would run
-// it soon: the pool is at its limit with no idle worker and the wait has
-// no deadline, or every other worker waits in an await point too. A wait
-// with a deadline that finds a worker busy leaves the task to it and keeps
-// its deadline; it looks again when that worker comes to wait as well or
-// exits (Resize). A waiter runs the task it waits for and nothing else,
-// so a chain of such
-// waits nests no deeper than the chain; All, the Joins, Race and Any offer
-// their members one at a time, in order, and stop once decided (a Race's
-// loser still queued is cancelled, not run). Finding that the waiter is a
+// Any, Select) runs that task itself on its worker when no other worker
+// would run it soon: the pool is at its limit with no idle worker and the
+// wait has no deadline, or every other worker waits in an await point
+// too. A wait with a deadline that finds a worker busy leaves the task to
+// it and keeps its deadline; it looks again when that worker comes to wait
+// as well or exits (Resize). A waiter runs the task it waits for and
+// nothing else, so a chain of such waits nests no deeper than the chain.
+// All, the Joins, Race and Any offer their members one at a time, in
+// order, and stop once decided (a Race's loser still queued is cancelled,
+// not run); a member's end decides them on the goroutine it ends on, so a
+// member the waiter runs is cancelled there when another member, run by
+// another worker, wins or fails. Select cancels nothing, so it runs a case
+// only when every other worker waits: the case it runs is the one it
+// returns, though another might end sooner. Finding that the waiter is a
 // worker (a look at the nearest frames of its stack) costs about 0.7 µs,
 // paid only when no worker is free. On the project's 2-core machine a
 // task that submits 100 trivial children and awaits them in order takes
@@ -123,17 +127,24 @@
 // against 10-11 ms serially, 7-9 ms on a pool with QueueSize(0) (nested
 // tasks start at once, on an idle worker or on the submitter) and 8-11 ms
 // with task.Go (audit program, 6 runs). The limits: a waiter that runs a
-// task returns when that task does, even if its ctx is cancelled
-// meanwhile (give the wait a deadline to keep it), and a Race on a pool of
-// one worker is won by the member that runs first; a task that calls runtime.Goexit while its waiter runs it
-// ends the waiter's goroutine too (the waiter fails with task.ErrGoexit);
+// task returns when that task does, even if its ctx is cancelled or its
+// deadline passes meanwhile (a wait with a deadline runs a task only once
+// every other worker waits, when nothing else would run it before the
+// deadline either), and a Race on a pool of one worker is won by the
+// member that runs first; a task that calls runtime.Goexit while its
+// waiter runs it ends the waiter's goroutine too (the waiter fails with
+// task.ErrGoexit);
 // the task's entry stays in the queue until a worker takes it and skips
 // it, taking room there (TrySubmit may see ErrFull) and counted in
 // Metrics.Queued meanwhile; only the task's own goroutine runs tasks so
 // (one it starts and gives its context to is no worker: it waits, so the
 // limit holds), and a task that waits for such goroutines while they wait
 // for room on its full pool can still wait forever, as can waits spool
-// cannot see (a channel, a sync.WaitGroup, Select).
+// cannot see (a channel, a sync.WaitGroup). A task of another pool that
+// waits with the context of one of p's tasks (captured from an enclosing
+// task, rather than its own) is taken for one of p's workers, and may run
+// p's task on its own worker, beyond p's limit: wait with the context
+// your function is given.
 //
 // # Panics
 //

@@ -11,9 +11,11 @@ import (
 
 // help runs j, a task of p that has not started, on the calling goroutine
 // when a task of p waits for it with ctx (Task.Await, task.All, the Joins,
-// Race, Any, Select: see task.Helper) and no other worker would run it soon: p is
-// at its limit with no idle worker (saturated) and ctx has no deadline, or
-// every worker waits in an await point too (stuck), deadline or not. A
+// Race, Any, Select: see task.Helper) and no other worker would run it
+// soon: p is at its limit with no idle worker (saturated) and ctx has no
+// deadline, or every worker waits in an await point too (stuck), deadline
+// or not. A wait that is a last resort (Select's, which cancels nothing:
+// the case it runs is the one it returns) helps only when stuck. A
 // pool task keeps its worker while it waits, so without help a recursive
 // fan-out that awaits its children, on any pool, ended with every worker
 // waiting for a child queued behind it; and with help only when stuck, a
@@ -35,11 +37,11 @@ import (
 // (parked), as does a worker's exit (unstick), and the waiter looks again
 // (task.Helper). It returns nil, for no second look, when it ran j, when
 // the caller is no worker, or when ctx is done.
-func (p *Pool) help(ctx context.Context, j task.Job) <-chan struct{} {
+func (p *Pool) help(ctx context.Context, j task.Job, lastResort bool) <-chan struct{} {
 	if ctx.Err() != nil {
 		return nil
 	}
-	if !p.stuck(1) && !(p.saturated() && noDeadline(ctx)) {
+	if !p.stuck(1) && (lastResort || !p.saturated() || !noDeadline(ctx)) {
 		again := p.armHelp()
 		if !p.stuck(1) { // a worker that waited meanwhile saw again armed
 			return again

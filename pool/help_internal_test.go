@@ -133,3 +133,58 @@ func TestHelpGoexitLeavesAwaitingCount(t *testing.T) {
 		}
 	})
 }
+
+// TestHelpAbortReachesTaskOfTwoWaiters: two waiters offer to run one
+// queued task (help), one runs it and the other finds it taken; Shutdown's
+// abort still cancels the running task. The waiter that found it taken
+// used to unlist it from p.inline as it left, while the other still ran
+// it, and abort then never cancelled it.
+func TestHelpAbortReachesTaskOfTwoWaiters(t *testing.T) {
+	for _, order := range []string{"loser leaves first", "loser leaves last"} {
+		t.Run(order, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p, err := New(1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer p.Close()
+				running := make(chan struct{})
+				tk, job := task.Prepare(context.Background(), func(ctx context.Context) (int, error) {
+					close(running)
+					<-ctx.Done()
+					return 0, ctx.Err()
+				}, task.WithSlot(p.slot), task.Queued())
+				winner := make(chan struct{})
+				go func() { defer close(winner); p.runInline(&item{job: job}, true) }()
+				<-running
+				if order == "loser leaves first" {
+					p.runInline(&item{job: job}, true) // finds it taken, and leaves
+				} else {
+					// A loser that leaves once the task is over: the count
+					// stays above 0 meanwhile.
+					p.mu.Lock()
+					p.inline[job]++
+					p.mu.Unlock()
+					defer func() {
+						p.mu.Lock()
+						if p.inline[job]--; p.inline[job] == 0 {
+							delete(p.inline, job)
+						}
+						p.mu.Unlock()
+					}()
+				}
+				p.abort()
+				synctest.Wait()
+				select {
+				case <-tk.Done():
+				default:
+					t.Fatal("abort did not cancel the task a waiter runs")
+				}
+				if _, err := tk.Await(context.Background()); !errors.Is(err, context.Canceled) {
+					t.Errorf("task's error = %v; want context.Canceled", err)
+				}
+				<-winner
+			})
+		})
+	}
+}

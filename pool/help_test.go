@@ -452,3 +452,71 @@ func TestAwaitQueuedHelpsSaturated(t *testing.T) {
 		})
 	}
 }
+
+// TestHelpedMemberCancelledByAnotherEnd: a task of a saturated pool waits
+// with Race, Any, All or Select for a member that runs until it is
+// cancelled (watch) and one queued before it that ends at once (quick);
+// the pool's other worker is busy for 10 ms and then runs quick. Race,
+// Any and All offered watch to the pool and ran it on the waiter's worker,
+// where the end of quick could not cancel it, since they decided on the
+// waiting goroutine: they waited forever (the one-hour fake deadline).
+// They now decide at quick's end, on its worker, and cancel watch there.
+// Select, which cancels nothing, ran watch too; it now runs a case only
+// when no worker is left to run anything, so quick wins.
+func TestHelpedMemberCancelledByAnotherEnd(t *testing.T) {
+	errQuick := errors.New("quick failed")
+	cases := []struct {
+		op      string
+		want    int
+		wantErr error
+	}{
+		{"Race", 1, nil},
+		{"Any", 1, nil},
+		{"All", 0, errQuick},
+		{"Select", 1, nil}, // the index of quick
+	}
+	for _, c := range cases {
+		t.Run(c.op, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool(t, 2)
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				defer func() { _ = p.Shutdown(ctx) }()
+				if err := p.Go(func() { time.Sleep(10 * time.Millisecond) }); err != nil {
+					t.Fatal(err)
+				}
+				synctest.Wait()
+				parent := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+					quick := pool.Submit(ctx, p, func(context.Context) (int, error) {
+						if c.op == "All" {
+							return 0, errQuick
+						}
+						return 1, nil
+					})
+					watch := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+						<-ctx.Done()
+						return 0, ctx.Err()
+					})
+					switch c.op {
+					case "Race":
+						return task.Race(ctx, watch, quick)
+					case "Any":
+						return task.Any(ctx, watch, quick)
+					case "All":
+						_, err := task.All(ctx, watch, quick)
+						return 0, err
+					default:
+						defer watch.Cancel()
+						return task.Select(ctx, watch, quick)
+					}
+				})
+				wctx, wcancel := context.WithTimeout(ctx, time.Hour)
+				defer wcancel()
+				got, err := parent.Await(wctx)
+				if got != c.want || !errors.Is(err, c.wantErr) || (c.wantErr == nil) != (err == nil) {
+					t.Errorf("%s = %d, %v; want %d, %v", c.op, got, err, c.want, c.wantErr)
+				}
+			})
+		})
+	}
+}

@@ -305,7 +305,7 @@ type Pool struct {
 	shards   []*shard                   // counters, shared by the workers round-robin
 	nextSh   int                        // the shard the next worker takes
 	live     fifo.List[worker, *worker] // live workers: 16 B each in the worker, nothing to grow
-	inline   map[task.Job]struct{}      // tasks running caller-runs (runInline), for Shutdown to cancel
+	inline   map[task.Job]int           // tasks running caller-runs (runInline), for Shutdown to cancel: how many callers hold each
 	inlineN  atomic.Int64               // items, tasks or Go jobs, running caller-runs: for Metrics.Running
 
 	slot     *poolSlot    // given to every task: marks the contexts of p's tasks
@@ -354,7 +354,9 @@ type poolSlot struct{ p *Pool }
 func (s *poolSlot) Release() bool { s.p.parked(); return true }
 func (s *poolSlot) Acquire()      { s.p.awaiting.Add(-1) }
 
-func (s *poolSlot) Help(ctx context.Context, j task.Job) <-chan struct{} { return s.p.help(ctx, j) }
+func (s *poolSlot) Help(ctx context.Context, j task.Job, lastResort bool) <-chan struct{} {
+	return s.p.help(ctx, j, lastResort)
+}
 
 const closedBit = 1 << 62
 

@@ -76,7 +76,19 @@ func TestReviewDrainStress(t *testing.T) {
 					closed <- nil
 				}()
 				select {
-				case <-closed:
+				case err := <-closed:
+					// A Shutdown whose grace ran out (a loaded machine can
+					// keep even an idle worker from its stop message for
+					// 100 ms) leaves workers behind, still the pool's: wait
+					// for them.
+					if err != nil {
+						select {
+						case <-p.Done():
+						case <-time.After(20 * time.Second): // a hang, not a timing
+							errs <- fmt.Errorf("round %d (limit %d): Shutdown = %v, and the workers left behind never exited: Size %d, Metrics %+v", i, limit, err, p.Size(), p.Metrics())
+							return
+						}
+					}
 				case <-time.After(20 * time.Second): // a hang, not a timing
 					errs <- fmt.Errorf("round %d (limit %d, shutdown %v): Close has not returned: Size %d, Metrics %+v", i, limit, shutdown, p.Size(), p.Metrics())
 					return

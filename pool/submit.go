@@ -41,8 +41,10 @@ import (
 // threads model's starvation: a task that waits for goroutines of its own
 // that wait for room on its own full pool can wait forever (a pool's
 // workers are not given back at await points). A task that Awaits a task
-// of its own pool queued behind it does not: when every worker waits, it
-// runs that task itself (see the package documentation).
+// of its own pool queued behind it does not: when no other worker would
+// start it soon (the pool is at its limit and the wait has no deadline,
+// or every worker waits), it runs that task itself (see the package
+// documentation).
 //
 // Submit and Await of a trivial fn, a round trip through a worker, cost
 // about 480 ns and 1 allocation (the task, 162 B) on a 2-core machine with

@@ -401,15 +401,20 @@ func (p *Pool) runInline(it *item, helped bool) {
 	}
 	// Shown to Shutdown's abort, which cancels running tasks, before the
 	// look at aborted: an abort either comes before that look or sees it.
+	// Counted, not just listed: two waiters may offer to run one task
+	// (help), and the one that finds it taken must not unlist it while the
+	// other runs it.
 	p.mu.Lock()
 	if p.inline == nil {
-		p.inline = make(map[task.Job]struct{})
+		p.inline = make(map[task.Job]int)
 	}
-	p.inline[job] = struct{}{}
+	p.inline[job]++
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
-		delete(p.inline, job)
+		if p.inline[job]--; p.inline[job] == 0 {
+			delete(p.inline, job)
+		}
 		p.mu.Unlock()
 	}()
 	exited := true

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -19,8 +21,9 @@ type member interface {
 	dropWaiter(uint64)
 	failure() error
 	cancelFor(cause error)
-	help(ctx context.Context) <-chan struct{}
+	help(ctx context.Context, lastResort bool) <-chan struct{}
 	queued() bool
+	succeeded() bool // the member ended without error
 }
 
 // cancelFor cancels the task as Cancel does, with cause as its context's
@@ -93,6 +96,8 @@ func (f *failures) list(op string) []error {
 	return f.errs
 }
 
+func (t *Task[T]) succeeded() bool { return t.ctx.res == nil }
+
 // failure returns the task's error, which the caller returns: a panic in
 // it counts as read (see OnUnobservedPanic). The task must have ended.
 func (t *Task[T]) failure() error {
@@ -117,7 +122,17 @@ func (t *Task[T]) value() T {
 // wrapped ctx error, only if ctx is done; members that had ended before
 // are passed to decide first, so tasks that ended before a call with a
 // done ctx still decide it, as they do Await's.
-func settle(ctx context.Context, op string, ms []member, cause error, decide func(i int) bool) error {
+//
+// decide runs on the waiting goroutine, which may run a member itself
+// (see Helper). An end that comes meanwhile cannot wait for it: if
+// decides says that the end decides the combinator (as decide will once
+// it sees it: a failure for All and the Joins, any end for Race, a
+// success for Any), the others are cancelled at once, on the goroutine
+// that ends it, so that the cancel reaches the member being run. Deciding
+// only on the waiting goroutine left a Race, or an All with a failure,
+// waiting forever for a member that runs until it is cancelled, run
+// there.
+func settle(ctx context.Context, op string, ms []member, cause error, decides func(member) bool, decide func(i int) bool) error {
 	for i, m := range ms {
 		if m == nil || reflect.ValueOf(m).IsNil() {
 			return fmt.Errorf("%w: argument %d", ErrNilTask, i)
@@ -126,9 +141,14 @@ func settle(ctx context.Context, op string, ms []member, cause error, decide fun
 	// Every member sends at most once, so a buffer of len(ms) never blocks
 	// the finishing goroutine, even after settle has returned.
 	ended := make(chan int, len(ms))
+	s := newSettler(ms, cause, decides, ended)
 	ids := make([]uint64, len(ms))
 	for i, m := range ms {
-		ids[i] = m.whenDone(func() { ended <- i })
+		if s != nil {
+			ids[i] = m.whenDone(func() { s.onEnd(i) })
+		} else {
+			ids[i] = m.whenDone(func() { ended <- i })
+		}
 	}
 	// Members queued on an executor that is a Helper are offered to it
 	// one at a time (next), each once the ends in hand are decided, so
@@ -153,12 +173,17 @@ func settle(ctx context.Context, op string, ms []member, cause error, decide fun
 		select {
 		case i = <-ended: // an end in hand comes before ctx's
 		default:
-			if !decided && next < len(ms) {
-				if ch := ms[next].help(ctx); ch != nil && again == nil {
-					again = ch
+			if s != nil && !decided && next < len(ms) {
+				switch ch, r := s.offer(ctx, next); r {
+				case offered:
+					if ch != nil && again == nil {
+						again = ch
+					}
+					next++
+				case decidedEarly:
+					next = len(ms)
 				}
-				next++
-				continue
+				continue // the next member, or an end in hand
 			}
 			if !parked {
 				p, parked = Park(ctx), true
@@ -189,6 +214,92 @@ func settle(ctx context.Context, op string, ms []member, cause error, decide fun
 		}
 	}
 	return nil
+}
+
+// decidesOnFailure, decidesOnAny and decidesOnSuccess say whether a
+// member's end decides All and the Joins, Race, and Any, before any has:
+// settle cancels the others at such an end while the waiter runs a member.
+func decidesOnFailure(m member) bool { return !m.succeeded() }
+func decidesOnAny(member) bool       { return true }
+func decidesOnSuccess(m member) bool { return m.succeeded() }
+
+// newSettler returns the settler of a settle whose members may be run by
+// the waiter: those of which one is queued as settle begins (one that is
+// not never will be). It returns nil for the others, whose settle needs
+// no more than ended. It copies ms, which the caller may keep on its
+// stack.
+func newSettler(ms []member, cause error, decides func(member) bool, ended chan int) *settler {
+	for _, m := range ms {
+		if m.queued() {
+			return &settler{ms: slices.Clone(ms), cause: cause, decides: decides, ended: ended}
+		}
+	}
+	return nil
+}
+
+// settler is what settle shares with its members' end callbacks when the
+// waiter may run a member itself (offer).
+type settler struct {
+	ms      []member
+	cause   error
+	decides func(member) bool
+	ended   chan int
+
+	mu      sync.Mutex
+	helping bool // the waiter runs a member (offer)
+	early   bool // an end while helping decided the combinator
+}
+
+// onEnd is the end callback of member i. It sends i under mu, so that the
+// waiter, which looks at ended under mu before it helps, either finds it
+// in hand or is helping by then.
+func (s *settler) onEnd(i int) {
+	s.mu.Lock()
+	s.ended <- i
+	win := s.helping && !s.early && s.decides(s.ms[i])
+	if win {
+		s.early = true
+	}
+	s.mu.Unlock()
+	if win { // after the send: the waiter sees i's end before its effects
+		for j, m := range s.ms {
+			if j != i {
+				m.cancelFor(s.cause)
+			}
+		}
+	}
+}
+
+// offerResult is what became of an offer.
+type offerResult uint8
+
+const (
+	offered      offerResult = iota
+	endInHand                // not offered: the waiter must decide an end first
+	decidedEarly             // not offered: an end while it helped decided
+)
+
+// offer offers member k to its executor (see Helper), which may run it on
+// the calling goroutine, unless an end is in hand or an end while the
+// waiter helped decided the combinator.
+func (s *settler) offer(ctx context.Context, k int) (again <-chan struct{}, r offerResult) {
+	s.mu.Lock()
+	switch {
+	case s.early:
+		s.mu.Unlock()
+		return nil, decidedEarly
+	case len(s.ended) > 0:
+		s.mu.Unlock()
+		return nil, endInHand
+	}
+	s.helping = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.helping = false
+		s.mu.Unlock()
+	}()
+	return s.ms[k].help(ctx, false), offered
 }
 
 // orFailed is the error of All, the Joins and Any when ctx ended (err)
@@ -232,7 +343,7 @@ func All[T any](ctx context.Context, tasks ...*Task[T]) ([]T, error) {
 		}
 	}
 	var f failures
-	err := settle(ctx, "all", ms, errSiblingFailed, func(i int) bool {
+	err := settle(ctx, "all", ms, errSiblingFailed, decidesOnFailure, func(i int) bool {
 		if e := tasks[i].failure(); e != nil {
 			return f.add(ctx, tasks[i], e)
 		}
@@ -261,7 +372,7 @@ func Join2[A, B any](ctx context.Context, a *Task[A], b *Task[B]) (A, B, error) 
 		vb B
 		f  failures
 	)
-	err := settle(ctx, "join", nilSafe(a, b), errSiblingFailed, func(i int) bool {
+	err := settle(ctx, "join", nilSafe(a, b), errSiblingFailed, decidesOnFailure, func(i int) bool {
 		// only the task that ended: the other may still run
 		if i == 0 {
 			if e := a.failure(); e != nil {
@@ -289,7 +400,7 @@ func Join3[A, B, C any](ctx context.Context, a *Task[A], b *Task[B], c *Task[C])
 		vc C
 		f  failures
 	)
-	err := settle(ctx, "join", nilSafe(a, b, c), errSiblingFailed, func(i int) bool {
+	err := settle(ctx, "join", nilSafe(a, b, c), errSiblingFailed, decidesOnFailure, func(i int) bool {
 		switch i {
 		case 0:
 			if e := a.failure(); e != nil {
@@ -328,7 +439,7 @@ func Race[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
 	if ctx == nil {
 		panic("task: Race: nil context")
 	}
-	return first(ctx, "race", tasks, func(*Task[T]) bool { return true })
+	return first(ctx, "race", tasks, decidesOnAny, func(*Task[T]) bool { return true })
 }
 
 // Any returns the value of the first task to succeed and cancels the others,
@@ -341,10 +452,10 @@ func Any[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
 	if ctx == nil {
 		panic("task: Any: nil context")
 	}
-	return first(ctx, "any", tasks, func(t *Task[T]) bool { return t.ctx.res == nil })
+	return first(ctx, "any", tasks, decidesOnSuccess, func(t *Task[T]) bool { return t.ctx.res == nil })
 }
 
-func first[T any](ctx context.Context, op string, tasks []*Task[T], wins func(*Task[T]) bool) (T, error) {
+func first[T any](ctx context.Context, op string, tasks []*Task[T], decides func(member) bool, wins func(*Task[T]) bool) (T, error) {
 	var zero T
 	if len(tasks) == 0 {
 		return zero, ErrNoTasks
@@ -357,7 +468,7 @@ func first[T any](ctx context.Context, op string, tasks []*Task[T], wins func(*T
 	}
 	winner := -1
 	var failed []int // read only if their errors are returned: see OnUnobservedPanic
-	err := settle(ctx, op, ms, errCancelled, func(i int) bool {
+	err := settle(ctx, op, ms, errCancelled, decides, func(i int) bool {
 		switch {
 		case winner >= 0: // a loser winding down
 		case wins(tasks[i]):
@@ -402,9 +513,10 @@ type Case interface {
 // nil.
 //
 // A task of a pool selecting on tasks of the same pool still queued, when
-// no other worker would start them, runs them itself, one at a time in
-// order, until a case is ready (see [Helper]): a case it runs wins, though
-// another might have been done sooner elsewhere.
+// every other worker of the pool waits too (none is left to start them),
+// runs them itself, one at a time in order, until a case is ready (see
+// [Helper]): a case it runs wins, though another might have been done
+// sooner elsewhere.
 func Select(ctx context.Context, cases ...Case) (int, error) {
 	if ctx == nil {
 		panic("task: Select: nil context")
@@ -454,7 +566,7 @@ func offerCases(ctx context.Context, cases []Case) (ready int, again <-chan stru
 		if !ok || !m.queued() {
 			continue
 		}
-		if ch := m.help(ctx); ch != nil && again == nil {
+		if ch := m.help(ctx, true); ch != nil && again == nil {
 			again = ch
 		}
 		select {

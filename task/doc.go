@@ -75,8 +75,9 @@
 // waits) is an await point: on a runtime from package rt, the calling task
 // gives its worker slot back while it waits. [Park] marks your own. A task
 // of a pool (package pool) keeps its worker while it waits; when it waits
-// (Await, All, the Joins, Race, Any, Select) for a task of the same pool that no
-// worker is left to start, it runs that task itself (see [Helper]). A
+// (Await, All, the Joins, Race, Any, Select) for a task of the same pool
+// that no other worker would start soon, it runs that task itself (see
+// [Helper]). A
 // [Group.Go] that runs fn itself under the caller-runs rule does not wait:
 // fn runs on the calling goroutine, which keeps its slot throughout.
 //

@@ -3,6 +3,7 @@ package task_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -17,15 +18,17 @@ type helperSlot struct {
 	calls int
 	run   func(call int) bool // whether the call-th Help runs the job
 	again chan struct{}
+	last  []bool // the lastResort of every call
 }
 
 func (*helperSlot) Release() bool { return true }
 func (*helperSlot) Acquire()      {}
 
-func (s *helperSlot) Help(ctx context.Context, j task.Job) <-chan struct{} {
+func (s *helperSlot) Help(ctx context.Context, j task.Job, lastResort bool) <-chan struct{} {
 	s.mu.Lock()
 	s.calls++
 	n := s.calls
+	s.last = append(s.last, lastResort)
 	s.mu.Unlock()
 	if s.run(n) {
 		task.TryRun(j)
@@ -105,6 +108,13 @@ func TestHelperAwait(t *testing.T) {
 				}
 				if s.calls != c.wantCalls {
 					t.Errorf("Help called %d times; want %d", s.calls, c.wantCalls)
+				}
+				// Select cancels nothing: it asks for help as a last resort.
+				wantLast := strings.HasPrefix(c.wait, "Select")
+				for k, got := range s.last {
+					if got != wantLast {
+						t.Errorf("call %d of Help: lastResort = %v; want %v (%s)", k+1, got, wantLast, c.wait)
+					}
 				}
 				if wantExec := c.wantCalls == 0; ranByExecutor != wantExec {
 					t.Errorf("the executor's TryRun = %v; want %v", ranByExecutor, wantExec)

@@ -92,17 +92,24 @@ func WithoutSlot(ctx context.Context) context.Context {
 // worker waiting for a task queued behind it does not wait forever.
 //
 // When a task waits with ctx ([Task.Await], [All], the Joins, [Race],
-// [Any], [Select]) for a task t that has not started, whose slot is a Helper, and ctx
-// holds that same slot (the waiter is a task of the same executor), the
-// wait calls Help(ctx, job) with t's job before it blocks. Help may run the
-// job on the calling goroutine with [TryRun], if that goroutine is one of
-// the executor's workers and no other worker would run it; the wait then
-// finds t ended. Because the queue still holds the job, the executor's
-// worker that later takes it uses TryRun too, and skips it. All, the
-// Joins, Race and Any offer their queued members one at a time, in order,
-// and stop offering once decided (a failure, a winner), so that the
-// members they then cancel are not run. Select offers its task cases one
-// at a time, in order, until a case is ready.
+// [Any], [Select]) for a task t that has not started, whose slot is a
+// Helper, and ctx holds that same slot (the waiter is a task of the same
+// executor), the wait calls Help(ctx, job, lastResort) with t's job before
+// it blocks. Help may run the job on the calling goroutine with [TryRun],
+// if that goroutine is one of the executor's workers and no other worker
+// would run it soon; the wait then finds t ended. Because the queue still
+// holds the job, the executor's worker that later takes it uses TryRun
+// too, and skips it.
+//
+// All, the Joins, Race and Any offer their queued members one at a time,
+// in order, and stop offering once decided (a failure, a winner), so that
+// the members they then cancel are not run; they decide at each member's
+// end, on the goroutine that ends it, so a member that another member's
+// end cancels returns even while its waiter runs it. Select, which
+// cancels nothing, offers its task cases one at a time, in order, until a
+// case is ready, with lastResort set: run one only if no worker is left
+// to run anything, since the case it runs is the case it waits for, even
+// if another one ends sooner elsewhere.
 //
 // If Help returns a channel, the wait also waits for it, and calls Help
 // again (with the slot taken back) once it is closed and t has still not
@@ -110,7 +117,7 @@ func WithoutSlot(ctx context.Context) context.Context {
 // channel asks for no second look.
 type Helper interface {
 	Slot
-	Help(ctx context.Context, j Job) (again <-chan struct{})
+	Help(ctx context.Context, j Job, lastResort bool) (again <-chan struct{})
 }
 
 // queued reports whether t waits in an executor's queue (see Queue).
@@ -119,7 +126,7 @@ func (t *Task[T]) queued() bool { return atomic.LoadUint32(&t.ctx.state) == stat
 // help lets the executor of t, if it is a Helper, run t on the calling
 // goroutine while t waits in its queue; see Helper. It costs a task that
 // is not queued one atomic load.
-func (t *Task[T]) help(ctx context.Context) <-chan struct{} {
+func (t *Task[T]) help(ctx context.Context, lastResort bool) <-chan struct{} {
 	if atomic.LoadUint32(&t.ctx.state) != stateQueued || t.ctx.slot == nil {
 		return nil
 	}
@@ -127,5 +134,5 @@ func (t *Task[T]) help(ctx context.Context) <-chan struct{} {
 	if !ok || ContextSlot(ctx) != t.ctx.slot {
 		return nil
 	}
-	return h.Help(ctx, (*job[T])(t))
+	return h.Help(ctx, (*job[T])(t), lastResort)
 }

@@ -385,7 +385,7 @@ func (t *Task[T]) Await(ctx context.Context) (T, error) {
 			return t.val, t.ctx.res
 		}
 		if s == stateQueued { // on an executor's queue: see Helper
-			again = t.help(ctx)
+			again = t.help(ctx, false)
 			if t.finished() {
 				t.ctx.observe()
 				return t.val, t.ctx.res
@@ -426,7 +426,7 @@ func (t *Task[T]) awaitHelped(ctx context.Context, again <-chan struct{}) (T, er
 			return zero, ctxError("await", ctx)
 		case <-again: // nil after a look that asks for no other: never ready
 			p.Resume()
-			again = t.help(ctx)
+			again = t.help(ctx, false)
 			p = Park(ctx)
 		}
 	}
