@@ -67,15 +67,18 @@ func writeLabHTML(w io.Writer, rep *lab.Report) error {
 // labChart renders a lab.Chart as a go-echarts bar or line chart snippet:
 // the chart's <div> and its <script>, without the page around them.
 func labChart(id string, c lab.Chart) render.ChartSnippet {
+	if c.Kind != "line" && c.LogY {
+		c = finerUnit(c)
+	}
 	global := []charts.GlobalOpts{
-		charts.WithInitializationOpts(opts.Initialization{ChartID: id, Width: "960px", Height: "420px"}),
+		charts.WithInitializationOpts(opts.Initialization{ChartID: id, Width: "960px", Height: fmt.Sprintf("%dpx", 390+nameGap(c.X)/2)}),
 		charts.WithTitleOpts(opts.Title{Title: c.Title}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithGridOpts(opts.Grid{Left: "80", Right: "40", Bottom: "90", ContainLabel: opts.Bool(true)}),
-		charts.WithXAxisOpts(opts.XAxis{Name: xName(c), NameLocation: "middle", NameGap: 30,
+		charts.WithGridOpts(opts.Grid{Left: "80", Right: "40", Bottom: "70", ContainLabel: opts.Bool(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Name: xName(c), NameLocation: "middle", NameGap: nameGap(c.X),
 			AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: rotation(c.X)}}),
-		charts.WithYAxisOpts(opts.YAxis{Name: c.YName, Type: yType(c.LogY)}),
+		charts.WithYAxisOpts(opts.YAxis{Name: c.YName, Type: yType(c.LogY), Min: yMin(c)}),
 		charts.WithAnimation(false),
 	}
 	value := func(v float64) any {
@@ -110,13 +113,61 @@ func labChart(id string, c lab.Chart) render.ChartSnippet {
 	return b.RenderSnippet()
 }
 
-// xName names the X axis of line charts (a quantity such as "workers");
-// the categories of a bar chart name themselves.
-func xName(c lab.Chart) string {
-	if c.Kind == "line" {
-		return c.XName
+// xName names the X axis: a quantity such as "workers" for a line chart,
+// what the categories are ("buffer", "lock") for a bar chart.
+func xName(c lab.Chart) string { return c.XName }
+
+// finerUnits are the time units a log-scale bar chart may be shown in
+// instead, each a thousandth of the one before.
+var finerUnits = map[string]string{"s": "ms", "ms": "µs", "µs": "ns"}
+
+// finerUnit returns c, a log-scale bar chart, in a finer time unit while
+// its smallest positive value is below 1: ECharts draws the bars of a log
+// axis from 1 (apache/echarts#17260), so a bar below 1 hangs down from
+// there, the longer the smaller its value, and the blocking experiment's
+// waits of a few µs, in ms, were drawn longer than their p99s.
+func finerUnit(c lab.Chart) lab.Chart {
+	for lo := smallest(c); lo < 1 && finerUnits[c.YName] != ""; lo *= 1000 {
+		c.YName = finerUnits[c.YName]
+		series := make([]lab.Series, len(c.Series))
+		for i, sr := range c.Series {
+			sr.Values = append([]float64(nil), sr.Values...)
+			for k := range sr.Values {
+				sr.Values[k] *= 1000
+			}
+			series[i] = sr
+		}
+		c.Series = series
 	}
-	return ""
+	return c
+}
+
+// smallest returns the smallest positive finite value of c, or +Inf.
+func smallest(c lab.Chart) float64 {
+	lo := math.Inf(1)
+	for _, s := range c.Series {
+		for _, v := range s.Values {
+			if v > 0 && !math.IsInf(v, 0) && v < lo {
+				lo = v
+			}
+		}
+	}
+	return lo
+}
+
+// yMin is the bottom of a log axis: the power of ten at or below the
+// smallest value shown, and no higher than 1, where ECharts starts the
+// bars (see finerUnit). It is nil (ECharts' choice) for a linear axis or
+// a chart with no positive value.
+func yMin(c lab.Chart) any {
+	if !c.LogY {
+		return nil
+	}
+	lo := smallest(c)
+	if math.IsInf(lo, 1) {
+		return nil
+	}
+	return min(1, math.Pow(10, math.Floor(math.Log10(lo))))
 }
 
 func yType(log bool) string {
@@ -124,6 +175,14 @@ func yType(log bool) string {
 		return "log"
 	}
 	return "value"
+}
+
+// nameGap puts the X axis's name below its labels, tilted or not.
+func nameGap(xs []string) int {
+	if rotation(xs) != 0 {
+		return 95
+	}
+	return 30
 }
 
 // rotation tilts the category labels when they are long.

@@ -241,3 +241,45 @@ func TestLabInterrupted(t *testing.T) {
 		t.Errorf("page: %v; want it written and marked interrupted", err)
 	}
 }
+
+// TestLabChartAxes: every chart names its X axis (bar charts left it
+// blank: the channels chart showed 0, 1, 64, 1024 with no "buffer"), and
+// a log-scale bar chart has no value below 1, where ECharts starts its
+// bars: waits of a few µs, in ms, hung down from 1 ms, drawn longer than
+// the p99 of 65 µs beside them. They are shown in µs now.
+func TestLabChartAxes(t *testing.T) {
+	cases := []struct {
+		name    string
+		chart   lab.Chart
+		want    []string // in the chart's script
+		notWant []string
+	}{
+		{"log bar below 1", lab.Chart{Title: "waits", Kind: "bar", XName: "meanwhile", YName: "ms", LogY: true,
+			X: []string{"idle", "busy"}, Series: []lab.Series{{Name: "median", Values: []float64{0.0034, 0.0041}}, {Name: "p99", Values: []float64{0.065, 395}}}},
+			[]string{`"name":"meanwhile"`, `"type":"log"`, `"min":1`, `"name":"µs"`, `"value":3.4`, `"value":395000`}, []string{`"value":0.0034`}},
+		{"log bar above 1", lab.Chart{Title: "spawn", Kind: "bar", XName: "unit", YName: "ns", LogY: true,
+			X: []string{"goroutine", "thread"}, Series: []lab.Series{{Name: "ns", Values: []float64{183, 24500}}}},
+			[]string{`"name":"unit"`, `"min":1`, `"value":183`}, nil},
+		{"linear bar", lab.Chart{Title: "channels", Kind: "bar", XName: "buffer", YName: "million messages/s",
+			X: []string{"0", "1", "64"}, Series: []lab.Series{{Name: "msgs", Values: []float64{8, 20, 28}}}},
+			[]string{`"name":"buffer"`}, []string{`"min"`}},
+		{"line", lab.Chart{Title: "cpu", Kind: "line", XName: "workers", YName: "speed-up (x)",
+			X: []string{"1", "2"}, Series: []lab.Series{{Name: "pool", Values: []float64{1, 1.98}}}},
+			[]string{`"name":"workers"`}, []string{`"min"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			script := string(labChart("c", c.chart).Script)
+			for _, w := range c.want {
+				if !strings.Contains(script, w) {
+					t.Errorf("chart script lacks %s:\n%s", w, script)
+				}
+			}
+			for _, w := range c.notWant {
+				if strings.Contains(script, w) {
+					t.Errorf("chart script has %s; want none:\n%s", w, script)
+				}
+			}
+		})
+	}
+}
