@@ -50,7 +50,7 @@ func TestAuditClaimSpreadKinds(t *testing.T) {
 		}, "-"},
 		{"cpu: the speed-up of GOMAXPROCS workers measured alone", func(*testing.T) []Claim {
 			s := stat3(10, 10, 10)
-			return []Claim{cpuClaim([]cpuRunner{{name: "pool"}, {name: "runtime"}}, [][]Stat{{s}, {s}}, []int{p})}
+			return []Claim{cpuClaim([]cpuRunner{{name: "pool"}, {name: "runtime"}}, [][]Stat{{s}, {s}}, []int{p}, false)}
 		}, "-"},
 		{"io: no pool to compare", func(*testing.T) []Claim {
 			return []Claim{ioClaim([]ioRunner{{name: "runtime"}}, [][]Stat{{stat3(1, 2, 3)}}, []int{10})}

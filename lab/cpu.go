@@ -291,14 +291,14 @@ func measureCPU(ctx context.Context, e *env, job cpuWork, n, reps int) (*Result,
 	res.Charts = append(res.Charts, pch)
 	st.next()
 
-	res.Claims = append(res.Claims, cpuClaim(runners, times, ws))
+	res.Claims = append(res.Claims, cpuClaim(runners, times, ws, e.busy))
 	return res, nil
 }
 
 // cpuClaim checks "threads are best for CPU work": the threads model (the
 // pool, or plain goroutines until it is there) must speed up close to the
 // number of cores; the runtime is shown next to it.
-func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int) Claim {
+func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int, busy bool) Claim {
 	p := runtime.GOMAXPROCS(0)
 	at := slices.Index(ws, p)
 	// speedup is one worker's time over p workers', and that ratio's
@@ -337,9 +337,12 @@ func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int) Claim {
 		c.Verdict, c.Holds = "holds; the runtime scales as well", true
 	case threads >= 0.75*cores:
 		c.Verdict, c.Holds = "holds", true
-	case ReadMachine().Busy():
+	case busy:
 		// Speed-up needs idle cores; with other programs on them it says
-		// more about the machine's load than about the model.
+		// more about the machine's load than about the model. The load is
+		// the one the report shows, read as the run began: read now, the
+		// one-minute average counts the lab's own work, and said "busy"
+		// under a report that said nothing of it.
 		c.Verdict = fmt.Sprintf("cannot tell: the cores were busy (%s on %.0f)", fmtX(threads), cores)
 	default:
 		c.Verdict = fmt.Sprintf("off by %s: %s on %.0f cores", fmtX(cores/threads), fmtX(threads), cores)

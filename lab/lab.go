@@ -226,7 +226,7 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 		}
 		est := x.estimate[c.size]
 		meter.Begin(i+1, len(todo), x.Name, est, left)
-		e := &env{size: c.size, meter: meter, budget: est.Milliseconds()}
+		e := &env{size: c.size, meter: meter, budget: est.Milliseconds(), busy: rep.Machine.Busy()}
 		start := time.Now()
 		res, err := runOne(ctx, x, e)
 		if res == nil {
@@ -325,6 +325,9 @@ type env struct {
 	meter  Meter
 	budget int64 // this experiment's share of the run, in ms of estimate
 	shown  int64
+	// busy is the report's reading of the load when the run began: the
+	// one-minute average read later counts the lab's own work too.
+	busy bool
 }
 
 // progress records that the fraction done (0..1) of the experiment is done.

@@ -3,6 +3,7 @@ package lab
 import (
 	"math"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -29,7 +30,7 @@ func TestRatioClaimSpread(t *testing.T) {
 		{"shared", func(num, den Stat) Claim { return sharedClaim(1, den, num) }},
 		{"channels", func(num, den Stat) Claim { return channelsClaim(den, num) }},
 		{"cpu", func(num, den Stat) Claim {
-			return cpuClaim([]cpuRunner{{name: "pool"}, {name: "runtime"}}, [][]Stat{{num, den}, {num, den}}, []int{1, p})
+			return cpuClaim([]cpuRunner{{name: "pool"}, {name: "runtime"}}, [][]Stat{{num, den}, {num, den}}, []int{1, p}, false)
 		}},
 	}
 	pairs := []struct {
@@ -87,6 +88,32 @@ func TestRatioSpread(t *testing.T) {
 		got := ratioSpread(tt.a, tt.b)
 		if math.IsNaN(got) != math.IsNaN(tt.want) || math.Abs(got-tt.want) > 1e-9 {
 			t.Errorf("%s: ratioSpread(%+v, %+v) = %v; want %v", tt.name, tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+// TestCPUClaimUsesTheRunsLoad: the cpu verdict blames the load only if the
+// report says the machine was busy when the run began. It read the load
+// again after the experiment, when the one-minute average counts the
+// lab's own work: "cannot tell: the cores were busy" under a report with
+// no word of load.
+func TestCPUClaimUsesTheRunsLoad(t *testing.T) {
+	const p = 2
+	if runtime.NumCPU() < p {
+		t.Skip("needs 2 cores: on one the claim cannot be told")
+	}
+	one, two := stat3(100, 100, 100), stat3(95, 95, 95) // a speed-up of 1.05x on 2 cores
+	cases := []struct {
+		busy bool
+		want string
+	}{
+		{false, "off by"},
+		{true, "cannot tell: the cores were busy"},
+	}
+	for _, c := range cases {
+		got := cpuClaim([]cpuRunner{{name: "pool"}}, [][]Stat{{one, two}}, []int{1, p}, c.busy)
+		if !strings.HasPrefix(got.Verdict, c.want) || got.Holds {
+			t.Errorf("busy %v: verdict %q (holds %v); want %q..., not holding", c.busy, got.Verdict, got.Holds, c.want)
 		}
 	}
 }
