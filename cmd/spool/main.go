@@ -10,12 +10,13 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 )
 
 func main() {
-	ctx, stop := signalContext(os.Stderr, os.Exit)
+	ctx, stop := signalContext(os.Stderr, os.Exit, time.Now)
 	err := execute(ctx, newRoot())
 	stop()
 	if err != nil {
@@ -37,27 +38,40 @@ func execute(ctx context.Context, root *cobra.Command) error {
 	return err
 }
 
+// sameSignal is how soon after the first a signal is taken for the same
+// interrupt (see signalContext).
+const sameSignal = 100 * time.Millisecond
+
 // signalContext returns a context that the first SIGINT or SIGTERM
 // cancels, with "interrupt signal received" (or "terminated ...") as its
 // cause, so that the command stops gracefully. A second signal does not
 // wait for that stop, which may hang (a peer that never reads, a pipe that
 // never ends): it says so on stderr and calls exit with 128 plus the
 // signal's number, 130 for SIGINT and 143 for SIGTERM, the status a shell
-// reports for a process the signal killed. stop releases the signals and
-// cancels ctx.
-func signalContext(stderr io.Writer, exit func(code int)) (ctx context.Context, stop func()) {
+// reports for a process the signal killed. A signal that comes within
+// sameSignal of the first is taken for the same interrupt, not a second
+// one: a terminal's Ctrl-C and timeout(1) signal the process group as well
+// as the process, microseconds apart, and counted as two they threw away
+// the report the first had asked for. now reads the clock. stop releases
+// the signals and cancels ctx.
+func signalContext(stderr io.Writer, exit func(code int), now func() time.Time) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done, ended := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(ended)
+		var first time.Time
 		for n := 0; ; n++ {
 			select {
 			case s := <-sigs:
 				if n == 0 {
+					first = now()
 					cancel(fmt.Errorf("%v signal received", s))
 					continue
+				}
+				if now().Sub(first) < sameSignal {
+					continue // the same interrupt, delivered twice
 				}
 				fmt.Fprintf(stderr, "spool: %v signal received again: exiting at once\n", s)
 				code := 130
