@@ -303,36 +303,39 @@ func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int, busy bool) Claim {
 	at := slices.Index(ws, p)
 	// speedup is one worker's time over p workers', and that ratio's
 	// spread (none, NaN, when p is 1: the figure over itself is exactly 1).
-	speedup := func(name string) (float64, float64, bool) {
+	// speedup returns a runner's speed-up at p workers, its spread, and
+	// the range of its repetitions (NaNs without any).
+	speedup := func(name string) (x, spread, lo, hi float64, ok bool) {
 		for r, rn := range runners {
 			if rn.name == name && at >= 0 {
 				if at == 0 {
-					return 1, math.NaN(), true
+					return 1, math.NaN(), math.NaN(), math.NaN(), true
 				}
-				return times[r][0].Median / times[r][at].Median, ratioSpread(times[r][0], times[r][at]), true
+				lo, hi := ratioRange(times[r][0], times[r][at])
+				return times[r][0].Median / times[r][at].Median, ratioSpread(times[r][0], times[r][at]), lo, hi, true
 			}
 		}
-		return 0, math.NaN(), false
+		return 0, math.NaN(), math.NaN(), math.NaN(), false
 	}
-	threads, spread, ok := speedup("pool")
+	threads, spread, lo, hi, ok := speedup("pool")
 	label := "pool"
 	if !ok {
-		threads, spread, _ = speedup("goroutines (one chunk each)")
+		threads, spread, lo, hi, _ = speedup("goroutines (one chunk each)")
 		label = "goroutines"
 	}
 	c := Claim{
 		Quote:  "Threads: Best for CPU-intensive work",
 		Median: threads, Spread: spread, Unit: "x",
-		Measured: fmt.Sprintf("%d workers: %s %s", p, label, fmtX(threads)),
+		Measured: fmt.Sprintf("%s: %s %s", workersText(p), label, fmtX(threads)),
 	}
-	async, _, hasRT := speedup("runtime")
+	async, _, _, _, hasRT := speedup("runtime")
 	if hasRT {
 		c.Measured += fmt.Sprintf(", runtime %s", fmtX(async))
 	}
 	cores := float64(min(p, runtime.NumCPU()))
 	switch {
 	case cores < 2:
-		c.Verdict = "cannot tell on one core"
+		c.Verdict, c.Inconclusive = "cannot tell on one core", true
 	case threads >= 0.75*cores && hasRT && async >= 0.75*cores:
 		c.Verdict, c.Holds = "holds; the runtime scales as well", true
 	case threads >= 0.75*cores:
@@ -343,9 +346,18 @@ func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int, busy bool) Claim {
 		// the one the report shows, read as the run began: read now, the
 		// one-minute average counts the lab's own work, and said "busy"
 		// under a report that said nothing of it.
-		c.Verdict = fmt.Sprintf("cannot tell: the cores were busy (%s on %.0f)", fmtX(threads), cores)
+		c.Verdict, c.Inconclusive = fmt.Sprintf("cannot tell: the cores were busy (%s on %.0f)", fmtX(threads), cores), true
 	default:
 		c.Verdict = fmt.Sprintf("off by %s: %s on %.0f cores", fmtX(cores/threads), fmtX(threads), cores)
 	}
+	c.checkRange(lo, hi, 0.75*cores, math.Inf(1), fmtX)
 	return c
+}
+
+// workersText is "1 worker" or "N workers".
+func workersText(n int) string {
+	if n == 1 {
+		return "1 worker"
+	}
+	return fmt.Sprintf("%d workers", n)
 }

@@ -189,12 +189,14 @@ func ioClaim(runners []ioRunner, got [][]Stat, ns []int) Claim {
 		}
 		ratio := p.Median / a.Median
 		c.Median, c.Spread = ratio, ratioSpread(p, a)
-		c.Measured = fmt.Sprintf("%d waits: %s %s, pool %s", ns[i], label, fmtNS(a.Median), fmtNS(p.Median))
+		c.Measured = fmt.Sprintf("%s waits: %s %s, pool %s", fmtCount(ns[i]), label, fmtNS(a.Median), fmtNS(p.Median))
 		if ratio >= 2 {
 			c.Verdict, c.Holds = fmt.Sprintf("holds: the pool is %s slower", fmtX(ratio)), true
 		} else {
 			c.Verdict = fmt.Sprintf("not here: the pool takes only %s as long", fmtX(ratio))
 		}
+		lo, hi := ratioRange(p, a)
+		c.checkRange(lo, hi, 2, math.Inf(1), fmtX)
 		return c
 	}
 	c.Verdict = "not measured"

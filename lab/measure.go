@@ -242,6 +242,50 @@ func near(want, got, tol float64, show func(float64) string) (string, bool) {
 	return fmt.Sprintf("off by %s: here %s", fmtX(r), show(got)), false
 }
 
+// statRange is the range of a figure s measured over repetitions,
+// scaled by k (a switch is half a round trip): NaNs when s was measured
+// once.
+func statRange(s Stat, k float64) (lo, hi float64) {
+	if s.N < 2 {
+		return math.NaN(), math.NaN()
+	}
+	return s.Min * k, s.Max * k
+}
+
+// ratioRange is the range of the ratio a/b over every pairing of their
+// repetitions (see ratioSpread): NaNs when it has none.
+func ratioRange(a, b Stat) (lo, hi float64) {
+	if math.IsNaN(ratioSpread(a, b)) {
+		return math.NaN(), math.NaN()
+	}
+	return a.Min / b.Max, a.Max / b.Min
+}
+
+// checkRange makes c, whose verdict the median decided, inconclusive if
+// the deciding figure's range over the repetitions, [lo, hi], lies partly
+// where the claim holds, [in0, in1] (in1 may be +Inf), and partly
+// outside: the repetitions disagree on the verdict, and a median on one
+// side of the line says little. (A spawn ratio of 31x, with repetitions
+// from 7.6x to 408x against a line at 10x, read "holds".) A range that is
+// unknown (NaN: the figure was measured once) changes nothing.
+func (c *Claim) checkRange(lo, hi, in0, in1 float64, show func(float64) string) {
+	if math.IsNaN(lo) || math.IsNaN(hi) || c.NoFigure || c.Inconclusive {
+		return
+	}
+	if (lo >= in0 && hi <= in1) || hi < in0 || lo > in1 {
+		return // the repetitions agree
+	}
+	where := fmt.Sprintf("it holds from %s to %s", show(in0), show(in1))
+	switch {
+	case math.IsInf(in1, 1):
+		where = "it holds from " + show(in0)
+	case in0 <= 0:
+		where = "it holds up to " + show(in1)
+	}
+	c.Verdict = fmt.Sprintf("cannot tell: %s, but %s to %s over the repetitions (%s)", show(c.Median), show(lo), show(hi), where)
+	c.Holds, c.Inconclusive = false, true
+}
+
 // within judges a claim of "about lo to hi": it holds inside the range and
 // roughly holds within a factor 1.5 outside it.
 func within(lo, hi, got float64, show func(float64) string) (string, bool) {

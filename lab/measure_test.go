@@ -128,3 +128,49 @@ func TestSeriesJSON(t *testing.T) {
 		t.Errorf("round trip: got %+v; want %+v", out, in)
 	}
 }
+
+// TestCheckRange: a claim whose deciding figure's repetitions fall on
+// both sides of the line where it holds is inconclusive ("cannot tell"),
+// whatever side the median is on; one whose repetitions agree, or whose
+// figure was measured once, keeps its verdict. The spawn claim read
+// "holds: a thread costs 31.2x more" with repetitions from 7.6x to 408x
+// against a line at 10x.
+func TestCheckRange(t *testing.T) {
+	inf := math.Inf(1)
+	cases := []struct {
+		name             string
+		median, lo, hi   float64
+		in0, in1         float64
+		holds            bool // the median's verdict
+		wantInconclusive bool
+		wantVerdict      string
+	}{
+		{"all inside", 30, 20, 40, 10, inf, true, false, "holds"},
+		{"all outside", 5, 4, 6, 10, inf, false, false, "off"},
+		{"median inside, range across", 31.2, 7.6, 408, 10, inf, true, true, "cannot tell: 31.2x, but 7.60x to 408x over the repetitions (it holds from 10.0x)"},
+		{"median outside, range across", 8, 6, 12, 10, inf, false, true, "cannot tell: 8.00x, but 6.00x to 12.0x over the repetitions (it holds from 10.0x)"},
+		{"two-sided band, across the top", 190, 150, 260, 50, 200, true, true, "cannot tell: 190x, but 150x to 260x over the repetitions (it holds from 50.0x to 200x)"},
+		{"measured once", 31.2, math.NaN(), math.NaN(), 10, inf, true, false, "holds"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			verdict := "off"
+			if c.holds {
+				verdict = "holds"
+			}
+			cl := Claim{Median: c.median, Verdict: verdict, Holds: c.holds}
+			cl.checkRange(c.lo, c.hi, c.in0, c.in1, fmtX)
+			if cl.Inconclusive != c.wantInconclusive || cl.Verdict != c.wantVerdict {
+				t.Errorf("got %q (inconclusive %v); want %q (%v)", cl.Verdict, cl.Inconclusive, c.wantVerdict, c.wantInconclusive)
+			}
+			if cl.Inconclusive && cl.Holds {
+				t.Error("an inconclusive claim holds; want Holds false")
+			}
+		})
+	}
+	// Through a claim: spawn's ratio over pairings of repetitions.
+	got := spawnClaim(stat3(10000, 31200, 40000), stat3(98, 1000, 1300))
+	if !got.Inconclusive || got.Holds {
+		t.Errorf("spawn claim with repetitions from 7.7x to 408x: %q (holds %v, inconclusive %v); want inconclusive", got.Verdict, got.Holds, got.Inconclusive)
+	}
+}

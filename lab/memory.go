@@ -357,6 +357,8 @@ func measureMemory(ctx context.Context, e *env, res *Result, reps int, sizes, th
 		if c.Holds {
 			c.Verdict = "holds for the reserved stack"
 		}
+		lo, hi := statRange(reserved, 1)
+		c.checkRange(lo, hi, (2<<20)/2, (2<<20)*2, fmtBytes)
 		res.Claims = append(res.Claims, c)
 	}
 	if okG {
@@ -366,6 +368,8 @@ func measureMemory(ctx context.Context, e *env, res *Result, reps int, sizes, th
 			Median:   gor.rss.Median, Spread: claimSpread(gor.rss), Unit: "bytes",
 		}
 		c.Verdict, c.Holds = near(2<<10, gor.rss.Median, 2, fmtBytes)
+		lo, hi := statRange(gor.rss, 1)
+		c.checkRange(lo, hi, (2<<10)/2, (2<<10)*2, fmtBytes)
 		res.Claims = append(res.Claims, c)
 	}
 

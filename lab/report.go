@@ -58,6 +58,11 @@ type Claim struct {
 	// NoFigure marks a claim the chapter makes without a figure to check:
 	// the row shows the measurement for context, and Holds is false.
 	NoFigure bool `json:"no_figure,omitempty"`
+	// Inconclusive marks a claim this run cannot judge: the deciding
+	// figure's repetitions fall both where the claim holds and where it
+	// does not, or the machine cannot show it (one core, a busy machine).
+	// Holds is false: not refuted, not confirmed.
+	Inconclusive bool `json:"inconclusive,omitempty"`
 }
 
 // SpreadText is the claim's spread as the text and HTML reports show it: a
@@ -72,21 +77,22 @@ func (c Claim) SpreadText() string {
 
 // claimJSON is Claim as JSON carries it: Spread is null when there is none.
 type claimJSON struct {
-	Experiment string   `json:"experiment"`
-	Quote      string   `json:"quote"`
-	Measured   string   `json:"measured"`
-	Median     float64  `json:"median"`
-	Spread     *float64 `json:"spread"`
-	Unit       string   `json:"unit"`
-	Verdict    string   `json:"verdict"`
-	Holds      bool     `json:"holds"`
-	NoFigure   bool     `json:"no_figure,omitempty"`
+	Experiment   string   `json:"experiment"`
+	Quote        string   `json:"quote"`
+	Measured     string   `json:"measured"`
+	Median       float64  `json:"median"`
+	Spread       *float64 `json:"spread"`
+	Unit         string   `json:"unit"`
+	Verdict      string   `json:"verdict"`
+	Holds        bool     `json:"holds"`
+	NoFigure     bool     `json:"no_figure,omitempty"`
+	Inconclusive bool     `json:"inconclusive,omitempty"`
 }
 
 // MarshalJSON writes a claim without a spread (NaN) with "spread": null,
 // which JSON can carry, and a spread of 0 as 0.
 func (c Claim) MarshalJSON() ([]byte, error) {
-	j := claimJSON{c.Experiment, c.Quote, c.Measured, c.Median, nil, c.Unit, c.Verdict, c.Holds, c.NoFigure}
+	j := claimJSON{c.Experiment, c.Quote, c.Measured, c.Median, nil, c.Unit, c.Verdict, c.Holds, c.NoFigure, c.Inconclusive}
 	if s := c.Spread; !math.IsNaN(s) && !math.IsInf(s, 0) {
 		j.Spread = &s
 	}
@@ -99,7 +105,7 @@ func (c *Claim) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*c = Claim{j.Experiment, j.Quote, j.Measured, j.Median, math.NaN(), j.Unit, j.Verdict, j.Holds, j.NoFigure}
+	*c = Claim{j.Experiment, j.Quote, j.Measured, j.Median, math.NaN(), j.Unit, j.Verdict, j.Holds, j.NoFigure, j.Inconclusive}
 	if j.Spread != nil {
 		c.Spread = *j.Spread
 	}

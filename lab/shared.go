@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strconv"
@@ -269,5 +270,7 @@ func sharedClaim(tiny float64, mu, rw Stat) Claim {
 	default:
 		c.Verdict = fmt.Sprintf("not here, even for 1 µs reads (%s)", fmtX(long))
 	}
+	lo, hi := ratioRange(rw, mu)
+	c.checkRange(lo, hi, 1.1, math.Inf(1), fmtX)
 	return c
 }

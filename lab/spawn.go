@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -224,5 +225,7 @@ func spawnClaim(thr, gor Stat) Claim {
 	} else {
 		c.Verdict = fmt.Sprintf("weaker here: a thread costs only %s more", fmtX(ratio))
 	}
+	lo, hi := ratioRange(thr, gor)
+	c.checkRange(lo, hi, 10, math.Inf(1), fmtX)
 	return c
 }

@@ -201,6 +201,8 @@ func measureSwitch(ctx context.Context, e *env, n, nThreads, reps int) (*Result,
 		Median:   thr.Median / 2, Spread: claimSpread(thr), Unit: "ns",
 	}
 	c.Verdict, c.Holds = within(1000, 10000, thr.Median/2, fmtNS)
+	lo, hi := statRange(thr, 0.5)
+	c.checkRange(lo, hi, 1000/1.5, 10000*1.5, fmtNS) // within's band, "roughly" included
 	res.Claims = append(res.Claims, c)
 	c = Claim{
 		Quote:    "Async tasks: User-space task switch (~100ns)",
@@ -208,6 +210,8 @@ func measureSwitch(ctx context.Context, e *env, n, nThreads, reps int) (*Result,
 		Median:   gor.Median / 2, Spread: claimSpread(gor), Unit: "ns",
 	}
 	c.Verdict, c.Holds = near(100, gor.Median/2, 2, fmtNS)
+	lo, hi = statRange(gor, 0.5)
+	c.checkRange(lo, hi, 100.0/2, 100*2, fmtNS)
 	res.Claims = append(res.Claims, c)
 	res.note("A switch here includes the channel operation that causes it; Go hands the token to the woken goroutine " +
 		"directly (it runs next on the same thread), which is why goroutine ping-pong stays in user space.")

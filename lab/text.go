@@ -33,7 +33,7 @@ func WriteText(w io.Writer, r *Report) error {
 
 	if len(r.Results) > 0 {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "EXPERIMENT\tTHE CHAPTER CLAIMS\tMEASURED HERE (median)\tSPREAD\tVERDICT")
+		fmt.Fprintln(tw, "EXPERIMENT\tTHE CHAPTER CLAIMS\tMEASURED HERE\tSPREAD\tVERDICT")
 		for _, c := range r.Claims {
 			fmt.Fprintf(tw, "%s\t\"%s\"\t%s\t%s\t%s\n", c.Experiment, c.Quote, c.Measured, c.SpreadText(), c.Verdict)
 		}
@@ -49,9 +49,10 @@ func WriteText(w io.Writer, r *Report) error {
 			fmt.Fprintf(tw, "%s\t-\t-\t-\tnot run (interrupted)\n", name)
 		}
 		tw.Flush()
-		fmt.Fprintln(ew, "\nspread = (max-min)/median over the repetitions of this run; for a ratio of two measured figures,")
+		fmt.Fprintln(ew, "\nmeasured: medians over the repetitions of this run, except p99s, which say so.")
+		fmt.Fprintln(ew, "spread = (max-min)/median over the repetitions of this run; for a ratio of two measured figures,")
 		fmt.Fprintln(ew, "the range of the ratio over every pairing of the two sides' repetitions, over the ratio shown")
-		fmt.Fprintln(ew, "(about the sum of the two sides' spreads).")
+		fmt.Fprintln(ew, "(about the sum of the two sides' spreads); - for a figure measured once (one p99 of many waits).")
 	}
 
 	for _, res := range r.Results {

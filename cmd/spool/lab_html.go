@@ -197,7 +197,7 @@ func rotation(xs []string) float64 {
 
 func verdictClass(c lab.Claim) string {
 	switch {
-	case c.NoFigure:
+	case c.NoFigure, c.Inconclusive:
 		return "info"
 	case c.Holds:
 		return "holds"
@@ -257,13 +257,13 @@ Every figure below was measured in that run; only the chapter's claims are quote
 {{end}}
 <h2>Claims</h2>
 <table class="claims">
-<tr><th>experiment</th><th>the chapter claims</th><th>measured here (median)</th><th>spread</th><th>verdict</th></tr>
+<tr><th>experiment</th><th>the chapter claims</th><th>measured here</th><th>spread</th><th>verdict</th></tr>
 {{range .Report.Claims}}<tr><td><a href="#{{.Experiment}}">{{.Experiment}}</a></td><td>&ldquo;{{.Quote}}&rdquo;</td><td>{{.Measured}}</td><td>{{.SpreadText}}</td><td class="{{verdictClass .}}">{{.Verdict}}</td></tr>
 {{end}}{{range .Report.Results}}{{if .Interrupted}}<tr><td><a href="#{{.Name}}">{{.Name}}</a></td><td>-</td><td>-</td><td>-</td><td class="info">interrupted</td></tr>
 {{else if .Error}}<tr><td><a href="#{{.Name}}">{{.Name}}</a></td><td>-</td><td>-</td><td>-</td><td class="off">failed (see below)</td></tr>
 {{end}}{{end}}{{range .Report.NotRun}}<tr><td>{{.}}</td><td>-</td><td>-</td><td>-</td><td class="info">not run (interrupted)</td></tr>
 {{end}}</table>
-<p>Spread is (max&minus;min)/median over the repetitions of this run; for a ratio of two figures, the range of the ratio over every pairing of the two sides&rsquo; repetitions, over the ratio shown (about the sum of the two spreads).</p>
+<p>Measured figures are medians over the repetitions of this run, except p99s, which say so. Spread is (max&minus;min)/median over those repetitions; for a ratio of two figures, the range of the ratio over every pairing of the two sides&rsquo; repetitions, over the ratio shown (about the sum of the two spreads); &ldquo;-&rdquo; for a figure measured once (one p99 of many waits).</p>
 {{range .Sections}}
 <h2 id="{{.Name}}">{{.Name}}: {{.Title}} <small>({{secs .Seconds}})</small></h2>
 <p class="about">{{.About}}</p>
