@@ -21,13 +21,63 @@ type Stat struct {
 	Max    float64 `json:"max"`
 	P90    float64 `json:"p90"`
 	P99    float64 `json:"p99"`
-	Spread float64 `json:"spread"` // (max-min)/median: 0 when all agree
+	// Spread is (max-min)/median: 0 when all agree; NaN (null in JSON)
+	// when the samples disagree around a median of 0, which no relative
+	// spread describes.
+	Spread float64 `json:"spread"`
 }
 
 // summarize turns samples into a Stat (see stats.Summarize).
 func summarize(xs []float64) Stat {
 	s := stats.Summarize(xs)
-	return Stat{N: s.N, Median: s.Median, Min: s.Min, Max: s.Max, P90: s.P90, P99: s.P99, Spread: s.Spread}
+	st := Stat{N: s.N, Median: s.Median, Min: s.Min, Max: s.Max, P90: s.P90, P99: s.P99, Spread: s.Spread}
+	if st.Median == 0 && st.Max != st.Min {
+		// stats gives 0 here, which the reports read as "all agreed": a
+		// thread's virtual size at 1,000 threads read 0% with a maximum
+		// of 75,501 bytes.
+		st.Spread = math.NaN()
+	}
+	return st
+}
+
+// statJSON is Stat as JSON carries it: Spread is null when it is NaN.
+type statJSON struct {
+	N      int      `json:"n"`
+	Median float64  `json:"median"`
+	Min    float64  `json:"min"`
+	Max    float64  `json:"max"`
+	P90    float64  `json:"p90"`
+	P99    float64  `json:"p99"`
+	Spread *float64 `json:"spread"`
+}
+
+func (s Stat) toJSON() statJSON {
+	j := statJSON{s.N, s.Median, s.Min, s.Max, s.P90, s.P99, nil}
+	if !math.IsNaN(s.Spread) && !math.IsInf(s.Spread, 0) {
+		j.Spread = &s.Spread
+	}
+	return j
+}
+
+func (j statJSON) stat() Stat {
+	s := Stat{j.N, j.Median, j.Min, j.Max, j.P90, j.P99, math.NaN()}
+	if j.Spread != nil {
+		s.Spread = *j.Spread
+	}
+	return s
+}
+
+// MarshalJSON writes a NaN spread as null, which JSON can carry.
+func (s Stat) MarshalJSON() ([]byte, error) { return json.Marshal(s.toJSON()) }
+
+// UnmarshalJSON reads a null spread back as NaN.
+func (s *Stat) UnmarshalJSON(b []byte) error {
+	var j statJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*s = j.stat()
+	return nil
 }
 
 // sample calls fn reps times and summarises what it returns. It stops at
@@ -176,7 +226,7 @@ func fmtX(r float64) string { return sig(r) + "x" }
 
 // fmtSpread formats a Stat's spread as a percentage of its median.
 func fmtSpread(s Stat) string {
-	if s.N < 2 {
+	if s.N < 2 || math.IsNaN(s.Spread) {
 		return "-"
 	}
 	return fmt.Sprintf("%.0f%%", 100*s.Spread)

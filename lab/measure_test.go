@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -172,5 +173,46 @@ func TestCheckRange(t *testing.T) {
 	got := spawnClaim(stat3(10000, 31200, 40000), stat3(98, 1000, 1300))
 	if !got.Inconclusive || got.Holds {
 		t.Errorf("spawn claim with repetitions from 7.7x to 408x: %q (holds %v, inconclusive %v); want inconclusive", got.Verdict, got.Holds, got.Inconclusive)
+	}
+}
+
+// TestStatJSON: a metric whose samples disagree around a median of 0 has
+// no relative spread (NaN, null in JSON; the tables show "-"), not 0,
+// which says they agreed; and a metric goes to JSON flat, with its name
+// and unit, and comes back the same.
+func TestStatJSON(t *testing.T) {
+	cases := []struct {
+		name       string
+		samples    []float64
+		wantSpread string // in JSON
+	}{
+		{"agree", []float64{5, 5, 5}, `"spread":0`},
+		{"spread", []float64{8, 10, 12}, `"spread":0.4`},
+		{"median 0, disagree", []float64{0, 0, 75501}, `"spread":null`},
+		{"all 0", []float64{0, 0, 0}, `"spread":0`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := Metric{Name: "memory/goroutine/1000/virtual", Unit: "bytes", Stat: summarize(c.samples)}
+			b, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), c.wantSpread) || !strings.Contains(string(b), `"name":"memory/goroutine/1000/virtual","unit":"bytes","n":3`) {
+				t.Errorf("JSON %s; want it flat with %s", b, c.wantSpread)
+			}
+			var back Metric
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			same := back.Name == m.Name && back.Unit == m.Unit && back.N == m.N && back.Max == m.Max &&
+				(back.Spread == m.Spread || math.IsNaN(back.Spread) && math.IsNaN(m.Spread))
+			if !same {
+				t.Errorf("round trip: %+v; want %+v", back, m)
+			}
+			if wantDash := math.IsNaN(m.Spread); (fmtSpread(m.Stat) == "-") != wantDash {
+				t.Errorf("fmtSpread = %q; want \"-\": %v", fmtSpread(m.Stat), wantDash)
+			}
+		})
 	}
 }

@@ -155,6 +155,30 @@ func (r *Report) Result(name string) *Result {
 	return nil
 }
 
+// metricJSON is Metric as JSON carries it: its name and unit, then its
+// Stat's fields (Stat's own MarshalJSON, promoted, would drop the name).
+type metricJSON struct {
+	Name string `json:"name"`
+	Unit string `json:"unit"`
+	statJSON
+}
+
+// MarshalJSON writes the metric flat, as {"name", "unit", "n", ...}, with
+// a NaN spread as null.
+func (m Metric) MarshalJSON() ([]byte, error) {
+	return json.Marshal(metricJSON{m.Name, m.Unit, m.Stat.toJSON()})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (m *Metric) UnmarshalJSON(b []byte) error {
+	var j metricJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*m = Metric{Name: j.Name, Unit: j.Unit, Stat: j.statJSON.stat()}
+	return nil
+}
+
 // metric records a measured figure and returns its Stat for chaining.
 func (r *Result) metric(name, unit string, s Stat) Stat {
 	r.Metrics = append(r.Metrics, Metric{Name: name, Unit: unit, Stat: s})
