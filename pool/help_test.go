@@ -520,3 +520,63 @@ func TestHelpedMemberCancelledByAnotherEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestSelectWithTimerDoesNotHelp: a task of a one-worker pool (stuck as
+// soon as it waits) selects on a timer of 10 ms and a queued task of the
+// pool that would take an hour. Select used to run that task itself, and
+// the timer case waited an hour; a case that is not a task, and can be
+// done, now keeps Select from running any case: the timer wins at 10 ms.
+// A context case that can end does the same; context.Background, which
+// never ends, does not.
+func TestSelectWithTimerDoesNotHelp(t *testing.T) {
+	cases := []struct {
+		name    string
+		other   func() (task.Case, func())
+		want    int
+		wantRan bool // the queued task ran on the waiter (help)
+	}{
+		{"timer", func() (task.Case, func()) {
+			tm := task.After(10 * time.Millisecond)
+			return tm, func() { tm.Stop() }
+		}, 0, false},
+		{"context", func() (task.Case, func()) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+			return ctx, cancel
+		}, 0, false},
+		{"context that never ends", func() (task.Case, func()) { return context.Background(), func() {} }, 1, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool(t, 1)
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				defer func() { _ = p.Shutdown(ctx) }()
+				ran := false
+				parent := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+					child := pool.Submit(ctx, p, func(ctx context.Context) (int, error) {
+						ran = true
+						select {
+						case <-time.After(time.Hour):
+						case <-ctx.Done():
+						}
+						return 0, nil
+					})
+					defer child.Cancel()
+					other, stop := c.other()
+					defer stop()
+					return task.Select(ctx, other, child)
+				})
+				wctx, wcancel := context.WithTimeout(ctx, 2*time.Hour)
+				defer wcancel()
+				got, err := parent.Await(wctx)
+				if got != c.want || err != nil {
+					t.Errorf("Select = %d, %v; want %d, nil", got, err, c.want)
+				}
+				if ran != c.wantRan {
+					t.Errorf("the queued task ran on the waiter: %v; want %v", ran, c.wantRan)
+				}
+			})
+		})
+	}
+}

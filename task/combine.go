@@ -513,10 +513,12 @@ type Case interface {
 // nil.
 //
 // A task of a pool selecting on tasks of the same pool still queued, when
-// every other worker of the pool waits too (none is left to start them),
-// runs them itself, one at a time in order, until a case is ready (see
-// [Helper]): a case it runs wins, though another might have been done
-// sooner elsewhere.
+// every other worker of the pool waits too (none is left to start them)
+// and no case but a task can be done (no Timer, no context but ctx),
+// runs them itself, one at a time in order, until a case is done (see
+// [Helper]), and returns the lowest case then done: a case it runs, it
+// runs to its end, past ctx's deadline if need be, though another might
+// have been done sooner elsewhere.
 func Select(ctx context.Context, cases ...Case) (int, error) {
 	if ctx == nil {
 		panic("task: Select: nil context")
@@ -559,8 +561,22 @@ func Select(ctx context.Context, cases ...Case) (int, error) {
 // offerCases offers Select's task cases that are queued on a Helper to
 // it, one at a time, in order, until one of the cases is ready. It returns
 // the lowest ready index (-1 if none is), and the first channel on which
-// an executor asked for another look.
+// an executor asked for another look. It offers nothing if a case that is
+// not a task (a Timer, a context other than ctx) can be done: Select runs
+// a case only so as not to wait forever, and a case it runs, it runs to
+// its end (a timer case of 10 ms waited an hour for a case run so). A
+// deadline on ctx does not keep it from helping, as it does not Await's
+// when every worker waits: the tasks of a pool inherit the deadline of
+// the request they serve, and a tree of them would wait until it passed.
 func offerCases(ctx context.Context, cases []Case) (ready int, again <-chan struct{}) {
+	ctxDone := ctx.Done()
+	for _, c := range cases {
+		if _, isTask := c.(member); !isTask {
+			if d := c.Done(); d != nil && d != ctxDone {
+				return -1, nil
+			}
+		}
+	}
 	for _, c := range cases {
 		m, ok := c.(member)
 		if !ok || !m.queued() {
