@@ -136,32 +136,50 @@ func (c *taskCtx) attach() {
 }
 
 // parentErr latches the end of c's nearest ended ancestor into c, if an
-// ancestor has ended and nobody has told c yet (see Err). It walks up the
-// chain of task contexts without locking them (one that has ended has a
-// closed done channel) and without recursion, to the first one that has
-// ended or to the first context that is not a task's, which it asks. A
-// chain of 10,000 nested tasks each asking its context's Err took 27 s
-// when each level asked its parent's Err in turn (a lock pair and a stack
-// frame a level, on every goroutine of the chain); a level now costs a
-// few ns.
+// ancestor has ended and nobody has told c yet (see Err), and into every
+// task context between c and that ancestor, as package context's tree
+// would have: each of them then reports that end, and a later cancel of
+// one of them changes nothing (Cause of c would otherwise change after
+// its Err had reported the ancestor's end). It walks up the chain of task
+// contexts without locking them (one that has ended has a closed done
+// channel) and without recursion, to the first one that has ended or to
+// the first context that is not a task's, which it asks. A chain of
+// 10,000 nested tasks each asking its context's Err took 27 s when each
+// level asked its parent's Err in turn (a lock pair and a stack frame a
+// level, on every goroutine of the chain); a level now costs a few ns.
 func (c *taskCtx) parentErr() {
-	a := c.parent
+	var (
+		err, cause error
+		at         *taskCtx // the ended ancestor, nil for a foreign one
+		a          = c.parent
+	)
 	for {
 		p, ok := a.(*taskCtx)
 		if !ok {
 			break
 		}
 		if p.ended() {
-			c.parentEnded(p.Err(), p.causeErr())
-			return
+			at, err, cause = p, p.Err(), p.causeErr()
+			break
 		}
 		a = p.parent
 	}
-	if a.Done() == nil {
-		return // Background, TODO and their value children never end
+	if at == nil {
+		if a.Done() == nil {
+			return // Background, TODO and their value children never end
+		}
+		if err = a.Err(); err == nil {
+			return
+		}
+		cause = context.Cause(a)
 	}
-	if err := a.Err(); err != nil {
-		c.parentEnded(err, context.Cause(a))
+	for x := c; ; {
+		x.parentEnded(err, cause)
+		p, ok := x.parent.(*taskCtx)
+		if !ok || p == at {
+			return
+		}
+		x = p
 	}
 }
 

@@ -3,6 +3,7 @@ package task_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/spool-go/spool/task"
@@ -83,4 +84,34 @@ func BenchmarkErrDeep(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestErrLatchesEveryLevel: once the context of a task nested in others
+// has reported an ancestor's end (Err), every level between them has
+// ended with it, as in package context's tree, so a later cancel of a
+// task in between changes nothing: Cause of the innermost context, asked
+// only after that cancel, is still the ancestor's. Err used to latch the
+// end into the innermost context alone, and the later cancel made its
+// Cause context.Canceled.
+func TestErrLatchesEveryLevel(t *testing.T) {
+	errRoot := errors.New("root's cause")
+	for _, asked := range []int{9, 6} { // the innermost level, or one below the cancel
+		t.Run(fmt.Sprintf("Err of level %d", asked), func(t *testing.T) {
+			root, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			nest(root, 10, func(ctx context.Context, tasks []*task.Task[int]) {
+				cancel(errRoot)
+				if err := tasks[asked].Context().Err(); err != context.Canceled {
+					t.Fatalf("Err = %v; want context.Canceled", err)
+				}
+				tasks[5].Cancel()
+				if got := context.Cause(ctx); got != errRoot {
+					t.Errorf("after a cancel of level 5, Cause of the innermost = %v; want the root's cause", got)
+				}
+				if got := context.Cause(tasks[5].Context()); got != errRoot {
+					t.Errorf("Cause of level 5 = %v; want the root's cause", got)
+				}
+			})
+		})
+	}
 }
