@@ -110,8 +110,9 @@
 // not run); a member's end decides them on the goroutine it ends on, so a
 // member the waiter runs is cancelled there when another member, run by
 // another worker, wins or fails. Select cancels nothing, so it runs a case
-// only when every other worker waits: the case it runs is the one it
-// returns, though another might end sooner. Finding that the waiter is a
+// only when every other worker waits and no Timer or context case could
+// end the wait; it runs that case to its end, though another might end
+// sooner. Finding that the waiter is a
 // worker (a look at the nearest frames of its stack) costs about 0.7 µs,
 // paid only when no worker is free. On the project's 2-core machine a
 // task that submits 100 trivial children and awaits them in order takes

@@ -108,8 +108,9 @@ func WithoutSlot(ctx context.Context) context.Context {
 // end cancels returns even while its waiter runs it. Select, which
 // cancels nothing, offers its task cases one at a time, in order, until a
 // case is ready, with lastResort set: run one only if no worker is left
-// to run anything, since the case it runs is the case it waits for, even
-// if another one ends sooner elsewhere.
+// to run anything, since it runs that case to its end, even if another
+// one ends sooner elsewhere; and it offers none while a case that is not
+// a task (a Timer, a context other than its ctx) could end the wait.
 //
 // If Help returns a channel, the wait also waits for it, and calls Help
 // again (with the slot taken back) once it is closed and t has still not
