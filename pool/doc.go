@@ -136,8 +136,8 @@
 // waiter runs it ends the waiter's goroutine too (the waiter fails with
 // task.ErrGoexit);
 // the task's entry stays in the queue until a worker takes it and skips
-// it, taking room there (TrySubmit may see ErrFull) and counted in
-// Metrics.Queued meanwhile; only the task's own goroutine runs tasks so
+// it, taking room there meanwhile (TrySubmit may see ErrFull), though
+// Metrics does not count it as queued; only the task's own goroutine runs tasks so
 // (one it starts and gives its context to is no worker: it waits, so the
 // limit holds), and a task that waits for such goroutines while they wait
 // for room on its full pool can still wait forever, as can waits spool

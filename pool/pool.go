@@ -310,6 +310,11 @@ type Pool struct {
 
 	slot     *poolSlot    // given to every task: marks the contexts of p's tasks
 	awaiting atomic.Int64 // tasks of p in an await point (Park), for help
+	// takenQ counts the queue entries of tasks a waiter has claimed to
+	// run for help (see exec): raised as it claims one, lowered when the
+	// entry's taker skips it. Queued and settled leave them out: they are
+	// no longer work, and counted as settled already.
+	takenQ atomic.Int64
 
 	// Waiters for a task still queued that found a worker able to run it
 	// wait on helpCh too, which parked closes when p gets stuck (help).
@@ -525,7 +530,9 @@ func (p *Pool) need() bool {
 
 // queued returns how many items of work are in the queue: its length less
 // the control messages.
-func (p *Pool) queued() int64 { return max(0, int64(len(p.q))-p.ctlQ.Load()) }
+func (p *Pool) queued() int64 {
+	return max(0, int64(len(p.q))-p.ctlQ.Load()-p.takenQ.Load())
+}
 
 // grow wakes a spare, or else starts a worker if the pool is short, when
 // need says the queue lacks one. Callers check mayGrow first.
@@ -989,7 +996,10 @@ func (p *Pool) settled() int64 {
 	}
 	p.mu.Unlock()
 	n += p.rejected.Load() + p.cancelled.Load()
-	return int64(n) + int64(len(p.q))
+	// A task a waiter ran for help is counted among the outcomes, and its
+	// entry, still queued, must not count again: counted twice, it let
+	// stop go on before an early submission had sent its item.
+	return int64(n) + int64(len(p.q)) - p.takenQ.Load()
 }
 
 // abort makes workers drop what is queued, stops the tasks being run
@@ -1061,6 +1071,7 @@ func (p *Pool) reap() {
 			p.dropped.Add(1)
 		default:
 			if !p.drop(j) {
+				p.takenQ.Add(-1)
 				continue // a waiter ran it (see help), and counted it
 			}
 		}

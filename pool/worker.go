@@ -497,19 +497,33 @@ func (p *Pool) exec(job task.Job, aborted, helped bool) outcome {
 		}
 	case aborted:
 		if !p.drop(job) {
+			p.takenQ.Add(-1)
 			return taken
 		}
 		return cancelled
 	case job.Context().Err() != nil:
 		if _, mine := resolveUnrun(job, notStartedError("queue", job.Context())); !mine {
+			p.takenQ.Add(-1)
 			return taken
 		}
 		return cancelled
 	}
+	if helped {
+		// Counted as taken before the claim, so that its entry's taker,
+		// which may skip it as soon as the claim is made, never lowers the
+		// count first.
+		p.takenQ.Add(1)
+		if !task.TryRun(job) {
+			p.takenQ.Add(-1)
+			return taken
+		}
+		return outcomeOf(job)
+	}
 	if !task.TryRun(job) {
-		if !helped && task.NotStarted(job) { // cancelled just before it could run
+		if task.NotStarted(job) { // cancelled just before it could run
 			return cancelled
 		}
+		p.takenQ.Add(-1) // a waiter ran it
 		return taken
 	}
 	return outcomeOf(job)
