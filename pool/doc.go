@@ -218,7 +218,7 @@
 //	the same under a cancellable ctx        850 ns  900 ns   5 (402 B)
 //	Submit x100, then Await x100            241 ns           1
 //	New + Close, no worker started          3.7 µs           15 (22 KiB: the queue is 16 KiB)
-//	New + one Go + Close                    8.0 µs           21
+//	New + one Go + Close                    9.5 µs           21
 //
 // Go pays for counting the item (one atomic add, which also tells Close
 // whether it may have to wait for it), panic recovery, and sampled timing:

@@ -97,11 +97,12 @@
 // threshold, the detector stops looking until a task takes a slot again
 // (which wakes it, so a hold is still reported 1 to 1.25 thresholds after
 // it began). Per 100 ms of wall time, a process whose runtime is idle used
-// 128-140 µs of CPU time and 6 context switches, and one with 100,000
-// tasks parked at await points 127-135 µs and 6: no more than one without
-// a runtime (177-198 µs, 6-7). One whose single task takes its slot every
-// 10 ms, which keeps the detector looking, used 1.3-3.2 ms and 75-83
-// (BenchmarkIdle, -benchtime 20x, 3 runs, on the project's 2-core machine).
+// 163-190 µs of CPU time and 6 context switches, and one with 100,000
+// tasks parked at await points 162-191 µs and 5-6: no more than one
+// without a runtime (181-194 µs, 6-7). One whose single task takes its
+// slot every 10 ms, which keeps the detector looking, used 2.1-2.9 ms and
+// 78-79 (BenchmarkIdle, -benchtime 20x, 3 runs, on the project's 2-core
+// machine).
 //
 // # Which to use
 //
