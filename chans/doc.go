@@ -81,23 +81,23 @@
 //
 // # Costs
 //
-// Medians of 6 interleaved runs on a 2-core VM (AMD EPYC, Go 1.26) shared
-// with other jobs (load average 8 to 14), so wall times carry ±20 to 100%
-// noise; CPU time per value (Merge) is steadier. Per value unless noted:
+// Medians of 5 or 6 runs on a 2-core VM (AMD EPYC, Go 1.26), some shared
+// with other jobs, so wall times carry ±20 to 100% noise; CPU time per
+// value (Merge) is steadier. Per value unless noted:
 //
 //	Merge, 4 producers, cancellable ctx    310 ns CPU  (hand-written fan-in 264 ns)
 //	Merge, ctx that never ends             270 ns CPU
 //	FanOut, 1 producer to 4 workers        280 ns
-//	Broadcast Send, 1 / 8 idle subscribers  16 / 21 ns, 0 allocs
-//	Broadcast Send+Recv, 1 / 4 readers      45 / 115 ns, 0 allocs
-//	Watch Set / Get                         17 / 15 ns
-//	Watch Set waking a watcher (+ reply)   540 ns, 1 alloc
-//	Seq (unbuffered handoff)               300 ns
-//	FromSeq                                220 ns
+//	Broadcast Send, 1 / 8 idle subscribers  12 / 12 ns, 0 allocs
+//	Broadcast Send+Recv, 1 / 4 readers      34 / 115 ns, 0 allocs
+//	Watch Set / Get                         12 / 12 ns
+//	Watch Set waking a watcher (+ reply)   370 ns, under 1 alloc (111 B/op)
+//	Seq (unbuffered handoff)               200 ns
+//	FromSeq                                140 ns
 //	Batch, size 64                         260 ns, 1 alloc per batch
-//	Tee, 2 / 3 outputs                     670 ns / 1.4 µs
-//	Stage, 4 workers, unordered / Ordered  440 / 850 ns
-//	Pipeline create + close               1.2 µs, 10 allocs (per pipeline)
+//	Tee, 2 / 3 outputs                     450 ns / 1.1 µs
+//	Stage, 4 workers, unordered / Ordered  360 / 850 ns
+//	Pipeline create + close               0.83 µs, 10 allocs (per pipeline)
 //
 // Reproduce with
 //

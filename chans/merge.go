@@ -153,7 +153,7 @@ func FanOut[T any](ctx context.Context, in <-chan T, n int) []<-chan T {
 // in is treated as closed. Tee panics at once on a nil ctx or an n below
 // 1, as FanOut does ("chans: Tee: n must be positive (got 0)").
 //
-// Tee costs about 670 ns per value for 2 outputs, and 1.4 µs and 9
+// Tee costs about 450 ns per value for 2 outputs, and 1.1 µs and 9
 // allocations per value for 3 or more, which go through reflect.Select
 // (BenchmarkTee).
 func Tee[T any](ctx context.Context, in <-chan T, n int) []<-chan T {

@@ -16,9 +16,9 @@ import (
 // initial value's. A Watch starts no goroutine and is safe for concurrent
 // use.
 //
-// Set costs about 17 ns with no watcher waiting and Get about 15 ns; a Set
-// that wakes a waiting watcher, with the watcher's reply, about 540 ns and
-// one allocation (BenchmarkWatch).
+// Set costs about 12 ns with no watcher waiting and Get about 12 ns; a Set
+// that wakes a waiting watcher, with the watcher's reply, about 370 ns and
+// less than one allocation (111 B per Set, on average; BenchmarkWatch).
 type Watch[T any] struct {
 	mu      sync.Mutex
 	val     T

@@ -254,7 +254,7 @@ const dialLimit = 128
 // the client's CPU per 64 B message from 6.2-6.6 µs to 5.5-5.6 µs, most of
 // it the kernel's loopback path (50 connections x 20,000 messages, three
 // runs each). A run of one connection and 1,000 messages of 64 B allocates
-// 106 objects, 49 KB, most of it the latency samples (8 bytes a message),
+// 110 objects, 49 KB, most of it the latency samples (8 bytes a message),
 // and takes 10.5 ms against an in-process server (BenchmarkLoad).
 func Load(ctx context.Context, cfg Config) (Report, error) {
 	if ctx == nil {

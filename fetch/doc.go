@@ -121,6 +121,6 @@
 // 225 ms for a hand-written errgroup fetcher without retries or checks
 // run interleaved with it (bench/fetch: ./run.sh); under a load average of
 // 11 it took 242 ms (1.21x).
-// In process, Run adds about 13 allocations (1.3 KB) per URL to what
+// In process, Run adds about 13 allocations (1.1 KB) per URL to what
 // net/http costs (BenchmarkRun against BenchmarkPlain).
 package fetch

@@ -53,8 +53,8 @@ var (
 // every TryAcquire panics. Make one with [NewSemaphore].
 //
 // Acquire and Release of a free permit cost about 23 ns and no allocation,
-// as x/sync's Weighted (24 ns); with every P taking one of 2 permits, 34 ns
-// against its 33 ns (BenchmarkSemaphore, 6 runs). A caller that must wait
+// as x/sync's Weighted (24 ns); with every P taking one of 2 permits, 53 ns
+// against its 56 ns (BenchmarkSemaphore, 5 runs). A caller that must wait
 // allocates its queue entry and channel.
 type Semaphore struct {
 	size int64

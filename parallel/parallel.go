@@ -120,11 +120,11 @@ func (c *config) fail(err error) {
 // goroutines than cores pay only for items that wait. (A Workers far
 // above the input used to cut it into chunks of one item, a goroutine
 // each: 1,000,000 trivial items took 790 ms of CPU and a million
-// allocations with Workers(1<<30). They now take 4.4 ms and 72
-// allocations, as by default, 4.2 ms; over 10,000 items, 68 µs against 49
-// by default, the price of 127 helpers; BenchmarkMapWorkers.) n must be
-// positive: the function given Workers(0) returns an error matching
-// [ErrInvalid], "parallel: Workers(0): must be positive".
+// allocations with Workers(1<<30). They now take 2.4 ms and 122
+// allocations, against 1.9 ms by default; over 10,000 items, 50 µs
+// against 39 by default, the price of 127 helpers; BenchmarkMapWorkers.)
+// n must be positive: the function given Workers(0) returns an error
+// matching [ErrInvalid], "parallel: Workers(0): must be positive".
 func Workers(n int) Option {
 	return func(c *config) {
 		if n <= 0 {
@@ -171,12 +171,12 @@ func ChunkSize(n int) Option {
 // whole chunk, so there are no per-item errors to collect.
 //
 // It costs nothing measurable while items succeed: over 10,000 trivial
-// items, CPU time within 2% of Map's, and one allocation more (32 B).
+// items, CPU time within 2% of Map's, and two allocations more (64 B).
 // Each failed item adds about 170 ns (an *ItemError appended under a lock,
 // sorted and joined at the end; 100 failures add 17 µs), and each panic
-// about 26 µs, most of it the stack the *task.PanicError keeps, as
-// without KeepGoing (BenchmarkMapKeepGoing; medians of 6 runs on a busy
-// 2-core VM).
+// about 30-47 µs, most of it the stack the *task.PanicError keeps, as
+// without KeepGoing (BenchmarkMapKeepGoing; medians of two sets of 5 runs
+// on a 2-core VM).
 func KeepGoing() Option {
 	return func(c *config) { c.keepGoing = true }
 }
@@ -239,7 +239,7 @@ func join(errs []error) error {
 // GOMAXPROCS, whatever Workers says: more only pays for items that wait,
 // and a Workers far above the input used to cut it into chunks of one item
 // and start a goroutine for each (1e6 items: 745 ms and 112 MB, against
-// 7 ms by default).
+// 1.9 ms by default).
 const workersPerProc = 64
 
 // unsupported records an error for each option of c that Reduce and
