@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spool-go/spool/pool"
+	"github.com/spool-go/spool/task"
 )
 
 // TestShutdownReapsPastRetireItem: Resize to a smaller limit while every
@@ -287,6 +288,57 @@ func TestShutdownErrorCountsBusyWorkersOnly(t *testing.T) {
 				if err := p.Shutdown(t.Context()); err != nil {
 					t.Errorf("second Shutdown = %v; want nil", err)
 				}
+			})
+		})
+	}
+}
+
+// TestShutdownGivesQueuedChildrenErrShutdown: an expired Shutdown resolves
+// every queued task with ErrShutdown and counts it as dropped, the
+// children a running task queued with its own context too. Those used to
+// resolve first with the running task's cancel, which reached them
+// through their context (task.ErrNotStarted and context.Canceled, no
+// ErrShutdown), and were not counted as dropped.
+func TestShutdownGivesQueuedChildrenErrShutdown(t *testing.T) {
+	cases := []struct {
+		name    string
+		ownCtx  bool // the child is queued with the running task's context
+		workers int
+	}{
+		{"child of the running task", true, 1},
+		{"child of the running task, 2 workers busy", true, 2},
+		{"queued from outside", false, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool(t, c.workers)
+				children := make(chan *task.Task[int], c.workers)
+				for range c.workers {
+					pool.Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+						sctx := context.Background()
+						if c.ownCtx {
+							sctx = ctx
+						}
+						children <- pool.Submit(sctx, p, func(context.Context) (int, error) { return 1, nil })
+						<-ctx.Done()
+						return 0, ctx.Err()
+					})
+				}
+				synctest.Wait()
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				err := p.Shutdown(ctx)
+				var se *pool.ShutdownError
+				if !errors.As(err, &se) || se.Dropped != c.workers {
+					t.Errorf("Shutdown = %v; want a *ShutdownError with Dropped %d", err, c.workers)
+				}
+				for range c.workers {
+					if _, err := (<-children).Await(context.Background()); !errors.Is(err, pool.ErrShutdown) || !errors.Is(err, task.ErrNotStarted) {
+						t.Errorf("queued child = %v; want it to match ErrShutdown and task.ErrNotStarted", err)
+					}
+				}
+				checkInvariant(t, p)
 			})
 		})
 	}

@@ -1002,10 +1002,15 @@ func (p *Pool) settled() int64 {
 	return int64(n) + int64(len(p.q)) - p.takenQ.Load()
 }
 
-// abort makes workers drop what is queued, stops the tasks being run
-// (stopJob), and empties the queue itself (see reap).
+// abort makes workers drop what is queued, empties the queue itself (see
+// reap), and then stops the tasks being run (stopJob). The queue goes
+// first: a running task's cancel reaches the children it queued, which
+// then resolved with its cancel (task.ErrNotStarted and
+// context.Canceled) before reap could give them ErrShutdown, and were
+// not counted as dropped.
 func (p *Pool) abort() {
 	p.aborted.Store(true)
+	p.reap()
 	p.mu.Lock()
 	var ws []*worker
 	for w := p.live.Front(); w != nil; w = p.live.Next(w) {
@@ -1022,7 +1027,7 @@ func (p *Pool) abort() {
 	for _, j := range inline {
 		p.stopJob(j)
 	}
-	p.reap()
+	p.reap()   // what was sent meanwhile
 	p.settle() // stop may wait for the queue to drain (see stop)
 }
 
