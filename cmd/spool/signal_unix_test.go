@@ -68,6 +68,9 @@ func TestSignals(t *testing.T) {
 				clock.Add(int64(s.after))
 				send(s.s)
 			}
+			// stop waits for the handler to end: by then it has exited, or
+			// ignored the last signal for good.
+			stop()
 			select {
 			case code := <-exited:
 				if code != tc.wantCode {
