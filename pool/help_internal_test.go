@@ -162,16 +162,8 @@ func TestHelpAbortReachesTaskOfTwoWaiters(t *testing.T) {
 				} else {
 					// A loser that leaves once the task is over: the count
 					// stays above 0 meanwhile.
-					p.mu.Lock()
-					p.inline[job]++
-					p.mu.Unlock()
-					defer func() {
-						p.mu.Lock()
-						if p.inline[job]--; p.inline[job] == 0 {
-							delete(p.inline, job)
-						}
-						p.mu.Unlock()
-					}()
+					p.showInline(job, 1)
+					defer p.showInline(job, -1)
 				}
 				p.abort()
 				synctest.Wait()

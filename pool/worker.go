@@ -401,22 +401,8 @@ func (p *Pool) runInline(it *item, helped bool) {
 	}
 	// Shown to Shutdown's abort, which cancels running tasks, before the
 	// look at aborted: an abort either comes before that look or sees it.
-	// Counted, not just listed: two waiters may offer to run one task
-	// (help), and the one that finds it taken must not unlist it while the
-	// other runs it.
-	p.mu.Lock()
-	if p.inline == nil {
-		p.inline = make(map[task.Job]int)
-	}
-	p.inline[job]++
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		if p.inline[job]--; p.inline[job] == 0 {
-			delete(p.inline, job)
-		}
-		p.mu.Unlock()
-	}()
+	p.showInline(job, 1)
+	defer p.showInline(job, -1)
 	exited := true
 	defer func() {
 		if exited { // runtime.Goexit: the task resolved with ErrGoexit
@@ -426,6 +412,21 @@ func (p *Pool) runInline(it *item, helped bool) {
 	o := p.exec(job, p.aborted.Load(), helped)
 	exited = false
 	sh.count(o)
+}
+
+// showInline counts (d = 1) or uncounts (d = -1) a caller of runInline
+// for the task job in p.inline, which Shutdown's abort walks. Counted, not
+// just listed: two waiters may offer to run one task (help), and the one
+// that finds it taken must not unlist it while the other runs it.
+func (p *Pool) showInline(job task.Job, d int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inline == nil {
+		p.inline = make(map[task.Job]int)
+	}
+	if p.inline[job] += d; p.inline[job] <= 0 {
+		delete(p.inline, job)
+	}
 }
 
 // runTask runs (or, if Shutdown expired or its context ended while it was

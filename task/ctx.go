@@ -223,8 +223,11 @@ func (c *taskCtx) Err() error {
 
 // ended reports whether c has ended: its done channel is there, made by
 // Done or by the end itself, and closed.
-func (c *taskCtx) ended() bool {
-	d := c.done.Load()
+func (c *taskCtx) ended() bool { return closedChan(&c.done) }
+
+// closedChan reports whether the channel p points to is there and closed.
+func closedChan(p *atomic.Pointer[chan struct{}]) bool {
+	d := p.Load()
 	if d == nil {
 		return false
 	}
@@ -584,18 +587,7 @@ func (c *taskCtx) finChan() <-chan struct{} {
 
 // finished reports whether the task's result is published. A true result
 // orders the result's writes before the caller's reads.
-func (c *taskCtx) finished() bool {
-	d := c.fin.Load()
-	if d == nil {
-		return false
-	}
-	select {
-	case <-*d:
-		return true
-	default:
-		return false
-	}
-}
+func (c *taskCtx) finished() bool { return closedChan(&c.fin) }
 
 // ending is what is left to do, outside c.mu, once c is cancelled.
 type ending struct {
