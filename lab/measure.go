@@ -51,9 +51,11 @@ type statJSON struct {
 	Spread *float64 `json:"spread"`
 }
 
+// toJSON is s as JSON carries it: no spread (null) for a figure measured
+// once, as the tables show "-" for it, nor for a NaN one.
 func (s Stat) toJSON() statJSON {
 	j := statJSON{s.N, s.Median, s.Min, s.Max, s.P90, s.P99, nil}
-	if !math.IsNaN(s.Spread) && !math.IsInf(s.Spread, 0) {
+	if s.N >= 2 && !math.IsNaN(s.Spread) && !math.IsInf(s.Spread, 0) {
 		j.Spread = &s.Spread
 	}
 	return j

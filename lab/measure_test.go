@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -190,6 +191,7 @@ func TestStatJSON(t *testing.T) {
 		{"spread", []float64{8, 10, 12}, `"spread":0.4`},
 		{"median 0, disagree", []float64{0, 0, 75501}, `"spread":null`},
 		{"all 0", []float64{0, 0, 0}, `"spread":0`},
+		{"measured once", []float64{5}, `"spread":null`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -198,7 +200,7 @@ func TestStatJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(string(b), c.wantSpread) || !strings.Contains(string(b), `"name":"memory/goroutine/1000/virtual","unit":"bytes","n":3`) {
+			if !strings.Contains(string(b), c.wantSpread) || !strings.Contains(string(b), fmt.Sprintf(`"name":"memory/goroutine/1000/virtual","unit":"bytes","n":%d,`, len(c.samples))) {
 				t.Errorf("JSON %s; want it flat with %s", b, c.wantSpread)
 			}
 			var back Metric
@@ -206,13 +208,37 @@ func TestStatJSON(t *testing.T) {
 				t.Fatal(err)
 			}
 			same := back.Name == m.Name && back.Unit == m.Unit && back.N == m.N && back.Max == m.Max &&
-				(back.Spread == m.Spread || math.IsNaN(back.Spread) && math.IsNaN(m.Spread))
+				(back.Spread == m.Spread || math.IsNaN(back.Spread) && (math.IsNaN(m.Spread) || m.N < 2))
 			if !same {
 				t.Errorf("round trip: %+v; want %+v", back, m)
 			}
-			if wantDash := math.IsNaN(m.Spread); (fmtSpread(m.Stat) == "-") != wantDash {
+			if wantDash := math.IsNaN(m.Spread) || m.N < 2; (fmtSpread(m.Stat) == "-") != wantDash {
 				t.Errorf("fmtSpread = %q; want \"-\": %v", fmtSpread(m.Stat), wantDash)
 			}
 		})
+	}
+}
+
+// TestClaimJSONNonFinite: a claim whose median is not a finite number (a
+// ratio over a p99 of 0) writes "median": null, where encoding/json
+// refused it and the whole --json report failed; it reads back as NaN.
+func TestClaimJSONNonFinite(t *testing.T) {
+	for _, median := range []float64{math.Inf(1), math.NaN(), 16400} {
+		c := Claim{Experiment: "blocking", Quote: "Never block the async runtime", Median: median, Spread: math.NaN(), Unit: "x", Verdict: "holds", Holds: true}
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatalf("median %v: Marshal: %v", median, err)
+		}
+		finite := !math.IsNaN(median) && !math.IsInf(median, 0)
+		if got := strings.Contains(string(b), `"median":null`); got == finite {
+			t.Errorf("median %v: JSON %s; want median null: %v", median, b, !finite)
+		}
+		var back Claim
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if finite && back.Median != median || !finite && !math.IsNaN(back.Median) {
+			t.Errorf("median %v read back as %v", median, back.Median)
+		}
 	}
 }

@@ -80,7 +80,7 @@ type claimJSON struct {
 	Experiment   string   `json:"experiment"`
 	Quote        string   `json:"quote"`
 	Measured     string   `json:"measured"`
-	Median       float64  `json:"median"`
+	Median       *float64 `json:"median"`
 	Spread       *float64 `json:"spread"`
 	Unit         string   `json:"unit"`
 	Verdict      string   `json:"verdict"`
@@ -90,25 +90,36 @@ type claimJSON struct {
 }
 
 // MarshalJSON writes a claim without a spread (NaN) with "spread": null,
-// which JSON can carry, and a spread of 0 as 0.
+// which JSON can carry, and a spread of 0 as 0; a median that is not a
+// finite number (a ratio over a p99 of 0) as "median": null, where it
+// made the whole report fail to encode.
 func (c Claim) MarshalJSON() ([]byte, error) {
-	j := claimJSON{c.Experiment, c.Quote, c.Measured, c.Median, nil, c.Unit, c.Verdict, c.Holds, c.NoFigure, c.Inconclusive}
-	if s := c.Spread; !math.IsNaN(s) && !math.IsInf(s, 0) {
-		j.Spread = &s
-	}
-	return json.Marshal(j)
+	return json.Marshal(claimJSON{c.Experiment, c.Quote, c.Measured, finite(c.Median), finite(c.Spread), c.Unit, c.Verdict, c.Holds, c.NoFigure, c.Inconclusive})
 }
 
-// UnmarshalJSON reads "spread": null (or no spread at all) back as NaN.
+// finite returns &x, or nil (null in JSON) if x is NaN or infinite.
+func finite(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+// orNaN returns *p, or NaN if p is nil.
+func orNaN(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+// UnmarshalJSON reads a null (or missing) spread or median back as NaN.
 func (c *Claim) UnmarshalJSON(b []byte) error {
 	var j claimJSON
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*c = Claim{j.Experiment, j.Quote, j.Measured, j.Median, math.NaN(), j.Unit, j.Verdict, j.Holds, j.NoFigure, j.Inconclusive}
-	if j.Spread != nil {
-		c.Spread = *j.Spread
-	}
+	*c = Claim{j.Experiment, j.Quote, j.Measured, orNaN(j.Median), orNaN(j.Spread), j.Unit, j.Verdict, j.Holds, j.NoFigure, j.Inconclusive}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -132,8 +133,9 @@ func finerUnit(c lab.Chart) lab.Chart {
 		series := make([]lab.Series, len(c.Series))
 		for i, sr := range c.Series {
 			sr.Values = append([]float64(nil), sr.Values...)
-			for k := range sr.Values {
-				sr.Values[k] *= 1000
+			for k, v := range sr.Values {
+				// Six figures: 0.0041 ms is 4.1 µs, not 4.1000000000000005.
+				sr.Values[k], _ = strconv.ParseFloat(strconv.FormatFloat(v*1000, 'g', 6, 64), 64)
 			}
 			series[i] = sr
 		}

@@ -256,7 +256,7 @@ func TestLabChartAxes(t *testing.T) {
 	}{
 		{"log bar below 1", lab.Chart{Title: "waits", Kind: "bar", XName: "meanwhile", YName: "ms", LogY: true,
 			X: []string{"idle", "busy"}, Series: []lab.Series{{Name: "median", Values: []float64{0.0034, 0.0041}}, {Name: "p99", Values: []float64{0.065, 395}}}},
-			[]string{`"name":"meanwhile"`, `"type":"log"`, `"min":1`, `"name":"µs"`, `"value":3.4`, `"value":395000`}, []string{`"value":0.0034`}},
+			[]string{`"name":"meanwhile"`, `"type":"log"`, `"min":1`, `"name":"µs"`, `"value":3.4}`, `"value":4.1}`, `"value":395000}`}, []string{`"value":0.0034`}},
 		{"log bar above 1", lab.Chart{Title: "spawn", Kind: "bar", XName: "unit", YName: "ns", LogY: true,
 			X: []string{"goroutine", "thread"}, Series: []lab.Series{{Name: "ns", Values: []float64{183, 24500}}}},
 			[]string{`"name":"unit"`, `"min":1`, `"value":183`}, nil},

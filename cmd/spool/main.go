@@ -48,9 +48,9 @@ const sameSignal = 100 * time.Millisecond
 // wait for that stop, which may hang (a peer that never reads, a pipe that
 // never ends): it says so on stderr and calls exit with 128 plus the
 // signal's number, 130 for SIGINT and 143 for SIGTERM, the status a shell
-// reports for a process the signal killed. A signal that comes within
+// reports for a process the signal killed. The same signal again within
 // sameSignal of the first is taken for the same interrupt, not a second
-// one: a terminal's Ctrl-C and timeout(1) signal the process group as well
+// one (a different signal is a second one, however soon): a terminal's Ctrl-C and timeout(1) signal the process group as well
 // as the process, microseconds apart, and counted as two they threw away
 // the report the first had asked for. now reads the clock. stop releases
 // the signals and cancels ctx.
@@ -61,16 +61,19 @@ func signalContext(stderr io.Writer, exit func(code int), now func() time.Time) 
 	done, ended := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(ended)
-		var first time.Time
+		var (
+			first    time.Time
+			firstSig os.Signal
+		)
 		for n := 0; ; n++ {
 			select {
 			case s := <-sigs:
 				if n == 0 {
-					first = now()
+					first, firstSig = now(), s
 					cancel(fmt.Errorf("%v signal received", s))
 					continue
 				}
-				if now().Sub(first) < sameSignal {
+				if at := now(); s == firstSig && at.Sub(first) < sameSignal {
 					continue // the same interrupt, delivered twice
 				}
 				fmt.Fprintf(stderr, "spool: %v signal received again: exiting at once\n", s)

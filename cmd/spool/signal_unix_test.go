@@ -38,6 +38,7 @@ func TestSignals(t *testing.T) {
 		{"the same ctrl-c twice", syscall.SIGINT, []sig{{syscall.SIGINT, time.Millisecond}}, ctrlC, 0},
 		{"the same ctrl-c twice, then SIGTERM", syscall.SIGINT, []sig{{syscall.SIGINT, 0}, {syscall.SIGTERM, time.Second}}, ctrlC, 143},
 		{"ctrl-c just past the gap", syscall.SIGINT, []sig{{syscall.SIGINT, sameSignal}}, ctrlC, 130},
+		{"ctrl-c, then SIGTERM at once", syscall.SIGINT, []sig{{syscall.SIGTERM, time.Millisecond}}, ctrlC, 143},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
