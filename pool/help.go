@@ -109,9 +109,15 @@ func (p *Pool) stuck(self int64) bool {
 // pool's: a worker of another pool that uses the context of one of p's
 // tasks is taken for one of p's.
 func (p *Pool) worker() bool {
+	return nearExec() || p.self() != nil // a Go job, a goroutine of a task, or a deep stack
+}
+
+// nearExec reports whether exec's frame is among the 64 callers nearest
+// to its caller's caller: the cheap half of worker.
+func nearExec() bool {
 	at := execPCs()
 	var pcs [48]uintptr
-	skip := 2 // runtime.Callers and worker
+	skip := 3 // runtime.Callers, nearExec and worker
 	for _, window := range [...]int{16, 48} {
 		n := runtime.Callers(skip, pcs[:window])
 		for _, pc := range pcs[:n] {
@@ -124,7 +130,7 @@ func (p *Pool) worker() bool {
 		}
 		skip += n
 	}
-	return p.self() != nil // a Go job, a goroutine of a task, or a deep stack
+	return false
 }
 
 // execPCs returns the program counters that runtime.Callers gives for
