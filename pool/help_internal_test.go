@@ -209,8 +209,9 @@ func TestHelpedTaskKnownByItsFrame(t *testing.T) {
 		if !got || err != nil {
 			t.Errorf("exec's frame found near a task run for help, %d levels deep: %v, %v; want true", depth, got, err)
 		}
-		if m := p.Metrics(); m.Completed != depth+1 {
-			t.Errorf("Completed = %d; want %d (each task run for help counted once)", m.Completed, depth+1)
+		synctest.Wait() // the worker publishes the root's count once it waits again
+		if m := p.Metrics(); m.Completed != depth+1 || p.takenQ.Load() != 0 {
+			t.Errorf("Completed = %d, takenQ %d; want %d, 0 (each task run for help counted once, its entry skipped)", m.Completed, p.takenQ.Load(), depth+1)
 		}
 	})
 }

@@ -20,7 +20,7 @@ import (
 type Metrics struct {
 	Workers int // live workers
 	Idle    int // live workers waiting for work
-	Queued  int // items waiting in the queue (the control messages Resize, keep-alive and Close put there are left out; the entry of a task its waiter ran, see the package documentation, is in until a worker takes it)
+	Queued  int // items waiting in the queue (the control messages Resize, keep-alive and Close put there are left out; nor is the entry of a task its waiter ran, which stays in the queue until a worker skips it: see the package documentation)
 	Running int // items being run: at most the busy workers plus caller-runs items
 
 	Submitted uint64 // every call of Submit, TrySubmit, Go, GoContext and TryGo

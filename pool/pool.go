@@ -998,8 +998,11 @@ func (p *Pool) settled() int64 {
 	n += p.rejected.Load() + p.cancelled.Load()
 	// A task a waiter ran for help is counted among the outcomes, and its
 	// entry, still queued, must not count again: counted twice, it let
-	// stop go on before an early submission had sent its item.
-	return int64(n) + int64(len(p.q)) - p.takenQ.Load()
+	// stop go on before an early submission had sent its item. takenQ is
+	// read before the queue's length: an entry taken between the two
+	// reads is then left out of both, not counted twice.
+	taken := p.takenQ.Load()
+	return int64(n) + int64(len(p.q)) - taken
 }
 
 // abort makes workers drop what is queued, empties the queue itself (see
