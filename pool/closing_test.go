@@ -314,8 +314,12 @@ func TestShutdownGivesQueuedChildrenErrShutdown(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				p := newPool(t, c.workers)
 				children := make(chan *task.Task[int], c.workers)
+				var started sync.WaitGroup // every worker holds a parent before any child is queued
+				started.Add(c.workers)
 				for range c.workers {
 					pool.Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+						started.Done()
+						started.Wait()
 						sctx := context.Background()
 						if c.ownCtx {
 							sctx = ctx
