@@ -122,17 +122,19 @@ type shard struct {
 	wait, run hist
 }
 
-// count adds an outcome to sh.
-func (sh *shard) count(o outcome) {
-	switch o {
-	case completed:
-		sh.completed.Add(1)
-	case failed:
-		sh.failed.Add(1)
-	case panicked:
-		sh.panicked.Add(1)
-	case cancelled:
-		sh.cancelled.Add(1)
+// add publishes counts to sh, touching only the counters that moved.
+func (sh *shard) add(c counts) {
+	if c.completed != 0 {
+		sh.completed.Add(uint64(c.completed))
+	}
+	if c.failed != 0 {
+		sh.failed.Add(uint64(c.failed))
+	}
+	if c.panicked != 0 {
+		sh.panicked.Add(uint64(c.panicked))
+	}
+	if c.cancelled != 0 {
+		sh.cancelled.Add(uint64(c.cancelled))
 	}
 }
 

@@ -1079,7 +1079,6 @@ func (p *Pool) reap() {
 			p.dropped.Add(1)
 		default:
 			if !p.drop(j) {
-				p.takenQ.Add(-1)
 				continue // a waiter ran it (see help), and counted it
 			}
 		}

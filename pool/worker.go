@@ -411,7 +411,9 @@ func (p *Pool) runInline(it *item, helped bool) {
 	}()
 	o := p.exec(job, p.aborted.Load(), helped)
 	exited = false
-	sh.count(o)
+	var c counts
+	c.count(o)
+	sh.add(c)
 }
 
 // showInline counts (d = 1) or uncounts (d = -1) a caller of runInline
@@ -498,13 +500,11 @@ func (p *Pool) exec(job task.Job, aborted, helped bool) outcome {
 		}
 	case aborted:
 		if !p.drop(job) {
-			p.takenQ.Add(-1)
 			return taken
 		}
 		return cancelled
 	case job.Context().Err() != nil:
-		if _, mine := resolveUnrun(job, notStartedError("queue", job.Context())); !mine {
-			p.takenQ.Add(-1)
+		if _, mine := p.resolveUnrun(job, notStartedError("queue", job.Context())); !mine {
 			return taken
 		}
 		return cancelled
@@ -545,12 +545,14 @@ func outcomeOf(job task.Job) outcome {
 // resolveUnrun resolves a queued task's job with err without running it.
 // It reports whether it did (resolved), and whether the job is the
 // caller's to count (mine): it is, unless a waiter claimed it first (see
-// help), but not resolved if a cancel resolved it while it was queued.
-func resolveUnrun(job task.Job, err error) (resolved, mine bool) {
+// help: the caller then skips a taken entry, which takenQ no longer
+// counts), but not resolved if a cancel resolved it while it was queued.
+func (p *Pool) resolveUnrun(job task.Job, err error) (resolved, mine bool) {
 	switch {
 	case task.AbortUnstarted(job, err):
 		resolved = true
 	case !task.NotStarted(job):
+		p.takenQ.Add(-1)
 		return false, false // a waiter runs it
 	}
 	job.Abort(err) // it resolved already: this frees its func
@@ -584,11 +586,7 @@ func (w *worker) flush() {
 	if w.n == (counts{}) {
 		return
 	}
-	sh := w.shard()
-	sh.completed.Add(uint64(w.n.completed))
-	sh.failed.Add(uint64(w.n.failed))
-	sh.panicked.Add(uint64(w.n.panicked))
-	sh.cancelled.Add(uint64(w.n.cancelled))
+	w.shard().add(w.n)
 	w.n = counts{}
 }
 
@@ -622,7 +620,7 @@ func (p *Pool) stopJob(j task.Job) {
 // whether the task is the caller's to count as cancelled: not if its
 // waiter ran it (see help).
 func (p *Pool) drop(j task.Job) bool {
-	resolved, mine := resolveUnrun(j, errShutdownAbort)
+	resolved, mine := p.resolveUnrun(j, errShutdownAbort)
 	if resolved {
 		p.dropped.Add(1)
 	}

@@ -452,7 +452,7 @@ func Any[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
 	if ctx == nil {
 		panic("task: Any: nil context")
 	}
-	return first(ctx, "any", tasks, decidesOnSuccess, func(t *Task[T]) bool { return t.ctx.res == nil })
+	return first(ctx, "any", tasks, decidesOnSuccess, (*Task[T]).succeeded)
 }
 
 func first[T any](ctx context.Context, op string, tasks []*Task[T], decides func(member) bool, wins func(*Task[T]) bool) (T, error) {

@@ -128,7 +128,7 @@ func (t *Task[T]) queued() bool { return atomic.LoadUint32(&t.ctx.state) == stat
 // goroutine while t waits in its queue; see Helper. It costs a task that
 // is not queued one atomic load.
 func (t *Task[T]) help(ctx context.Context, lastResort bool) <-chan struct{} {
-	if atomic.LoadUint32(&t.ctx.state) != stateQueued || t.ctx.slot == nil {
+	if !t.queued() || t.ctx.slot == nil {
 		return nil
 	}
 	h, ok := t.ctx.slot.(Helper)
