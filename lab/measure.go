@@ -55,18 +55,14 @@ type statJSON struct {
 // once, as the tables show "-" for it, nor for a NaN one.
 func (s Stat) toJSON() statJSON {
 	j := statJSON{s.N, s.Median, s.Min, s.Max, s.P90, s.P99, nil}
-	if s.N >= 2 && !math.IsNaN(s.Spread) && !math.IsInf(s.Spread, 0) {
-		j.Spread = &s.Spread
+	if s.N >= 2 {
+		j.Spread = finite(s.Spread)
 	}
 	return j
 }
 
 func (j statJSON) stat() Stat {
-	s := Stat{j.N, j.Median, j.Min, j.Max, j.P90, j.P99, math.NaN()}
-	if j.Spread != nil {
-		s.Spread = *j.Spread
-	}
-	return s
+	return Stat{j.N, j.Median, j.Min, j.Max, j.P90, j.P99, orNaN(j.Spread)}
 }
 
 // MarshalJSON writes a NaN spread as null, which JSON can carry.

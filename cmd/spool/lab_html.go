@@ -77,7 +77,7 @@ func labChart(id string, c lab.Chart) render.ChartSnippet {
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Left: "80", Right: "40", Bottom: "70", ContainLabel: opts.Bool(true)}),
-		charts.WithXAxisOpts(opts.XAxis{Name: xName(c), NameLocation: "middle", NameGap: nameGap(c.X),
+		charts.WithXAxisOpts(opts.XAxis{Name: c.XName, NameLocation: "middle", NameGap: nameGap(c.X),
 			AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: rotation(c.X)}}),
 		charts.WithYAxisOpts(opts.YAxis{Name: c.YName, Type: yType(c.LogY), Min: yMin(c)}),
 		charts.WithAnimation(false),
@@ -114,10 +114,6 @@ func labChart(id string, c lab.Chart) render.ChartSnippet {
 	return b.RenderSnippet()
 }
 
-// xName names the X axis: a quantity such as "workers" for a line chart,
-// what the categories are ("buffer", "lock") for a bar chart.
-func xName(c lab.Chart) string { return c.XName }
-
 // finerUnits are the time units a log-scale bar chart may be shown in
 // instead, each a thousandth of the one before.
 var finerUnits = map[string]string{"s": "ms", "ms": "µs", "µs": "ns"}
@@ -128,19 +124,23 @@ var finerUnits = map[string]string{"s": "ms", "ms": "µs", "µs": "ns"}
 // there, the longer the smaller its value, and the blocking experiment's
 // waits of a few µs, in ms, were drawn longer than their p99s.
 func finerUnit(c lab.Chart) lab.Chart {
-	for lo := smallest(c); lo < 1 && finerUnits[c.YName] != ""; lo *= 1000 {
+	f := 1.0
+	for lo := smallest(c); lo*f < 1 && finerUnits[c.YName] != ""; f *= 1000 {
 		c.YName = finerUnits[c.YName]
-		series := make([]lab.Series, len(c.Series))
-		for i, sr := range c.Series {
-			sr.Values = append([]float64(nil), sr.Values...)
-			for k, v := range sr.Values {
-				// Six figures: 0.0041 ms is 4.1 µs, not 4.1000000000000005.
-				sr.Values[k], _ = strconv.ParseFloat(strconv.FormatFloat(v*1000, 'g', 6, 64), 64)
-			}
-			series[i] = sr
-		}
-		c.Series = series
 	}
+	if f == 1 {
+		return c
+	}
+	series := make([]lab.Series, len(c.Series)) // c's own values stay the caller's
+	for i, sr := range c.Series {
+		sr.Values = append([]float64(nil), sr.Values...)
+		for k, v := range sr.Values {
+			// Six figures: 0.0041 ms is 4.1 µs, not 4.1000000000000005.
+			sr.Values[k], _ = strconv.ParseFloat(strconv.FormatFloat(v*f, 'g', 6, 64), 64)
+		}
+		series[i] = sr
+	}
+	c.Series = series
 	return c
 }
 

@@ -50,10 +50,11 @@ const sameSignal = 100 * time.Millisecond
 // signal's number, 130 for SIGINT and 143 for SIGTERM, the status a shell
 // reports for a process the signal killed. The same signal again within
 // sameSignal of the first is taken for the same interrupt, not a second
-// one (a different signal is a second one, however soon): a terminal's Ctrl-C and timeout(1) signal the process group as well
-// as the process, microseconds apart, and counted as two they threw away
-// the report the first had asked for. now reads the clock. stop releases
-// the signals and cancels ctx.
+// one (a different signal is a second one, however soon): a terminal's
+// Ctrl-C and timeout(1) signal the process group as well as the process,
+// microseconds apart, and counted as two they threw away the report the
+// first had asked for. now reads the clock. stop releases the signals and
+// cancels ctx.
 func signalContext(stderr io.Writer, exit func(code int), now func() time.Time) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
