@@ -163,8 +163,9 @@
 // are dropped, running tasks' contexts are cancelled, and Shutdown waits
 // up to [ShutdownGrace] (100 ms by default, as package rt's Shutdown) for
 // the running items to return. Then it returns a *[ShutdownError] that
-// matches the context's error and counts the items dropped and those still
-// running. Go cannot stop a goroutine: a running item that ignores its
+// matches the context's error and counts the items it dropped and those
+// still running; if the context ended with nothing queued and no task
+// running, nothing is cut short and Shutdown returns nil. Go cannot stop a goroutine: a running item that ignores its
 // context outlives Shutdown, and its worker stays the pool's, so that
 // [Pool.Done] is closed, and a later Close or Shutdown returns, only once
 // the last worker has exited. Nothing accepted is lost: every task a pool

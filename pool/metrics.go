@@ -25,8 +25,8 @@ type Metrics struct {
 
 	Submitted uint64 // every call of Submit, TrySubmit, Go, GoContext and TryGo
 	Completed uint64 // ran and returned a nil error (Go jobs: returned)
-	Failed    uint64 // ran and returned an error
-	Panicked  uint64 // ran and panicked or called runtime.Goexit
+	Failed    uint64 // ran and returned an error, even a *task.PanicError of a task it awaited
+	Panicked  uint64 // ran and panicked or called runtime.Goexit: each panic counts once, in the task where it happened
 	Cancelled uint64 // never ran: ctx ended while queued or waiting for room, or Shutdown expired
 	Rejected  uint64 // refused: ErrFull, ErrClosed, or a nil func
 

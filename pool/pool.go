@@ -827,7 +827,10 @@ func (p *Pool) waitDone(give <-chan struct{}) bool {
 // for the running items to return, and returns a *[ShutdownError] that
 // wraps ctx's error and its cause (context.Cause) and says how many
 // queued items it dropped and how many items were still running. It
-// returns nil if the pool drained in time.
+// returns nil if the pool drained in time, or if ctx ended with nothing
+// to cut short: no item queued, no task running, and every worker gone
+// within the grace period (a Go job, which Shutdown cannot stop, may
+// finish in it). An idle pool given a done ctx so returns nil.
 //
 // Go cannot stop a goroutine, so a running item that ignores its context
 // outlives Shutdown. Its worker stays the pool's: it exits once the item
@@ -850,16 +853,25 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 	if p.waitDone(ctx.Done()) {
 		return nil
 	}
-	p.abort()
+	before := p.dropped.Load()
+	stopped := p.abort()
 	grace := p.cfg.grace
 	running := 0
-	if !wait.Closed(p.done, grace) {
+	drained := wait.Closed(p.done, grace)
+	dropped := int(p.dropped.Load() - before)
+	if drained && stopped == 0 && dropped == 0 {
+		// ctx ended with nothing queued or running: only idle workers
+		// were left, and they have taken their stop items. Nothing was
+		// cut short.
+		return nil
+	}
+	if !drained {
 		// The busy workers' items and caller-runs items, as Metrics counts
 		// them: Size would count idle workers that have not yet taken
 		// their stop message too.
 		running = p.Metrics().Running
 	}
-	return &ShutdownError{Err: ctx.Err(), Cause: context.Cause(ctx), Dropped: int(p.dropped.Load()), Running: running, Grace: grace}
+	return &ShutdownError{Err: ctx.Err(), Cause: context.Cause(ctx), Dropped: dropped, Running: running, Grace: grace}
 }
 
 // ShutdownError is the error of [Pool.Shutdown] when its context ended
@@ -869,8 +881,9 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 type ShutdownError struct {
 	Err   error // the context's error
 	Cause error // context.Cause of the context: Err unless it was given a cause
-	// Dropped counts the queued items, tasks and Go jobs, that Shutdown
-	// kept from running.
+	// Dropped counts the queued items, tasks and Go jobs, that this
+	// Shutdown kept from running: a second one, after the first has
+	// dropped the queue, counts only what came since.
 	Dropped int
 	// Running counts the items (caller-runs items too) still running when
 	// Shutdown returned: their workers stay the pool's.
@@ -1011,7 +1024,7 @@ func (p *Pool) settled() int64 {
 // then resolved with its cancel (task.ErrNotStarted and
 // context.Canceled) before reap could give them ErrShutdown, and were
 // not counted as dropped.
-func (p *Pool) abort() {
+func (p *Pool) abort() (stopped int) {
 	p.aborted.Store(true)
 	p.reap()
 	p.mu.Lock()
@@ -1025,13 +1038,16 @@ func (p *Pool) abort() {
 	}
 	p.mu.Unlock()
 	for _, w := range ws {
-		w.abortCurrent()
+		if w.abortCurrent() {
+			stopped++
+		}
 	}
 	for _, j := range inline {
 		p.stopJob(j)
 	}
 	p.reap()   // what was sent meanwhile
 	p.settle() // stop may wait for the queue to drain (see stop)
+	return stopped + len(inline)
 }
 
 // reap takes the queued items out of the queue once Shutdown's context

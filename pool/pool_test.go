@@ -98,6 +98,13 @@ func TestSubmitResults(t *testing.T) {
 		{"panic", func(context.Context) (int, error) { panic(boom) }, 0, boom},
 		{"goexit", func(context.Context) (int, error) { runtime.Goexit(); return 1, nil }, 0, task.ErrGoexit},
 		{"nil func", nil, 0, task.ErrNilFunc},
+		// A panic counts once, where it happened: a task that returns
+		// another's *PanicError failed. Each of these counted as
+		// panicked, so a panic passed up a tree counted at each level.
+		{"returns another task's panic", func(ctx context.Context) (int, error) {
+			return task.Go(ctx, func(context.Context) (int, error) { panic(boom) }).Await(ctx)
+		}, 0, boom},
+		{"returns task.ErrGoexit", func(context.Context) (int, error) { return 0, task.ErrGoexit }, 0, task.ErrGoexit},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -115,8 +122,8 @@ func TestSubmitResults(t *testing.T) {
 	}
 	p.Close()
 	m := checkInvariant(t, p)
-	if m.Completed != 1 || m.Failed != 1 || m.Panicked != 3 || m.Rejected != 1 {
-		t.Errorf("Metrics = %+v; want 1 completed, 1 failed, 3 panicked, 1 rejected", m)
+	if m.Completed != 1 || m.Failed != 3 || m.Panicked != 3 || m.Rejected != 1 {
+		t.Errorf("Metrics = %+v; want 1 completed, 3 failed, 3 panicked, 1 rejected", m)
 	}
 }
 

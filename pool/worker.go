@@ -530,12 +530,14 @@ func (p *Pool) exec(job task.Job, aborted, helped bool) outcome {
 	return outcomeOf(job)
 }
 
-// outcomeOf returns how a job that ran ended.
+// outcomeOf returns how a job that ran ended. A panic counts where it
+// happened: a task that returns the *PanicError of a task it awaited
+// failed.
 func outcomeOf(job task.Job) outcome {
-	switch job.Err().(type) {
-	case nil:
+	switch {
+	case job.Err() == nil:
 		return completed
-	case *task.PanicError:
+	case task.Panicked(job):
 		return panicked
 	default:
 		return failed
@@ -590,14 +592,16 @@ func (w *worker) flush() {
 	w.n = counts{}
 }
 
-// abortCurrent stops the task w holds, if any (see stopJob).
-func (w *worker) abortCurrent() {
+// abortCurrent stops the task w holds, if any (see stopJob), and reports
+// whether it held one.
+func (w *worker) abortCurrent() bool {
 	w.mu.Lock()
 	cur := w.cur
 	w.mu.Unlock()
 	if cur != nil {
 		w.p.stopJob(cur)
 	}
+	return cur != nil
 }
 
 // stopJob is Shutdown's abort of a task that a worker holds, running or

@@ -169,8 +169,8 @@ type Metrics struct {
 
 	Spawned         uint64 // tasks accepted (async and blocking); refused ones are not counted
 	Completed       uint64 // ran and returned a nil error
-	Failed          uint64 // ran and returned an error other than a panic
-	Panicked        uint64 // ran and panicked (a *task.PanicError) or called runtime.Goexit (task.ErrGoexit)
+	Failed          uint64 // ran and returned an error, even a *task.PanicError of a task it awaited
+	Panicked        uint64 // ran and panicked (its error is a *task.PanicError) or called runtime.Goexit (task.ErrGoexit): each panic counts once, in the task where it happened
 	Cancelled       uint64 // never ran: its context was done before it took its first slot or while it waited in the blocking queue (Shutdown's cancels included: ShutdownError.NotStarted, not ShutdownError.Cancelled, which counts running tasks too)
 	BlockingReports uint64 // reports made by the blocking detector
 

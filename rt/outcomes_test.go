@@ -87,6 +87,17 @@ func TestMetricsOutcomes(t *testing.T) {
 				return 0, fmt.Errorf("sub-task: %w", err)
 			})()
 		}, outcomes{Failed: 1}},
+		{"returns another task's panic as it is", func(t *testing.T, r *rt.Runtime, spawn spawner) {
+			// The panic counts once, where it happened (task.Go is no
+			// task of r). It was counted as this task's panic too: a
+			// panic propagated up a tree of tasks counted at each level.
+			_ = spawn(r, context.Background(), func(ctx context.Context) (int, error) {
+				return task.Go(ctx, func(context.Context) (int, error) { panic(boom) }).Await(ctx)
+			})()
+		}, outcomes{Failed: 1}},
+		{"returns task.ErrGoexit", func(t *testing.T, r *rt.Runtime, spawn spawner) {
+			_ = spawn(r, context.Background(), func(context.Context) (int, error) { return 0, task.ErrGoexit })()
+		}, outcomes{Failed: 1}},
 		{"calls runtime.Goexit", func(t *testing.T, r *rt.Runtime, spawn spawner) {
 			_ = spawn(r, context.Background(), func(context.Context) (int, error) { runtime.Goexit(); return 0, nil })()
 		}, outcomes{Panicked: 1}},

@@ -477,14 +477,12 @@ func (r *Runtime) exit(e *entry, err error, ran bool) {
 		r.cancelled++
 	case err == nil:
 		r.completed++
-	case err == task.ErrGoexit:
-		r.panicked++ // as pool counts it
+	case task.Panicked(e.job):
+		// Its own panic or Goexit, not one it returned: a task that
+		// returns the *PanicError of a task it awaited failed.
+		r.panicked++
 	default:
-		if _, ok := err.(*task.PanicError); ok {
-			r.panicked++
-		} else {
-			r.failed++
-		}
+		r.failed++
 	}
 	if e.lab != nil && !e.lab.own && len(r.labFree) < maxLabFree {
 		// The goroutine wears r.base again by now.
@@ -492,6 +490,22 @@ func (r *Runtime) exit(e *entry, err error, ran bool) {
 	}
 	r.checkDrainedLocked()
 	r.mu.Unlock()
+}
+
+// idle reports whether every task of r has ended, async or blocking:
+// what is left of r then is goroutines on their way out of tasks whose
+// waiters have their results (Await returns before the goroutine has
+// left the registry), and goroutines of the blocking pool that wait for
+// work.
+func (r *Runtime) idle() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for e := r.head; e != nil; e = e.next {
+		if !task.Ended(e.job) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkDrainedLocked closes r.drained once r is closed and nothing it owns
@@ -694,7 +708,9 @@ func plural(n int) string {
 // Shutdown stops the runtime: tokio's shutdown_timeout, with the context as
 // the timeout. At once it refuses new tasks ([ErrClosed]) and lets idle
 // blocking goroutines exit. It then waits for every task, queued blocking
-// work included, to end, and returns nil.
+// work included, to end, and returns nil. A runtime with no task left
+// returns nil whatever ctx, even one already done: its idle blocking
+// goroutines exit at once.
 //
 // If ctx ends first, Shutdown cancels the context of every task left (tasks
 // that have not taken their first slot, or still in the blocking queue,
@@ -756,6 +772,13 @@ func (r *Runtime) Shutdown(ctx context.Context) error {
 		select {
 		case <-drained:
 		case <-ctx.Done():
+			if r.idle() {
+				// Every task has ended: their goroutines, and the idle
+				// blocking goroutines that closeLocked told to exit, are
+				// leaving, and Shutdown has nothing to abort.
+				<-drained
+				break
+			}
 			end, err = r.abortAll(ctx, drained)
 		}
 	}

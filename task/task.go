@@ -70,6 +70,7 @@ const (
 	stateDone
 	stateQueued  // prepared with Queued and not started: a cancel aborts it
 	stateAborted // a cancel aborted it while queued: Run and Abort do nothing
+	stateBroke   // its function panicked or called runtime.Goexit: ended, as stateDone
 )
 
 // Go starts fn on a new goroutine and returns its task. fn receives a child
@@ -225,6 +226,29 @@ func NotStarted(j Job) bool {
 
 func (j *job[T]) aborted() bool { return atomic.LoadUint32(&j.ctx.state) == stateAborted }
 
+// Panicked reports whether j's function panicked or called
+// runtime.Goexit, as opposed to returning: j's error is then the
+// *PanicError or ErrGoexit of that end. An executor calls it after Run to
+// count a panic once, where it happened: a task that returns the
+// *PanicError of another task it awaited did not panic, and counts as
+// failed. A job not made by [Prepare] reports false.
+func Panicked(j Job) bool {
+	b, ok := j.(interface{ broke() bool })
+	return ok && b.broke()
+}
+
+func (j *job[T]) broke() bool { return atomic.LoadUint32(&j.ctx.state) == stateBroke }
+
+// Ended reports whether j has ended: its Done channel is closed, and its
+// waiters may have its result, though the executor running it may still
+// be returning from Run. A job not made by [Prepare] reports false.
+func Ended(j Job) bool {
+	e, ok := j.(interface{ resolved() bool })
+	return ok && e.resolved()
+}
+
+func (j *job[T]) resolved() bool { return (*Task[T])(j).finished() }
+
 func (j *job[T]) Context() context.Context { return &j.ctx }
 
 // Err reads the task's error for the executor's counts: unlike Result,
@@ -288,6 +312,7 @@ func (t *Task[T]) run() {
 		normal bool
 	)
 	defer func() {
+		end := stateDone
 		if !normal {
 			if r := recover(); r != nil {
 				pe := &PanicError{Value: r, Stack: debug.Stack()}
@@ -296,8 +321,9 @@ func (t *Task[T]) run() {
 			} else {
 				err = ErrGoexit
 			}
+			end = stateBroke
 		}
-		atomic.StoreUint32(&t.ctx.state, stateDone)
+		atomic.StoreUint32(&t.ctx.state, end)
 		t.finish(v, err)
 	}()
 	v, err = t.fn(&t.ctx)
@@ -310,7 +336,8 @@ func (t *Task[T]) resolve(v T, err error) {
 	t.finish(v, err)
 }
 
-// finish publishes the result and wakes waiters. state is already stateDone.
+// finish publishes the result and wakes waiters. state is already stateDone
+// (or stateBroke).
 // One critical section ends the task's context and publishes the result.
 func (t *Task[T]) finish(v T, err error) {
 	t.val = v

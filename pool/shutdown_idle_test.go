@@ -1,0 +1,103 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/spool-go/spool/pool"
+)
+
+// TestIdleShutdownWithDoneCtxIsNil: Shutdown of a pool with nothing
+// queued or running returns nil even with a ctx that is already done. It
+// returned "dropped 0 queued items; all running items returned" whenever
+// the pool had idle workers: they had not taken their stop items yet when
+// Shutdown looked, so it took the pool for busy.
+func TestIdleShutdownWithDoneCtxIsNil(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name string
+		use  func(p *pool.Pool) error
+	}{
+		{"new", func(*pool.Pool) error { return nil }},
+		{"after tasks", func(p *pool.Pool) error {
+			for range 4 {
+				if _, err := pool.Submit(context.Background(), p, func(context.Context) (int, error) { return 1, nil }).Await(context.Background()); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"after Go jobs", func(p *pool.Pool) error {
+			done := make(chan struct{}, 4)
+			for range 4 {
+				if err := p.Go(func() { done <- struct{}{} }); err != nil {
+					return err
+				}
+			}
+			for range 4 {
+				<-done
+			}
+			return nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const n = 100
+			errs := 0
+			var last error
+			for range n {
+				p, err := pool.New(4)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := tt.use(p); err != nil {
+					t.Fatal(err)
+				}
+				if err := p.Shutdown(ctx); err != nil {
+					errs, last = errs+1, err
+				}
+			}
+			if errs != 0 {
+				t.Errorf("Shutdown of an idle pool with a done ctx: %d of %d calls returned an error (last: %v); want nil", errs, n, last)
+			}
+		})
+	}
+}
+
+// TestSecondShutdownCountsItsOwnDrops: ShutdownError.Dropped counts what
+// that call dropped. A second Shutdown, with the queue already dropped by
+// the first and one Go job still running, reported the first one's drops
+// as its own.
+func TestSecondShutdownCountsItsOwnDrops(t *testing.T) {
+	p, err := pool.New(1, pool.QueueSize(10), pool.ShutdownGrace(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	if err := p.Go(func() { close(started); <-release }); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	const queued = 6
+	for range queued {
+		if err := p.Go(func() {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i, want := range []struct{ dropped, running int }{{queued, 1}, {0, 1}} {
+		var se *pool.ShutdownError
+		if err := p.Shutdown(ctx); !errors.As(err, &se) {
+			t.Fatalf("Shutdown %d = %v; want a *ShutdownError", i+1, err)
+		}
+		if se.Dropped != want.dropped || se.Running != want.running {
+			t.Errorf("Shutdown %d: dropped %d, running %d; want %d, %d", i+1, se.Dropped, se.Running, want.dropped, want.running)
+		}
+	}
+	close(release)
+	p.Close()
+}
