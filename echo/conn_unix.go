@@ -17,11 +17,9 @@ const rawSupported = true
 // its goroutine is parked in the runtime's netpoller with a short stack and
 // no buffer.
 //
-// Staying inside one Read call also saves a system call per message: the
-// netpoller is edge-triggered and only Read's first step clears its ready
-// flag, so after a read that did not fill the buffer (the socket is
-// drained) readable can wait at once instead of reading again to get
-// EAGAIN, as a plain read loop must.
+// readable reads until EAGAIN, as a plain read loop must: the netpoller is
+// edge-triggered, and a read that did not fill the buffer does not say
+// that the client's close is not waiting behind the bytes it returned.
 func (c *conn) serveRaw() error {
 	if err := c.rc.Read(c.readable); err != nil {
 		return err
@@ -64,9 +62,12 @@ func (c *conn) readable(fd uintptr) bool {
 		}
 		c.bytes.out.Add(int64(n))
 		echoed = true
-		if n < len(buf) && !s.closing.Load() {
-			break // drained: wait for the next edge (when closing, read on to EAGAIN)
-		}
+		// Read on to EAGAIN even after a read that did not fill the
+		// buffer: the client's close may have come with its last bytes,
+		// under the same edge, and the read after them is the one that
+		// sees it. Waiting for the next edge there waited for one that
+		// never came, and the connection stayed open until the idle
+		// timeout (forever without one).
 		if c.state.Load() != stActive {
 			break // Close marked it: stop, however fast the client sends
 		}

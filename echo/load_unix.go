@@ -96,7 +96,12 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 					return true
 				}
 				if have += n; n < want {
-					return false // drained: the rest comes with the next edge
+					// Read on: the server's close may have come with
+					// these bytes, under the same edge, and only the
+					// next read sees it (EAGAIN then waits for the
+					// rest). Waiting for the next edge here waited for
+					// the stall timeout, and reported a stall.
+					continue
 				}
 				if bad = e.check(i); bad != nil {
 					return true
