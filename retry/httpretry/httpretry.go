@@ -51,6 +51,7 @@ import (
 	"time"
 
 	"github.com/spool-go/spool/retry"
+	"github.com/spool-go/spool/task"
 )
 
 // StatusError is the error [Check] returns for a response whose status is
@@ -280,7 +281,10 @@ func (e invalidError) Unwrap() error { return ErrInvalid }
 // the request is safe to repeat: see below) and [retry.AttemptTimeout]
 // covers the download; the response comes back with Body an in-memory
 // reader (closing it is harmless) and ContentLength set. Bodies of failed
-// attempts are drained and closed. For bodies too large to hold in memory,
+// attempts are drained and closed. The round trip, the download and the
+// back-off are await points: called from a task of a runtime (package rt)
+// with its context, Do gives the task's worker slot back while it waits
+// on the network. For bodies too large to hold in memory,
 // call retry.Do yourself and stream inside the attempt, using Check.
 //
 // Do repeats only requests that are safe to repeat: those whose method is
@@ -353,7 +357,12 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		} else if sent.Load() {
 			return nil, retry.Permanent(errBodyGone)
 		}
+		// The round trip and the body's download are waits for the
+		// network: await points, as retry's back-off is. On a runtime the
+		// task gives its worker slot back meanwhile.
+		pk := task.Park(ctx)
 		resp, err := client.Do(req)
+		pk.Resume()
 		if sb != nil && sb.gone.Load() {
 			Drain(resp)
 			return nil, retry.Permanent(errBodyGone)
@@ -384,7 +393,9 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 			}
 			return nil, e
 		}
+		pk = task.Park(ctx)
 		body, err := io.ReadAll(resp.Body)
+		pk.Resume()
 		resp.Body.Close()
 		if err != nil {
 			err = fmt.Errorf("httpretry: %s %s: reading body: %w", method(named), named.URL.Redacted(), err)
