@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -601,7 +602,14 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 		src = io.TeeReader(in, h)
 	}
 	// Copy the size the walk saw: no read to learn of an end already known.
-	for size := j.info.Size(); n < size; {
+	// A file that says it is empty is read to its end: files of /proc and
+	// /sys report size 0 and have content, and were copied empty (with
+	// Verify passing, its hash taken of what was read).
+	size := j.info.Size()
+	if size == 0 {
+		size = math.MaxInt64
+	}
+	for n < size {
 		if err := ctx.Err(); err != nil {
 			return n, &FileError{"copy", j.src, j.dst, err}
 		}

@@ -67,7 +67,8 @@
 // size the walk saw: one that grows meanwhile is copied as it was then,
 // one that shrinks is copied as it is, and one replaced by another file
 // (as an editor saves) is copied as the file opened, whole, with that
-// file's mode and time. Files are opened with openat and created with
+// file's mode and time. A file of size 0 is read to its end: files of
+// /proc and /sys report 0 and have content. Files are opened with openat and created with
 // their final mode less the umask, so that a usual file costs no chmod and
 // no poller registration (os.Open tries one per file).
 //
