@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/spool-go/spool/internal/frames"
 	"github.com/spool-go/spool/task"
 )
 
@@ -44,12 +47,13 @@ type Pipeline struct {
 	parent context.Context       // for its cause, should it end the pipeline
 	g      *task.Group[struct{}] // hides the caller's runtime slot, if any
 
-	mu      sync.Mutex
-	err     error // the first failure, and panics and Goexits after it, joined
-	cut     bool  // a stage stopped because the context was done
-	closed  bool
-	running int           // goroutines started and not ended
-	idle    chan struct{} // closed when running drops to 0; nil if nobody waits
+	mu       sync.Mutex
+	err      error // the first failure, and panics and Goexits after it, joined
+	cut      bool  // a stage stopped because the context was done
+	closed   bool
+	running  int           // goroutines started and not ended
+	insiders int           // goroutines of p waiting in Close or Wait (see waitIdle)
+	idle     chan struct{} // closed when running drops to insiders; nil if nobody waits
 }
 
 // NewPipeline returns an empty pipeline running under a child of ctx. A nil
@@ -128,28 +132,122 @@ func (p *Pipeline) start(fn func(ctx context.Context)) bool {
 	}
 	p.running++
 	p.mu.Unlock()
-	go func() {
-		normal := false
-		defer func() {
-			if !normal {
-				if v := recover(); v != nil { // not from fn: call recovers those
-					p.fail(&task.PanicError{Value: v, Stack: debug.Stack()})
-				} else { // fn called runtime.Goexit
-					p.fail(task.ErrGoexit)
-				}
-			}
-			p.mu.Lock()
-			p.running--
-			if p.running == 0 && p.idle != nil {
-				close(p.idle)
-				p.idle = nil
-			}
-			p.mu.Unlock()
-		}()
-		fn(p.ctx)
-		normal = true
-	}()
+	go p.body(fn)
 	return true
+}
+
+// body runs fn as one of p's goroutines. It is a method, and not inlined,
+// so that a traceback names p in its frame: see inside.
+//
+//go:noinline
+func (p *Pipeline) body(fn func(ctx context.Context)) {
+	normal := false
+	defer func() {
+		if !normal {
+			if v := recover(); v != nil { // not from fn: call recovers those
+				p.fail(&task.PanicError{Value: v, Stack: debug.Stack()})
+			} else { // fn called runtime.Goexit
+				p.fail(task.ErrGoexit)
+			}
+			p.ended()
+		}
+	}()
+	fn(p.ctx)
+	normal = true
+	p.ended() // here, not deferred: p is live across fn, so its frame shows it
+}
+
+// ended counts a goroutine of p out.
+func (p *Pipeline) ended() {
+	p.mu.Lock()
+	p.running--
+	p.wakeLocked()
+	p.mu.Unlock()
+}
+
+// wakeLocked wakes the waiters of Wait and Close once the goroutines left
+// are no more than those of p waiting in them (insiders): 0, unless a
+// stage's function called Close or Wait.
+func (p *Pipeline) wakeLocked() {
+	if p.running <= p.insiders && p.idle != nil {
+		close(p.idle)
+		p.idle = nil
+	}
+}
+
+// stallAfter is how long Wait and Close wait before they look whether
+// their caller is one of the pipeline's own goroutines, which they cannot
+// wait for: looking reads the caller's stack (3-6 µs).
+const stallAfter = 50 * time.Millisecond
+
+// bodyFrame is the name tracebacks give body.
+var bodyFrame = sync.OnceValue(func() string { return frames.Name((*Pipeline).body) })
+
+// inside reports whether the caller runs on one of p's goroutines.
+func (p *Pipeline) inside() bool {
+	for _, addr := range frames.Receivers(bodyFrame()) {
+		if addr == reflect.ValueOf(p).Pointer() {
+			return true
+		}
+	}
+	return false
+}
+
+// waitIdle waits until p's goroutines have ended, or until ctx ends (it
+// then returns ctx's error). Called from one of them, it waits for the
+// others: once it has waited stallAfter it looks whether it is one, and
+// from then on counts itself among the insiders that wakeLocked spares.
+func (p *Pipeline) waitIdle(ctx context.Context) error {
+	var (
+		pk      task.Parked
+		parked  bool
+		stalled <-chan time.Time
+		me      bool
+	)
+	defer func() {
+		if parked {
+			pk.Resume()
+		}
+		if me {
+			p.mu.Lock()
+			p.insiders--
+			p.mu.Unlock()
+		}
+	}()
+	for {
+		p.mu.Lock()
+		if p.running == 0 || me && p.running <= p.insiders {
+			p.mu.Unlock()
+			return nil
+		}
+		if p.idle == nil {
+			p.idle = make(chan struct{})
+		}
+		idle := p.idle
+		p.mu.Unlock()
+		if !parked {
+			pk, parked = task.Park(ctx), true
+		}
+		if !me && stalled == nil {
+			tm := time.NewTimer(stallAfter)
+			defer tm.Stop()
+			stalled = tm.C
+		}
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-stalled:
+			stalled = make(chan time.Time) // never again
+			if p.inside() {
+				me = true
+				p.mu.Lock()
+				p.insiders++
+				p.wakeLocked()
+				p.mu.Unlock()
+			}
+		}
+	}
 }
 
 // Go runs fn on a goroutine owned by the pipeline, typically a source that
@@ -187,22 +285,7 @@ func (p *Pipeline) Wait(ctx context.Context) error {
 	if ctx == nil {
 		panic("chans: Pipeline.Wait: nil context")
 	}
-	p.mu.Lock()
-	if p.running == 0 {
-		p.mu.Unlock()
-		return p.result(false)
-	}
-	if p.idle == nil {
-		p.idle = make(chan struct{})
-	}
-	idle := p.idle
-	p.mu.Unlock()
-	pk := task.Park(ctx)
-	select {
-	case <-idle:
-		pk.Resume()
-	case <-ctx.Done():
-		pk.Resume()
+	if err := p.waitIdle(ctx); err != nil {
 		return ctxError("pipeline wait", ctx)
 	}
 	return p.result(false)
@@ -236,12 +319,20 @@ func (p *Pipeline) result(byClose bool) error {
 // ended and a stage stopped for it, Close returns a wrapped context error,
 // as Wait does. Stages added after Close return a closed channel. Close
 // may be called more than once.
+//
+// A stage's function or a source may call Close to stop the pipeline (it
+// has seen enough). Close cannot wait for its caller: it waits for every
+// other goroutine of the pipeline, and returns while its caller's goroutine
+// goes on to its end (a later Close or Wait waits for that). It tells its
+// caller is one of the pipeline's by reading the caller's stack once it has
+// waited 50 ms, so such a Close takes 50 ms at least. Wait, called so,
+// does the same.
 func (p *Pipeline) Close() error {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
 	p.cancel(ErrClosed)
-	_ = p.Wait(context.Background()) // cannot fail: the context never ends
+	_ = p.waitIdle(context.Background()) // cannot fail: the context never ends
 	if p.g != nil {
 		p.g.Close()
 	}

@@ -1,16 +1,14 @@
 package pool
 
 import (
-	"bytes"
 	"context"
 	"reflect"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/spool-go/spool/internal/fifo"
+	"github.com/spool-go/spool/internal/frames"
 	"github.com/spool-go/spool/task"
 )
 
@@ -642,45 +640,21 @@ func (p *Pool) drop(j task.Job) bool {
 // pool that has seen nesting, else after waiting stallAfter for room),
 // and a Close that has waited as long for the workers.
 func (p *Pool) self() *worker {
-	buf := make([]byte, 4<<10)
-	for {
-		n := runtime.Stack(buf, false)
-		if n < len(buf) || len(buf) >= 1<<20 {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	frame := []byte(serveFrame() + "(")
-	for {
-		i := bytes.Index(buf, frame)
-		if i < 0 {
-			return nil
-		}
-		buf = buf[i+len(frame):]
-		arg := buf
-		if j := bytes.IndexAny(arg, ",)?"); j >= 0 {
-			arg = arg[:j]
-		}
-		addr, err := strconv.ParseUint(strings.TrimPrefix(string(arg), "0x"), 16, 64)
-		if err != nil {
-			continue
-		}
+	for _, addr := range frames.Receivers(serveFrame()) {
 		p.mu.Lock()
 		for w := p.live.Front(); w != nil; w = p.live.Next(w) {
-			if uint64(reflect.ValueOf(w).Pointer()) == addr {
+			if reflect.ValueOf(w).Pointer() == addr {
 				p.mu.Unlock()
 				return w
 			}
 		}
 		p.mu.Unlock()
 	}
+	return nil
 }
 
 // serveFrame is the name tracebacks give the workers' serve loop.
-var serveFrame = sync.OnceValue(func() string {
-	return runtime.FuncForPC(reflect.ValueOf((*worker).serve).Pointer()).Name()
-})
+var serveFrame = sync.OnceValue(func() string { return frames.Name((*worker).serve) })
 
 // took lowers ctlQ when a worker has taken a control message from the
 // queue, at once: before it looks at need, which must not count the
