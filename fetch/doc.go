@@ -29,7 +29,8 @@
 // exponentially, from 100 ms doubling up to 10 s, with full jitter. A
 // Retry-After header is honoured up to [MaxRetryAfter]: Run waits what the
 // server asked, plus a random part of up to a tenth of it, so that clients
-// told the same wait do not all come back at once (see retry.After). With retrying off (Retries(0)) a URL's error is
+// told the same wait do not all come back at once; a wait cut to
+// MaxRetryAfter is spread below it instead (see retry.After). With retrying off (Retries(0)) a URL's error is
 // its attempt's, without retry's wrapper.
 //
 // Workers start as URLs come, one per URL up to Concurrency, so a huge

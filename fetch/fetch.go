@@ -176,7 +176,8 @@ func Retry(opts ...retry.Option) Option {
 
 // MaxRetryAfter caps the delay a server can ask for with Retry-After
 // (default 1 minute); the wait is the server's delay plus up to a tenth
-// of it at random (see retry.After); 0 ignores the header. d must not be negative.
+// of it at random, or, for a delay cut to the cap, the cap less up to a
+// tenth of it (see retry.After); 0 ignores the header. d must not be negative.
 func MaxRetryAfter(d time.Duration) Option {
 	return func(c *config) {
 		if d < 0 {

@@ -33,7 +33,8 @@ Failed attempts are retried --retries times with exponential back-off (from
 connection errors, timeouts, a body cut short, and statuses 408, 425, 429,
 500, 502, 503 and 504, honouring Retry-After up to 1 minute (plus up to
 a tenth of it at random, so that clients told the same Retry-After do not
-all come back together). Not retried: other
+all come back together; a wait cut to the minute is spread below it
+instead). Not retried: other
 statuses, a host name that does not resolve, more than 10 redirects (a loop),
 TLS certificate errors, and a body that cannot be saved.
 
@@ -182,9 +183,9 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case inputErr != nil:
 		return fmt.Errorf("fetch: reading standard input: %w", inputErr)
 	case ctx.Err() != nil && args[0] == "-":
-		return fmt.Errorf("fetch: interrupted (%d URLs reported, %d failed or cancelled; input not read further): %w", n, failed, context.Cause(ctx))
+		return fmt.Errorf("fetch: interrupted (%s reported, %d failed or cancelled; input not read further): %w", plural(int64(n), "URL"), failed, context.Cause(ctx))
 	case ctx.Err() != nil:
-		return fmt.Errorf("fetch: interrupted (%d URLs reported, %d failed or cancelled): %w", n, failed, context.Cause(ctx))
+		return fmt.Errorf("fetch: interrupted (%s reported, %d failed or cancelled): %w", plural(int64(n), "URL"), failed, context.Cause(ctx))
 	case n == 0:
 		return errors.New("fetch: no URLs in standard input")
 	case failed > 0:

@@ -123,7 +123,7 @@ func TestFetchStdinInterrupted(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "interrupted (1 URLs reported, 0 failed or cancelled; input not read further): interrupt signal received") {
+		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "interrupted (1 URL reported, 0 failed or cancelled; input not read further): interrupt signal received") {
 			t.Errorf("got %v; want an interrupted error (exit 2) after 1 URL", err)
 		}
 	case <-time.After(safety):
