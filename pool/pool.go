@@ -756,8 +756,9 @@ func (p *Pool) tryRetire() bool {
 // for them to exit: the chapter's Drop for ThreadPool. While the queue
 // drains the pool still starts workers as the work needs them, up to its
 // limit, so a batch submitted just before Close runs as wide as it would
-// have without it. Submitters waiting for queue space get ErrClosed.
-// Close waits for running items however long they take, including those a
+// have without it. Submitters waiting for queue space get ErrClosed, and
+// so does a running task's Submit of a child: stop work at its source
+// before Close if the work in flight needs to submit more. Close waits for running items however long they take, including those a
 // Shutdown gave up on; use Shutdown to bound the wait. Close may be called
 // more than once and concurrently with Shutdown.
 //

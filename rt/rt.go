@@ -706,9 +706,13 @@ func plural(n int) string {
 }
 
 // Shutdown stops the runtime: tokio's shutdown_timeout, with the context as
-// the timeout. At once it refuses new tasks ([ErrClosed]) and lets idle
-// blocking goroutines exit. It then waits for every task, queued blocking
-// work included, to end, and returns nil. A runtime with no task left
+// the timeout. At once it refuses new tasks ([ErrClosed]), even those a
+// running task spawns: a task that needs a sub-task to finish (a
+// SpawnBlocking for its file I/O, say) then fails with ErrClosed. For a
+// drain in which work in flight completes, stop it at its source first
+// (stop accepting requests and wait for those in flight), then call
+// Shutdown. It also lets idle blocking goroutines exit. It then waits for
+// every task, queued blocking work included, to end, and returns nil. A runtime with no task left
 // returns nil whatever ctx, even one already done: its idle blocking
 // goroutines exit at once.
 //
