@@ -1044,11 +1044,14 @@ func (p *Pool) abort() (stopped int) {
 		}
 	}
 	for _, j := range inline {
-		p.stopJob(j)
+		if !task.Ended(j) {
+			p.stopJob(j)
+			stopped++
+		}
 	}
 	p.reap()   // what was sent meanwhile
 	p.settle() // stop may wait for the queue to drain (see stop)
-	return stopped + len(inline)
+	return stopped
 }
 
 // reap takes the queued items out of the queue once Shutdown's context

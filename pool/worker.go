@@ -591,15 +591,17 @@ func (w *worker) flush() {
 }
 
 // abortCurrent stops the task w holds, if any (see stopJob), and reports
-// whether it held one.
+// whether it held one that had not ended: a task whose waiter has its
+// result may still be w's until runTask returns.
 func (w *worker) abortCurrent() bool {
 	w.mu.Lock()
 	cur := w.cur
 	w.mu.Unlock()
-	if cur != nil {
-		w.p.stopJob(cur)
+	if cur == nil || task.Ended(cur) {
+		return false
 	}
-	return cur != nil
+	w.p.stopJob(cur)
+	return true
 }
 
 // stopJob is Shutdown's abort of a task that a worker holds, running or
