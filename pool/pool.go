@@ -18,7 +18,8 @@ import (
 // Errors of refused or cancelled work.
 var (
 	// ErrClosed is the error of work submitted after Close or Shutdown
-	// began, including submitters that were waiting for queue space then.
+	// began, including submitters that were waiting for queue space then
+	// (a running task's sub-tasks excepted: see Close).
 	ErrClosed = errors.New("pool: closed")
 	// ErrFull is the error of TrySubmit (and TryGo) when the queue has no
 	// room, no worker is idle, and the pool is at its limit.
@@ -295,6 +296,7 @@ type Pool struct {
 	_       [56]byte
 
 	late      atomic.Uint64 // submissions refused because the pool was closed
+	lateRun   atomic.Int64  // submissions after Close that ran on their callers (see admitsLate)
 	rejected  atomic.Uint64
 	cancelled atomic.Uint64 // submitters' ctx ended while waiting for room
 	dropped   atomic.Int64  // items Shutdown's abort kept from running (ShutdownError.Dropped)
@@ -756,9 +758,12 @@ func (p *Pool) tryRetire() bool {
 // for them to exit: the chapter's Drop for ThreadPool. While the queue
 // drains the pool still starts workers as the work needs them, up to its
 // limit, so a batch submitted just before Close runs as wide as it would
-// have without it. Submitters waiting for queue space get ErrClosed, and
-// so does a running task's Submit of a child: stop work at its source
-// before Close if the work in flight needs to submit more. Close waits for running items however long they take, including those a
+// have without it. Submitters waiting for queue space get ErrClosed, as
+// do later submissions, but for a running task's: its Submit or GoContext
+// with its own context, from its worker, runs the sub-task at once on
+// that worker (as a nested submission to a full pool does), so that work
+// in flight can finish, until Shutdown's context ends. Close waits for
+// running items however long they take, including those a
 // Shutdown gave up on; use Shutdown to bound the wait. Close may be called
 // more than once and concurrently with Shutdown.
 //
@@ -1016,7 +1021,11 @@ func (p *Pool) settled() int64 {
 	// read before the queue's length: an entry taken between the two
 	// reads is then left out of both, not counted twice.
 	taken := p.takenQ.Load()
-	return int64(n) + int64(len(p.q)) - taken
+	// The outcomes count the sub-tasks that running tasks submitted after
+	// Close, which are no early submissions (see admitsLate). They run on
+	// workers, and stop counts once the workers have exited: by then each
+	// has its outcome.
+	return int64(n) + int64(len(p.q)) - taken - p.lateRun.Load()
 }
 
 // abort makes workers drop what is queued, empties the queue itself (see
@@ -1139,11 +1148,11 @@ func (shutdownAbort) Unwrap() []error { return shutdownAbortWraps }
 
 // enter counts a submission and reports whether it is early (the pool is
 // open). An early submission must call settle once it has sent its item
-// or been refused. enter also returns the submission's number, from 0.
+// or been refused; a late one must count its refusal in late, or run
+// (see admitsLate). enter also returns the submission's number, from 0.
 func (p *Pool) enter() (int64, bool) {
 	n := p.entered.Add(1)
 	if n&closedBit != 0 {
-		p.late.Add(1)
 		return 0, false
 	}
 	return n - 1, true

@@ -21,7 +21,8 @@ import (
 // otherwise waits for room (an await point: on a runtime, the caller's
 // slot is given back meanwhile). If ctx ends first, the task fails with an
 // error matching task.ErrNotStarted and ctx's error; if the pool closes
-// first, with ErrClosed. A nil fn gives a task failed with
+// first, with ErrClosed (but a running task's Submit with its own context
+// then runs fn on its worker: see [Pool.Close]). A nil fn gives a task failed with
 // task.ErrNilFunc (as rt.Spawn does: it matches task.ErrInvalid, not
 // pool's [ErrInvalid]), and a nil or zero p one failed with ErrNilPool. A
 // nil ctx panics ("pool: Submit: nil context"), whatever p is.
@@ -188,6 +189,11 @@ func (p *Pool) TryGo(fn func()) error {
 func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err error) {
 	n, open := p.enter()
 	if !open {
+		if block && p.admitsLate(ctx) {
+			p.lateRun.Add(1) // settled must not count its outcome
+			return true, nil // it runs, and counts as it ends
+		}
+		p.late.Add(1)
 		return false, ErrClosed
 	}
 	if uint64(n)&p.cfg.sampling == 0 {
@@ -281,6 +287,16 @@ wait:
 	pk.Resume()
 	p.settle()
 	return inline, err
+}
+
+// admitsLate reports whether a submission that came after Close may run
+// all the same, on its caller: one made with the context of a task of p
+// that runs on one of p's workers, before Shutdown aborted. Such a task is
+// work in flight, which Close lets finish, and its worker is busy until it
+// returns, so Close waits for the sub-task too. A worker is told by its
+// stack (about 600 ns, see worker), on this rare path only.
+func (p *Pool) admitsLate(ctx context.Context) bool {
+	return task.ContextSlot(ctx) == task.Slot(p.slot) && !p.aborted.Load() && p.worker()
 }
 
 // offload hands it, which found the queue full, to a parked spare, or else
@@ -391,5 +407,7 @@ func (p *Pool) refuseNil() {
 	if _, early := p.enter(); early {
 		p.rejected.Add(1)
 		p.settle()
+	} else {
+		p.late.Add(1)
 	}
 }

@@ -83,7 +83,7 @@ func SpawnBlocking[T any](r *Runtime, ctx context.Context, fn func(context.Conte
 	if r.zero() {
 		return task.Failed[T](ErrNilRuntime)
 	}
-	if r.closed.Load() {
+	if r.closed.Load() && !r.insider(ctx) {
 		return task.Failed[T](ErrClosed)
 	}
 	x, ctx := prepare(ctx, opts, true)
@@ -97,7 +97,7 @@ func SpawnBlocking[T any](r *Runtime, ctx context.Context, fn func(context.Conte
 		return t
 	}
 	e.job, e.pc = j, funcPC(fn)
-	if !r.register(e) {
+	if !r.register(e, ctx) {
 		j.Abort(ErrClosed)
 		e.endTrace()
 		return t

@@ -156,8 +156,9 @@
 // soon as package context tells the task, without waiting for a blocking
 // goroutine to come free. Such tasks count as Cancelled in Metrics, whose
 // outcomes mean what package pool's do. Running, a task sees its context
-// done. [Runtime.Shutdown] refuses new tasks, waits for the running and
-// queued ones, and when its context ends cancels them, lifts the slot
+// done. [Runtime.Shutdown] refuses new tasks (but for the sub-tasks of
+// running async tasks, so that work in flight can finish), waits for the
+// running and queued ones, and when its context ends cancels them, lifts the slot
 // bound so that cancelled tasks can return, waits a grace period and
 // returns a [*ShutdownError] that counts the tasks whose contexts it
 // cancelled (Cancelled, running ones included) and those of them that

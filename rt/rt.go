@@ -79,6 +79,7 @@ type Runtime struct {
 	panicked  uint64 // ran and panicked, or called runtime.Goexit
 	reports   uint64
 	isClosed  bool
+	aborted   bool          // Shutdown's context ended: r takes no task at all
 	drained   chan struct{} // made by Shutdown, closed once nothing is left
 	bp        blockingPool
 	labFree   []*labels // spare label sets, at most maxLabFree
@@ -209,7 +210,9 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 // and finds it done.
 //
 // Spawn on a runtime that is shutting down returns a task failed with
-// [ErrClosed]; a nil fn gives a task failed with task.ErrNilFunc. A nil r
+// [ErrClosed], unless ctx is a running async task's of r (or derived from
+// one) and Shutdown's context has not ended: a task's sub-tasks are part
+// of the work in flight that Shutdown waits for. A nil fn gives a task failed with task.ErrNilFunc. A nil r
 // (or a zero Runtime) gives a task failed with [ErrNilRuntime]. A nil ctx
 // makes Spawn panic ("rt: Spawn: nil context"), as it does SpawnBlocking,
 // BlockOn and Shutdown.
@@ -236,7 +239,7 @@ func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, 
 	if r.zero() {
 		return task.Failed[T](ErrNilRuntime)
 	}
-	if r.closed.Load() {
+	if r.closed.Load() && !r.insider(ctx) {
 		return task.Failed[T](ErrClosed)
 	}
 	x, ctx := prepare(ctx, opts, false)
@@ -250,7 +253,7 @@ func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, 
 		return t
 	}
 	e.job, e.pc = j, funcPC(fn)
-	if !r.register(e) {
+	if !r.register(e, ctx) {
 		j.Abort(ErrClosed)
 		e.endTrace()
 		return t
@@ -412,12 +415,13 @@ func notStartedError(where string, ctx context.Context) error {
 	return fmt.Errorf("rt: %s: %w: %w", where, task.ErrNotStarted, err)
 }
 
-// register adds e to the registry, unless r is closed, and gives an async
-// task its label set.
-func (r *Runtime) register(e *entry) bool {
+// register adds e, spawned with ctx, to the registry, and gives an async
+// task its label set. Once r is closed it refuses e, unless ctx is a
+// running task's of r and Shutdown has not aborted (see insider).
+func (r *Runtime) register(e *entry, ctx context.Context) bool {
 	e.spawned = r.clock()
 	r.mu.Lock()
-	if r.isClosed {
+	if r.isClosed && (r.aborted || !r.insider(ctx)) {
 		r.mu.Unlock()
 		return false
 	}
@@ -506,6 +510,16 @@ func (r *Runtime) idle() bool {
 		}
 	}
 	return true
+}
+
+// insider reports whether ctx is the context of a running async task of
+// r, or derived from one: a closed runtime still takes such a task's
+// sub-tasks, until Shutdown's context ends, so that work in flight can
+// finish. A blocking task's context carries no slot, so its sub-tasks are
+// refused.
+func (r *Runtime) insider(ctx context.Context) bool {
+	e, ok := task.ContextSlot(ctx).(*entry)
+	return ok && e.r == r && !e.ended()
 }
 
 // checkDrainedLocked closes r.drained once r is closed and nothing it owns
@@ -706,12 +720,12 @@ func plural(n int) string {
 }
 
 // Shutdown stops the runtime: tokio's shutdown_timeout, with the context as
-// the timeout. At once it refuses new tasks ([ErrClosed]), even those a
-// running task spawns: a task that needs a sub-task to finish (a
-// SpawnBlocking for its file I/O, say) then fails with ErrClosed. For a
-// drain in which work in flight completes, stop it at its source first
-// (stop accepting requests and wait for those in flight), then call
-// Shutdown. It also lets idle blocking goroutines exit. It then waits for
+// the timeout. At once it refuses new tasks ([ErrClosed]) but for the
+// sub-tasks of running async tasks (Spawn, SpawnBlocking or BlockOn with
+// the task's context), which it takes until ctx ends: a task that needs a
+// sub-task to finish (a SpawnBlocking for its file I/O, say) finishes. A
+// blocking task's context carries no slot: its sub-tasks are refused. It
+// also lets idle blocking goroutines exit. It then waits for
 // every task, queued blocking work included, to end, and returns nil. A runtime with no task left
 // returns nil whatever ctx, even one already done: its idle blocking
 // goroutines exit at once.
@@ -750,7 +764,7 @@ func (r *Runtime) Shutdown(ctx context.Context) error {
 	if r.zero() {
 		return ErrNilRuntime
 	}
-	if e, ok := task.ContextSlot(ctx).(*entry); ok && e.r == r && !e.ended() {
+	if r.insider(ctx) {
 		return ErrShutdownFromTask
 	}
 	r.mu.Lock()
@@ -800,6 +814,9 @@ func (r *Runtime) Shutdown(ctx context.Context) error {
 // cancels them, lifts the bound on slots, waits up to the grace period for
 // drained, and returns the end of the grace period and Shutdown's error.
 func (r *Runtime) abortAll(ctx context.Context, drained <-chan struct{}) (time.Time, error) {
+	r.mu.Lock()
+	r.aborted = true // before cancelAll reads the registry: what it misses is refused
+	r.mu.Unlock()
 	n, before := r.cancelAll()
 	r.sem.open()
 	r.capacity.Add(unbounded) // after: a racing Metrics sees 0 busy, not 2^40
