@@ -781,11 +781,18 @@ func TestHistogram(t *testing.T) {
 	cases := []struct {
 		q    float64
 		want time.Duration
-	}{{0, 1}, {0.1, 1}, {0.5, 2047}, {0.9, 2047}, {1, 1<<21 - 1}}
+	}{{0, 1}, {0.1, 1}, {0.5, 2047}, {0.9, 2047}, {0.91, 1<<21 - 1}, {1, 1<<21 - 1}}
 	for _, c := range cases {
 		if got := h.Quantile(c.q); got != c.want {
 			t.Errorf("Quantile(%v) = %v; want %v", c.q, got, c.want)
 		}
+	}
+	// 158 fast samples and 2 slow: the 159th of 160 (⌈0.99·160⌉) is slow.
+	// Rounded to the nearest rank, p99 read the 158th, a fast one.
+	var tail pool.Histogram
+	tail.Counts[10], tail.Counts[30] = 158, 2
+	if got, want := tail.Quantile(0.99), time.Duration(1<<30-1); got != want {
+		t.Errorf("p99 of 158 fast and 2 slow samples = %v; want %v", got, want)
 	}
 	if got := h.Mean(); got != 1200 {
 		t.Errorf("Mean() = %v; want 1.2µs", got)

@@ -1,6 +1,7 @@
 package rt
 
 import (
+	"errors"
 	"expvar"
 	"fmt"
 	"math"
@@ -8,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/spool-go/spool/internal/stats"
 )
 
 // nbuckets power-of-two buckets cover 0 to 2^38 ns (about 4.6 minutes);
@@ -128,11 +131,11 @@ func (h Histogram) Quantile(q float64) time.Duration {
 	if total == 0 {
 		return 0
 	}
-	rank := uint64(q * float64(total))
+	rank := stats.Rank(q, total) // the ⌈q·total⌉th sample
 	var n uint64
 	for _, b := range h.Buckets {
 		n += b.Count
-		if n > rank {
+		if n >= rank {
 			return b.Below
 		}
 	}
@@ -227,21 +230,36 @@ func (r *Runtime) Metrics() Metrics {
 
 var publishMu sync.Mutex
 
+// ErrPublished is matched (errors.Is) by the error of [Runtime.Publish]
+// given an expvar name that is taken.
+var ErrPublished = errors.New("rt: expvar name already published")
+
 // Publish exports the runtime's [Metrics] through package expvar under
 // name (so at /debug/vars when expvar's handler is served). Nothing is
 // published unless Publish is called. expvar names are global and
-// permanent: Publish returns an error if name is taken, and the variable
-// goes on reporting the runtime's final state after Shutdown. A nil or
-// zero Runtime gives [ErrNilRuntime].
-func (r *Runtime) Publish(name string) error {
+// permanent: Publish returns an error matching [ErrPublished] if name is
+// taken (even by a concurrent expvar.Publish elsewhere, which makes
+// expvar panic), and the variable goes on reporting the runtime's final
+// state after Shutdown. An empty name gives an error matching
+// [ErrInvalid], and a nil or zero Runtime [ErrNilRuntime].
+func (r *Runtime) Publish(name string) (err error) {
 	if r.zero() {
 		return ErrNilRuntime
 	}
+	if name == "" {
+		return invalidError("rt: Publish: name must not be empty")
+	}
 	publishMu.Lock()
 	defer publishMu.Unlock()
+	taken := fmt.Errorf("%w: %q", ErrPublished, name)
 	if expvar.Get(name) != nil {
-		return fmt.Errorf("rt: expvar %q already published", name)
+		return taken
 	}
+	defer func() {
+		if recover() != nil { // published meanwhile by someone else
+			err = taken
+		}
+	}()
 	expvar.Publish(name, expvar.Func(func() any { return r.Metrics() }))
 	return nil
 }

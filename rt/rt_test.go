@@ -516,8 +516,18 @@ func TestPublish(t *testing.T) {
 	if got := expvar.Get(name).String(); !strings.Contains(got, `"Name":"published"`) || !strings.Contains(got, `"Workers":3`) {
 		t.Errorf("expvar %s = %s; want the runtime's metrics", name, got)
 	}
-	if err := r.Publish(name); err == nil || !strings.Contains(err.Error(), "already published") {
-		t.Errorf("second Publish = %v; want an already-published error", err)
+	tests := []struct {
+		name string
+		want error
+	}{
+		{name, rt.ErrPublished},       // taken by the first Publish
+		{"memstats", rt.ErrPublished}, // taken by package expvar
+		{"", rt.ErrInvalid},           // was published as ""
+	}
+	for _, tt := range tests {
+		if err := r.Publish(tt.name); !errors.Is(err, tt.want) {
+			t.Errorf("Publish(%q) = %v; want an error matching %v", tt.name, err, tt.want)
+		}
 	}
 }
 
@@ -530,7 +540,12 @@ func TestHistogram(t *testing.T) {
 	cases := []struct {
 		q    float64
 		want time.Duration
-	}{{0, 1}, {0.5, 1}, {0.9, 1024}, {0.98, 1024}, {0.995, 1 << 20}, {1, 1 << 20}}
+	}{
+		// The ⌈q·100⌉th sample: the 90th is still in the first bucket.
+		// Quantile returned the next sample up, so p90 read 1.024µs and,
+		// for 99 fast samples and a slow one, p99 read the slow one.
+		{0, 1}, {0.5, 1}, {0.9, 1}, {0.901, 1024}, {0.98, 1024}, {0.99, 1024}, {0.991, 1 << 20}, {1, 1 << 20},
+	}
 	for _, c := range cases {
 		if got := h.Quantile(c.q); got != c.want {
 			t.Errorf("Quantile(%v) = %v; want %v", c.q, got, c.want)

@@ -66,3 +66,14 @@ func Durations(ds []time.Duration) []float64 {
 	}
 	return out
 }
+
+// Rank returns which sample, counting from 1, is the q-quantile of n
+// sorted samples (0 <= q <= 1, n >= 1): the nearest rank, ⌈q·n⌉, at least
+// 1. A histogram whose buckets it walks until it has seen Rank samples
+// reads an upper bound of the quantile from the bucket it stops in. The
+// product is rounded down by a hair before the ceiling, so that 0.99·100,
+// whose float64 lands a hair above 99, still gives the 99th sample.
+func Rank(q float64, n uint64) uint64 {
+	r := uint64(math.Ceil(q*float64(n) - 1e-9))
+	return min(max(r, 1), n)
+}

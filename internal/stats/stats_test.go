@@ -70,3 +70,19 @@ func TestDurations(t *testing.T) {
 		t.Errorf("Durations() = %v; want [1000 2]", got)
 	}
 }
+
+func TestRank(t *testing.T) {
+	tests := []struct {
+		q    float64
+		n    uint64
+		want uint64
+	}{
+		{0, 10, 1}, {0.5, 2, 1}, {0.5, 3, 2}, {0.9, 100, 90}, {0.99, 100, 99},
+		{0.991, 100, 100}, {0.99, 160, 159}, {1, 7, 7}, {0.95, 20, 19},
+	}
+	for _, tt := range tests {
+		if got := stats.Rank(tt.q, tt.n); got != tt.want {
+			t.Errorf("Rank(%v, %d) = %d; want %d", tt.q, tt.n, got, tt.want)
+		}
+	}
+}
