@@ -531,12 +531,8 @@ func Select(ctx context.Context, cases ...Case) (int, error) {
 			return -1, fmt.Errorf("%w (Select case %d)", ErrNilTask, i)
 		}
 	}
-	for i, c := range cases { // ready already: lowest index wins
-		select {
-		case <-c.Done():
-			return i, nil
-		default:
-		}
+	if i := lowestReady(cases, len(cases)); i >= 0 { // ready already: lowest index wins
+		return i, nil
 	}
 	for {
 		// Task cases queued on an executor that is a Helper (a pool task
@@ -550,12 +546,35 @@ func Select(ctx context.Context, cases ...Case) (int, error) {
 		i, looked := selectWait(ctx, cases, again)
 		p.Resume()
 		if i >= 0 {
+			// Go's select picks at random among the ready: a lower case
+			// that became ready with i wins (it won about half the time).
+			if j := lowestReady(cases, i); j >= 0 {
+				return j, nil
+			}
 			return i, nil
 		}
 		if !looked {
+			// A case ready with ctx's end wins over it, as it does when
+			// both are found ready before Select waits.
+			if j := lowestReady(cases, len(cases)); j >= 0 {
+				return j, nil
+			}
 			return -1, ctxError("select", ctx)
 		}
 	}
+}
+
+// lowestReady returns the index of the first of cases[:n] that is done,
+// or -1 if none is.
+func lowestReady(cases []Case, n int) int {
+	for i, c := range cases[:n] {
+		select {
+		case <-c.Done():
+			return i
+		default:
+		}
+	}
+	return -1
 }
 
 // offerCases offers Select's task cases that are queued on a Helper to
@@ -754,10 +773,15 @@ func Timeout[T any](ctx context.Context, d time.Duration, fn func(context.Contex
 	case d <= 0:
 		return zero, invalidError(fmt.Sprintf("task: Timeout: d must be positive (got %v)", d))
 	}
-	tctx, cancel := context.WithTimeoutCause(ctx, d, errTimeout)
+	// A cause of this call's own, with errTimeout's text: a Timeout inside
+	// another sees the outer one's cause when that one fires first, and
+	// must not take it for its own limit (it reported its 2 s limit passed
+	// when an outer 20 ms one had).
+	limit := errors.New(errTimeout.Error())
+	tctx, cancel := context.WithTimeoutCause(ctx, d, limit)
 	defer cancel()
 	v, err := fn(tctx)
-	if err != nil && context.Cause(tctx) == errTimeout {
+	if err != nil && context.Cause(tctx) == limit {
 		return v, &TimeoutError{Limit: d, Err: err}
 	}
 	return v, err

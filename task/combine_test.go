@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -264,12 +265,18 @@ func TestTimeout(t *testing.T) {
 		want        string
 		wantTimeout bool
 		wantErr     bool
+		notIn       string // text the error must not hold
 	}{
 		{name: "in time", limit: 5 * time.Second, fn: sleepy(2 * time.Second), want: "Completed"},
 		{name: "too slow", limit: time.Second, fn: sleepy(2 * time.Second), wantTimeout: true, wantErr: true},
 		{name: "parent deadline is not ours", limit: 5 * time.Second, parent: time.Second, fn: sleepy(2 * time.Second), wantErr: true},
 		{name: "zero limit", limit: 0, fn: sleepy(0), wantErr: true},
 		{name: "nil fn", limit: time.Second, wantErr: true},
+		// The inner Timeout saw the outer one's cause and reported its own
+		// 5 s limit passed: "timed out after 1s: timed out after 5s: ...".
+		{name: "inside a shorter Timeout", limit: time.Second, fn: func(ctx context.Context) (string, error) {
+			return task.Timeout(ctx, 5*time.Second, sleepy(time.Hour))
+		}, wantTimeout: true, wantErr: true, notIn: "5s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -290,6 +297,9 @@ func TestTimeout(t *testing.T) {
 				}
 				if tt.wantTimeout && (!errors.Is(err, context.DeadlineExceeded) || te.Limit != tt.limit) {
 					t.Fatalf("TimeoutError = %v (limit %v); want DeadlineExceeded, limit %v", err, te.Limit, tt.limit)
+				}
+				if tt.notIn != "" && strings.Contains(err.Error(), tt.notIn) {
+					t.Errorf("Timeout() = %q; want no %q in it", err, tt.notIn)
 				}
 			})
 		})

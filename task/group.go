@@ -331,8 +331,12 @@ func (g *Group[T]) Context() context.Context {
 // there could deadlock, since the places may all be held by tasks that wait
 // for what they submit (conc#88, ants#197). A task that submits so is busy
 // meanwhile, so no more of the group's functions run at once than the
-// limit; a goroutine outside the group that passes g.Context() runs one
-// more. A submission with an unrelated context waits as any other does.
+// limit; but any other goroutine that passes a context of the group runs
+// one more: g.Context() from outside, or a goroutine that a task started
+// with its context (a task that fans out 4 such goroutines, each
+// submitting, runs up to 4 over the limit; have the task submit itself,
+// or use a context not derived from the group's). A submission with an
+// unrelated context waits as any other does.
 // On a runtime (package rt), a caller that runs fn so keeps its slot for
 // the whole call: fn's context holds no slot, so fn's await points do not
 // give it back.
@@ -669,15 +673,22 @@ func (g *Group[T]) release() {
 // failedErr is the error of a task refused because a FailFast group's
 // context has ended: tripCause, if a task's failure ended it ("task: group
 // failed: " and the failure, the same error every time: record knows a
-// refusal by it), or else the cause of the context's end, wrapped.
+// refusal by it); ErrClosed if Close did; or else, as the parent context
+// ended it and no task failed, the error of a task not started because
+// its context ended (ErrNotStarted, the context's error and its cause),
+// as a group without FailFast gives a Go whose ctx has ended. It said
+// "task: group failed" there, though nothing had.
 func (g *Group[T]) failedErr() error {
 	g.mu.Lock()
 	cause := g.tripCause
 	g.mu.Unlock()
-	if cause != nil {
+	switch {
+	case cause != nil:
 		return cause
+	case g.isClosed():
+		return ErrClosed
 	}
-	return fmt.Errorf("task: group failed: %w", g.ctx.causeErr())
+	return notStarted(&g.ctx)
 }
 
 // failure is a failed task's error, and its context, through which
@@ -980,8 +991,10 @@ func (g *Group[T]) forgetErr(o *outcome[T]) failure {
 	return f
 }
 
-// Wait waits until every task submitted so far has ended (an await point)
-// and returns the results that neither Next nor an earlier Wait has
+// Wait waits until the group is idle, every task submitted has ended,
+// including those submitted while it waits (as errgroup's Wait does: a
+// group fed without pause keeps it waiting), an await point, and returns
+// the results that neither Next nor an earlier Wait has
 // delivered: those of the tasks submitted since the last Wait (or since
 // the group was made) that Next has not returned, in submission order. The
 // group forgets them: a later Wait returns only tasks submitted after this
@@ -1105,7 +1118,9 @@ func thousands(n int) string {
 }
 
 // Close cancels the group's context, fails every submitter still blocked
-// on the limit with ErrClosed, and waits for all tasks to return. Tasks
+// on the limit with ErrClosed, and waits for all tasks to return. The wait
+// is an await point for the context the group was made with: a runtime
+// task that made the group gives its slot back while it waits. Tasks
 // submitted after Close fail with ErrClosed. Results not yet delivered
 // stay for Next and Wait. Close may be called more than once.
 func (g *Group[T]) Close() {
@@ -1118,6 +1133,15 @@ func (g *Group[T]) Close() {
 	g.mu.Unlock()
 	g.wakeOne() // waiters for a place wake one another and see closing
 	g.ctx.cancel(context.Canceled, ErrClosed)
+	var (
+		pk     Parked
+		parked bool
+	)
+	defer func() {
+		if parked {
+			pk.Resume()
+		}
+	}()
 	for {
 		g.mu.Lock()
 		if g.pending.Load() == 0 {
@@ -1131,6 +1155,13 @@ func (g *Group[T]) Close() {
 		}
 		idle := g.idle
 		g.mu.Unlock()
+		if !parked {
+			// An await point, with the context the group was made with:
+			// a task of a runtime that made it gives its slot back while
+			// its tasks end, which they may need the slot for (a 1-slot
+			// runtime hung in a deferred Close).
+			pk, parked = Park(g.ctx.parent), true
+		}
 		<-idle
 	}
 }
