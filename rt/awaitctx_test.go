@@ -76,7 +76,7 @@ func TestDetectorNamesAwaitPointWithForeignContext(t *testing.T) {
 					t.Errorf("AwaitPoint = %q; want %q (stack:\n%s)", b.AwaitPoint, c.want, b.Stack)
 				}
 				s := b.String()
-				wrong := strings.Contains(s, "with a context that is not the task's")
+				wrong := strings.Contains(s, "with a context that carries no slot")
 				noAwait := strings.Contains(s, "without reaching an await point")
 				if wantWrong := c.want != ""; wrong != wantWrong || noAwait == wantWrong {
 					t.Errorf("report %q: says a foreign context %v, no await point %v; want %v, %v", s, wrong, noAwait, wantWrong, !wantWrong)

@@ -53,8 +53,9 @@ func (b BlockingReport) String() string {
 const (
 	cure = " (a time.Sleep, a blocking call or a long loop?); run blocking or CPU-heavy work with rt.SpawnBlocking, " +
 		"and wait with task.Sleep or Task.Await, which give the slot back"
-	wrongCtx = ", an await point, with a context that is not the task's: an await point gives the slot back " +
-		"only when its ctx is the task's context or derived from it (context.Background() or a context.WithTimeout of it is not); " +
+	wrongCtx = ", an await point, with a context that carries no slot: an await point gives the slot back " +
+		"only when its ctx is the task's context or derived from it (context.Background() or a context.WithTimeout of it is not, " +
+		"nor the context of a task.Group function that Go ran on the caller's goroutine because the group was full); " +
 		"pass the task's ctx, or a context derived from it"
 )
 

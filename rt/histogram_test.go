@@ -60,7 +60,8 @@ func TestHistogramMean(t *testing.T) {
 // durations they count, so Mean is the mean wait and the mean (sampled)
 // hold. k tasks on one slot each hold it for d (time.Sleep keeps the
 // slot), all spawned at once: the i-th waits i×d, so the waits sum to
-// k(k-1)/2×d; every hold lasts d.
+// k(k-1)/2×d; every hold lasts d. One hold in 8 is sampled, at random:
+// of 200, none is with a chance of (7/8)^200, about 3e-12.
 func TestSlotHistogramsSumMean(t *testing.T) {
 	tests := []struct {
 		k int
@@ -69,6 +70,7 @@ func TestSlotHistogramsSumMean(t *testing.T) {
 		{2, time.Millisecond},
 		{8, time.Second},
 		{16, time.Hour},
+		{200, time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%d tasks holding %v", tt.k, tt.d), func(t *testing.T) {
@@ -95,8 +97,12 @@ func TestSlotHistogramsSumMean(t *testing.T) {
 				if w := m.SlotWait; w.Count() != uint64(tt.k) || w.Sum != wantWait || w.Mean() != wantWait/time.Duration(tt.k) {
 					t.Errorf("SlotWait: Count %d, Sum %v, Mean %v; want %d, %v, %v", w.Count(), w.Sum, w.Mean(), tt.k, wantWait, wantWait/time.Duration(tt.k))
 				}
-				if h := m.SlotHold; h.Count() == 0 || h.Sum != time.Duration(h.Count())*tt.d || h.Mean() != tt.d {
-					t.Errorf("SlotHold: Count %d, Sum %v, Mean %v; want at least 1 hold sampled, each of %v", h.Count(), h.Sum, h.Mean(), tt.d)
+				h := m.SlotHold
+				if h.Sum != time.Duration(h.Count())*tt.d || h.Count() > 0 && h.Mean() != tt.d {
+					t.Errorf("SlotHold: Count %d, Sum %v, Mean %v; want each hold sampled to be of %v", h.Count(), h.Sum, h.Mean(), tt.d)
+				}
+				if tt.k >= 200 && h.Count() == 0 {
+					t.Errorf("SlotHold: no hold of %d sampled; want about 1 in 8", tt.k)
 				}
 			})
 		})

@@ -178,7 +178,7 @@ type Metrics struct {
 	BlockingReports uint64 // reports made by the blocking detector
 
 	SlotWait Histogram // how long tasks waited for a worker slot, to start or to resume (a slot taken at once counts as 0)
-	SlotHold Histogram // how long tasks held a worker slot between await points: one hold in 8 (a sample, picked by spawn order, so a task that holds once is timed one time in 8)
+	SlotHold Histogram // how long tasks held a worker slot between await points: one hold in 8, picked at random
 }
 
 // Metrics returns a snapshot of the runtime's metrics. Its cost does not
@@ -220,9 +220,27 @@ func (r *Runtime) Metrics() Metrics {
 	for _, n := range wait {
 		waited += n
 	}
+	// Under 1 ns: the first bucket, and nothing to the sum. takes and the
+	// waits are read a moment apart, while tasks take slots, so the
+	// difference may run ahead of what a later snapshot reads: the first
+	// bucket went backwards (2556 -> 2486 under load), which a rate over
+	// it reads as a counter reset. It is reported as the most any snapshot
+	// has read, which the true count reaches soon.
+	var fast uint64
 	if takes > waited {
-		wait[0] += takes - waited // under 1 ns: the first bucket, and nothing to the sum
+		fast = takes - waited
 	}
+	for {
+		seen := r.fastTakes.Load()
+		if fast <= seen {
+			fast = seen
+			break
+		}
+		if r.fastTakes.CompareAndSwap(seen, fast) {
+			break
+		}
+	}
+	wait[0] += fast
 	m.SlotWait = histogramOf(wait, sum)
 	m.SlotHold = r.hold.snapshot()
 	return m
