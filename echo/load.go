@@ -172,7 +172,7 @@ type Report struct {
 	Held           int           `json:"held,omitempty"`             // idle mode: connections that survived the hold (always in idle mode's JSON, even 0)
 	Opened         int           `json:"opened,omitempty"`           // idle mode: connections opened before the hold
 	Hold           time.Duration `json:"hold_ns,omitempty"`          // idle mode: how long the connections were held: Config.Hold, or less if HoldEndedEarly (0 if interrupted)
-	HoldEndedEarly bool          `json:"hold_ended_early,omitempty"` // idle mode: the hold ended before Config.Hold because the server had closed every connection (it crashed or shut down)
+	HoldEndedEarly bool          `json:"hold_ended_early,omitempty"` // idle mode: the hold ended before Config.Hold because the server had closed every connection (it crashed or shut down), or did not hold at all (Hold 0) because no connection passed its first ping
 	RSSBefore      int64         `json:"rss_before,omitempty"`       // idle mode with PID: the server's VmRSS, bytes
 	RSSAfter       int64         `json:"rss_after,omitempty"`        // at the end of the hold
 	// BytesPerConn is (RSSAfter-RSSBefore)/Held, given only when the
@@ -776,9 +776,16 @@ func mismatch(a, b []byte) int {
 // connections were opened and hold returns nil: Load marks the report
 // interrupted.
 func (l *loader) hold(ctx context.Context, conns []net.Conn, r *Report) error {
-	l.ping(ctx, conns)
+	alive := l.ping(ctx, conns)
 	r.Opened = int(l.done.Load())
 	if ctx.Err() != nil {
+		return nil
+	}
+	if alive == 0 {
+		// Every connection failed its first ping: there is nothing to
+		// hold, and holding nothing for Config.Hold only delays the
+		// report.
+		r.HoldEndedEarly = true
 		return nil
 	}
 	held, err := l.sleepHold(ctx, conns)
@@ -942,6 +949,11 @@ func (l *loader) ping(ctx context.Context, conns []net.Conn) int {
 			if err != nil {
 				if ctx.Err() != nil {
 					return struct{}{}, nil // interrupted: not the connection's failure
+				}
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					// Say what the timeout means, as message mode's stall does.
+					err = fmt.Errorf("its 1-byte ping not echoed within %v: %w", l.cfg.Stall, err)
 				}
 				l.fail(fmt.Errorf("echo: load: idle connection %d: %w", i, err))
 				c.Close()

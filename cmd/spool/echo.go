@@ -443,7 +443,9 @@ func printLoad(out io.Writer, cfg echo.Config, r echo.Report) error {
 	case r.Idle && r.Interrupted:
 		fmt.Fprintf(tw, "held\t- (stopped before the %v hold ended; %d of %d connections opened)\n", cfg.Hold, r.Opened, r.Conns)
 	case r.Idle:
-		if r.HoldEndedEarly {
+		if r.HoldEndedEarly && r.Hold == 0 {
+			fmt.Fprintf(tw, "held\t0 of %d connections: none passed its first ping (see the first error), so there was nothing to hold\n", r.Conns)
+		} else if r.HoldEndedEarly {
 			fmt.Fprintf(tw, "held\t%d of %d connections; the hold ended early, after %v of %v: the server had closed every connection (it crashed or shut down)\n",
 				r.Held, r.Conns, roundHeld(r.Hold), cfg.Hold)
 		} else {
