@@ -127,7 +127,11 @@
 // what. The context a task's function receives carries the same labels,
 // so pprof.Do with it adds labels for the call and then gives the
 // goroutine the task's back, and pprof.Label(ctx, "spool.task") finds the
-// task's name. It costs Spawn nothing: the context asks the task's
+// task's name. pprof.Do with another context (context.Background()) or
+// pprof.SetGoroutineLabels replaces the task's labels for that stretch:
+// the profile does not name the task there, and a blocking report made
+// then has no stack (BlockingReport.Stack is ""), since the detector finds
+// the goroutine by its spool.id. It costs Spawn nothing: the context asks the task's
 // registry entry for its label set only when the labels are looked up.
 // The labels of the context a task is spawned with are not the task's:
 // neither its goroutine nor its context carries them. A blocking task's
