@@ -35,16 +35,15 @@
 // Linux VM, Go 1.26, 127.0.0.1, against the stdlib baseline (a goroutine per
 // connection, a 1 KB buffer, a read-write loop), each server a process of
 // its own, driven by [Load]; medians of 5 rounds:
-//   - 64 B messages, 50 connections x 20,000: about 0.83x the baseline's
+//   - 64 B messages, 50 connections x 20,000: about 0.92x the baseline's
 //     server CPU per message (it reads and writes with raw system calls
-//     on Linux; these figures predate the read to EAGAIN after each
-//     message that sees a close sent with the last bytes: on an Intel
-//     Xeon VM that read took the paired figures from 1.10x to 1.07x
-//     throughput and from 0.87x to 0.90x CPU), and 1.18x
-//     to 1.20x its throughput as the median of per-round ratios (1.09x
-//     to 1.48x round by round, as the machine's speed drifted). Both
-//     servers spend most of their CPU in the kernel's loopback TCP path.
-//   - 4 KB messages: 3.6x the baseline's throughput and 0.24x its CPU per
+//     on Linux, and reads on to EAGAIN after each message, which sees a
+//     close sent with the last bytes), and 1.05x to 1.15x its throughput
+//     as the median of per-round ratios over four runs (rounds spread by
+//     13-37%, as the machine's speed drifted); with [ParkIdle], 0.89x to
+//     1.06x. Both servers spend most of their CPU in the kernel's
+//     loopback TCP path.
+//   - 4 KB messages: 2.4x the baseline's throughput and 0.37x its CPU per
 //     message (one read and one write per message instead of four each).
 //   - 10,000 idle connections: about 3.75 KB of resident memory each, 0.80x
 //     the baseline's 4.7 KB (no buffer, but a goroutine's 2 KB stack, a

@@ -56,12 +56,10 @@ type Runtime struct {
 	base context.Context // pprof labels: the runtime's name
 	blab context.Context // pprof labels of blocking tasks
 
-	closed atomic.Bool // mirrors isClosed for Spawn's fast refusal
-	// fastTakes is the most slot takes without a wait that a Metrics
-	// snapshot has reported: see Metrics.
-	fastTakes atomic.Uint64
-	capacity  atomic.Int64 // workers, plus unbounded once Shutdown opened the gates
-	coarse    atomic.Int64 // now, as of the detector's last look
+	closed    atomic.Bool   // mirrors isClosed for Spawn's fast refusal
+	capacity  atomic.Int64  // workers, plus unbounded once Shutdown opened the gates
+	coarse    atomic.Int64  // now, as of the detector's last look
+	fastTakes atomic.Uint64 // the most slot takes without a wait a Metrics snapshot has reported
 	// detParked is set while the detector sleeps because no task held a
 	// slot for parkAfter looks; the next task to take a slot wakes it
 	// (wakeDetector), through detWake.
