@@ -18,11 +18,11 @@ import (
 func TestNoSubMillisecondIdleTimeoutNeverFires(t *testing.T) {
 	s, addr := start(t, echo.IdleTimeout(500*time.Microsecond))
 	c := dial(t, addr)
-	if err := roundTrip(c, []byte("x")); err != nil {
-		t.Fatal(err)
-	}
 	// The server closes the connection within a few ms; the read ends with
-	// EOF then. With the timeout off it would end at the deadline.
+	// EOF then. With the timeout off it would end at the deadline. Nothing
+	// is sent: a message could meet the close on its way and be answered
+	// with a reset (a round trip here failed so under -race, the server
+	// having closed the connection before the message came).
 	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
 		m := s.Metrics()
