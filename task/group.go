@@ -67,6 +67,10 @@ func FailFast() GroupOption { return func(c *groupConfig) { c.failFast = true } 
 // Call Close when done with a group (defer g.Close()): it cancels what is
 // still running, fails submitters blocked on the limit, and waits for every
 // task and goroutine of the group to end, so nothing outlives the group.
+// A group left without Close, Wait, or a Next that has returned every
+// result keeps its idle goroutines parked for good, and they keep the
+// group alive: a panic in one of its tasks that nobody read is then never
+// reported to OnUnobservedPanic either.
 //
 // The zero Group is ready to use, like errgroup's: it behaves as
 // NewGroup(context.Background()), with no limit and no FailFast, and is set
