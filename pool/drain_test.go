@@ -3,6 +3,7 @@ package pool_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -85,6 +86,48 @@ func TestCloseLetsRunningTasksSubmit(t *testing.T) {
 				}
 				checkInvariant(t, p)
 			})
+		})
+	}
+}
+
+// TestCloseRefusesSubmissionsNotFromItsWorkers: after Close, only a
+// running task of p, on p's worker, may submit to p. A context of p's
+// task used from a worker of another pool is refused, whether that task
+// has ended or still runs. The ended task's context was taken for a
+// running one, and the other pool's worker for one of p's: the Go job
+// ran after Close had returned and Done was closed.
+func TestCloseRefusesSubmissionsNotFromItsWorkers(t *testing.T) {
+	for _, running := range []bool{false, true} {
+		t.Run(map[bool]string{false: "ended task", true: "running task"}[running], func(t *testing.T) {
+			p, q := newPool(t, 1), newPool(t, 1)
+			handed, release := make(chan context.Context, 1), make(chan struct{})
+			owner := pool.Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+				handed <- ctx
+				if running {
+					<-release
+				}
+				return 0, nil
+			})
+			ctxT := <-handed
+			closed := make(chan struct{})
+			go func() { p.Close(); close(closed) }()
+			if !running {
+				<-closed
+			}
+			for p.TryGo(func() {}) != pool.ErrClosed { // until Close has begun
+				runtime.Gosched()
+			}
+			ran := false
+			_, err := pool.Submit(context.Background(), q, func(context.Context) (int, error) {
+				return 0, p.GoContext(ctxT, func() { ran = true })
+			}).Await(context.Background())
+			close(release)
+			<-closed
+			_, _ = owner.Await(context.Background())
+			if ran || !errors.Is(err, pool.ErrClosed) {
+				t.Errorf("p.GoContext after Close from q's worker = %v, ran %v; want ErrClosed, not run", err, ran)
+			}
+			checkInvariant(t, p)
 		})
 	}
 }

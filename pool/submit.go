@@ -291,12 +291,16 @@ wait:
 
 // admitsLate reports whether a submission that came after Close may run
 // all the same, on its caller: one made with the context of a task of p
-// that runs on one of p's workers, before Shutdown aborted. Such a task is
-// work in flight, which Close lets finish, and its worker is busy until it
-// returns, so Close waits for the sub-task too. A worker is told by its
-// stack (about 600 ns, see worker), on this rare path only.
+// that is still running (its context ends when it does), on one of p's
+// own workers, before Shutdown aborted. Such a task is work in flight,
+// which Close lets finish, and its worker is busy until it returns, so
+// Close waits for the sub-task too. The worker is told by the receiver of
+// its serve frame on the caller's stack (self, 3-6 µs), on this rare path
+// only: worker's cheaper look takes another pool's worker for one of p's,
+// and a task of p that had ended could hand its context to one, whose
+// Go job then ran after Close had returned.
 func (p *Pool) admitsLate(ctx context.Context) bool {
-	return task.ContextSlot(ctx) == task.Slot(p.slot) && !p.aborted.Load() && p.worker()
+	return task.ContextSlot(ctx) == task.Slot(p.slot) && ctx.Err() == nil && !p.aborted.Load() && p.self() != nil
 }
 
 // offload hands it, which found the queue full, to a parked spare, or else

@@ -1124,7 +1124,14 @@ func thousands(n int) string {
 // Close cancels the group's context, fails every submitter still blocked
 // on the limit with ErrClosed, and waits for all tasks to return. The wait
 // is an await point for the context the group was made with: a runtime
-// task that made the group gives its slot back while it waits. Tasks
+// task that made the group gives its slot back while it waits (its
+// group's tasks may need the slot to return: a deferred Close without it
+// hung a 1-slot runtime). Close has no context of its own to tell its
+// caller by, so call it from the task that made the group (defer
+// g.Close()), or once that task has ended: from another goroutine while
+// that task runs, it gives the task's slot back all the same, and the
+// runtime's bound does not hold while Close waits, as for any await point
+// given a task's context on another goroutine (see package rt). Tasks
 // submitted after Close fail with ErrClosed. Results not yet delivered
 // stay for Next and Wait. Close may be called more than once.
 func (g *Group[T]) Close() {
