@@ -51,12 +51,23 @@
 // at once, at the call, on a nil seq or fn or a workers below 1
 // ("parallel: MapOrdered: workers must be positive (got 0)"). A nil
 // context panics at the call, as in "parallel: Map: nil context". The
-// check is one pointer comparison. Measured with it, Map of 1 item costs
-// 102 ns of CPU and 3 allocations, against 127 ns and 4 before these
-// checks (a call without options no longer allocates its configuration),
-// and 130 ns against 158 with ChunkSize (medians of 6 alternated runs,
-// BenchmarkMapOverhead); BenchmarkMap and BenchmarkSumSquares did not move
-// beyond their noise.
+// check is one pointer comparison; with it, a call without options no
+// longer allocates its configuration, so Map of 1 item took one
+// allocation less and about a fifth less CPU than before (6 alternated
+// runs of BenchmarkMapOverhead); BenchmarkMap and BenchmarkSumSquares did
+// not move beyond their noise.
+//
+// # On a runtime
+//
+// Called from a task of a runtime (package rt) with the task's context,
+// the slice functions run fn on the caller's goroutine with a context
+// derived from the task's, so that fn's await points give the task's slot
+// back, and on up to Workers-1 helper goroutines whose context carries no
+// slot. The helpers are not the runtime's tasks: the runtime's bound on
+// how many tasks use a CPU does not cover them, and a task that calls Map
+// uses up to Workers cores, not one. To keep such work within a
+// runtime's slots, give Workers(1), or spawn the chunks as tasks of the
+// runtime. MapOrdered's workers hold no slot either.
 //
 // # When to use it, and when not
 //

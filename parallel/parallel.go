@@ -357,6 +357,18 @@ func run(ctx context.Context, n int, c config, fn body) error {
 	}
 	r := &runner{fn: fn, n: n, size: size, count: count}
 	r.ctx, r.cancel = context.WithCancelCause(base)
+	// The caller's own chunks run with a context of the caller's, which
+	// keeps its slot: fn's await points then give the slot back, as they
+	// do when the caller runs the whole input alone. With the helpers'
+	// slot-less context, fn awaiting a task of a 1-slot runtime (or a
+	// guard.Mutex held across an await) hung once the input was split.
+	own := r.ctx
+	if base != ctx {
+		var cancelOwn context.CancelCauseFunc
+		own, cancelOwn = context.WithCancelCause(ctx)
+		cancelHelpers := r.cancel
+		r.cancel = func(cause error) { cancelHelpers(cause); cancelOwn(cause) }
+	}
 	if ctx.Done() != nil {
 		unwatch := context.AfterFunc(ctx, func() { r.stop.Store(true) })
 		defer unwatch()
@@ -386,7 +398,7 @@ func run(ctx context.Context, n int, c config, fn body) error {
 			}
 			r.cancel(errStop)
 		}()
-		r.work()
+		r.work(own)
 		normal = true
 	}()
 	if r.first != nil {
@@ -521,7 +533,7 @@ func (r *runner) help() {
 			r.fail(task.ErrGoexit)
 		}
 	}()
-	r.work()
+	r.work(r.ctx)
 	normal = true
 }
 
@@ -542,16 +554,17 @@ func (r *runner) fail(err error) {
 }
 
 // work takes chunks until there are none left, the work is stopped, or a
-// chunk fails.
-func (r *runner) work() {
-	done := r.ctx.Done()
+// chunk fails, running fn with ctx: the helpers' context, or the caller's
+// own (see run).
+func (r *runner) work(ctx context.Context) {
+	done := ctx.Done()
 	for !r.stop.Load() && !isDone(done) {
 		k := int(r.next.Add(1) - 1)
 		if k >= r.count {
 			return
 		}
 		lo := k * r.size
-		if err := r.fn(r.ctx, &r.stop, k, lo, chunkEnd(lo, r.size, r.n)); err != nil {
+		if err := r.fn(ctx, &r.stop, k, lo, chunkEnd(lo, r.size, r.n)); err != nil {
 			if err != errStop {
 				r.fail(err)
 			}

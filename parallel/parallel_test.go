@@ -1,6 +1,7 @@
 package parallel_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -354,18 +355,23 @@ func TestNilFuncs(t *testing.T) {
 	}
 }
 
+// TestMapOnRuntimeSlot: fn sees the caller's runtime slot on the caller's
+// goroutine, so that its await points give the slot back there, and never
+// on a helper's, which must not park with it.
 func TestMapOnRuntimeSlot(t *testing.T) {
 	var sl slottest.Counter
 	tk, job := task.Prepare(context.Background(), func(ctx context.Context) (struct{}, error) {
-		var sawSlot atomic.Bool
+		var wrong atomic.Int64
 		_, err := parallel.Map(ctx, ints(100), func(ctx context.Context, x int) (int, error) {
-			if task.ContextSlot(ctx) != nil {
-				sawSlot.Store(true)
+			buf := make([]byte, 8<<10)
+			onCaller := bytes.Contains(buf[:runtime.Stack(buf, false)], []byte("TestMapOnRuntimeSlot.func1("))
+			if sawSlot := task.ContextSlot(ctx) != nil; sawSlot != onCaller {
+				wrong.Add(1)
 			}
 			return x, nil
 		}, parallel.Workers(4), parallel.ChunkSize(1))
-		if sawSlot.Load() {
-			t.Errorf("fn saw the caller's runtime slot; helpers must not park with it")
+		if n := wrong.Load(); n > 0 {
+			t.Errorf("%d calls of fn saw the slot on a helper, or not on the caller; want it seen on the caller's goroutine only", n)
 		}
 		return struct{}{}, err
 	}, task.WithSlot(&sl))

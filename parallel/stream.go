@@ -120,6 +120,16 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 		done       = ctx.Done()
 	)
 	for {
+		// Once ctx has ended, nothing more is handed out or yielded but
+		// the one ctx error. The select below looks at ctx only when it
+		// must wait: while results were ready or workers idle, the loop
+		// went on calling fn on values it pulled after the end, and
+		// yielding their results, ctx errors among them (13 before its
+		// own, in an audit).
+		if isDone(done) {
+			yield(zero, ctxError(ctx))
+			return
+		}
 		if !have && !exhausted && tail-head < w {
 			if v, ok := next(); ok {
 				pending, have = v, true
@@ -168,6 +178,10 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 			tail++
 			pending, have = *new(T), false
 		case got:
+			if isDone(done) { // the result may be fn's reply to ctx's end
+				yield(zero, ctxError(ctx))
+				return
+			}
 			res := &s.window[head%w]
 			r, err := res.r, res.err
 			res.r, res.err = zero, nil
