@@ -64,28 +64,15 @@ func TestServerSeesCloseThatCameWithData(t *testing.T) {
 // EOF. Load took the short read for the end of what there was and waited
 // for the stall timeout, which it then reported ("nothing echoed").
 func TestLoadSeesCloseThatCameWithPartialEcho(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { l.Close(); <-done })
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			b := make([]byte, 64)
-			_, _ = io.ReadFull(c, b)
-			if cork(c.(*net.TCPConn)) == nil {
-				_, _ = c.Write(b[:10])
-			}
-			c.Close()
+	addr := fake(t, func(c net.Conn) {
+		b := make([]byte, 64)
+		_, _ = io.ReadFull(c, b)
+		if cork(c.(*net.TCPConn)) == nil {
+			_, _ = c.Write(b[:10]) // part of the echo, then the close
 		}
-	}()
-	r, err := echo.Load(context.Background(), echo.Config{Addr: l.Addr().String(), Conns: 1, Msgs: 5, Size: 64, Stall: safety})
+		c.Close()
+	})
+	r, err := echo.Load(context.Background(), echo.Config{Addr: addr, Conns: 1, Msgs: 5, Size: 64, Stall: safety})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,9 @@ package echo_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,41 +17,12 @@ import (
 // held the connections it no longer had for the whole hold, and the error
 // read "read tcp ...: i/o timeout".
 func TestIdleLoadAgainstSilentServer(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
+	addr := fake(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) }) // reads, never echoes
 	// Hold is far longer than the test may take: Load must not wait it out
 	// (ctx's bound only keeps a failure from hanging).
 	ctx, cancel := context.WithTimeout(context.Background(), safety)
 	defer cancel()
-	r, err := echo.Load(ctx, echo.Config{Addr: l.Addr().String(), Conns: 2, Idle: true, Hold: time.Hour, Stall: 50 * time.Millisecond})
+	r, err := echo.Load(ctx, echo.Config{Addr: addr, Conns: 2, Idle: true, Hold: time.Hour, Stall: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
