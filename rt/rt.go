@@ -662,7 +662,7 @@ type ShutdownError struct {
 	// Cancelled in Metrics) by the time Shutdown returned.
 	NotStarted int
 	Grace      time.Duration // how long Shutdown then waited for them
-	Running    []TaskInfo    // tasks still running when Shutdown returned, oldest first
+	Running    []TaskInfo    // tasks that had not ended when Shutdown returned (running, parked or waiting for a slot), oldest first
 }
 
 // Error says how many tasks' contexts Shutdown cancelled and how many of
@@ -682,7 +682,10 @@ func (e *ShutdownError) Error() string {
 		b.WriteString("; all ended")
 		return b.String()
 	}
-	fmt.Fprintf(&b, "; %d still running after %v, left behind:", len(e.Running), e.Grace)
+	// Not "still running": a task waiting for a slot that the grace
+	// period was too short for (a starved machine) is listed too, in its
+	// state.
+	fmt.Fprintf(&b, "; %d not ended after %v, left behind:", len(e.Running), e.Grace)
 	blocking := false
 	for i, ti := range e.Running {
 		if i > 0 {
