@@ -202,6 +202,7 @@ func (p *Pipeline) waitIdle(ctx context.Context) error {
 		pk      task.Parked
 		parked  bool
 		stalled <-chan time.Time
+		looked  bool // at the caller's stack, once
 		me      bool
 	)
 	defer func() {
@@ -228,9 +229,9 @@ func (p *Pipeline) waitIdle(ctx context.Context) error {
 		if !parked {
 			pk, parked = task.Park(ctx), true
 		}
-		if !me && stalled == nil {
+		if !looked && stalled == nil {
 			tm := time.NewTimer(stallAfter)
-			defer tm.Stop()
+			defer tm.Stop() // once: looked or stalled stays set
 			stalled = tm.C
 		}
 		select {
@@ -238,7 +239,7 @@ func (p *Pipeline) waitIdle(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-stalled:
-			stalled = make(chan time.Time) // never again
+			stalled, looked = nil, true
 			if p.inside() {
 				me = true
 				p.mu.Lock()

@@ -40,21 +40,20 @@ func summarize(xs []float64) Stat {
 	return st
 }
 
-// statJSON is Stat as JSON carries it: Spread is null when it is NaN.
+// plainStat is Stat without its JSON methods, for statJSON to embed.
+type plainStat Stat
+
+// statJSON is Stat as JSON carries it: its Spread, shallower than the
+// embedded one, is null when there is none.
 type statJSON struct {
-	N      int      `json:"n"`
-	Median float64  `json:"median"`
-	Min    float64  `json:"min"`
-	Max    float64  `json:"max"`
-	P90    float64  `json:"p90"`
-	P99    float64  `json:"p99"`
+	plainStat
 	Spread *float64 `json:"spread"`
 }
 
 // toJSON is s as JSON carries it: no spread (null) for a figure measured
 // once, as the tables show "-" for it, nor for a NaN one.
 func (s Stat) toJSON() statJSON {
-	j := statJSON{s.N, s.Median, s.Min, s.Max, s.P90, s.P99, nil}
+	j := statJSON{plainStat: plainStat(s)}
 	if s.N >= 2 {
 		j.Spread = finite(s.Spread)
 	}
@@ -62,7 +61,9 @@ func (s Stat) toJSON() statJSON {
 }
 
 func (j statJSON) stat() Stat {
-	return Stat{j.N, j.Median, j.Min, j.Max, j.P90, j.P99, orNaN(j.Spread)}
+	s := Stat(j.plainStat)
+	s.Spread = orNaN(j.Spread)
+	return s
 }
 
 // MarshalJSON writes a NaN spread as null, which JSON can carry.
