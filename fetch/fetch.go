@@ -161,7 +161,8 @@ func Retries(n int) Option {
 // Retry adds options for package retry's policy, such as a back-off
 // schedule (default retry.Exponential(100ms, 10s) with full jitter) or
 // retry.OnRetry. They apply after fetch's own (attempts, timeout,
-// Retry-After cap), so they can override them. They must be valid
+// Retry-After cap), so they can override them; a *retry.Policy among them
+// overrides only the settings it was built with. They must be valid
 // (retry.New must accept them).
 func Retry(opts ...retry.Option) Option {
 	_, err := retry.New(opts...)

@@ -44,8 +44,11 @@ const (
 //	...
 //	v, err := retry.Do(ctx, fetch, p)
 //
-// Options apply in order, later ones winning. A *Policy sets every setting,
-// so pass it first when you want to override some of them after it.
+// Options apply in order, later ones winning. A *Policy gives the settings
+// its own options gave, and only those: retry.Do(ctx, fn,
+// retry.MaxAttempts(7), p) makes 7 attempts if p was built without
+// MaxAttempts, and p's number if it was built with it; a setting p left at
+// its default does not undo an earlier option.
 type Option interface {
 	apply(*config)
 }
@@ -67,8 +70,24 @@ type config struct {
 	onGiveUp       func(*Error)
 	seed           uint64
 	seeded         bool
-	err            error // the first bad option
+	set            setting // the settings options gave: what a Policy overrides
+	err            error   // the first bad option
 }
+
+// setting is a bit for each setting an option can give.
+type setting uint16
+
+const (
+	setMaxAttempts setting = 1 << iota
+	setMaxElapsed
+	setAttemptTimeout
+	setMaxAfter
+	setBackoff
+	setRetryIf
+	setOnRetry
+	setOnGiveUp
+	setSeed
+)
 
 func (c *config) fail(err error) {
 	if c.err == nil {
@@ -102,9 +121,40 @@ func (p *Policy) apply(c *config) {
 		c.fail(invalid("option is a nil *Policy"))
 		return
 	}
-	err := c.err
-	*c = p.c
-	c.fail(err)
+	q := &p.c
+	if q.maxAttempts < 1 { // a Policy{} not built by New
+		c.fail(invalid("a *Policy not built with retry.New"))
+		return
+	}
+	if q.set&setMaxAttempts != 0 {
+		c.maxAttempts = q.maxAttempts
+	}
+	if q.set&setMaxElapsed != 0 {
+		c.maxElapsed = q.maxElapsed
+	}
+	if q.set&setAttemptTimeout != 0 {
+		c.attemptTimeout = q.attemptTimeout
+	}
+	if q.set&setMaxAfter != 0 {
+		c.maxAfter = q.maxAfter
+	}
+	if q.set&setBackoff != 0 {
+		c.backoff = q.backoff
+	}
+	if q.set&setRetryIf != 0 {
+		c.retryIf = q.retryIf
+	}
+	if q.set&setOnRetry != 0 {
+		c.onRetry = q.onRetry
+	}
+	if q.set&setOnGiveUp != 0 {
+		c.onGiveUp = q.onGiveUp
+	}
+	if q.set&setSeed != 0 {
+		c.seed, c.seeded = q.seed, q.seeded
+	}
+	c.set |= q.set
+	c.fail(q.err)
 }
 
 // New applies opts to the defaults and validates the result. Its error
@@ -162,6 +212,7 @@ func MaxAttempts(n int) Option {
 			return
 		}
 		c.maxAttempts = n
+		c.set |= setMaxAttempts
 	})
 }
 
@@ -181,6 +232,7 @@ func MaxElapsed(d time.Duration) Option {
 			return
 		}
 		c.maxElapsed = d
+		c.set |= setMaxElapsed
 	})
 }
 
@@ -201,6 +253,7 @@ func AttemptTimeout(d time.Duration) Option {
 			return
 		}
 		c.attemptTimeout = d
+		c.set |= setAttemptTimeout
 	})
 }
 
@@ -212,6 +265,7 @@ func Backoff(b Schedule) Option {
 			return
 		}
 		c.backoff = b
+		c.set |= setBackoff
 	})
 }
 
@@ -227,6 +281,7 @@ func MaxAfter(d time.Duration) Option {
 			return
 		}
 		c.maxAfter = d
+		c.set |= setMaxAfter
 	})
 }
 
@@ -243,6 +298,7 @@ func If(f func(error) bool) Option {
 			return
 		}
 		c.retryIf = f
+		c.set |= setRetryIf
 	})
 }
 
@@ -259,6 +315,7 @@ func OnRetry(f func(attempt int, err error, delay time.Duration)) Option {
 			return
 		}
 		c.onRetry = f
+		c.set |= setOnRetry
 	})
 }
 
@@ -285,6 +342,7 @@ func OnGiveUp(f func(*Error)) Option {
 			return
 		}
 		c.onGiveUp = f
+		c.set |= setOnGiveUp
 	})
 }
 
@@ -297,5 +355,6 @@ func OnGiveUp(f func(*Error)) Option {
 func Seed(seed uint64) Option {
 	return optionFunc(func(c *config) {
 		c.seed, c.seeded = seed, true
+		c.set |= setSeed
 	})
 }

@@ -188,3 +188,49 @@ func TestAuditAttemptTimeoutNoLeak(t *testing.T) {
 		t.Error("goroutines grew")
 	}
 }
+
+// TestPolicyGivesOnlyItsSettings: a *Policy among other options gives
+// the settings its own options gave, and leaves the rest as the earlier
+// options set them. It used to replace every setting with its own, the
+// defaults included, so retry.Do(ctx, fn, retry.MaxAttempts(7), p) made
+// 3 attempts for a p built with only OnRetry (and fetch.Retry(p) dropped
+// fetch's timeout and retry count).
+func TestPolicyGivesOnlyItsSettings(t *testing.T) {
+	hooked := 0
+	onRetry := mustNew(t, retry.OnRetry(func(int, error, time.Duration) { hooked++ }))
+	two := mustNew(t, retry.MaxAttempts(2))
+	noDelay := retry.Backoff(retry.Constant(0))
+	tests := []struct {
+		name       string
+		opts       []retry.Option
+		wantCalls  int
+		wantHooked int
+	}{
+		{"an option, then a policy without it", []retry.Option{noDelay, retry.MaxAttempts(7), onRetry}, 7, 6},
+		{"a policy without it, then an option", []retry.Option{noDelay, onRetry, retry.MaxAttempts(7)}, 7, 6},
+		{"an option, then a policy with it", []retry.Option{noDelay, retry.MaxAttempts(7), two}, 2, 0},
+		{"a policy with it, then an option", []retry.Option{noDelay, two, retry.MaxAttempts(7)}, 7, 0},
+		{"a policy made of a policy", []retry.Option{noDelay, retry.MaxAttempts(7), mustNew(t, onRetry)}, 7, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hooked = 0
+			calls := 0
+			_, err := retry.Do(t.Context(), func(ctx context.Context, attempt int) (int, error) {
+				calls++
+				return 0, errBoom
+			}, tt.opts...)
+			if !errors.Is(err, errBoom) {
+				t.Errorf("err = %v; want errBoom", err)
+			}
+			if calls != tt.wantCalls || hooked != tt.wantHooked {
+				t.Errorf("got %d calls and %d OnRetry calls; want %d and %d", calls, hooked, tt.wantCalls, tt.wantHooked)
+			}
+		})
+	}
+	// A zero Policy is refused among other options too.
+	_, err := retry.Do(t.Context(), func(ctx context.Context, attempt int) (int, error) { return 0, errBoom }, retry.MaxAttempts(3), &retry.Policy{})
+	if !errors.Is(err, retry.ErrInvalid) {
+		t.Errorf("MaxAttempts(3), &Policy{}: err = %v; want ErrInvalid", err)
+	}
+}
