@@ -46,7 +46,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -104,9 +106,10 @@ func Retryable(code int) bool {
 //   - err as it is for a transport error, which retry.Do retries (or stops
 //     on, if its ctx is done); [retry.Permanent](err) for a TLS
 //     certificate error, a host name that does not exist (a *net.DNSError
-//     with IsNotFound), the default client's stop after 10 redirects, and
-//     a request net/http refuses to send (a scheme it does not support, a
-//     URL with no host);
+//     with IsNotFound), the default client's stop after 10 redirects, a
+//     redirect the client's CheckRedirect refused (resp and err both
+//     non-nil), and a request net/http refuses to send (a scheme it does
+//     not support, a URL with no host);
 //   - a *[StatusError] for 408, 425, 429, 500, 502, 503 and 504, retried,
 //     wrapped with [retry.After] when a Retry-After header parses (see
 //     [ParseRetryAfter]; the delay is capped at maxDelay, and maxDelay <= 0
@@ -155,7 +158,9 @@ func classify(resp *http.Response, err error, maxDelay time.Duration) verdict {
 			host    x509.HostnameError
 			invalid x509.CertificateInvalidError
 		)
-		if errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) ||
+		// A response with the error: the client's CheckRedirect refused to
+		// follow it (net/http returns both only then), as it would again.
+		if resp != nil || errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) ||
 			noSuchHost(err) || tooManyRedirects(err) || badRequest(err) {
 			return verdict{err, true, 0, false}
 		}
@@ -263,8 +268,9 @@ func (e invalidError) Unwrap() error { return ErrInvalid }
 // net/http's own retries do: http.NewRequest sets GetBody for a
 // *bytes.Buffer, *bytes.Reader or *strings.Reader; set it yourself for
 // any other body. A request with a body and no GetBody is sent again only
-// if no attempt has read any of its body (its connection failed, say):
-// once some was sent, another attempt would send the rest of a reader
+// if no attempt has read any of its body (its connection failed, say; the
+// transport closes the body then, and Do keeps it open for the next
+// attempt and closes it when it returns): once some was sent, another attempt would send the rest of a reader
 // the attempts share, or nothing, as if it were the whole body, and the
 // server might take a truncated upload. Do stops instead, with a
 // permanent error that matches [ErrNoGetBody] and says what to do:
@@ -321,8 +327,11 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 	if client == nil {
 		client = http.DefaultClient
 	}
-	var sent atomic.Bool // an attempt sent some body
-	return retry.Do(ctx, func(ctx context.Context, attempt int) (*http.Response, error) {
+	var (
+		sent atomic.Bool // an attempt sent some body
+		held heldBody    // a body the transport closed unread: sent again
+	)
+	resp, err := retry.Do(ctx, func(ctx context.Context, attempt int) (*http.Response, error) {
 		req, err := newReq(ctx)
 		if err != nil {
 			return nil, retry.Permanent(err)
@@ -337,6 +346,7 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		if attempt > 1 && hasBody {
 			if req.GetBody == nil {
 				if sent.Load() { // read by an attempt after it was judged
+					held.release(req.Body)
 					req.Body.Close()
 					return nil, retry.Permanent(noGetBody(fmt.Errorf("httpretry: %s %s", method(req), req.URL.Redacted())))
 				}
@@ -352,7 +362,7 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		}
 		var sb *sentBody
 		if hasBody {
-			sb = &sentBody{rc: req.Body, sent: &sent, again: sent.Load()}
+			sb = &sentBody{rc: req.Body, sent: &sent, again: sent.Load(), held: &held, unmade: req.GetBody == nil}
 			req.Body = sb
 		} else if sent.Load() {
 			return nil, retry.Permanent(errBodyGone)
@@ -408,9 +418,13 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 			return nil, err
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
-		resp.ContentLength = int64(len(body))
+		if method(named) != http.MethodHead { // a HEAD's length is the resource's
+			resp.ContentLength = int64(len(body))
+		}
 		return resp, nil
 	}, opts...)
+	held.finish()
+	return resp, err
 }
 
 // method is req's method, GET when it is empty, as net/http reads it.
@@ -439,12 +453,14 @@ var errBodyGone = errors.New("httpretry: the request body is empty where an earl
 // was not (again). The transport may read it on a goroutine of its own,
 // even after Client.Do returns.
 type sentBody struct {
-	rc    io.ReadCloser
-	sent  *atomic.Bool
-	again bool
-	n     int64 // read by the transport alone
-	read  atomic.Bool
-	gone  atomic.Bool
+	rc     io.ReadCloser
+	sent   *atomic.Bool
+	again  bool
+	n      int64 // read by the transport alone
+	read   atomic.Bool
+	gone   atomic.Bool
+	held   *heldBody
+	unmade bool // no GetBody: a later attempt sends rc again if none of it was read
 }
 
 func (b *sentBody) Read(p []byte) (int, error) {
@@ -463,7 +479,76 @@ func (b *sentBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (b *sentBody) Close() error { return b.rc.Close() }
+// Close closes rc, unless none of it was read and no GetBody can make it
+// again: then a later attempt may send it, and heldBody closes it once
+// Do is done. (The transport closes a request's body when the request
+// fails, a dial's failure included: a file body passed through was gone
+// for the attempt after.)
+func (b *sentBody) Close() error {
+	if b.unmade && !b.read.Load() && b.held.hold(b.rc) {
+		return nil
+	}
+	b.held.release(b.rc)
+	return b.rc.Close()
+}
+
+// heldBody keeps a request body that an attempt's transport closed before
+// reading any of it, for the attempts after, and closes it when Do is
+// done. The transport may close a body on a goroutine of its own, even
+// after Client.Do returns: after finish, hold refuses, and the transport's
+// Close goes through.
+type heldBody struct {
+	mu   sync.Mutex
+	rc   io.Closer
+	done bool
+}
+
+// hold keeps rc for a later attempt, closing the one it kept before if
+// that is another body, and reports whether it did; false once Do is done.
+func (h *heldBody) hold(rc io.Closer) bool {
+	h.mu.Lock()
+	if h.done {
+		h.mu.Unlock()
+		return false
+	}
+	old := h.rc
+	h.rc = rc
+	h.mu.Unlock()
+	if old != nil && !same(old, rc) {
+		old.Close()
+	}
+	return true
+}
+
+// release forgets rc, which its Close closes.
+func (h *heldBody) release(rc io.Closer) {
+	h.mu.Lock()
+	if h.rc != nil && same(h.rc, rc) {
+		h.rc = nil
+	}
+	h.mu.Unlock()
+}
+
+// same reports whether a and b are one body: the attempts' requests share
+// a reader. Bodies of a type == cannot compare count as one.
+func same(a, b io.Closer) bool {
+	t := reflect.TypeOf(a)
+	if t != reflect.TypeOf(b) {
+		return false
+	}
+	return !t.Comparable() || a == b
+}
+
+// finish closes the body held, if any; a Close after it goes through.
+func (h *heldBody) finish() {
+	h.mu.Lock()
+	rc := h.rc
+	h.rc, h.done = nil, true
+	h.mu.Unlock()
+	if rc != nil {
+		rc.Close()
+	}
+}
 
 // idempotent reports whether req is safe to send again after a failure
 // that may have come after the server acted: its method is idempotent

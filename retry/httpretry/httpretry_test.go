@@ -106,6 +106,7 @@ func TestCheck(t *testing.T) {
 		{"no such host", nil, &url.Error{Op: "Get", URL: "http://nx.invalid", Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "nx.invalid", IsNotFound: true}}}, time.Minute, permanent, -1},
 		{"resolver timed out", nil, &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "i/o timeout", Name: "x", IsTimeout: true}}}, time.Minute, retried, 0},
 		{"net/http's redirect stop", nil, &url.Error{Op: "Get", URL: "http://x", Err: errors.New("stopped after 10 redirects")}, time.Minute, permanent, -1},
+		{"a redirect CheckRedirect refused", response(302), &url.Error{Op: "Get", URL: "http://y", Err: errors.New("off host")}, time.Minute, permanent, -1},
 		{"408", response(408), nil, time.Minute, retried, 0},
 		{"425", response(425), nil, time.Minute, retried, 0},
 		{"429", response(429), nil, time.Minute, retried, 0},
@@ -153,7 +154,7 @@ func TestCheck(t *testing.T) {
 				if !errors.As(err, &re) {
 					t.Fatalf("err = %v; want *retry.Error", err)
 				}
-				if tt.resp != nil {
+				if tt.resp != nil && tt.err == nil {
 					var se *httpretry.StatusError
 					if !errors.As(err, &se) || se.Code != tt.resp.StatusCode || re.Last != error(se) {
 						t.Errorf("Last = %#v; want the *StatusError with code %d, unwrapped", re.Last, tt.resp.StatusCode)
