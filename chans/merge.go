@@ -14,7 +14,9 @@ import (
 // values from different inputs interleave as they arrive.
 //
 // The returned channel is closed once every input is closed, or once ctx is
-// done; in the second case values still in the inputs are left there.
+// done; in the second case values still in the inputs are left there, and
+// a value Merge had taken from an input but not delivered yet (at most one
+// per input) is dropped.
 // Merge starts one goroutine per input, owned by Merge, and each ends when
 // its input is closed or ctx is done, so nothing outlives the returned
 // channel's close. A consumer that stops reading early must cancel ctx, or
