@@ -126,6 +126,13 @@ func NewBroadcast[T any](opts ...BroadcastOption) *Broadcast[T] {
 // behind depends on the policy. Subscribing to a closed Broadcast gives a
 // subscription whose Recv returns ErrClosed. Subscribe panics if buf is not
 // positive: "chans: Broadcast.Subscribe: buf must be positive (got 0)".
+//
+// A subscription stays subscribed until its Close: one whose receiver
+// stopped (its Recv returned for its ctx, say) still counts, so under
+// Block it stalls the sender, and every other subscriber with it, once
+// its buffer is full, and under the other policies it keeps the buffered
+// values alive. Close it when done with it (defer s.Close()): unlike a
+// tokio Receiver, it is not unsubscribed by being dropped.
 func (b *Broadcast[T]) Subscribe(buf int) *Subscription[T] {
 	if buf <= 0 {
 		panic(fmt.Sprintf("chans: Broadcast.Subscribe: buf must be positive (got %d)", buf))

@@ -13,6 +13,15 @@
 //     an await point, so on a runtime (package rt) a task waiting for a lock
 //     gives its worker slot back.
 //
+// Pick one way per lock when it is used on a runtime. Once any holder may
+// keep a lock across an await point, every task must take it with
+// Lock(ctx) (or RLock): With, Read, Get and Set wait holding their task's
+// slot, and when the waiters hold every slot, the holder cannot take one
+// back to unlock. The runtime hangs until Shutdown cancels the holder,
+// and its blocking detector names the waiting tasks. (tokio panics when
+// blocking_lock is called in async code; a guard cannot tell, having no
+// context to find the task by.)
+//
 // [Semaphore] is the third wait of the kind: n permits taken and given back
 // in any amounts, in arrival order, with an Acquire(ctx, n) that is an
 // await point (tokio's Semaphore, x/sync's semaphore.Weighted).

@@ -244,7 +244,14 @@ type ReadGuard[T any] struct {
 // Value returns the guarded value, for reading only, until Unlock.
 func (g ReadGuard[T]) Value() *T { return g.v }
 
-// Unlock releases the read lock.
+// Unlock releases the read lock. Unlock each ReadGuard once: a second
+// Unlock of g, or an Unlock of a copy, panics ("guard: RUnlock of a lock
+// not read-locked") only when no reader holds the lock. While another
+// reader does, it goes unnoticed and ends that reader's hold instead, so
+// a writer may get in while that reader still reads, as with
+// sync.RWMutex's RUnlock. (Read holds are counted, not named, so that a
+// read lock costs one compare-and-swap; a Guard, which is exclusive, is
+// checked.)
 func (g ReadGuard[T]) Unlock() {
 	if g.l == nil {
 		panic("guard: Unlock of a zero ReadGuard")
