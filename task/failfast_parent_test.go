@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 
 	"github.com/spool-go/spool/task"
 )
@@ -46,6 +49,74 @@ func TestFailFastGroupWhoseParentEnded(t *testing.T) {
 			if err != nil && strings.Contains(err.Error(), "group failed") {
 				t.Errorf("Go's task: %q; want no word of a failure, none happened", err)
 			}
+		})
+	}
+}
+
+// TestGroupWhoseParentEndedStartsNothing: once a group's parent context
+// has ended, no more of its functions start, with or without FailFast:
+// neither a later Go nor one already waiting for a place under Limit.
+// Without FailFast, the waiters took the places the cancelled tasks gave
+// back and ran their functions with an ended context (18 of 20 in the
+// report), though the group's cancel should reach its queued work.
+func TestGroupWhoseParentEndedStartsNothing(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []task.GroupOption
+	}{
+		{"plain", []task.GroupOption{task.Limit(1)}},
+		{"FailFast", []task.GroupOption{task.Limit(1), task.FailFast()}},
+		{"limit 3", []task.GroupOption{task.Limit(3)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				parent, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				g := task.NewGroup[int](parent, tt.opts...)
+				defer g.Close()
+				var started, late atomic.Int32
+				fn := func(ctx context.Context) (int, error) {
+					started.Add(1)
+					if parent.Err() != nil {
+						late.Add(1)
+					}
+					<-ctx.Done()
+					return 0, ctx.Err()
+				}
+				var tasks []*task.Task[int]
+				var mu sync.Mutex
+				var wg sync.WaitGroup
+				for range 6 {
+					wg.Go(func() {
+						tk := g.Go(context.Background(), fn)
+						mu.Lock()
+						tasks = append(tasks, tk)
+						mu.Unlock()
+					})
+				}
+				synctest.Wait() // the limit's worth run, the others wait
+				cancel()
+				wg.Wait()
+				tasks = append(tasks, g.Go(context.Background(), fn))
+				_, _ = g.Wait(context.Background())
+				if late.Load() != 0 {
+					t.Errorf("%d functions started after the parent ended; want 0", late.Load())
+				}
+				refused := 0
+				for _, tk := range tasks {
+					_, err := tk.Await(context.Background())
+					if errors.Is(err, task.ErrNotStarted) {
+						refused++
+						if !errors.Is(err, context.Canceled) {
+							t.Errorf("refused task: %v; want it to match context.Canceled too", err)
+						}
+					}
+				}
+				if got, want := refused, len(tasks)-int(started.Load()); got != want || got == 0 {
+					t.Errorf("%d tasks refused as not started; want %d (of %d, %d started)", got, want, len(tasks), started.Load())
+				}
+			})
 		})
 	}
 }

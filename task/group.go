@@ -8,6 +8,10 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/spool-go/spool/internal/frames"
 )
 
 // ErrClosed is the error of a task submitted to a Group after Close.
@@ -127,6 +131,11 @@ type Group[T any] struct {
 	idle     chan struct{}
 	ready    chan struct{} // 1-buffered: a task ended; made by the first Next
 	closed   bool
+	// Closes called from the group's own tasks (see closeInside): inside
+	// counts the runs of tasks on their callers' stacks, and floor is
+	// closed once pending is down to inside (mu).
+	inside atomic.Int64
+	floor  chan struct{}
 }
 
 // outcome is one task's result, in a slot that never moves: the task
@@ -313,11 +322,12 @@ func (g *Group[T]) Context() context.Context {
 
 // Go starts fn as one of the group's tasks and returns it. fn receives a
 // child of the group's context. If the group has a limit and it is
-// reached, Go waits for a place (an await point). If the group is closed
-// or (with [FailFast]) has failed, or if ctx is done, when Go is called or
-// before a place comes free, the returned task has already failed and fn
-// never runs: with ErrClosed, with the group's failure, or with an error
-// that matches both [ErrNotStarted] and ctx's error. Either way the task
+// reached, Go waits for a place (an await point). If the group is closed,
+// (with [FailFast]) has failed, or its context has ended (the parent's
+// end cancels it), or if ctx is done, when Go is called or before a place
+// comes free, the returned task has already failed and fn never runs:
+// with ErrClosed, with the group's failure, or with an error that matches
+// both [ErrNotStarted] and the ended context's error. Either way the task
 // counts in the group's results (Next, Wait). Go panics if ctx is nil
 // ("task: Group.Go: nil context").
 //
@@ -371,10 +381,11 @@ func (g *Group[T]) Go(ctx context.Context, fn func(context.Context) (T, error)) 
 }
 
 // refuseDone returns Go's failed task for a ctx that has ended: with the
-// group's own refusal if it has one (FailFast's failure, then ErrClosed,
-// as start refuses), else with ErrNotStarted and ctx's error.
+// group's own refusal if it has one (FailFast's failure, ErrClosed, or
+// its context's end, as start refuses), else with ErrNotStarted and ctx's
+// error.
 func (g *Group[T]) refuseDone(ctx context.Context) *Task[T] {
-	if g.failFast && g.ctx.Err() != nil {
+	if g.ctx.Err() != nil {
 		return g.refuse(g.failedErr())
 	}
 	if g.isClosed() {
@@ -432,7 +443,9 @@ func (g *Group[T]) tryAcquire() bool {
 // medians of 6 alternated runs; errgroup 322 ns). A FailFast group that
 // fails puts a token on freed as well (see trip), passed on the same way,
 // so that waiters fail at once rather than wait for a place that running
-// tasks ignoring their context may keep for long.
+// tasks ignoring their context may keep for long. The end of the group's
+// parent puts none (watching it would cost every group): waiters refuse
+// once a place comes free, as the cancelled running tasks give theirs back.
 func (g *Group[T]) acquire(ctx context.Context) error {
 	p := Park(ctx)
 	defer p.Resume()
@@ -441,7 +454,7 @@ func (g *Group[T]) acquire(ctx context.Context) error {
 		// After counting itself waiting: a trip whose cancel this look
 		// misses puts its token on freed later, and whoever takes it sees
 		// this waiter counted and passes it on.
-		if g.failFast && g.ctx.Err() != nil {
+		if g.ctx.Err() != nil { // failed (FailFast), closed, or its parent ended
 			if g.waiting.Add(-1) > 0 {
 				g.wakeOne() // pass the failure's token on
 			}
@@ -490,8 +503,9 @@ func (g *Group[T]) passOn() {
 	}
 }
 
-// TryGo starts fn if the group is under its limit, not closed and (with
-// FailFast) has not failed, and reports whether it did. A task it starts
+// TryGo starts fn if the group is under its limit, not closed, (with
+// FailFast) has not failed, and its context has not ended, and reports
+// whether it did. A task it starts
 // is one of the group's as Go's are: Next or Wait delivers its result.
 // When it did not, it returns nil and the group records nothing: fn never
 // runs, and Next and Wait do not count it. A nil fn is taken, as with Go:
@@ -508,9 +522,9 @@ func (g *Group[T]) TryGo(fn func(context.Context) (T, error)) (*Task[T], bool) {
 // start runs fn holding a place (if the group has a limit): on the group's
 // workers, or with inline on the calling goroutine, returning the ended
 // task (Go's caller-runs rule). For TryGo (try), it returns nil, recording
-// nothing, if the group is closed or (with FailFast) has failed.
+// nothing, if the group's context has ended (closed, failed or cancelled).
 func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) *Task[T] {
-	if g.failFast && g.ctx.Err() != nil {
+	if g.ctx.Err() != nil { // failed (FailFast), closed, or its parent ended
 		g.release()
 		if try { // TryGo records nothing it did not start
 			return nil
@@ -540,7 +554,7 @@ func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) 
 	t.group = g // t has not run: the queue publishes this
 	if inline {
 		g.mu.Unlock()
-		j.Run()
+		runJob(unsafe.Pointer(g), j)
 		return t
 	}
 	g.queue = append(g.queue, j)
@@ -619,7 +633,7 @@ func (g *Group[T]) worker(gen uint64) {
 			if spawn {
 				go g.worker(gen)
 			}
-			j.Run()
+			runJob(unsafe.Pointer(g), j)
 			g.mu.Lock()
 			continue
 		}
@@ -808,7 +822,12 @@ func (g *Group[T]) taskEnded(t *Task[T]) {
 // on ready, the token that enqueue put there having been taken already by
 // the Next that returned this task's result.
 func (g *Group[T]) leave() {
-	if g.pending.Add(-1) != 0 {
+	if n := g.pending.Add(-1); n != 0 {
+		if in := g.inside.Load(); in != 0 && n <= in {
+			g.mu.Lock()
+			g.wakeInside()
+			g.mu.Unlock()
+		}
 		return
 	}
 	g.mu.Lock()
@@ -816,6 +835,7 @@ func (g *Group[T]) leave() {
 		close(g.idle)
 		g.idle = nil
 	}
+	g.wakeInside()
 	ready := g.ready
 	g.mu.Unlock()
 	if ready != nil {
@@ -1134,6 +1154,12 @@ func thousands(n int) string {
 // given a task's context on another goroutine (see package rt). Tasks
 // submitted after Close fail with ErrClosed. Results not yet delivered
 // stay for Next and Wait. Close may be called more than once.
+//
+// Called from one of the group's own tasks (one that found the answer
+// stops its siblings), Close cancels the group and waits for every other
+// task, not for its caller's, which cannot end while it waits: after
+// 50 ms of waiting it finds the caller among the group's tasks by its
+// stack (3-6 µs). The creator's Close or Wait waits for the rest.
 func (g *Group[T]) Close() {
 	g.lazy()
 	g.mu.Lock()
@@ -1145,8 +1171,8 @@ func (g *Group[T]) Close() {
 	g.wakeOne() // waiters for a place wake one another and see closing
 	g.ctx.cancel(context.Canceled, ErrClosed)
 	var (
-		pk     Parked
-		parked bool
+		pk             Parked
+		parked, looked bool
 	)
 	defer func() {
 		if parked {
@@ -1173,6 +1199,87 @@ func (g *Group[T]) Close() {
 			// runtime hung in a deferred Close).
 			pk, parked = Park(g.ctx.parent), true
 		}
+		if !looked {
+			// A task of the group that closes it cannot wait for itself:
+			// once Close has waited stallAfter, it looks whether it runs
+			// in one (the look reads its stack, 3-6 µs).
+			looked = true
+			stall := time.NewTimer(stallAfter)
+			select {
+			case <-idle:
+				stall.Stop()
+				continue
+			case <-stall.C:
+			}
+			if n := g.insideRuns(); n > 0 {
+				g.closeInside(n)
+				return
+			}
+		}
 		<-idle
+	}
+}
+
+// stallAfter is how long Close waits before it looks whether its caller
+// is one of the group's tasks.
+const stallAfter = 50 * time.Millisecond
+
+// runJob runs j, a task of the group at g, on the calling goroutine. Its
+// frame on a stack, with g's address for first argument, marks the
+// goroutine as running a task of g, for Close (see insideRuns).
+//
+// g is kept alive past the call, so that it is spilled to its slot,
+// which tracebacks print (unused, the slot holds whatever was there).
+//
+//go:noinline
+func runJob(g unsafe.Pointer, j Job) {
+	j.Run()
+	runtime.KeepAlive(g)
+}
+
+// runJobFrame is the name tracebacks give runJob.
+var runJobFrame = sync.OnceValue(func() string { return frames.Name(runJob) })
+
+// insideRuns counts the tasks of g that run on the caller's stack: one,
+// or more where a task ran a nested one itself (Go's caller-runs rule).
+func (g *Group[T]) insideRuns() int64 {
+	var n int64
+	for _, addr := range frames.Receivers(runJobFrame()) {
+		if addr == uintptr(unsafe.Pointer(g)) {
+			n++
+		}
+	}
+	return n
+}
+
+// closeInside is Close called from n runs of the group's tasks on the
+// caller's stack, which cannot end while it waits: it waits until every
+// other task has ended. Several callers at once each wait for the tasks
+// outside them all.
+func (g *Group[T]) closeInside(n int64) {
+	g.inside.Add(n)
+	defer g.inside.Add(-n)
+	for {
+		g.mu.Lock()
+		if g.pending.Load() <= g.inside.Load() {
+			g.wakeInside() // another caller may wait for this count too
+			g.mu.Unlock()
+			return
+		}
+		if g.floor == nil {
+			g.floor = make(chan struct{})
+		}
+		floor := g.floor
+		g.mu.Unlock()
+		<-floor
+	}
+}
+
+// wakeInside wakes the Closes of closeInside once only their own tasks
+// are pending. g.mu is held.
+func (g *Group[T]) wakeInside() {
+	if g.floor != nil && g.pending.Load() <= g.inside.Load() {
+		close(g.floor)
+		g.floor = nil
 	}
 }
