@@ -156,7 +156,7 @@ func (p *Pool) Metrics() Metrics {
 		sh.run.addTo(&m.RunTime)
 	}
 	// Submissions last, so that they are never fewer than the outcomes.
-	m.Cancelled += p.cancelled.Load()
+	m.Cancelled += p.cancelled.Load() + p.lateCancelled.Load()
 	m.Rejected = p.rejected.Load() + p.late.Load()
 	m.Submitted = uint64(p.entered.Load() &^ closedBit)
 	// Whatever was accepted and has not ended is queued or running, or

@@ -295,11 +295,13 @@ type Pool struct {
 	entered atomic.Int64
 	_       [56]byte
 
-	late      atomic.Uint64 // submissions refused because the pool was closed
-	lateRun   atomic.Int64  // submissions after Close that ran on their callers (see admitsLate)
-	rejected  atomic.Uint64
-	cancelled atomic.Uint64 // submitters' ctx ended while waiting for room
-	dropped   atomic.Int64  // items Shutdown's abort kept from running (ShutdownError.Dropped)
+	late          atomic.Uint64 // submissions refused because the pool was closed
+	lateCancelled atomic.Uint64 // submissions after Close whose ctx was done (see cancelEnded)
+	lateRun       atomic.Int64  // submissions after Close that ran on their callers (see admitsLate)
+	rejected      atomic.Uint64
+	cancelled     atomic.Uint64 // submitters' ctx ended while waiting for room
+	dropped       atomic.Int64  // items Shutdown's abort kept from running (ShutdownError.Dropped)
+	claimed       atomic.Int64  // the drops some Shutdown's error counted already (see claimDrops)
 
 	wg       sync.WaitGroup
 	resizeMu sync.Mutex // serialises Resize, and Resize against Close
@@ -859,12 +861,11 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 	if p.waitDone(ctx.Done()) {
 		return nil
 	}
-	before := p.dropped.Load()
 	stopped := p.abort()
 	grace := p.cfg.grace
 	running := 0
 	drained := wait.Closed(p.done, grace)
-	dropped := int(p.dropped.Load() - before)
+	dropped := p.claimDrops()
 	if drained && stopped == 0 && dropped == 0 {
 		// ctx ended with nothing queued or running: only idle workers
 		// were left, and they have taken their stop items. Nothing was
@@ -880,6 +881,19 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 	return &ShutdownError{Err: ctx.Err(), Cause: context.Cause(ctx), Dropped: dropped, Running: running, Grace: grace}
 }
 
+// claimDrops returns the drops that no Shutdown has counted yet, and
+// counts them: each drop is in one Shutdown's error. (Two at once each
+// counted every drop of the window they shared; which of them counts a
+// drop of the other's is a matter of timing.)
+func (p *Pool) claimDrops() int {
+	for {
+		c, end := p.claimed.Load(), p.dropped.Load()
+		if p.claimed.CompareAndSwap(c, end) {
+			return int(end - c)
+		}
+	}
+}
+
 // ShutdownError is the error of [Pool.Shutdown] when its context ended
 // before the pool drained. It matches the context's error (errors.Is(err,
 // context.DeadlineExceeded) for a deadline) and its cause, if it was given
@@ -889,7 +903,8 @@ type ShutdownError struct {
 	Cause error // context.Cause of the context: Err unless it was given a cause
 	// Dropped counts the queued items, tasks and Go jobs, that this
 	// Shutdown kept from running: a second one, after the first has
-	// dropped the queue, counts only what came since.
+	// dropped the queue, counts only what came since, and of Shutdowns
+	// that run at once, each counts a drop of theirs, and one only.
 	Dropped int
 	// Running counts the items (caller-runs items too) still running when
 	// Shutdown returned: their workers stay the pool's.

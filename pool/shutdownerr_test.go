@@ -3,11 +3,13 @@ package pool_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/spool-go/spool/pool"
+	"github.com/spool-go/spool/task"
 )
 
 // TestShutdownErrorCauseAndText: Shutdown's error matched ctx's error but
@@ -92,5 +94,58 @@ func TestShutdownErrorCauseAndText(t *testing.T) {
 				<-p.Done()
 			})
 		})
+	}
+}
+
+// TestConcurrentShutdownsCountEachDropOnce: two Shutdowns with an expired
+// context at once on a pool with queued tasks: their errors' Dropped add
+// up to the tasks dropped. Each counted every drop of the window they
+// shared, 16 for 8 tasks in about one round in six.
+func TestConcurrentShutdownsCountEachDropOnce(t *testing.T) {
+	const rounds, queued = 100, 8
+	for round := range rounds {
+		p, err := pool.New(1, pool.QueueSize(queued))
+		if err != nil {
+			t.Fatal(err)
+		}
+		started := make(chan struct{})
+		pool.Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+			close(started)
+			<-ctx.Done() // holds the only worker until Shutdown cancels it
+			return 0, ctx.Err()
+		})
+		<-started
+		var ts []*task.Task[int]
+		for range queued {
+			ts = append(ts, pool.Submit(context.Background(), p, func(context.Context) (int, error) { return 1, nil }))
+		}
+		expired, cancel := context.WithCancel(context.Background())
+		cancel()
+		var (
+			wg    sync.WaitGroup
+			drops [2]int
+			gate  = make(chan struct{})
+		)
+		for i := range drops {
+			wg.Go(func() {
+				<-gate
+				var se *pool.ShutdownError
+				if err := p.Shutdown(expired); errors.As(err, &se) {
+					drops[i] = se.Dropped
+				}
+			})
+		}
+		close(gate)
+		wg.Wait()
+		p.Close()
+		dropped := 0
+		for _, tk := range ts {
+			if _, err := tk.Await(context.Background()); errors.Is(err, pool.ErrShutdown) {
+				dropped++
+			}
+		}
+		if got := drops[0] + drops[1]; got != dropped {
+			t.Fatalf("round %d: Dropped %d + %d = %d; want the %d tasks dropped", round, drops[0], drops[1], got, dropped)
+		}
 	}
 }

@@ -13,7 +13,9 @@ import (
 // error matching task.ErrNotStarted and the context's error, without
 // waiting for a worker to come free (so Await, and a task.Race that
 // cancels it, return at once), and fn never runs; it counts as cancelled
-// once a worker passes it in the queue.
+// once a worker passes it in the queue. A ctx done already when Submit is
+// called comes first, whatever the pool's state (full, closed): the task
+// is not queued, and counts as cancelled at once.
 //
 // If the queue is full, Submit hands the task to a parked spare worker,
 // or to a new worker while the pool is below its limit (at most GOMAXPROCS
@@ -70,6 +72,10 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 		p.refuseNil()
 		return t
 	}
+	if task.Ended(job) { // ctx was done: t has failed with task.ErrNotStarted
+		p.cancelEnded()
+		return t
+	}
 	it := item{job: job}
 	inline, err := p.send(ctx, &it, true)
 	switch {
@@ -85,7 +91,10 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 // worker or to a new one while the pool is below its limit, and never
 // waits. Otherwise (the queue is full, no worker is idle and the pool is
 // at its limit) it returns a task that has failed with ErrFull, or after
-// Close with ErrClosed, and that error. As with Submit, a nil fn gives
+// Close with ErrClosed, and that error. A ctx done already comes first,
+// whatever the pool's state: the task has failed with an error matching
+// task.ErrNotStarted and ctx's error, returned too, and counts as
+// cancelled, as with Submit. As with Submit, a nil fn gives
 // task.ErrNilFunc, a nil or zero p ErrNilPool, a nil ctx a panic ("pool:
 // TrySubmit: nil context"), and fn receives a child of ctx.
 func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) (*task.Task[T], error) {
@@ -99,6 +108,11 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 	if job == nil {
 		p.refuseNil()
 		return t, task.ErrNilFunc
+	}
+	if task.Ended(job) {
+		p.cancelEnded()
+		_, err, _ := t.Result()
+		return t, err
 	}
 	it := item{job: job}
 	if _, err := p.send(ctx, &it, false); err != nil {
@@ -407,6 +421,19 @@ func (p *Pool) stallTimer() <-chan struct{} {
 }
 
 // refuseNil counts a submission of a nil func.
+// cancelEnded counts a task whose ctx was done when it was submitted as
+// cancelled, whatever the pool's state: it failed with task.ErrNotStarted
+// before it could be queued or refused. (Sent on, it was counted as
+// rejected on a full or closed pool, while its error said not started.)
+func (p *Pool) cancelEnded() {
+	if _, early := p.enter(); early {
+		p.cancelled.Add(1)
+		p.settle()
+	} else {
+		p.lateCancelled.Add(1)
+	}
+}
+
 func (p *Pool) refuseNil() {
 	if _, early := p.enter(); early {
 		p.rejected.Add(1)
