@@ -3,6 +3,7 @@ package echo_test
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
 
 	"github.com/spool-go/spool/echo"
@@ -58,5 +59,50 @@ func TestBadInput(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("Close = %v", err)
+	}
+}
+
+// TestZeroServer: every method of a zero Server or a nil *Server gives
+// ErrNilServer (Metrics all zero), as often as it is called. A zero
+// Server's Close panicked (close of a nil channel) holding the server's
+// lock, and every later Close or Shutdown waited for it forever; Serve
+// and ListenAndServe dereferenced nil.
+func TestZeroServer(t *testing.T) {
+	servers := []struct {
+		name string
+		s    *echo.Server
+	}{
+		{"zero", &echo.Server{}},
+		{"nil", nil},
+	}
+	for _, sv := range servers {
+		t.Run(sv.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := []struct {
+				name string
+				call func() error
+			}{
+				{"Close", sv.s.Close},
+				{"Close again", sv.s.Close},
+				{"Shutdown", func() error { return sv.s.Shutdown(context.Background()) }},
+				{"Serve", func() error { return sv.s.Serve(l) }},
+				{"ListenAndServe", func() error { return sv.s.ListenAndServe("127.0.0.1:0") }},
+				{"Close after all", sv.s.Close},
+			}
+			for _, c := range calls {
+				if err := c.call(); !errors.Is(err, echo.ErrNilServer) {
+					t.Errorf("%s: %v; want ErrNilServer", c.name, err)
+				}
+			}
+			if err := l.Close(); !errors.Is(err, net.ErrClosed) {
+				t.Errorf("closing the listener after Serve: %v; want net.ErrClosed (Serve always closes l)", err)
+			}
+			if m := sv.s.Metrics(); m != (echo.Metrics{}) {
+				t.Errorf("Metrics = %+v; want all zero", m)
+			}
+		})
 	}
 }
