@@ -41,7 +41,8 @@
 //
 // Each URL must be absolute, http or https, with a host (and a port from 1
 // to 65535, if it has one). A malformed URL, another scheme, and a URL
-// that appeared earlier in the input (compared as given) each get a Result
+// that appeared earlier in the input (compared as given, less leading and
+// trailing spaces; the error names the first one's Index) each get a Result
 // with an error ([ErrMalformed], [ErrScheme], [ErrDuplicate]) and no
 // request; the other URLs are fetched as usual. A URL given without its
 // scheme (127.0.0.1:8080/x, localhost:8080, example.com/x) is malformed,

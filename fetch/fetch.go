@@ -455,7 +455,7 @@ func check(u string, seen map[string]int, index int) error {
 		return fmt.Errorf("%w: port %q (want 1 to 65535)", ErrMalformed, p.Port())
 	}
 	if first, dup := seen[u]; dup {
-		return fmt.Errorf("%w (first at position %d)", ErrDuplicate, first+1)
+		return fmt.Errorf("%w (first at index %d)", ErrDuplicate, first)
 	}
 	seen[u] = index
 	return nil
