@@ -25,6 +25,7 @@ const (
 	Lag
 )
 
+// String names the policy, as "Block", or "Policy(7)" for an unknown one.
 func (p Policy) String() string {
 	switch p {
 	case Block:

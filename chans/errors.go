@@ -49,6 +49,7 @@ type LaggedError struct {
 	Missed int // how many values the subscriber will never see
 }
 
+// Error reads "chans: subscriber lagged: missed N values".
 func (e *LaggedError) Error() string {
 	return fmt.Sprintf("chans: subscriber lagged: missed %d values", e.Missed)
 }

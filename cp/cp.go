@@ -73,6 +73,8 @@ type FileError struct {
 	Err error
 }
 
+// Error reads "cp: ", the operation, the source (and "-> " the
+// destination, when known) and the cause.
 func (e *FileError) Error() string {
 	if e.Dst == "" {
 		return fmt.Sprintf("cp: %s %s: %v", e.Op, e.Src, trim(e.Err))
@@ -80,6 +82,7 @@ func (e *FileError) Error() string {
 	return fmt.Sprintf("cp: %s %s -> %s: %v", e.Op, e.Src, e.Dst, trim(e.Err))
 }
 
+// Unwrap returns the cause, an *fs.PathError or the like.
 func (e *FileError) Unwrap() error { return e.Err }
 
 // trim drops the "cp: " prefix of our own sentinels inside a FileError.

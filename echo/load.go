@@ -37,10 +37,13 @@ type ConfigError struct {
 	Problem string // e.g. "must be positive", "at most 1048576"
 }
 
+// Error reads "echo: bad load config: ", the field, its value and the
+// problem.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("%v: %s %s: %s", ErrConfig, e.Field, e.Value, e.Problem)
 }
 
+// Unwrap returns ErrConfig, which matches ErrInvalid.
 func (e *ConfigError) Unwrap() error { return ErrConfig }
 
 // bad makes a *ConfigError.

@@ -103,3 +103,33 @@ func ExampleSemaphore_TryAcquire_badRequest() {
 	s.TryAcquire(3)
 	// Output: guard: Semaphore.TryAcquire: n must be from 1 to the size, 2 (got 3)
 }
+
+// TestNilFuncPanics: a nil fn given to With, Read or their Try forms
+// panics at once, naming the method, and leaves the lock free; it was a
+// nil dereference that named nothing.
+func TestNilFuncPanics(t *testing.T) {
+	var m guard.Mutex[int]
+	var rw guard.RWMutex[int]
+	tests := []struct {
+		name string
+		call func()
+	}{
+		{"Mutex.With", func() { m.With(nil) }},
+		{"Mutex.TryWith", func() { m.TryWith(nil) }},
+		{"RWMutex.Read", func() { rw.Read(nil) }},
+		{"RWMutex.With", func() { rw.With(nil) }},
+		{"RWMutex.TryRead", func() { rw.TryRead(nil) }},
+		{"RWMutex.TryWith", func() { rw.TryWith(nil) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := "guard: " + tt.name + ": fn must not be nil (got nil)"
+			if got := testpanic.Value(tt.call); got != want {
+				t.Errorf("%s(nil) panicked with %v; want %q", tt.name, got, want)
+			}
+		})
+	}
+	if !m.TryWith(func(*int) {}) || !rw.TryWith(func(*int) {}) {
+		t.Error("a lock is held after the refused calls")
+	}
+}

@@ -13,6 +13,10 @@
 //     an await point, so on a runtime (package rt) a task waiting for a lock
 //     gives its worker slot back.
 //
+// A nil function given to With, Read or their Try forms panics at once,
+// before the lock is taken: "guard: Mutex.With: fn must not be nil (got
+// nil)".
+//
 // Pick one way per lock when it is used on a runtime. Once any holder may
 // keep a lock across an await point, every task must take it with
 // Lock(ctx) (or RLock): With, Read, Get and Set wait holding their task's

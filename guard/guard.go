@@ -30,6 +30,9 @@ type Mutex[T any] struct {
 // BenchmarkSyncMutex/uncontended, medians of 6 alternating runs; the hold
 // check moved neither by more than the runs' noise, under 1 ns).
 func (m *Mutex[T]) With(fn func(*T)) {
+	if fn == nil {
+		panic("guard: Mutex.With: fn must not be nil (got nil)")
+	}
 	defer m.l.unlock(m.l.lock())
 	fn(&m.v)
 }
@@ -37,6 +40,9 @@ func (m *Mutex[T]) With(fn func(*T)) {
 // TryWith runs fn with the value if the lock is free, without waiting,
 // and reports whether it did.
 func (m *Mutex[T]) TryWith(fn func(*T)) bool {
+	if fn == nil {
+		panic("guard: Mutex.TryWith: fn must not be nil (got nil)")
+	}
 	h, ok := m.l.tryLock()
 	if !ok {
 		return false
@@ -145,6 +151,9 @@ type RWMutex[T any] struct {
 // go through With. If fn panics, the read lock is released and the panic
 // goes on.
 func (m *RWMutex[T]) Read(fn func(*T)) {
+	if fn == nil {
+		panic("guard: RWMutex.Read: fn must not be nil (got nil)")
+	}
 	m.l.rlock()
 	defer m.l.runlock()
 	fn(&m.v)
@@ -152,6 +161,9 @@ func (m *RWMutex[T]) Read(fn func(*T)) {
 
 // With runs fn with the value while holding the write lock.
 func (m *RWMutex[T]) With(fn func(*T)) {
+	if fn == nil {
+		panic("guard: RWMutex.With: fn must not be nil (got nil)")
+	}
 	defer m.l.unlock(m.l.lock())
 	fn(&m.v)
 }
@@ -159,6 +171,9 @@ func (m *RWMutex[T]) With(fn func(*T)) {
 // TryRead runs fn under a read lock if one can be had without waiting, and
 // reports whether it did.
 func (m *RWMutex[T]) TryRead(fn func(*T)) bool {
+	if fn == nil {
+		panic("guard: RWMutex.TryRead: fn must not be nil (got nil)")
+	}
 	if !m.l.tryRLock() {
 		return false
 	}
@@ -170,6 +185,9 @@ func (m *RWMutex[T]) TryRead(fn func(*T)) bool {
 // TryWith runs fn under the write lock if it is free, and reports whether
 // it did.
 func (m *RWMutex[T]) TryWith(fn func(*T)) bool {
+	if fn == nil {
+		panic("guard: RWMutex.TryWith: fn must not be nil (got nil)")
+	}
 	h, ok := m.l.tryLock()
 	if !ok {
 		return false

@@ -65,8 +65,10 @@ type ItemError struct {
 	Err   error // what fn returned
 }
 
+// Error reads "parallel: item N: " and fn's error.
 func (e *ItemError) Error() string { return fmt.Sprintf("parallel: item %d: %v", e.Index, e.Err) }
 
+// Unwrap returns fn's error.
 func (e *ItemError) Unwrap() error { return e.Err }
 
 // ChunkError is the error of [MapReduce] or [Reduce] when a function
@@ -77,10 +79,12 @@ type ChunkError struct {
 	Err        error // what the function returned
 }
 
+// Error reads "parallel: chunk [start:end]: " and the function's error.
 func (e *ChunkError) Error() string {
 	return fmt.Sprintf("parallel: chunk [%d:%d]: %v", e.Start, e.End, e.Err)
 }
 
+// Unwrap returns the function's error.
 func (e *ChunkError) Unwrap() error { return e.Err }
 
 // Option configures Map, ForEach, Reduce and MapReduce. An Option never

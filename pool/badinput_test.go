@@ -231,3 +231,29 @@ func ExampleNew_badOption() {
 	// pool: KeepAlive(0s): must be positive
 	// true
 }
+
+// TestNilPoolReaders: Limit, Size, Metrics and String answer for a nil or
+// zero Pool (0, 0, zero Metrics, "<nil>" or ""), as rt's Metrics does for
+// a nil Runtime; on a nil *Pool they dereferenced nil.
+func TestNilPoolReaders(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		p       *pool.Pool
+		wantStr string
+	}{{"nil", nil, "<nil>"}, {"zero", new(pool.Pool), ""}} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.Limit(); got != 0 {
+				t.Errorf("Limit() = %d; want 0", got)
+			}
+			if got := tt.p.Size(); got != 0 {
+				t.Errorf("Size() = %d; want 0", got)
+			}
+			if got := tt.p.Metrics(); got.Submitted != 0 || got.Workers != 0 || got.Running != 0 {
+				t.Errorf("Metrics() = %+v; want all zero", got)
+			}
+			if got := tt.p.String(); got != tt.wantStr {
+				t.Errorf("String() = %q; want %q", got, tt.wantStr)
+			}
+		})
+	}
+}

@@ -429,8 +429,14 @@ func New(n int, opts ...Option) (*Pool, error) {
 	return p, nil
 }
 
-// String returns the pool's name.
-func (p *Pool) String() string { return p.cfg.name }
+// String returns the pool's name ("<nil>" for a nil *Pool, "" for a zero
+// Pool, as for one not named).
+func (p *Pool) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return p.cfg.name
+}
 
 // now returns the time since the pool started, never 0, so that 0 can mean
 // "not timed".
@@ -442,12 +448,23 @@ func (p *Pool) logPanic(e *task.PanicError) {
 
 // Size returns the number of live workers: at most the limit, and fewer
 // while the work so far has not needed them all. It trails Resize while
-// busy workers finish their items before they retire.
-func (p *Pool) Size() int { return int(p.workers.Load() &^ closedBit) }
+// busy workers finish their items before they retire. It is 0 for a nil
+// or zero Pool.
+func (p *Pool) Size() int {
+	if p == nil {
+		return 0
+	}
+	return int(p.workers.Load() &^ closedBit)
+}
 
 // Limit returns the most workers the pool may run: New's n, or the last
-// Resize's.
-func (p *Pool) Limit() int { return int(p.target.Load()) }
+// Resize's; 0 for a nil or zero Pool.
+func (p *Pool) Limit() int {
+	if p == nil {
+		return 0
+	}
+	return int(p.target.Load())
+}
 
 // Resize sets the limit to n. Growing starts workers only for work that
 // is queued or waiting for room; more start as work arrives. Shrinking

@@ -9,8 +9,9 @@ import (
 // ErrInvalid is matched (errors.Is) by the error [New] (and [Do]) return
 // for a bad option or argument: zero or negative attempts, a negative
 // duration, a cap below the base, a factor below 1, a NaN or out-of-range
-// jitter, a nil func or option. The error's text names the option and the
-// value, as in "retry: MaxAttempts(0): must be at least 1". Options never
+// jitter, a nil func or option. The error's text names the first bad
+// option and its value, as in "retry: MaxAttempts(0): must be at least
+// 1" (where rt, pool and parallel join every bad option's). Options never
 // panic: a bad value is recorded and reported by New or Do. A nil context
 // makes Do panic.
 var ErrInvalid = errors.New("retry: invalid option or argument")

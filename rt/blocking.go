@@ -53,6 +53,12 @@ func (p *blockingPool) init(r *Runtime) {
 // (file I/O, cgo, a library without context support). fn does not take a
 // worker slot, so it neither waits for one nor starves the async tasks. At
 // most MaxBlocking such functions run at once; more wait in a FIFO queue.
+// So a blocking function that waits for another blocking task can wait
+// forever: once MaxBlocking of them wait so, the tasks they wait for sit
+// in the queue behind them (as in tokio, whose spawn_blocking threads are
+// bounded too; package pool's waiters run such a task themselves, the
+// blocking pool's do not). Await blocking work from async tasks, or give
+// the pool room for the nesting.
 // A task whose context ends before fn starts resolves with an error
 // matching task.ErrNotStarted and the context's error, as a pool's queued
 // task does, and fn never runs; it counts as Cancelled in

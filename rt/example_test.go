@@ -146,9 +146,13 @@ func sum(xs []uint64) uint64 {
 
 // The chapter's good_example and blocking_work: await with task.Sleep,
 // which gives the slot back, and move blocking work to SpawnBlocking.
+// Each waits 400 ms, four times the detector's threshold: a task that held
+// its slot instead (time.Sleep in place of task.Sleep, or the blocking
+// call without SpawnBlocking) would be reported, and the count printed
+// would not be 0, while these hold their slot for microseconds.
 func Example_blockingWork() {
 	ctx := context.Background()
-	r, err := rt.New(rt.CurrentThread())
+	r, err := rt.New(rt.CurrentThread(), rt.DetectBlocking(100*time.Millisecond))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -157,12 +161,13 @@ func Example_blockingWork() {
 
 	// GOOD: use an awaiting sleep.
 	goodExample := func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, task.Sleep(ctx, 10*time.Millisecond)
+		return struct{}{}, task.Sleep(ctx, 400*time.Millisecond)
 	}
 	// GOOD: move blocking work to a dedicated goroutine of the blocking pool.
 	blockingWork := func(ctx context.Context) (uint64, error) {
 		return rt.SpawnBlocking(r, ctx, func(context.Context) (uint64, error) {
 			// CPU-intensive or blocking operation.
+			time.Sleep(400 * time.Millisecond)
 			return workload.SumSquares(workload.Iota(1_000_000)), nil
 		}).Await(ctx)
 	}

@@ -677,8 +677,9 @@ type Timer struct {
 	done chan struct{}
 }
 
-// After returns a Timer that is done after d. Stop it when it is no longer
-// needed, as with time.AfterFunc.
+// After returns a Timer that is done after d (at once for d <= 0, as
+// time.After). Stop it when it is no longer needed, as with
+// time.AfterFunc.
 func After(d time.Duration) *Timer {
 	tm := &Timer{done: make(chan struct{})}
 	tm.t = time.AfterFunc(d, func() { close(tm.done) })
@@ -694,8 +695,9 @@ func (tm *Timer) Stop() bool { return tm.t.Stop() }
 // Sleep pauses for d, or until ctx is done, whichever comes first. It
 // returns nil after d, and a wrapped ctx error if ctx ended first (or had
 // ended already). It is an await point: on a runtime, the slot is given
-// back while sleeping (unlike time.Sleep, which holds it). Sleep panics
-// if ctx is nil.
+// back while sleeping (unlike time.Sleep, which holds it). A d <= 0
+// returns at once, as time.Sleep does: nil, or ctx's error if it had
+// ended. Sleep panics if ctx is nil.
 func Sleep(ctx context.Context, d time.Duration) error {
 	if ctx == nil {
 		panic("task: Sleep: nil context")
@@ -747,6 +749,8 @@ func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("task: timed out after %v: %s", e.Limit, msg)
 }
 
+// Unwrap returns context.DeadlineExceeded and fn's error, so errors.Is
+// matches either.
 func (e *TimeoutError) Unwrap() []error { return []error{context.DeadlineExceeded, e.Err} }
 
 var errTimeout = errors.New("task: time limit passed")

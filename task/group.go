@@ -353,7 +353,10 @@ func (g *Group[T]) Context() context.Context {
 // unrelated context waits as any other does.
 // On a runtime (package rt), a caller that runs fn so keeps its slot for
 // the whole call: fn's context holds no slot, so fn's await points do not
-// give it back.
+// give it back. And fn runs as part of the caller's task: if fn calls
+// runtime.Goexit (t.Fatal in a test does), the goroutine ends, and the
+// caller's task with it (it ends with ErrGoexit, the rest of its
+// function not run), where a task run on the group's workers ends alone.
 //
 // Go costs one allocation of its own (the Task: 160 B for an int). It starts a
 // goroutine only when no worker of the group is free or on its way to the

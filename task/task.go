@@ -36,6 +36,7 @@ type PanicError struct {
 	Stack []byte // the goroutine's stack at the panic, as debug.Stack prints it
 }
 
+// Error reads "task: panic: ", the value, a blank line and the stack.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("task: panic: %v\n\n%s", e.Value, e.Stack)
 }
