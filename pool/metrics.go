@@ -24,6 +24,7 @@ type Metrics struct {
 	Idle    int // live workers waiting for work
 	Queued  int // items waiting in the queue (the control messages Resize, keep-alive and Close put there are left out; nor is the entry of a task its waiter ran, which stays in the queue until a worker skips it: see the package documentation)
 	Running int // items being run: at most the busy workers plus caller-runs items
+	Waiting int // submitters blocked for room in the full queue at the limit (Submit, Go, GoContext), as ants' Waiting
 
 	Submitted uint64 // every call of Submit, TrySubmit, Go, GoContext and TryGo
 	Completed uint64 // ran and returned a nil error (Go jobs: returned)
@@ -144,7 +145,7 @@ func (p *Pool) Metrics() Metrics {
 	if p == nil {
 		return Metrics{}
 	}
-	m := Metrics{Workers: p.Size(), Idle: int(p.idle.Load() + p.spareN.Load()), Queued: int(p.queued())}
+	m := Metrics{Workers: p.Size(), Idle: int(p.idle.Load() + p.spareN.Load()), Queued: int(p.queued()), Waiting: int(max(0, p.waiting.Load()))}
 	// Workers neither idle nor on their way to the queue are running an
 	// item (or about to), and so is a submitter running one caller-runs.
 	busy := m.Workers - m.Idle - int(p.starting.Load()) + int(p.inlineN.Load())

@@ -3,7 +3,9 @@ package pool_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spool-go/spool/pool"
@@ -100,4 +102,47 @@ func TestSecondShutdownCountsItsOwnDrops(t *testing.T) {
 	}
 	close(release)
 	p.Close()
+}
+
+// TestMetricsWaiting: Metrics.Waiting counts the submitters blocked for
+// room in a full queue at the limit, and drops to 0 once they are in.
+func TestMetricsWaiting(t *testing.T) {
+	tests := []struct {
+		name   string
+		submit func(p *pool.Pool)
+	}{
+		{"Go", func(p *pool.Pool) { _ = p.Go(func() {}) }},
+		{"GoContext", func(p *pool.Pool) { _ = p.GoContext(context.Background(), func() {}) }},
+		{"Submit", func(p *pool.Pool) {
+			pool.Submit(context.Background(), p, func(context.Context) (int, error) { return 0, nil })
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p, err := pool.New(1, pool.QueueSize(1))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer p.Close()
+				gate := make(chan struct{})
+				_ = p.Go(func() { <-gate }) // the worker
+				_ = p.Go(func() {})         // the queue's one place
+				synctest.Wait()
+				var wg sync.WaitGroup
+				for range 3 {
+					wg.Go(func() { tt.submit(p) })
+				}
+				synctest.Wait()
+				if got := p.Metrics().Waiting; got != 3 {
+					t.Errorf("Waiting = %d with 3 submitters blocked; want 3", got)
+				}
+				close(gate)
+				wg.Wait()
+				if got := p.Metrics().Waiting; got != 0 {
+					t.Errorf("Waiting = %d once every submitter is in; want 0", got)
+				}
+			})
+		})
+	}
 }
