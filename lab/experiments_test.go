@@ -62,7 +62,10 @@ func checkResult(t *testing.T, res *Result, signed bool) {
 	}
 }
 
-func tiny() *env { return &env{size: Quick, meter: noMeter{}} }
+func tiny() *env {
+	m := ReadMachine()
+	return &env{size: Quick, meter: noMeter{}, cores: min(m.Cores, m.GOMAXPROCS)}
+}
 
 func TestMemoryTiny(t *testing.T) {
 	res, err := measureMemory(t.Context(), tiny(), &Result{}, 1, []int{20}, []int{5})

@@ -23,19 +23,29 @@ const (
 	Full
 )
 
-// String returns "default", "quick" or "full".
+// String returns "default", "quick" or "full", or for a Size that is none
+// of them its number, as in "Size(7)".
 func (s Size) String() string {
 	switch s {
+	case Default:
+		return "default"
 	case Quick:
 		return "quick"
 	case Full:
 		return "full"
 	}
-	return "default"
+	return fmt.Sprintf("Size(%d)", int(s))
 }
 
-// MarshalText makes a Size appear by name in JSON.
-func (s Size) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+// MarshalText makes a Size appear by name in JSON. A Size that is not
+// Quick, Default or Full is an error matching [ErrInvalid], as in "lab:
+// Size.MarshalText: unknown size (got 7)".
+func (s Size) MarshalText() ([]byte, error) {
+	if !s.valid() {
+		return nil, invalidError(fmt.Sprintf("lab: Size.MarshalText: unknown size (got %d)", int(s)))
+	}
+	return []byte(s.String()), nil
+}
 
 // UnmarshalText reads a Size by name: "quick", "default" or "full".
 func (s *Size) UnmarshalText(b []byte) error {
@@ -104,9 +114,10 @@ func Experiments() []Experiment { return slices.Clone(experiments) }
 // ErrInvalid is matched (errors.Is) by the errors of package lab that
 // report bad input: [Run]'s for a bad or nil option (an unknown experiment,
 // [ErrUnknown], included), [WriteList]'s for an unknown size, and
-// [Size.UnmarshalText]'s. Options never panic: a bad value is recorded and
-// reported by Run, naming the option, as in "lab: Scale(7): unknown size
-// (want Quick, Default or Full)". A nil context makes Run panic.
+// [Size.MarshalText]'s and [Size.UnmarshalText]'s. Options never panic: a
+// bad value is recorded and reported by Run, naming the option, as in
+// "lab: Scale(7): unknown size (want Quick, Default or Full)". A nil
+// context makes Run panic.
 var ErrInvalid = errors.New("lab: invalid option or argument")
 
 // invalidError is an error of bad input: its text names what was wrong,
@@ -127,17 +138,46 @@ type config struct {
 	size  Size
 	names []string
 	meter Meter
+	bad   error // the first bad option's, for Run to return
+}
+
+// invalid records the error of a bad option, unless one came before.
+func (c *config) invalid(msg string) {
+	if c.bad == nil {
+		c.bad = invalidError(msg)
+	}
 }
 
 // Scale sets the size of the run: Quick, Default or Full.
 func Scale(s Size) Option { return func(c *config) { c.size = s } }
 
-// Only restricts the run to the named experiments, in the order given.
-func Only(names ...string) Option { return func(c *config) { c.names = names } }
+// Only restricts the run to the named experiments, in the order given
+// (each once); without Only, Run runs them all. It needs at least one name:
+// with none, Run returns an error matching [ErrInvalid] ("lab: Only(): no
+// experiment named ..."), and an unknown name is [ErrUnknown].
+func Only(names ...string) Option {
+	return func(c *config) {
+		if len(names) == 0 {
+			c.invalid(fmt.Sprintf("lab: Only(): no experiment named (want one or more of %s)", strings.Join(Names(), ", ")))
+			return
+		}
+		c.names = names
+	}
+}
 
 // Progress reports the run's progress to m: [Lines] writes a line as each
-// experiment starts; the spool command draws a bar on a terminal.
-func Progress(m Meter) Option { return func(c *config) { c.meter = m } }
+// experiment starts; the spool command draws a bar on a terminal. Without
+// Progress, Run shows none. m must not be nil: Progress(nil) makes Run
+// return an error matching [ErrInvalid].
+func Progress(m Meter) Option {
+	return func(c *config) {
+		if m == nil {
+			c.invalid("lab: Progress(nil): the Meter must not be nil")
+			return
+		}
+		c.meter = m
+	}
+}
 
 // A Meter shows a run's progress, measured in the experiments' estimated
 // times. Run calls Start once, Begin as each experiment starts, Advance as
@@ -203,6 +243,9 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 	if !c.size.valid() {
 		return nil, invalidError(fmt.Sprintf("lab: Scale(%d): unknown size (want Quick, Default or Full)", int(c.size)))
 	}
+	if c.bad != nil {
+		return nil, c.bad
+	}
 	todo, err := selectExperiments(c.names)
 	if err != nil {
 		return nil, err
@@ -226,7 +269,8 @@ func Run(ctx context.Context, opts ...Option) (*Report, error) {
 		}
 		est := x.estimate[c.size]
 		meter.Begin(i+1, len(todo), x.Name, est, left)
-		e := &env{size: c.size, meter: meter, budget: est.Milliseconds(), busy: rep.Machine.Busy()}
+		e := &env{size: c.size, meter: meter, budget: est.Milliseconds(), busy: rep.Machine.Busy(),
+			cores: min(rep.Machine.Cores, rep.Machine.GOMAXPROCS)}
 		start := time.Now()
 		res, err := runOne(ctx, x, e)
 		if res == nil {
@@ -291,7 +335,7 @@ func runOne(ctx context.Context, x Experiment, e *env) (res *Result, err error) 
 }
 
 // selectExperiments returns the named experiments in the order given,
-// each once.
+// each once, or every experiment when there are no names (no Only).
 func selectExperiments(names []string) ([]Experiment, error) {
 	if len(names) == 0 {
 		return Experiments(), nil
@@ -328,6 +372,9 @@ type env struct {
 	// busy is the report's reading of the load when the run began: the
 	// one-minute average read later counts the lab's own work too.
 	busy bool
+	// cores is how many goroutines can run at once on the report's
+	// machine: its cores or GOMAXPROCS, the fewer.
+	cores int
 }
 
 // progress records that the fraction done (0..1) of the experiment is done.

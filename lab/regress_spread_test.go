@@ -27,7 +27,7 @@ func TestRatioClaimSpread(t *testing.T) {
 		{"io", func(num, den Stat) Claim {
 			return ioClaim([]ioRunner{{name: "pool"}, {name: "runtime"}}, [][]Stat{{num}, {den}}, []int{10})
 		}},
-		{"shared", func(num, den Stat) Claim { return sharedClaim(1, den, num) }},
+		{"shared", func(num, den Stat) Claim { return sharedClaim(1, den, num, 2) }},
 		{"channels", func(num, den Stat) Claim { return channelsClaim(den, num) }},
 		{"cpu", func(num, den Stat) Claim {
 			return cpuClaim([]cpuRunner{{name: "pool"}, {name: "runtime"}}, [][]Stat{{num, den}, {num, den}}, []int{1, p}, false)

@@ -243,7 +243,7 @@ func measureShared(ctx context.Context, e *env, d time.Duration, reps int) (*Res
 
 	// The claim: RWMutex against Mutex at 99% reads with the most goroutines.
 	ri99 := slices.Index(ratios, 99)
-	res.Claims = append(res.Claims, sharedClaim(ops[gmax][1][ri99].Median/ops[gmax][0][ri99].Median, slow[1][0], slow[1][1]))
+	res.Claims = append(res.Claims, sharedClaim(ops[gmax][1][ri99].Median/ops[gmax][0][ri99].Median, slow[1][0], slow[1][1], e.cores))
 	res.note("sync.RWMutex pays for reader bookkeeping on every RLock; with a one-instruction critical section the Mutex " +
 		"(or an atomic) wins. Readers only gain when they overlap for long enough, and only on more than one core.")
 	res.note("The channel owner serialises everything through one goroutine, so each operation costs a hand-over " +
@@ -255,7 +255,10 @@ func measureShared(ctx context.Context, e *env, d time.Duration, reps int) (*Res
 // throughput over Mutex's with one-instruction reads, shown for context;
 // the deciding figure is the same ratio with reads that hold the lock
 // ~1 µs, from the throughputs mu (sync.Mutex) and rw (sync.RWMutex).
-func sharedClaim(tiny float64, mu, rw Stat) Claim {
+// cores is how many goroutines could run at once (the report's machine:
+// its cores or GOMAXPROCS, the fewer): with one, readers never overlap,
+// and the ratio is noise around 1, so the claim cannot be told.
+func sharedClaim(tiny float64, mu, rw Stat, cores int) Claim {
 	long := rw.Median / mu.Median
 	c := Claim{
 		Quote:    "RwLock: Optimizing for Readers",
@@ -263,6 +266,8 @@ func sharedClaim(tiny float64, mu, rw Stat) Claim {
 		Median:   long, Spread: ratioSpread(rw, mu), Unit: "x",
 	}
 	switch {
+	case cores < 2:
+		c.Verdict, c.Inconclusive = "cannot tell on one core", true
 	case tiny >= 1.1 && long >= 1.1:
 		c.Verdict, c.Holds = "holds", true
 	case long >= 1.1:

@@ -55,8 +55,8 @@
 // reading standard input; lab cuts the experiment in progress short; echo
 // serve drains its connections for up to --grace). A second SIGINT or
 // SIGTERM exits at once, with status 130 (SIGINT) or 143 (SIGTERM), and
-// may leave temporary files (.spool-cp-*, .spool-fetch-*) behind, and an
-// empty page where lab --html named a file that did not exist.
+// may leave temporary files (.spool-cp-*, .spool-fetch-*) behind; lab
+// removes the page that --html named if the run created it.
 //
 // Exit status: 0 on success, 1 when the command ran but some items failed
 // (a URL, a file, an experiment, an echo connection), 2 on bad usage

@@ -66,8 +66,8 @@ must be a file name (not "" and not -, as standard output carries the report).
 
 On SIGINT or SIGTERM the experiment in progress is cut short and the report, text, JSON and page
 alike, says the run was interrupted and which experiments did not run; a second signal exits at
-once. Exit status: 0 when every experiment ran, 1 when some failed, 2 on bad usage or when
-interrupted.`,
+once, removing FILE if the run created it. Exit status: 0 when every experiment ran, 1 when some
+failed, 2 on bad usage or when interrupted.`,
 		Example: `  spool lab                      # every experiment, default size
   spool lab --quick              # a fast pass, e.g. in CI
   spool lab list                 # the experiments and how long each takes
@@ -144,14 +144,23 @@ func runLab(ctx context.Context, f labFlags, names []string, stdout, stderr io.W
 		return err
 	}
 	var page *labPageFile
+	unhook := func() {}
 	if f.html != "" {
 		var err error
 		if page, err = openLabPage(f.html); err != nil {
 			return err
 		}
+		// A second signal exits at once, without the page: it must not
+		// leave the empty file made for it behind.
+		unhook = atExit(ctx, page.removeNew)
 	}
-	rep, err := lab.Run(ctx, lab.Scale(f.size()), lab.Only(names...), lab.Progress(labMeter(stderr)))
+	opts := []lab.Option{lab.Scale(f.size()), lab.Progress(labMeter(stderr))}
+	if len(names) > 0 {
+		opts = append(opts, lab.Only(names...))
+	}
+	rep, err := lab.Run(ctx, opts...)
 	if rep == nil {
+		unhook()
 		page.discard()
 		return err // bad input: nothing ran
 	}
@@ -162,7 +171,9 @@ func runLab(ctx context.Context, f labFlags, names []string, stdout, stderr io.W
 		werr = lab.WriteText(stdout, rep)
 	}
 	if page != nil {
-		if err := page.write(rep); err != nil {
+		err := page.write(rep)
+		unhook() // written (or failed, and said so): the page stays
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "lab: wrote %s\n", f.html)
@@ -225,6 +236,15 @@ func (p *labPageFile) write(rep *lab.Report) error {
 		return fmt.Errorf("lab: writing %s: %w", p.path, err)
 	}
 	return nil
+}
+
+// removeNew removes the file if it was made for this run, leaving it
+// open: for a process about to exit, on another goroutine than the one
+// that may be writing it.
+func (p *labPageFile) removeNew() {
+	if p.created {
+		os.Remove(p.path)
+	}
 }
 
 // discard closes the file, removing it if it was made for this run. It

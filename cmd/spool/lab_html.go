@@ -68,7 +68,7 @@ func writeLabHTML(w io.Writer, rep *lab.Report) error {
 // labChart renders a lab.Chart as a go-echarts bar or line chart snippet:
 // the chart's <div> and its <script>, without the page around them.
 func labChart(id string, c lab.Chart) render.ChartSnippet {
-	if c.Kind != "line" && c.LogY {
+	if c.LogY {
 		c = finerUnit(c)
 	}
 	global := []charts.GlobalOpts{
@@ -114,19 +114,61 @@ func labChart(id string, c lab.Chart) render.ChartSnippet {
 	return b.RenderSnippet()
 }
 
-// finerUnits are the time units a log-scale bar chart may be shown in
-// instead, each a thousandth of the one before.
-var finerUnits = map[string]string{"s": "ms", "ms": "µs", "µs": "ns"}
+// finerUnits maps a unit of a log-scale chart's values to the next finer
+// one and how many of it make one: time units by thousands, sizes by
+// 1024s.
+var finerUnits = map[string]struct {
+	unit   string
+	factor float64
+}{
+	"s": {"ms", 1000}, "ms": {"µs", 1000}, "µs": {"ns", 1000}, "ns": {"ps", 1000},
+	"TiB": {"GiB", 1024}, "GiB": {"MiB", 1024}, "MiB": {"KiB", 1024}, "KiB": {"B", 1024},
+}
 
-// finerUnit returns c, a log-scale bar chart, in a finer time unit while
-// its smallest positive value is below 1: ECharts draws the bars of a log
-// axis from 1 (apache/echarts#17260), so a bar below 1 hangs down from
-// there, the longer the smaller its value, and the blocking experiment's
-// waits of a few µs, in ms, were drawn longer than their p99s.
+// yUnit finds the unit in a Y axis name: the whole name ("ms"), its first
+// word ("KiB per unit", "ns per switch"), or the last word, in parentheses
+// ("wall time (ms)"). The name is before+unit+after; ok is false if none
+// of those is a unit of finerUnits. ("million ops/s" has none: a rate's
+// unit is not one to make finer.)
+func yUnit(name string) (before, unit, after string, ok bool) {
+	if first, _, _ := strings.Cut(name, " "); finerUnits[first].unit != "" {
+		return "", first, name[len(first):], true
+	}
+	if i := strings.LastIndex(name, "("); i >= 0 && strings.HasSuffix(name, ")") {
+		if u := name[i+1 : len(name)-1]; finerUnits[u].unit != "" {
+			return name[:i+1], u, ")", true
+		}
+	}
+	return "", "", "", false
+}
+
+// finerUnit returns c, a log-scale chart, with no positive value below 1:
+// ECharts draws the bars of a log axis from 1 (apache/echarts#17260), so a
+// bar below 1 hangs down from there, the longer the smaller its value.
+// (The blocking experiment's waits of a few µs, in ms, were drawn longer
+// than their p99s, and the memory chart's 0.0128 KiB longer than its 8 MiB.)
+// While the smallest positive value is below 1, it shows them in the next
+// finer unit of the Y axis's name (see finerUnits): ms as µs, KiB as B.
+// Values still below 1 then, for want of a finer unit, are multiplied by
+// the power of ten that lifts the smallest to 1 or more, and the axis's
+// name says so: "B per unit (×10^-2)" shows 0.5 B as 50.
 func finerUnit(c lab.Chart) lab.Chart {
+	lo := smallest(c)
 	f := 1.0
-	for lo := smallest(c); lo*f < 1 && finerUnits[c.YName] != ""; f *= 1000 {
-		c.YName = finerUnits[c.YName]
+	if before, unit, after, ok := yUnit(c.YName); ok {
+		for lo*f < 1 && finerUnits[unit].unit != "" {
+			f *= finerUnits[unit].factor
+			unit = finerUnits[unit].unit
+		}
+		c.YName = before + unit + after
+	}
+	if lo*f < 1 { // no finer unit left
+		k := int(math.Ceil(-math.Log10(lo * f)))
+		if lo*f*math.Pow(10, float64(k)) < 1 { // rounding
+			k++
+		}
+		f *= math.Pow(10, float64(k))
+		c.YName += fmt.Sprintf(" (×10^-%d)", k)
 	}
 	if f == 1 {
 		return c

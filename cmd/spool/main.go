@@ -53,10 +53,13 @@ const sameSignal = 100 * time.Millisecond
 // one (a different signal is a second one, however soon): a terminal's
 // Ctrl-C and timeout(1) signal the process group as well as the process,
 // microseconds apart, and counted as two they threw away the report the
-// first had asked for. now reads the clock. stop releases the signals and
-// cancels ctx.
+// first had asked for. Before it calls exit, it runs the functions that
+// the command registered with atExit on ctx. now reads the clock. stop
+// releases the signals and cancels ctx.
 func signalContext(stderr io.Writer, exit func(code int), now func() time.Time) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
+	hooks := new(exitHooks)
+	ctx = context.WithValue(ctx, exitHooksKey{}, hooks)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done, ended := make(chan struct{}), make(chan struct{})
@@ -82,6 +85,7 @@ func signalContext(stderr io.Writer, exit func(code int), now func() time.Time) 
 				if s, ok := s.(syscall.Signal); ok {
 					code = 128 + int(s)
 				}
+				hooks.run()
 				exit(code)
 				return
 			case <-done:
@@ -98,4 +102,48 @@ func signalContext(stderr io.Writer, exit func(code int), now func() time.Time) 
 			cancel(context.Canceled)
 		})
 	}
+}
+
+// exitHooks are the functions a second signal runs before it exits at once
+// (see signalContext): they undo what the command must not leave behind.
+type exitHooks struct {
+	mu   sync.Mutex
+	next int
+	fns  map[int]func()
+}
+
+type exitHooksKey struct{}
+
+// atExit registers f to run if a second signal makes the command exit at
+// once, on the signal handler's goroutine; f must be quick and must not
+// call remove. remove unregisters f; after it returns, f neither runs nor
+// is running. Without signalContext's ctx (in tests) atExit does nothing.
+func atExit(ctx context.Context, f func()) (remove func()) {
+	h, _ := ctx.Value(exitHooksKey{}).(*exitHooks)
+	if h == nil {
+		return func() {}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fns == nil {
+		h.fns = make(map[int]func())
+	}
+	id := h.next
+	h.next++
+	h.fns[id] = f
+	return func() {
+		h.mu.Lock()
+		delete(h.fns, id)
+		h.mu.Unlock()
+	}
+}
+
+// run runs the registered functions, once.
+func (h *exitHooks) run() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, f := range h.fns {
+		f()
+	}
+	clear(h.fns)
 }
