@@ -46,7 +46,9 @@ func TestSignals(t *testing.T) {
 			exited := make(chan int, 1)
 			var clock atomic.Int64
 			read := make(chan struct{}, 8) // one per signal handled
-			now := func() time.Time { read <- struct{}{}; return time.Unix(0, clock.Load()) }
+			// The clock is read before the test hears of it: read after,
+			// it could already show the next signal's time.
+			now := func() time.Time { at := time.Unix(0, clock.Load()); read <- struct{}{}; return at }
 			ctx, stop := signalContext(&stderr, func(code int) { exited <- code }, now)
 			defer stop()
 			send := func(s syscall.Signal) {
