@@ -70,7 +70,9 @@
 // 1 µs items on 2 cores then take 1.10-1.17x their serial time / 2,
 // against 1.16-1.21x before and 1.09-1.26x for the channel floor.
 // QueueSize(0) gives a pool without a queue: work is handed straight to
-// an idle worker.
+// an idle worker. [MaxWaiting] caps the submitters that wait for room:
+// beyond it they fail with ErrFull too, and Metrics.Waiting counts those
+// that wait.
 //
 // A submission from one of the pool's own workers that would otherwise
 // leave every worker waiting for room runs at once on the submitting

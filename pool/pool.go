@@ -22,7 +22,9 @@ var (
 	// (a running task's sub-tasks excepted: see Close).
 	ErrClosed = errors.New("pool: closed")
 	// ErrFull is the error of TrySubmit (and TryGo) when the queue has no
-	// room, no worker is idle, and the pool is at its limit.
+	// room, no worker is idle, and the pool is at its limit; and of
+	// Submit, Go and GoContext then, when [MaxWaiting] callers wait
+	// already.
 	ErrFull = errors.New("pool: queue full")
 	// ErrShutdown is the error of queued tasks that Shutdown dropped
 	// because its context ended before the queue drained. Such errors also
@@ -96,6 +98,7 @@ type config struct {
 
 type settings struct {
 	queue    int
+	maxWait  int64 // MaxWaiting's n; 0: no cap
 	lockOS   bool
 	name     string
 	log      *slog.Logger
@@ -170,6 +173,24 @@ func QueueSize(k int) Option {
 			return
 		}
 		c.queue = k
+	}
+}
+
+// MaxWaiting caps the submitters that may wait for room at once (Submit,
+// Go and GoContext at a full queue and the limit): while n wait, one more
+// fails at once with ErrFull, counted as rejected, as TrySubmit and TryGo
+// fail, where it would have waited. It sheds load once the backlog of
+// waiting callers is deep enough, as ants' MaxBlockingTasks does.
+// Metrics.Waiting shows the backlog. The default, 0, means no cap; n must
+// not be negative. A worker's nested submission, which runs on its caller
+// instead of waiting (see Submit), is never refused so.
+func MaxWaiting(n int) Option {
+	return func(c *config) {
+		if n < 0 {
+			c.bad("MaxWaiting(%d): must not be negative (0: no cap)", n)
+			return
+		}
+		c.maxWait = int64(n)
 	}
 }
 

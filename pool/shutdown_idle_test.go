@@ -146,3 +146,56 @@ func TestMetricsWaiting(t *testing.T) {
 		})
 	}
 }
+
+// TestMaxWaiting: with MaxWaiting(2), two submitters wait for room and a
+// third fails at once with ErrFull, counted as rejected, whichever way it
+// submits; once room comes, the two waiting get in.
+func TestMaxWaiting(t *testing.T) {
+	tests := []struct {
+		name   string
+		submit func(p *pool.Pool) error
+	}{
+		{"Go", func(p *pool.Pool) error { return p.Go(func() {}) }},
+		{"GoContext", func(p *pool.Pool) error { return p.GoContext(context.Background(), func() {}) }},
+		{"Submit", func(p *pool.Pool) error {
+			_, err := pool.Submit(context.Background(), p, func(context.Context) (int, error) { return 0, nil }).Await(context.Background())
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p, err := pool.New(1, pool.QueueSize(1), pool.MaxWaiting(2))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer p.Close()
+				gate := make(chan struct{})
+				_ = p.Go(func() { <-gate }) // the worker
+				_ = p.Go(func() {})         // the queue's one place
+				synctest.Wait()
+				errs := make(chan error, 2)
+				for range 2 {
+					go func() { errs <- tt.submit(p) }()
+				}
+				synctest.Wait()
+				before := p.Metrics().Rejected
+				if err := tt.submit(p); !errors.Is(err, pool.ErrFull) {
+					t.Errorf("a third submitter: %v; want ErrFull at once", err)
+				}
+				if got := p.Metrics().Rejected - before; got != 1 {
+					t.Errorf("Rejected grew by %d; want 1", got)
+				}
+				close(gate)
+				for range 2 {
+					if err := <-errs; err != nil {
+						t.Errorf("a waiting submitter: %v; want nil", err)
+					}
+				}
+			})
+		})
+	}
+	if _, err := pool.New(1, pool.MaxWaiting(-1)); !errors.Is(err, pool.ErrInvalid) {
+		t.Errorf("MaxWaiting(-1): %v; want ErrInvalid", err)
+	}
+}

@@ -21,8 +21,10 @@ import (
 // or to a new worker while the pool is below its limit (at most GOMAXPROCS
 // of them not yet running at once; see the package documentation), and
 // otherwise waits for room (an await point: on a runtime, the caller's
-// slot is given back meanwhile). If ctx ends first, the task fails with an
-// error matching task.ErrNotStarted and ctx's error; if the pool closes
+// slot is given back meanwhile), unless [MaxWaiting] submitters wait
+// already: then the task fails at once with ErrFull. If ctx ends first,
+// the task fails with an error matching task.ErrNotStarted and ctx's
+// error; if the pool closes
 // first, with ErrClosed (but a running task's Submit with its own context
 // then runs fn on its worker: see [Pool.Close]). A nil fn gives a task failed with
 // task.ErrNilFunc (as rt.Spawn does: it matches task.ErrInvalid, not
@@ -126,7 +128,8 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 // execute. Like Submit, it hands fn to a new worker if the queue is full
 // and the pool below its limit, and else waits for room, but without a
 // context: only Close ends the wait (with ErrClosed); GoContext bounds it
-// with one. A nested call from one of p's workers follows Submit's
+// with one. Under [MaxWaiting], it returns ErrFull at once when as many
+// callers wait already. A nested call from one of p's workers follows Submit's
 // caller-runs rule. Go returns task.ErrNilFunc for a nil fn (as Submit
 // does: it matches task.ErrInvalid, not pool's [ErrInvalid]), and
 // ErrNilPool for a nil or zero p.
@@ -253,11 +256,16 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 	}
 	// Counted as waiting before it looks at the limit again, so that a
 	// Resize that raises it either sees this submitter or is seen here.
-	p.waiting.Add(1)
+	waiters := p.waiting.Add(1)
 	defer p.waiting.Add(-1)
 	if p.offload(it, true) {
 		p.settle()
 		return false, nil
+	}
+	if max := p.cfg.maxWait; max > 0 && waiters > max {
+		p.rejected.Add(1) // MaxWaiting: as many wait already
+		p.settle()
+		return false, ErrFull
 	}
 	pk := task.Park(ctx)
 	var (
