@@ -23,7 +23,16 @@ func init() { close(closedchan) }
 //
 // Children made with context.WithCancel and friends attach through the
 // AfterFunc method, which package context looks for on custom contexts, so
-// no goroutine watches a task's context.
+// no goroutine watches a task's context itself. Two differences from a
+// context.WithCancel child remain. A child made from a value child of a
+// task context (context.WithValue(taskCtx, k, v), then WithTimeout: the
+// usual middleware shape) is watched by a goroutine of package context's
+// until either ends, as for any custom parent: the value child hides the
+// AfterFunc method. And the end of a parent of package context reaches a
+// task context through context.AfterFunc, whose callback runs on a
+// goroutine of its own: a task context's Err reports that end at once (it
+// asks the parent), but a package-context child of it hears of it a
+// moment later, not before the parent's cancel returns.
 type taskCtx struct {
 	parent context.Context
 	slot   Slot // the runtime slot the task holds, or nil
@@ -64,6 +73,7 @@ type coldCtx struct {
 	afters  map[uint64]func() // callbacks from AfterFunc, run on cancel
 	nextID  uint64            // ids of afters and waiters
 	stop    func() bool       // detaches from a foreign parent that can be cancelled
+	carrier context.Context   // a Group's cause, for context.Cause (see causeCarrier)
 	waiters []waiter          // run once the task's result is published (Task.whenDone)
 
 	unobserved *unobserved // the task's panic, until somebody reads it
@@ -292,19 +302,41 @@ func (c *taskCtx) Value(key any) any {
 	}
 	v := c.parent.Value(key)
 	if isCancelCtxKey(key) {
-		if _, isCtx := v.(context.Context); isCtx {
-			if c.Err() == nil { // Err latches a parent's end that has not reached c
-				return nil
-			}
+		if c.Err() != nil { // Err latches a parent's end that has not reached c
 			c.mu.Lock()
 			byParent := c.byParent
+			var cause error
+			if c.isGroup && !byParent && c.x != nil {
+				cause = c.x.cause
+			}
 			c.mu.Unlock()
-			if !byParent {
-				return nil
+			switch {
+			case byParent:
+				return v
+			case cause != nil:
+				return c.causeCarrier(cause).Value(key)
 			}
 		}
+		return nil
 	}
 	return v
+}
+
+// causeCarrier returns a context of package context's, cancelled with
+// cause, that Value hands to context.Cause for a Group's context that its
+// own cancel ended with a cause (a FailFast failure, Close's ErrClosed),
+// and so to the contexts of its tasks, which its end ended: errgroup's
+// context reports its first error so. Made on the first such question.
+func (c *taskCtx) causeCarrier(cause error) context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	x := c.cold()
+	if x.carrier == nil {
+		cc, cancel := context.WithCancelCause(context.Background())
+		cancel(cause)
+		x.carrier = cc
+	}
+	return x.carrier
 }
 
 func (c *taskCtx) String() string { return "task.Context" }
@@ -423,7 +455,8 @@ func (c *taskCtx) unlink() {
 }
 
 // AfterFunc registers f to run, on the cancelling goroutine, when c is done.
-// Package context calls it to attach children without a goroutine.
+// Package context calls it to attach children of c without a goroutine
+// (not children of a value child of c: see taskCtx).
 func (c *taskCtx) AfterFunc(f func()) func() bool {
 	c.attach()
 	c.mu.Lock()
@@ -458,6 +491,13 @@ func (c *taskCtx) cancel(err, cause error) { c.end(err, cause, false) }
 func (c *taskCtx) parentEnded(err, cause error) { c.end(err, cause, true) }
 
 func (c *taskCtx) end(err, cause error, byParent bool) {
+	if !byParent && !c.ended() {
+		// An ancestor of package context may have ended without telling c
+		// yet (its AfterFunc runs on a goroutine of its own): its end, and
+		// its cause, come first, as they would for a context.WithCancel
+		// child whose own cancel came after the parent's.
+		c.parentErr()
+	}
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
@@ -506,6 +546,9 @@ func (c *taskCtx) tryClaim(to uint32) bool {
 // task's state to stateDone or stateAborted, and its value.
 func (c *taskCtx) publish(err error) {
 	c.res = err
+	if !c.ended() {
+		c.parentErr() // an ancestor's end, not heard of yet, comes first (see end)
+	}
 	c.mu.Lock()
 	var e ending
 	if c.err == nil {

@@ -67,7 +67,16 @@
 // three). It works with everything in package context: once a parent's end
 // reaches it, context.Cause of it, and of contexts derived from it, reports
 // the cause given to the parent's cancel (context.WithCancelCause,
-// WithDeadlineCause); a task cancelled itself reports context.Canceled.
+// WithDeadlineCause), even if the task's own end came right after that
+// cancel returned; a task cancelled itself reports context.Canceled. A
+// Group's context, and those of the tasks its end cancelled, report the
+// failure of a FailFast group (errors.Is finds it), as errgroup's does,
+// and ErrClosed after Close. A package-context child of a task context
+// made through a value child of it (context.WithValue, then WithTimeout)
+// is watched by a goroutine of package context's, as for any custom
+// context, and any package-context child hears of the end of a
+// package-context ancestor a moment after that ancestor's cancel returns,
+// where the task context's own Err reports it at once.
 //
 // # Await points
 //

@@ -47,7 +47,10 @@ func Limit(n int) GroupOption {
 // fail at once without running (a Go waiting for a place under the limit
 // too: it does not wait for the running tasks to end), and TryGo refuses
 // them. Wait's error then leads with that failure and sums up in one
-// error the tasks it cancelled or refused (see [Group.Wait]).
+// error the tasks it cancelled or refused (see [Group.Wait]). As with
+// errgroup.WithContext, context.Cause of the group's context (and of the
+// contexts of the tasks it cancelled) is then the failure, wrapped:
+// "task: group failed: " and its error, which errors.Is finds.
 func FailFast() GroupOption { return func(c *groupConfig) { c.failFast = true } }
 
 // Group runs many tasks of one type and collects their results: tokio's
