@@ -61,14 +61,19 @@ func FailFast() GroupOption { return func(c *groupConfig) { c.failFast = true } 
 // returned. The group forgets a result once it has delivered it, so it
 // holds only the results not yet delivered: a group may live for good,
 // as a JoinSet that a loop drains with Next over millions of tasks, or
-// serve batch after batch, each Wait returning its own batch. Every task
+// serve batch after batch, each Wait returning its own batch. (Results
+// are stored in blocks of up to 4 KiB: a task still running keeps its
+// block, with the delivered slots around it zeroed, until it ends.) Every task
 // runs under the group's context, a child of the context given to
 // NewGroup, which [Group.Close] cancels.
 //
 // Tasks run on goroutines the group reuses: a goroutine that ends a task
 // takes the next one submitted, so a busy group starts few goroutines.
 // Idle ones end when Wait returns, when Next has returned every result,
-// and at Close. A nested submission to a full group runs on the
+// and at Close: so a JoinSet drained with Next that always has a task
+// running keeps the goroutines of its busiest moment parked (one for each
+// task that ran at once then, a few KiB each) until it next runs dry. A
+// nested submission to a full group runs on the
 // submitter's goroutine instead (see [Group.Go]).
 //
 // Call Close when done with a group (defer g.Close()): it cancels what is
@@ -166,7 +171,7 @@ const (
 // chunked is the list of a group's outcomes not yet delivered, in
 // submission order. Its elements never move, since a task writes its
 // outcome through a pointer: the list grows by adding chunks, from 16
-// elements up to chunkSize each, so a small group stays small and a group
+// elements up to maxChunk's each, so a small group stays small and a group
 // of millions never copies its results. Each chunk counts its outcomes
 // not yet delivered; once a full chunk has delivered them all (Next
 // delivers them one by one, in any order), deliver drops it, and compact
@@ -175,7 +180,12 @@ const (
 // only the chunks that have results still to deliver, and the one it
 // fills, however many tasks it has run; the outcomes delivered in a chunk
 // it holds have their values zeroed. Wait, which delivers them all,
-// starts a new list.
+// starts a new list. A chunk that has one outcome left to deliver (a
+// task that runs long among short ones) keeps its whole storage: chunks
+// are bounded in bytes (chunkBytes), so that such a straggler keeps at
+// most 4 KiB of outcomes alive, not 1,024 of them (270 KB for a
+// 256-byte result, in a report of a JoinSet with one task in 1,000
+// running long).
 type chunked[T any] struct {
 	chunks []chunk[T]
 	made   int // chunks made since the list started: the first ones are small
@@ -189,15 +199,26 @@ type chunk[T any] struct {
 	live  int          // outcomes pushed here and not delivered
 }
 
-const chunkSize = 1024
+// Chunks hold up to chunkBytes of outcomes, and from 16 to 1,024 of them.
+const (
+	chunkBytes = 4 << 10
+	chunkMin   = 16
+	chunkMax   = 1024
+)
+
+// maxChunk is the most outcomes a chunk of l holds: 256 for an int
+// result, 16 for one of 256 bytes or more.
+func (l *chunked[T]) maxChunk() int {
+	return min(chunkMax, max(chunkMin, chunkBytes/int(unsafe.Sizeof(outcome[T]{}))))
+}
 
 // push appends a zero outcome and returns it. g.mu must be held.
 func (l *chunked[T]) push() *outcome[T] {
 	k := len(l.chunks)
 	if k == 0 || len(l.chunks[k-1].items) == cap(l.chunks[k-1].items) { // a dropped chunk is full
-		size := chunkSize
+		size := l.maxChunk()
 		if l.made < 6 {
-			size = 16 << l.made // 16 ... 512
+			size = min(size, chunkMin<<l.made) // 16 ... 512
 		}
 		l.made++
 		l.chunks = append(l.chunks, chunk[T]{items: make([]outcome[T], 0, size)})

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 	"testing/synctest"
+	"unsafe"
 )
 
 // TestGroupLastEndWakesNext replays, step by step, the interleaving that
@@ -97,4 +98,45 @@ func TestGroupNextKeepsSubmissionOrderOfEnding(t *testing.T) {
 			t.Errorf("Next() gave %v; want %v (submission order for the tasks ended before the first Next)", got, want)
 		}
 	})
+}
+
+// TestChunksBoundedInBytes: a group's blocks of results hold at most
+// 4 KiB of them (but never fewer than 16 results, nor more than 1,024),
+// so that a task that runs long among many short ones keeps at most that
+// much alive. Blocks held 1,024 results whatever their size: 270 KB for
+// a 256-byte result.
+func TestChunksBoundedInBytes(t *testing.T) {
+	type big [256]byte
+	tests := []struct {
+		name    string
+		largest int // the largest chunk's capacity after 100,000 pushes
+		size    int // an outcome's size in bytes
+	}{
+		{"int", largestChunk[int](100_000), int(unsafe.Sizeof(outcome[int]{}))},
+		{"[256]byte", largestChunk[big](100_000), int(unsafe.Sizeof(outcome[big]{}))},
+		{"struct{}", largestChunk[struct{}](100_000), int(unsafe.Sizeof(outcome[struct{}]{}))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.largest > 1024 || tt.largest < 16 {
+				t.Errorf("largest chunk holds %d outcomes; want 16 to 1,024", tt.largest)
+			}
+			if bytes := tt.largest * tt.size; bytes > 4<<10 && tt.largest > 16 {
+				t.Errorf("largest chunk holds %d outcomes of %d B, %d B; want at most 4 KiB (or 16 outcomes)", tt.largest, tt.size, bytes)
+			}
+		})
+	}
+}
+
+// largestChunk pushes n outcomes of T and returns the largest chunk's capacity.
+func largestChunk[T any](n int) int {
+	var l chunked[T]
+	for range n {
+		l.push()
+	}
+	m := 0
+	for _, c := range l.chunks {
+		m = max(m, cap(c.items))
+	}
+	return m
 }
