@@ -68,7 +68,9 @@
 // reaches it, context.Cause of it, and of contexts derived from it, reports
 // the cause given to the parent's cancel (context.WithCancelCause,
 // WithDeadlineCause), even if the task's own end came right after that
-// cancel returned; a task cancelled itself reports context.Canceled. A
+// cancel returned (for a task made under that context itself: one nested
+// in another task may report its own end's cause in that moment); a task
+// cancelled itself reports context.Canceled. A
 // Group's context, and those of the tasks its end cancelled, report the
 // failure of a FailFast group (errors.Is finds it), as errgroup's does,
 // and ErrClosed after Close. A package-context child of a task context
