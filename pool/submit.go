@@ -428,7 +428,6 @@ func (p *Pool) stallTimer() <-chan struct{} {
 	return p.stall
 }
 
-// refuseNil counts a submission of a nil func.
 // cancelEnded counts a task whose ctx was done when it was submitted as
 // cancelled, whatever the pool's state: it failed with task.ErrNotStarted
 // before it could be queued or refused. (Sent on, it was counted as
@@ -442,6 +441,7 @@ func (p *Pool) cancelEnded() {
 	}
 }
 
+// refuseNil counts a submission of a nil func.
 func (p *Pool) refuseNil() {
 	if _, early := p.enter(); early {
 		p.rejected.Add(1)

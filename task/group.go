@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"strconv"
 	"sync"
@@ -1186,7 +1187,10 @@ func thousands(n int) string {
 // stops its siblings), Close cancels the group and waits for every other
 // task, not for its caller's, which cannot end while it waits: after
 // 50 ms of waiting it finds the caller among the group's tasks by its
-// stack (3-6 µs). The creator's Close or Wait waits for the rest.
+// stack (3-6 µs). The creator's Close or Wait waits for the rest. Only
+// the task's own goroutine is known so: a Close from a goroutine that a
+// task started and waits for, or from a task of the group run inline in
+// a task of another group that waits for this one, waits for good.
 func (g *Group[T]) Close() {
 	g.lazy()
 	g.mu.Lock()
@@ -1269,15 +1273,30 @@ var runJobFrame = sync.OnceValue(func() string { return frames.Name(runJob) })
 
 // insideRuns counts the tasks of g that run on the caller's stack: one,
 // or more where a task ran a nested one itself (Go's caller-runs rule).
+// A traceback names each runJob frame's group, but leaves out the middle
+// of a deep stack (it prints the innermost and outermost 50 frames), so
+// a run nested deep inline went uncounted and Close waited for it, its
+// own caller, forever. So the runs are counted from the whole stack
+// (runtime.Callers, which leaves nothing out), less those the traceback
+// names for another group: every run of g counts; a run of another group
+// counts too only where a deep stack hides whose it is.
 func (g *Group[T]) insideRuns() int64 {
-	var n int64
+	mine, others := int64(0), int64(0)
 	for _, addr := range frames.Receivers(runJobFrame()) {
 		if addr == uintptr(unsafe.Pointer(g)) {
-			n++
+			mine++
+		} else {
+			others++
 		}
 	}
-	return n
+	if mine == 0 {
+		return 0 // the outermost 50 frames hold a worker's runJob of g, if any
+	}
+	return max(mine, int64(frames.Count(runJobPC()))-others)
 }
+
+// runJobPC is runJob's entry, as runtime.Callers frames report it.
+var runJobPC = sync.OnceValue(func() uintptr { return reflect.ValueOf(runJob).Pointer() })
 
 // closeInside is Close called from n runs of the group's tasks on the
 // caller's stack, which cannot end while it waits: it waits until every

@@ -19,13 +19,16 @@ func TestGroupCloseFromItsTask(t *testing.T) {
 	tests := []struct {
 		name    string
 		opts    []task.GroupOption
-		closers int  // tasks that call Close, at once
-		nested  bool // the closer runs nested, on its parent task's goroutine
+		closers int // tasks that call Close, at once
+		nested  int // the closer runs this many levels down, each on its parent task's goroutine
 	}{
-		{"one closer", nil, 1, false},
-		{"one closer, limit 3", []task.GroupOption{task.Limit(3)}, 1, false},
-		{"two closers at once", nil, 2, false},
-		{"a nested closer, limit 1", []task.GroupOption{task.Limit(1)}, 1, true},
+		{"one closer", nil, 1, 0},
+		{"one closer, limit 3", []task.GroupOption{task.Limit(3)}, 1, 0},
+		{"two closers at once", nil, 2, 0},
+		{"a nested closer, limit 1", []task.GroupOption{task.Limit(1)}, 1, 1},
+		// A traceback leaves out the middle of a deep stack: runs nested
+		// there went uncounted, and Close waited for its own caller.
+		{"a closer nested 40 deep, limit 1", []task.GroupOption{task.Limit(1)}, 1, 40},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,11 +47,19 @@ func TestGroupCloseFromItsTask(t *testing.T) {
 					cancelled.Add(1)
 					return 0, ctx.Err()
 				}
-				if tt.nested {
-					g.Go(context.Background(), func(ctx context.Context) (int, error) {
-						g.Go(ctx, closer) // the limit is reached: it runs here
-						return 2, nil
-					})
+				if tt.nested > 0 {
+					var level func(d int) func(context.Context) (int, error)
+					level = func(d int) func(context.Context) (int, error) {
+						return func(ctx context.Context) (int, error) {
+							if d == tt.nested {
+								g.Go(ctx, closer) // the limit is reached: it runs here
+							} else {
+								g.Go(ctx, level(d+1))
+							}
+							return d, nil
+						}
+					}
+					g.Go(context.Background(), level(1))
 				} else {
 					g.Go(context.Background(), sibling)
 					for range tt.closers {
@@ -62,7 +73,7 @@ func TestGroupCloseFromItsTask(t *testing.T) {
 				if got := closed.Load(); got != int32(tt.closers) {
 					t.Errorf("%d of %d Closes called from tasks returned; want all", got, tt.closers)
 				}
-				if !tt.nested && cancelled.Load() == 0 {
+				if tt.nested == 0 && cancelled.Load() == 0 {
 					t.Errorf("no sibling was cancelled; want the closer's Close to cancel them")
 				}
 				if err != nil && !errors.Is(err, context.Canceled) {
