@@ -362,6 +362,7 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		}
 		var sb *sentBody
 		if hasBody {
+			held.release(req.Body) // this attempt's transport closes it now
 			sb = &sentBody{rc: req.Body, sent: &sent, again: sent.Load(), held: &held, unmade: req.GetBody == nil}
 			req.Body = sb
 		} else if sent.Load() {
@@ -494,7 +495,9 @@ func (b *sentBody) Close() error {
 
 // heldBody keeps a request body that an attempt's transport closed before
 // reading any of it, for the attempts after, and closes it when Do is
-// done. The transport may close a body on a goroutine of its own, even
+// done, unless a later attempt took it: that attempt's transport closes
+// it then (it may still read it after Do returns, when the server
+// answered first). The transport may close a body on a goroutine of its own, even
 // after Client.Do returns: after finish, hold refuses, and the transport's
 // Close goes through.
 type heldBody struct {

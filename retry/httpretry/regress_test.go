@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/spool-go/spool/retry"
 	"github.com/spool-go/spool/retry/httpretry"
@@ -32,11 +33,26 @@ func failFirstDial(t *testing.T) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
+// closeCounter counts the closes of the body it wraps, and reports the
+// first on closed.
+type closeCounter struct {
+	io.ReadCloser
+	n      atomic.Int32
+	closed chan struct{}
+}
+
+func (c *closeCounter) Close() error {
+	if c.n.Add(1) == 1 {
+		close(c.closed)
+	}
+	return c.ReadCloser.Close()
+}
+
 // TestUnreadBodySentAgain: a body without GetBody that no attempt read is
-// sent again after a failed dial, as Do's doc says. The transport closes
-// the body of a request that fails, and Do passed the close through, so
-// a file body was closed for the next attempt ("file already closed").
-// Do keeps it open, and closes it when it returns.
+// sent again after a failed dial, as Do's doc says, and closed once. The
+// transport closes the body of a request that fails, and Do passed the
+// close through, so a file body was closed for the next attempt ("file
+// already closed").
 func TestUnreadBodySentAgain(t *testing.T) {
 	var got atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +80,7 @@ func TestUnreadBodySentAgain(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got.Store("")
-			body := tt.body(t)
+			body := &closeCounter{ReadCloser: tt.body(t), closed: make(chan struct{})}
 			_, err := httpretry.Do(t.Context(), failFirstDial(t), func(ctx context.Context) (*http.Request, error) {
 				req, err := http.NewRequestWithContext(ctx, http.MethodPut, srv.URL, body)
 				req.GetBody = nil // as for any body NewRequest does not know
@@ -73,12 +89,91 @@ func TestUnreadBodySentAgain(t *testing.T) {
 			if err != nil || got.Load() != "payload" {
 				t.Errorf("err = %v, server got %q; want nil and %q", err, got.Load(), "payload")
 			}
-			if f, ok := body.(*os.File); ok {
-				if _, err := f.Read(make([]byte, 1)); !errors.Is(err, os.ErrClosed) {
-					t.Errorf("after Do, reading the file gives %v; want os.ErrClosed (Do closes the body, as the transport would)", err)
-				}
+			select { // the last attempt's transport closes it, perhaps after Do returns
+			case <-body.closed:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the body was never closed")
+			}
+			if n := body.n.Load(); n != 1 {
+				t.Errorf("the body was closed %d times; want once", n)
 			}
 		})
+	}
+}
+
+// blockingBody gives its first bytes, then blocks in Read until release
+// is closed, noting a Close that comes while a Read is under way.
+type blockingBody struct {
+	reads        atomic.Int32
+	inRead       atomic.Bool
+	closedInRead atomic.Bool
+	closes       atomic.Int32
+	closed       chan struct{}
+	release      chan struct{}
+}
+
+func (b *blockingBody) Read(p []byte) (int, error) {
+	if b.reads.Add(1) == 1 {
+		return copy(p, "pay"), nil
+	}
+	b.inRead.Store(true)
+	<-b.release
+	b.inRead.Store(false)
+	return 0, errors.New("released")
+}
+
+func (b *blockingBody) Close() error {
+	if b.inRead.Load() {
+		b.closedInRead.Store(true)
+	}
+	if b.closes.Add(1) == 1 {
+		close(b.closed)
+	}
+	return nil
+}
+
+// TestHeldBodyClosedOnceByItsTransport: a body held after a failed dial
+// and sent again belongs to the attempt that sends it: when the server
+// answers before reading it, Do returns while the transport still reads
+// it, and the transport closes it once it is done. Do closed it as it
+// returned, inside the transport's Read, and the transport closed it again.
+func TestHeldBodyClosedOnceByItsTransport(t *testing.T) {
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, bw, err := w.(http.Hijacker).Hijack() // answers before reading the body
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		bw.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+		bw.Flush()
+		<-stop
+	}))
+	defer srv.Close()
+	defer close(stop)
+	body := &blockingBody{closed: make(chan struct{}), release: make(chan struct{})}
+	_, err := httpretry.Do(t.Context(), failFirstDial(t), func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, srv.URL, body)
+		req.ContentLength = 100
+		return req, err
+	}, retry.MaxAttempts(2), retry.Backoff(retry.Constant(0)))
+	if err != nil {
+		t.Fatalf("Do: %v", err)
+	}
+	if body.closedInRead.Load() {
+		t.Errorf("the body was closed inside the transport's Read")
+	}
+	close(body.release) // the transport's Read fails now; it closes the body
+	select {
+	case <-body.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the body was never closed")
+	}
+	if body.closedInRead.Load() {
+		t.Errorf("the body was closed inside the transport's Read")
+	}
+	if n := body.closes.Load(); n != 1 {
+		t.Errorf("the body was closed %d times; want once", n)
 	}
 }
 
