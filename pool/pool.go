@@ -183,7 +183,10 @@ func QueueSize(k int) Option {
 // waiting callers is deep enough, as ants' MaxBlockingTasks does.
 // Metrics.Waiting shows the backlog. The default, 0, means no cap; n must
 // not be negative. A worker's nested submission, which runs on its caller
-// instead of waiting (see Submit), is never refused so.
+// instead of waiting (see Submit), is never refused so. A submitter counts
+// itself as it starts to wait, before a last look for room: when
+// submitters race, one may be refused a moment before n really wait, and
+// Metrics.Waiting may read a little above n.
 func MaxWaiting(n int) Option {
 	return func(c *config) {
 		if n < 0 {
