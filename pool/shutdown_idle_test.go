@@ -120,15 +120,7 @@ func TestMetricsWaiting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				p, err := pool.New(1, pool.QueueSize(1))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer p.Close()
-				gate := make(chan struct{})
-				_ = p.Go(func() { <-gate }) // the worker
-				_ = p.Go(func() {})         // the queue's one place
-				synctest.Wait()
+				p, gate := fullPool(t)
 				var wg sync.WaitGroup
 				for range 3 {
 					wg.Go(func() { tt.submit(p) })
@@ -165,15 +157,7 @@ func TestMaxWaiting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				p, err := pool.New(1, pool.QueueSize(1), pool.MaxWaiting(2))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer p.Close()
-				gate := make(chan struct{})
-				_ = p.Go(func() { <-gate }) // the worker
-				_ = p.Go(func() {})         // the queue's one place
-				synctest.Wait()
+				p, gate := fullPool(t, pool.MaxWaiting(2))
 				errs := make(chan error, 2)
 				for range 2 {
 					go func() { errs <- tt.submit(p) }()
@@ -198,4 +182,21 @@ func TestMaxWaiting(t *testing.T) {
 	if _, err := pool.New(1, pool.MaxWaiting(-1)); !errors.Is(err, pool.ErrInvalid) {
 		t.Errorf("MaxWaiting(-1): %v; want ErrInvalid", err)
 	}
+}
+
+// fullPool returns a pool of one worker and a queue of one place, both
+// taken, in a synctest bubble, closed when t ends: its worker runs until
+// gate is closed, and the next submitter must wait for room.
+func fullPool(t *testing.T, opts ...pool.Option) (p *pool.Pool, gate chan struct{}) {
+	t.Helper()
+	p, err := pool.New(1, append([]pool.Option{pool.QueueSize(1)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	gate = make(chan struct{})
+	_ = p.Go(func() { <-gate }) // the worker
+	_ = p.Go(func() {})         // the queue's one place
+	synctest.Wait()
+	return p, gate
 }
