@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -223,11 +224,18 @@ func openLabPage(path string) (*labPageFile, error) {
 	return &labPageFile{path: path, f: f, created: errors.Is(statErr, fs.ErrNotExist)}, nil
 }
 
-// write replaces the file's contents with the page of rep.
+// write replaces the file's contents with the page of rep. The page is
+// made in memory first: the file is truncated and written only once it
+// is whole, so a second signal (which exits at once) during the making
+// leaves an existing page as it was.
 func (p *labPageFile) write(rep *lab.Report) error {
-	err := p.f.Truncate(0)
+	var page bytes.Buffer
+	err := writeLabHTML(&page, rep)
 	if err == nil {
-		err = writeLabHTML(p.f, rep)
+		err = p.f.Truncate(0)
+	}
+	if err == nil {
+		_, err = p.f.Write(page.Bytes())
 	}
 	if cerr := p.f.Close(); err == nil {
 		err = cerr
