@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"runtime"
 	"strconv"
 	"sync"
@@ -140,11 +139,6 @@ type Group[T any] struct {
 	idle     chan struct{}
 	ready    chan struct{} // 1-buffered: a task ended; made by the first Next
 	closed   bool
-	// Closes called from the group's own tasks (see closeInside): inside
-	// counts the runs of tasks on their callers' stacks, and floor is
-	// closed once pending is down to inside (mu).
-	inside atomic.Int64
-	floor  chan struct{}
 }
 
 // outcome is one task's result, in a slot that never moves: the task
@@ -850,12 +844,7 @@ func (g *Group[T]) taskEnded(t *Task[T]) {
 // on ready, the token that enqueue put there having been taken already by
 // the Next that returned this task's result.
 func (g *Group[T]) leave() {
-	if n := g.pending.Add(-1); n != 0 {
-		if in := g.inside.Load(); in != 0 && n <= in {
-			g.mu.Lock()
-			g.wakeInside()
-			g.mu.Unlock()
-		}
+	if g.pending.Add(-1) != 0 {
 		return
 	}
 	g.mu.Lock()
@@ -863,7 +852,6 @@ func (g *Group[T]) leave() {
 		close(g.idle)
 		g.idle = nil
 	}
-	g.wakeInside()
 	ready := g.ready
 	g.mu.Unlock()
 	if ready != nil {
@@ -1184,13 +1172,15 @@ func thousands(n int) string {
 // stay for Next and Wait. Close may be called more than once.
 //
 // Called from one of the group's own tasks (one that found the answer
-// stops its siblings), Close cancels the group and waits for every other
-// task, not for its caller's, which cannot end while it waits: after
-// 50 ms of waiting it finds the caller among the group's tasks by its
-// stack (3-6 µs). The creator's Close or Wait waits for the rest. Only
-// the task's own goroutine is known so: a Close from a goroutine that a
-// task started and waits for, or from a task of the group run inline in
-// a task of another group that waits for this one, waits for good.
+// stops its siblings), Close cancels the group and returns without
+// waiting for the tasks to end: its caller's task cannot end while it
+// waits, and the others may wait for it. It finds its caller among the
+// group's tasks by its stack (3-6 µs), once it has waited 50 ms. The
+// creator's Close or Wait waits for them all. Only the task's own
+// goroutine is known so: a Close from a goroutine that a task started
+// and waits for, or from a task run inline deep in a task of another
+// group (past the 50 frames a traceback shows of each end of a stack),
+// waits for good.
 func (g *Group[T]) Close() {
 	g.lazy()
 	g.mu.Lock()
@@ -1233,7 +1223,7 @@ func (g *Group[T]) Close() {
 		if !looked {
 			// A task of the group that closes it cannot wait for itself:
 			// once Close has waited stallAfter, it looks whether it runs
-			// in one (the look reads its stack, 3-6 µs).
+			// in one (the look reads its stack, 3-6 µs), and returns if so.
 			looked = true
 			stall := time.NewTimer(stallAfter)
 			select {
@@ -1242,9 +1232,8 @@ func (g *Group[T]) Close() {
 				continue
 			case <-stall.C:
 			}
-			if n := g.insideRuns(); n > 0 {
-				g.closeInside(n)
-				return
+			if g.inside() {
+				return // its task cannot end while it waits (see Close)
 			}
 		}
 		<-idle
@@ -1257,7 +1246,7 @@ const stallAfter = 50 * time.Millisecond
 
 // runJob runs j, a task of the group at g, on the calling goroutine. Its
 // frame on a stack, with g's address for first argument, marks the
-// goroutine as running a task of g, for Close (see insideRuns).
+// goroutine as running a task of g, for Close (see inside).
 //
 // g is kept alive past the call, so that it is spilled to its slot,
 // which tracebacks print (unused, the slot holds whatever was there).
@@ -1271,61 +1260,16 @@ func runJob(g unsafe.Pointer, j Job) {
 // runJobFrame is the name tracebacks give runJob.
 var runJobFrame = sync.OnceValue(func() string { return frames.Name(runJob) })
 
-// insideRuns counts the tasks of g that run on the caller's stack: one,
-// or more where a task ran a nested one itself (Go's caller-runs rule).
-// A traceback names each runJob frame's group, but leaves out the middle
-// of a deep stack (it prints the innermost and outermost 50 frames), so
-// a run nested deep inline went uncounted and Close waited for it, its
-// own caller, forever. So the runs are counted from the whole stack
-// (runtime.Callers, which leaves nothing out), less those the traceback
-// names for another group: every run of g counts; a run of another group
-// counts too only where a deep stack hides whose it is.
-func (g *Group[T]) insideRuns() int64 {
-	mine, others := int64(0), int64(0)
+// inside reports whether the caller runs one of g's tasks: whether its
+// stack has a runJob frame of g. A traceback leaves out the middle of a
+// deep stack (it prints the innermost and outermost 50 frames), where a
+// task of g run inline in a task of another group may hide: such a Close
+// waits for good. A worker's runJob is always among the outermost.
+func (g *Group[T]) inside() bool {
 	for _, addr := range frames.Receivers(runJobFrame()) {
 		if addr == uintptr(unsafe.Pointer(g)) {
-			mine++
-		} else {
-			others++
+			return true
 		}
 	}
-	if mine == 0 {
-		return 0 // the outermost 50 frames hold a worker's runJob of g, if any
-	}
-	return max(mine, int64(frames.Count(runJobPC()))-others)
-}
-
-// runJobPC is runJob's entry, as runtime.Callers frames report it.
-var runJobPC = sync.OnceValue(func() uintptr { return reflect.ValueOf(runJob).Pointer() })
-
-// closeInside is Close called from n runs of the group's tasks on the
-// caller's stack, which cannot end while it waits: it waits until every
-// other task has ended. Several callers at once each wait for the tasks
-// outside them all.
-func (g *Group[T]) closeInside(n int64) {
-	g.inside.Add(n)
-	defer g.inside.Add(-n)
-	for {
-		g.mu.Lock()
-		if g.pending.Load() <= g.inside.Load() {
-			g.wakeInside() // another caller may wait for this count too
-			g.mu.Unlock()
-			return
-		}
-		if g.floor == nil {
-			g.floor = make(chan struct{})
-		}
-		floor := g.floor
-		g.mu.Unlock()
-		<-floor
-	}
-}
-
-// wakeInside wakes the Closes of closeInside once only their own tasks
-// are pending. g.mu is held.
-func (g *Group[T]) wakeInside() {
-	if g.floor != nil && g.pending.Load() <= g.inside.Load() {
-		close(g.floor)
-		g.floor = nil
-	}
+	return false
 }

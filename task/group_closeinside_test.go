@@ -12,9 +12,12 @@ import (
 
 // TestGroupCloseFromItsTask: Close called from one of the group's own
 // tasks (the one that found the answer stops its siblings) cancels the
-// others, waits for them, and returns; the creator's Wait and Close then
-// return too. It used to wait for its own task, forever: the group and
-// its goroutines stayed stuck, and the creator's Close with them.
+// others and returns, without waiting for them; the creator's Wait and
+// Close then return too. It used to wait for its own task, forever: the
+// group and its goroutines stayed stuck, and the creator's Close with
+// them. Later it counted the caller's runs of the group's tasks from its
+// stack to wait for the others, and a deep stack of another group's runs
+// made it count wrong.
 func TestGroupCloseFromItsTask(t *testing.T) {
 	tests := []struct {
 		name    string

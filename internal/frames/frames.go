@@ -51,31 +51,3 @@ func Receivers(name string) []uintptr {
 		}
 	}
 }
-
-// Count returns how many frames of the function whose entry is entry
-// (reflect.ValueOf(fn).Pointer()) are on the calling goroutine's stack.
-// Unlike a traceback, which Receivers reads and which leaves out the
-// middle of a stack deeper than 100 frames, it sees every frame; but it
-// cannot tell whose frames they are.
-func Count(entry uintptr) int {
-	pcs := make([]uintptr, 256)
-	for {
-		n := runtime.Callers(2, pcs)
-		if n < len(pcs) {
-			pcs = pcs[:n]
-			break
-		}
-		pcs = make([]uintptr, 2*len(pcs))
-	}
-	count := 0
-	frames := runtime.CallersFrames(pcs)
-	for {
-		f, more := frames.Next()
-		if f.Func != nil && f.Func.Entry() == entry || f.Entry == entry {
-			count++
-		}
-		if !more {
-			return count
-		}
-	}
-}
