@@ -362,8 +362,8 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		}
 		var sb *sentBody
 		if hasBody {
-			held.release(req.Body) // this attempt's transport closes it now
-			sb = &sentBody{rc: req.Body, sent: &sent, again: sent.Load(), held: &held, unmade: req.GetBody == nil}
+			held.take(req.Body, attempt) // this attempt's transport closes it now
+			sb = &sentBody{rc: req.Body, sent: &sent, again: sent.Load(), held: &held, unmade: req.GetBody == nil, attempt: attempt}
 			req.Body = sb
 		} else if sent.Load() {
 			return nil, retry.Permanent(errBodyGone)
@@ -454,14 +454,15 @@ var errBodyGone = errors.New("httpretry: the request body is empty where an earl
 // was not (again). The transport may read it on a goroutine of its own,
 // even after Client.Do returns.
 type sentBody struct {
-	rc     io.ReadCloser
-	sent   *atomic.Bool
-	again  bool
-	n      int64 // read by the transport alone
-	read   atomic.Bool
-	gone   atomic.Bool
-	held   *heldBody
-	unmade bool // no GetBody: a later attempt sends rc again if none of it was read
+	rc      io.ReadCloser
+	sent    *atomic.Bool
+	again   bool
+	n       int64 // read by the transport alone
+	read    atomic.Bool
+	gone    atomic.Bool
+	held    *heldBody
+	attempt int
+	unmade  bool // no GetBody: a later attempt sends rc again if none of it was read
 }
 
 func (b *sentBody) Read(p []byte) (int, error) {
@@ -486,7 +487,7 @@ func (b *sentBody) Read(p []byte) (int, error) {
 // fails, a dial's failure included: a file body passed through was gone
 // for the attempt after.)
 func (b *sentBody) Close() error {
-	if b.unmade && !b.read.Load() && b.held.hold(b.rc) {
+	if b.unmade && !b.read.Load() && b.held.hold(b.rc, b.attempt) {
 		return nil
 	}
 	b.held.release(b.rc)
@@ -497,19 +498,38 @@ func (b *sentBody) Close() error {
 // reading any of it, for the attempts after, and closes it when Do is
 // done, unless a later attempt took it: that attempt's transport closes
 // it then (it may still read it after Do returns, when the server
-// answered first). The transport may close a body on a goroutine of its own, even
-// after Client.Do returns: after finish, hold refuses, and the transport's
-// Close goes through.
+// answered first). The transport may close a body on a goroutine of its
+// own, even after Client.Do returns (and after a later attempt began):
+// a late close of a body a later attempt took is left to that attempt's
+// transport; after finish, any other close goes through.
 type heldBody struct {
-	mu   sync.Mutex
-	rc   io.Closer
-	done bool
+	mu      sync.Mutex
+	rc      io.Closer
+	taken   io.Closer // the body the latest attempt sent
+	takenAt int       // that attempt's number
+	done    bool
 }
 
-// hold keeps rc for a later attempt, closing the one it kept before if
-// that is another body, and reports whether it did; false once Do is done.
-func (h *heldBody) hold(rc io.Closer) bool {
+// take records that attempt sends rc, whose close is now its transport's.
+func (h *heldBody) take(rc io.Closer, attempt int) {
 	h.mu.Lock()
+	if h.rc != nil && same(h.rc, rc) {
+		h.rc = nil
+	}
+	h.taken, h.takenAt = rc, attempt
+	h.mu.Unlock()
+}
+
+// hold is attempt's transport closing rc unread: it keeps rc for a later
+// attempt, closing the one it kept before if that is another body, and
+// reports whether the caller must leave rc open: true also when a later
+// attempt has taken rc; false once Do is done.
+func (h *heldBody) hold(rc io.Closer, attempt int) bool {
+	h.mu.Lock()
+	if attempt < h.takenAt && same(rc, h.taken) {
+		h.mu.Unlock()
+		return true // a later attempt sends it: its transport closes it
+	}
 	if h.done {
 		h.mu.Unlock()
 		return false
@@ -533,13 +553,14 @@ func (h *heldBody) release(rc io.Closer) {
 }
 
 // same reports whether a and b are one body: the attempts' requests share
-// a reader. Bodies of a type == cannot compare count as one.
+// a reader. Bodies of a type == cannot compare count as two (a copy each,
+// as newReq made them), so that each is closed.
 func same(a, b io.Closer) bool {
 	t := reflect.TypeOf(a)
-	if t != reflect.TypeOf(b) {
+	if t == nil || t != reflect.TypeOf(b) || !t.Comparable() {
 		return false
 	}
-	return !t.Comparable() || a == b
+	return a == b
 }
 
 // finish closes the body held, if any; a Close after it goes through.

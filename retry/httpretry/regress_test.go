@@ -227,3 +227,108 @@ func TestHeadKeepsContentLength(t *testing.T) {
 		}
 	}
 }
+
+// lateCloseRT is a transport whose first attempt fails as a refused dial
+// and closes the body unread on a goroutine of its own once the second
+// attempt has begun (RoundTripper's contract allows a close after
+// RoundTrip returns). The second answers 200 once that close is done,
+// while it still reads the body, and closes the body when its read ends,
+// then closes done.
+type lateCloseRT struct {
+	n                      atomic.Int32
+	secondBegan, firstDone chan struct{}
+	done                   chan struct{}
+}
+
+func (rt *lateCloseRT) RoundTrip(req *http.Request) (*http.Response, error) {
+	if rt.n.Add(1) == 1 {
+		go func() {
+			<-rt.secondBegan
+			req.Body.Close()
+			close(rt.firstDone)
+		}()
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused (test)")}
+	}
+	close(rt.secondBegan)
+	buf := make([]byte, 3)
+	_, _ = io.ReadFull(req.Body, buf) // "pay"
+	go func() {
+		defer close(rt.done)
+		_, _ = io.Copy(io.Discard, req.Body) // blocks until the test releases it
+		req.Body.Close()
+	}()
+	<-rt.firstDone
+	return &http.Response{StatusCode: 200, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: req}, nil
+}
+
+// TestLateCloseOfAnEarlierAttempt: the first attempt's transport closes
+// the body unread after the second attempt took it: the body is the
+// second's to close, once. The late close held it again, and Do closed it
+// as it returned, inside the second attempt's Read, before the second
+// closed it too.
+func TestLateCloseOfAnEarlierAttempt(t *testing.T) {
+	body := &blockingBody{closed: make(chan struct{}), release: make(chan struct{})}
+	rt := &lateCloseRT{secondBegan: make(chan struct{}), firstDone: make(chan struct{}), done: make(chan struct{})}
+	_, err := httpretry.Do(t.Context(), &http.Client{Transport: rt}, func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, "http://example.invalid/", body)
+		req.ContentLength = 100
+		return req, err
+	}, retry.MaxAttempts(2), retry.Backoff(retry.Constant(0)))
+	if err != nil {
+		t.Fatalf("Do: %v", err)
+	}
+	if n := body.closes.Load(); n != 0 || body.closedInRead.Load() {
+		t.Errorf("as Do returned, the body had %d closes (in a Read: %v); want none: the second attempt still reads it", n, body.closedInRead.Load())
+	}
+	close(body.release)
+	<-rt.done // every close has happened by now
+	if n := body.closes.Load(); n != 1 {
+		t.Errorf("the body was closed %d times; want once", n)
+	}
+}
+
+// uncomparableBody is a body of a type == cannot compare (a slice field,
+// value methods).
+type uncomparableBody struct {
+	r      *strings.Reader
+	tags   []string
+	closes *atomic.Int32
+	closed chan struct{}
+}
+
+func (b uncomparableBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+func (b uncomparableBody) Close() error {
+	if b.closes.Add(1) == 1 {
+		close(b.closed)
+	}
+	return nil
+}
+
+// TestFreshUncomparableBodiesClosed: newReq makes a fresh body each
+// attempt, of a type == cannot compare: each is closed once. Such bodies
+// counted as one, and the first attempt's, held, was forgotten unclosed.
+func TestFreshUncomparableBodiesClosed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }))
+	defer srv.Close()
+	var made []uncomparableBody
+	_, err := httpretry.Do(t.Context(), failFirstDial(t), func(ctx context.Context) (*http.Request, error) {
+		b := uncomparableBody{strings.NewReader("payload"), nil, new(atomic.Int32), make(chan struct{})}
+		made = append(made, b)
+		return http.NewRequestWithContext(ctx, http.MethodPut, srv.URL, b)
+	}, retry.MaxAttempts(2), retry.Backoff(retry.Constant(0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range made {
+		select { // the last attempt's transport may close it after Do returns
+		case <-b.closed:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the body of attempt %d was never closed", i+1)
+		}
+		if n := b.closes.Load(); n != 1 {
+			t.Errorf("the body of attempt %d was closed %d times; want once", i+1, n)
+		}
+	}
+}
