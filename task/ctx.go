@@ -521,8 +521,8 @@ func (c *taskCtx) end(err, cause error, byParent bool) {
 // each task spawned in a runtime's task grow its stack: rt.Spawn+Await
 // in a task went from 0.6 to 2.3 µs.)
 func (c *taskCtx) lateParentEnd() {
-	if _, underTask := c.parent.(*taskCtx); underTask {
-		return
+	if _, underTask := c.parent.(*taskCtx); underTask || c.ended() {
+		return // (ended: asking an ended parent takes its lock, for nothing)
 	}
 	if err := c.parent.Err(); err != nil {
 		c.parentEnded(err, context.Cause(c.parent))
