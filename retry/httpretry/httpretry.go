@@ -354,6 +354,7 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 				// It may be the body an earlier attempt read: take it afresh.
 				old := req.Body
 				if req.Body, err = req.GetBody(); err != nil {
+					old.Close()
 					return nil, retry.Permanent(fmt.Errorf("httpretry: GetBody: %w", err))
 				}
 				old.Close()
@@ -503,21 +504,31 @@ func (b *sentBody) Close() error {
 // a late close of a body a later attempt took is left to that attempt's
 // transport; after finish, any other close goes through.
 type heldBody struct {
-	mu      sync.Mutex
+	mu    sync.Mutex
+	rc    io.Closer
+	taken []takenBody // each body an attempt sent, with the last attempt that sent it
+	done  bool
+}
+
+type takenBody struct {
 	rc      io.Closer
-	taken   io.Closer // the body the latest attempt sent
-	takenAt int       // that attempt's number
-	done    bool
+	attempt int
 }
 
 // take records that attempt sends rc, whose close is now its transport's.
 func (h *heldBody) take(rc io.Closer, attempt int) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	if h.rc != nil && same(h.rc, rc) {
 		h.rc = nil
 	}
-	h.taken, h.takenAt = rc, attempt
-	h.mu.Unlock()
+	for i := range h.taken {
+		if same(h.taken[i].rc, rc) {
+			h.taken[i].attempt = attempt
+			return
+		}
+	}
+	h.taken = append(h.taken, takenBody{rc, attempt})
 }
 
 // hold is attempt's transport closing rc unread: it keeps rc for a later
@@ -526,9 +537,11 @@ func (h *heldBody) take(rc io.Closer, attempt int) {
 // attempt has taken rc; false once Do is done.
 func (h *heldBody) hold(rc io.Closer, attempt int) bool {
 	h.mu.Lock()
-	if attempt < h.takenAt && same(rc, h.taken) {
-		h.mu.Unlock()
-		return true // a later attempt sends it: its transport closes it
+	for _, t := range h.taken {
+		if t.attempt > attempt && same(rc, t.rc) {
+			h.mu.Unlock()
+			return true // a later attempt sent it: its transport closes it
+		}
 	}
 	if h.done {
 		h.mu.Unlock()
@@ -553,14 +566,17 @@ func (h *heldBody) release(rc io.Closer) {
 }
 
 // same reports whether a and b are one body: the attempts' requests share
-// a reader. Bodies of a type == cannot compare count as two (a copy each,
-// as newReq made them), so that each is closed.
+// a reader. Bodies of one type that == cannot compare count as one: a
+// shared body must be closed once, and never while a transport reads it;
+// the price is that newReq's fresh bodies of such a type, one an attempt,
+// are taken for one, and one held by an attempt that failed unread may be
+// left unclosed (bodies are pointers, or wrap one, almost always).
 func same(a, b io.Closer) bool {
 	t := reflect.TypeOf(a)
-	if t == nil || t != reflect.TypeOf(b) || !t.Comparable() {
+	if t == nil || t != reflect.TypeOf(b) {
 		return false
 	}
-	return a == b
+	return !t.Comparable() || a == b
 }
 
 // finish closes the body held, if any; a Close after it goes through.

@@ -306,29 +306,102 @@ func (b uncomparableBody) Close() error {
 	return nil
 }
 
-// TestFreshUncomparableBodiesClosed: newReq makes a fresh body each
-// attempt, of a type == cannot compare: each is closed once. Such bodies
-// counted as one, and the first attempt's, held, was forgotten unclosed.
-func TestFreshUncomparableBodiesClosed(t *testing.T) {
+// TestSharedUncomparableBodyClosedOnce: one body, of a type == cannot
+// compare, shared by the attempts and sent again after a failed dial, is
+// closed once. Counted as two bodies, it was held and closed by Do as it
+// returned, and closed again by the transport that sent it.
+func TestSharedUncomparableBodyClosedOnce(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }))
 	defer srv.Close()
-	var made []uncomparableBody
-	_, err := httpretry.Do(t.Context(), failFirstDial(t), func(ctx context.Context) (*http.Request, error) {
-		b := uncomparableBody{strings.NewReader("payload"), nil, new(atomic.Int32), make(chan struct{})}
-		made = append(made, b)
-		return http.NewRequestWithContext(ctx, http.MethodPut, srv.URL, b)
+	body := uncomparableBody{strings.NewReader("payload"), nil, new(atomic.Int32), make(chan struct{})}
+	client := failFirstDial(t)
+	_, err := httpretry.Do(t.Context(), client, func(ctx context.Context) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodPut, srv.URL, body)
 	}, retry.MaxAttempts(2), retry.Backoff(retry.Constant(0)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, b := range made {
-		select { // the last attempt's transport may close it after Do returns
-		case <-b.closed:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("the body of attempt %d was never closed", i+1)
+	select { // the last attempt's transport may close it after Do returns
+	case <-body.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the body was never closed")
+	}
+	client.CloseIdleConnections() // the transport is done with the request
+	if n := body.closes.Load(); n > 1 {
+		t.Errorf("the body was closed %d times; want once", n)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestLateCloseAfterAThirdAttempt: attempts 1 and 2 send one body, the
+// first's transport closing it late, the second's unread at once (held);
+// attempt 3 sends another. The shared body is closed once. Only the last
+// body taken was remembered, so Do closed the held body as it returned,
+// and the first attempt's late close closed it again.
+func TestLateCloseAfterAThirdAttempt(t *testing.T) {
+	shared := &closeCounter{ReadCloser: io.NopCloser(strings.NewReader("x")), closed: make(chan struct{})}
+	var (
+		n    atomic.Int32
+		late func()
+	)
+	rt := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		switch n.Add(1) {
+		case 1:
+			late = func() { req.Body.Close() }
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused (test)")}
+		case 2:
+			req.Body.Close()
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused (test)")}
 		}
-		if n := b.closes.Load(); n != 1 {
-			t.Errorf("the body of attempt %d was closed %d times; want once", i+1, n)
+		_, _ = io.Copy(io.Discard, req.Body)
+		req.Body.Close()
+		return &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+	})
+	calls := 0
+	_, err := httpretry.Do(t.Context(), &http.Client{Transport: rt}, func(ctx context.Context) (*http.Request, error) {
+		calls++
+		var b io.ReadCloser = shared
+		if calls == 3 {
+			b = io.NopCloser(strings.NewReader("y"))
+		}
+		return http.NewRequestWithContext(ctx, http.MethodPut, "http://example.invalid/", b)
+	}, retry.MaxAttempts(3), retry.Backoff(retry.Constant(0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	late() // the first attempt's transport closes its body, late
+	if c := shared.n.Load(); c != 1 {
+		t.Errorf("the shared body was closed %d times; want once", c)
+	}
+}
+
+// TestGetBodyErrorClosesTheBody: when GetBody fails on a later attempt,
+// the body newReq made for that attempt is closed; it was left open.
+func TestGetBodyErrorClosesTheBody(t *testing.T) {
+	var bodies []*closeCounter
+	rt := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		if req.Body != nil {
+			_, _ = io.Copy(io.Discard, req.Body)
+			req.Body.Close()
+		}
+		return &http.Response{StatusCode: 503, Status: "503 Service Unavailable", Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+	})
+	_, err := httpretry.Do(t.Context(), &http.Client{Transport: rt}, func(ctx context.Context) (*http.Request, error) {
+		c := &closeCounter{ReadCloser: io.NopCloser(strings.NewReader("x")), closed: make(chan struct{})}
+		bodies = append(bodies, c)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, "http://example.invalid/", c)
+		req.GetBody = func() (io.ReadCloser, error) { return nil, errors.New("no more bodies") }
+		return req, err
+	}, retry.MaxAttempts(3), retry.Backoff(retry.Constant(0)))
+	if err == nil {
+		t.Fatal("Do: nil; want GetBody's error")
+	}
+	for i, c := range bodies {
+		if n := c.n.Load(); n != 1 {
+			t.Errorf("the body newReq made for attempt %d was closed %d times; want once", i+1, n)
 		}
 	}
 }
