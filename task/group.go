@@ -341,14 +341,17 @@ func (g *Group[T]) Context() context.Context {
 
 // Go starts fn as one of the group's tasks and returns it. fn receives a
 // child of the group's context. If the group has a limit and it is
-// reached, Go waits for a place (an await point). If the group is closed,
-// (with [FailFast]) has failed, or its context has ended (the parent's
-// end cancels it), or if ctx is done, when Go is called or before a place
-// comes free, the returned task has already failed and fn never runs:
-// with ErrClosed, with the group's failure, or with an error that matches
-// both [ErrNotStarted] and the ended context's error. Either way the task
-// counts in the group's results (Next, Wait). Go panics if ctx is nil
-// ("task: Group.Go: nil context").
+// reached, Go waits for a place (an await point). If the group is closed
+// or, with [FailFast], its context has ended (a failure, or the parent's
+// end), or if ctx is done, when Go is called or before a place comes
+// free, the returned task has already failed and fn never runs: with
+// ErrClosed, with the group's failure, or with an error that matches both
+// [ErrNotStarted] and the ended context's error. Either way the task
+// counts in the group's results (Next, Wait). Without FailFast, a group
+// whose parent has ended still starts fn, as errgroup does, with the
+// group's ended context: fn should look at it first (every task of the
+// group sees the cancel so; Go's ctx decides whether fn starts). Go
+// panics if ctx is nil ("task: Group.Go: nil context").
 //
 // ctx bounds Go itself: the wait for a place, and whether fn may start at
 // all. It also picks the caller-runs rule below. It is not fn's context:
@@ -403,11 +406,10 @@ func (g *Group[T]) Go(ctx context.Context, fn func(context.Context) (T, error)) 
 }
 
 // refuseDone returns Go's failed task for a ctx that has ended: with the
-// group's own refusal if it has one (FailFast's failure, ErrClosed, or
-// its context's end, as start refuses), else with ErrNotStarted and ctx's
-// error.
+// group's own refusal if it has one (FailFast's failure, then ErrClosed,
+// as start refuses), else with ErrNotStarted and ctx's error.
 func (g *Group[T]) refuseDone(ctx context.Context) *Task[T] {
-	if g.ctx.Err() != nil {
+	if g.failFast && g.ctx.Err() != nil {
 		return g.refuse(g.failedErr())
 	}
 	if g.isClosed() {
@@ -465,9 +467,10 @@ func (g *Group[T]) tryAcquire() bool {
 // medians of 6 alternated runs; errgroup 322 ns). A FailFast group that
 // fails puts a token on freed as well (see trip), passed on the same way,
 // so that waiters fail at once rather than wait for a place that running
-// tasks ignoring their context may keep for long. The end of the group's
-// parent puts none (watching it would cost every group): waiters refuse
-// once a place comes free, as the cancelled running tasks give theirs back.
+// tasks ignoring their context may keep for long. The end of a FailFast
+// group's parent puts none (watching it would cost every group): waiters
+// refuse once a place comes free, as the cancelled running tasks give
+// theirs back.
 func (g *Group[T]) acquire(ctx context.Context) error {
 	p := Park(ctx)
 	defer p.Resume()
@@ -476,7 +479,7 @@ func (g *Group[T]) acquire(ctx context.Context) error {
 		// After counting itself waiting: a trip whose cancel this look
 		// misses puts its token on freed later, and whoever takes it sees
 		// this waiter counted and passes it on.
-		if g.ctx.Err() != nil { // failed (FailFast), closed, or its parent ended
+		if g.failFast && g.ctx.Err() != nil { // failed, closed, or its parent ended
 			if g.waiting.Add(-1) > 0 {
 				g.wakeOne() // pass the failure's token on
 			}
@@ -525,9 +528,8 @@ func (g *Group[T]) passOn() {
 	}
 }
 
-// TryGo starts fn if the group is under its limit, not closed, (with
-// FailFast) has not failed, and its context has not ended, and reports
-// whether it did. A task it starts
+// TryGo starts fn if the group is under its limit, not closed and (with
+// FailFast) its context has not ended, and reports whether it did. A task it starts
 // is one of the group's as Go's are: Next or Wait delivers its result.
 // When it did not, it returns nil and the group records nothing: fn never
 // runs, and Next and Wait do not count it. A nil fn is taken, as with Go:
@@ -544,9 +546,9 @@ func (g *Group[T]) TryGo(fn func(context.Context) (T, error)) (*Task[T], bool) {
 // start runs fn holding a place (if the group has a limit): on the group's
 // workers, or with inline on the calling goroutine, returning the ended
 // task (Go's caller-runs rule). For TryGo (try), it returns nil, recording
-// nothing, if the group's context has ended (closed, failed or cancelled).
+// nothing, if the group is closed or (with FailFast) its context ended.
 func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) *Task[T] {
-	if g.ctx.Err() != nil { // failed (FailFast), closed, or its parent ended
+	if g.failFast && g.ctx.Err() != nil { // failed, closed, or its parent ended
 		g.release()
 		if try { // TryGo records nothing it did not start
 			return nil
