@@ -78,24 +78,9 @@ func TestLabSecondSignalRemovesPage(t *testing.T) {
 				exited <- atExit{code, b, err}
 			}
 			var clock atomic.Int64
-			read := make(chan struct{}, 8) // one per signal handled
-			// The clock is read before the test hears the signal was
-			// handled, so that it cannot move the clock under the handler.
-			now := func() time.Time { at := time.Unix(0, clock.Load()); read <- struct{}{}; return at }
 			var sigErr syncBuffer
-			ctx, stop := signalContext(&sigErr, exit, now)
+			ctx, stop, send := fakeSignals(t, &sigErr, exit, &clock)
 			defer stop()
-			send := func(s syscall.Signal) {
-				t.Helper()
-				if err := syscall.Kill(syscall.Getpid(), s); err != nil {
-					t.Fatal(err)
-				}
-				select {
-				case <-read:
-				case <-time.After(safety):
-					t.Fatalf("signal %v not handled", s)
-				}
-			}
 
 			stderr := &gateWriter{started: make(chan struct{}), release: make(chan struct{})}
 			var releaseOnce sync.Once

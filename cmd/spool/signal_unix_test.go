@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -45,23 +46,8 @@ func TestSignals(t *testing.T) {
 			var stderr syncBuffer
 			exited := make(chan int, 1)
 			var clock atomic.Int64
-			read := make(chan struct{}, 8) // one per signal handled
-			// The clock is read before the test hears of it: read after,
-			// it could already show the next signal's time.
-			now := func() time.Time { at := time.Unix(0, clock.Load()); read <- struct{}{}; return at }
-			ctx, stop := signalContext(&stderr, func(code int) { exited <- code }, now)
+			ctx, stop, send := fakeSignals(t, &stderr, func(code int) { exited <- code }, &clock)
 			defer stop()
-			send := func(s syscall.Signal) {
-				t.Helper()
-				if err := syscall.Kill(syscall.Getpid(), s); err != nil {
-					t.Fatal(err)
-				}
-				select {
-				case <-read:
-				case <-time.After(safety):
-					t.Fatalf("signal %v not handled", s)
-				}
-			}
 			send(tc.first)
 			<-ctx.Done()
 			if got := context.Cause(ctx); got == nil || got.Error() != tc.wantCause || !errors.Is(ctx.Err(), context.Canceled) {
@@ -89,4 +75,27 @@ func TestSignals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fakeSignals starts signalContext with a fake clock read from clock, and
+// returns its ctx and stop, and send, which signals the process and
+// waits until the handler has taken the signal. The clock is read before
+// the test hears of it: read after, it could already show the time the
+// test set for the next signal.
+func fakeSignals(t *testing.T, stderr io.Writer, exit func(int), clock *atomic.Int64) (ctx context.Context, stop func(), send func(syscall.Signal)) {
+	read := make(chan struct{}, 8) // one per signal handled
+	now := func() time.Time { at := time.Unix(0, clock.Load()); read <- struct{}{}; return at }
+	ctx, stop = signalContext(stderr, exit, now)
+	send = func(s syscall.Signal) {
+		t.Helper()
+		if err := syscall.Kill(syscall.Getpid(), s); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-read:
+		case <-time.After(safety):
+			t.Fatalf("signal %v not handled", s)
+		}
+	}
+	return ctx, stop, send
 }
