@@ -175,27 +175,16 @@ func (p *Pipeline) wakeLocked() {
 	}
 }
 
-// stallAfter is how long Wait and Close wait before they look whether
-// their caller is one of the pipeline's own goroutines, which they cannot
-// wait for: looking reads the caller's stack (3-6 µs).
-const stallAfter = 50 * time.Millisecond
-
 // bodyFrame is the name tracebacks give body.
 var bodyFrame = sync.OnceValue(func() string { return frames.Name((*Pipeline).body) })
 
 // inside reports whether the caller runs on one of p's goroutines.
-func (p *Pipeline) inside() bool {
-	for _, addr := range frames.Receivers(bodyFrame()) {
-		if addr == reflect.ValueOf(p).Pointer() {
-			return true
-		}
-	}
-	return false
-}
+func (p *Pipeline) inside() bool { return frames.Has(bodyFrame(), reflect.ValueOf(p).Pointer()) }
 
 // waitIdle waits until p's goroutines have ended, or until ctx ends (it
 // then returns ctx's error). Called from one of them, it waits for the
-// others: once it has waited stallAfter it looks whether it is one, and
+// others: once it has waited frames.StallAfter it looks whether it is
+// one (reading its stack, 3-6 µs), and
 // from then on counts itself among the insiders that wakeLocked spares.
 func (p *Pipeline) waitIdle(ctx context.Context) error {
 	var (
@@ -230,7 +219,7 @@ func (p *Pipeline) waitIdle(ctx context.Context) error {
 			pk, parked = task.Park(ctx), true
 		}
 		if !looked && stalled == nil {
-			tm := time.NewTimer(stallAfter)
+			tm := time.NewTimer(frames.StallAfter)
 			defer tm.Stop() // once: looked or stalled stays set
 			stalled = tm.C
 		}

@@ -1224,10 +1224,10 @@ func (g *Group[T]) Close() {
 		}
 		if !looked {
 			// A task of the group that closes it cannot wait for itself:
-			// once Close has waited stallAfter, it looks whether it runs
+			// once Close has waited frames.StallAfter, it looks whether it runs
 			// in one (the look reads its stack, 3-6 µs), and returns if so.
 			looked = true
-			stall := time.NewTimer(stallAfter)
+			stall := time.NewTimer(frames.StallAfter)
 			select {
 			case <-idle:
 				stall.Stop()
@@ -1241,10 +1241,6 @@ func (g *Group[T]) Close() {
 		<-idle
 	}
 }
-
-// stallAfter is how long Close waits before it looks whether its caller
-// is one of the group's tasks.
-const stallAfter = 50 * time.Millisecond
 
 // runJob runs j, a task of the group at g, on the calling goroutine. Its
 // frame on a stack, with g's address for first argument, marks the
@@ -1267,11 +1263,4 @@ var runJobFrame = sync.OnceValue(func() string { return frames.Name(runJob) })
 // deep stack (it prints the innermost and outermost 50 frames), where a
 // task of g run inline in a task of another group may hide: such a Close
 // waits for good. A worker's runJob is always among the outermost.
-func (g *Group[T]) inside() bool {
-	for _, addr := range frames.Receivers(runJobFrame()) {
-		if addr == uintptr(unsafe.Pointer(g)) {
-			return true
-		}
-	}
-	return false
-}
+func (g *Group[T]) inside() bool { return frames.Has(runJobFrame(), uintptr(unsafe.Pointer(g))) }

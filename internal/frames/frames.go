@@ -2,7 +2,7 @@
 // a method's frames: how a pool or a pipeline tells that a call comes from
 // one of its own goroutines, which Go gives no identity to look up. It
 // reads the stack as text (runtime.Stack), 3-6 µs, so callers look only
-// once a wait has stalled.
+// once a wait has stalled for StallAfter.
 package frames
 
 import (
@@ -11,7 +11,25 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// StallAfter is how long a wait that may be its caller waiting for itself
+// (a worker, a stage or a task waiting for the executor it runs in) goes
+// on before the caller reads its stack to find out.
+const StallAfter = 50 * time.Millisecond
+
+// Has reports whether a frame of the function named name on the calling
+// goroutine's stack has addr for first argument: whether the caller runs
+// inside that method of the value at addr.
+func Has(name string, addr uintptr) bool {
+	for _, a := range Receivers(name) {
+		if a == addr {
+			return true
+		}
+	}
+	return false
+}
 
 // Name returns the name tracebacks give the function or method value fn
 // (a method expression such as (*T).m).
