@@ -2,8 +2,10 @@ package pool
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
+	"github.com/spool-go/spool/internal/frames"
 	"github.com/spool-go/spool/task"
 )
 
@@ -402,7 +404,7 @@ func (e *notStarted) Unwrap() []error { return e.errs[:e.n:e.n] }
 
 // stallAfter is how long a submitter waits for room before it checks
 // whether it is one of the pool's own workers.
-const stallAfter = 50 * time.Millisecond
+const stallAfter = frames.StallAfter
 
 // stallTimer returns a channel that is closed within stallAfter. One timer
 // serves every waiting submitter: it is armed by the first to wait after
@@ -432,21 +434,19 @@ func (p *Pool) stallTimer() <-chan struct{} {
 // cancelled, whatever the pool's state: it failed with task.ErrNotStarted
 // before it could be queued or refused. (Sent on, it was counted as
 // rejected on a full or closed pool, while its error said not started.)
-func (p *Pool) cancelEnded() {
-	if _, early := p.enter(); early {
-		p.cancelled.Add(1)
-		p.settle()
-	} else {
-		p.lateCancelled.Add(1)
-	}
-}
+func (p *Pool) cancelEnded() { p.unsent(&p.cancelled, &p.lateCancelled) }
 
 // refuseNil counts a submission of a nil func.
-func (p *Pool) refuseNil() {
-	if _, early := p.enter(); early {
-		p.rejected.Add(1)
+func (p *Pool) refuseNil() { p.unsent(&p.rejected, &p.late) }
+
+// unsent counts a submission that ends before it is sent: in early if it
+// entered before Close began (Close's settled counts it then), else in
+// late.
+func (p *Pool) unsent(early, late *atomic.Uint64) {
+	if _, open := p.enter(); open {
+		early.Add(1)
 		p.settle()
 	} else {
-		p.late.Add(1)
+		late.Add(1)
 	}
 }

@@ -519,9 +519,7 @@ type takenBody struct {
 func (h *heldBody) take(rc io.Closer, attempt int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.rc != nil && same(h.rc, rc) {
-		h.rc = nil
-	}
+	h.forgetLocked(rc)
 	for i := range h.taken {
 		if same(h.taken[i].rc, rc) {
 			h.taken[i].attempt = attempt
@@ -559,10 +557,15 @@ func (h *heldBody) hold(rc io.Closer, attempt int) bool {
 // release forgets rc, which its Close closes.
 func (h *heldBody) release(rc io.Closer) {
 	h.mu.Lock()
+	h.forgetLocked(rc)
+	h.mu.Unlock()
+}
+
+// forgetLocked stops holding rc, if it is the body held. h.mu is held.
+func (h *heldBody) forgetLocked(rc io.Closer) {
 	if h.rc != nil && same(h.rc, rc) {
 		h.rc = nil
 	}
-	h.mu.Unlock()
 }
 
 // same reports whether a and b are one body: the attempts' requests share
