@@ -307,7 +307,8 @@ type Pool struct {
 	// so for a moment it may miss one that is there (need then counts it
 	// as work and may start a worker for nothing), but it never counts one
 	// that is not: counting one early made need miss real work, which then
-	// waited in the queue while the pool was below its limit.
+	// waited in the queue while the pool was below its limit. Close's stop
+	// items are counted before they are sent when they fit (see sendStop).
 	ctlQ atomic.Int64
 
 	// Written by every submission: kept off the workers' cache lines.
@@ -576,7 +577,9 @@ func (p *Pool) need() bool {
 // queued returns how many items of work are in the queue: its length less
 // the control messages.
 func (p *Pool) queued() int64 {
-	return max(0, int64(len(p.q))-p.ctlQ.Load()-p.takenQ.Load())
+	// ctlQ dips below 0 for a moment when a worker takes a stop item that
+	// waited for room before stop counts it.
+	return max(0, int64(len(p.q))-max(0, p.ctlQ.Load())-p.takenQ.Load())
 }
 
 // grow wakes a spare, or else starts a worker if the pool is short, when
@@ -1025,8 +1028,7 @@ func (p *Pool) stop() {
 	close(p.spareCh) // spares go to the queue, for their stop items
 	p.spareMu.Unlock()
 	for range live {
-		p.q <- stopItem // behind everything queued so far
-		p.ctlQ.Add(1)
+		p.sendStop()
 	}
 	p.wg.Wait()
 	p.stallMu.Lock()
@@ -1041,11 +1043,28 @@ func (p *Pool) stop() {
 	if len(p.q) > 0 { // stranded
 		p.workers.Add(1)
 		p.startWorker(nil, item{}, startPlain)
-		p.q <- stopItem
-		p.ctlQ.Add(1)
+		p.sendStop()
 		p.wg.Wait()
 	}
 	close(p.done)
+}
+
+// sendStop queues a stop item, behind everything queued so far, and
+// counts it in ctlQ: before the send when the queue has room (nothing
+// grows the pool now, and counted after, a stop item a worker had not
+// taken yet read as queued work for a moment, and Metrics.Running and
+// Shutdown's Running came out one short), after it when the send must
+// wait for room, so that Queued does not leave out an item still queued.
+func (p *Pool) sendStop() {
+	p.ctlQ.Add(1)
+	select {
+	case p.q <- stopItem:
+		return
+	default:
+	}
+	p.ctlQ.Add(-1)
+	p.q <- stopItem
+	p.ctlQ.Add(1)
 }
 
 // draining reports whether stop must wait for the queue to drain before
