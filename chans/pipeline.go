@@ -41,7 +41,11 @@ import (
 // wait for the pipeline's context, which only Close (or the parent
 // context) ends, so a Wait before Close never returns. Close then returns
 // nil unless something failed or the parent context ended first.
+//
+// The zero Pipeline is ready to use, as one made by
+// NewPipeline(context.Background()).
 type Pipeline struct {
+	once   sync.Once       // readies a zero Pipeline (see ready)
 	ctx    context.Context // the stages' context: without the caller's slot
 	cancel context.CancelCauseFunc
 	parent context.Context       // for its cause, should it end the pipeline
@@ -80,7 +84,21 @@ func NewPipeline(ctx context.Context) *Pipeline {
 // Context returns the pipeline's context: done when the pipeline fails, is
 // closed, or its parent is done. Sources feeding the first stage should
 // stop when it is done.
-func (p *Pipeline) Context() context.Context { return p.ctx }
+func (p *Pipeline) Context() context.Context {
+	p.ready()
+	return p.ctx
+}
+
+// ready makes a zero Pipeline what NewPipeline(context.Background())
+// makes. Every entry point calls it first (one atomic load once done).
+func (p *Pipeline) ready() {
+	p.once.Do(func() {
+		if p.ctx == nil {
+			p.parent = context.Background()
+			p.ctx, p.cancel = context.WithCancelCause(p.parent)
+		}
+	})
+}
 
 // fail records err as the pipeline's failure if it is the first, or
 // keeps it to join to the first if it is a panic or a Goexit, and cancels
@@ -125,6 +143,7 @@ func (p *Pipeline) stopped() {
 // start runs fn on a goroutine of the pipeline. It reports false, without
 // running fn, after Close.
 func (p *Pipeline) start(fn func(ctx context.Context)) bool {
+	p.ready()
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -275,6 +294,7 @@ func (p *Pipeline) Wait(ctx context.Context) error {
 	if ctx == nil {
 		panic("chans: Pipeline.Wait: nil context")
 	}
+	p.ready()
 	if err := p.waitIdle(ctx); err != nil {
 		return ctxError("pipeline wait", ctx)
 	}
@@ -318,6 +338,7 @@ func (p *Pipeline) result(byClose bool) error {
 // waited 50 ms, so such a Close takes 50 ms at least. Wait, called so,
 // does the same.
 func (p *Pipeline) Close() error {
+	p.ready()
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
@@ -377,6 +398,7 @@ func Stage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(context.
 		}
 		o(&c)
 	}
+	p.ready()
 	out := make(chan Out)
 	if in == nil {
 		close(out)
