@@ -46,7 +46,7 @@ type Histogram struct {
 }
 
 // Count returns the number of samples.
-func (h *Histogram) Count() uint64 {
+func (h Histogram) Count() uint64 {
 	var n uint64
 	for _, c := range h.Counts {
 		n += c
@@ -55,7 +55,7 @@ func (h *Histogram) Count() uint64 {
 }
 
 // Mean returns the mean sample, or 0 if there are none.
-func (h *Histogram) Mean() time.Duration {
+func (h Histogram) Mean() time.Duration {
 	n := h.Count()
 	if n == 0 {
 		return 0
@@ -68,7 +68,7 @@ func (h *Histogram) Mean() time.Duration {
 // 0 if there are no samples. It panics if q is not in [0, 1] (NaN
 // included), as in "pool: Histogram.Quantile: q must be in [0, 1] (got
 // 1.5)", as rt's Histogram.Quantile does.
-func (h *Histogram) Quantile(q float64) time.Duration {
+func (h Histogram) Quantile(q float64) time.Duration {
 	if !(q >= 0 && q <= 1) {
 		panic(fmt.Sprintf("pool: Histogram.Quantile: q must be in [0, 1] (got %v)", q))
 	}
