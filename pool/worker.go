@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"sync"
 
 	"github.com/spool-go/spool/internal/fifo"
@@ -160,6 +161,11 @@ func (w *worker) loop(first item) {
 	if p.cfg.lockOS {
 		runtime.LockOSThread()
 	}
+	// A goroutine inherits its creator's profiler labels: a worker that a
+	// task of rt started (its Submit found no idle worker) would carry that
+	// task's labels for good, and a CPU profile would blame the task for
+	// every caller's work. A worker carries none.
+	pprof.SetGoroutineLabels(context.Background())
 	switch w.start {
 	case startQueue:
 		p.starting.Add(-1)
@@ -200,12 +206,16 @@ func (w *worker) loop(first item) {
 // around each job keeps a deferred call off the path of every item.
 func (w *worker) serve(first *item) (exit bool) {
 	p, sh := w.p, w.shard()
+	var goT0 int64 // p.now() when a sampled Go job started; 0 if none
 	defer func() {
 		if !w.inGo {
 			return // exiting, or runtime.Goexit in a task: loop handles it
 		}
 		w.inGo = false
 		e := &task.PanicError{Value: recover(), Stack: debug.Stack()}
+		if goT0 != 0 { // a sampled Go job ran until it panicked
+			sh.run.observe(p.now() - goT0)
+		}
 		if e.Value == nil { // runtime.Goexit: it goes on ending the goroutine
 			e.Value = task.ErrGoexit
 		}
@@ -239,17 +249,17 @@ func (w *worker) serve(first *item) (exit bool) {
 				p.dropped.Add(1)
 				continue
 			}
-			var t0 int64
+			goT0 = 0
 			if at != 0 {
-				t0 = p.now()
-				sh.wait.observe(t0 - at)
+				goT0 = p.now()
+				sh.wait.observe(goT0 - at)
 			}
 			w.inGo = true
 			j()
 			w.inGo = false
 			w.n.completed++
-			if t0 != 0 {
-				sh.run.observe(p.now() - t0)
+			if goT0 != 0 {
+				sh.run.observe(p.now() - goT0)
 			}
 		case ctlJob:
 			switch {
