@@ -181,6 +181,15 @@
 // refused at the door fails with ErrFull, ErrClosed, task.ErrNilFunc or
 // ErrNilPool, and is counted as rejected.
 //
+// A task cancelled while it waits in the queue resolves at once, but Go's
+// channels have no way to take an entry out from the middle: its entry
+// stays in the queue until a worker takes it and skips it. Until then it
+// takes room there (a TrySubmit may see ErrFull, a Submit may wait, behind
+// a worker stuck in a long item), [Metrics] counts it as Queued, and
+// Cancelled counts it only once the worker has skipped it. So cancelling
+// queued work makes no room while every worker is stuck: give items that
+// can hang a deadline, which frees their workers.
+//
 // # Bad input
 //
 // As everywhere in spool (see the module's package doc): [New] reports a

@@ -22,7 +22,7 @@ import (
 type Metrics struct {
 	Workers int // live workers
 	Idle    int // live workers waiting for work
-	Queued  int // items waiting in the queue (the control messages Resize, keep-alive and Close put there are left out; nor is the entry of a task its waiter ran, which stays in the queue until a worker skips it: see the package documentation)
+	Queued  int // items waiting in the queue (the control messages Resize, keep-alive and Close put there are left out; nor is the entry of a task its waiter ran, which stays in the queue until a worker skips it; the entry of a task cancelled while queued counts until a worker skips it: see the package documentation)
 	Running int // items being run: at most the busy workers plus caller-runs items
 	Waiting int // submitters blocked for room in the full queue at the limit (Submit, Go, GoContext), as ants' Waiting
 
@@ -30,7 +30,7 @@ type Metrics struct {
 	Completed uint64 // ran and returned a nil error (Go jobs: returned)
 	Failed    uint64 // ran and returned an error, even a *task.PanicError of a task it awaited
 	Panicked  uint64 // ran and panicked or called runtime.Goexit: each panic counts once, in the task where it happened
-	Cancelled uint64 // never ran: ctx ended while queued or waiting for room, or Shutdown expired
+	Cancelled uint64 // never ran: ctx ended while queued (counted once a worker skips its entry) or waiting for room, or Shutdown expired
 	Rejected  uint64 // refused: ErrFull, ErrClosed, or a nil func
 
 	QueueWait Histogram // time from submission to a worker taking the item (sampled)
