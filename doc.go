@@ -83,7 +83,8 @@
 // cp.ErrNoSources, parallel.ErrUnsupported, task.ErrNilFunc, ...); a nil
 // func given to a function that starts work and returns a task or an
 // error (task.Go, rt.Spawn, pool.Submit, Pool.Go, parallel.Map, ...) is
-// refused with task.ErrNilFunc, and one given at set-up to a function
+// refused with an error matching task.ErrNilFunc and the package's own
+// ErrInvalid, and one given at set-up to a function
 // without either (chans.Stage, Pipeline.Go, parallel.MapOrdered) panics,
 // as the rule below says. An option never panics: it records the bad value for the
 // constructor (New, Do, Copy, Run, ...) to report. A function without an

@@ -155,25 +155,28 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("Limit() = %d after the refused Resizes; want 2", got)
 	}
 
-	// A nil fn is the documented exception: task.ErrNilFunc, as rt.Spawn
-	// gives, which matches task.ErrInvalid; the submission is rejected.
+	// A nil fn matches pool's ErrInvalid and task.ErrNilFunc, and names
+	// the call; the submission is rejected.
 	var nilFn func(context.Context) (int, error)
 	ctx := t.Context()
 	nils := []struct {
 		name string
+		op   string
 		call func() error
 	}{
-		{"Submit", func() error { _, err := pool.Submit(ctx, live, nilFn).Await(ctx); return err }},
-		{"TrySubmit", func() error { _, err := pool.TrySubmit(ctx, live, nilFn); return err }},
-		{"TrySubmit/task", func() error { tk, _ := pool.TrySubmit(ctx, live, nilFn); _, err := tk.Await(ctx); return err }},
-		{"Pool.Go", func() error { return live.Go(nil) }},
-		{"Pool.GoContext", func() error { return live.GoContext(ctx, nil) }},
-		{"Pool.TryGo", func() error { return live.TryGo(nil) }},
+		{"Submit", "Submit", func() error { _, err := pool.Submit(ctx, live, nilFn).Await(ctx); return err }},
+		{"TrySubmit", "TrySubmit", func() error { _, err := pool.TrySubmit(ctx, live, nilFn); return err }},
+		{"TrySubmit/task", "TrySubmit", func() error { tk, _ := pool.TrySubmit(ctx, live, nilFn); _, err := tk.Await(ctx); return err }},
+		{"Pool.Go", "Pool.Go", func() error { return live.Go(nil) }},
+		{"Pool.GoContext", "Pool.GoContext", func() error { return live.GoContext(ctx, nil) }},
+		{"Pool.TryGo", "Pool.TryGo", func() error { return live.TryGo(nil) }},
 	}
 	for _, tt := range nils {
 		t.Run(tt.name+"(nil fn)", func(t *testing.T) {
-			if err := tt.call(); err != task.ErrNilFunc || !errors.Is(err, task.ErrInvalid) {
-				t.Errorf("%s(nil fn) = %v; want task.ErrNilFunc, matching task.ErrInvalid", tt.name, err)
+			err := tt.call()
+			want := "pool: " + tt.op + ": fn must not be nil (got nil)"
+			if err == nil || err.Error() != want || !errors.Is(err, pool.ErrInvalid) || !errors.Is(err, task.ErrNilFunc) || !errors.Is(err, task.ErrInvalid) {
+				t.Errorf("%s(nil fn) = %v; want %q, matching pool.ErrInvalid, task.ErrNilFunc and task.ErrInvalid", tt.name, err, want)
 			}
 		})
 	}

@@ -197,8 +197,9 @@
 // and naming the option and the value ("pool: QueueSize(-1): must be from
 // 0 to MaxQueueSize, ..."); an option never panics. A worker count below
 // 1, for New or [Pool.Resize], is [ErrSize], which matches ErrInvalid too.
-// A nil fn is refused with task.ErrNilFunc, as rt.Spawn refuses it: it
-// matches task.ErrInvalid, not pool's. [Histogram.Quantile], which has no
+// A nil fn is refused with an error that matches both ErrInvalid and
+// task.ErrNilFunc (which rt.Spawn's matches too), naming the call: "pool:
+// Submit: fn must not be nil (got nil)". [Histogram.Quantile], which has no
 // error result, panics for a q outside [0, 1]. A nil context panics at
 // the call, whatever the pool, as in "pool: Submit: nil context" and "pool: Pool.Shutdown:
 // nil context". The check is one pointer comparison: BenchmarkSubmitAwait

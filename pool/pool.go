@@ -46,12 +46,27 @@ var (
 // input panics: a nil context anywhere, as in "pool: Submit: nil
 // context", and a q outside [0, 1] for [Histogram.Quantile].
 //
-// A nil fn given to Submit, TrySubmit, Go, GoContext or TryGo is the one
-// exception: it is reported with task.ErrNilFunc, which matches
-// task.ErrInvalid and not this, as rt.Spawn reports it, so that one
-// sentinel stands for a nil function across spool (the work was refused:
-// it counts in Metrics.Rejected).
+// A nil fn given to Submit, TrySubmit, Go, GoContext or TryGo is refused
+// with an error that matches both this and task.ErrNilFunc, the sentinel
+// that stands for a nil function across spool, as in "pool: Submit: fn
+// must not be nil (got nil)" (the work was refused: it counts in
+// Metrics.Rejected).
 var ErrInvalid = errors.New("pool: invalid option or argument")
+
+// nilFuncError reports a nil fn: it matches ErrInvalid and task.ErrNilFunc.
+type nilFuncError string
+
+func (e nilFuncError) Error() string { return "pool: " + string(e) + ": fn must not be nil (got nil)" }
+func (nilFuncError) Unwrap() []error { return []error{ErrInvalid, task.ErrNilFunc} }
+
+// The errors for a nil fn, one per entry point.
+var (
+	errNilSubmit    error = nilFuncError("Submit")
+	errNilTrySubmit error = nilFuncError("TrySubmit")
+	errNilGo        error = nilFuncError("Pool.Go")
+	errNilGoContext error = nilFuncError("Pool.GoContext")
+	errNilTryGo     error = nilFuncError("Pool.TryGo")
+)
 
 // invalidError is an error of bad input: its text names what was wrong,
 // and it matches ErrInvalid.

@@ -29,8 +29,8 @@ import (
 // error; if the pool closes
 // first, with ErrClosed (but a running task's Submit with its own context
 // then runs fn on its worker: see [Pool.Close]). A nil fn gives a task failed with
-// task.ErrNilFunc (as rt.Spawn does: it matches task.ErrInvalid, not
-// pool's [ErrInvalid]), and a nil or zero p one failed with ErrNilPool. A
+// an error matching [ErrInvalid] and task.ErrNilFunc, and a nil or zero p
+// one failed with ErrNilPool. A
 // nil ctx panics ("pool: Submit: nil context"), whatever p is.
 //
 // Nested submission: if the caller is one of p's own workers (a task or a
@@ -71,11 +71,11 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 	if p.zero() {
 		return task.Failed[T](ErrNilPool)
 	}
-	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot), task.Queued())
-	if job == nil { // fn was nil: t has failed with task.ErrNilFunc
+	if fn == nil {
 		p.refuseNil()
-		return t
+		return task.Failed[T](errNilSubmit)
 	}
+	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot), task.Queued())
 	if task.Ended(job) { // ctx was done: t has failed with task.ErrNotStarted
 		p.cancelEnded()
 		return t
@@ -98,8 +98,8 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 // Close with ErrClosed, and that error. A ctx done already comes first,
 // whatever the pool's state: the task has failed with an error matching
 // task.ErrNotStarted and ctx's error, returned too, and counts as
-// cancelled, as with Submit. As with Submit, a nil fn gives
-// task.ErrNilFunc, a nil or zero p ErrNilPool, a nil ctx a panic ("pool:
+// cancelled, as with Submit. As with Submit, a nil fn gives an error
+// matching ErrInvalid and task.ErrNilFunc, a nil or zero p ErrNilPool, a nil ctx a panic ("pool:
 // TrySubmit: nil context"), and fn receives a child of ctx.
 func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) (*task.Task[T], error) {
 	if ctx == nil {
@@ -108,11 +108,11 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 	if p.zero() {
 		return task.Failed[T](ErrNilPool), ErrNilPool
 	}
-	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot), task.Queued())
-	if job == nil {
+	if fn == nil {
 		p.refuseNil()
-		return t, task.ErrNilFunc
+		return task.Failed[T](errNilTrySubmit), errNilTrySubmit
 	}
+	t, job := task.Prepare(ctx, fn, task.WithSlot(p.slot), task.Queued())
 	if task.Ended(job) {
 		p.cancelEnded()
 		_, err, _ := t.Result()
@@ -132,9 +132,9 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 // context: only Close ends the wait (with ErrClosed); GoContext bounds it
 // with one. Under [MaxWaiting], it returns ErrFull at once when as many
 // callers wait already. A nested call from one of p's workers follows Submit's
-// caller-runs rule. Go returns task.ErrNilFunc for a nil fn (as Submit
-// does: it matches task.ErrInvalid, not pool's [ErrInvalid]), and
-// ErrNilPool for a nil or zero p.
+// caller-runs rule. Go returns an error matching [ErrInvalid] and
+// task.ErrNilFunc for a nil fn (as Submit does), and ErrNilPool for a nil
+// or zero p.
 //
 // A panic in fn, or a call to runtime.Goexit, is never swallowed: it is
 // counted in Metrics.Panicked and handed to the OnPanic handler, which by
@@ -146,7 +146,7 @@ func TrySubmit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T,
 // goroutines (BenchmarkGo against BenchmarkChannelFloor): the difference
 // pays for counting the job, the panic recovery and the check that keeps
 // Close from losing it.
-func (p *Pool) Go(fn func()) error { return p.goWith(context.Background(), fn) }
+func (p *Pool) Go(fn func()) error { return p.goWith(context.Background(), fn, errNilGo) }
 
 // GoContext is Go with a context for its wait: if it must wait for room
 // (an await point), it waits until ctx ends, and then returns an error
@@ -161,16 +161,17 @@ func (p *Pool) GoContext(ctx context.Context, fn func()) error {
 	if ctx == nil {
 		panic("pool: Pool.GoContext: nil context")
 	}
-	return p.goWith(ctx, fn)
+	return p.goWith(ctx, fn, errNilGoContext)
 }
 
-func (p *Pool) goWith(ctx context.Context, fn func()) error {
+// goWith is Go and GoContext; errNil is the error for a nil fn.
+func (p *Pool) goWith(ctx context.Context, fn func(), errNil error) error {
 	if p.zero() {
 		return ErrNilPool
 	}
 	if fn == nil {
 		p.refuseNil()
-		return task.ErrNilFunc
+		return errNil
 	}
 	it := item{job: goJob(fn)}
 	inline, err := p.send(ctx, &it, true)
@@ -184,15 +185,15 @@ func (p *Pool) goWith(ctx context.Context, fn func()) error {
 // room, no worker is idle and the pool is at its limit, and ErrClosed
 // after Close. Below the limit a full queue does not refuse it: fn goes
 // to a new worker.
-// As with Go, a nil fn gives task.ErrNilFunc, and a nil or zero p
-// ErrNilPool.
+// As with Go, a nil fn gives an error matching ErrInvalid and
+// task.ErrNilFunc, and a nil or zero p ErrNilPool.
 func (p *Pool) TryGo(fn func()) error {
 	if p.zero() {
 		return ErrNilPool
 	}
 	if fn == nil {
 		p.refuseNil()
-		return task.ErrNilFunc
+		return errNilTryGo
 	}
 	it := item{job: goJob(fn)}
 	_, err := p.send(context.Background(), &it, false)

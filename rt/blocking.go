@@ -93,12 +93,13 @@ func SpawnBlocking[T any](r *Runtime, ctx context.Context, fn func(context.Conte
 		return task.Failed[T](ErrClosed)
 	}
 	x, ctx := prepare(ctx, opts, true)
-	t, e, j := task.PrepareWith[T, entry](ctx, fn, nil)
+	t, e, j := task.PrepareWith[T, entry](ctx, orNil(fn), nil)
 	e.r, e.blocking = r, true
 	if x != nil {
 		e.lab = r.ownLabels(x, true)
 	}
-	if j == nil {
+	if fn == nil {
+		j.Abort(errNilSpawnBlocking)
 		e.endTrace()
 		return t
 	}

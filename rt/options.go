@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"runtime"
 	"time"
+
+	"github.com/spool-go/spool/task"
 )
 
 // Defaults, as tokio's where tokio has one.
@@ -31,9 +33,25 @@ const (
 // ErrInvalid is matched (errors.Is) by the error [New] returns for a bad
 // option, whose text names the option and the value, as in "rt:
 // Workers(0): must be from 1 to 65536". Options never panic: a bad value
-// is recorded and reported by New. Other bad input panics: a nil context
+// is recorded and reported by New. A nil fn given to Spawn, SpawnBlocking
+// or BlockOn gives an error that matches both this and task.ErrNilFunc
+// (the sentinel for a nil function across spool), as in "rt: Spawn: fn
+// must not be nil (got nil)". Other bad input panics: a nil context
 // anywhere, as in "rt: Spawn: nil context".
 var ErrInvalid = errors.New("rt: invalid option or argument")
+
+// nilFuncError reports a nil fn: it matches ErrInvalid and task.ErrNilFunc.
+type nilFuncError string
+
+func (e nilFuncError) Error() string { return "rt: " + string(e) + ": fn must not be nil (got nil)" }
+func (nilFuncError) Unwrap() []error { return []error{ErrInvalid, task.ErrNilFunc} }
+
+// The errors for a nil fn, one per entry point.
+var (
+	errNilSpawn         error = nilFuncError("Spawn")
+	errNilSpawnBlocking error = nilFuncError("SpawnBlocking")
+	errNilBlockOn       error = nilFuncError("BlockOn")
+)
 
 // invalidError is an error of bad input: its text names what was wrong,
 // and it matches ErrInvalid.

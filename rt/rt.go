@@ -213,7 +213,8 @@ func (r *Runtime) now() int64 { return int64(time.Since(r.epoch)) + 1 }
 // Spawn on a runtime that is shutting down returns a task failed with
 // [ErrClosed], unless ctx is a running async task's of r (or derived from
 // one) and Shutdown's context has not ended: a task's sub-tasks are part
-// of the work in flight that Shutdown waits for. A nil fn gives a task failed with task.ErrNilFunc. A nil r
+// of the work in flight that Shutdown waits for. A nil fn gives a task
+// failed with an error matching [ErrInvalid] and task.ErrNilFunc. A nil r
 // (or a zero Runtime) gives a task failed with [ErrNilRuntime]. A nil ctx
 // makes Spawn panic ("rt: Spawn: nil context"), as it does SpawnBlocking,
 // BlockOn and Shutdown.
@@ -244,12 +245,13 @@ func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, 
 		return task.Failed[T](ErrClosed)
 	}
 	x, ctx := prepare(ctx, opts, false)
-	t, e, j := task.PrepareWith(ctx, fn, entrySlot)
+	t, e, j := task.PrepareWith(ctx, orNil(fn), entrySlot)
 	e.r = r // parks is 0, but holds 0 says it is not holding yet
 	if x != nil {
 		e.lab = r.ownLabels(x, false) // else register takes a pooled set
 	}
-	if j == nil {
+	if fn == nil {
+		j.Abort(errNilSpawn)
 		e.endTrace()
 		return t
 	}
@@ -274,6 +276,17 @@ func Spawn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, 
 	}
 	go e.run()
 	return t
+}
+
+// orNil returns fn, or for a nil fn one that Spawn and SpawnBlocking never
+// run: they prepare the task all the same, so that its context carries the
+// runtime's labels (see PprofLabels), and resolve it with their own error
+// for a nil fn, which matches ErrInvalid too, not task's.
+func orNil[T any](fn func(context.Context) (T, error)) func(context.Context) (T, error) {
+	if fn != nil {
+		return fn
+	}
+	return func(context.Context) (T, error) { panic("rt: a nil fn ran") }
 }
 
 // prepare applies a task's options and, when tracing, starts its
@@ -558,6 +571,10 @@ func (r *Runtime) checkDrainedLocked() {
 func BlockOn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T, error), opts ...TaskOption) (T, error) {
 	if ctx == nil {
 		panic("rt: BlockOn: nil context")
+	}
+	if fn == nil && !r.zero() {
+		var zero T
+		return zero, errNilBlockOn
 	}
 	t := Spawn(r, ctx, fn, opts...)
 	if _, _, ok := t.Result(); !ok {
