@@ -300,7 +300,11 @@ type sample struct {
 // the given spool.id values, read from the goroutine profile, which
 // carries each goroutine's pprof labels. A goroutine started by a task
 // inherits its labels; the task's own goroutine is the one whose stack
-// starts in run.
+// starts in run. A whole stack without that frame is another goroutine's
+// (one the task started, or one of an ended task whose pooled label set
+// the id came with): it is never taken for the task's. A stack the
+// profile cut short (over its depth limit) may be the task's own, run
+// frame cut off: it is taken if no goroutine has the frame.
 func sampleStacks(ids []string) map[string]sample {
 	var buf bytes.Buffer
 	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
@@ -317,16 +321,17 @@ func sampleStacks(ids []string) map[string]sample {
 		funcs  []string // the frames' functions, innermost first
 		ours   bool
 		top    string // the first PC of the record's raw stack
+		whole  bool   // the raw stack ends in runtime.goexit: not cut short
 	)
 	flush := func() {
-		if id != "" && (ours || out[id].stack == "") {
+		if id != "" && (ours || !whole && out[id].stack == "") {
 			smp := sample{stack: frames.String()}
 			if ours && parked(top) { // the task's own goroutine, not one it started
 				smp.await = awaitPoint(funcs)
 			}
 			out[id] = smp
 		}
-		id, ours, top = "", false, ""
+		id, ours, top, whole = "", false, "", false
 		frames.Reset()
 		funcs = funcs[:0]
 	}
@@ -342,6 +347,7 @@ func sampleStacks(ids []string) map[string]sample {
 			// included (the frames below leave them out).
 			if _, pcs, ok := strings.Cut(line, " @ "); ok {
 				top, _, _ = strings.Cut(pcs, " ")
+				whole = isGoexit(pcs[strings.LastIndexByte(pcs, ' ')+1:])
 			}
 		case strings.HasPrefix(line, "# labels: "):
 			for k, v := range want {
@@ -366,6 +372,17 @@ func sampleStacks(ids []string) map[string]sample {
 	}
 	flush()
 	return out
+}
+
+// isGoexit reports whether pc (hex) is in runtime.goexit, the frame at the
+// bottom of every goroutine's whole stack.
+func isGoexit(pc string) bool {
+	v, err := strconv.ParseUint(pc, 0, 64)
+	if err != nil || v == 0 {
+		return false
+	}
+	f, _ := runtime.CallersFrames([]uintptr{uintptr(v)}).Next()
+	return f.Function == "runtime.goexit"
 }
 
 // parked reports whether the raw stack whose first PC is pc (hex) is a
