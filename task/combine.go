@@ -694,7 +694,10 @@ func (tm *Timer) Stop() bool { return tm.t.Stop() }
 
 // Sleep pauses for d, or until ctx is done, whichever comes first. It
 // returns nil after d, and a wrapped ctx error if ctx ended first (or had
-// ended already). It is an await point: on a runtime, the slot is given
+// ended already). A deadline of ctx that comes before d is up counts as
+// ctx ending first even when the goroutine wakes late, after both (a
+// loaded machine): Sleep then waits for ctx to end and returns its error,
+// so a Timeout never sees a sleep that outlived its limit return nil. It is an await point: on a runtime, the slot is given
 // back while sleeping (unlike time.Sleep, which holds it). A d <= 0
 // returns at once, as time.Sleep does: nil, or ctx's error if it had
 // ended. Sleep panics if ctx is nil.
@@ -710,14 +713,19 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 	p := Park(ctx)
 	defer p.Resume()
+	end := time.Now().Add(d)
 	tm := time.NewTimer(d)
 	defer tm.Stop()
 	select {
 	case <-tm.C:
-		return nil
+		if dl, ok := ctx.Deadline(); !ok || !dl.Before(end) {
+			return nil
+		}
+		// Woken after ctx's deadline too, before its timer closed Done.
+		<-ctx.Done()
 	case <-ctx.Done():
-		return ctxError("sleep", ctx)
 	}
+	return ctxError("sleep", ctx)
 }
 
 // TimeoutError is returned by [Timeout] when fn fails after its time limit
