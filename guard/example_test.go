@@ -11,13 +11,17 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
-// The chapter's broken_example shares a counter with a spawned thread
-// without synchronisation, and Rust refuses to compile it: the closure
-// cannot borrow counter mutably while main also owns it. Go compiles the
-// same program,
+// The chapter's broken_example increments a local counter from a spawned
+// thread, and Rust refuses to compile it: thread::spawn takes a closure
+// that may outlive the function, so it cannot borrow the local counter
+// (error E0373, "closure may outlive the current function"); sharing it
+// takes an Arc<Mutex>. Go lets a goroutine capture any variable. With the
+// chapter's join (a sync.WaitGroup's Wait before the read) the Go version
+// is even correct: the wait orders the write before the read. Drop the
+// join, or read while the goroutine runs, and Go still compiles it,
 //
 //	counter := 0
-//	go func() { counter++ }() // data race
+//	go func() { counter++ }() // data race with the read below
 //	fmt.Println(counter)
 //
 // because Go's type system does not track who may touch a value from which

@@ -12,9 +12,10 @@ import (
 )
 
 // The chapter's ThreadPool: new(4) starts four workers (pool.New(4)
-// allows four, started as jobs arrive), execute queues jobs, and dropping
-// the pool (here Close) lets the workers finish the
-// queue and waits for them. Which worker runs which job is up to the
+// allows four, started as jobs arrive) and execute queues jobs. The
+// chapter's pool has no Drop that joins its workers: a main that drops it
+// and returns loses the jobs still queued. Close is that missing Drop: it
+// lets the workers finish the queue and waits for them. Which worker runs which job is up to the
 // scheduler, so the jobs record their results by index and the example
 // prints them after Close, in order.
 func Example_threadPool() {
