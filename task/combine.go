@@ -24,6 +24,7 @@ type member interface {
 	help(ctx context.Context, lastResort bool) <-chan struct{}
 	queued() bool
 	succeeded() bool // the member ended without error
+	none() bool      // a nil or zero Task
 }
 
 // cancelFor cancels the task as Cancel does, with cause as its context's
@@ -134,7 +135,7 @@ func (t *Task[T]) value() T {
 // there.
 func settle(ctx context.Context, op string, ms []member, cause error, decides func(member) bool, decide func(i int) bool) error {
 	for i, m := range ms {
-		if m == nil || reflect.ValueOf(m).IsNil() {
+		if m == nil || m.none() {
 			return fmt.Errorf("%w: argument %d", ErrNilTask, i)
 		}
 	}
@@ -527,7 +528,7 @@ func Select(ctx context.Context, cases ...Case) (int, error) {
 		return -1, fmt.Errorf("%w (Select)", ErrNoTasks)
 	}
 	for i, c := range cases {
-		if c == nil || reflect.ValueOf(c).Kind() == reflect.Pointer && reflect.ValueOf(c).IsNil() {
+		if n, ok := c.(interface{ none() bool }); c == nil || ok && n.none() || reflect.ValueOf(c).Kind() == reflect.Pointer && reflect.ValueOf(c).IsNil() {
 			return -1, fmt.Errorf("%w (Select case %d)", ErrNilTask, i)
 		}
 	}

@@ -366,7 +366,20 @@ func (t *Task[T]) dropWaiter(id uint64) { t.ctx.dropWaiter(id) }
 
 // Done returns a channel that is closed when the task has ended. It does not
 // give a runtime slot back while it is waited on; [Task.Await] and [Select] do.
-func (t *Task[T]) Done() <-chan struct{} { return t.ctx.finChan() }
+// A nil or zero Task's channel is closed (see [Task.Await]).
+func (t *Task[T]) Done() <-chan struct{} {
+	if t.none() {
+		return closedchan
+	}
+	return t.ctx.finChan()
+}
+
+// none reports whether t is nil or a zero Task, which no function of
+// spool made: such a task behaves as one that failed with errNoTask.
+func (t *Task[T]) none() bool { return t == nil || t.ctx.parent == nil }
+
+// errNoTask is the error of a nil or zero Task.
+var errNoTask = fmt.Errorf("%w: a nil or zero *Task (tasks come from task.Go, a Group, a pool or a runtime)", ErrNilTask)
 
 // finished reports whether the result is published. A true result orders
 // the result's writes before the caller's reads.
@@ -393,10 +406,17 @@ func (t *Task[T]) finished() bool { return t.ctx.finished() }
 // itself when no other worker would run it soon (see [Helper]); Await then
 // returns once it has run, even if ctx is cancelled meanwhile.
 //
-// Await panics if ctx is nil, even for a task that has ended.
+// Await panics if ctx is nil, even for a task that has ended. A nil Task
+// (a refused Group.TryGo's, say) or a zero one, which no function of
+// spool made, never ends: Await returns an error matching [ErrNilTask] at
+// once, as [Task.Result] does, and its Done channel is closed.
 func (t *Task[T]) Await(ctx context.Context) (T, error) {
 	if ctx == nil {
 		panic("task: Task.Await: nil context")
+	}
+	if t.none() {
+		var zero T
+		return zero, errNoTask
 	}
 	if t.finished() {
 		t.ctx.observe()
@@ -464,8 +484,12 @@ func (t *Task[T]) awaitHelped(ctx context.Context, again <-chan struct{}) (T, er
 }
 
 // Result returns the task's result without blocking. ok is false while the
-// task is still running.
+// task is still running. A nil or zero Task's result is an error matching
+// [ErrNilTask], with ok true.
 func (t *Task[T]) Result() (v T, err error, ok bool) {
+	if t.none() {
+		return v, errNoTask, true
+	}
 	if !t.finished() {
 		return v, nil, false
 	}
@@ -475,14 +499,25 @@ func (t *Task[T]) Result() (v T, err error, ok bool) {
 
 // Cancel cancels the task's context. It does not wait: Go cannot stop a
 // goroutine, so the function ends when it notices its context is done.
-// Cancelling a task that has ended does nothing.
-func (t *Task[T]) Cancel() { t.ctx.cancel(context.Canceled, errCancelled) }
+// Cancelling a task that has ended, or a nil or zero Task, does nothing.
+func (t *Task[T]) Cancel() {
+	if t.none() {
+		return
+	}
+	t.ctx.cancel(context.Canceled, errCancelled)
+}
 
 var errCancelled = errors.New("task: cancelled")
 
 // Context returns the context the task's function receives. It is done
-// once the task is cancelled or has ended.
-func (t *Task[T]) Context() context.Context { return &t.ctx }
+// once the task is cancelled or has ended. It panics for a nil or zero
+// Task, which has none: "task: Task.Context: nil or zero Task".
+func (t *Task[T]) Context() context.Context {
+	if t.none() {
+		panic("task: Task.Context: nil or zero Task")
+	}
+	return &t.ctx
+}
 
 // Failed returns a task that has already ended with err. Executors use it
 // for work they refuse (a closed pool, a full queue).
