@@ -231,7 +231,9 @@ type TaskOption struct{ name string }
 
 // TaskName names a task in detector reports, the shutdown report, [Runtime.Tasks]
 // and the "spool.task" pprof label. An unnamed task is shown by the name of
-// its function. Naming a task costs allocations: 6 more for [Spawn] and
+// its function; TaskName("") leaves the task unnamed (unlike [Name](""),
+// which New refuses: a runtime's name is its expvar key and pprof label,
+// where a task without a name has its function's). Naming a task costs allocations: 6 more for [Spawn] and
 // [BlockOn] (8 against 2 for Spawn and Await), 5 more for [SpawnBlocking]
 // (6 against 1): its own pprof label set and the record of its name
 // (testing.AllocsPerRun; TestAllocs).
