@@ -231,14 +231,30 @@ func parseDate(v string, now time.Time) (time.Duration, bool) {
 
 // Drain reads what is left of resp's body, up to 64 KiB so that a
 // keep-alive connection can be reused, and closes it. It does nothing for
-// a nil resp or body.
+// a nil resp or body. It waits at most DrainWait for the body: a server
+// that stalls in the middle of a failed response's body would otherwise
+// hold the caller until the request's context ends (Do, without
+// retry.AttemptTimeout, spent its whole budget on one attempt's drain);
+// the body is closed then, and the connection is not reused.
 func Drain(resp *http.Response) {
 	if resp == nil || resp.Body == nil {
 		return
 	}
+	closed := make(chan struct{})
+	stop := time.AfterFunc(DrainWait, func() { // ends the read below
+		_ = resp.Body.Close()
+		close(closed)
+	})
 	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
-	_ = resp.Body.Close()
+	if stop.Stop() {
+		_ = resp.Body.Close()
+	} else {
+		<-closed // closed once, and before Drain returns
+	}
 }
+
+// DrainWait bounds how long [Drain] reads a body.
+const DrainWait = 100 * time.Millisecond
 
 // ErrInvalid is [retry.ErrInvalid]: Do's error for bad input, a bad
 // retry.Option or a nil newReq, matches it. A nil ctx makes Do panic
