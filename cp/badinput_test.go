@@ -11,7 +11,8 @@ import (
 )
 
 // TestBadInput: Copy's bad options and arguments are errors matching
-// ErrInvalid, naming what was wrong, and nothing is copied. Jobs(0) used to
+// ErrInvalid, naming what was wrong, and nothing is copied. OnItem(nil) and
+// OnBytes(nil) used to be accepted, meaning no callback. Jobs(0) used to
 // panic in Jobs itself; a nil ctx panics at once in Copy ("cp: Copy: nil
 // context"), where it used to panic inside context.WithCancelCause.
 func TestBadInput(t *testing.T) {
@@ -30,6 +31,8 @@ func TestBadInput(t *testing.T) {
 		{"Jobs(0)", []string{src}, dst, []cp.Option{cp.Jobs(0)}, nil, "cp: Jobs(0): must be positive"},
 		{"Jobs(-1)", []string{src}, dst, []cp.Option{cp.Verify(true), cp.Jobs(-1)}, nil, "cp: Jobs(-1): must be positive"},
 		{"nil option", []string{src}, dst, []cp.Option{cp.Jobs(2), nil}, nil, "cp: Copy: option must not be nil (got nil at index 1)"},
+		{"OnItem(nil)", []string{src}, dst, []cp.Option{cp.OnItem(nil)}, nil, "cp: OnItem(nil): must not be nil"},
+		{"OnBytes(nil)", []string{src}, dst, []cp.Option{cp.Jobs(2), cp.OnBytes(nil)}, nil, "cp: OnBytes(nil): must not be nil"},
 		{"no sources", nil, dst, nil, cp.ErrNoSources, "cp: no sources"},
 		{"empty dst", []string{src}, "", nil, nil, `cp: Copy: dst must not be empty (got "")`},
 	}

@@ -118,6 +118,13 @@ type config struct {
 	write func(dst string, f *os.File) io.Writer
 }
 
+// fail records msg as a bad option unless an earlier one was bad.
+func (c *config) fail(msg string) {
+	if c.bad == nil {
+		c.bad = invalidError(msg)
+	}
+}
+
 // Jobs sets how many files are copied at once (default 8). Workers start
 // as batches of files are handed out, so a Jobs larger than the number of
 // files costs nothing. n must be positive: Copy refuses Jobs(0) with an
@@ -125,9 +132,7 @@ type config struct {
 func Jobs(n int) Option {
 	return func(c *config) {
 		if n <= 0 {
-			if c.bad == nil {
-				c.bad = invalidError(fmt.Sprintf("cp: Jobs(%d): must be positive", n))
-			}
+			c.fail(fmt.Sprintf("cp: Jobs(%d): must be positive", n))
 			return
 		}
 		c.jobs = n
@@ -143,8 +148,17 @@ func Verify(on bool) Option { return func(c *config) { c.verify = on } }
 // not. Calls are serialised (never two at once), in completion order; f
 // must not block for long, as copies wait for it. If f panics, Copy stops
 // as if interrupted and returns the panic as a *task.PanicError in its
-// error; f is not called again.
-func OnItem(f func(Result)) Option { return func(c *config) { c.onItem = f } }
+// error; f is not called again. f must not be nil: Copy refuses
+// OnItem(nil) with an error matching [ErrInvalid].
+func OnItem(f func(Result)) Option {
+	return func(c *config) {
+		if f == nil {
+			c.fail("cp: OnItem(nil): must not be nil")
+			return
+		}
+		c.onItem = f
+	}
+}
 
 // OnBytes registers f to be told of file data as it is written: n bytes
 // at a time, at most 8 MiB, so that a progress bar moves during a big
@@ -152,8 +166,17 @@ func OnItem(f func(Result)) Option { return func(c *config) { c.onItem = f } }
 // at once (Jobs of them): it must be safe for concurrent use, and quick.
 // The bytes of a copy that then fails were told too (they went to its
 // temporary file, which is removed). If f panics, the file's copy fails
-// with the panic as a *task.PanicError in its FileError.
-func OnBytes(f func(n int64)) Option { return func(c *config) { c.onBytes = f } }
+// with the panic as a *task.PanicError in its FileError. f must not be
+// nil: Copy refuses OnBytes(nil) with an error matching [ErrInvalid].
+func OnBytes(f func(n int64)) Option {
+	return func(c *config) {
+		if f == nil {
+			c.fail("cp: OnBytes(nil): must not be nil")
+			return
+		}
+		c.onBytes = f
+	}
+}
 
 // DefaultJobs is the number of files Copy copies at once unless told.
 const DefaultJobs = 8
@@ -161,8 +184,8 @@ const DefaultJobs = 8
 // tempPrefix starts the names of the temporary files and links.
 const tempPrefix = ".spool-cp-"
 
-// chunk is how much one copy_file_range call moves before the context is
-// checked again.
+// chunk is how much one copy_file_range call moves, or a verification
+// reads back, before the context is checked again.
 const chunk = 8 << 20
 
 // Copy copies srcs to dst like `cp -r` (see the package doc), at most
@@ -178,7 +201,8 @@ const chunk = 8 << 20
 // ErrNotDir, which depends on the file system, match [ErrInvalid]. Copy
 // panics if ctx is nil ("cp: Copy: nil context"). If ctx is done,
 // Copy stops starting copies, abandons the ones in flight at their next
-// 8 MiB (removing their temporary files), and returns ctx's error joined
+// 8 MiB, written or (with [Verify]) read back, removing their temporary
+// files, not renaming them into place, and returns ctx's error joined
 // with the file errors; items not reached are neither copied nor reported.
 //
 // Copy runs its workers as tasks of a [task.Group] and waits for all of
@@ -634,7 +658,7 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 		}
 	}
 	if h != nil {
-		if err := check(tmp, h.Sum(nil)); err != nil {
+		if err := check(ctx, tmp, h.Sum(nil)); err != nil {
 			return n, &FileError{"verify", j.src, j.dst, err}
 		}
 	}
@@ -685,11 +709,23 @@ func clash(j job) error {
 	return nil
 }
 
-// check reads f from the start and compares its SHA-256 with want.
-func check(f *os.File, want []byte) error {
+// check reads f from the start and compares its SHA-256 with want. It
+// returns ctx's error if ctx is done before it starts or between two
+// chunks of the read, as the copy does.
+func check(ctx context.Context, f *os.File, want []byte) error {
 	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, 1<<62)); err != nil {
-		return unwrapPath(err)
+	r := io.NewSectionReader(f, 0, 1<<62)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		_, err := io.CopyN(h, r, chunk)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return unwrapPath(err)
+		}
 	}
 	if got := h.Sum(nil); !bytes.Equal(got, want) {
 		return fmt.Errorf("%w: copy %x, source %x", ErrMismatch, got[:8], want[:8])
