@@ -52,8 +52,14 @@
 // Directory modes and times are applied after their contents are written,
 // so read-only directories copy too. An interrupted copy applies none: the
 // directories it made keep mode 0700 (readable and writable by their owner
-// only) and the time they were made, so that running the same copy again
-// can write into them and finish the job, modes and times included.
+// only) and the time they were made, so that a second run can write into
+// them and finish the job, modes and times included, provided it copies to
+// the same place. A copy into an existing directory can simply be run
+// again. One that made its destination (a directory copied to a new name,
+// Copy(ctx, []string{"photos"}, "backup")) must not: backup now exists, so
+// the same call would copy the tree into it, as backup/photos. Copy the
+// source's contents instead, Copy(ctx, []string{"photos/."}, "backup"),
+// which finishes backup and gives it photos's mode and time.
 // Regular files are not fsynced: the rename protects against readers and
 // crashes of the process, not against a power cut (the cost of a sync per
 // file is what `cp -r` does not pay). A file that becomes a symbolic link

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spool-go/spool/cp"
@@ -40,7 +42,11 @@ It prints nothing when all went well. Errors are reported per file on stderr
 and bytes) is drawn on stderr when that is a terminal. On SIGINT or SIGTERM
 the copies in flight are abandoned and their temporary files removed; the
 directories it made keep mode 0700 and the time of the copy (modes and times
-are given to directories last); a second signal exits at once.
+are given to directories last); a second signal exits at once. To finish an
+interrupted copy, run it again, unless it made DST for one directory SRC
+(spool cp photos/ /mnt/backup/photos): then the same command would copy into
+the partial copy (as /mnt/backup/photos/photos); copy SRC's contents instead,
+spool cp photos/. /mnt/backup/photos. The interrupt message says which.
 
 Exit status: 0 when every item was copied, 1 when some failed (the others
 are still copied), 2 on bad usage or when interrupted.`,
@@ -91,7 +97,7 @@ func runCp(ctx context.Context, args []string, stderr io.Writer, o cpOpts) error
 	}
 	// On a terminal: a bar of bytes labelled with files, and the errors
 	// after it, so they are not drawn over.
-	files, size := cpMeasure(srcs)
+	files, size := cpMeasure(ctx, srcs)
 	bar := progress.New(stderr, size, fmt.Sprintf("0/%d files", files), progress.Bytes)
 	var (
 		done   int64
@@ -117,14 +123,52 @@ func runCp(ctx context.Context, args []string, stderr io.Writer, o cpOpts) error
 // cpResult runs the copy and maps its outcome to the exit status: 1
 // (errFailed) when items failed and were reported, 2 otherwise.
 func cpResult(ctx context.Context, srcs []string, dst string, opts []cp.Option) error {
+	resume := cpResume(srcs, dst) // before the copy makes dst
 	sum, err := cp.Copy(ctx, srcs, dst, opts...)
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("cp: interrupted after %s (%s): %w", plural(sum.Files, "file"), plural(sum.Bytes, "byte"), context.Cause(ctx))
+		return fmt.Errorf("cp: interrupted after %s (%s): %w; %s", plural(sum.Files, "file"), plural(sum.Bytes, "byte"), context.Cause(ctx), resume)
 	case sum.Failed > 0:
 		return errFailed
 	}
 	return err // nil, or bad arguments: nothing was copied
+}
+
+// cpResume says how to finish the copy of srcs to dst if it is
+// interrupted: run the same command again, unless one directory is copied
+// to a dst that is not an existing directory. That copy makes dst, and run
+// again it would copy the tree into the partial copy (cp -r rules), so the
+// way to finish it is to copy the directory's contents, SRC/., into dst.
+func cpResume(srcs []string, dst string) string {
+	const again = "to finish, run the same command again"
+	if len(srcs) != 1 {
+		return again
+	}
+	src := srcs[0]
+	if b := filepath.Base(src); b == "." || b == ".." || b == string(filepath.Separator) {
+		return again // a contents copy already
+	}
+	if fi, err := os.Lstat(src); err != nil || !fi.IsDir() {
+		return again
+	}
+	if fi, err := os.Stat(dst); err == nil && fi.IsDir() {
+		return again // the copy goes under dst, as it will again
+	}
+	if !strings.HasSuffix(src, string(filepath.Separator)) {
+		src += string(filepath.Separator)
+	}
+	return fmt.Sprintf("to finish, copy its contents: spool cp %s %s", shellQuote(src+"."), shellQuote(dst))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	plain := func(r rune) bool {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-_./:@%+=,", r)
+	}
+	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !plain(r) }) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // plural is "1 file", "2 files".
@@ -136,10 +180,15 @@ func plural(n int64, noun string) string {
 }
 
 // cpMeasure counts the regular files and their bytes under srcs, for the
-// progress bar. Errors are left for the copy to report.
-func cpMeasure(srcs []string) (files, size int64) {
+// progress bar. Errors are left for the copy to report. If ctx is done, it
+// stops at the next entry and returns the counts so far: the copy, which
+// comes next, then stops at once too.
+func cpMeasure(ctx context.Context, srcs []string) (files, size int64) {
 	for _, src := range srcs {
 		_ = filepath.WalkDir(src, func(_ string, d fs.DirEntry, err error) error {
+			if ctx.Err() != nil {
+				return filepath.SkipAll
+			}
 			if err == nil && d.Type().IsRegular() {
 				if fi, err := d.Info(); err == nil {
 					files++
@@ -148,6 +197,9 @@ func cpMeasure(srcs []string) (files, size int64) {
 			}
 			return nil
 		})
+		if ctx.Err() != nil {
+			break
+		}
 	}
 	return files, size
 }

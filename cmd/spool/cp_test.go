@@ -138,7 +138,7 @@ func TestCpInterruptedMessage(t *testing.T) {
 	// The interrupt comes when the one file is done: "1 file (1 byte)".
 	interrupt := cp.OnItem(func(cp.Result) { cancel(errors.New("interrupt signal received")) })
 	err := cpResult(ctx, []string{src}, filepath.Join(dir, "g"), []cp.Option{interrupt})
-	want := "cp: interrupted after 1 file (1 byte): interrupt signal received"
+	want := "cp: interrupted after 1 file (1 byte): interrupt signal received; to finish, run the same command again"
 	if err == nil || err.Error() != want || exitCode(err) != 2 {
 		t.Errorf("got %v; want %q, exit 2", err, want)
 	}

@@ -51,12 +51,15 @@
 //
 // Signals: the first SIGINT or SIGTERM stops the command gracefully (cp
 // abandons its copies and removes their temporary files, leaving the
-// directories it made with mode 0700; fetch cancels its requests and stops
-// reading standard input; lab cuts the experiment in progress short; echo
-// serve drains its connections for up to --grace). A second SIGINT or
-// SIGTERM exits at once, with status 130 (SIGINT) or 143 (SIGTERM), and
-// may leave temporary files (.spool-cp-*, .spool-fetch-*) behind; lab
-// removes the page that --html named if the run created it.
+// directories it made with mode 0700, and says how to finish: the same
+// command again, or, when it made DST for one directory SRC, spool cp
+// SRC/. DST, as the same command would copy into DST; fetch cancels its
+// requests and stops reading standard input; lab cuts the experiment in
+// progress short; echo serve drains its connections for up to --grace).
+// A second SIGINT or SIGTERM exits at once, with status 130 (SIGINT) or
+// 143 (SIGTERM), and may leave temporary files (.spool-cp-*,
+// .spool-fetch-*) behind; lab removes the page that --html named if the
+// run created it.
 //
 // Exit status: 0 on success, 1 when the command ran but some items failed
 // (a URL, a file, an experiment, an echo connection), 2 on bad usage
