@@ -62,9 +62,11 @@ in flight up to --grace to finish (then cuts the connections left), saying
 so on standard error if connections are open; it then prints a one-line
 summary (connections served, rejected, idle-closed, errors, bytes echoed,
 time to shut down) and exits 0: for a server a signal is the normal way to
-stop. A second SIGINT or SIGTERM ends it at once. It exits 2 when it cannot
-listen or on bad usage. Logs (connection errors; each connection's end with
---verbose) go to standard error.
+stop. --metrics-addr serves until the echo connections are done, then closes
+its own connections at once, whatever they are doing. A second SIGINT or
+SIGTERM ends it at once. It exits 2 when it cannot listen or on bad usage.
+Logs (connection errors; each connection's end with --verbose) go to
+standard error.
 
 --addr is HOST:PORT: the default, 127.0.0.1:7000, is reachable only from
 this machine; an empty host (:PORT), 0.0.0.0:PORT or [::]:PORT listens on
@@ -139,6 +141,12 @@ func echoServe(ctx context.Context, out, errOut io.Writer, addr, metricsAddr str
 			return fmt.Errorf("echo serve: --metrics-addr %s: %w", metricsAddr, err)
 		}
 	}
+	return echoServeOn(ctx, out, errOut, l, ml, grace, opts)
+}
+
+// echoServeOn is echoServe on listeners already open: l for echo, ml (nil
+// for none) for the metrics. It closes both.
+func echoServeOn(ctx context.Context, out, errOut io.Writer, l, ml net.Listener, grace time.Duration, opts []echo.Option) error {
 	s := echo.New(opts...)
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(l) }()
@@ -187,7 +195,10 @@ func echoServe(ctx context.Context, out, errOut io.Writer, addr, metricsAddr str
 		serveErr = cmdErr(serveErr, "echo serve: ", "")
 	}
 	if hs != nil {
-		_ = hs.Shutdown(sctx)
+		// At once, not by Shutdown: a scrape takes no time, and Shutdown
+		// would wait up to 5 s for a connection that has sent nothing yet
+		// (net/http's rule), with no echo connection left to wait for.
+		_ = hs.Close()
 	}
 	if err := <-metricsDone; err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
 		serveErr = fmt.Errorf("echo serve: metrics: %w", err)
