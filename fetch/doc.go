@@ -72,8 +72,8 @@
 //
 // When ctx is done, requests in flight are cancelled, their temporary
 // files removed, and every URL not yet done, including those the input
-// still holds, is yielded with an error matching [ErrCancelled]: every
-// input URL appears exactly once. Breaking out of the loop over Run's
+// still holds, is yielded with an error matching [ErrCancelled], ctx.Err()
+// and ctx's cause: every input URL appears exactly once. Breaking out of the loop over Run's
 // results stops reading the input and cancels the rest without yielding
 // them. Either way Run's goroutines have all ended when the loop ends:
 // since an iterator cannot be interrupted, that is once the input has

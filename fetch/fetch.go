@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spool-go/spool/retry"
@@ -40,7 +41,10 @@ var (
 	ErrScheme = errors.New("fetch: unsupported scheme")
 	// ErrDuplicate: the URL appeared earlier in the input.
 	ErrDuplicate = errors.New("fetch: duplicate URL")
-	// ErrCancelled: the run's context ended before the URL was done.
+	// ErrCancelled: the run's context ended before the URL was done. The
+	// error also matches ctx.Err() (context.Canceled or
+	// context.DeadlineExceeded) and ctx's cause, which its text ends with
+	// when it differs ("fetch: cancelled: request budget spent").
 	ErrCancelled = errors.New("fetch: cancelled")
 )
 
@@ -191,7 +195,12 @@ func MaxRetryAfter(d time.Duration) Option {
 
 // Dir saves each body under dir, which must exist, as [FileName] of its
 // URL, written to a temporary file and renamed into place when complete.
-// dir must not be "" (give "." for the current directory).
+// dir must not be "" (give "." for the current directory). Run checks dir
+// once, when the loop over its results starts: if it is not a directory
+// then, no request is made, and every URL is yielded with an error naming
+// dir and saying why ("fetch: Dir /x: no such file or directory", which
+// matches fs.ErrNotExist; syscall.ENOTDIR for a file), or, if ctx is done,
+// as cancelled.
 func Dir(dir string) Option {
 	return func(c *config) {
 		if dir == "" {
@@ -210,7 +219,8 @@ func Ordered() Option { return func(c *config) { c.ordered = true } }
 // Client sets the HTTP client (default: one of Run's own, whose transport
 // keeps Concurrency idle connections per host and is closed at the end).
 //
-// Run uses cl as it is, neither changed nor copied: its Transport, Jar,
+// cl must not be nil (Run panics, as for any bad option). Run uses cl as
+// it is, neither changed nor copied: its Transport, Jar,
 // Timeout and CheckRedirect apply, and Run reads its CheckRedirect field
 // only to tell whose policy refused a redirect. A redirect refused reads
 // as clearly as with Run's own client, naming the absolute URL of the
@@ -225,7 +235,15 @@ func Ordered() Option { return func(c *config) { c.ordered = true } }
 // refuse the same redirect again. Either way errors.As finds the
 // *url.Error that cl.Do returned. A CheckRedirect that returns http.ErrUseLastResponse
 // makes the redirect response the URL's (a success, its status below 400).
-func Client(cl *http.Client) Option { return func(c *config) { c.client = cl } }
+func Client(cl *http.Client) Option {
+	return func(c *config) {
+		if cl == nil {
+			c.fail("Client must not be nil (got nil)")
+			return
+		}
+		c.client = cl
+	}
+}
 
 type job struct {
 	index int
@@ -302,6 +320,8 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 		panic(fmt.Sprintf("fetch: retry options: %v", err))
 	}
 
+	dirErr := c.checkDir() // every URL fails with it, unrequested
+
 	// stop is closed when the consumer breaks out (or panics): then the
 	// input is no longer read and the records still to come are dropped.
 	runCtx, cancel := context.WithCancel(ctx)
@@ -362,6 +382,14 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 			j := job{i, u}
 			i++
 			if err := check(u, seen, j.index); err != nil {
+				out <- Result{URL: u, Index: j.index, Err: err}
+				continue
+			}
+			if dirErr != nil {
+				err := dirErr
+				if ctx.Err() != nil {
+					err = cancelled(ctx)
+				}
 				out <- Result{URL: u, Index: j.index, Err: err}
 				continue
 			}
@@ -494,6 +522,24 @@ func (c *config) safeFetch(parent, ctx context.Context, client *http.Client, pol
 		}
 	}()
 	return c.fetch(parent, ctx, client, policy, j)
+}
+
+// checkDir reports why c.dir, if set, is not a directory, or nil.
+func (c *config) checkDir() error {
+	if c.dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(c.dir)
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		err = pe.Err // the message names dir already
+	}
+	if err != nil {
+		return fmt.Errorf("fetch: Dir %s: %w", c.dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("fetch: Dir %s: %w", c.dir, syscall.ENOTDIR)
+	}
+	return nil
 }
 
 // fetch gets one URL under the retry policy. parent is the caller's
@@ -707,19 +753,38 @@ func (e *redirectError) Unwrap() []error {
 	return []error{e.err}
 }
 
-type cancelError struct{ cause error }
+// cancelError is the error of a URL cut short by the run's ctx: err is
+// ctx.Err(), cause is context.Cause(ctx) when that differs, else nil.
+type cancelError struct{ err, cause error }
 
-func (e *cancelError) Error() string   { return ErrCancelled.Error() }
-func (e *cancelError) Unwrap() []error { return []error{ErrCancelled, e.cause} }
+// Error reads "fetch: cancelled", then ": " and the cause if ctx has one
+// of its own (context.WithTimeoutCause, WithCancelCause).
+func (e *cancelError) Error() string {
+	if e.cause != nil {
+		return ErrCancelled.Error() + ": " + e.cause.Error()
+	}
+	return ErrCancelled.Error()
+}
+
+func (e *cancelError) Unwrap() []error {
+	if e.cause != nil {
+		return []error{ErrCancelled, e.err, e.cause}
+	}
+	return []error{ErrCancelled, e.err}
+}
 
 // cancelled is the error of a URL cut short by ctx: it matches
-// ErrCancelled and ctx's cause.
+// ErrCancelled, ctx.Err() and ctx's cause.
 func cancelled(ctx context.Context) error {
-	cause := context.Cause(ctx)
-	if cause == nil {
-		cause = context.Canceled
+	err := ctx.Err()
+	if err == nil {
+		err = context.Canceled
 	}
-	return &cancelError{cause}
+	cause := context.Cause(ctx)
+	if cause == err {
+		cause = nil
+	}
+	return &cancelError{err, cause}
 }
 
 // FileName returns the name under which [Dir] saves the body of rawURL;

@@ -50,7 +50,8 @@ func TestRecordErrorInUserTerms(t *testing.T) {
 		{"time budget", &retry.Error{Attempts: 2, Last: unavailable, Cause: retry.ErrElapsed}, "503 Service Unavailable (gave up after 2 attempts: time budget spent)"},
 		{"one attempt, time budget", &retry.Error{Attempts: 1, Last: unavailable, Cause: retry.ErrElapsed}, "503 Service Unavailable (gave up after 1 attempt: time budget spent)"},
 		{"no attempt", &retry.Error{Cause: retry.ErrElapsed}, "gave up before the first attempt: time budget spent"},
-		{"fetch's own: cancelled", &cancelError{context.Canceled}, "fetch: cancelled"},
+		{"fetch's own: cancelled", &cancelError{context.Canceled, nil}, "fetch: cancelled"},
+		{"fetch's own: cancelled, with a cause", &cancelError{context.DeadlineExceeded, errors.New("budget spent")}, "fetch: cancelled: budget spent"},
 		{"fetch's own: redirect loop", &redirectError{next: u, limit: true, err: &url.Error{Op: "Get", URL: "/x", Err: errors.New("stopped after 10 redirects")}}, "fetch: stopped after 10 redirects (the next to " + u + ")"},
 		{"fetch's own: malformed", fmt.Errorf("%w: no host", ErrMalformed), "fetch: malformed URL: no host"},
 	}

@@ -53,8 +53,9 @@ On a terminal a progress bar is drawn on stderr; when stdout is that
 terminal too, the records are printed above the bar.
 
 On SIGINT or SIGTERM the requests in flight are cancelled and reported, with
-the URLs already read, as "fetch: cancelled"; standard input is not read any
-further. A second signal exits at once.
+the URLs already read, as "fetch: cancelled: " and the signal ("interrupt
+signal received"); standard input is not read any further. A second signal
+exits at once.
 
 Exit status: 0 when every URL was fetched, 1 when any failed (all are still
 reported), 2 on bad usage, empty input, when stdout cannot be written, or
