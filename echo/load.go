@@ -100,7 +100,8 @@ type Config struct {
 
 	// Message mode (Idle false): each connection sends Msgs messages of
 	// Size bytes one at a time, waiting for each echo and checking it byte
-	// for byte before it sends the next.
+	// for byte before it sends the next. Both must be positive; idle mode
+	// ignores them, but refuses them negative.
 	Msgs int
 	Size int
 
@@ -109,6 +110,8 @@ type Config struct {
 	// echo one byte on each again to check they survived. On Unix the hold
 	// ends early, within a second, once the server has closed every
 	// connection (it crashed or shut down): they then all count as failed.
+	// Hold must be positive; message mode ignores it, but refuses it
+	// negative.
 	Idle bool
 	Hold time.Duration
 	// PID, if not zero, is the server's process id (Linux only). Idle mode
@@ -360,6 +363,12 @@ func (cfg *Config) check() error {
 		return bad("hold", cfg.Hold, "must be positive")
 	case cfg.PID < 0:
 		return bad("pid", cfg.PID, "must not be negative")
+	case cfg.Idle && cfg.Msgs < 0: // unused in idle mode, but never negative
+		return bad("msgs", cfg.Msgs, "must not be negative")
+	case cfg.Idle && cfg.Size < 0:
+		return bad("size", cfg.Size, "must not be negative")
+	case !cfg.Idle && cfg.Hold < 0: // unused in message mode, likewise
+		return bad("hold", cfg.Hold, "must not be negative")
 	case !cfg.Idle && cfg.Msgs <= 0:
 		return bad("msgs", cfg.Msgs, "must be positive")
 	case !cfg.Idle && int64(cfg.Msgs) > MaxLoadMsgs:

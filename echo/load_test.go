@@ -42,6 +42,9 @@ func TestLoad(t *testing.T) {
 	waitFor(t, "the server's counters", func() bool { return s.Metrics().BytesOut == want*512 })
 }
 
+// TestLoadConfigErrors: Load refuses a bad Config with a *ConfigError
+// naming the field and value. A negative Msgs or Size in idle mode, and a
+// negative Hold in message mode, unused there, used to be accepted.
 func TestLoadConfigErrors(t *testing.T) {
 	cases := []struct {
 		name string
@@ -54,6 +57,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"no msgs", echo.Config{Addr: "x:1", Conns: 1, Size: 1}, "msgs 0: must be positive"},
 		{"no size", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1}, "size 0: must be positive"},
 		{"idle without hold", echo.Config{Addr: "x:1", Conns: 1, Idle: true}, "hold 0s: must be positive"},
+		{"negative msgs, idle", echo.Config{Addr: "x:1", Conns: 1, Idle: true, Hold: time.Second, Msgs: -5}, "msgs -5: must not be negative"},
+		{"negative size, idle", echo.Config{Addr: "x:1", Conns: 1, Idle: true, Hold: time.Second, Size: -5}, "size -5: must not be negative"},
+		{"negative hold, messages", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, Hold: -time.Second}, "hold -1s: must not be negative"},
 		{"negative pid", echo.Config{Addr: "x:1", Conns: 1, Idle: true, Hold: time.Second, PID: -1}, "pid -1: must not be negative"},
 		{"negative pid, messages", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, PID: -1}, "pid -1: must not be negative"},
 		{"negative stall", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, Stall: -1}, "stall -1ns: must not be negative"},
