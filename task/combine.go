@@ -697,8 +697,11 @@ func (tm *Timer) Stop() bool { return tm.t.Stop() }
 // returns nil after d, and a wrapped ctx error if ctx ended first (or had
 // ended already). A deadline of ctx that comes before d is up counts as
 // ctx ending first even when the goroutine wakes late, after both (a
-// loaded machine): Sleep then waits for ctx to end and returns its error,
-// so a Timeout never sees a sleep that outlived its limit return nil. It is an await point: on a runtime, the slot is given
+// loaded machine), before ctx's own timer has ended it: Sleep then returns
+// an error matching context.DeadlineExceeded (ctx's cause only if ctx has
+// ended by then), so a Timeout never sees a sleep that outlived its limit
+// return nil. (A ctx whose Done is nil can never end: its deadline does
+// not count.) It is an await point: on a runtime, the slot is given
 // back while sleeping (unlike time.Sleep, which holds it). A d <= 0
 // returns at once, as time.Sleep does: nil, or ctx's error if it had
 // ended. Sleep panics if ctx is nil.
@@ -719,11 +722,18 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	defer tm.Stop()
 	select {
 	case <-tm.C:
-		if dl, ok := ctx.Deadline(); !ok || !dl.Before(end) {
+		dl, ok := ctx.Deadline()
+		if !ok || !dl.Before(end) || ctx.Done() == nil {
 			return nil
 		}
-		// Woken after ctx's deadline too, before its timer closed Done.
-		<-ctx.Done()
+		// Woken after ctx's deadline too: ctx's timer may not have ended
+		// it yet, and waiting for it would wait forever on a context that
+		// reports a deadline it never keeps.
+		select {
+		case <-ctx.Done():
+		default:
+			return fmt.Errorf("task: sleep: %w", context.DeadlineExceeded)
+		}
 	case <-ctx.Done():
 	}
 	return ctxError("sleep", ctx)

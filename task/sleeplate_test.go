@@ -20,8 +20,16 @@ type lateCtx struct {
 }
 
 func (c *lateCtx) Deadline() (time.Time, bool) { return c.deadline, true }
-func (c *lateCtx) Done() <-chan struct{}       { return c.done }
+func (c *lateCtx) Done() <-chan struct{} {
+	if c.done == nil {
+		return nil // a context that can never end (a detached one)
+	}
+	return c.done
+}
 func (c *lateCtx) Err() error {
+	if c.done == nil {
+		return nil
+	}
 	select {
 	case <-c.done:
 		return context.DeadlineExceeded
@@ -39,25 +47,33 @@ func TestSleepPastADeadline(t *testing.T) {
 		name     string
 		deadline time.Duration // from the start
 		sleep    time.Duration
+		neverEnd bool // Done is nil: the context reports a deadline it never keeps
 		wantErr  error
 	}{
-		{"deadline before the sleep's end", 10 * time.Millisecond, 20 * time.Millisecond, context.DeadlineExceeded},
-		{"deadline after the sleep's end", 30 * time.Millisecond, 20 * time.Millisecond, nil},
+		{"deadline before the sleep's end", 10 * time.Millisecond, 20 * time.Millisecond, false, context.DeadlineExceeded},
+		{"deadline after the sleep's end", 30 * time.Millisecond, 20 * time.Millisecond, false, nil},
+		// Waiting for the end of such a context hung (review of 9821afe).
+		{"deadline before the end, Done nil", 10 * time.Millisecond, 20 * time.Millisecond, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				ctx := &lateCtx{Context: context.Background(), deadline: time.Now().Add(tt.deadline), done: make(chan struct{})}
-				go func() { // Done closes 20 ms after the sleep's end, late
-					time.Sleep(tt.sleep + 20*time.Millisecond)
-					close(ctx.done)
-				}()
+				ctx := &lateCtx{Context: context.Background(), deadline: time.Now().Add(tt.deadline)}
+				if !tt.neverEnd {
+					ctx.done = make(chan struct{})
+					go func() { // Done closes 20 ms after the sleep's end, late
+						time.Sleep(tt.sleep + 20*time.Millisecond)
+						close(ctx.done)
+					}()
+				}
 				err := task.Sleep(ctx, tt.sleep)
 				if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 					t.Errorf("Sleep(%v) under a deadline at %v = %v; want %v", tt.sleep, tt.deadline, err, tt.wantErr)
 				}
 				synctest.Wait()
-				<-ctx.done
+				if ctx.done != nil {
+					<-ctx.done
+				}
 			})
 		})
 	}
