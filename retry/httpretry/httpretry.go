@@ -231,30 +231,53 @@ func parseDate(v string, now time.Time) (time.Duration, bool) {
 
 // Drain reads what is left of resp's body, up to 64 KiB so that a
 // keep-alive connection can be reused, and closes it. It does nothing for
-// a nil resp or body. It waits at most DrainWait for the body: a server
-// that stalls in the middle of a failed response's body would otherwise
-// hold the caller until the request's context ends (Do, without
-// retry.AttemptTimeout, spent its whole budget on one attempt's drain);
-// the body is closed then, and the connection is not reused.
+// a nil resp or body. A server that stalls in the middle of a failed
+// response's body would hold the caller until the request's context ends
+// (Do, without retry.AttemptTimeout, spent its whole budget on one
+// attempt's drain): after DrainWait, Drain closes the body from another
+// goroutine, which ends the read of a net/http transport's body at once,
+// and the connection is not reused. A body of another RoundTripper must
+// allow a Close during a Read for that (io.ReadCloser does not promise
+// it); one whose Close waits for the Read holds Drain as long. A panic in
+// that Close comes back on Drain's goroutine. Do drains its failed
+// responses so, and its drain is an await point, as its round trip is.
 func Drain(resp *http.Response) {
 	if resp == nil || resp.Body == nil {
 		return
 	}
 	closed := make(chan struct{})
-	stop := time.AfterFunc(DrainWait, func() { // ends the read below
+	var pv any                                 // a panic in the body's Close on the timer's goroutine
+	stop := time.AfterFunc(drainWait, func() { // ends the read below
+		defer close(closed)
+		defer func() { pv = recover() }()
 		_ = resp.Body.Close()
-		close(closed)
 	})
 	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 	if stop.Stop() {
 		_ = resp.Body.Close()
-	} else {
-		<-closed // closed once, and before Drain returns
+		return
 	}
+	<-closed // closed once, and before Drain returns
+	if pv != nil {
+		panic(pv)
+	}
+}
+
+// drain is Drain as an await point: on a runtime, the task gives its slot
+// back while it reads.
+func drain(ctx context.Context, resp *http.Response) {
+	if resp == nil || resp.Body == nil {
+		return
+	}
+	pk := task.Park(ctx)
+	defer pk.Resume()
+	Drain(resp)
 }
 
 // DrainWait bounds how long [Drain] reads a body.
 const DrainWait = 100 * time.Millisecond
+
+var drainWait = DrainWait // tests make it longer
 
 // ErrInvalid is [retry.ErrInvalid]: Do's error for bad input, a bad
 // retry.Option or a nil newReq, matches it. A nil ctx makes Do panic
@@ -392,7 +415,7 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		resp, err := client.Do(req)
 		pk.Resume()
 		if sb != nil && sb.gone.Load() {
-			Drain(resp)
+			drain(ctx, resp)
 			return nil, retry.Permanent(errBodyGone)
 		}
 		// Once some of a body that cannot be made again has been read, a
@@ -408,7 +431,7 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 			if se, ok := e.(*StatusError); ok {
 				se.Method, se.URL = method(named), named.URL.Redacted()
 			}
-			Drain(resp)
+			drain(ctx, resp)
 			switch {
 			case permanent:
 				return nil, retry.Permanent(e)
