@@ -37,3 +37,30 @@ func TestNilFunc(t *testing.T) {
 		t.Errorf("Spawned = %d after three nil fns; want 0", m.Spawned)
 	}
 }
+
+// TestNilFuncOnClosedRuntime checks that BlockOn checks a nil fn in the
+// order Spawn and SpawnBlocking do: a closed runtime comes first.
+func TestNilFuncOnClosedRuntime(t *testing.T) {
+	r, err := rt.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := r.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var nilFn func(context.Context) (int, error)
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"Spawn", func() error { _, err := rt.Spawn(r, ctx, nilFn).Await(ctx); return err }},
+		{"SpawnBlocking", func() error { _, err := rt.SpawnBlocking(r, ctx, nilFn).Await(ctx); return err }},
+		{"BlockOn", func() error { _, err := rt.BlockOn(r, ctx, nilFn); return err }},
+	}
+	for _, tt := range tests {
+		if err := tt.call(); !errors.Is(err, rt.ErrClosed) {
+			t.Errorf("%s(nil fn) on a closed runtime = %v; want rt.ErrClosed", tt.name, err)
+		}
+	}
+}

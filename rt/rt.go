@@ -572,10 +572,6 @@ func BlockOn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T
 	if ctx == nil {
 		panic("rt: BlockOn: nil context")
 	}
-	if fn == nil && !r.zero() {
-		var zero T
-		return zero, errNilBlockOn
-	}
 	t := Spawn(r, ctx, fn, opts...)
 	if _, _, ok := t.Result(); !ok {
 		p := task.Park(ctx)
@@ -583,6 +579,9 @@ func BlockOn[T any](r *Runtime, ctx context.Context, fn func(context.Context) (T
 		p.Resume()
 	}
 	v, err, _ := t.Result()
+	if err == errNilSpawn { // Spawn's checks, in Spawn's order, with BlockOn's name
+		err = errNilBlockOn
+	}
 	return v, err
 }
 
