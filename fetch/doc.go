@@ -49,7 +49,8 @@
 // and its error says what was likely meant: "no scheme (did you mean
 // http://localhost:8080?)".
 // To find duplicates, Run keeps every URL it has read until it ends:
-// memory grows with the input (about 100 bytes a URL).
+// memory grows with the input (about 100 bytes a URL; with [Dir], about
+// as much again for its file name, see Files).
 //
 // # Files
 //
@@ -60,13 +61,32 @@
 // file of the same name untouched). The name is [FileName] of the URL:
 // the host, port and path with every run of characters other than
 // letters, digits, '.', '-' and '_' replaced by '_', without a leading
-// '.', '-' or '_' (at most 80 bytes), then '_' and the first 12 hex digits of the SHA-256 of the whole URL,
-// then the path's extension if it has a short one:
+// '.', '-' or '_' (at most 80 bytes), then '_' and the first 24 hex digits
+// (96 bits) of the SHA-256 of the whole URL, then the path's extension if
+// it has a short one:
 //
-//	http://example.com:8080/docs/a b.html?x=1  ->  example.com_8080_docs_a_b_<12 hex>.html
+//	http://example.com:8080/docs/a b.html?x=1  ->  example.com_8080_docs_a_b_<24 hex>.html
 //
-// The hash makes names unique (two URLs differing only in their query get
-// different files) and stable across runs.
+// Names are stable across runs, and the hash keeps apart URLs that differ
+// only in their query: two URLs get one name only if their hashes agree,
+// which by chance takes some 3 x 10^14 URLs of one host and path for even odds
+// (a billion of them: about 1 in 10^11), and on purpose a search of about
+// 2^48 hashes. Within a run Run guarantees it: it keeps the names it has
+// given out, and a URL whose name an earlier, different URL of the run
+// already has fails, without a request, with an error matching
+// [ErrNameClash] that names the name and the earlier URL's index; the
+// earlier URL's file is left to it. (Across runs, a body saved under a name
+// replaces whatever an earlier run saved there.)
+//
+// # Body size
+//
+// With [MaxBytes](n), a body longer than n bytes fails its URL with an
+// error matching [ErrTooLarge], is not retried, and leaves no file; by
+// default a body may be any size, and only [Timeout] ends one that never
+// ends. The bytes counted are those saved: net/http asks servers for gzip
+// and undoes it, so a response of a few hundred KB can save a thousand
+// times that (260 KB of gzip are 256 MiB of zeros), and MaxBytes counts the
+// decompressed bytes. spool fetch sets a limit of 1 GiB (--max-bytes).
 //
 // # Cancellation
 //
@@ -84,12 +104,14 @@
 //
 // # Command line
 //
-//	spool fetch [--concurrency N] [--timeout D] [--retries N] [--out DIR] [--ordered] URL... | -
+//	spool fetch [--concurrency N] [--timeout D] [--retries N] [--out DIR] [--max-bytes N] [--ordered] URL... | -
 //
 //	-c, --concurrency N  at most N requests in flight (default 8; 1 to 10,000)
 //	    --timeout D      time limit of each attempt, body included (default 30s)
 //	    --retries N      retries after the first attempt (default 2; 0 = none; at most 100)
 //	-o, --out DIR        save bodies under DIR (made if missing; not ""), named by FileName
+//	    --max-bytes N    fail a URL whose body, once decompressed, is over N bytes
+//	                     (default 1073741824, 1 GiB; must be positive)
 //	    --ordered        print records in input order instead of completion order
 //	-                    read URLs from standard input, one per line
 //	                     (blank lines and lines starting with # are skipped)
@@ -98,7 +120,9 @@
 //
 //	{"url":"http://...","status":200,"bytes":5120,"attempts":1,"duration_ms":21.4,"error":null,"path":"out/..."}
 //
-// status is 0 when no response came; error is null on success, and
+// url is the URL given, with a password in it masked as url.URL.Redacted
+// masks it ("http://ann:xxxxx@host/"), here and in the notes on standard
+// error; status is 0 when no response came; error is null on success, and
 // otherwise says what failed in plain words, without the names of the
 // packages the error came through: "404 Not Found", "timed out after 5s",
 // "dial tcp 127.0.0.1:81: connect: connection refused", followed by

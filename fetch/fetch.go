@@ -41,6 +41,14 @@ var (
 	ErrScheme = errors.New("fetch: unsupported scheme")
 	// ErrDuplicate: the URL appeared earlier in the input.
 	ErrDuplicate = errors.New("fetch: duplicate URL")
+	// ErrNameClash: with [Dir], the URL's [FileName] is that of a
+	// different URL earlier in the input, whose body has the file; the
+	// error names the name and that URL's index. It takes two URLs whose
+	// SHA-256 share their first 96 bits, so it is not expected by chance.
+	ErrNameClash = errors.New("fetch: file name clash")
+	// ErrTooLarge: the body is longer than [MaxBytes] allows. It is not
+	// retried.
+	ErrTooLarge = errors.New("fetch: body too large")
 	// ErrCancelled: the run's context ended before the URL was done. The
 	// error also matches ctx.Err() (context.Canceled or
 	// context.DeadlineExceeded) and ctx's cause, which its text ends with
@@ -51,11 +59,14 @@ var (
 // Result is the outcome of one URL. Its JSON form is the record `spool
 // fetch` prints: url, status, bytes, attempts, duration_ms, error (null on
 // success) and, with [Dir], path.
+//
+// URL is as given, with any password it holds: print it with
+// url.URL.Redacted, as MarshalJSON does.
 type Result struct {
-	URL      string        // the URL as given (spaces trimmed)
+	URL      string        // the URL as given (spaces trimmed), password included
 	Index    int           // its position in the input, from 0
 	Status   int           // the status of the last attempt's response; 0 if it got none
-	Bytes    int64         // body bytes of the last attempt
+	Bytes    int64         // body bytes of the last attempt (at most MaxBytes; 0 when its Content-Length was over)
 	Attempts int           // requests made (0 when the URL was rejected or never started)
 	Duration time.Duration // from the first attempt's start to the end
 	Path     string        // where the body was saved, with [Dir]
@@ -63,6 +74,9 @@ type Result struct {
 }
 
 // MarshalJSON writes r as the record of `spool fetch`, on one line. Its
+// url is r.URL with the password of its user info, if any, masked as
+// url.URL.Redacted masks it ("http://ann:xxxxx@host/"), as are passwords
+// in the URLs its error names. Its
 // error is Err's message in the user's terms: the failure itself, as
 // "404 Not Found" or "timed out after 5s", without the names of the
 // packages it came through or the request's URL where that is the
@@ -79,7 +93,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Duration float64 `json:"duration_ms"`
 		Error    *string `json:"error"`
 		Path     string  `json:"path,omitempty"`
-	}{r.URL, r.Status, r.Bytes, r.Attempts, math.Round(float64(r.Duration)/1e3) / 1e3, nil, r.Path}
+	}{redact(r.URL), r.Status, r.Bytes, r.Attempts, math.Round(float64(r.Duration)/1e3) / 1e3, nil, r.Path}
 	if r.Err != nil {
 		s := message(r.Err, r.URL)
 		rec.Error = &s
@@ -108,6 +122,8 @@ type config struct {
 	dir         string
 	ordered     bool
 	client      *http.Client
+	maxBytes    int64               // 0: no limit
+	fileName    func(string) string // FileName; a test's own, to force a clash
 }
 
 // Defaults of [Run].
@@ -211,6 +227,27 @@ func Dir(dir string) Option {
 	}
 }
 
+// MaxBytes fails a URL whose body is longer than n bytes with an error
+// matching [ErrTooLarge], which is not retried (the next attempt would
+// get the same body); n must be positive. The default is no limit. A body
+// whose Content-Length is over n is refused unread (Result.Bytes 0);
+// otherwise reading stops after n bytes (Result.Bytes n), and with [Dir]
+// the temporary file is removed, leaving no file. The bytes counted are
+// the body's as the client returns it: Run's own client, like any
+// net/http client that has not been told otherwise, asks for gzip and
+// undoes it, so n counts the bytes once decompressed, what is saved,
+// whatever came over the wire (a few hundred KB of gzip can be a
+// thousand times that).
+func MaxBytes(n int64) Option {
+	return func(c *config) {
+		if n <= 0 {
+			c.fail("MaxBytes must be positive (got %d)", n)
+			return
+		}
+		c.maxBytes = n
+	}
+}
+
 // Ordered makes Run yield results in input order rather than completion
 // order. A slow URL then holds back the results after it: Run stops
 // starting new URLs once 16 x Concurrency results are waiting for it.
@@ -248,6 +285,7 @@ func Client(cl *http.Client) Option {
 type job struct {
 	index int
 	url   string
+	name  string // the file's name, with Dir
 }
 
 // Run fetches the URLs that urls yields, concurrently, and yields one
@@ -285,6 +323,7 @@ func Run(ctx context.Context, urls iter.Seq[string], opts ...Option) iter.Seq[Re
 		timeout:     DefaultTimeout,
 		retries:     DefaultRetries,
 		maxAfter:    DefaultMaxRetryAfter,
+		fileName:    FileName,
 	}
 	for i, o := range opts {
 		if o == nil {
@@ -364,6 +403,7 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 			close(out)
 		}()
 		seen := make(map[string]int)
+		names := make(map[string]int) // with Dir: each file name given out, and to which index
 		i := 0
 		for raw := range urls {
 			if window != nil {
@@ -379,7 +419,7 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 			default:
 			}
 			u := strings.TrimSpace(raw)
-			j := job{i, u}
+			j := job{index: i, url: u}
 			i++
 			if err := check(u, seen, j.index); err != nil {
 				out <- Result{URL: u, Index: j.index, Err: err}
@@ -392,6 +432,17 @@ func (c *config) run(ctx context.Context, urls iter.Seq[string], yield func(Resu
 				}
 				out <- Result{URL: u, Index: j.index, Err: err}
 				continue
+			}
+			if c.dir != "" {
+				// Two URLs of one run never write one file: the later
+				// one fails, unrequested, rather than replace the body
+				// of the other, reported as saved.
+				j.name = c.fileName(u)
+				if first, taken := names[j.name]; taken {
+					out <- Result{URL: u, Index: j.index, Err: fmt.Errorf("%w: %s is the name of the URL at index %d", ErrNameClash, j.name, first)}
+					continue
+				}
+				names[j.name] = j.index
 			}
 			if started < c.concurrency {
 				started++
@@ -552,7 +603,7 @@ func (c *config) fetch(parent, ctx context.Context, client *http.Client, policy 
 	}
 	var final string
 	if c.dir != "" {
-		final = filepath.Join(c.dir, FileName(j.url))
+		final = filepath.Join(c.dir, j.name)
 	}
 	start := time.Now()
 	_, err := retry.Do(ctx, func(ctx context.Context, attempt int) (struct{}, error) {
@@ -578,7 +629,11 @@ func (c *config) fetch(parent, ctx context.Context, client *http.Client, policy 
 			return struct{}{}, checked
 		}
 		defer resp.Body.Close()
-		r.Bytes, err = save(resp.Body, final)
+		if c.maxBytes > 0 && resp.ContentLength > c.maxBytes {
+			// Not read, not drained: closing it drops the connection.
+			return struct{}{}, retry.Permanent(fmt.Errorf("%w: Content-Length %d is over the limit of %d bytes", ErrTooLarge, resp.ContentLength, c.maxBytes))
+		}
+		r.Bytes, err = save(resp.Body, final, c.maxBytes)
 		return struct{}{}, err
 	}, policy)
 	r.Duration = time.Since(start)
@@ -603,18 +658,29 @@ func stoppedByCtx(err error) bool {
 
 // save reads body to its end, into a temporary file renamed to final when
 // final is set, and returns how many bytes it read. A body cut short is
-// worth retrying; a file that cannot be written is not.
-func save(body io.Reader, final string) (int64, error) {
+// worth retrying; a file that cannot be written is not, nor is a body
+// longer than limit bytes (limit > 0), of which it reads limit bytes.
+func save(body io.Reader, final string, limit int64) (int64, error) {
 	rd := &reader{r: body}
+	var src io.Reader = rd
+	if limit > 0 {
+		src = &capped{r: rd, left: limit, limit: limit}
+	}
 	if final == "" {
-		n, _ := io.Copy(io.Discard, rd)
-		return n, rd.failed()
+		n, err := io.Copy(io.Discard, src)
+		if rerr := rd.failed(); rerr != nil {
+			return n, rerr
+		}
+		if errors.Is(err, ErrTooLarge) {
+			return n, retry.Permanent(err)
+		}
+		return n, nil
 	}
 	tmp, err := createTemp(filepath.Dir(final))
 	if err != nil {
 		return 0, retry.Permanent(fmt.Errorf("fetch: saving body: %w", err))
 	}
-	n, err := io.Copy(tmp, rd)
+	n, err := io.Copy(tmp, src)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -626,9 +692,33 @@ func save(body io.Reader, final string) (int64, error) {
 		if rerr := rd.failed(); rerr != nil {
 			return n, rerr
 		}
+		if errors.Is(err, ErrTooLarge) {
+			return n, retry.Permanent(err)
+		}
 		return n, retry.Permanent(fmt.Errorf("fetch: saving body: %w", err))
 	}
 	return n, nil
+}
+
+// capped passes on at most limit bytes of r, then fails with ErrTooLarge
+// if r has more.
+type capped struct {
+	r     io.Reader
+	left  int64 // of limit
+	limit int64
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if int64(len(p))-1 > c.left { // not c.left+1, which MaxBytes(math.MaxInt64) overflows
+		p = p[:c.left+1] // one more than left tells a longer body
+	}
+	n, err := c.r.Read(p)
+	if int64(n) > c.left {
+		n, c.left = int(c.left), 0
+		return n, fmt.Errorf("%w: over the limit of %d bytes", ErrTooLarge, c.limit)
+	}
+	c.left -= int64(n)
+	return n, err
 }
 
 // createTemp creates a new file for writing in dir, named .spool-fetch-
@@ -725,6 +815,8 @@ func refused(client *http.Client, resp *http.Response, err error) error {
 	}
 	if perr == nil && u.IsAbs() {
 		next = u.Redacted()
+	} else {
+		next = redact(next)
 	}
 	return &redirectError{next: next, limit: client.CheckRedirect == nil, err: ue}
 }
@@ -791,7 +883,7 @@ func cancelled(ctx context.Context) error {
 // see the package doc for the scheme.
 func FileName(rawURL string) string {
 	sum := sha256.Sum256([]byte(rawURL))
-	h := hex.EncodeToString(sum[:6])
+	h := hex.EncodeToString(sum[:12]) // 96 bits
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "url_" + h
@@ -843,4 +935,31 @@ func sanitize(s string) string {
 		}
 	}
 	return strings.TrimRight(strings.TrimLeft(b.String(), "_.-"), "_.")
+}
+
+// redact returns rawURL with the password of its user info, if it has
+// one, replaced by "xxxxx", as url.URL.Redacted writes it, and otherwise
+// as it is. A URL that does not parse is masked in the same place: from
+// the first ':' after its "//" up to the last '@' before its path.
+func redact(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		if _, has := u.User.Password(); has {
+			return u.Redacted()
+		}
+		return rawURL
+	}
+	i := strings.Index(rawURL, "//")
+	if i < 0 || strings.ContainsAny(rawURL[:i], "/?#") {
+		return rawURL
+	}
+	host := rawURL[i+2:]
+	if end := strings.IndexAny(host, "/?#"); end >= 0 {
+		host = host[:end]
+	}
+	at := strings.LastIndex(host, "@")
+	colon := strings.Index(host[:max(at, 0)], ":")
+	if at < 0 || colon < 0 {
+		return rawURL
+	}
+	return rawURL[:i+2+colon+1] + "xxxxx" + rawURL[i+2+at:]
 }

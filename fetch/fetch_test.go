@@ -634,8 +634,8 @@ func TestFileName(t *testing.T) {
 	for _, tt := range tests {
 		got := fetch.FileName(tt.url)
 		if !strings.HasPrefix(got, tt.prefix) || !strings.HasSuffix(got, tt.ext) ||
-			len(got) != len(tt.prefix)+12+len(tt.ext) {
-			t.Errorf("FileName(%q) = %q; want %s<12 hex>%s", tt.url, got, tt.prefix, tt.ext)
+			len(got) != len(tt.prefix)+24+len(tt.ext) {
+			t.Errorf("FileName(%q) = %q; want %s<24 hex>%s", tt.url, got, tt.prefix, tt.ext)
 		}
 		if strings.ContainsAny(got, "/\\") || strings.HasPrefix(got, ".") {
 			t.Errorf("FileName(%q) = %q; want no separator and no leading dot", tt.url, got)

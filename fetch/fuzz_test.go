@@ -10,7 +10,7 @@ import (
 
 // FuzzFileName checks that any URL, valid or not, gives a name that is
 // safe in a directory: no separator, no leading dot or dash, not "." or "..",
-// printable ASCII, at most 80+1+12+9 bytes, and the same name every time.
+// printable ASCII, at most 80+1+24+9 bytes, and the same name every time.
 func FuzzFileName(f *testing.F) {
 	for _, s := range []string{
 		"http://example.com/a/b.txt?x=1", "https://h", "http://h/../../etc/passwd",
@@ -27,7 +27,7 @@ func FuzzFileName(f *testing.F) {
 			t.Fatalf("FileName(%q) = %q starts with a dot or a dash", u, name)
 		case strings.ContainsAny(name, "/\\\x00"):
 			t.Fatalf("FileName(%q) = %q has a separator or NUL", u, name)
-		case len(name) > 80+1+12+9:
+		case len(name) > 80+1+24+9:
 			t.Fatalf("FileName(%q) = %q is %d bytes", u, name, len(name))
 		case name != fetch.FileName(u):
 			t.Fatalf("FileName(%q) is not stable", u)

@@ -18,7 +18,8 @@ import (
 // dropped: how many attempts were made when retrying gave up, which phase
 // an attempt timed out in, and the network's own error. Errors of fetch
 // itself ("fetch: cancelled", "fetch: malformed URL: ...") are shown as
-// they are.
+// they are. A URL it names has its password masked as url.URL.Redacted
+// masks it ("xxxxx"), where net/http's errors write "***".
 func message(err error, rawURL string) string {
 	switch e := err.(type) {
 	case *retry.Error:
@@ -40,7 +41,7 @@ func message(err error, rawURL string) string {
 		if sameURL(e.URL, rawURL) {
 			return message(e.Err, rawURL) // "dial tcp 127.0.0.1:1: connect: connection refused"
 		}
-		return fmt.Sprintf("%s %q: %s", e.Op, e.URL, message(e.Err, rawURL))
+		return fmt.Sprintf("%s %q: %s", e.Op, redact(e.URL), message(e.Err, rawURL))
 	case *bodyError:
 		return "fetch: reading body: " + message(e.err, rawURL)
 	}
@@ -79,11 +80,16 @@ func retryMessage(e *retry.Error, rawURL string) string {
 
 // sameURL reports whether reqURL, the URL of a request as net/http names
 // it in a *url.Error, is rawURL, the URL given: as it was given, or as
-// net/http writes it back (a scheme in lower case, say).
+// net/http writes it back (a scheme in lower case, say, and a password as
+// "***").
 func sameURL(reqURL, rawURL string) bool {
 	if reqURL == rawURL {
 		return true
 	}
+	req := redact(reqURL)
+	if req == redact(rawURL) {
+		return true
+	}
 	u, err := url.Parse(rawURL)
-	return err == nil && reqURL == u.String()
+	return err == nil && req == redact(u.String())
 }

@@ -15,7 +15,8 @@
 //	    a TCP echo server; SIGINT or SIGTERM shuts it down gracefully,
 //	    saying on stderr how many open connections it waits for, and
 //	    prints a one-line summary. --addr must not be empty; --buffer is at
-//	    most 16 MiB
+//	    most 16 MiB; --metrics-addr closes a connection idle for 30s, or
+//	    whose request takes over 10s to come or answer over 10s to be read
 //	spool echo load [--addr A] [--conns C] [--msgs M] [--size S] [--json]
 //	                [--idle --hold D] [--pid P] [--dial-timeout D] [--stall D]
 //	    C connections (at most 1,048,576) each send M messages of S bytes
@@ -29,7 +30,7 @@
 //	    interrupted
 //
 //	spool fetch [-c|--concurrency N] [--timeout D] [--retries N] [-o|--out DIR]
-//	            [--ordered] URL... | -
+//	            [--max-bytes N] [--ordered] URL... | -
 //	    fetch URLs (or one per line from stdin with -) at most N at a time
 //	    (default 8, at most 10,000), each attempt limited to D (default
 //	    30s), retried N times (default 2, at most 100) with back-off and
@@ -38,7 +39,10 @@
 //	    failed in plain words; a URL without a scheme is refused with a
 //	    suggestion; a repeated URL is skipped with a note on stderr; an
 //	    --out directory that cannot be written to is refused before any
-//	    request
+//	    request; a URL whose file name an earlier URL has fails unrequested;
+//	    a body over --max-bytes N bytes once decompressed (default 1 GiB,
+//	    must be positive) fails, unretried; passwords in URLs are printed
+//	    masked (user:xxxxx)
 //	spool cp [-j|--jobs N] [--verify] SRC... DST
 //	    copy files and trees N at a time (default 8, at most 1024) through
 //	    temporary files renamed into place, keeping modes, times and symlinks

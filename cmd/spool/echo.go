@@ -63,10 +63,12 @@ so on standard error if connections are open; it then prints a one-line
 summary (connections served, rejected, idle-closed, errors, bytes echoed,
 time to shut down) and exits 0: for a server a signal is the normal way to
 stop. --metrics-addr serves until the echo connections are done, then closes
-its own connections at once, whatever they are doing. A second SIGINT or
-SIGTERM ends it at once. It exits 2 when it cannot listen or on bad usage.
-Logs (connection errors; each connection's end with --verbose) go to
-standard error.
+its own connections at once, whatever they are doing; before that, it
+closes a connection idle for 30s, or whose request takes over 10s to come
+or whose answer takes over 10s to be read (--max-conns counts only echo
+connections). A second SIGINT or SIGTERM ends it at once. It exits 2 when
+it cannot listen or on bad usage. Logs (connection errors; each
+connection's end with --verbose) go to standard error.
 
 --addr is HOST:PORT: the default, 127.0.0.1:7000, is reachable only from
 this machine; an empty host (:PORT), 0.0.0.0:PORT or [::]:PORT listens on
@@ -144,6 +146,13 @@ func echoServe(ctx context.Context, out, errOut io.Writer, addr, metricsAddr str
 	return echoServeOn(ctx, out, errOut, l, ml, grace, opts)
 }
 
+// Time limits of echo serve's --metrics-addr connections: to read a
+// request, to write its answer, and to wait for the next request.
+const (
+	metricsIOTimeout   = 10 * time.Second
+	metricsIdleTimeout = 30 * time.Second
+)
+
 // echoServeOn is echoServe on listeners already open: l for echo, ml (nil
 // for none) for the metrics. It closes both.
 func echoServeOn(ctx context.Context, out, errOut io.Writer, l, ml net.Listener, grace time.Duration, opts []echo.Option) error {
@@ -155,7 +164,18 @@ func echoServeOn(ctx context.Context, out, errOut io.Writer, l, ml net.Listener,
 	if ml != nil {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", s.MetricsHandler())
-		hs = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		// Its connections are not echo's, so --max-conns does not count
+		// them: none is kept longer than a scrape needs. A scraper's
+		// keep-alive connection is closed after 30 s idle (one that
+		// scrapes every minute reconnects, at little cost), and one that
+		// is slow to send its request or to read the page after 10 s.
+		hs = &http.Server{
+			Handler:           mux,
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       metricsIOTimeout,
+			WriteTimeout:      metricsIOTimeout,
+			IdleTimeout:       metricsIdleTimeout,
+		}
 		go func() { metricsDone <- hs.Serve(ml) }()
 		fmt.Fprintf(out, "spool echo: serving on %s, metrics on http://%s/metrics; ctrl-c stops\n", l.Addr(), ml.Addr())
 	} else {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -42,12 +43,21 @@ One JSON object per URL on stdout, in completion order (input order with
 --ordered): url, status (0 when no response came), bytes, attempts,
 duration_ms, error (null on success; else what failed, as "404 Not Found"
 or "timed out after 5s (gave up after 3 attempts)"), and path with --out.
+A password in a URL (http://user:pw@host/) is printed masked, as
+user:xxxxx, in the records and in the notes on stderr.
 A URL needs its scheme: 127.0.0.1:8080/x is refused, with a suggestion.
 Bodies are saved under --out (mode 0666 less the umask) by a temporary file
-renamed into place; names come from the URL (host_port_path_<12 hex of its
-SHA-256>.ext). A URL given again is fetched and reported once: each repeat
-is skipped with a note on stderr (on a terminal, printed when the progress
-bar is done).
+renamed into place; names come from the URL (host_port_path_<24 hex of its
+SHA-256>.ext), and a URL whose name an earlier URL of the run already has
+fails unrequested ("fetch: file name clash"), never overwriting its file.
+A URL given again is fetched and reported once: each repeat is skipped
+with a note on stderr (on a terminal, printed when the progress bar is
+done).
+
+A body longer than --max-bytes (default 1 GiB) fails its URL, unretried,
+leaving no file: "fetch: body too large". The bytes counted are those
+saved, after the gzip that servers are asked for is undone, so a response
+of a few hundred KB can count a thousand times that.
 
 On a terminal a progress bar is drawn on stderr; when stdout is that
 terminal too, the records are printed above the bar.
@@ -73,6 +83,7 @@ when interrupted.`,
 	f.DurationVar(&o.timeout, "timeout", fetch.DefaultTimeout, "time limit `D` of each attempt, body included")
 	f.IntVar(&o.retries, "retries", fetch.DefaultRetries, "retries after the first attempt (`N`: 0 for none, at most 100)")
 	f.StringVarP(&o.out, "out", "o", "", "save bodies under `DIR` (made if missing)")
+	f.Int64Var(&o.maxBytes, "max-bytes", defaultFetchMaxBytes, "fail a URL whose body, once decompressed, is over `N` bytes (must be positive; 1 GiB by default)")
 	f.BoolVar(&o.ordered, "ordered", false, "print records in input order instead of completion order")
 	return cmd
 }
@@ -83,6 +94,7 @@ type fetchOpts struct {
 	retries     int
 	out         string
 	outSet      bool // --out was given, perhaps as ""
+	maxBytes    int64
 	ordered     bool
 }
 
@@ -94,6 +106,10 @@ const (
 	maxFetchConcurrency = 10_000
 	maxFetchRetries     = 100
 )
+
+// defaultFetchMaxBytes is --max-bytes's default: a body of more than 1 GiB,
+// likely a mistake or a gzip bomb, fails rather than fill the disk.
+const defaultFetchMaxBytes = 1 << 30
 
 func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, o fetchOpts) error {
 	switch {
@@ -107,6 +123,8 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return fmt.Errorf("fetch: --retries %d: must not be negative", o.retries)
 	case o.retries > maxFetchRetries:
 		return fmt.Errorf("fetch: --retries %d: too large (at most %d)", o.retries, maxFetchRetries)
+	case o.maxBytes <= 0:
+		return fmt.Errorf("fetch: --max-bytes %d: must be positive", o.maxBytes)
 	case o.outSet && o.out == "":
 		return errors.New(`fetch: --out "": give a directory (. for this one)`)
 	case len(args) == 0:
@@ -114,7 +132,7 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case len(args) > 1 && slices.Contains(args, "-"):
 		return errors.New("fetch: - (standard input) comes alone: no URL arguments and no second -")
 	}
-	opts := []fetch.Option{fetch.Concurrency(o.concurrency), fetch.Timeout(o.timeout), fetch.Retries(o.retries)}
+	opts := []fetch.Option{fetch.Concurrency(o.concurrency), fetch.Timeout(o.timeout), fetch.Retries(o.retries), fetch.MaxBytes(o.maxBytes)}
 	if o.out != "" {
 		if err := os.MkdirAll(o.out, 0o755); err != nil {
 			return fmt.Errorf("fetch: --out: %w", err)
@@ -152,7 +170,7 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	for r := range fetch.Run(ctx, urls, opts...) {
 		bar.Add(1)
 		if errors.Is(r.Err, fetch.ErrDuplicate) {
-			note := fmt.Sprintf("spool fetch: skipped %s: %v\n", r.URL, strings.TrimPrefix(r.Err.Error(), "fetch: "))
+			note := fmt.Sprintf("spool fetch: skipped %s: %v\n", redacted(r.URL), strings.TrimPrefix(r.Err.Error(), "fetch: "))
 			if onTerminal {
 				notes = append(notes, note)
 			} else {
@@ -193,6 +211,20 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return errFailed
 	}
 	return nil
+}
+
+// redacted is rawURL with its password, if it has one, masked as
+// url.URL.Redacted masks it, as the records mask it; otherwise rawURL as
+// it is.
+func redacted(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL // not for a duplicate: Run has parsed it
+	}
+	if _, has := u.User.Password(); has {
+		return u.Redacted()
+	}
+	return rawURL
 }
 
 // fetchLines yields the URLs in r, one per line, skipping blank lines and

@@ -119,7 +119,7 @@ func TestFetchStdinInterrupted(t *testing.T) {
 	})
 	done := make(chan error, 1)
 	go func() {
-		done <- runFetch(ctx, []string{"-"}, pr, stdout, io.Discard, fetchOpts{concurrency: 2, timeout: time.Minute})
+		done <- runFetch(ctx, []string{"-"}, pr, stdout, io.Discard, fetchOpts{concurrency: 2, timeout: time.Minute, maxBytes: defaultFetchMaxBytes})
 	}()
 	select {
 	case err := <-done:
@@ -144,7 +144,7 @@ func TestFetchStopsWhenStdoutFails(t *testing.T) {
 	full := writerFunc(func([]byte) (int, error) { return 0, errors.New("no space left on device") })
 	done := make(chan error, 1)
 	go func() {
-		done <- runFetch(context.Background(), []string{srv.URL + "/a", srv.URL + "/stall"}, nil, full, io.Discard, fetchOpts{concurrency: 2, timeout: time.Hour})
+		done <- runFetch(context.Background(), []string{srv.URL + "/a", srv.URL + "/stall"}, nil, full, io.Discard, fetchOpts{concurrency: 2, timeout: time.Hour, maxBytes: defaultFetchMaxBytes})
 	}()
 	select {
 	case err := <-done:
