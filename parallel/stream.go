@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
 	"sync"
 	"sync/atomic"
 
@@ -15,6 +16,8 @@ import (
 // of seq: an ordered, bounded stream over an iterator. Up to 2×workers
 // results may wait for an earlier one to be yielded; a slow value holds
 // back the ones after it, not the workers (until that window is full).
+// The window's places, as the goroutines, are made as values need them:
+// a large workers costs nothing up front.
 //
 // An error from fn (or a panic, as a *task.PanicError) is yielded in its
 // value's place and the stream goes on: break out of the loop to stop. If
@@ -89,7 +92,8 @@ type stream[T, R any] struct {
 	wg      sync.WaitGroup
 	live    atomic.Int64 // workers started and not ended
 	idle    atomic.Int64 // workers waiting for a job
-	window  []result[R]
+	window  []*result[R] // made as the stream needs them, up to w
+	w       int          // 2×workers, the window's size
 }
 
 func newStream[T, R any](ctx context.Context, workers int, fn func(context.Context, T) (R, error)) *stream[T, R] {
@@ -100,9 +104,11 @@ func newStream[T, R any](ctx context.Context, workers int, fn func(context.Conte
 		base = s.g.Context()
 	}
 	s.wctx, s.cancel = context.WithCancel(base)
-	s.window = make([]result[R], 2*workers)
-	for i := range s.window {
-		s.window[i].done = make(chan struct{}, 1)
+	// The window's places are made as values come, not up front: a
+	// workers of 1,000,000 over 3 values made 2,000,000 of them (274 MiB).
+	s.w = 2 * workers
+	if workers > math.MaxInt/2 {
+		s.w = math.MaxInt
 	}
 	return s
 }
@@ -116,7 +122,7 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 		have       bool // pending is set
 		exhausted  bool
 		head, tail int // window[head%w .. tail%w] are in flight or ready
-		w          = len(s.window)
+		w          = s.w
 		done       = ctx.Done()
 	)
 	for {
@@ -150,7 +156,10 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 				s.spawn()
 			}
 			send = s.jobs
-			j = job[T, R]{pending, &s.window[tail%w]}
+			if tail == len(s.window) && tail < w { // a place never used yet
+				s.window = append(s.window, &result[R]{done: make(chan struct{}, 1)})
+			}
+			j = job[T, R]{pending, s.window[tail%w]}
 		}
 		if head < tail {
 			ready = s.window[head%w].done
@@ -182,7 +191,7 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 				yield(zero, ctxError(ctx))
 				return
 			}
-			res := &s.window[head%w]
+			res := s.window[head%w]
 			r, err := res.r, res.err
 			res.r, res.err = zero, nil
 			head++
