@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spool-go/spool/task"
 )
@@ -208,13 +209,11 @@ const chunk = 8 << 20
 // them before it returns.
 //
 // Cost: the file system's. Per 64 KB file on Linux, Copy makes 13 system
-// calls (fstatat, 2 openat, the fstat and 2 fcntl that check the source
+// calls (lstat, 2 openat, the fstat and 2 fcntl that check the source
 // (see the package doc), the 2 fcntl of os.NewFile, copy_file_range, 2
-// close, utimensat, renameat; fchmod too when the umask would change the
+// close, utimensat, rename; fchmod too when the umask would change the
 // mode), where `cp -r` makes 11 and keeps no times; strace -c on 100
-// files. Per directory it makes a few more: its source and its copy are
-// opened and fstat'ed, and it is opened again, from the top, one level at
-// a time, to be finished. It allocates 22 objects (1.4 KB) per file, against 11 for a bare
+// files. It allocates 22 objects (1.4 KB) per file, against 11 for a bare
 // open/create/io.Copy loop (BenchmarkCopy against BenchmarkPlain).
 func Copy(ctx context.Context, srcs []string, dst string, opts ...Option) (Summary, error) {
 	if ctx == nil {
@@ -263,62 +262,15 @@ type run struct {
 	dirs []dirJob // directories to finish, in the order they were made
 
 	panicked bool // OnItem panicked: it is not called again
-
-	// tops holds the destination directories named on the command line
-	// (or their parents), open for the run, by path. Only the walker and,
-	// once the workers are done, the finishing use it: no lock.
-	tops map[string]*dstNode
 }
 
-// job is a file or link to copy: the entry sname of the source directory
-// sd to the entry dname of the destination directory dd. src and dst are
-// their paths, for messages.
 type job struct {
-	src, dst     string
-	info         fs.FileInfo
-	fresh        bool // dst's directory was made by this run: dst cannot exist yet
-	sd, dd       *dirH
-	sname, dname string
-}
-
-// dirJob is a directory to finish.
-type dirJob struct {
 	src, dst string
-	info     fs.FileInfo // the source's
-	node     *dstNode
+	info     fs.FileInfo
+	fresh    bool // dst's directory was made by this run: dst cannot exist yet
 }
 
-// dstNode is a destination directory, as the copy reaches it: the entry
-// name of its parent, or a directory named on the command line, held open
-// (h). Finishing opens it again from the top, one level at a time, not
-// following links, and checks that it is still the directory made (info).
-type dstNode struct {
-	parent *dstNode
-	name   string
-	h      *dirH       // a top node's, held for the run
-	info   fs.FileInfo // the destination directory's own
-}
-
-// errIsLink and errNotDirectory are the errors of a directory, opened
-// relative to its parent, that is a symbolic link or something else.
-var (
-	errIsLink       = errors.New("is a symbolic link")
-	errNotDirectory = errors.New("not a directory")
-	errBecameLink   = fmt.Errorf("%w: it became a symbolic link after the walk", ErrUnsupported)
-	errNotRegular   = fmt.Errorf("%w: it is no longer a regular file", ErrUnsupported)
-	errNoLongerDir  = fmt.Errorf("%w: it is no longer a directory", ErrUnsupported)
-	errReplaced     = fmt.Errorf("%w: the directory was replaced during the copy", ErrTypeClash)
-)
-
-// acquire takes a reference to d: the walker holds one while it lists a
-// directory, and each batch of its files one. The last release closes d.
-func (d *dirH) acquire() { d.refs.Add(1) }
-
-func (d *dirH) release() {
-	if d.refs.Add(-1) == 0 {
-		d.close()
-	}
-}
+type dirJob = job
 
 func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool) {
 	// Files go to the workers in batches (see batches), so that a worker
@@ -329,12 +281,6 @@ func (r *run) copy(ctx context.Context, srcs []string, dst string, dstIsDir bool
 	jobs := make(chan []job, min(r.c.jobs, maxQueued))
 	g := task.NewGroup[struct{}](ctx)
 	closed := false
-	r.tops = make(map[string]*dstNode)
-	defer func() {
-		for _, n := range r.tops {
-			n.h.release()
-		}
-	}()
 	defer func() {
 		if !closed { // the walker panicked (a bug): stop the workers first
 			close(jobs)
@@ -415,16 +361,8 @@ func (w *walker) work(ctx context.Context) (struct{}, error) {
 		for _, j := range batch {
 			w.r.do(ctx, j)
 		}
-		release(batch)
 	}
 	return struct{}{}, nil
-}
-
-// release drops a batch's references to its directories: all its files
-// are of one directory (see send).
-func release(batch []job) {
-	batch[0].sd.release()
-	batch[0].dd.release()
 }
 
 // root copies the tree at src to target. With into, target is the
@@ -443,30 +381,8 @@ func (w *walker) root(src, target string, into bool) {
 		into, target = false, filepath.Join(target, filepath.Base(filepath.Clean(src)))
 	}
 	if !info.IsDir() {
-		if !w.claim(target, src, target, info) {
-			return
-		}
-		clean := filepath.Clean(src)
-		sd, err := openTop(filepath.Dir(clean), false)
-		if err != nil {
-			r.fail(Result{Src: src, Dst: target, Type: info.Mode().Type()}, &FileError{"open", filepath.Dir(clean), "", unwrapPath(err)})
-			return
-		}
-		parent, name, err := r.top(target)
-		if err != nil {
-			sd.release()
-			r.fail(Result{Src: src, Dst: target, Type: info.Mode().Type()}, &FileError{"open", src, filepath.Dir(target), unwrapPath(err)})
-			return
-		}
-		if name == "" { // target names a directory: "/", "." or ".."
-			sd.release()
-			r.fail(Result{Src: src, Dst: target, Type: info.Mode().Type()}, &FileError{"copy", src, target, ErrTypeClash})
-			return
-		}
-		parent.h.acquire()
-		batch := []job{{src, target, info, false, sd, parent.h, filepath.Base(clean), name}}
-		if !w.send(batch) {
-			release(batch)
+		if w.claim(target, src, target, info) {
+			w.send([]job{{src, target, info, false}})
 		}
 		return
 	}
@@ -484,67 +400,7 @@ func (w *walker) root(src, target string, into bool) {
 	if !w.claim(key, src, target, info) {
 		return
 	}
-	res := Result{Src: src, Dst: target, Type: fs.ModeDir}
-	sd, err := openTop(src, true)
-	if err == nil {
-		// The walk's FileInfo must be the opened directory's.
-		var st fs.FileInfo
-		if st, err = sd.stat(); err == nil && !os.SameFile(st, info) {
-			err = errIsLink
-		}
-		if err != nil {
-			sd.release()
-		}
-	}
-	if err != nil {
-		r.fail(res, &FileError{"open", src, "", srcDirErr(err)})
-		return
-	}
-	parent, name, err := r.top(target)
-	if err != nil {
-		sd.release()
-		r.fail(res, &FileError{"open", src, filepath.Dir(target), unwrapPath(err)})
-		return
-	}
-	w.dir(src, target, info, into, sd, parent, parent.h, name)
-}
-
-// srcDirErr is the error of a source directory that could not be opened.
-func srcDirErr(err error) error {
-	switch {
-	case errors.Is(err, errIsLink):
-		return errBecameLink
-	case errors.Is(err, errNotDirectory):
-		return errNoLongerDir
-	}
-	return unwrapPath(err)
-}
-
-// top returns the node of the directory that holds target, a destination
-// named on the command line, opened (following links: the caller named
-// it) and held for the run, and target's name in it. When target names no
-// entry of its own ("/", "." or ".."), it returns target's node itself,
-// and an empty name.
-func (r *run) top(target string) (parent *dstNode, name string, err error) {
-	clean := filepath.Clean(target)
-	dir, name := filepath.Dir(clean), filepath.Base(clean)
-	if name == "." || name == ".." || name == string(filepath.Separator) || dir == clean {
-		dir, name = clean, ""
-	}
-	if n, ok := r.tops[dir]; ok {
-		return n, name, nil
-	}
-	h, err := openTop(dir, false)
-	if err != nil {
-		return nil, "", err
-	}
-	n := &dstNode{name: dir, h: h}
-	if n.info, err = h.stat(); err != nil {
-		h.release()
-		return nil, "", err
-	}
-	r.tops[dir] = n
-	return n, name, nil
+	w.dir(src, target, info, into)
 }
 
 // claim records that src is copied to target, under key, and reports true;
@@ -570,47 +426,48 @@ func (w *walker) claim(key, src, target string, info fs.FileInfo) bool {
 	return false
 }
 
-// dir makes target, the entry name of parent (open as ph), for the
-// directory src, open as sd, sends src's files, then walks its subdirectories, in name
-// order. With claim, each entry claims its destination first (see claim).
-// An empty name makes target parent itself. dir releases sd.
-func (w *walker) dir(src, target string, info fs.FileInfo, claim bool, sd *dirH, parent *dstNode, ph *dirH, name string) {
+// dir makes target for the directory src, sends src's files, then walks
+// its subdirectories, in name order. With claim, each entry claims its
+// destination first (see claim).
+func (w *walker) dir(src, target string, info fs.FileInfo, claim bool) {
 	r := w.r
-	defer sd.release()
 	// The destination of contents copies ("DIR/.") takes the mode and time
 	// of the first one only: finishing runs backwards, so a second's would
 	// come before the first's subdirectories, which a mode without the
 	// owner's x would then make unreachable.
-	node, dd, created, err := r.mkdir(src, target, info, parent, ph, name, !claim || !w.intoSeen)
+	created, err := r.mkdir(src, target, info, !claim || !w.intoSeen)
 	w.intoSeen = w.intoSeen || claim
 	if err != nil {
 		return
 	}
-	defer dd.release()
-	infos, err := sd.readDir()
+	entries, err := os.ReadDir(src)
 	if err != nil {
 		// target is made, but src's entries cannot be read: report the
 		// directory as failed rather than finish it.
 		r.mu.Lock()
-		if n := len(r.dirs); n > 0 && r.dirs[n-1].node == node && r.dirs[n-1].src == src {
+		if n := len(r.dirs); n > 0 && r.dirs[n-1].src == src {
 			r.dirs = r.dirs[:n-1]
 		}
 		r.mu.Unlock()
 		r.fail(Result{Src: src, Dst: target, Type: fs.ModeDir}, &FileError{"read", src, "", unwrapPath(err)})
-		// readDir returns the entries it read before the error too.
+		// os.ReadDir returns the entries it read before the error too.
 	}
 	var files []job
 	var subdirs []job
-	for _, fi := range infos {
-		path, to := filepath.Join(src, fi.Name()), filepath.Join(target, fi.Name())
+	for _, e := range entries {
+		path, to := filepath.Join(src, e.Name()), filepath.Join(target, e.Name())
+		fi, err := e.Info()
+		if err != nil {
+			r.fail(Result{Src: path, Dst: to}, &FileError{"stat", path, "", unwrapPath(err)})
+			continue
+		}
 		if claim && !w.claim(to, path, to, fi) {
 			continue
 		}
-		j := job{path, to, fi, created, sd, dd, fi.Name(), fi.Name()}
 		if fi.IsDir() {
-			subdirs = append(subdirs, j)
+			subdirs = append(subdirs, job{path, to, fi, false})
 		} else {
-			files = append(files, j)
+			files = append(files, job{path, to, fi, created})
 		}
 	}
 	w.batches(files)
@@ -618,20 +475,7 @@ func (w *walker) dir(src, target string, info fs.FileInfo, claim bool, sd *dirH,
 		if w.ctx.Err() != nil {
 			return
 		}
-		// Opened relative to sd, not following a link: a subdirectory
-		// swapped for one since the listing is not walked through.
-		sub, err := sd.openDir(d.sname)
-		var st fs.FileInfo
-		if err == nil {
-			if st, err = sub.stat(); err != nil {
-				sub.release()
-			}
-		}
-		if err != nil {
-			r.fail(Result{Src: d.src, Dst: d.dst, Type: fs.ModeDir}, &FileError{"open", d.src, "", srcDirErr(err)})
-			continue
-		}
-		w.dir(d.src, d.dst, st, false, sub, node, dd, d.dname)
+		w.dir(d.src, d.dst, d.info, false)
 	}
 }
 
@@ -652,19 +496,15 @@ func (w *walker) batches(files []job) {
 			size += files[n].info.Size()
 			n++
 		}
-		files[0].sd.acquire()
-		files[0].dd.acquire()
 		if !w.send(files[:n:n]) {
-			release(files)
 			return
 		}
 		files = files[n:]
 	}
 }
 
-// send hands a batch to a worker, with a reference to the directories of
-// its files (all of one directory), which the worker releases. It reports
-// false, dropping the batch, if ctx is done first: the caller releases.
+// send hands a batch to a worker. It reports false, dropping the batch,
+// if ctx is done first.
 func (w *walker) send(batch []job) bool {
 	if w.started < w.r.c.jobs {
 		w.started++
@@ -682,107 +522,47 @@ func (w *walker) send(batch []job) bool {
 	}
 }
 
-// mkdir makes the directory to, the entry name of parent (open as ph), for the source
-// directory src and, with record, records it for finishDir. It is made
-// writable by its owner until then. It returns the directory's node and
-// a handle to it, opened without following a link: an entry that is a
-// symbolic link (made or swapped in by someone else) is not merged into,
-// it is an ErrTypeClash. created is false when the directory existed
-// already. An empty name is parent itself.
-func (r *run) mkdir(src, to string, fi fs.FileInfo, parent *dstNode, ph *dirH, name string, record bool) (n *dstNode, dd *dirH, created bool, err error) {
-	res := Result{Src: src, Dst: to, Type: fs.ModeDir}
-	if name == "" {
-		n, dd = parent, parent.h
-		dd.acquire()
-	} else {
-		n, dd, created, err = mkdirIn(parent, ph, name)
+// mkdir makes the directory to for the source directory src and, with
+// record, records it for finishDir. It is made writable by its owner until
+// then. created is false when the directory existed already.
+func (r *run) mkdir(src, to string, fi fs.FileInfo, record bool) (created bool, err error) {
+	err = os.Mkdir(to, 0o700)
+	created = err == nil
+	if errors.Is(err, fs.ErrExist) {
+		// Lstat: a symbolic link to a directory is not merged into (it
+		// would take the copy outside the destination), as cp -r refuses.
+		if st, serr := os.Lstat(to); serr == nil && st.IsDir() {
+			err = nil
+		} else {
+			err = ErrTypeClash
+		}
 	}
+	res := Result{Src: src, Dst: to, Type: fs.ModeDir}
 	if err != nil {
 		r.fail(res, &FileError{"mkdir", src, to, unwrapPath(err)})
-		return nil, nil, false, err
+		return false, err
 	}
 	if record {
 		r.mu.Lock()
-		r.dirs = append(r.dirs, dirJob{src, to, fi, n})
+		r.dirs = append(r.dirs, dirJob{src, to, fi, false})
 		r.mu.Unlock()
 	}
-	return n, dd, created, nil
+	return created, nil
 }
 
 // finishDir gives a copied directory its source's mode and times, and
-// reports it. It opens the directory again, from its top node down, not
-// following links, and checks that it is the one made: one swapped for a
-// link, or for another directory, is an ErrTypeClash, neither chmodded
-// nor followed.
+// reports it.
 func (r *run) finishDir(d dirJob) {
 	res := Result{Src: d.src, Dst: d.dst, Type: fs.ModeDir}
-	h, err := openNode(d.node)
-	if err != nil {
-		if errors.Is(err, errIsLink) || errors.Is(err, errNotDirectory) {
-			err = errReplaced
-		}
+	if err := os.Chmod(d.dst, mode(d.info)); err != nil {
 		r.fail(res, &FileError{"chmod", d.src, d.dst, unwrapPath(err)})
 		return
 	}
-	defer h.release()
-	op, err := h.finish(keepIDs(mode(d.info), d.info, d.node.info), d.info.ModTime())
-	if err != nil {
-		r.fail(res, &FileError{op, d.src, d.dst, unwrapPath(err)})
+	if err := os.Chtimes(d.dst, time.Time{}, d.info.ModTime()); err != nil {
+		r.fail(res, &FileError{"chtimes", d.src, d.dst, unwrapPath(err)})
 		return
 	}
 	r.done(res)
-}
-
-// openNode opens n's directory, from its top node down, one level at a
-// time, without following links, and checks that it is n's.
-func openNode(n *dstNode) (*dirH, error) {
-	if n.h != nil {
-		n.h.acquire()
-		return n.h, nil
-	}
-	p, err := openNode(n.parent)
-	if err != nil {
-		return nil, err
-	}
-	defer p.release()
-	h, err := p.openDir(n.name)
-	if err != nil {
-		return nil, err
-	}
-	st, err := h.stat()
-	if err == nil && !os.SameFile(st, n.info) {
-		err = errReplaced
-	}
-	if err != nil {
-		h.release()
-		return nil, err
-	}
-	return h, nil
-}
-
-// mkdirIn makes the directory name in parent, open as p, or finds it
-// there, and opens it.
-func mkdirIn(parent *dstNode, p *dirH, name string) (n *dstNode, dd *dirH, created bool, err error) {
-	err = p.mkdir(name)
-	created = err == nil
-	if err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, nil, false, err
-	}
-	dd, err = p.openDir(name)
-	if errors.Is(err, errIsLink) || errors.Is(err, errNotDirectory) {
-		// A symbolic link to a directory is not merged into (it would take
-		// the copy outside the destination), as cp -r refuses.
-		err = ErrTypeClash
-	}
-	if err != nil {
-		return nil, nil, false, err
-	}
-	n = &dstNode{parent: parent, name: name}
-	if n.info, err = dd.stat(); err != nil {
-		dd.release()
-		return nil, nil, false, err
-	}
-	return n, dd, created, nil
 }
 
 // do copies one file or link. A panic (a bug) fails the item, not the run.
@@ -827,8 +607,7 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 	}
 	defer in.Close()
 	j.info = info // another file's if one replaced the walked one
-	m := mode(j.info)
-	tmp, tmpName, exact, err := j.dd.createTemp(m, r.umask, r.umaskKnown)
+	tmp, exact, err := createTemp(filepath.Dir(j.dst), mode(j.info), r.umask, r.umaskKnown)
 	if err != nil {
 		return 0, &FileError{"create", j.src, j.dst, unwrapPath(err)}
 	}
@@ -836,7 +615,7 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 	defer func() {
 		if !renamed { // an error, or a panic that do recovers
 			tmp.Close()
-			j.dd.remove(tmpName)
+			os.Remove(tmp.Name())
 		}
 	}()
 	var w io.Writer = tmp
@@ -874,14 +653,7 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 		}
 	}
 	if !exact {
-		if m&(fs.ModeSetuid|fs.ModeSetgid) != 0 {
-			st, err := tmp.Stat()
-			if err != nil {
-				return n, &FileError{"stat", j.src, j.dst, unwrapPath(err)}
-			}
-			m = keepIDs(m, j.info, st)
-		}
-		if err := tmp.Chmod(m); err != nil {
+		if err := tmp.Chmod(mode(j.info)); err != nil {
 			return n, &FileError{"chmod", j.src, j.dst, unwrapPath(err)}
 		}
 	}
@@ -890,10 +662,13 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 			return n, &FileError{"verify", j.src, j.dst, err}
 		}
 	}
-	if op, err := j.dd.closeTemp(tmp, tmpName, j.info.ModTime()); err != nil {
-		return n, &FileError{op, j.src, j.dst, unwrapPath(err)}
+	if err := tmp.Close(); err != nil {
+		return n, &FileError{"close", j.src, j.dst, unwrapPath(err)}
 	}
-	if err := j.dd.rename(tmpName, j.dname); err != nil {
+	if err := os.Chtimes(tmp.Name(), time.Time{}, j.info.ModTime()); err != nil {
+		return n, &FileError{"chtimes", j.src, j.dst, unwrapPath(err)}
+	}
+	if err := rename(tmp.Name(), j.dst); err != nil {
 		return n, &FileError{"rename", j.src, j.dst, unwrapPath(err)}
 	}
 	renamed = true
@@ -909,7 +684,7 @@ func (r *run) open(j job) (io.ReadCloser, fs.FileInfo, error) {
 		in, err := r.c.open(j.src)
 		return in, j.info, err
 	}
-	f, info, err := j.sd.openFile(j.sname, j.src, j.info)
+	f, info, err := openFile(j.src, j.info)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -961,24 +736,25 @@ func check(ctx context.Context, f *os.File, want []byte) error {
 // copyLink makes a link with j.src's target under a temporary name next to
 // j.dst and renames it into place.
 func (r *run) copyLink(j job) error {
-	to, err := j.sd.readlink(j.sname)
+	to, err := os.Readlink(j.src)
 	if err != nil {
 		return &FileError{"readlink", j.src, "", unwrapPath(err)}
 	}
 	if st, serr := os.Lstat(j.dst); serr == nil && st.IsDir() {
 		return &FileError{"symlink", j.src, j.dst, ErrTypeClash}
 	}
+	dir := filepath.Dir(j.dst)
 	for range 100 { // a name is taken only if another process races us
-		tmp := fmt.Sprintf("%s%d-%d", tempPrefix, os.Getpid(), nextName())
-		err = j.dd.symlink(to, tmp)
+		tmp := filepath.Join(dir, fmt.Sprintf("%s%d-%d", tempPrefix, os.Getpid(), nextName()))
+		err = os.Symlink(to, tmp)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		if err != nil {
 			return &FileError{"symlink", j.src, j.dst, unwrapPath(err)}
 		}
-		if err := j.dd.rename(tmp, j.dname); err != nil {
-			j.dd.remove(tmp)
+		if err := rename(tmp, j.dst); err != nil {
+			os.Remove(tmp)
 			return &FileError{"rename", j.src, j.dst, unwrapPath(err)}
 		}
 		return nil
@@ -1046,9 +822,7 @@ func (r *run) err() error {
 	return errors.Join(r.errs...)
 }
 
-// mode is the part of a source's mode that a copy keeps, but for the
-// setuid and setgid bits, which the copy keeps only if it has the
-// source's owner or group (see keepIDs).
+// mode is the part of a source's mode that a copy keeps.
 func mode(fi fs.FileInfo) fs.FileMode {
 	return fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 }

@@ -12,8 +12,8 @@
 // does not stop the others. Don't use it to copy one huge file (a single
 // copy gains nothing from the workers) or when you need ownership, extended
 // attributes, hard links or sparse files kept: it keeps contents, modes
-// (the sticky bit included, the setuid and setgid bits as below) and
-// modification times, and copies symbolic links as links, nothing more.
+// (including setuid, setgid and sticky bits) and modification times, and
+// copies symbolic links as links, nothing more.
 //
 // # Semantics
 //
@@ -29,19 +29,7 @@
 // Directories are merged into existing ones (not into a symbolic link to
 // one: that is [ErrTypeClash]); files replace existing files (atomically,
 // by rename). Symbolic links are never followed, neither on the command
-// line nor inside trees, nor when one is put in a directory's place during
-// the copy (someone who can write to its parent can): each directory, of
-// the source and of the destination, is opened without following a link,
-// and its entries are listed, read, created and renamed relative to it, by
-// their base names (openat and the like on Linux, an [os.Root] elsewhere),
-// never by a path that could be redirected. A source directory swapped
-// for a link before it is walked fails with [ErrUnsupported], its target
-// not read; a destination directory swapped for a link, or for another
-// directory, fails with [ErrTypeClash] when its mode is to be applied,
-// nothing written, chmodded or touched through the link (its files go on
-// into the directory made, wherever it was moved). Only the paths named
-// on the command line are resolved as paths: a link among their parents
-// is followed, as cp -r does. FIFOs, sockets and devices are reported as
+// line nor inside trees. FIFOs, sockets and devices are reported as
 // [ErrUnsupported] and skipped. A directory is never copied into itself
 // or into one of its descendants ([ErrIntoItself]; so "/" never is), nor
 // a file onto itself or a hard link to it ([ErrSameFile]).
@@ -61,19 +49,8 @@
 // earlier source that then fails to copy still holds its name; it costs a
 // map insert per source, nothing per file of a tree.
 //
-// A copy keeps the setuid bit only if it has the source's owner, and the
-// setgid bit only if it has the source's group, files and directories
-// alike (a directory's setgid gives its group to new entries: a copy of
-// another group's would hand out a group the source never did). The copy
-// belongs to whoever runs Copy: run as root, a copy of another user's
-// setuid program is not a setuid-root program. cp -r drops the bits
-// whenever it does not keep the owner; cp -p keeps owner and bits. On
-// systems without owners (Windows) nothing changes.
-//
 // Directory modes and times are applied after their contents are written,
-// so read-only directories copy too, through a descriptor of the
-// directory, opened again one level at a time from the top and checked to
-// be the directory made (by device and inode). An interrupted copy applies none: the
+// so read-only directories copy too. An interrupted copy applies none: the
 // directories it made keep mode 0700 (readable and writable by their owner
 // only) and the time they were made, so that a second run can write into
 // them and finish the job, modes and times included, provided it copies to
