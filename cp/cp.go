@@ -59,6 +59,9 @@ var (
 	// ErrTypeClash is the error of a directory whose destination is an
 	// existing non-directory, or a file whose destination is a directory.
 	ErrTypeClash = errors.New("cp: cannot overwrite one kind of file with another")
+	// errReplacedDir: a directory the copy made was no longer one when it
+	// came to set its mode (swapped for a symbolic link, say).
+	errReplacedDir = fmt.Errorf("%w: the directory was replaced during the copy", ErrTypeClash)
 	// ErrMismatch is the error of a copy whose SHA-256 differs from its
 	// source's (with [Verify]).
 	ErrMismatch = errors.New("cp: checksum mismatch")
@@ -554,12 +557,17 @@ func (r *run) mkdir(src, to string, fi fs.FileInfo, record bool) (created bool, 
 // reports it.
 func (r *run) finishDir(d dirJob) {
 	res := Result{Src: d.src, Dst: d.dst, Type: fs.ModeDir}
-	if err := os.Chmod(d.dst, mode(d.info)); err != nil {
-		r.fail(res, &FileError{"chmod", d.src, d.dst, unwrapPath(err)})
-		return
+	m := mode(d.info)
+	if m&(fs.ModeSetuid|fs.ModeSetgid) != 0 {
+		st, err := os.Lstat(d.dst)
+		if err != nil {
+			r.fail(res, &FileError{"lstat", d.src, d.dst, unwrapPath(err)})
+			return
+		}
+		m = keepIDs(m, d.info, st)
 	}
-	if err := os.Chtimes(d.dst, time.Time{}, d.info.ModTime()); err != nil {
-		r.fail(res, &FileError{"chtimes", d.src, d.dst, unwrapPath(err)})
+	if op, err := setDir(d.dst, m, d.info.ModTime()); err != nil {
+		r.fail(res, &FileError{op, d.src, d.dst, unwrapPath(err)})
 		return
 	}
 	r.done(res)
@@ -607,7 +615,11 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 	}
 	defer in.Close()
 	j.info = info // another file's if one replaced the walked one
-	tmp, exact, err := createTemp(filepath.Dir(j.dst), mode(j.info), r.umask, r.umaskKnown)
+	// Made without setuid and setgid, which the copy keeps only if it has
+	// the source's owner (group): see keepIDs.
+	m := mode(j.info)
+	special := m & (fs.ModeSetuid | fs.ModeSetgid)
+	tmp, exact, err := createTemp(filepath.Dir(j.dst), m&^special, r.umask, r.umaskKnown)
 	if err != nil {
 		return 0, &FileError{"create", j.src, j.dst, unwrapPath(err)}
 	}
@@ -652,8 +664,17 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 			return n, &FileError{"copy", j.src, j.dst, unwrapPath(cerr)}
 		}
 	}
+	if special != 0 {
+		st, err := tmp.Stat()
+		if err != nil {
+			return n, &FileError{"stat", j.src, j.dst, unwrapPath(err)}
+		}
+		if m = keepIDs(m, j.info, st); m&special != 0 {
+			exact = false // kept: set them now
+		}
+	}
 	if !exact {
-		if err := tmp.Chmod(mode(j.info)); err != nil {
+		if err := tmp.Chmod(m); err != nil {
 			return n, &FileError{"chmod", j.src, j.dst, unwrapPath(err)}
 		}
 	}

@@ -12,8 +12,11 @@
 // does not stop the others. Don't use it to copy one huge file (a single
 // copy gains nothing from the workers) or when you need ownership, extended
 // attributes, hard links or sparse files kept: it keeps contents, modes
-// (including setuid, setgid and sticky bits) and modification times, and
-// copies symbolic links as links, nothing more.
+// (the sticky bit included; setuid only when the copy has the source's
+// owner, and setgid its group, as cp does when it does not keep owners:
+// run as root, a copy of another user's setuid program is no setuid-root
+// program) and modification times, and copies symbolic links as links,
+// nothing more.
 //
 // # Semantics
 //
@@ -29,7 +32,15 @@
 // Directories are merged into existing ones (not into a symbolic link to
 // one: that is [ErrTypeClash]); files replace existing files (atomically,
 // by rename). Symbolic links are never followed, neither on the command
-// line nor inside trees. FIFOs, sockets and devices are reported as
+// line nor inside trees, as the walk finds them. A directory of the
+// destination that someone swaps for a link during the copy is refused
+// with [ErrTypeClash] when its mode and time are set (on Linux through a
+// handle that does not follow it; elsewhere after a look, by path), so
+// no file outside the destination has its mode or time changed. As with
+// `cp -r`, files copied into it meanwhile go where the link points, and a
+// directory of the source swapped so during the walk is read through it:
+// copy into and out of trees that nobody else may write while it runs,
+// when the copy matters (root copying a user's tree, or into one). FIFOs, sockets and devices are reported as
 // [ErrUnsupported] and skipped. A directory is never copied into itself
 // or into one of its descendants ([ErrIntoItself]; so "/" never is), nor
 // a file onto itself or a hard link to it ([ErrSameFile]).

@@ -1,0 +1,45 @@
+package cp
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// setDir sets the mode and the modification time of the directory the copy
+// made at path, through a handle opened without following a symbolic link
+// at its last element: a directory swapped for a link after it was made
+// (by someone who can write its parent) is refused with ErrTypeClash, not
+// followed, so no file outside the destination is chmodded or touched. It
+// returns the failing operation's name with the error.
+func setDir(path string, m fs.FileMode, mtime time.Time) (op string, err error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR) {
+			return "open", errReplacedDir
+		}
+		return "open", err
+	}
+	defer f.Close()
+	if err := f.Chmod(m); err != nil {
+		return "chmod", err
+	}
+	// futimens: utimensat with the handle and no path.
+	ts := [2]syscall.Timespec{{Nsec: utimeOmit}, syscall.NsecToTimespec(mtime.UnixNano())}
+	for {
+		_, _, e := syscall.Syscall6(syscall.SYS_UTIMENSAT, f.Fd(), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
+		switch e {
+		case 0:
+			return "", nil
+		case syscall.EINTR:
+			continue
+		}
+		return "chtimes", e
+	}
+}
+
+// utimeOmit leaves a time as it is (UTIME_OMIT).
+const utimeOmit = (1 << 30) - 2

@@ -1,0 +1,67 @@
+//go:build unix
+
+package cp_test
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spool-go/spool/cp"
+)
+
+// TestSetuidKeptOnlyWithOwner: the copy keeps a setuid bit only if it has
+// the source's owner, and a setgid bit only if it has the source's group,
+// for files and directories. Run as root, a copy of another user's setuid
+// program used to be a setuid-root program. Needs root, to own files as
+// another user.
+func TestSetuidKeptOnlyWithOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	const nobody = 65534
+	for _, tt := range []struct {
+		name     string
+		dir      bool
+		uid, gid int
+		want     fs.FileMode // the copy's mode bits beyond the permissions
+	}{
+		{"file of another user and group", false, nobody, nobody, 0},
+		{"file of root, another group", false, 0, nobody, fs.ModeSetuid},
+		{"file of another user, root's group", false, nobody, 0, fs.ModeSetgid},
+		{"file of root and its group", false, 0, 0, fs.ModeSetuid | fs.ModeSetgid},
+		{"directory of another user and group", true, nobody, nobody, 0},
+		{"directory of root and its group", true, 0, 0, fs.ModeSetuid | fs.ModeSetgid},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.Chmod(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			src, dst := filepath.Join(dir, "s"), filepath.Join(dir, "d")
+			build(t, src, entry{"prog", 0o755}, entry{"sub/", 0o755})
+			item := filepath.Join(src, "prog")
+			if tt.dir {
+				item = filepath.Join(src, "sub")
+			}
+			if err := os.Chown(item, tt.uid, tt.gid); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(item, fs.ModeSetuid|fs.ModeSetgid|0o755); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cp.Copy(context.Background(), []string{src}, dst); err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Lstat(filepath.Join(dst, filepath.Base(item)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fi.Mode() &^ (fs.ModePerm | fs.ModeType); got != tt.want || fi.Mode().Perm() != 0o755 {
+				t.Errorf("copy of a setuid, setgid %s: got mode %v; want %v", tt.name, fi.Mode(), tt.want|fi.Mode().Type()|0o755)
+			}
+		})
+	}
+}
