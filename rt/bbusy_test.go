@@ -2,6 +2,7 @@ package rt_test
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -40,6 +41,9 @@ func TestBlockingBusyNeverExceedsBlockingTasks(t *testing.T) {
 					nbad.Add(1)
 					bad.CompareAndSwap(nil, &m)
 				}
+				// On one processor the spawns below wait for both
+				// spinners to be preempted: 110 s at GOMAXPROCS=1.
+				runtime.Gosched()
 			}
 		})
 	}
