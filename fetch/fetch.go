@@ -522,6 +522,8 @@ func check(u string, seen map[string]int, index int) error {
 	switch {
 	case u == "":
 		return fmt.Errorf("%w: empty", ErrMalformed)
+	case err != nil && userInfo(u):
+		return fmt.Errorf("%w: it does not parse (the reason is hidden, as it may quote the user info: escape / ? # @ there as %%2F %%3F %%23 %%40)", ErrMalformed)
 	case err != nil:
 		return fmt.Errorf("%w: %v", ErrMalformed, unwrapURL(err))
 	case p.Scheme == "":
@@ -952,14 +954,22 @@ func redact(rawURL string) string {
 	if i < 0 || strings.ContainsAny(rawURL[:i], "/?#") {
 		return rawURL
 	}
-	host := rawURL[i+2:]
-	if end := strings.IndexAny(host, "/?#"); end >= 0 {
-		host = host[:end]
-	}
-	at := strings.LastIndex(host, "@")
-	colon := strings.Index(host[:max(at, 0)], ":")
+	// It did not parse: a password may hold an unescaped / ? or #, which
+	// would end the authority early. Mask from the first colon after //
+	// to the last @, even if that masks more than the password.
+	rest := rawURL[i+2:]
+	at := strings.LastIndex(rest, "@")
+	colon := strings.Index(rest[:max(at, 0)], ":")
 	if at < 0 || colon < 0 {
 		return rawURL
 	}
 	return rawURL[:i+2+colon+1] + "xxxxx" + rawURL[i+2+at:]
+}
+
+// userInfo reports whether rawURL, which did not parse, may hold user
+// info (an @ after its //): the parser's reason may then quote a piece of
+// a password.
+func userInfo(rawURL string) bool {
+	i := strings.Index(rawURL, "//")
+	return i >= 0 && strings.Contains(rawURL[i+2:], "@")
 }
