@@ -20,7 +20,9 @@
 //
 // To see every failure instead of the first, pass [KeepGoing] to [Map] or
 // [ForEach]: every item runs whatever the others do (a panic fails its
-// item only), Map returns every result (the zero value for a failed item)
+// item only; a runtime.Goexit, which ends the goroutine that runs the
+// item, stops the run instead: the results are nil and the error matches
+// task.ErrGoexit, without the item's index), Map returns every result (the zero value for a failed item)
 // and both return one *ItemError per failed item, joined with
 // errors.Join in input order. A cancelled ctx still stops the work, and
 // then the results are nil. Reduce and MapReduce reject it: a fold with a
