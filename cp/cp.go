@@ -564,7 +564,10 @@ func (r *run) finishDir(d dirJob) {
 			r.fail(res, &FileError{"lstat", d.src, d.dst, unwrapPath(err)})
 			return
 		}
-		m = keepIDs(m, d.info, st)
+		// setgid on a directory hands its group to new entries, no
+		// privilege: kept, as cp does (a copy in a setgid parent has that
+		// parent's group, and lost the bit).
+		m = keepIDs(m, d.info, st) | mode(d.info)&fs.ModeSetgid
 	}
 	if op, err := setDir(d.dst, m, d.info.ModTime()); err != nil {
 		r.fail(res, &FileError{op, d.src, d.dst, unwrapPath(err)})

@@ -13,9 +13,10 @@
 // copy gains nothing from the workers) or when you need ownership, extended
 // attributes, hard links or sparse files kept: it keeps contents, modes
 // (the sticky bit included; setuid only when the copy has the source's
-// owner, and setgid its group, as cp does when it does not keep owners:
-// run as root, a copy of another user's setuid program is no setuid-root
-// program) and modification times, and copies symbolic links as links,
+// owner, and a file's setgid only when it has the source's group, as cp
+// does when it does not keep owners: run as root, a copy of another
+// user's setuid program is no setuid-root program; a directory's setgid,
+// which hands its group to new entries, is kept) and modification times, and copies symbolic links as links,
 // nothing more.
 //
 // # Semantics

@@ -14,12 +14,19 @@ import (
 // at its last element: a directory swapped for a link after it was made
 // (by someone who can write its parent) is refused with ErrTypeClash, not
 // followed, so no file outside the destination is chmodded or touched. It
-// returns the failing operation's name with the error.
+// returns the failing operation's name with the error. A directory its
+// owner may not read (a drop box of mode 0311 merged into, or one made
+// under a umask that takes the owner's read bit) cannot be opened so
+// without root: its mode and time are set by path, after a look, as
+// elsewhere (setDirByPath).
 func setDir(path string, m fs.FileMode, mtime time.Time) (op string, err error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR) {
+		switch {
+		case errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR):
 			return "open", errReplacedDir
+		case errors.Is(err, syscall.EACCES):
+			return setDirByPath(path, m, mtime)
 		}
 		return "open", err
 	}

@@ -4,25 +4,12 @@ package cp
 
 import (
 	"io/fs"
-	"os"
 	"time"
 )
 
 // setDir sets the mode and the modification time of the directory the copy
-// made at path. Here it looks first that path is still a directory, not a
-// symbolic link swapped in for it, and then sets them by path: a swap in
-// between is followed (Linux sets them through a handle instead).
+// made at path: by path, after a look (see setDirByPath). Linux sets them
+// through a handle instead.
 func setDir(path string, m fs.FileMode, mtime time.Time) (op string, err error) {
-	if fi, err := os.Lstat(path); err != nil {
-		return "lstat", err
-	} else if !fi.IsDir() {
-		return "lstat", errReplacedDir
-	}
-	if err := os.Chmod(path, m); err != nil {
-		return "chmod", err
-	}
-	if err := os.Chtimes(path, time.Time{}, mtime); err != nil {
-		return "chtimes", err
-	}
-	return "", nil
+	return setDirByPath(path, m, mtime)
 }

@@ -32,7 +32,7 @@ func TestSetuidKeptOnlyWithOwner(t *testing.T) {
 		{"file of root, another group", false, 0, nobody, fs.ModeSetuid},
 		{"file of another user, root's group", false, nobody, 0, fs.ModeSetgid},
 		{"file of root and its group", false, 0, 0, fs.ModeSetuid | fs.ModeSetgid},
-		{"directory of another user and group", true, nobody, nobody, 0},
+		{"directory of another user and group", true, nobody, nobody, fs.ModeSetgid}, // setgid: inheritance, kept
 		{"directory of root and its group", true, 0, 0, fs.ModeSetuid | fs.ModeSetgid},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,5 +63,43 @@ func TestSetuidKeptOnlyWithOwner(t *testing.T) {
 				t.Errorf("copy of a setuid, setgid %s: got mode %v; want %v", tt.name, fi.Mode(), tt.want|fi.Mode().Type()|0o755)
 			}
 		})
+	}
+}
+
+// TestSetgidDirInSetgidParent: a setgid directory copied into a setgid
+// parent of another group keeps its setgid bit, as cp -r does: the copy
+// takes the parent's group, and the bit (which hands the group on) was
+// dropped because that group is not the source's. Needs root, to give
+// the directories other groups.
+func TestSetgidDirInSetgidParent(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	dir := t.TempDir()
+	src, parent := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	for _, d := range []struct {
+		path string
+		gid  int
+		mode fs.FileMode
+	}{{src, 100, fs.ModeSetgid | 0o755}, {parent, 50, fs.ModeSetgid | 0o775}} {
+		if err := os.Mkdir(d.path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(d.path, 0, d.gid); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d.path, d.mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cp.Copy(context.Background(), []string{src}, filepath.Join(parent, "copy")); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(filepath.Join(parent, "copy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fi.Mode(), fs.ModeDir|fs.ModeSetgid|0o755; got != want {
+		t.Errorf("got mode %v; want %v", got, want)
 	}
 }

@@ -15,10 +15,12 @@ import (
 // (a restrictive umask forces the chmod that a usual one lets Copy skip).
 func TestModesUnderUmask(t *testing.T) {
 	for _, mask := range []int{0o022, 0o077, 0o000, 0o777} {
-		old := syscall.Umask(mask)
 		dir := t.TempDir()
 		src := filepath.Join(dir, "src")
 		build(t, src, entry{"a", 0o644}, entry{"b", 0o755}, entry{"c", 0o600}, entry{"d", 0o777}, entry{"e", fs.ModeSetuid | 0o755})
+		// Set only around Copy: build as a non-root user under umask 0777
+		// failed, and left it set for every later test.
+		old := syscall.Umask(mask)
 		_, err := cp.Copy(context.Background(), []string{src}, filepath.Join(dir, "dst"))
 		syscall.Umask(old)
 		if err != nil {
