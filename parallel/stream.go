@@ -92,9 +92,48 @@ type stream[T, R any] struct {
 	wg      sync.WaitGroup
 	live    atomic.Int64 // workers started and not ended
 	idle    atomic.Int64 // workers waiting for a job
-	window  []*result[R] // made as the stream needs them, up to w
-	w       int          // 2×workers, the window's size
+	// The window: the places of the values handed out and not yet
+	// yielded, in input order (a FIFO), and the places yielded, free for
+	// reuse. Places are made as values need them, so at most as many as
+	// were in flight at once: w bounds them.
+	inflight []*result[R] // from first on
+	first    int
+	free     []*result[R]
+	w        int // 2×workers, the window's size
 }
+
+// popPlace takes the oldest place off the in-flight FIFO. The slice is
+// reset when it empties and compacted when its dead front is as long as
+// its live rest, so it does not allocate once it has grown to the most
+// values in flight.
+func (s *stream[T, R]) popPlace() *result[R] {
+	res := s.inflight[s.first]
+	s.inflight[s.first] = nil
+	s.first++
+	switch live := len(s.inflight) - s.first; {
+	case live == 0:
+		s.inflight, s.first = s.inflight[:0], 0
+	case s.first >= live:
+		n := copy(s.inflight, s.inflight[s.first:])
+		clear(s.inflight[n:])
+		s.inflight, s.first = s.inflight[:n], 0
+	}
+	return res
+}
+
+// place returns a free place, or a new one.
+func (s *stream[T, R]) place() *result[R] {
+	if n := len(s.free); n > 0 {
+		res := s.free[n-1]
+		s.free = s.free[:n-1]
+		return res
+	}
+	placesMade.Add(1)
+	return &result[R]{done: make(chan struct{}, 1)}
+}
+
+// placesMade counts the window places made, for tests.
+var placesMade atomic.Int64
 
 func newStream[T, R any](ctx context.Context, workers int, fn func(context.Context, T) (R, error)) *stream[T, R] {
 	s := &stream[T, R]{fn: fn, workers: workers, jobs: make(chan job[T, R])}
@@ -105,7 +144,9 @@ func newStream[T, R any](ctx context.Context, workers int, fn func(context.Conte
 	}
 	s.wctx, s.cancel = context.WithCancel(base)
 	// The window's places are made as values come, not up front: a
-	// workers of 1,000,000 over 3 values made 2,000,000 of them (274 MiB).
+	// workers of 1,000,000 over 3 values made 2,000,000 of them (274 MiB);
+	// and reused once yielded, or a long stream on a large workers made
+	// one per value (150 B each) until it had made w.
 	s.w = 2 * workers
 	if workers > math.MaxInt/2 {
 		s.w = math.MaxInt
@@ -121,8 +162,9 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 		pending    T    // pulled from seq, not yet handed to a worker
 		have       bool // pending is set
 		exhausted  bool
-		head, tail int // window[head%w .. tail%w] are in flight or ready
+		head, tail int // values handed out: tail; yielded: head
 		w          = s.w
+		spot       *result[R] // the place for pending
 		done       = ctx.Done()
 	)
 	for {
@@ -156,13 +198,13 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 				s.spawn()
 			}
 			send = s.jobs
-			if tail == len(s.window) && tail < w { // a place never used yet
-				s.window = append(s.window, &result[R]{done: make(chan struct{}, 1)})
+			if spot == nil {
+				spot = s.place()
 			}
-			j = job[T, R]{pending, s.window[tail%w]}
+			j = job[T, R]{pending, spot}
 		}
 		if head < tail {
-			ready = s.window[head%w].done
+			ready = s.inflight[s.first].done
 		}
 		sent, got := false, false
 		select { // without parking first: often something is ready
@@ -185,15 +227,17 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 		case sent:
 			s.idle.Add(-1)
 			tail++
-			pending, have = *new(T), false
+			s.inflight = append(s.inflight, spot)
+			pending, have, spot = *new(T), false, nil
 		case got:
 			if isDone(done) { // the result may be fn's reply to ctx's end
 				yield(zero, ctxError(ctx))
 				return
 			}
-			res := s.window[head%w]
+			res := s.popPlace()
 			r, err := res.r, res.err
 			res.r, res.err = zero, nil
+			s.free = append(s.free, res)
 			head++
 			if !yield(r, err) {
 				return

@@ -51,3 +51,20 @@ func TestMapOrderedWindowBounded(t *testing.T) {
 		t.Errorf("%.0f allocations for 10,000 values on 2 workers; want at most 200", allocs)
 	}
 }
+
+// TestMapOrderedLargeWorkersLongStream checks that the window's places
+// are reused once yielded: with a workers of 1,000,000, a place was made
+// for every value until 2,000,000 were (150 B each, kept).
+func TestMapOrderedLargeWorkersLongStream(t *testing.T) {
+	in := make([]int, 10_000)
+	before := parallel.PlacesMade()
+	for _, err := range parallel.MapOrdered(context.Background(), slices.Values(in), 1_000_000, func(_ context.Context, v int) (int, error) { return v, nil }) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One per value in flight at once: as many as workers were busy.
+	if made := parallel.PlacesMade() - before; made > 5_000 {
+		t.Errorf("%d places made for 10,000 values, each yielded at once; want them reused (at most 5,000)", made)
+	}
+}
