@@ -523,7 +523,7 @@ func check(u string, seen map[string]int, index int) error {
 	case u == "":
 		return fmt.Errorf("%w: empty", ErrMalformed)
 	case err != nil && userInfo(u):
-		return fmt.Errorf("%w: it does not parse (the reason is hidden, as it may quote the user info: escape / ? # @ there as %%2F %%3F %%23 %%40)", ErrMalformed)
+		return fmt.Errorf("%w: it does not parse (the reason is hidden, as it may quote the user info: escape / ? # @ %% and spaces there as %%2F %%3F %%23 %%40 %%25 %%20)", ErrMalformed)
 	case err != nil:
 		return fmt.Errorf("%w: %v", ErrMalformed, unwrapURL(err))
 	case p.Scheme == "":
@@ -941,8 +941,9 @@ func sanitize(s string) string {
 
 // redact returns rawURL with the password of its user info, if it has
 // one, replaced by "xxxxx", as url.URL.Redacted writes it, and otherwise
-// as it is. A URL that does not parse is masked in the same place: from
-// the first ':' after its "//" up to the last '@' before its path.
+// as it is. A URL that does not parse is masked from the first ':' after
+// its "//" up to its last '@', wherever that is (a password may hold an
+// unescaped / ? or #), which may mask more than the password.
 func redact(rawURL string) string {
 	if u, err := url.Parse(rawURL); err == nil {
 		if _, has := u.User.Password(); has {
@@ -966,10 +967,7 @@ func redact(rawURL string) string {
 	return rawURL[:i+2+colon+1] + "xxxxx" + rawURL[i+2+at:]
 }
 
-// userInfo reports whether rawURL, which did not parse, may hold user
-// info (an @ after its //): the parser's reason may then quote a piece of
-// a password.
-func userInfo(rawURL string) bool {
-	i := strings.Index(rawURL, "//")
-	return i >= 0 && strings.Contains(rawURL[i+2:], "@")
-}
+// userInfo reports whether rawURL, which did not parse, may hold a
+// password (redact masks something): the parser's reason may then quote
+// a piece of it.
+func userInfo(rawURL string) bool { return redact(rawURL) != rawURL }

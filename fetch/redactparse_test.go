@@ -38,3 +38,16 @@ func TestUnparsedURLPasswordMasked(t *testing.T) {
 		}
 	}
 }
+
+// TestUnparsedURLReasonShown checks that a URL that does not parse and
+// holds no password keeps the parser's reason: any @ hid it (review of
+// 50a583f).
+func TestUnparsedURLReasonShown(t *testing.T) {
+	for _, u := range []string{"http://example.com/files/me@work/r%ZZport.pdf", "http://ann@example.com/%zz"} {
+		for r := range fetch.Run(context.Background(), slices.Values([]string{u})) {
+			if r.Err == nil || !strings.Contains(r.Err.Error(), "invalid URL escape") {
+				t.Errorf("%q: got %v; want the parser's reason (an invalid escape)", u, r.Err)
+			}
+		}
+	}
+}
