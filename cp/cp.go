@@ -531,6 +531,11 @@ func (w *walker) send(batch []job) bool {
 func (r *run) mkdir(src, to string, fi fs.FileInfo, record bool) (created bool, err error) {
 	err = os.Mkdir(to, 0o700)
 	created = err == nil
+	if created && (!r.umaskKnown || r.umask&0o700 != 0) {
+		// A umask that takes the owner's bits (0777, say) left it
+		// unwritable: a user other than root could copy nothing into it.
+		err = os.Chmod(to, 0o700)
+	}
 	if errors.Is(err, fs.ErrExist) {
 		// Lstat: a symbolic link to a directory is not merged into (it
 		// would take the copy outside the destination), as cp -r refuses.
@@ -557,18 +562,16 @@ func (r *run) mkdir(src, to string, fi fs.FileInfo, record bool) (created bool, 
 // reports it.
 func (r *run) finishDir(d dirJob) {
 	res := Result{Src: d.src, Dst: d.dst, Type: fs.ModeDir}
-	m := mode(d.info)
-	if m&(fs.ModeSetuid|fs.ModeSetgid) != 0 {
-		st, err := os.Lstat(d.dst)
-		if err != nil {
-			r.fail(res, &FileError{"lstat", d.src, d.dst, unwrapPath(err)})
-			return
-		}
-		// setgid on a directory hands its group to new entries, no
-		// privilege: kept, as cp does (a copy in a setgid parent has that
-		// parent's group, and lost the bit).
-		m = keepIDs(m, d.info, st) | mode(d.info)&fs.ModeSetgid
+	st, err := os.Lstat(d.dst)
+	if err != nil {
+		r.fail(res, &FileError{"lstat", d.src, d.dst, unwrapPath(err)})
+		return
 	}
+	// setgid on a directory hands its group to new entries, no privilege:
+	// the source's is kept, and so is the copy's own, which a setgid
+	// parent gave it or a shared directory merged into has, as cp -r
+	// keeps them (a copy in a setgid parent, or a merge, lost it).
+	m := keepIDs(mode(d.info), d.info, st) | (mode(d.info)|st.Mode())&fs.ModeSetgid
 	if op, err := setDir(d.dst, m, d.info.ModTime()); err != nil {
 		r.fail(res, &FileError{op, d.src, d.dst, unwrapPath(err)})
 		return
@@ -686,11 +689,20 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 			return n, &FileError{"verify", j.src, j.dst, err}
 		}
 	}
+	// Through the handle where it can (Linux: futimens, right for any
+	// time; os.Chtimes overflows past 2262 and before 1678), before the
+	// close, as cp does; else by name after it.
+	timed, err := fileTime(tmp, j.info.ModTime())
+	if err != nil {
+		return n, &FileError{"chtimes", j.src, j.dst, unwrapPath(err)}
+	}
 	if err := tmp.Close(); err != nil {
 		return n, &FileError{"close", j.src, j.dst, unwrapPath(err)}
 	}
-	if err := os.Chtimes(tmp.Name(), time.Time{}, j.info.ModTime()); err != nil {
-		return n, &FileError{"chtimes", j.src, j.dst, unwrapPath(err)}
+	if !timed {
+		if err := os.Chtimes(tmp.Name(), time.Time{}, j.info.ModTime()); err != nil {
+			return n, &FileError{"chtimes", j.src, j.dst, unwrapPath(err)}
+		}
 	}
 	if err := rename(tmp.Name(), j.dst); err != nil {
 		return n, &FileError{"rename", j.src, j.dst, unwrapPath(err)}

@@ -13,10 +13,13 @@
 // copy gains nothing from the workers) or when you need ownership, extended
 // attributes, hard links or sparse files kept: it keeps contents, modes
 // (the sticky bit included; setuid only when the copy has the source's
-// owner, and a file's setgid only when it has the source's group, as cp
-// does when it does not keep owners: run as root, a copy of another
-// user's setuid program is no setuid-root program; a directory's setgid,
-// which hands its group to new entries, is kept) and modification times, and copies symbolic links as links,
+// owner, and a file's setgid only when it has the source's group, the
+// rule of cp -p when it cannot keep owners: run as root, a copy of
+// another user's setuid program is no setuid-root program; a directory
+// keeps setgid, the source's or the one it has of its own, from a setgid
+// parent or as a shared directory merged into, since it only hands its
+// group to new entries) and modification times (of any year on Linux;
+// elsewhere from 1678 to 2262, as os.Chtimes can), and copies symbolic links as links,
 // nothing more.
 //
 // # Semantics

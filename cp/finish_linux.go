@@ -34,17 +34,27 @@ func setDir(path string, m fs.FileMode, mtime time.Time) (op string, err error) 
 	if err := f.Chmod(m); err != nil {
 		return "chmod", err
 	}
-	// futimens: utimensat with the handle and no path.
-	ts := [2]syscall.Timespec{{Nsec: utimeOmit}, syscall.NsecToTimespec(mtime.UnixNano())}
+	if _, err := fileTime(f, mtime); err != nil {
+		return "chtimes", err
+	}
+	return "", nil
+}
+
+// fileTime sets f's modification time through its handle (futimens:
+// utimensat with no path), leaving its access time. The time is given as
+// seconds and nanoseconds, right for any year (UnixNano overflows past
+// 2262). It reports true: the time is set.
+func fileTime(f *os.File, mtime time.Time) (bool, error) {
+	ts := [2]syscall.Timespec{{Nsec: utimeOmit}, {Sec: mtime.Unix(), Nsec: int64(mtime.Nanosecond())}}
 	for {
 		_, _, e := syscall.Syscall6(syscall.SYS_UTIMENSAT, f.Fd(), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
 		switch e {
 		case 0:
-			return "", nil
+			return true, nil
 		case syscall.EINTR:
 			continue
 		}
-		return "chtimes", e
+		return true, e
 	}
 }
 

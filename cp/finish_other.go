@@ -4,6 +4,7 @@ package cp
 
 import (
 	"io/fs"
+	"os"
 	"time"
 )
 
@@ -13,3 +14,7 @@ import (
 func setDir(path string, m fs.FileMode, mtime time.Time) (op string, err error) {
 	return setDirByPath(path, m, mtime)
 }
+
+// fileTime reports false: here the copy sets a file's time by name, after
+// closing it.
+func fileTime(*os.File, time.Time) (bool, error) { return false, nil }

@@ -103,3 +103,54 @@ func TestSetgidDirInSetgidParent(t *testing.T) {
 		t.Errorf("got mode %v; want %v", got, want)
 	}
 }
+
+// TestSetgidOfTheCopyKept: the setgid bit a directory of the copy has of
+// its own, inherited from a setgid parent or on a shared directory merged
+// into, is kept, as cp -r keeps it, though the source has none: it was
+// cleared, and the tree stopped handing its group on. Needs root.
+func TestSetgidOfTheCopyKept(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	for _, tt := range []struct {
+		name  string
+		merge bool // copy src/. into the shared directory itself
+	}{
+		{"new tree in a setgid parent", false},
+		{"merge into a setgid directory", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src, shared := filepath.Join(dir, "src"), filepath.Join(dir, "shared")
+			build(t, src, entry{"sub/", 0o755}, entry{"sub/f", 0o644})
+			if err := os.Chmod(src, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(shared, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(shared, 0, 50); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(shared, fs.ModeSetgid|0o775); err != nil {
+				t.Fatal(err)
+			}
+			from, to, check := []string{src}, filepath.Join(shared, "copy"), []string{"copy", "copy/sub"}
+			if tt.merge {
+				from, to, check = []string{src + "/."}, shared, []string{".", "sub"}
+			}
+			if _, err := cp.Copy(context.Background(), from, to); err != nil {
+				t.Fatal(err)
+			}
+			for _, rel := range check {
+				fi, err := os.Lstat(filepath.Join(shared, rel))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fi.Mode()&fs.ModeSetgid == 0 {
+					t.Errorf("%s: got mode %v; want the setgid bit kept", rel, fi.Mode())
+				}
+			}
+		})
+	}
+}
