@@ -76,7 +76,11 @@ type Result struct {
 // MarshalJSON writes r as the record of `spool fetch`, on one line. Its
 // url is r.URL with the password of its user info, if any, masked as
 // url.URL.Redacted masks it ("http://ann:xxxxx@host/"), as are passwords
-// in the URLs its error names. Its
+// in the URLs its error names. A URL that does not parse (a password with
+// an unescaped / ? or #) is masked from the first ':' after its "//" to
+// its last '@', and its error does not quote the parser's reason; one
+// with a port and an '@' in its path is masked so too, more than needed,
+// rather than risk showing a password. Its
 // error is Err's message in the user's terms: the failure itself, as
 // "404 Not Found" or "timed out after 5s", without the names of the
 // packages it came through or the request's URL where that is the
