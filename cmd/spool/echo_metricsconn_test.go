@@ -19,6 +19,17 @@ type pipeListener struct {
 	closed    chan struct{}
 }
 
+// serveOnPipes runs echoServeOn on in-memory listeners, in a synctest
+// bubble, until it serves: it returns the metrics listener, the command's
+// stdout and stderr, and the channel its result comes on.
+func serveOnPipes(ctx context.Context) (ml *pipeListener, out, errOut *bytes.Buffer, served chan error) {
+	l := newPipeListener()
+	ml, out, errOut, served = newPipeListener(), new(bytes.Buffer), new(bytes.Buffer), make(chan error, 1)
+	go func() { served <- echoServeOn(ctx, out, errOut, l, ml, time.Hour, nil) }()
+	synctest.Wait() // serving
+	return ml, out, errOut, served
+}
+
 func newPipeListener() *pipeListener {
 	return &pipeListener{conns: make(chan net.Conn), closed: make(chan struct{})}
 }
@@ -75,11 +86,7 @@ func TestEchoServeMetricsConnDoesNotHoldShutdown(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
-				l, ml := newPipeListener(), newPipeListener()
-				var out, errOut bytes.Buffer
-				served := make(chan error, 1)
-				go func() { served <- echoServeOn(ctx, &out, &errOut, l, ml, time.Hour, nil) }()
-				synctest.Wait() // serving
+				ml, out, errOut, served := serveOnPipes(ctx)
 				for range tt.conns {
 					c := ml.dial(t) // connects, sends nothing
 					defer c.Close()

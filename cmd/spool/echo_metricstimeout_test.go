@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -33,11 +32,7 @@ func TestEchoServeMetricsConnTimeouts(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
-				l, ml := newPipeListener(), newPipeListener()
-				var out, errOut bytes.Buffer
-				served := make(chan error, 1)
-				go func() { served <- echoServeOn(ctx, &out, &errOut, l, ml, time.Hour, nil) }()
-				synctest.Wait() // serving
+				ml, _, _, served := serveOnPipes(ctx)
 				c := ml.dial(t)
 				defer c.Close()
 				go io.WriteString(c, "GET /metrics HTTP/1.1\r\nHost: metrics\r\n\r\n") // a pipe's write waits for the read
