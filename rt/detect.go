@@ -376,25 +376,22 @@ func sampleStacks(ids []string) map[string]sample {
 
 // isGoexit reports whether pc (hex) is in runtime.goexit, the frame at the
 // bottom of every goroutine's whole stack.
-func isGoexit(pc string) bool {
-	v, err := strconv.ParseUint(pc, 0, 64)
-	if err != nil || v == 0 {
-		return false
-	}
-	f, _ := runtime.CallersFrames([]uintptr{uintptr(v)}).Next()
-	return f.Function == "runtime.goexit"
-}
+func isGoexit(pc string) bool { return funcAt(pc) == "runtime.goexit" }
 
 // parked reports whether the raw stack whose first PC is pc (hex) is a
 // parked goroutine's: every goroutine that blocks (on a channel, a select,
 // a lock, a timer) does so in runtime.gopark.
-func parked(pc string) bool {
+func parked(pc string) bool { return funcAt(pc) == "runtime.gopark" }
+
+// funcAt returns the name of the function that holds pc (hex, as the
+// goroutine profile writes it), or "".
+func funcAt(pc string) string {
 	v, err := strconv.ParseUint(pc, 0, 64)
 	if err != nil || v == 0 {
-		return false
+		return ""
 	}
 	f, _ := runtime.CallersFrames([]uintptr{uintptr(v)}).Next()
-	return f.Function == "runtime.gopark"
+	return f.Function
 }
 
 // modulePrefix begins the functions of spool's packages.
