@@ -534,7 +534,13 @@ func (r *run) mkdir(src, to string, fi fs.FileInfo, record bool) (created bool, 
 	if created && (!r.umaskKnown || r.umask&0o700 != 0) {
 		// A umask that takes the owner's bits (0777, say) left it
 		// unwritable: a user other than root could copy nothing into it.
-		err = os.Chmod(to, 0o700)
+		// The setgid bit a setgid parent gave it stays (as cp keeps it),
+		// or what is made in it would lose the shared group.
+		m := fs.FileMode(0o700)
+		if st, serr := os.Lstat(to); serr == nil {
+			m |= st.Mode() & fs.ModeSetgid
+		}
+		err = os.Chmod(to, m)
 	}
 	if errors.Is(err, fs.ErrExist) {
 		// Lstat: a symbolic link to a directory is not merged into (it

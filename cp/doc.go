@@ -18,7 +18,10 @@
 // another user's setuid program is no setuid-root program; a directory
 // keeps setgid, the source's or the one it has of its own, from a setgid
 // parent or as a shared directory merged into, since it only hands its
-// group to new entries) and modification times (of any year on Linux;
+// group to new entries; but a user outside the directory's group cannot
+// set it, and the kernel drops it silently from the chmod that gives the
+// directory its mode, which cp -r, leaving such a directory's mode alone,
+// does not make) and modification times (of any year on Linux;
 // elsewhere from 1678 to 2262, as os.Chtimes can), and copies symbolic links as links,
 // nothing more.
 //

@@ -19,7 +19,7 @@ func setDirByPath(path string, m fs.FileMode, mtime time.Time) (op string, err e
 	if err := os.Chmod(path, m); err != nil {
 		return "chmod", err
 	}
-	if err := os.Chtimes(path, time.Time{}, mtime); err != nil {
+	if err := pathTime(path, mtime); err != nil {
 		return "chtimes", err
 	}
 	return "", nil

@@ -15,12 +15,16 @@ import (
 // (by someone who can write its parent) is refused with ErrTypeClash, not
 // followed, so no file outside the destination is chmodded or touched. It
 // returns the failing operation's name with the error. A directory its
-// owner may not read (a drop box of mode 0311 merged into, or one made
-// under a umask that takes the owner's read bit) cannot be opened so
-// without root: its mode and time are set by path, after a look, as
-// elsewhere (setDirByPath).
+// owner may not read (a drop box of mode 0311 merged into) cannot be
+// opened so without root: its mode and time are set by path, after a
+// look, as elsewhere (setDirByPath).
 func setDir(path string, m fs.FileMode, mtime time.Time) (op string, err error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	// syscall.Open, not os.OpenFile, which sets the descriptor up for the
+	// poller: 5 system calls more a directory.
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	for err == syscall.EINTR {
+		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	}
 	if err != nil {
 		switch {
 		case errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR):
@@ -28,8 +32,9 @@ func setDir(path string, m fs.FileMode, mtime time.Time) (op string, err error) 
 		case errors.Is(err, syscall.EACCES):
 			return setDirByPath(path, m, mtime)
 		}
-		return "open", err
+		return "open", &fs.PathError{Op: "open", Path: path, Err: err}
 	}
+	f := os.NewFile(uintptr(fd), path)
 	defer f.Close()
 	if err := f.Chmod(m); err != nil {
 		return "chmod", err
@@ -56,6 +61,16 @@ func fileTime(f *os.File, mtime time.Time) (bool, error) {
 		}
 		return true, e
 	}
+}
+
+// pathTime sets path's modification time, leaving its access time, right
+// for any year, as os.Chtimes is not past 2262.
+func pathTime(path string, mtime time.Time) error {
+	ts := syscall.Timespec{Sec: mtime.Unix(), Nsec: int64(mtime.Nanosecond())}
+	if err := syscall.UtimesNano(path, []syscall.Timespec{{Nsec: utimeOmit}, ts}); err != nil {
+		return &fs.PathError{Op: "utimes", Path: path, Err: err}
+	}
+	return nil
 }
 
 // utimeOmit leaves a time as it is (UTIME_OMIT).

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/spool-go/spool/cp"
@@ -115,9 +116,13 @@ func TestSetgidOfTheCopyKept(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		merge bool // copy src/. into the shared directory itself
+		umask int  // around Copy
 	}{
-		{"new tree in a setgid parent", false},
-		{"merge into a setgid directory", true},
+		{"new tree in a setgid parent", false, 0o022},
+		{"merge into a setgid directory", true, 0o022},
+		// mkdir's chmod 0700, for a umask that takes the owner's bits,
+		// cleared the bit the parent gave, and the group below it.
+		{"new tree in a setgid parent, umask 0277", false, 0o277},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -139,7 +144,10 @@ func TestSetgidOfTheCopyKept(t *testing.T) {
 			if tt.merge {
 				from, to, check = []string{src + "/."}, shared, []string{".", "sub"}
 			}
-			if _, err := cp.Copy(context.Background(), from, to); err != nil {
+			old := syscall.Umask(tt.umask)
+			_, err := cp.Copy(context.Background(), from, to)
+			syscall.Umask(old)
+			if err != nil {
 				t.Fatal(err)
 			}
 			for _, rel := range check {
