@@ -3,6 +3,7 @@ package retry
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -71,24 +72,8 @@ type config struct {
 	onGiveUp       func(*Error)
 	seed           uint64
 	seeded         bool
-	set            setting // the settings options gave: what a Policy overrides
-	err            error   // the first bad option
+	err            error // the first bad option
 }
-
-// setting is a bit for each setting an option can give.
-type setting uint16
-
-const (
-	setMaxAttempts setting = 1 << iota
-	setMaxElapsed
-	setAttemptTimeout
-	setMaxAfter
-	setBackoff
-	setRetryIf
-	setOnRetry
-	setOnGiveUp
-	setSeed
-)
 
 func (c *config) fail(err error) {
 	if c.err == nil {
@@ -114,7 +99,8 @@ var defaults = Policy{c: config{
 // A *Policy is an [Option]. Passing it alone to Do is the fast path: no
 // option is re-applied and nothing is allocated before the first attempt.
 type Policy struct {
-	c config
+	c    config
+	opts []Option // New's, for apply: a copy, all valid and not nil
 }
 
 func (p *Policy) apply(c *config) {
@@ -122,40 +108,15 @@ func (p *Policy) apply(c *config) {
 		c.fail(invalid("option is a nil *Policy"))
 		return
 	}
-	q := &p.c
-	if q.maxAttempts < 1 { // a Policy{} not built by New
+	if p.c.maxAttempts < 1 { // a Policy{} not built by New
 		c.fail(invalid("a *Policy not built with retry.New"))
 		return
 	}
-	if q.set&setMaxAttempts != 0 {
-		c.maxAttempts = q.maxAttempts
+	// Its own options again: it gives the settings it was built with, and
+	// leaves the others as the options before it set them.
+	for _, o := range p.opts {
+		o.apply(c)
 	}
-	if q.set&setMaxElapsed != 0 {
-		c.maxElapsed = q.maxElapsed
-	}
-	if q.set&setAttemptTimeout != 0 {
-		c.attemptTimeout = q.attemptTimeout
-	}
-	if q.set&setMaxAfter != 0 {
-		c.maxAfter = q.maxAfter
-	}
-	if q.set&setBackoff != 0 {
-		c.backoff = q.backoff
-	}
-	if q.set&setRetryIf != 0 {
-		c.retryIf = q.retryIf
-	}
-	if q.set&setOnRetry != 0 {
-		c.onRetry = q.onRetry
-	}
-	if q.set&setOnGiveUp != 0 {
-		c.onGiveUp = q.onGiveUp
-	}
-	if q.set&setSeed != 0 {
-		c.seed, c.seeded = q.seed, q.seeded
-	}
-	c.set |= q.set
-	c.fail(q.err)
 }
 
 // New applies opts to the defaults and validates the result. Its error
@@ -168,7 +129,13 @@ func (p *Policy) apply(c *config) {
 // on a permanent error), and requests made with [After] capped at
 // [DefaultMaxAfter]. In the worst case a default Do waits 300 ms in all
 // between its three attempts.
-func New(opts ...Option) (*Policy, error) { return build("New", opts) }
+func New(opts ...Option) (*Policy, error) {
+	p, err := build("New", opts)
+	if err == nil {
+		p.opts = slices.Clone(opts) // the caller's slice may change
+	}
+	return p, err
+}
 
 // build is New, for fn (New or Do): a nil option's error names fn.
 func build(fn string, opts []Option) (*Policy, error) {
@@ -213,7 +180,6 @@ func MaxAttempts(n int) Option {
 			return
 		}
 		c.maxAttempts = n
-		c.set |= setMaxAttempts
 	})
 }
 
@@ -233,7 +199,6 @@ func MaxElapsed(d time.Duration) Option {
 			return
 		}
 		c.maxElapsed = d
-		c.set |= setMaxElapsed
 	})
 }
 
@@ -254,7 +219,6 @@ func AttemptTimeout(d time.Duration) Option {
 			return
 		}
 		c.attemptTimeout = d
-		c.set |= setAttemptTimeout
 	})
 }
 
@@ -266,7 +230,6 @@ func Backoff(b Schedule) Option {
 			return
 		}
 		c.backoff = b
-		c.set |= setBackoff
 	})
 }
 
@@ -282,7 +245,6 @@ func MaxAfter(d time.Duration) Option {
 			return
 		}
 		c.maxAfter = d
-		c.set |= setMaxAfter
 	})
 }
 
@@ -299,7 +261,6 @@ func If(f func(error) bool) Option {
 			return
 		}
 		c.retryIf = f
-		c.set |= setRetryIf
 	})
 }
 
@@ -316,7 +277,6 @@ func OnRetry(f func(attempt int, err error, delay time.Duration)) Option {
 			return
 		}
 		c.onRetry = f
-		c.set |= setOnRetry
 	})
 }
 
@@ -343,7 +303,6 @@ func OnGiveUp(f func(*Error)) Option {
 			return
 		}
 		c.onGiveUp = f
-		c.set |= setOnGiveUp
 	})
 }
 
@@ -356,6 +315,5 @@ func OnGiveUp(f func(*Error)) Option {
 func Seed(seed uint64) Option {
 	return optionFunc(func(c *config) {
 		c.seed, c.seeded = seed, true
-		c.set |= setSeed
 	})
 }
