@@ -121,6 +121,9 @@ func (s *stream[T, R]) popPlace() *result[R] {
 	return res
 }
 
+// waiting returns how many values were handed out and not yet yielded.
+func (s *stream[T, R]) waiting() int { return len(s.inflight) - s.first }
+
 // place returns a free place, or a new one.
 func (s *stream[T, R]) place() *result[R] {
 	if n := len(s.free); n > 0 {
@@ -158,14 +161,13 @@ func newStream[T, R any](ctx context.Context, workers int, fn func(context.Conte
 // caller's goroutine.
 func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield func(R, error) bool) {
 	var (
-		zero       R
-		pending    T    // pulled from seq, not yet handed to a worker
-		have       bool // pending is set
-		exhausted  bool
-		head, tail int // values handed out: tail; yielded: head
-		w          = s.w
-		spot       *result[R] // the place for pending
-		done       = ctx.Done()
+		zero      R
+		pending   T    // pulled from seq, not yet handed to a worker
+		have      bool // pending is set
+		exhausted bool
+		w         = s.w
+		spot      *result[R] // the place for pending
+		done      = ctx.Done()
 	)
 	for {
 		// Once ctx has ended, nothing more is handed out or yielded but
@@ -178,14 +180,14 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 			yield(zero, ctxError(ctx))
 			return
 		}
-		if !have && !exhausted && tail-head < w {
+		if !have && !exhausted && s.waiting() < w {
 			if v, ok := next(); ok {
 				pending, have = v, true
 			} else {
 				exhausted = true
 			}
 		}
-		if head == tail && !have { // nothing in flight and nothing to send
+		if s.waiting() == 0 && !have { // nothing in flight and nothing to send
 			return
 		}
 		var (
@@ -203,7 +205,7 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 			}
 			j = job[T, R]{pending, spot}
 		}
-		if head < tail {
+		if s.waiting() > 0 {
 			ready = s.inflight[s.first].done
 		}
 		sent, got := false, false
@@ -226,7 +228,6 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 		switch {
 		case sent:
 			s.idle.Add(-1)
-			tail++
 			s.inflight = append(s.inflight, spot)
 			pending, have, spot = *new(T), false, nil
 		case got:
@@ -238,7 +239,6 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 			r, err := res.r, res.err
 			res.r, res.err = zero, nil
 			s.free = append(s.free, res)
-			head++
 			if !yield(r, err) {
 				return
 			}
