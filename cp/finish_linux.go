@@ -21,8 +21,8 @@ import (
 func setDir(path string, m fs.FileMode, mtime time.Time) (op string, err error) {
 	// syscall.Open, not os.OpenFile, which sets the descriptor up for the
 	// poller: 5 system calls more a directory.
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
-	for err == syscall.EINTR {
+	var fd int
+	for err = syscall.EINTR; err == syscall.EINTR; {
 		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 	}
 	if err != nil {
