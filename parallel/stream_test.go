@@ -294,3 +294,46 @@ func TestMapOrderedManyGoexits(t *testing.T) {
 		})
 	}
 }
+
+// TestMapOrderedGoexitWithValuesBuffered checks that values handed out
+// ahead, to a buffer the workers take from, still run when the workers
+// that would have taken them call runtime.Goexit: the loop starts others.
+// synctest reports a wait that nothing can end as a deadlock.
+func TestMapOrderedGoexitWithValuesBuffered(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		workers int
+		exits   func(int) bool
+	}{
+		{"one worker, every value", 1, func(int) bool { return true }},
+		{"one worker, every other value", 1, func(x int) bool { return x%2 == 0 }},
+		{"four workers, every value", 4, func(int) bool { return true }},
+		{"four workers, the first eight", 4, func(x int) bool { return x < 8 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const n = 40
+				vals, errs := collect2(parallel.MapOrdered(t.Context(), slices.Values(ints(n)), tc.workers,
+					func(_ context.Context, x int) (int, error) {
+						time.Sleep(time.Millisecond) // let the loop hand out more meanwhile
+						if tc.exits(x) {
+							runtime.Goexit()
+						}
+						return x, nil
+					}))
+				if len(vals) != n {
+					t.Fatalf("got %d results, want %d", len(vals), n)
+				}
+				for x := range n {
+					if tc.exits(x) {
+						if !errors.Is(errs[x], task.ErrGoexit) {
+							t.Errorf("value %d: got error %v, want ErrGoexit", x, errs[x])
+						}
+					} else if vals[x] != x || errs[x] != nil {
+						t.Errorf("value %d: got (%d, %v), want (%d, nil)", x, vals[x], errs[x], x)
+					}
+				}
+			})
+		})
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/spool-go/spool/parallel"
 )
@@ -54,17 +56,34 @@ func TestMapOrderedWindowBounded(t *testing.T) {
 
 // TestMapOrderedLargeWorkersLongStream checks that the window's places
 // are reused once yielded: with a workers of 1,000,000, a place was made
-// for every value until 2,000,000 were (150 B each, kept).
+// for every value until 2,000,000 were (150 B each, kept). On synctest's
+// clock, a source that yields a value a millisecond lets each one through
+// before the next comes, so one or two are in flight at once, and as many
+// places are made.
 func TestMapOrderedLargeWorkersLongStream(t *testing.T) {
-	in := make([]int, 10_000)
-	before := parallel.PlacesMade()
-	for _, err := range parallel.MapOrdered(context.Background(), slices.Values(in), 1_000_000, func(_ context.Context, v int) (int, error) { return v, nil }) {
-		if err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		const n = 10_000
+		slow := func(yield func(int) bool) {
+			for i := range n {
+				time.Sleep(time.Millisecond)
+				if !yield(i) {
+					return
+				}
+			}
 		}
-	}
-	// One per value in flight at once: as many as workers were busy.
-	if made := parallel.PlacesMade() - before; made > 5_000 {
-		t.Errorf("%d places made for 10,000 values, each yielded at once; want them reused (at most 5,000)", made)
-	}
+		before := parallel.PlacesMade()
+		i := 0
+		for v, err := range parallel.MapOrdered(t.Context(), slow, 1_000_000, func(_ context.Context, v int) (int, error) { return v, nil }) {
+			if err != nil || v != i {
+				t.Fatalf("value %d: got (%d, %v), want (%d, nil)", i, v, err, i)
+			}
+			i++
+		}
+		if i != n {
+			t.Errorf("got %d values, want %d", i, n)
+		}
+		if made := parallel.PlacesMade() - before; made > 4 {
+			t.Errorf("%d places made for %d values, at most two in flight at once; want them reused (at most 4)", made, n)
+		}
+	})
 }
