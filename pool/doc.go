@@ -155,6 +155,10 @@
 // in a Go job has no task to go to: it is counted in [Metrics] and handed to
 // the [OnPanic] handler, which logs it by default. A job that calls
 // runtime.Goexit kills its worker; the pool notices and starts another.
+// A Goexit in an item that runs on the goroutine of the job that submitted
+// or awaits it (caller-runs, or a waiter's help) ends that job too: both
+// count in Panicked, and a Go job among them goes to OnPanic, so
+// [Metrics]' sum still holds.
 //
 // # Shutdown
 //
