@@ -2,6 +2,7 @@ package parallel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -21,7 +22,11 @@ import (
 //
 // An error from fn (or a panic, as a *task.PanicError) is yielded in its
 // value's place and the stream goes on: break out of the loop to stop. If
-// ctx ends, the iterator yields one wrapped ctx error and stops. Having no
+// ctx ends, the iterator yields one wrapped ctx error and stops. A panic
+// (or runtime.Goexit) in a call still in flight when the loop ends is not
+// lost: if ctx ended, it is joined to that ctx error (errors.As finds the
+// *task.PanicError); after a break, it goes to task.ReportPanic (the
+// function set with task.OnUnobservedPanic; logged by default). Having no
 // error result, MapOrdered panics at once, at the call, on bad input: a
 // nil ctx ("parallel: MapOrdered: nil context"), a nil seq or fn, or a
 // workers below 1, as in "parallel: MapOrdered: workers must be positive
@@ -106,6 +111,7 @@ type stream[T, R any] struct {
 	first    int
 	free     []*result[R]
 	w        int // 2×workers, the window's size
+	halted   bool
 }
 
 // popPlace takes the oldest place off the in-flight FIFO. The slice is
@@ -238,7 +244,7 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 		// yielding their results, ctx errors among them (13 before its
 		// own, in an audit).
 		if isDone(done) {
-			yield(zero, ctxError(ctx))
+			yield(zero, s.ctxEnd(ctx))
 			return
 		}
 		if !headIn() || !handed {
@@ -334,6 +340,10 @@ func (s *stream[T, R]) spawn() {
 				normal = true
 				return
 			}
+			if s.wctx.Err() != nil { // the loop has ended or is ending: see stop
+				s.idle.Add(1)
+				continue
+			}
 			cur = j.res
 			cur.r, cur.err = s.call(j.v)
 			s.idle.Add(1) // free again before the loop hears of it
@@ -352,14 +362,73 @@ func (s *stream[T, R]) call(v T) (r R, err error) {
 	return s.fn(s.wctx, v)
 }
 
-// stop cancels the workers and waits for them (an await point).
-func (s *stream[T, R]) stop(ctx context.Context) {
-	close(s.jobs)
+// halt cancels the workers and waits for them (an await point). It may be
+// called twice.
+//
+// Values handed out to the buffer and not yet taken are dropped: fn is
+// not called once the loop has ended. The cancel comes first, and a
+// worker that takes a value after it drops it too.
+func (s *stream[T, R]) halt(ctx context.Context) {
+	if s.halted {
+		return
+	}
+	s.halted = true
 	s.cancel()
+	for len(s.jobs) > 0 {
+		select {
+		case <-s.jobs:
+		default: // a worker took it
+		}
+	}
+	close(s.jobs)
 	p := task.Park(ctx)
 	s.wg.Wait()
 	p.Resume()
+}
+
+// unread returns, and forgets, the panics (and runtime.Goexit calls) of
+// the calls whose results were not yielded: calls in flight when the loop
+// ended. The workers have ended (halt).
+func (s *stream[T, R]) unread() []*task.PanicError {
+	var out []*task.PanicError
+	for _, res := range s.inflight[s.first:] {
+		var pe *task.PanicError
+		switch {
+		case errors.As(res.err, &pe):
+			out = append(out, pe)
+		case errors.Is(res.err, task.ErrGoexit):
+			out = append(out, &task.PanicError{Value: task.ErrGoexit})
+		}
+		res.err = nil
+	}
+	return out
+}
+
+// stop ends the stream: it halts the workers, reports the panics of calls
+// whose results nobody will read (the loop was broken out of) with
+// task.ReportPanic, so that none is lost, and closes the group that hides
+// the caller's slot.
+func (s *stream[T, R]) stop(ctx context.Context) {
+	s.halt(ctx)
+	for _, pe := range s.unread() {
+		task.ReportPanic(pe)
+	}
 	if s.g != nil {
 		s.g.Close()
 	}
+}
+
+// ctxEnd returns the error the loop yields when ctx has ended: ctx's, joined
+// with the panics of the calls in flight then, once they have returned,
+// so that none is lost (errors.As finds the first *task.PanicError).
+func (s *stream[T, R]) ctxEnd(ctx context.Context) error {
+	s.halt(ctx)
+	errs := []error{ctxError(ctx)}
+	for _, pe := range s.unread() {
+		errs = append(errs, pe)
+	}
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return errors.Join(errs...)
 }

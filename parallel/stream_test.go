@@ -337,3 +337,54 @@ func TestMapOrderedGoexitWithValuesBuffered(t *testing.T) {
 		})
 	}
 }
+
+// TestMapOrderedNoCallsAfterTheLoopEnds checks that a value handed out to
+// the workers' buffer but not yet taken when the loop ends (a break, or
+// ctx's end) is dropped, not run, as a value never handed out is not.
+// Two workers, a window of four: value 0 takes 10 ms, values 1 and 2 wait
+// for fn's ctx to end, so value 3 is still in the buffer when the loop
+// ends after value 0.
+func TestMapOrderedNoCallsAfterTheLoopEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		cancel bool // end the loop by ctx's end rather than a break
+	}{
+		{"break", false},
+		{"ctx ends", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				var calls [8]atomic.Bool
+				var got []int
+				for v, err := range parallel.MapOrdered(ctx, slices.Values(ints(8)), 2, func(ctx context.Context, x int) (int, error) {
+					calls[x].Store(true)
+					if x == 0 {
+						time.Sleep(10 * time.Millisecond)
+						return x, nil
+					}
+					<-ctx.Done()
+					return x, ctx.Err()
+				}) {
+					if err != nil {
+						break
+					}
+					got = append(got, v)
+					if !tc.cancel {
+						break
+					}
+					cancel()
+				}
+				if !slices.Equal(got, []int{0}) {
+					t.Errorf("got values %v, want [0]", got)
+				}
+				for x := 3; x < len(calls); x++ {
+					if calls[x].Load() {
+						t.Errorf("fn called on value %d, after the loop ended; want it dropped", x)
+					}
+				}
+			})
+		})
+	}
+}

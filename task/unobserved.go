@@ -50,12 +50,25 @@ func reportUnobserved(u *unobserved) {
 	if u.seen.Load() {
 		return
 	}
+	ReportPanic(u.err)
+}
+
+// ReportPanic hands e to the function set with [OnUnobservedPanic] or, by
+// default, logs its value and stack at error level with slog.Default, at
+// once, on the calling goroutine. It is for code that runs functions
+// outside tasks and must drop the error of one that panicked, so that the
+// panic is not lost: parallel.MapOrdered calls it for a call still in
+// flight when its loop is broken out of. A nil e is ignored.
+func ReportPanic(e *PanicError) {
+	if e == nil {
+		return
+	}
 	if f := unobservedHook.Load(); f != nil {
-		(*f)(u.err)
+		(*f)(e)
 		return
 	}
 	slog.Error("task: a task panicked and nobody read its error",
-		"panic", u.err.Value, "stack", string(u.err.Stack))
+		"panic", e.Value, "stack", string(e.Stack))
 }
 
 // observe marks the task's panic, if it ended in one, as read. The task
