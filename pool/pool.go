@@ -388,6 +388,7 @@ type Pool struct {
 	stallT  *time.Timer
 
 	closeOnce sync.Once
+	early     int64         // entered when the door closed (beginClose): what stop waits to settle
 	done      chan struct{} // closed once every worker has exited
 }
 
@@ -842,9 +843,15 @@ func (p *Pool) Close() {
 	p.waitDone(nil)
 }
 
-// beginClose starts Close's one-time part, stop.
+// beginClose starts Close's one-time part, stop. It closes the door
+// itself, before it returns: stop runs on a goroutine of its own, and a
+// Shutdown whose ctx had ended returned before that goroutine ran, so a
+// Go called after it was accepted (nil error) and then dropped, and a
+// Resize returned nil.
 func (p *Pool) beginClose() {
 	p.closeOnce.Do(func() {
+		p.early = p.entered.Or(closedBit)
+		close(p.closing) // blocked submitters give up with ErrClosed
 		if p.Size() == 0 {
 			p.stop() // no worker is running, so the caller is not one
 			return
@@ -1027,8 +1034,7 @@ func plural(n int, one, many string) string {
 // poke stop (see await), and so does Shutdown's abort once it has emptied
 // the queue.
 func (p *Pool) stop() {
-	early := p.entered.Or(closedBit)
-	close(p.closing) // blocked submitters give up with ErrClosed
+	early := p.early // the submissions begun before the door closed
 	for p.draining() {
 		<-p.poke
 	}
