@@ -152,15 +152,23 @@ func (p *blockingPool) submit(e *entry) {
 	// goroutine of its own in any case (package context runs no foreign
 	// callback on the cancelling goroutine).
 	ctx := e.job.Context()
+	if ctx.Err() != nil {
+		// Ended already: resolve it here. Registered first, the callback
+		// ran on a goroutine of its own (a task's context that has ended
+		// does so), won the entry, and SpawnBlocking returned before the
+		// task had resolved (9 in 400,000 calls, in an audit).
+		p.cancelQueued(e)
+		return
+	}
 	if c, ok := ctx.(afterFuncer); ok {
 		c.AfterFunc(func() { p.cancelQueued(e) })
 	} else {
 		context.AfterFunc(ctx, func() { p.cancelQueued(e) })
 	}
-	// A task's context that has ended runs a callback registered now on a
-	// goroutine of its own, and Err latches a parent's end that has not
-	// reached the task's context yet (running the callback): resolve the
-	// task now if its context has ended.
+	// It may have ended since: a task's context that has ended runs a
+	// callback registered now on a goroutine of its own, and Err latches a
+	// parent's end that has not reached the task's context yet (running
+	// the callback). Whichever of the two takes the entry resolves it.
 	if ctx.Err() != nil {
 		p.cancelQueued(e)
 	}
