@@ -21,8 +21,26 @@ import (
 // that is not positive, as in "chans: Batch: size must be positive (got
 // 0)".
 //
+// A batch starts with room for as many values as the last batch held (64
+// at least, size at most) and grows by append, so a size meant as "flush
+// on time only" costs what the values take: size used to be reserved for
+// every batch (128 MiB for a batch of one int at 1<<24), and math.MaxInt
+// crashed the program from Batch's goroutine.
+//
 // Batch costs about 260 ns per value, the producer's channel handoff
-// included, and one allocation per batch (BenchmarkBatch, size 64).
+// included, and one allocation per batch (BenchmarkBatch/size=64, AMD EPYC;
+// see the package doc). A batch larger than 64 that fills grows to size
+// the first time (6 allocations for size 1024), and each later batch
+// after a full one takes one: over 16 batches of 1024, 28 allocations
+// against 23 when size was reserved up front (BenchmarkBatch/size=1024,
+// the producer's included). Starting small changed no time beyond the
+// noise of a loaded 2-core Intel VM (8 alternated runs, size 64: 670
+// against 800 ns a value, ±55% and ±34%, p=0.51; size 1024: 730 against
+// 590 ns, ±43% and ±44%, p=0.38).
+// minBatchCap is the room a batch starts with when the last one held fewer
+// values (or there was none).
+const minBatchCap = 64
+
 func Batch[T any](ctx context.Context, in <-chan T, size int, maxWait time.Duration) <-chan []T {
 	if ctx == nil {
 		panic("chans: Batch: nil context")
@@ -43,6 +61,7 @@ func Batch[T any](ctx context.Context, in <-chan T, size int, maxWait time.Durat
 		defer close(out)
 		var (
 			batch []T
+			last  int // the previous batch's length
 			timer *time.Timer
 			due   <-chan time.Time // the timer's channel while a batch is open
 		)
@@ -56,7 +75,7 @@ func Batch[T any](ctx context.Context, in <-chan T, size int, maxWait time.Durat
 			timer.Stop()
 			select {
 			case out <- batch:
-				batch = nil
+				last, batch = len(batch), nil
 				return true
 			case <-done:
 				return false
@@ -72,7 +91,13 @@ func Batch[T any](ctx context.Context, in <-chan T, size int, maxWait time.Durat
 					return
 				}
 				if batch == nil {
-					batch = make([]T, 0, size)
+					// Room for as many values as the last batch held
+					// (at least minBatchCap, at most size), not size: a
+					// size meant as "flush on time only" reserved it all
+					// per batch (1<<24 ints: 128 MiB for one value), and
+					// math.MaxInt crashed here. The first batch that fills
+					// to size grows to it by append; the next start at it.
+					batch = make([]T, 0, min(size, max(last, minBatchCap)))
 					if timer == nil {
 						timer = time.NewTimer(maxWait)
 					} else {

@@ -28,10 +28,13 @@ func producers() []<-chan int {
 
 // producer starts a goroutine that sends benchPer values and closes its
 // channel.
-func producer() <-chan int {
+func producer() <-chan int { return producerN(benchPer) }
+
+// producerN starts a goroutine that sends n values and closes its channel.
+func producerN(n int) <-chan int {
 	ch := make(chan int)
 	go func() {
-		for j := range benchPer {
+		for j := range n {
 			ch <- j
 		}
 		close(ch)
@@ -206,15 +209,22 @@ func BenchmarkFromSeq(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/value")
 }
 
+// BenchmarkBatch measures batches that fill to size: 16 of them per Batch
+// call (so the first batch, which grows to size when size is over 64, is
+// one of 16).
 func BenchmarkBatch(b *testing.B) {
-	b.ReportAllocs()
-	n := 0
-	for b.Loop() {
-		for batch := range chans.Batch(context.Background(), producer(), 64, time.Second) {
-			n += len(batch)
-		}
+	for _, size := range []int{64, 1024} {
+		b.Run(fmt.Sprintf("size=%d", size), func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				for batch := range chans.Batch(context.Background(), producerN(16*size), size, time.Second) {
+					n += len(batch)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/value")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/value")
 }
 
 func BenchmarkTee(b *testing.B) {

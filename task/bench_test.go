@@ -37,14 +37,24 @@ func BenchmarkGo(b *testing.B) {
 	b.Run("goroutine+chan", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			ch := make(chan int, 1)
-			go func() {
-				v, _ := trivial(ctx)
-				ch <- v
-			}()
-			sinkInt += <-ch
+			sinkInt += bareGo(ctx, trivial)
 		}
 	})
+}
+
+// bareGo is the hand-written floor of BenchmarkGo: a goroutine that
+// returns fn's result over a 1-buffered channel. It is a function, not
+// the b.Loop body itself, because Go 1.26 keeps the variables assigned in
+// a b.Loop body alive, which moved ch, captured by the goroutine's
+// closure, to the heap: 3 allocations (184 B) where the same code costs 2
+// (176 B) anywhere else.
+func bareGo(ctx context.Context, fn func(context.Context) (int, error)) int {
+	ch := make(chan int, 1)
+	go func() {
+		v, _ := fn(ctx)
+		ch <- v
+	}()
+	return <-ch
 }
 
 // BenchmarkGroup runs batches of trivial tasks through a task.Group and
