@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// minBatchCap is the room a batch starts with when the last one held fewer
+// values (or there was none).
+const minBatchCap = 64
+
 // Batch groups the values of in into slices of up to size values. A batch
 // is sent when it holds size values, or when maxWait has passed since its
 // first value arrived, whichever comes first; a partial batch is sent when
@@ -28,19 +32,11 @@ import (
 // crashed the program from Batch's goroutine.
 //
 // Batch costs about 260 ns per value, the producer's channel handoff
-// included, and one allocation per batch (BenchmarkBatch/size=64, AMD EPYC;
-// see the package doc). A batch larger than 64 that fills grows to size
-// the first time (6 allocations for size 1024), and each later batch
-// after a full one takes one: over 16 batches of 1024, 28 allocations
-// against 23 when size was reserved up front (BenchmarkBatch/size=1024,
-// the producer's included). Starting small changed no time beyond the
-// noise of a loaded 2-core Intel VM (8 alternated runs, size 64: 670
-// against 800 ns a value, ±55% and ±34%, p=0.51; size 1024: 730 against
-// 590 ns, ±43% and ±44%, p=0.38).
-// minBatchCap is the room a batch starts with when the last one held fewer
-// values (or there was none).
-const minBatchCap = 64
-
+// included (BenchmarkBatch/size=64, AMD EPYC; see the package doc), and
+// one allocation per batch once batches are as long as the last: the
+// first batch over 64 values grows to its length by append (over 16
+// batches of 1024, 28 allocations against 23 when size was reserved up
+// front, BenchmarkBatch/size=1024, the producer's included).
 func Batch[T any](ctx context.Context, in <-chan T, size int, maxWait time.Duration) <-chan []T {
 	if ctx == nil {
 		panic("chans: Batch: nil context")

@@ -391,12 +391,12 @@ func Ordered() StageOption { return func(c *stageConfig) { c.ordered = true } }
 // nil (got nil at index 0)").
 //
 // A stage with 4 workers passes a value in about 360 ns, 850 ns with
-// Ordered, on 2 cores (BenchmarkStage; see the package doc). Starting the
-// workers as values come changed neither beyond the noise of a loaded
-// 2-core Intel VM (8 alternated runs: 1.40 against 1.07 µs, ±54% and ±38%,
-// p=0.57; Ordered 1.79 against 2.19 µs, ±92% and ±56%, p=0.33), and took
-// 1 allocation off each stage (17 for 1,024 values through 4 workers,
-// 42-43 with Ordered, whose slots are made as needed).
+// Ordered, on 2 cores (BenchmarkStage, AMD EPYC; see the package doc).
+// Starting the workers as values come changed neither beyond the noise
+// (6 alternated runs on a 2-core Intel Xeon VM: 1,122 ns ±24% before,
+// 970 ns ±20% after, p=0.46; Ordered 1.99 µs ±19%, 2.04 µs ±15%, p=1.0)
+// and took an allocation or more off each stage (17 for 1,024 values
+// through 4 workers, 41-42 with Ordered, whose slots are made as needed).
 func Stage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(context.Context, In) (Out, error), opts ...StageOption) <-chan Out {
 	switch {
 	case p == nil:
