@@ -13,7 +13,9 @@ import (
 	"github.com/spool-go/spool/internal/stats"
 )
 
-// Stat summarises repeated measurements of one figure.
+// Stat summarises repeated measurements of one figure. A figure the
+// system could not measure (resident size without /proc) has N 0 and NaN
+// figures, null in JSON.
 type Stat struct {
 	N      int     `json:"n"`
 	Median float64 `json:"median"`
@@ -40,20 +42,24 @@ func summarize(xs []float64) Stat {
 	return st
 }
 
-// plainStat is Stat without its JSON methods, for statJSON to embed.
-type plainStat Stat
-
-// statJSON is Stat as JSON carries it: its Spread, shallower than the
-// embedded one, is null when there is none.
+// statJSON is Stat as JSON carries it: a figure that is not a finite
+// number (not measured) is null, and so is the spread of a figure
+// measured fewer than twice.
 type statJSON struct {
-	plainStat
+	N      int      `json:"n"`
+	Median *float64 `json:"median"`
+	Min    *float64 `json:"min"`
+	Max    *float64 `json:"max"`
+	P90    *float64 `json:"p90"`
+	P99    *float64 `json:"p99"`
 	Spread *float64 `json:"spread"`
 }
 
 // toJSON is s as JSON carries it: no spread (null) for a figure measured
-// once, as the tables show "-" for it, nor for a NaN one.
+// once, as the tables show "-" for it, nor for a NaN one; null for any
+// figure that is NaN (not measured) or infinite.
 func (s Stat) toJSON() statJSON {
-	j := statJSON{plainStat: plainStat(s)}
+	j := statJSON{N: s.N, Median: finite(s.Median), Min: finite(s.Min), Max: finite(s.Max), P90: finite(s.P90), P99: finite(s.P99)}
 	if s.N >= 2 {
 		j.Spread = finite(s.Spread)
 	}
@@ -61,15 +67,14 @@ func (s Stat) toJSON() statJSON {
 }
 
 func (j statJSON) stat() Stat {
-	s := Stat(j.plainStat)
-	s.Spread = orNaN(j.Spread)
-	return s
+	return Stat{N: j.N, Median: orNaN(j.Median), Min: orNaN(j.Min), Max: orNaN(j.Max), P90: orNaN(j.P90), P99: orNaN(j.P99), Spread: orNaN(j.Spread)}
 }
 
-// MarshalJSON writes a NaN spread as null, which JSON can carry.
+// MarshalJSON writes NaN figures (a spread, or a figure not measured) as
+// null, which JSON can carry.
 func (s Stat) MarshalJSON() ([]byte, error) { return json.Marshal(s.toJSON()) }
 
-// UnmarshalJSON reads a null spread back as NaN.
+// UnmarshalJSON reads null figures back as NaN.
 func (s *Stat) UnmarshalJSON(b []byte) error {
 	var j statJSON
 	if err := json.Unmarshal(b, &j); err != nil {
