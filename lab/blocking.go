@@ -184,6 +184,8 @@ func blockingClaim(idle, blocked, awaited Stat) Claim {
 		Median: ratio, Spread: math.NaN(), Unit: "x",
 	}
 	switch {
+	case !measured(idle.P99, blocked.P99, awaited.P99):
+		c.notMeasured()
 	case ratio >= 10 && awaited.P99 < blocked.P99/10:
 		c.Verdict, c.Holds = fmt.Sprintf("holds: %s longer waits", fmtX(ratio)), true
 	case ratio >= 10:

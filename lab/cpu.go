@@ -311,6 +311,9 @@ func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int, busy bool) Claim {
 				if at == 0 {
 					return 1, math.NaN(), math.NaN(), math.NaN(), true
 				}
+				if !measured(times[r][0].Median, times[r][at].Median) {
+					return math.NaN(), math.NaN(), math.NaN(), math.NaN(), true
+				}
 				lo, hi := ratioRange(times[r][0], times[r][at])
 				return times[r][0].Median / times[r][at].Median, ratioSpread(times[r][0], times[r][at]), lo, hi, true
 			}
@@ -336,6 +339,8 @@ func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int, busy bool) Claim {
 	switch {
 	case cores < 2:
 		c.Verdict, c.Inconclusive = "cannot tell on one core", true
+	case !measured(threads) || hasRT && !measured(async):
+		c.notMeasured()
 	case threads >= 0.75*cores && hasRT && async >= 0.75*cores:
 		// Threads scale, as claimed; "best" they are not, as the runtime's
 		// slots scale as well: say both.

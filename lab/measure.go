@@ -280,11 +280,43 @@ func fmtCount(n int) string {
 
 // --- verdicts -----------------------------------------------------------
 
+// measured reports whether every x is a figure a claim can be judged on:
+// positive and finite. A time, size or throughput of 0, a negative growth,
+// NaN (not measured) or an infinite ratio is not.
+func measured(xs ...float64) bool {
+	for _, x := range xs {
+		if !(x > 0) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// notMeasuredVerdict is the verdict of a claim whose figures are not all
+// measured (see measured).
+const notMeasuredVerdict = "not measured: a figure it needs is zero, negative or missing"
+
+// notMeasured marks c as not judged: a figure it needs is zero, negative,
+// NaN or infinite. It is inconclusive, neither confirmed nor refuted.
+func (c *Claim) notMeasured() {
+	c.Verdict, c.Holds, c.Inconclusive = notMeasuredVerdict, false, true
+}
+
+// judge sets c's verdict from near or within: one of theirs that starts
+// with "not measured" makes c inconclusive, as notMeasured does.
+func (c *Claim) judge(verdict string, holds bool) {
+	c.Verdict, c.Holds = verdict, holds
+	if strings.HasPrefix(verdict, "not measured") {
+		c.Holds, c.Inconclusive = false, true
+	}
+}
+
 // near judges a claim of "about want": it holds when got is within a factor
-// tol of want either way.
+// tol of want either way. A got or want that is not measured (see
+// measured) gives "not measured".
 func near(want, got, tol float64, show func(float64) string) (string, bool) {
-	if !(got > 0) || !(want > 0) {
-		return "not measured", false
+	if !measured(got, want) {
+		return notMeasuredVerdict, false
 	}
 	r := got / want
 	if r < 1 {
@@ -341,11 +373,12 @@ func (c *Claim) checkRange(lo, hi, in0, in1 float64, show func(float64) string) 
 }
 
 // within judges a claim of "about lo to hi": it holds inside the range and
-// roughly holds within a factor 1.5 outside it.
+// roughly holds within a factor 1.5 outside it; a got that is not measured
+// (see measured) gives "not measured".
 func within(lo, hi, got float64, show func(float64) string) (string, bool) {
 	switch {
-	case !(got > 0):
-		return "not measured", false
+	case !measured(got):
+		return notMeasuredVerdict, false
 	case got >= lo && got <= hi:
 		return "holds", true
 	case got < lo && lo/got <= 1.5:

@@ -402,7 +402,7 @@ func measureMemory(ctx context.Context, e *env, res *Result, reps int, sizes, th
 		case math.IsNaN(thr.rss.Median):
 			c.Measured = fmt.Sprintf("%s %s, resident not measured", fmtBytes(reserved.Median), how)
 		}
-		c.Verdict, c.Holds = near(2<<20, reserved.Median, 2, fmtBytes)
+		c.judge(near(2<<20, reserved.Median, 2, fmtBytes))
 		if c.Holds {
 			c.Verdict = "holds for the reserved stack"
 		}
@@ -419,7 +419,7 @@ func measureMemory(ctx context.Context, e *env, res *Result, reps int, sizes, th
 		if math.IsNaN(gor.rss.Median) {
 			c.Measured = "not measured: " + noStatus
 		}
-		c.Verdict, c.Holds = near(2<<10, gor.rss.Median, 2, fmtBytes)
+		c.judge(near(2<<10, gor.rss.Median, 2, fmtBytes))
 		lo, hi := statRange(gor.rss, 1)
 		c.checkRange(lo, hi, (2<<10)/2, (2<<10)*2, fmtBytes)
 		res.Claims = append(res.Claims, c)

@@ -268,6 +268,8 @@ func sharedClaim(tiny float64, mu, rw Stat, cores int) Claim {
 	switch {
 	case cores < 2:
 		c.Verdict, c.Inconclusive = "cannot tell on one core", true
+	case !measured(tiny, mu.Median, rw.Median):
+		c.notMeasured()
 	case tiny >= 1.1 && long >= 1.1:
 		c.Verdict, c.Holds = "holds", true
 	case long >= 1.1:

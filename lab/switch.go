@@ -248,7 +248,7 @@ func measureSwitch(ctx context.Context, e *env, n, nThreads, reps int) (*Result,
 		Measured: fmt.Sprintf("%s per switch, goroutines", fmtNS(gor.Median/2)),
 		Median:   gor.Median / 2, Spread: claimSpread(gor), Unit: "ns",
 	}
-	c.Verdict, c.Holds = near(100, gor.Median/2, 2, fmtNS)
+	c.judge(near(100, gor.Median/2, 2, fmtNS))
 	lo, hi := statRange(gor, 0.5)
 	c.checkRange(lo, hi, 100.0/2, 100*2, fmtNS)
 	res.Claims = append(res.Claims, c)
@@ -278,7 +278,7 @@ func threadSwitchClaim(rt, ks, perKS Stat) Claim {
 		c.Measured = fmt.Sprintf("%s per kernel switch, locked threads (%s switches a round trip; %s per hand-over)",
 			fmtNS(perKS.Median), sig(ks.Median), fmtNS(rt.Median/2))
 		c.Median, c.Spread = perKS.Median, claimSpread(perKS)
-		c.Verdict, c.Holds = within(1000, 10000, perKS.Median, fmtNS)
+		c.judge(within(1000, 10000, perKS.Median, fmtNS))
 		lo, hi := statRange(perKS, 1)
 		c.checkRange(lo, hi, 1000/1.5, 10000*1.5, fmtNS) // within's band, "roughly" included
 		return c
@@ -286,8 +286,8 @@ func threadSwitchClaim(rt, ks, perKS Stat) Claim {
 	h := rt.Median / 2
 	c.Measured = fmt.Sprintf("%s per hand-over, locked threads (kernel switches not counted on this OS)", fmtNS(h))
 	c.Median, c.Spread = h, claimSpread(rt)
-	c.Verdict, c.Holds = within(1000, 10000, h, fmtNS)
-	if !c.Holds && h > 10000 {
+	c.judge(within(1000, 10000, h, fmtNS))
+	if !c.Holds && !c.Inconclusive && h > 10000 {
 		c.Verdict = fmt.Sprintf("cannot tell: %s per hand-over, which takes one or more kernel switches that this OS does not count", fmtNS(h))
 		c.Inconclusive = true
 		return c
