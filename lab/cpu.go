@@ -341,11 +341,11 @@ func cpuClaim(runners []cpuRunner, times [][]Stat, ws []int, busy bool) Claim {
 		c.Verdict, c.Inconclusive = "cannot tell on one core", true
 	case !measured(threads) || hasRT && !measured(async):
 		c.notMeasured()
-	case threads >= 0.75*cores && hasRT && async >= 0.75*cores:
+	case round3(threads) >= 0.75*cores && hasRT && round3(async) >= 0.75*cores: // as shown
 		// Threads scale, as claimed; "best" they are not, as the runtime's
 		// slots scale as well: say both.
 		c.Verdict, c.Holds = "threads scale, but no better than the runtime", true
-	case threads >= 0.75*cores:
+	case round3(threads) >= 0.75*cores:
 		c.Verdict, c.Holds = "holds", true
 	case busy:
 		// Speed-up needs idle cores; with other programs on them it says

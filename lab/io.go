@@ -194,7 +194,7 @@ func ioClaim(runners []ioRunner, got [][]Stat, ns []int) Claim {
 			c.notMeasured()
 			return c
 		}
-		if ratio >= 2 {
+		if round3(ratio) >= 2 { // as shown: 1.9996x reads "2.00x"
 			c.Verdict, c.Holds = fmt.Sprintf("holds: the pool is %s slower", fmtX(ratio)), true
 		} else {
 			c.Verdict = fmt.Sprintf("not here: the pool takes only %s as long", fmtX(ratio))

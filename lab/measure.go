@@ -312,8 +312,9 @@ func (c *Claim) judge(verdict string, holds bool) {
 }
 
 // near judges a claim of "about want": it holds when got is within a factor
-// tol of want either way. A got or want that is not measured (see
-// measured) gives "not measured".
+// tol of want either way, the factor rounded to the 3 digits the verdict
+// shows. A got or want that is not measured (see measured) gives "not
+// measured".
 func near(want, got, tol float64, show func(float64) string) (string, bool) {
 	if !measured(got, want) {
 		return notMeasuredVerdict, false
@@ -322,7 +323,7 @@ func near(want, got, tol float64, show func(float64) string) (string, bool) {
 	if r < 1 {
 		r = 1 / r
 	}
-	if r <= tol {
+	if round3(r) <= tol { // decided on the factor as shown: "off by 1.15x" never fails a tolerance of 1.15
 		return "holds", true
 	}
 	return fmt.Sprintf("off by %s: here %s", fmtX(r), show(got)), false
@@ -358,6 +359,9 @@ func (c *Claim) checkRange(lo, hi, in0, in1 float64, show func(float64) string) 
 	if math.IsNaN(lo) || math.IsNaN(hi) || c.NoFigure || c.Inconclusive {
 		return
 	}
+	// On the figures as shown: a range from 9.996x reads "10.0x", which
+	// a line at 10x does not cut.
+	lo, hi, in0, in1 = round3(lo), round3(hi), round3(in0), round3(in1)
 	if (lo >= in0 && hi <= in1) || hi < in0 || lo > in1 {
 		return // the repetitions agree
 	}
@@ -376,19 +380,23 @@ func (c *Claim) checkRange(lo, hi, in0, in1 float64, show func(float64) string) 
 // roughly holds within a factor 1.5 outside it; a got that is not measured
 // (see measured) gives "not measured".
 func within(lo, hi, got float64, show func(float64) string) (string, bool) {
-	switch {
-	case !measured(got):
+	if !measured(got) {
 		return notMeasuredVerdict, false
-	case got >= lo && got <= hi:
-		return "holds", true
-	case got < lo && lo/got <= 1.5:
-		return fmt.Sprintf("roughly holds: %s, just below the range", show(got)), true
-	case got > hi && got/hi <= 1.5:
-		return fmt.Sprintf("roughly holds: %s, just above the range", show(got)), true
-	case got < lo:
-		return fmt.Sprintf("off by %s: %s, below the range", fmtX(lo/got), show(got)), false
 	}
-	return fmt.Sprintf("off by %s: %s, above the range", fmtX(got/hi), show(got)), false
+	// Decided on the factors as shown (3 digits): 15.004 µs, "off by
+	// 1.50x" above 10 µs, roughly holds, as 15.0 µs does.
+	below, above := round3(lo/got), round3(got/hi)
+	switch {
+	case below <= 1 && above <= 1:
+		return "holds", true
+	case below > 1 && below <= 1.5:
+		return fmt.Sprintf("roughly holds: %s, just below the range", show(got)), true
+	case above > 1 && above <= 1.5:
+		return fmt.Sprintf("roughly holds: %s, just above the range", show(got)), true
+	case below > 1:
+		return fmt.Sprintf("off by %s: %s, below the range", fmtX(below), show(got)), false
+	}
+	return fmt.Sprintf("off by %s: %s, above the range", fmtX(above), show(got)), false
 }
 
 // sink keeps the results of measured work alive, so the compiler cannot

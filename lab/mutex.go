@@ -207,7 +207,7 @@ func mutexClaims(async, blocking, brief Stat) []Claim {
 	switch r := blocking.P99 / async.P99; {
 	case !measured(async.P99, blocking.P99):
 		c.notMeasured()
-	case r >= 10:
+	case round3(r) >= 10: // as shown
 		c.Verdict, c.Holds = fmt.Sprintf("holds: sync.Mutex: %s longer", fmtX(r)), true
 	default:
 		c.Verdict = fmt.Sprintf("not clear here: sync.Mutex: %s longer", fmtX(r))
@@ -221,7 +221,7 @@ func mutexClaims(async, blocking, brief Stat) []Claim {
 	case !measured(async.P99) || !(brief.P99 >= 0) || math.IsInf(brief.P99, 0):
 		// A brief p99 of 0 is no wait at all, which the claim allows.
 		b.notMeasured()
-	case brief.P99 <= max(3*async.P99, float64(time.Millisecond)):
+	case round3(brief.P99/max(3*async.P99, float64(time.Millisecond))) <= 1:
 		b.Verdict, b.Holds = "holds", true
 	default:
 		b.Verdict = fmt.Sprintf("not here: other tasks waited %s", fmtNS(brief.P99))

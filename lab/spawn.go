@@ -223,7 +223,7 @@ func spawnClaim(thr, gor Stat) Claim {
 	switch {
 	case !measured(thr.Median, gor.Median):
 		c.notMeasured()
-	case ratio >= 10:
+	case round3(ratio) >= 10: // as shown: 9.996x reads "10.0x"
 		c.Verdict, c.Holds = fmt.Sprintf("holds: a thread costs %s more", fmtX(ratio)), true
 	default:
 		c.Verdict = fmt.Sprintf("weaker here: a thread costs only %s more", fmtX(ratio))
