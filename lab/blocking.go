@@ -109,7 +109,7 @@ func runScenario(ctx context.Context, sc blockScenario, hold, threshold, interva
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	return blockRun{waits: summarize(waits), reports: reports}, nil
+	return blockRun{waits: summarizeWaits(waits), reports: reports}, nil
 }
 
 func runBlocking(ctx context.Context, e *env) (*Result, error) {

@@ -23,9 +23,14 @@ type Stat struct {
 	Max    float64 `json:"max"`
 	P90    float64 `json:"p90"`
 	P99    float64 `json:"p99"`
-	// Spread is (max-min)/median: 0 when all agree; NaN (null in JSON)
-	// when the samples disagree around a median of 0, which no relative
-	// spread describes.
+	// Spread is (max-min)/median over repetitions of the measurement: 0
+	// when all agree. It is NaN (null in JSON, "-" in tables) when there
+	// is none to give: for fewer than two samples; when the samples
+	// disagree around a median of 0, which no relative spread describes;
+	// and for the probe-wait metrics (blocking/.../probe-wait,
+	// mutex/.../probe-wait), whose N samples are the waits of one run's
+	// probes, a distribution that the median, P90, P99 and Max describe,
+	// not repetitions.
 	Spread float64 `json:"spread"`
 }
 
@@ -33,12 +38,25 @@ type Stat struct {
 func summarize(xs []float64) Stat {
 	s := stats.Summarize(xs)
 	st := Stat{N: s.N, Median: s.Median, Min: s.Min, Max: s.Max, P90: s.P90, P99: s.P99, Spread: s.Spread}
-	if st.Median == 0 && st.Max != st.Min {
+	switch {
+	case st.N < 2:
+		// One sample agrees with nothing: no spread, as the tables and
+		// JSON show it (a 0 here became null in JSON and read back NaN).
+		st.Spread = math.NaN()
+	case st.Median == 0 && st.Max != st.Min:
 		// stats gives 0 here, which the reports read as "all agreed": a
 		// thread's virtual size at 1,000 threads read 0% with a maximum
 		// of 75,501 bytes.
 		st.Spread = math.NaN()
 	}
+	return st
+}
+
+// summarizeWaits summarises the waits of one run's probes: a
+// distribution, not repetitions, so it has no spread (NaN; see Stat).
+func summarizeWaits(waits []float64) Stat {
+	st := summarize(waits)
+	st.Spread = math.NaN()
 	return st
 }
 

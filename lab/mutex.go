@@ -144,7 +144,7 @@ func runVariant(ctx context.Context, v mutexVariant, lockers int, hold, window, 
 	for _, c := range counts {
 		total += c
 	}
-	return mutexRun{sections: float64(total) / elapsed.Seconds(), waits: summarize(waits), reports: int(reports.Load())}, nil
+	return mutexRun{sections: float64(total) / elapsed.Seconds(), waits: summarizeWaits(waits), reports: int(reports.Load())}, nil
 }
 
 func runMutex(ctx context.Context, e *env) (*Result, error) {
