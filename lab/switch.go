@@ -275,8 +275,7 @@ func measureSwitch(ctx context.Context, e *env, n, nThreads, reps int) (*Result,
 func threadSwitchClaim(rt, ks, perKS Stat) Claim {
 	c := Claim{Quote: "Threads: Kernel-level context switch (~1-10μs)", Unit: "ns"}
 	if perKS.N > 0 {
-		c.Measured = fmt.Sprintf("%s per kernel switch, locked threads (%s switches a round trip; %s per hand-over)",
-			fmtNS(perKS.Median), sig(ks.Median), fmtNS(rt.Median/2))
+		c.Measured = fmt.Sprintf("%s per kernel switch, locked threads (%s a round trip)", fmtNS(perKS.Median), sig(ks.Median))
 		c.Median, c.Spread = perKS.Median, claimSpread(perKS)
 		c.judge(within(1000, 10000, perKS.Median, fmtNS))
 		lo, hi := statRange(perKS, 1)
