@@ -109,7 +109,7 @@ func runScenario(ctx context.Context, sc blockScenario, hold, threshold, interva
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	return blockRun{waits: summarize(waits), reports: reports}, nil
+	return blockRun{waits: summarizeWaits(waits), reports: reports}, nil
 }
 
 func runBlocking(ctx context.Context, e *env) (*Result, error) {
@@ -184,9 +184,11 @@ func blockingClaim(idle, blocked, awaited Stat) Claim {
 		Median: ratio, Spread: math.NaN(), Unit: "x",
 	}
 	switch {
-	case ratio >= 10 && awaited.P99 < blocked.P99/10:
+	case !measured(idle.P99, blocked.P99, awaited.P99):
+		c.notMeasured()
+	case round3(ratio) >= 10 && round3(blocked.P99/awaited.P99) > 10: // the ratios as shown
 		c.Verdict, c.Holds = fmt.Sprintf("holds: %s longer waits", fmtX(ratio)), true
-	case ratio >= 10:
+	case round3(ratio) >= 10:
 		c.Verdict = fmt.Sprintf("not clear here: blocking made the p99 %s, but task.Sleep's, %s, is not under a tenth of it", fmtX(ratio), fmtNS(awaited.P99))
 	default:
 		c.Verdict = fmt.Sprintf("not clear here: blocking made the p99 %s", fmtX(ratio))

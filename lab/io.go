@@ -190,7 +190,11 @@ func ioClaim(runners []ioRunner, got [][]Stat, ns []int) Claim {
 		ratio := p.Median / a.Median
 		c.Median, c.Spread = ratio, ratioSpread(p, a)
 		c.Measured = fmt.Sprintf("%s waits: %s %s, pool %s", fmtCount(ns[i]), label, fmtNS(a.Median), fmtNS(p.Median))
-		if ratio >= 2 {
+		if !measured(p.Median, a.Median) {
+			c.notMeasured()
+			return c
+		}
+		if round3(ratio) >= 2 { // as shown: 1.9996x reads "2.00x"
 			c.Verdict, c.Holds = fmt.Sprintf("holds: the pool is %s slower", fmtX(ratio)), true
 		} else {
 			c.Verdict = fmt.Sprintf("not here: the pool takes only %s as long", fmtX(ratio))
@@ -199,7 +203,7 @@ func ioClaim(runners []ioRunner, got [][]Stat, ns []int) Claim {
 		c.checkRange(lo, hi, 2, math.Inf(1), fmtX)
 		return c
 	}
-	c.Verdict = "not measured"
+	c.notMeasured()
 	return c
 }
 

@@ -111,7 +111,7 @@ func measureJoin(ctx context.Context, e *env, d time.Duration, reps int) (*Resul
 	for i, q := range []string{"Sequential - takes 300ms total", "Concurrent - takes 100ms total"} {
 		c := Claim{Quote: q, Measured: fmtNS(got[i].Median) + scaled, Median: got[i].Median, Spread: claimSpread(got[i]), Unit: "ns"}
 		want := float64(ways[i].expect)
-		c.Verdict, c.Holds = near(want, got[i].Median, 1.15, fmtNS)
+		c.judge(near(want, got[i].Median, 1.15, fmtNS))
 		lo, hi := statRange(got[i], 1)
 		c.checkRange(lo, hi, want/1.15, want*1.15, fmtNS)
 		res.Claims = append(res.Claims, c)

@@ -22,7 +22,8 @@ type Machine struct {
 	Cgo        bool   `json:"cgo"`  // threads are pthreads (true) or Go-made (false)
 	Race       bool   `json:"race"` // built with -race: every figure is slower
 	// StackLimit is the soft RLIMIT_STACK (ulimit -s) in bytes: with cgo,
-	// each new thread reserves this much virtual memory for its stack.
+	// each new thread reserves this much virtual memory for its stack. 0
+	// if unknown (the lab reads it on Linux only).
 	StackLimit int64 `json:"stack_limit"`
 	// Load is the one-minute load average when the run began (0 if
 	// unknown): above the number of cores, other programs compete for the
@@ -79,9 +80,17 @@ type procStatus struct {
 	Threads int   // OS threads (Threads)
 }
 
+// Where the lab reads what the kernel says of the process and of the
+// machine's memory; tests point them elsewhere to see a system without
+// /proc (macOS, Windows, FreeBSD).
+var (
+	statusPath  = "/proc/self/status"
+	meminfoPath = "/proc/meminfo"
+)
+
 // readStatus parses /proc/self/status.
 func readStatus() (procStatus, error) {
-	b, err := os.ReadFile("/proc/self/status")
+	b, err := os.ReadFile(statusPath)
 	if err != nil {
 		return procStatus{}, err
 	}
@@ -106,7 +115,7 @@ func readStatus() (procStatus, error) {
 // kernelStacks returns the memory the kernel holds for all threads' kernel
 // stacks on the machine (KernelStack in /proc/meminfo), or -1.
 func kernelStacks() int64 {
-	b, err := os.ReadFile("/proc/meminfo")
+	b, err := os.ReadFile(meminfoPath)
 	if err != nil {
 		return -1
 	}

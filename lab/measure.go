@@ -13,7 +13,9 @@ import (
 	"github.com/spool-go/spool/internal/stats"
 )
 
-// Stat summarises repeated measurements of one figure.
+// Stat summarises repeated measurements of one figure. A figure the
+// system could not measure (resident size without /proc) has N 0 and NaN
+// figures, null in JSON.
 type Stat struct {
 	N      int     `json:"n"`
 	Median float64 `json:"median"`
@@ -21,9 +23,14 @@ type Stat struct {
 	Max    float64 `json:"max"`
 	P90    float64 `json:"p90"`
 	P99    float64 `json:"p99"`
-	// Spread is (max-min)/median: 0 when all agree; NaN (null in JSON)
-	// when the samples disagree around a median of 0, which no relative
-	// spread describes.
+	// Spread is (max-min)/median over repetitions of the measurement: 0
+	// when all agree. It is NaN (null in JSON, "-" in tables) when there
+	// is none to give: for fewer than two samples; when the samples
+	// disagree around a median of 0, which no relative spread describes;
+	// and for the probe-wait metrics (blocking/.../probe-wait,
+	// mutex/.../probe-wait), whose N samples are the waits of one run's
+	// probes, a distribution that the median, P90, P99 and Max describe,
+	// not repetitions.
 	Spread float64 `json:"spread"`
 }
 
@@ -31,7 +38,12 @@ type Stat struct {
 func summarize(xs []float64) Stat {
 	s := stats.Summarize(xs)
 	st := Stat{N: s.N, Median: s.Median, Min: s.Min, Max: s.Max, P90: s.P90, P99: s.P99, Spread: s.Spread}
-	if st.Median == 0 && st.Max != st.Min {
+	switch {
+	case st.N < 2:
+		// One sample agrees with nothing: no spread, as the tables and
+		// JSON show it (a 0 here became null in JSON and read back NaN).
+		st.Spread = math.NaN()
+	case st.Median == 0 && st.Max != st.Min:
 		// stats gives 0 here, which the reports read as "all agreed": a
 		// thread's virtual size at 1,000 threads read 0% with a maximum
 		// of 75,501 bytes.
@@ -40,20 +52,32 @@ func summarize(xs []float64) Stat {
 	return st
 }
 
-// plainStat is Stat without its JSON methods, for statJSON to embed.
-type plainStat Stat
+// summarizeWaits summarises the waits of one run's probes: a
+// distribution, not repetitions, so it has no spread (NaN; see Stat).
+func summarizeWaits(waits []float64) Stat {
+	st := summarize(waits)
+	st.Spread = math.NaN()
+	return st
+}
 
-// statJSON is Stat as JSON carries it: its Spread, shallower than the
-// embedded one, is null when there is none.
+// statJSON is Stat as JSON carries it: a figure that is not a finite
+// number (not measured) is null, and so is the spread of a figure
+// measured fewer than twice.
 type statJSON struct {
-	plainStat
+	N      int      `json:"n"`
+	Median *float64 `json:"median"`
+	Min    *float64 `json:"min"`
+	Max    *float64 `json:"max"`
+	P90    *float64 `json:"p90"`
+	P99    *float64 `json:"p99"`
 	Spread *float64 `json:"spread"`
 }
 
 // toJSON is s as JSON carries it: no spread (null) for a figure measured
-// once, as the tables show "-" for it, nor for a NaN one.
+// once, as the tables show "-" for it, nor for a NaN one; null for any
+// figure that is NaN (not measured) or infinite.
 func (s Stat) toJSON() statJSON {
-	j := statJSON{plainStat: plainStat(s)}
+	j := statJSON{N: s.N, Median: finite(s.Median), Min: finite(s.Min), Max: finite(s.Max), P90: finite(s.P90), P99: finite(s.P99)}
 	if s.N >= 2 {
 		j.Spread = finite(s.Spread)
 	}
@@ -61,15 +85,14 @@ func (s Stat) toJSON() statJSON {
 }
 
 func (j statJSON) stat() Stat {
-	s := Stat(j.plainStat)
-	s.Spread = orNaN(j.Spread)
-	return s
+	return Stat{N: j.N, Median: orNaN(j.Median), Min: orNaN(j.Min), Max: orNaN(j.Max), P90: orNaN(j.P90), P99: orNaN(j.P99), Spread: orNaN(j.Spread)}
 }
 
-// MarshalJSON writes a NaN spread as null, which JSON can carry.
+// MarshalJSON writes NaN figures (a spread, or a figure not measured) as
+// null, which JSON can carry.
 func (s Stat) MarshalJSON() ([]byte, error) { return json.Marshal(s.toJSON()) }
 
-// UnmarshalJSON reads a null spread back as NaN.
+// UnmarshalJSON reads null figures back as NaN.
 func (s *Stat) UnmarshalJSON(b []byte) error {
 	var j statJSON
 	if err := json.Unmarshal(b, &j); err != nil {
@@ -275,17 +298,50 @@ func fmtCount(n int) string {
 
 // --- verdicts -----------------------------------------------------------
 
+// measured reports whether every x is a figure a claim can be judged on:
+// positive and finite. A time, size or throughput of 0, a negative growth,
+// NaN (not measured) or an infinite ratio is not.
+func measured(xs ...float64) bool {
+	for _, x := range xs {
+		if !(x > 0) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// notMeasuredVerdict is the verdict of a claim whose figures are not all
+// measured (see measured).
+const notMeasuredVerdict = "not measured: a figure it needs is zero, negative or missing"
+
+// notMeasured marks c as not judged: a figure it needs is zero, negative,
+// NaN or infinite. It is inconclusive, neither confirmed nor refuted.
+func (c *Claim) notMeasured() {
+	c.Verdict, c.Holds, c.Inconclusive = notMeasuredVerdict, false, true
+}
+
+// judge sets c's verdict from near or within: one of theirs that starts
+// with "not measured" makes c inconclusive, as notMeasured does.
+func (c *Claim) judge(verdict string, holds bool) {
+	c.Verdict, c.Holds = verdict, holds
+	if strings.HasPrefix(verdict, "not measured") {
+		c.Holds, c.Inconclusive = false, true
+	}
+}
+
 // near judges a claim of "about want": it holds when got is within a factor
-// tol of want either way.
+// tol of want either way, the factor rounded to the 3 digits the verdict
+// shows. A got or want that is not measured (see measured) gives "not
+// measured".
 func near(want, got, tol float64, show func(float64) string) (string, bool) {
-	if !(got > 0) || !(want > 0) {
-		return "not measured", false
+	if !measured(got, want) {
+		return notMeasuredVerdict, false
 	}
 	r := got / want
 	if r < 1 {
 		r = 1 / r
 	}
-	if r <= tol {
+	if round3(r) <= tol { // decided on the factor as shown: "off by 1.15x" never fails a tolerance of 1.15
 		return "holds", true
 	}
 	return fmt.Sprintf("off by %s: here %s", fmtX(r), show(got)), false
@@ -321,6 +377,9 @@ func (c *Claim) checkRange(lo, hi, in0, in1 float64, show func(float64) string) 
 	if math.IsNaN(lo) || math.IsNaN(hi) || c.NoFigure || c.Inconclusive {
 		return
 	}
+	// On the figures as shown: a range from 9.996x reads "10.0x", which
+	// a line at 10x does not cut.
+	lo, hi, in0, in1 = round3(lo), round3(hi), round3(in0), round3(in1)
 	if (lo >= in0 && hi <= in1) || hi < in0 || lo > in1 {
 		return // the repetitions agree
 	}
@@ -336,21 +395,26 @@ func (c *Claim) checkRange(lo, hi, in0, in1 float64, show func(float64) string) 
 }
 
 // within judges a claim of "about lo to hi": it holds inside the range and
-// roughly holds within a factor 1.5 outside it.
+// roughly holds within a factor 1.5 outside it; a got that is not measured
+// (see measured) gives "not measured".
 func within(lo, hi, got float64, show func(float64) string) (string, bool) {
-	switch {
-	case !(got > 0):
-		return "not measured", false
-	case got >= lo && got <= hi:
-		return "holds", true
-	case got < lo && lo/got <= 1.5:
-		return fmt.Sprintf("roughly holds: %s, just below the range", show(got)), true
-	case got > hi && got/hi <= 1.5:
-		return fmt.Sprintf("roughly holds: %s, just above the range", show(got)), true
-	case got < lo:
-		return fmt.Sprintf("off by %s: %s, below the range", fmtX(lo/got), show(got)), false
+	if !measured(got) {
+		return notMeasuredVerdict, false
 	}
-	return fmt.Sprintf("off by %s: %s, above the range", fmtX(got/hi), show(got)), false
+	// Decided on the factors as shown (3 digits): 15.004 µs, "off by
+	// 1.50x" above 10 µs, roughly holds, as 15.0 µs does.
+	below, above := round3(lo/got), round3(got/hi)
+	switch {
+	case below <= 1 && above <= 1:
+		return "holds", true
+	case below > 1 && below <= 1.5:
+		return fmt.Sprintf("roughly holds: %s, just below the range", show(got)), true
+	case above > 1 && above <= 1.5:
+		return fmt.Sprintf("roughly holds: %s, just above the range", show(got)), true
+	case below > 1:
+		return fmt.Sprintf("off by %s: %s, below the range", fmtX(below), show(got)), false
+	}
+	return fmt.Sprintf("off by %s: %s, above the range", fmtX(above), show(got)), false
 }
 
 // sink keeps the results of measured work alive, so the compiler cannot

@@ -12,3 +12,14 @@ func stackLimit() int64 {
 	}
 	return int64(l.Cur)
 }
+
+// ctxSwitches returns how many kernel context switches the threads of this
+// process have made so far, voluntary and involuntary (getrusage
+// RUSAGE_SELF), and whether it could tell.
+func ctxSwitches() (int64, bool) {
+	var r syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
+		return 0, false
+	}
+	return r.Nvcsw + r.Nivcsw, true
+}

@@ -268,9 +268,11 @@ func sharedClaim(tiny float64, mu, rw Stat, cores int) Claim {
 	switch {
 	case cores < 2:
 		c.Verdict, c.Inconclusive = "cannot tell on one core", true
-	case tiny >= 1.1 && long >= 1.1:
+	case !measured(tiny, mu.Median, rw.Median):
+		c.notMeasured()
+	case round3(tiny) >= 1.1 && round3(long) >= 1.1: // as shown: 1.0996x reads "1.10x"
 		c.Verdict, c.Holds = "holds", true
-	case long >= 1.1:
+	case round3(long) >= 1.1:
 		c.Verdict, c.Holds = "holds only when reads take time", true
 	default:
 		c.Verdict = fmt.Sprintf("not here, even for 1 µs reads (%s)", fmtX(long))

@@ -220,9 +220,12 @@ func spawnClaim(thr, gor Stat) Claim {
 		Measured: fmt.Sprintf("thread %s, goroutine %s", fmtNS(thr.Median), fmtNS(gor.Median)),
 		Median:   ratio, Spread: ratioSpread(thr, gor), Unit: "x",
 	}
-	if ratio >= 10 {
+	switch {
+	case !measured(thr.Median, gor.Median):
+		c.notMeasured()
+	case round3(ratio) >= 10: // as shown: 9.996x reads "10.0x"
 		c.Verdict, c.Holds = fmt.Sprintf("holds: a thread costs %s more", fmtX(ratio)), true
-	} else {
+	default:
 		c.Verdict = fmt.Sprintf("weaker here: a thread costs only %s more", fmtX(ratio))
 	}
 	lo, hi := ratioRange(thr, gor)
