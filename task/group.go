@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -724,14 +725,28 @@ func (g *Group[T]) failedErr() error {
 	g.mu.Lock()
 	cause := g.tripCause
 	g.mu.Unlock()
+	closed := g.isClosed()
 	switch {
+	case cause != nil && closed:
+		// Close's doc promises ErrClosed; the failure tells why the group
+		// ended first. The error matches both.
+		return closedAfterFailure{cause}
 	case cause != nil:
 		return cause
-	case g.isClosed():
+	case closed:
 		return ErrClosed
 	}
 	return notStarted(&g.ctx)
 }
+
+// closedAfterFailure is the error of a task submitted to a FailFast group
+// that failed and was then closed: it matches ErrClosed and the failure.
+type closedAfterFailure struct{ cause error }
+
+func (e closedAfterFailure) Error() string {
+	return ErrClosed.Error() + " after it " + strings.TrimPrefix(e.cause.Error(), "task: group ")
+}
+func (e closedAfterFailure) Unwrap() []error { return []error{ErrClosed, e.cause} }
 
 // failure is a failed task's error, and its context, through which
 // reading the error marks a panic in it as seen (see OnUnobservedPanic).
@@ -1170,7 +1185,9 @@ func thousands(n int) string {
 // that task runs, it gives the task's slot back all the same, and the
 // runtime's bound does not hold while Close waits, as for any await point
 // given a task's context on another goroutine (see package rt). Tasks
-// submitted after Close fail with ErrClosed. Results not yet delivered
+// submitted after Close fail with ErrClosed (after a FailFast group's
+// failure, with an error that matches the failure too: "task: group
+// closed after it failed: ..."). Results not yet delivered
 // stay for Next and Wait. Close may be called more than once.
 //
 // Called from one of the group's own tasks (one that found the answer
