@@ -23,6 +23,15 @@ import (
 // down or shut down.
 var ErrClosed = errors.New("rt: runtime closed")
 
+// ErrShutdown is the cause (context.Cause) of the contexts that
+// [Runtime.Shutdown] cancels once its ctx has ended. A task it so kept
+// from starting (waiting for a worker slot, or queued for the blocking
+// pool) fails with an error that matches ErrShutdown, task.ErrNotStarted
+// and context.Canceled, as pool.ErrShutdown does for a pool's queued
+// tasks; a running task's function sees it as its context's cause. It
+// tells Shutdown's cancel from the caller's own.
+var ErrShutdown = errors.New("rt: shut down")
+
 // ErrNilRuntime is the error of a task spawned on a nil *Runtime, or on
 // one not made by New.
 var ErrNilRuntime = errors.New("rt: nil runtime (make one with rt.New)")
@@ -754,10 +763,11 @@ func plural(n int) string {
 // returns nil whatever ctx, even one already done: its idle blocking
 // goroutines exit at once.
 //
-// If ctx ends first, Shutdown cancels the context of every task left (tasks
-// that have not taken their first slot, or still in the blocking queue,
-// then end without running, with task.ErrNotStarted, counted as Cancelled
-// in Metrics), lifts the bound on worker slots so that cancelled tasks
+// If ctx ends first, Shutdown cancels the context of every task left, with
+// [ErrShutdown] as its cause (tasks that have not taken their first slot,
+// or still in the blocking queue, then end without running, with an error
+// matching ErrShutdown and task.ErrNotStarted, counted as Cancelled in
+// Metrics), lifts the bound on worker slots so that cancelled tasks
 // never wait behind one that does not return, waits up to the grace period
 // ([ShutdownGrace]) for them to return and for the detector to stop, and
 // returns a *[ShutdownError] that wraps ctx's error, says how many tasks'
@@ -869,7 +879,7 @@ func (r *Runtime) cancelAll() (n int, cancelled uint64) {
 	cancelled = r.cancelled
 	r.mu.Unlock()
 	for _, t := range ts {
-		t.Cancel() // may run AfterFuncs that take r.mu
+		task.CancelCause(t, ErrShutdown) // may run AfterFuncs that take r.mu
 	}
 	return len(ts), cancelled
 }

@@ -4,66 +4,72 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/spool-go/spool/rt"
+	"github.com/spool-go/spool/task"
 )
 
-// TestShutdownErrorCause: Shutdown's error matches the context's cause as
-// well as its error (it kept only ctx.Err(), so errors.Is(err, cause) was
-// false for WithTimeoutCause and WithCancelCause), says the cause once,
-// and counts one task in the singular.
-func TestShutdownErrorCause(t *testing.T) {
-	errCause := errors.New("the deploy is rolling")
-	tests := []struct {
-		name      string
-		ctx       func() (context.Context, context.CancelFunc)
-		wantIs    []error
-		wantError string
+// TestShutdownCancelsWithErrShutdown checks that the tasks Shutdown
+// cancels once its ctx has ended can tell it from their caller's own
+// cancel: a task kept from starting fails with an error matching
+// ErrShutdown (and task.ErrNotStarted and context.Canceled), and a
+// running one sees ErrShutdown as its context's cause. They got
+// context.Canceled alone, where pool's have pool.ErrShutdown.
+func TestShutdownCancelsWithErrShutdown(t *testing.T) {
+	bg := context.Background()
+	for _, tc := range []struct {
+		name  string
+		spawn func(r *rt.Runtime, fn func(context.Context) (int, error)) *task.Task[int]
+		full  func(r *rt.Runtime, hold func(context.Context) (int, error)) *task.Task[int]
 	}{
-		{"cancelled", func() (context.Context, context.CancelFunc) {
-			ctx, cancel := context.WithCancel(context.Background())
-			cancel()
-			return ctx, cancel
-		}, []error{context.Canceled},
-			"rt: shutdown: context canceled: cancelled the contexts of 1 task; all ended"},
-		{"cancelled with a cause", func() (context.Context, context.CancelFunc) {
-			ctx, cancel := context.WithCancelCause(context.Background())
-			cancel(errCause)
-			return ctx, func() {}
-		}, []error{context.Canceled, errCause},
-			"rt: shutdown: context canceled (the deploy is rolling): cancelled the contexts of 1 task; all ended"},
-		{"timed out with a cause", func() (context.Context, context.CancelFunc) {
-			return context.WithTimeoutCause(context.Background(), time.Millisecond, errCause)
-		}, []error{context.DeadlineExceeded, errCause},
-			"rt: shutdown: context deadline exceeded (the deploy is rolling): cancelled the contexts of 1 task; all ended"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				r, err := rt.New(rt.Logger(quiet), rt.DetectBlocking(0))
-				if err != nil {
-					t.Fatal(err)
-				}
-				running := rt.Spawn(r, context.Background(), func(ctx context.Context) (int, error) {
-					<-ctx.Done()
-					return 0, ctx.Err()
-				})
-				synctest.Wait()
-				ctx, cancel := tt.ctx()
-				defer cancel()
-				err = r.Shutdown(ctx)
-				for _, target := range tt.wantIs {
-					if !errors.Is(err, target) {
-						t.Errorf("errors.Is(%v, %v) = false; want true", err, target)
-					}
-				}
-				if err == nil || err.Error() != tt.wantError {
-					t.Errorf("Error() = %v; want %q", err, tt.wantError)
-				}
-				_, _ = running.Await(context.Background())
+		{"waiting for a worker slot",
+			func(r *rt.Runtime, fn func(context.Context) (int, error)) *task.Task[int] { return rt.Spawn(r, bg, fn) },
+			func(r *rt.Runtime, hold func(context.Context) (int, error)) *task.Task[int] {
+				return rt.Spawn(r, bg, hold)
+			}},
+		{"queued for the blocking pool",
+			func(r *rt.Runtime, fn func(context.Context) (int, error)) *task.Task[int] {
+				return rt.SpawnBlocking(r, bg, fn)
+			},
+			func(r *rt.Runtime, hold func(context.Context) (int, error)) *task.Task[int] {
+				return rt.SpawnBlocking(r, bg, hold)
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := rt.New(rt.Workers(1), rt.MaxBlocking(1), rt.DetectBlocking(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			started := make(chan struct{})
+			// Holds the slot (or the blocking goroutine) until its context
+			// ends, and returns the cause.
+			holder := tc.full(r, func(ctx context.Context) (int, error) {
+				close(started)
+				<-ctx.Done()
+				return 0, context.Cause(ctx)
 			})
+			<-started
+			ran := false
+			waiter := tc.spawn(r, func(context.Context) (int, error) { ran = true; return 1, nil })
+			ended, cancel := context.WithCancel(bg)
+			cancel()
+			var se *rt.ShutdownError
+			if err := r.Shutdown(ended); err != nil && !errors.As(err, &se) {
+				t.Fatalf("Shutdown: %v", err)
+			}
+			if _, err := holder.Await(bg); !errors.Is(err, rt.ErrShutdown) {
+				t.Errorf("running task's context cause: got %v, want ErrShutdown", err)
+			}
+			_, err = waiter.Await(bg)
+			for _, want := range []error{rt.ErrShutdown, task.ErrNotStarted, context.Canceled} {
+				if !errors.Is(err, want) {
+					t.Errorf("task kept from starting: got %q, want it to match %q", err, want)
+				}
+			}
+			if ran {
+				t.Errorf("the task kept from starting ran")
+			}
+			_ = r.Shutdown(bg)
 		})
 	}
 }

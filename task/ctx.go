@@ -306,8 +306,8 @@ func (c *taskCtx) Value(key any) any {
 			c.mu.Lock()
 			byParent := c.byParent
 			var cause error
-			if c.isGroup && !byParent && c.x != nil {
-				cause = c.x.cause
+			if !byParent && c.x != nil && (c.isGroup || c.x.cause != errCancelled) {
+				cause = c.x.cause // a Group's, or one given to CancelCause
 			}
 			c.mu.Unlock()
 			switch {
@@ -326,7 +326,8 @@ func (c *taskCtx) Value(key any) any {
 // cause, that Value hands to context.Cause for a Group's context that its
 // own cancel ended with a cause (a FailFast failure, Close's ErrClosed),
 // and so to the contexts of its tasks, which its end ended: errgroup's
-// context reports its first error so. Made on the first such question.
+// context reports its first error so; and for a task's context cancelled
+// with [CancelCause] (rt's Shutdown). Made on the first such question.
 func (c *taskCtx) causeCarrier(cause error) context.Context {
 	c.mu.Lock()
 	defer c.mu.Unlock()

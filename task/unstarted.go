@@ -1,5 +1,7 @@
 package task
 
+import "context"
+
 // AbortUnstarted resolves j with err without running it, if j has not
 // started (a [Queued] task or not), and reports whether it did. Unlike
 // Abort, it may be called while another goroutine is about to Run j, or
@@ -26,4 +28,24 @@ func (j *job[T]) abortUnstarted(err error) bool {
 	}
 	c.publish(err) // as a cancel of a queued task does (see taskCtx.end)
 	return true
+}
+
+// CancelCause cancels j's context, as [Job.Cancel] does, with cause as
+// the context's cause (context.Cause), so that the function, and the
+// error of a task that had not started (which matches cause too), can
+// tell why: package rt's Shutdown gives rt.ErrShutdown. A nil cause
+// cancels as Job.Cancel does. A Job not made by [Prepare] is cancelled
+// with its Cancel.
+func CancelCause(j Job, cause error) {
+	if c, ok := j.(interface{ cancelCause(error) }); ok && cause != nil {
+		c.cancelCause(cause)
+		return
+	}
+	j.Cancel()
+}
+
+func (j *job[T]) cancelCause(cause error) {
+	if t := (*Task[T])(j); !t.none() {
+		t.ctx.cancel(context.Canceled, cause)
+	}
 }
