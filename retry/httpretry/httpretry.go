@@ -2,7 +2,10 @@
 // attempt, and how long the server asked to wait.
 //
 // Use [Check] inside your own attempt function when you stream the body or
-// need control over the request; use [Do] when the body fits in memory.
+// need control over the request; use [Do] when the body fits in memory;
+// use [Transport] to give an *http.Client (an SDK's, say) retries: it is
+// an http.RoundTripper that judges each attempt as Do does and returns
+// the last response as it is when it gives up.
 //
 //	resp, err := client.Do(req)
 //	if err := httpretry.Check(resp, err, time.Minute); err != nil {
