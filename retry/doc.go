@@ -14,8 +14,9 @@
 // it to paper over errors that will not go away, to poll for a state change
 // (a ticker says what it does), or around a call that already retries (two
 // nested layers multiply the attempts). For HTTP, package
-// [github.com/spool-go/spool/retry/httpretry] classifies responses and
-// honours Retry-After.
+// [github.com/spool-go/spool/retry/httpretry] classifies responses,
+// honours Retry-After, and puts retries inside an *http.Client (its
+// Transport).
 //
 // # Attempts, not retries
 //

@@ -79,3 +79,42 @@ func ExampleParseRetryAfter() {
 	// 1m30s true
 	// 0s false
 }
+
+// Transport gives retries to code that takes an *http.Client. A 503 is
+// retried; when the attempts run out, the client gets the server's last
+// answer, body and all, as from any transport.
+func ExampleTransport() {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch n := hits.Add(1); {
+		case r.URL.Path == "/down":
+			http.Error(w, fmt.Sprint("still down, ", n), http.StatusServiceUnavailable)
+		case n == 1:
+			http.Error(w, "try later", http.StatusServiceUnavailable)
+		default:
+			io.WriteString(w, "hello")
+		}
+	}))
+	defer srv.Close()
+
+	rt, err := httpretry.Transport(nil, retry.MaxAttempts(3), retry.Backoff(retry.Constant(time.Millisecond)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	client := &http.Client{Transport: rt, Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+	for _, path := range []string{"/", "/down"} {
+		resp, err := client.Get(srv.URL + path)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Printf("%s: %d %s (%d requests)\n", path, resp.StatusCode, strings.TrimSpace(string(body)), hits.Swap(0))
+	}
+	// Output:
+	// /: 200 hello (2 requests)
+	// /down: 503 still down, 3 (3 requests)
+}

@@ -2,7 +2,10 @@
 // attempt, and how long the server asked to wait.
 //
 // Use [Check] inside your own attempt function when you stream the body or
-// need control over the request; use [Do] when the body fits in memory.
+// need control over the request; use [Do] when the body fits in memory;
+// use [Transport] to give an *http.Client (an SDK's, say) retries: it is
+// an http.RoundTripper that judges each attempt as Do does and returns
+// the last response as it is when it gives up.
 //
 //	resp, err := client.Do(req)
 //	if err := httpretry.Check(resp, err, time.Minute); err != nil {
@@ -366,10 +369,7 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 	if client == nil {
 		client = http.DefaultClient
 	}
-	var (
-		sent atomic.Bool // an attempt sent some body
-		held heldBody    // a body the transport closed unread: sent again
-	)
+	var c call
 	resp, err := retry.Do(ctx, func(ctx context.Context, attempt int) (*http.Response, error) {
 		req, err := newReq(ctx)
 		if err != nil {
@@ -378,35 +378,9 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		if req == nil {
 			return nil, retry.Permanent(errors.New("httpretry: newReq returned a nil request"))
 		}
-		hasBody := req.Body != nil && req.Body != http.NoBody
-		if req.Context() != ctx || hasBody {
-			req = req.WithContext(ctx) // a copy: its Body can be replaced
-		}
-		if attempt > 1 && hasBody {
-			if req.GetBody == nil {
-				if sent.Load() { // read by an attempt after it was judged
-					held.release(req.Body)
-					req.Body.Close()
-					return nil, retry.Permanent(noGetBody(fmt.Errorf("httpretry: %s %s", method(req), req.URL.Redacted())))
-				}
-			} else {
-				// It may be the body an earlier attempt read: take it afresh.
-				old := req.Body
-				if req.Body, err = req.GetBody(); err != nil {
-					old.Close()
-					return nil, retry.Permanent(fmt.Errorf("httpretry: GetBody: %w", err))
-				}
-				old.Close()
-				hasBody = req.Body != nil && req.Body != http.NoBody
-			}
-		}
-		var sb *sentBody
-		if hasBody {
-			held.take(req.Body, attempt) // this attempt's transport closes it now
-			sb = &sentBody{rc: req.Body, sent: &sent, again: sent.Load(), held: &held, unmade: req.GetBody == nil, attempt: attempt}
-			req.Body = sb
-		} else if sent.Load() {
-			return nil, retry.Permanent(errBodyGone)
+		req, sb, err := c.prepare(ctx, req, attempt)
+		if err != nil {
+			return nil, err
 		}
 		// The round trip and the body's download are waits for the
 		// network: await points, as retry's back-off is. On a runtime the
@@ -414,36 +388,12 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		pk := task.Park(ctx)
 		resp, err := client.Do(req)
 		pk.Resume()
-		if sb != nil && sb.gone.Load() {
+		if err, _ := c.judge(req, sb, resp, err); err != nil {
 			drain(ctx, resp)
-			return nil, retry.Permanent(errBodyGone)
+			return nil, err
 		}
-		// Once some of a body that cannot be made again has been read, a
-		// repeat would send the rest of it, or nothing, as if it were all.
-		once := sb != nil && req.GetBody == nil && sb.read.Load()
-		// The request a response answers: the last of a redirect chain.
-		named := req
-		if resp != nil && resp.Request != nil {
-			named = resp.Request
-		}
-		if v := classify(resp, err, math.MaxInt64); v.err != nil {
-			e, permanent, after, hasAfter := v.err, v.permanent, v.after, v.hasAfter
-			if se, ok := e.(*StatusError); ok {
-				se.Method, se.URL = method(named), named.URL.Redacted()
-			}
-			drain(ctx, resp)
-			switch {
-			case permanent:
-				return nil, retry.Permanent(e)
-			case !idempotent(req) && !notSent(e) && !tooMany(e):
-				return nil, retry.Permanent(notRepeated(e, req))
-			case once:
-				return nil, retry.Permanent(noGetBody(e))
-			case hasAfter:
-				return nil, retry.After(after, e)
-			}
-			return nil, e
-		}
+		once := unrepeatable(req, sb)
+		named := answered(req, resp)
 		pk = task.Park(ctx)
 		body, err := io.ReadAll(resp.Body)
 		pk.Resume()
@@ -464,8 +414,107 @@ func Do(ctx context.Context, client *http.Client, newReq func(ctx context.Contex
 		}
 		return resp, nil
 	}, opts...)
-	held.finish()
+	c.held.finish()
 	return resp, err
+}
+
+// call is what one call of [Do], or one RoundTrip of a [Transport], keeps
+// across its attempts: whether an attempt sent some of the request's
+// body, and a body held for the next attempt.
+type call struct {
+	sent atomic.Bool // an attempt sent some body
+	held heldBody    // a body the transport closed unread: sent again
+}
+
+// prepare readies req for attempt: it returns the request to send, bound
+// to ctx, with its body (if any) wrapped in the *sentBody it also
+// returns. req itself is never modified: when its context or body must
+// change, the request returned is a shallow copy. A later attempt takes
+// the body afresh from GetBody. The error, permanent, says why req must
+// not be sent again.
+func (c *call) prepare(ctx context.Context, req *http.Request, attempt int) (*http.Request, *sentBody, error) {
+	hasBody := req.Body != nil && req.Body != http.NoBody
+	if req.Context() != ctx || hasBody {
+		req = req.WithContext(ctx) // a copy: its Body can be replaced
+	}
+	if attempt > 1 && hasBody {
+		if req.GetBody == nil {
+			if c.sent.Load() { // read by an attempt after it was judged
+				c.held.release(req.Body)
+				req.Body.Close()
+				return nil, nil, retry.Permanent(noGetBody(fmt.Errorf("httpretry: %s %s", method(req), req.URL.Redacted())))
+			}
+		} else {
+			// It may be the body an earlier attempt read: take it afresh.
+			old := req.Body
+			var err error
+			if req.Body, err = req.GetBody(); err != nil {
+				old.Close()
+				return nil, nil, retry.Permanent(fmt.Errorf("httpretry: GetBody: %w", err))
+			}
+			old.Close()
+			hasBody = req.Body != nil && req.Body != http.NoBody
+		}
+	}
+	var sb *sentBody
+	if hasBody {
+		c.held.take(req.Body, attempt) // this attempt's transport closes it now
+		sb = &sentBody{rc: req.Body, sent: &c.sent, again: c.sent.Load(), held: &c.held, unmade: req.GetBody == nil, attempt: attempt}
+		req.Body = sb
+	} else if c.sent.Load() {
+		return nil, nil, retry.Permanent(errBodyGone)
+	}
+	return req, sb, nil
+}
+
+// judge classifies the outcome (resp, err) of an attempt that sent req,
+// with sb its body (nil for none): nil for a success, else the error for
+// retry.Do, marked as Do marks it (permanent for a failure that is, or
+// for a request not safe to send again; with Retry-After's delay). A
+// *StatusError names the request the response answers. judge leaves resp
+// as it is: the caller drains it, or keeps it. status reports a failure
+// that is resp's status alone, with resp whole.
+func (c *call) judge(req *http.Request, sb *sentBody, resp *http.Response, err error) (_ error, status bool) {
+	if sb != nil && sb.gone.Load() {
+		return retry.Permanent(errBodyGone), false
+	}
+	v := classify(resp, err, math.MaxInt64)
+	if v.err == nil {
+		return nil, false
+	}
+	e, permanent, after, hasAfter := v.err, v.permanent, v.after, v.hasAfter
+	if se, ok := e.(*StatusError); ok {
+		named := answered(req, resp)
+		se.Method, se.URL = method(named), named.URL.Redacted()
+		status = err == nil
+	}
+	switch {
+	case permanent:
+		return retry.Permanent(e), status
+	case !idempotent(req) && !notSent(e) && !tooMany(e):
+		return retry.Permanent(notRepeated(e, req)), status
+	case unrepeatable(req, sb):
+		return retry.Permanent(noGetBody(e)), status
+	case hasAfter:
+		return retry.After(after, e), status
+	}
+	return e, status
+}
+
+// unrepeatable reports whether the attempt that sent req, with sb its
+// body, read some of a body that cannot be made again: a repeat would
+// send the rest of it, or nothing, as if it were all.
+func unrepeatable(req *http.Request, sb *sentBody) bool {
+	return sb != nil && req.GetBody == nil && sb.read.Load()
+}
+
+// answered is the request resp answers, the last of a redirect chain, or
+// req when resp does not say.
+func answered(req *http.Request, resp *http.Response) *http.Request {
+	if resp != nil && resp.Request != nil {
+		return resp.Request
+	}
+	return req
 }
 
 // method is req's method, GET when it is empty, as net/http reads it.
