@@ -19,9 +19,9 @@ import (
 // return an error matching [ErrInvalid] that names it; opts are checked
 // and built into a [retry.Policy] once, here.
 //
-//	rt, err := httpretry.Transport(nil, retry.MaxAttempts(4))
+//	tr, err := httpretry.Transport(nil, retry.MaxAttempts(4))
 //	...
-//	client := &http.Client{Transport: rt, Timeout: 30 * time.Second}
+//	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 //
 // Each attempt is judged as Do judges it ([Check]'s classification, and
 // Do's rules on idempotency and on request bodies): a request that is not
