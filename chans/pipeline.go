@@ -427,16 +427,22 @@ func Stage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(context.
 	return out
 }
 
+// stageIO is what a stage works with: its pipeline, input, function and
+// output, and the pipeline's Done channel.
+type stageIO[In, Out any] struct {
+	p    *Pipeline
+	in   <-chan In
+	fn   func(context.Context, In) (Out, error)
+	out  chan Out
+	done <-chan struct{}
+}
+
 // unordered is a stage that sends results in completion order. Its
 // workers are started as values come: one waits for in from the start, and
 // a worker that takes a value when no other waits for in starts one that
 // will, up to workers, so a large workers costs nothing up front.
 type unordered[In, Out any] struct {
-	p       *Pipeline
-	in      <-chan In
-	fn      func(context.Context, In) (Out, error)
-	out     chan Out
-	done    <-chan struct{}
+	stageIO[In, Out]
 	workers int64
 	started atomic.Int64 // workers started, at most workers
 	left    atomic.Int64 // workers started and not ended: the last closes out
@@ -444,7 +450,7 @@ type unordered[In, Out any] struct {
 }
 
 func unorderedStage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(context.Context, In) (Out, error), out chan Out) {
-	s := &unordered[In, Out]{p: p, in: in, fn: fn, out: out, done: p.ctx.Done(), workers: int64(workers)}
+	s := &unordered[In, Out]{stageIO: stageIO[In, Out]{p, in, fn, out, p.ctx.Done()}, workers: int64(workers)}
 	s.spawn()
 }
 
@@ -471,18 +477,23 @@ func (s *unordered[In, Out]) exit() {
 	}
 }
 
+// receive returns in's next value, or false once in is closed or the
+// pipeline's context is done (then counted as a stop: see stopped).
+func receive[In any](p *Pipeline, in <-chan In, done <-chan struct{}) (v In, ok bool) {
+	select {
+	case v, ok = <-in:
+		return v, ok
+	case <-done:
+		p.stopped()
+		return v, false
+	}
+}
+
 func (s *unordered[In, Out]) work(ctx context.Context) {
 	defer s.exit()
 	for {
-		var v In
-		select {
-		case x, ok := <-s.in:
-			if !ok {
-				return
-			}
-			v = x
-		case <-s.done:
-			s.p.stopped()
+		v, ok := receive(s.p, s.in, s.done)
+		if !ok {
 			return
 		}
 		if s.idle.Add(-1) == 0 { // nobody waits for in now: start one who will
@@ -526,11 +537,7 @@ type job[In, Out any] struct {
 // need them and reused once freed, and workers are started when a value
 // finds none free, up to workers: a large workers costs nothing up front.
 type ordered[In, Out any] struct {
-	p       *Pipeline
-	in      <-chan In
-	fn      func(context.Context, In) (Out, error)
-	out     chan Out
-	done    <-chan struct{}
+	stageIO[In, Out]
 	jobs    chan job[In, Out]
 	workers int          // the dispatcher's alone
 	started int          // the dispatcher's alone
@@ -551,7 +558,7 @@ type ordered[In, Out any] struct {
 
 func orderedStage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(context.Context, In) (Out, error), out chan Out) {
 	s := &ordered[In, Out]{
-		p: p, in: in, fn: fn, out: out, done: p.ctx.Done(),
+		stageIO: stageIO[In, Out]{p, in, fn, out, p.ctx.Done()},
 		jobs:    make(chan job[In, Out]),
 		workers: workers,
 		size:    2 * workers,
@@ -584,15 +591,8 @@ func wake(ch chan struct{}) {
 func (s *ordered[In, Out]) dispatch(ctx context.Context) {
 	defer s.end()
 	for {
-		var v In
-		select {
-		case x, ok := <-s.in:
-			if !ok {
-				return
-			}
-			v = x
-		case <-s.done:
-			s.p.stopped()
+		v, ok := receive(s.p, s.in, s.done)
+		if !ok {
 			return
 		}
 		sl := s.take()
