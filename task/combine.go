@@ -445,7 +445,9 @@ func Race[T any](ctx context.Context, tasks ...*Task[T]) (T, error) {
 
 // Any returns the value of the first task to succeed and cancels the others,
 // waiting for them as [Race] does, and treating ctx as Race does. If every
-// task fails, Any returns all their errors joined, in completion order.
+// task fails, Any returns all their errors, in completion order, under a
+// line that says so ("task: any: all 3 tasks failed:", then one a line;
+// errors.Is and errors.As see each).
 // If ctx is done before a task succeeded, the error joins the failures so
 // far (panics included) with the wrapped ctx error, as [All]'s does, so
 // that a fallback that outlived ctx does not hide why the primary failed.
@@ -494,8 +496,24 @@ func first[T any](ctx context.Context, op string, tasks []*Task[T], decides func
 	if err != nil {
 		return zero, orFailed(errs, err) // Race: no task had ended, failed is empty
 	}
-	return zero, errors.Join(errs...)
+	return zero, allFailed(errs)
 }
+
+// allFailed is Any's error when every task failed: their errors, in
+// completion order, under a line that says so ("task: any: all 3 tasks
+// failed:" and one error a line, as errors.Join writes them). errors.Is
+// and errors.As look through it at each.
+type allFailed []error
+
+func (e allFailed) Error() string {
+	lead := fmt.Sprintf("task: any: all %d tasks failed:\n", len(e))
+	if len(e) == 1 {
+		lead = "task: any: its one task failed: "
+	}
+	return lead + errors.Join(e...).Error()
+}
+
+func (e allFailed) Unwrap() []error { return e }
 
 // Case is anything [Select] can wait on: a *Task, a context.Context (such
 // as one from signal.NotifyContext), or a [Timer].
