@@ -48,6 +48,7 @@ func TestNilContextPanics(t *testing.T) {
 		{"Group.Go", func() { var g task.Group[int]; defer g.Close(); g.Go(nilCtx, fn) }},
 		{"Group.Next", func() { var g task.Group[int]; defer g.Close(); g.Next(nilCtx) }},
 		{"Group.Wait", func() { var g task.Group[int]; defer g.Close(); _, _ = g.Wait(nilCtx) }},
+		{"Flight.Do", func() { var f task.Flight[int, int]; f.Do(nilCtx, 1, fn) }},
 		{"Park", func() { task.Park(nilCtx) }},
 		{"ContextSlot", func() { task.ContextSlot(nilCtx) }},
 		{"WithoutSlot", func() { task.WithoutSlot(nilCtx) }},

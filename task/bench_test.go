@@ -3,6 +3,7 @@ package task_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -109,4 +110,46 @@ func BenchmarkPark(b *testing.B) {
 	for b.Loop() {
 		task.Park(ctx).Resume()
 	}
+}
+
+// BenchmarkFlight measures Flight.Do of a trivial fn: uncontended (one
+// caller, a new call each time), and with 8 callers sharing each call
+// (ns/op is one call and its 8 results).
+func BenchmarkFlight(b *testing.B) {
+	ctx := context.Background()
+	trivial := func(context.Context) (int, error) { return 1, nil }
+	b.Run("uncontended", func(b *testing.B) {
+		var f task.Flight[string, int]
+		b.ReportAllocs()
+		for b.Loop() {
+			v, _, _ := f.Do(ctx, "k", trivial)
+			sinkInt += v
+		}
+	})
+	b.Run("waiters=8", func(b *testing.B) {
+		const waiters = 8
+		var f task.Flight[string, int]
+		release := make(chan struct{})
+		gate := func(context.Context) (int, error) { <-release; return 1, nil }
+		b.ReportAllocs()
+		for b.Loop() {
+			flight8(&f, gate, release, waiters)
+		}
+	})
+}
+
+// flight8 runs one call of gate shared by n callers: the first starts it,
+// the others join, and gate returns when release is sent to, once all
+// of them wait.
+func flight8(f *task.Flight[string, int], gate func(context.Context) (int, error), release chan struct{}, n int) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { f.Do(ctx, "k", gate) })
+	}
+	for task.FlightWaiters(f, "k") < n {
+		runtime.Gosched()
+	}
+	release <- struct{}{}
+	wg.Wait()
 }

@@ -18,6 +18,9 @@
 //   - [Group]: tokio's JoinSet, with an optional limit on how many run at
 //     once, completion-order [Group.Next] and submission-order [Group.Wait];
 //     each result is delivered once, and then forgotten.
+//   - [Flight]: singleflight, one run of a function for the callers of a
+//     key whose calls overlap; each caller waits with its own context, and
+//     the function's context ends only when every one of them has left.
 //
 // Don't use it for fire-and-forget work that nobody awaits (a task's
 // error would go unseen, and a panic would be reported only when the
