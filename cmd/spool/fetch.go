@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -44,7 +43,9 @@ One JSON object per URL on stdout, in completion order (input order with
 duration_ms, error (null on success; else what failed, as "404 Not Found"
 or "timed out after 5s (gave up after 3 attempts)"), and path with --out.
 A password in a URL (http://user:pw@host/) is printed masked, as
-user:xxxxx, in the records and in the notes on stderr.
+user:xxxxx, in the records and in the notes on stderr; so is anything that
+may be one: from the first ':' after the scheme and its slashes to the last
+'@' (ann:pw@host, http:/ann:pw@host, http://host:8080/@me all mask).
 A URL needs its scheme: 127.0.0.1:8080/x is refused, with a suggestion.
 Bodies are saved under --out (mode 0666 less the umask) by a temporary file
 renamed into place; names come from the URL (host_port_path_<24 hex of its
@@ -170,7 +171,7 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	for r := range fetch.Run(ctx, urls, opts...) {
 		bar.Add(1)
 		if errors.Is(r.Err, fetch.ErrDuplicate) {
-			note := fmt.Sprintf("spool fetch: skipped %s: %v\n", redacted(r.URL), strings.TrimPrefix(r.Err.Error(), "fetch: "))
+			note := fmt.Sprintf("spool fetch: skipped %s: %v\n", fetch.Redact(r.URL), strings.TrimPrefix(r.Err.Error(), "fetch: "))
 			if onTerminal {
 				notes = append(notes, note)
 			} else {
@@ -211,20 +212,6 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return errFailed
 	}
 	return nil
-}
-
-// redacted is rawURL with its password, if it has one, masked as
-// url.URL.Redacted masks it, as the records mask it; otherwise rawURL as
-// it is.
-func redacted(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return rawURL // not for a duplicate: Run has parsed it
-	}
-	if _, has := u.User.Password(); has {
-		return u.Redacted()
-	}
-	return rawURL
 }
 
 // fetchLines yields the URLs in r, one per line, skipping blank lines and
