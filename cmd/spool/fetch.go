@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spool-go/spool/fetch"
 	"github.com/spool-go/spool/internal/progress"
+	"github.com/spool-go/spool/internal/quote"
 )
 
 // newFetchCmd builds `spool fetch`; see package fetch for the semantics.
@@ -142,7 +143,7 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		// by one, after fetching it: say so once, before any request.
 		probe, err := os.CreateTemp(o.out, ".spool-fetch-probe-*")
 		if err != nil {
-			return fmt.Errorf("fetch: --out %s: cannot write there: %w", o.out, err)
+			return fmt.Errorf("fetch: --out %s: cannot write there: %w", quote.Name(o.out), err)
 		}
 		probe.Close()
 		os.Remove(probe.Name())
@@ -171,7 +172,7 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	for r := range fetch.Run(ctx, urls, opts...) {
 		bar.Add(1)
 		if errors.Is(r.Err, fetch.ErrDuplicate) {
-			note := fmt.Sprintf("spool fetch: skipped %s: %v\n", fetch.Redact(r.URL), strings.TrimPrefix(r.Err.Error(), "fetch: "))
+			note := fmt.Sprintf("spool fetch: skipped %s: %v\n", quote.Name(fetch.Redact(r.URL)), strings.TrimPrefix(r.Err.Error(), "fetch: "))
 			if onTerminal {
 				notes = append(notes, note)
 			} else {

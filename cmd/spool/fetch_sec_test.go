@@ -121,3 +121,20 @@ func TestFetchMasksLoosePasswords(t *testing.T) {
 		})
 	}
 }
+
+// TestFetchNoteQuotesOddURL: the note of a repeated URL quotes a URL that
+// would not read as itself (here U+202E, which shows what follows
+// reversed), and writes a plain one as it is. It was written raw.
+func TestFetchNoteQuotesOddURL(t *testing.T) {
+	tests := []struct{ url, wantNote string }{
+		{"http://127.0.0.1:1/a", "spool fetch: skipped http://127.0.0.1:1/a: duplicate URL"},
+		{"http://127.0.0.1:1/\u202etxt.exe", `spool fetch: skipped "http://127.0.0.1:1/\u202etxt.exe": duplicate URL`},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		run(context.Background(), &stdout, &stderr, "fetch", "--retries", "0", tt.url, tt.url)
+		if !strings.Contains(stderr.String(), tt.wantNote) {
+			t.Errorf("%q given twice: got stderr %q; want it to hold %q", tt.url, stderr.String(), tt.wantNote)
+		}
+	}
+}
