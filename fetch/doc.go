@@ -114,7 +114,8 @@
 //	                     (default 1073741824, 1 GiB; must be positive)
 //	    --ordered        print records in input order instead of completion order
 //	-                    read URLs from standard input, one per line
-//	                     (blank lines and lines starting with # are skipped)
+//	                     (blank lines, lines starting with # and a UTF-8
+//	                     byte order mark at the start are skipped)
 //
 // spool fetch prints one JSON object per URL on standard output:
 //

@@ -26,7 +26,8 @@ func newFetchCmd() *cobra.Command {
 		Use:   "fetch [flags] URL... | -",
 		Short: "fetch many URLs concurrently, printing one JSON record per URL",
 		Long: `Fetch URLs (arguments, or one per line on standard input with -; blank lines
-and lines starting with # are skipped) with at most N requests in flight, each
+and lines starting with # are skipped, as is a UTF-8 byte order mark at the
+start) with at most N requests in flight, each
 attempt limited to D.
 
 Failed attempts are retried --retries times with exponential back-off (from
@@ -216,7 +217,8 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 // fetchLines yields the URLs in r, one per line, skipping blank lines and
-// lines starting with #; a read error is left in *errp.
+// lines starting with #, and a UTF-8 byte order mark at the start of r; a
+// read error is left in *errp.
 //
 // Once ctx is done, r is not read further: a pipe whose writer never
 // closes it (tail -f, a socket, a FIFO) must not keep an interrupted run
@@ -240,8 +242,14 @@ func fetchLines(ctx context.Context, r io.Reader, errp *error) iter.Seq[string] 
 			n := 0
 			for sc.Scan() {
 				n++
+				line := sc.Text()
+				if n == 1 {
+					// A UTF-8 byte order mark, as some editors write: it
+					// would make the first URL malformed, and not show.
+					line = strings.TrimPrefix(line, "\uFEFF")
+				}
 				select {
-				case lines <- sc.Text():
+				case lines <- line:
 				case <-ctx.Done():
 					return
 				case <-stop:
