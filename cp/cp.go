@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spool-go/spool/internal/quote"
 	"github.com/spool-go/spool/task"
 )
 
@@ -77,12 +78,16 @@ type FileError struct {
 }
 
 // Error reads "cp: ", the operation, the source (and "-> " the
-// destination, when known) and the cause.
+// destination, when known) and the cause, on one line: a path that would
+// not read as itself there (one holding a newline, a terminal escape or
+// another character that is not printable, or ": ") is quoted in Go
+// syntax, as in `cp: open "a\nb": permission denied`; other paths are
+// written as they are.
 func (e *FileError) Error() string {
 	if e.Dst == "" {
-		return fmt.Sprintf("cp: %s %s: %v", e.Op, e.Src, trim(e.Err))
+		return fmt.Sprintf("cp: %s %s: %v", e.Op, quote.Name(e.Src), trim(e.Err))
 	}
-	return fmt.Sprintf("cp: %s %s -> %s: %v", e.Op, e.Src, e.Dst, trim(e.Err))
+	return fmt.Sprintf("cp: %s %s -> %s: %v", e.Op, quote.Name(e.Src), quote.Name(e.Dst), trim(e.Err))
 }
 
 // Unwrap returns the cause, an *fs.PathError or the like.
@@ -241,7 +246,7 @@ func Copy(ctx context.Context, srcs []string, dst string, opts ...Option) (Summa
 	dstInfo, err := os.Stat(dst)
 	dstIsDir := err == nil && dstInfo.IsDir()
 	if len(srcs) > 1 && !dstIsDir {
-		return Summary{}, fmt.Errorf("%w: %s", ErrNotDir, dst)
+		return Summary{}, fmt.Errorf("%w: %s", ErrNotDir, quote.Name(dst))
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -421,9 +426,9 @@ func (w *walker) claim(key, src, target string, info fs.FileInfo) bool {
 		w.claims[key] = src
 		return true
 	}
-	err := fmt.Errorf("%w, %s", ErrSameTarget, prev)
+	err := fmt.Errorf("%w, %s", ErrSameTarget, quote.Name(prev))
 	if filepath.Clean(prev) == filepath.Clean(src) {
-		err = fmt.Errorf("%w, %s (the same source, given twice)", ErrSameTarget, prev)
+		err = fmt.Errorf("%w, %s (the same source, given twice)", ErrSameTarget, quote.Name(prev))
 	}
 	w.r.fail(Result{Src: src, Dst: target, Type: info.Mode().Type()}, &FileError{"copy", src, target, err})
 	return false

@@ -108,7 +108,9 @@
 //	    --verify  compare the SHA-256 of each copy with its source's
 //
 // spool cp prints nothing when all went well, one line per failed item on
-// standard error otherwise, and a progress bar (files and bytes) on standard
+// standard error otherwise (a name that would not read as itself there, as
+// one holding a newline or a terminal escape, is quoted: see
+// FileError.Error), and a progress bar (files and bytes) on standard
 // error when that is a terminal. Exit status: 0 when every item was copied,
 // 1 when some failed (the others are still copied), 2 on bad usage or when
 // interrupted (a second SIGINT or SIGTERM exits at once, with 130 or 143,

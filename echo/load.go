@@ -107,7 +107,8 @@ type Config struct {
 
 	// Idle mode: open Conns connections, echo one byte on each (so the
 	// server has surely accepted it), hold them all open for Hold, then
-	// echo one byte on each again to check they survived. On Unix the hold
+	// echo one byte on each again to check they survived. A connection
+	// whose byte comes back as another fails, as in message mode. On Unix the hold
 	// ends early, within a second, once the server has closed every
 	// connection (it crashed or shut down): they then all count as failed.
 	// Hold must be positive; message mode ignores it, but refuses it
@@ -938,7 +939,8 @@ func allGone(conns []net.Conn) bool {
 }
 
 // ping echoes one byte on every live connection, dialLimit at a time; a
-// connection that fails is closed, set to nil and counted. If ctx ends, the
+// connection that fails (its write or read fails, or the byte that comes
+// back is not the one sent) is closed, set to nil and counted. If ctx ends, the
 // pings stop at once and count nothing. It returns how many passed.
 func (l *loader) ping(ctx context.Context, conns []net.Conn) int {
 	var ok atomic.Int64
@@ -955,6 +957,10 @@ func (l *loader) ping(ctx context.Context, conns []net.Conn) int {
 			_, err := c.Write(b[:])
 			if err == nil {
 				_, err = io.ReadFull(c, b[:])
+			}
+			if err == nil && b[0] != '.' {
+				// Not an echo: a server that greets (SSH, SMTP) or answers.
+				err = fmt.Errorf("its 1-byte ping %q came back as %q", '.', b[0])
 			}
 			stop()
 			_ = c.SetDeadline(time.Time{})

@@ -3,6 +3,8 @@
 package echo
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"syscall"
@@ -41,10 +43,17 @@ func closedByPeer(c net.Conn) bool {
 // EAGAIN, and reads the echo when the netpoller says it came. That is one
 // write and one read a message, against a write and two reads (the first
 // finding nothing) for c.Write and io.ReadFull, and no entersyscall pair
-// on Linux. A message the socket has no room for is written with c.Write.
+// on Linux; only a connection's first message is read at once after its
+// write (one read more a connection, finding nothing from an echo server),
+// so that bytes a server sent unasked are checked, and fail as a wrong
+// echo, at once. An echo that comes in parts has each part checked before
+// the wait for the next, for the same reason (a banner shorter than a
+// message); the whole echo is checked again once in, so the bytes of such
+// an echo are compared twice (memory-speed work, next to its reads). A message the socket has no room for is written with c.Write.
 func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 	var (
 		i, have int
+		checked int        // bytes of message i's echo checked so far
 		sent    bool       // message i is out, its echo not all in
 		rest    []byte     // the part of message i the socket had no room for
 		writing chan error // the write of rest, while the echo comes in
@@ -78,15 +87,32 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 					if rest, err = writeNow(fd, e.msg); err != nil || len(rest) > 0 {
 						return true
 					}
-					sent, have = true, 0
-					return false // the echo cannot be there yet: wait for it
+					sent, have, checked = true, 0, 0
+					if i > 0 {
+						return false // the echo cannot be there yet: wait for it
+					}
+					// The first message: read at once. Bytes the server
+					// sent before it (a banner: not an echo server) came
+					// under a readiness edge that rc.Read has already
+					// cleared, so a wait would not end before the stall
+					// timeout, which then reported "nothing echoed".
+					continue
 				}
 				want := len(e.got) - have
 				n, rerr := rawRead(fd, e.got[have:])
 				switch {
 				case rerr == syscall.EINTR:
 					continue
-				case rerr == syscall.EAGAIN: // a stale wake-up
+				case rerr == syscall.EAGAIN: // a stale wake-up, or the echo came in part
+					// Check the part before waiting for the rest: a server
+					// that sent fewer wrong bytes than a message (a banner)
+					// and then waits would otherwise be reported as a stall.
+					if have > checked {
+						if bad = e.checkPart(i, checked, have); bad != nil {
+							return true
+						}
+						checked = have
+					}
 					return false
 				case rerr != nil:
 					err = rerr
@@ -124,7 +150,7 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 				_, err := c.Write(b)
 				writing <- err
 			}(rest)
-			rest, sent, have = nil, true, 0
+			rest, sent, have, checked = nil, true, 0, 0
 		}
 	}
 	if writing != nil { // the last message's echo is in: its write has ended
@@ -133,6 +159,15 @@ func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 		if werr != nil {
 			return &msgError{i - 1, werr}
 		}
+	}
+	return nil
+}
+
+// checkPart compares bytes from to to of message i's echo, in e.got,
+// with what was sent, as check does, before the rest has come.
+func (e *exchange) checkPart(i, from, to int) error {
+	if got, sent := e.got[from:to], e.msg[from:to]; !bytes.Equal(got, sent) {
+		return fmt.Errorf("echo: load: message %d: echo differs at byte %d", i, from+mismatch(got, sent))
 	}
 	return nil
 }

@@ -114,14 +114,15 @@
 //	                     (default 1073741824, 1 GiB; must be positive)
 //	    --ordered        print records in input order instead of completion order
 //	-                    read URLs from standard input, one per line
-//	                     (blank lines and lines starting with # are skipped)
+//	                     (blank lines, lines starting with # and a UTF-8
+//	                     byte order mark at the start are skipped)
 //
 // spool fetch prints one JSON object per URL on standard output:
 //
 //	{"url":"http://...","status":200,"bytes":5120,"attempts":1,"duration_ms":21.4,"error":null,"path":"out/..."}
 //
-// url is the URL given, with a password in it masked as url.URL.Redacted
-// masks it ("http://ann:xxxxx@host/"), here and in the notes on standard
+// url is the URL given, with a password in it masked ("http://ann:xxxxx@host/";
+// [Redact] says what counts as one), here and in the notes on standard
 // error; status is 0 when no response came; error is null on success, and
 // otherwise says what failed in plain words, without the names of the
 // packages the error came through: "404 Not Found", "timed out after 5s",

@@ -60,8 +60,8 @@ var (
 // fetch` prints: url, status, bytes, attempts, duration_ms, error (null on
 // success) and, with [Dir], path.
 //
-// URL is as given, with any password it holds: print it with
-// url.URL.Redacted, as MarshalJSON does.
+// URL is as given, with any password it holds: print it with [Redact],
+// as MarshalJSON does.
 type Result struct {
 	URL      string        // the URL as given (spaces trimmed), password included
 	Index    int           // its position in the input, from 0
@@ -74,13 +74,10 @@ type Result struct {
 }
 
 // MarshalJSON writes r as the record of `spool fetch`, on one line. Its
-// url is r.URL with the password of its user info, if any, masked as
-// url.URL.Redacted masks it ("http://ann:xxxxx@host/"), as are passwords
-// in the URLs its error names. A URL that does not parse (a password with
-// an unescaped / ? or #) is masked from the first ':' after its "//" to
-// its last '@', and its error does not quote the parser's reason; one
-// with a port and an '@' in its path is masked so too, more than needed,
-// rather than risk showing a password. Its
+// url is r.URL with whatever could be a password masked by [Redact]
+// ("http://ann:xxxxx@host/"), as are passwords in the URLs its error
+// names; the error of a URL that may hold a password quotes no piece of
+// it (not the parser's reason, a port, or a suggested fix). Its
 // error is Err's message in the user's terms: the failure itself, as
 // "404 Not Found" or "timed out after 5s", without the names of the
 // packages it came through or the request's URL where that is the
@@ -97,7 +94,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Duration float64 `json:"duration_ms"`
 		Error    *string `json:"error"`
 		Path     string  `json:"path,omitempty"`
-	}{redact(r.URL), r.Status, r.Bytes, r.Attempts, math.Round(float64(r.Duration)/1e3) / 1e3, nil, r.Path}
+	}{Redact(r.URL), r.Status, r.Bytes, r.Attempts, math.Round(float64(r.Duration)/1e3) / 1e3, nil, r.Path}
 	if r.Err != nil {
 		s := message(r.Err, r.URL)
 		rec.Error = &s
@@ -536,6 +533,9 @@ func check(u string, seen map[string]int, index int) error {
 		return fmt.Errorf("%w %q (want http or https)", ErrScheme, p.Scheme)
 	case p.Hostname() == "":
 		return fmt.Errorf("%w: no host", ErrMalformed)
+	case p.Port() != "" && !validPort(p.Port()) && userInfo(u):
+		// What reads as the port may be the start of a password.
+		return fmt.Errorf("%w: port out of range (want 1 to 65535)", ErrMalformed)
 	case p.Port() != "" && !validPort(p.Port()):
 		return fmt.Errorf("%w: port %q (want 1 to 65535)", ErrMalformed, p.Port())
 	}
@@ -553,7 +553,7 @@ func check(u string, seen map[string]int, index int) error {
 func withScheme(u string) string {
 	fixed := "http://" + strings.TrimPrefix(u, "//")
 	p, err := url.Parse(fixed)
-	if err != nil || p.User != nil {
+	if err != nil || p.User != nil || userInfo(fixed) {
 		return ""
 	}
 	if h := p.Hostname(); strings.Contains(h, ".") || strings.EqualFold(h, "localhost") || net.ParseIP(h) != nil {
@@ -820,10 +820,9 @@ func refused(client *http.Client, resp *http.Response, err error) error {
 		u, perr = resp.Request.URL.Parse(ue.URL)
 	}
 	if perr == nil && u.IsAbs() {
-		next = u.Redacted()
-	} else {
-		next = redact(next)
+		next = u.String()
 	}
+	next = Redact(next)
 	return &redirectError{next: next, limit: client.CheckRedirect == nil, err: ue}
 }
 
@@ -943,35 +942,39 @@ func sanitize(s string) string {
 	return strings.TrimRight(strings.TrimLeft(b.String(), "_.-"), "_.")
 }
 
-// redact returns rawURL with the password of its user info, if it has
-// one, replaced by "xxxxx", as url.URL.Redacted writes it, and otherwise
-// as it is. A URL that does not parse is masked from the first ':' after
-// its "//" up to its last '@', wherever that is (a password may hold an
-// unescaped / ? or #), which may mask more than the password.
-func redact(rawURL string) string {
-	if u, err := url.Parse(rawURL); err == nil {
-		if _, has := u.User.Password(); has {
-			return u.Redacted()
+// Redact returns rawURL with whatever could be a password in it replaced
+// by "xxxxx", and the rest as given: "http://ann:pw@host/x" reads
+// "http://ann:xxxxx@host/x". It masks every reading of a password, not
+// only net/url's: after an http: or https: scheme (in any case), if there
+// is one, and the slashes or backslashes that follow, the text from the
+// first ':' (when it comes before any '/', '\', '?' or '#') to the last
+// '@' of rawURL. So a password holding / ? # or @, one in a URL that lacks
+// its scheme or its "//" ("ann:pw@host", "http:/ann:pw@host",
+// "http:///:pw@host"), and one that net/url would read as a port
+// ("http://ann:1234/5@host") are all masked; a port followed by an '@'
+// later in the URL is masked with what lies between them
+// ("http://host:8080/@me" reads "http://host:xxxxx@me"), more than needed
+// rather than risk showing a password. Run's records and the notes of
+// `spool fetch` show URLs so.
+func Redact(rawURL string) string {
+	rest := rawURL
+	for _, scheme := range [...]string{"http:", "https:"} {
+		if len(rest) >= len(scheme) && strings.EqualFold(rest[:len(scheme)], scheme) {
+			rest = rest[len(scheme):]
+			break
 		}
+	}
+	rest = strings.TrimLeft(rest, `/\`)
+	start := len(rawURL) - len(rest)
+	colon := strings.IndexAny(rest, `:/\?#`)
+	at := strings.LastIndexByte(rest, '@')
+	if colon < 0 || rest[colon] != ':' || at < colon {
 		return rawURL
 	}
-	i := strings.Index(rawURL, "//")
-	if i < 0 || strings.ContainsAny(rawURL[:i], "/?#") {
-		return rawURL
-	}
-	// It did not parse: a password may hold an unescaped / ? or #, which
-	// would end the authority early. Mask from the first colon after //
-	// to the last @, even if that masks more than the password.
-	rest := rawURL[i+2:]
-	at := strings.LastIndex(rest, "@")
-	colon := strings.Index(rest[:max(at, 0)], ":")
-	if at < 0 || colon < 0 {
-		return rawURL
-	}
-	return rawURL[:i+2+colon+1] + "xxxxx" + rawURL[i+2+at:]
+	return rawURL[:start+colon+1] + "xxxxx" + rawURL[start+at:]
 }
 
-// userInfo reports whether rawURL, which did not parse, may hold a
-// password (redact masks something): the parser's reason may then quote
-// a piece of it.
-func userInfo(rawURL string) bool { return redact(rawURL) != rawURL }
+// userInfo reports whether rawURL may hold a password (redact masks
+// something): an error about it must then quote no piece of it (the
+// parser's reason, a port, a suggested fix).
+func userInfo(rawURL string) bool { return Redact(rawURL) != rawURL }

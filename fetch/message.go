@@ -18,8 +18,8 @@ import (
 // dropped: how many attempts were made when retrying gave up, which phase
 // an attempt timed out in, and the network's own error. Errors of fetch
 // itself ("fetch: cancelled", "fetch: malformed URL: ...") are shown as
-// they are. A URL it names has its password masked as url.URL.Redacted
-// masks it ("xxxxx"), where net/http's errors write "***".
+// they are. A URL it names has its password masked by Redact ("xxxxx"),
+// where net/http's errors write "***".
 func message(err error, rawURL string) string {
 	switch e := err.(type) {
 	case *retry.Error:
@@ -41,7 +41,7 @@ func message(err error, rawURL string) string {
 		if sameURL(e.URL, rawURL) {
 			return message(e.Err, rawURL) // "dial tcp 127.0.0.1:1: connect: connection refused"
 		}
-		return fmt.Sprintf("%s %q: %s", e.Op, redact(e.URL), message(e.Err, rawURL))
+		return fmt.Sprintf("%s %q: %s", e.Op, Redact(e.URL), message(e.Err, rawURL))
 	case *bodyError:
 		return "fetch: reading body: " + message(e.err, rawURL)
 	}
@@ -86,10 +86,10 @@ func sameURL(reqURL, rawURL string) bool {
 	if reqURL == rawURL {
 		return true
 	}
-	req := redact(reqURL)
-	if req == redact(rawURL) {
+	req := Redact(reqURL)
+	if req == Redact(rawURL) {
 		return true
 	}
 	u, err := url.Parse(rawURL)
-	return err == nil && req == redact(u.String())
+	return err == nil && req == Redact(u.String())
 }

@@ -8,11 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spool-go/spool/cp"
 	"github.com/spool-go/spool/internal/progress"
+	"github.com/spool-go/spool/internal/quote"
 )
 
 // newCpCmd builds `spool cp`; see package cp for the semantics.
@@ -37,8 +39,9 @@ others are still copied. A directory is never copied into itself or its own
 subdirectory, nor a file onto itself. Other kinds of file (FIFOs, sockets,
 devices) are not copied: each is reported as a failed item.
 
-It prints nothing when all went well. Errors are reported per file on stderr
-("spool: cp: ...") and do not stop the other copies. A progress bar (files
+It prints nothing when all went well. Errors are reported per file on stderr,
+one line each ("spool: cp: ..."; a name holding a newline, a terminal escape or
+": " is quoted, as "a\nb"), and do not stop the other copies. A progress bar (files
 and bytes) is drawn on stderr when that is a terminal. On SIGINT or SIGTERM
 the copies in flight are abandoned and their temporary files removed; the
 directories it made keep mode 0700 and the time of the copy (modes and times
@@ -157,16 +160,29 @@ func cpResume(srcs []string, dst string) string {
 	if !strings.HasSuffix(src, string(filepath.Separator)) {
 		src += string(filepath.Separator)
 	}
-	return fmt.Sprintf("to finish, copy its contents: spool cp %s %s", shellQuote(src+"."), shellQuote(dst))
+	src += "."
+	dashes := "" // a name starting with '-' would read as flags
+	if strings.HasPrefix(src, "-") || strings.HasPrefix(dst, "-") {
+		dashes = "-- "
+	}
+	return fmt.Sprintf("to finish, copy its contents: spool cp %s%s %s", dashes, shellQuote(src), shellQuote(dst))
 }
 
-// shellQuote quotes s for a POSIX shell when it needs it.
+// shellQuote quotes s for a POSIX shell when it needs it: in single
+// quotes, or, when s holds a character that is not printable (a newline,
+// a terminal escape) or is not UTF-8, in $'...' with the escapes of Go's
+// strconv.Quote (which bash, zsh and ksh read so), keeping the command on
+// one line and the terminal undriven.
 func shellQuote(s string) string {
 	plain := func(r rune) bool {
 		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-_./:@%+=,", r)
 	}
-	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !plain(r) }) < 0 {
+	switch {
+	case s != "" && strings.IndexFunc(s, func(r rune) bool { return !plain(r) }) < 0:
 		return s
+	case !quote.Printable(s):
+		q := strconv.Quote(s)
+		return "$'" + strings.ReplaceAll(q[1:len(q)-1], "'", `\'`) + "'"
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spool-go/spool/fetch"
 	"github.com/spool-go/spool/internal/progress"
+	"github.com/spool-go/spool/internal/quote"
 )
 
 // newFetchCmd builds `spool fetch`; see package fetch for the semantics.
@@ -26,7 +26,8 @@ func newFetchCmd() *cobra.Command {
 		Use:   "fetch [flags] URL... | -",
 		Short: "fetch many URLs concurrently, printing one JSON record per URL",
 		Long: `Fetch URLs (arguments, or one per line on standard input with -; blank lines
-and lines starting with # are skipped) with at most N requests in flight, each
+and lines starting with # are skipped, as is a UTF-8 byte order mark at the
+start) with at most N requests in flight, each
 attempt limited to D.
 
 Failed attempts are retried --retries times with exponential back-off (from
@@ -44,7 +45,9 @@ One JSON object per URL on stdout, in completion order (input order with
 duration_ms, error (null on success; else what failed, as "404 Not Found"
 or "timed out after 5s (gave up after 3 attempts)"), and path with --out.
 A password in a URL (http://user:pw@host/) is printed masked, as
-user:xxxxx, in the records and in the notes on stderr.
+user:xxxxx, in the records and in the notes on stderr; so is anything that
+may be one: from the first ':' after the scheme and its slashes to the last
+'@' (ann:pw@host, http:/ann:pw@host, http://host:8080/@me all mask).
 A URL needs its scheme: 127.0.0.1:8080/x is refused, with a suggestion.
 Bodies are saved under --out (mode 0666 less the umask) by a temporary file
 renamed into place; names come from the URL (host_port_path_<24 hex of its
@@ -141,7 +144,7 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		// by one, after fetching it: say so once, before any request.
 		probe, err := os.CreateTemp(o.out, ".spool-fetch-probe-*")
 		if err != nil {
-			return fmt.Errorf("fetch: --out %s: cannot write there: %w", o.out, err)
+			return fmt.Errorf("fetch: --out %s: cannot write there: %w", quote.Name(o.out), err)
 		}
 		probe.Close()
 		os.Remove(probe.Name())
@@ -170,7 +173,7 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	for r := range fetch.Run(ctx, urls, opts...) {
 		bar.Add(1)
 		if errors.Is(r.Err, fetch.ErrDuplicate) {
-			note := fmt.Sprintf("spool fetch: skipped %s: %v\n", redacted(r.URL), strings.TrimPrefix(r.Err.Error(), "fetch: "))
+			note := fmt.Sprintf("spool fetch: skipped %s: %v\n", quote.Name(fetch.Redact(r.URL)), strings.TrimPrefix(r.Err.Error(), "fetch: "))
 			if onTerminal {
 				notes = append(notes, note)
 			} else {
@@ -213,22 +216,9 @@ func runFetch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return nil
 }
 
-// redacted is rawURL with its password, if it has one, masked as
-// url.URL.Redacted masks it, as the records mask it; otherwise rawURL as
-// it is.
-func redacted(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return rawURL // not for a duplicate: Run has parsed it
-	}
-	if _, has := u.User.Password(); has {
-		return u.Redacted()
-	}
-	return rawURL
-}
-
 // fetchLines yields the URLs in r, one per line, skipping blank lines and
-// lines starting with #; a read error is left in *errp.
+// lines starting with #, and a UTF-8 byte order mark at the start of r; a
+// read error is left in *errp.
 //
 // Once ctx is done, r is not read further: a pipe whose writer never
 // closes it (tail -f, a socket, a FIFO) must not keep an interrupted run
@@ -252,8 +242,14 @@ func fetchLines(ctx context.Context, r io.Reader, errp *error) iter.Seq[string] 
 			n := 0
 			for sc.Scan() {
 				n++
+				line := sc.Text()
+				if n == 1 {
+					// A UTF-8 byte order mark, as some editors write: it
+					// would make the first URL malformed, and not show.
+					line = strings.TrimPrefix(line, "\uFEFF")
+				}
 				select {
-				case lines <- sc.Text():
+				case lines <- line:
 				case <-ctx.Done():
 					return
 				case <-stop:

@@ -52,7 +52,7 @@ func TestFetchMaxBytes(t *testing.T) {
 }
 
 // TestFetchMasksPasswords: a password in a URL is printed masked, as
-// url.URL.Redacted masks it, in the records (the url field, and a URL
+// fetch.Redact masks it, in the records (the url field, and a URL
 // the error names, which net/http masked otherwise, as ***) and in the
 // notes on stderr. Both used to print it as given.
 func TestFetchMasksPasswords(t *testing.T) {
@@ -89,5 +89,52 @@ func TestFetchMasksPasswords(t *testing.T) {
 				t.Errorf("got stdout %q, stderr %q; want them to hold %q, %q", stdout.String(), stderr.String(), tt.wantOut, tt.wantStderr)
 			}
 		})
+	}
+}
+
+// TestFetchMasksLoosePasswords: a password that net/url does not read as
+// one (the scheme or its "//" missing, or read as a port) is masked too,
+// in the record and in the note of a duplicate: spool fetch printed them
+// as given.
+func TestFetchMasksLoosePasswords(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantOut    string
+		wantStderr string
+	}{
+		{"no scheme", []string{"ann:Secr3tPW@127.0.0.1:1/x"}, `"url":"ann:xxxxx@127.0.0.1:1/x"`, ""},
+		{"one slash", []string{"http:/ann:Secr3tPW@127.0.0.1:1/x"}, `"url":"http:/ann:xxxxx@127.0.0.1:1/x"`, ""},
+		{"read as a port, repeated", []string{"--retries", "0", "http://127.0.0.1:1/Secr3tPW@h/x", "http://127.0.0.1:1/Secr3tPW@h/x"},
+			`"url":"http://127.0.0.1:xxxxx@h/x"`, "spool fetch: skipped http://127.0.0.1:xxxxx@h/x: duplicate URL (first at index 0)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), &stdout, &stderr, append([]string{"fetch"}, tt.args...)...)
+			if err != nil && strings.Contains(err.Error(), "Secr3tPW") || strings.Contains(stdout.String()+stderr.String(), "Secr3tPW") {
+				t.Errorf("got stdout %q, stderr %q, error %v; want no Secr3tPW", stdout.String(), stderr.String(), err)
+			}
+			if !strings.Contains(stdout.String(), tt.wantOut) || !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("got stdout %q, stderr %q; want them to hold %q, %q", stdout.String(), stderr.String(), tt.wantOut, tt.wantStderr)
+			}
+		})
+	}
+}
+
+// TestFetchNoteQuotesOddURL: the note of a repeated URL quotes a URL that
+// would not read as itself (here U+202E, which shows what follows
+// reversed), and writes a plain one as it is. It was written raw.
+func TestFetchNoteQuotesOddURL(t *testing.T) {
+	tests := []struct{ url, wantNote string }{
+		{"http://127.0.0.1:1/a", "spool fetch: skipped http://127.0.0.1:1/a: duplicate URL"},
+		{"http://127.0.0.1:1/\u202etxt.exe", `spool fetch: skipped "http://127.0.0.1:1/\u202etxt.exe": duplicate URL`},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		run(context.Background(), &stdout, &stderr, "fetch", "--retries", "0", tt.url, tt.url)
+		if !strings.Contains(stderr.String(), tt.wantNote) {
+			t.Errorf("%q given twice: got stderr %q; want it to hold %q", tt.url, stderr.String(), tt.wantNote)
+		}
 	}
 }

@@ -40,6 +40,9 @@ func TestFetchCommand(t *testing.T) {
 		{"one fails", []string{srv.URL + "/a", srv.URL + "/missing"}, "", 1, 2, "some items failed", ""},
 		{"bad url", []string{srv.URL + "/a", "ftp://x"}, "", 1, 2, "some items failed", ""},
 		{"stdin", []string{"--ordered", "-"}, "# urls\n" + srv.URL + "/a\n\n  " + srv.URL + "/b  \n", 0, 2, "", ""},
+		// A UTF-8 BOM (as some Windows editors write) before the first URL
+		// made it malformed, unseen in its record.
+		{"stdin with a BOM", []string{"-"}, "\ufeff" + srv.URL + "/a\r\n" + srv.URL + "/b\r\n", 0, 2, "", ""},
 		{"stdin duplicate", []string{"-"}, srv.URL + "/a\n" + srv.URL + "/b\n" + srv.URL + "/a\n", 0, 2, "", "skipped " + srv.URL + "/a: duplicate URL (first at index 0)"},
 		{"arg duplicate", []string{srv.URL + "/a", srv.URL + "/a"}, "", 0, 1, "", "skipped"},
 		{"out", []string{"--out", out, "--ordered", srv.URL + "/a/x.txt", srv.URL + "/b"}, "", 0, 2, "", ""},
