@@ -28,6 +28,8 @@ func TestThreadSwitchClaim(t *testing.T) {
 			"5.00 µs per hand-over, locked threads (kernel switches not counted on this OS)", "holds", true, false},
 		{"not counted: 20 µs hand-over", st3(40000), none, none, 20000,
 			"20.0 µs per hand-over", "cannot tell: 20.0 µs per hand-over, which takes one or more kernel switches that this OS does not count", false, true},
+		{"counted: under one a round trip, judged per hand-over", st3(10000), st3(0.5), st3(20000), 5000,
+			"5.00 µs per hand-over", "holds", true, false},
 		{"not counted: 300 ns hand-over", st3(600), none, none, 300,
 			"300 ns per hand-over", "off by 3.33x: 300 ns, below the range", false, false},
 	} {
