@@ -77,15 +77,20 @@ func MapOrdered[T, R any](ctx context.Context, seq iter.Seq[T], workers int, fn 
 		defer s.stop(ctx)
 		next, stop := iter.Pull(seq)
 		defer stop()
+		// First of all, once the loop ends: no fn call starts after it,
+		// even while seq's cleanup (stop) takes time; the wait for the
+		// calls in flight comes after that cleanup, which they may need.
+		defer s.drop()
 		s.loop(ctx, next, yield)
 	}
 }
 
 // result is one value's place in the stream's window.
 type result[R any] struct {
-	r    R
-	err  error
-	done chan struct{} // 1-buffered: the worker filled r and err
+	r     R
+	err   error
+	broke bool          // fn panicked or called runtime.Goexit: err is that, not fn's own
+	done  chan struct{} // 1-buffered: the worker filled r and err
 }
 
 type job[T, R any] struct {
@@ -268,7 +273,7 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 			}
 			res := s.popPlace()
 			r, err := res.r, res.err
-			res.r, res.err = zero, nil
+			res.r, res.err, res.broke = zero, nil, false
 			s.free = append(s.free, res)
 			gotHead, handed = false, false
 			if !yield(r, err) {
@@ -330,7 +335,7 @@ func (s *stream[T, R]) spawn() {
 			// for the next value, or it would wait forever to hand it over.
 			s.live.Add(-1)
 			if !normal && cur != nil { // fn called runtime.Goexit
-				cur.err = task.ErrGoexit
+				cur.err, cur.broke = task.ErrGoexit, true
 				cur.done <- struct{}{}
 			}
 		}()
@@ -345,7 +350,7 @@ func (s *stream[T, R]) spawn() {
 				continue
 			}
 			cur = j.res
-			cur.r, cur.err = s.call(j.v)
+			cur.r, cur.err, cur.broke = s.call(j.v)
 			s.idle.Add(1) // free again before the loop hears of it
 			cur.done <- struct{}{}
 			cur = nil
@@ -353,13 +358,28 @@ func (s *stream[T, R]) spawn() {
 	}()
 }
 
-func (s *stream[T, R]) call(v T) (r R, err error) {
+func (s *stream[T, R]) call(v T) (r R, err error, broke bool) {
 	defer func() {
 		if x := recover(); x != nil {
-			err = panicError(x)
+			err, broke = panicError(x), true
 		}
 	}()
-	return s.fn(s.wctx, v)
+	r, err = s.fn(s.wctx, v)
+	return r, err, false
+}
+
+// drop cancels the workers' context and drops the values handed out to
+// the buffer and not yet taken: fn is not called once the loop has ended.
+// A worker that takes a value after the cancel drops it too. halt does it
+// again, so that it holds whatever the order of the defers.
+func (s *stream[T, R]) drop() {
+	s.cancel()
+	for len(s.jobs) > 0 {
+		select {
+		case <-s.jobs:
+		default: // a worker took it
+		}
+	}
 }
 
 // halt cancels the workers and waits for them (an await point). It may be
@@ -373,13 +393,7 @@ func (s *stream[T, R]) halt(ctx context.Context) {
 		return
 	}
 	s.halted = true
-	s.cancel()
-	for len(s.jobs) > 0 {
-		select {
-		case <-s.jobs:
-		default: // a worker took it
-		}
-	}
+	s.drop()
 	close(s.jobs)
 	p := task.Park(ctx)
 	s.wg.Wait()
@@ -394,12 +408,13 @@ func (s *stream[T, R]) unread() []*task.PanicError {
 	for _, res := range s.inflight[s.first:] {
 		var pe *task.PanicError
 		switch {
+		case !res.broke: // fn's own error, even one that holds another task's panic: not this call's
 		case errors.As(res.err, &pe):
 			out = append(out, pe)
-		case errors.Is(res.err, task.ErrGoexit):
+		default: // runtime.Goexit
 			out = append(out, &task.PanicError{Value: task.ErrGoexit})
 		}
-		res.err = nil
+		res.err, res.broke = nil, false
 	}
 	return out
 }
@@ -409,12 +424,12 @@ func (s *stream[T, R]) unread() []*task.PanicError {
 // task.ReportPanic, so that none is lost, and closes the group that hides
 // the caller's slot.
 func (s *stream[T, R]) stop(ctx context.Context) {
+	if s.g != nil {
+		defer s.g.Close() // even if the OnUnobservedPanic function panics
+	}
 	s.halt(ctx)
 	for _, pe := range s.unread() {
 		task.ReportPanic(pe)
-	}
-	if s.g != nil {
-		s.g.Close()
 	}
 }
 

@@ -388,3 +388,46 @@ func TestMapOrderedNoCallsAfterTheLoopEnds(t *testing.T) {
 		})
 	}
 }
+
+// TestMapOrderedNoCallsWhileSeqCleansUp checks that no fn call starts
+// once the loop is broken out of, even while seq's cleanup runs (iter.Pull's
+// stop), which may take time and may be what the calls in flight wait
+// for: the workers' context was cancelled only after that cleanup, and
+// workers freed meanwhile ran the values left in the buffer (a review
+// found it). Two workers, a window of four: value 0 takes 20 ms, values
+// 1 and 2 wait for the cleanup, value 3 is in the buffer at the break.
+func TestMapOrderedNoCallsWhileSeqCleansUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var calls [8]atomic.Bool
+		seq := func(yield func(int) bool) {
+			for i := range 8 {
+				if !yield(i) {
+					close(release)                    // cleanup after the break...
+					time.Sleep(50 * time.Millisecond) // ...that takes a while (a file, a cursor)
+					return
+				}
+			}
+		}
+		for v := range parallel.MapOrdered(t.Context(), seq, 2, func(_ context.Context, x int) (int, error) {
+			calls[x].Store(true)
+			switch {
+			case x == 0:
+				time.Sleep(20 * time.Millisecond)
+			case x < 3:
+				<-release
+			}
+			return x, nil
+		}) {
+			if v != 0 {
+				t.Fatalf("first value: got %d, want 0", v)
+			}
+			break
+		}
+		for x := 3; x < len(calls); x++ {
+			if calls[x].Load() {
+				t.Errorf("fn called on value %d after the loop was broken out of; want it dropped", x)
+			}
+		}
+	})
+}

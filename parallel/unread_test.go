@@ -3,6 +3,7 @@ package parallel_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -86,5 +87,40 @@ func TestMapOrderedPanicInFlightWhenTheLoopEnds(t *testing.T) {
 				t.Errorf("reported to OnUnobservedPanic: %v, want %v", reported, want)
 			}
 		})
+	}
+}
+
+// TestMapOrderedReturnedPanicErrorNotReported checks that an error fn
+// returns is not reported as a panic after a break, even one that holds a
+// *task.PanicError (of a task fn awaited, whose panic fn read): only a
+// panic in the call itself is. The first version looked for a
+// *task.PanicError in any error.
+func TestMapOrderedReturnedPanicErrorNotReported(t *testing.T) {
+	var mu sync.Mutex
+	var reported []any
+	task.OnUnobservedPanic(func(e *task.PanicError) {
+		mu.Lock()
+		reported = append(reported, e.Value)
+		mu.Unlock()
+	})
+	defer task.OnUnobservedPanic(nil)
+	synctest.Test(t, func(t *testing.T) {
+		for v := range parallel.MapOrdered(t.Context(), slices.Values([]int{0, 1}), 2, func(ctx context.Context, x int) (int, error) {
+			if x == 0 {
+				time.Sleep(time.Millisecond)
+				return 0, nil
+			}
+			<-ctx.Done() // in flight until the loop ends
+			return 0, fmt.Errorf("handled: %w", &task.PanicError{Value: "read by fn"})
+		}) {
+			if v == 0 {
+				break
+			}
+		}
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reported) != 0 {
+		t.Errorf("reported to OnUnobservedPanic: %v, want nothing (fn returned that error)", reported)
 	}
 }
