@@ -522,8 +522,8 @@ func (p *Pool) Resize(n int) error {
 	p.resizeMu.Lock()
 	defer p.resizeMu.Unlock()
 	// closedBit in entered: Close has begun, and may be draining the queue
-	// with the limit it had (see stop, which sets it before it stops the
-	// workers and marks workers too).
+	// with the limit it had (beginClose sets it before it returns; stop
+	// marks workers too before it stops them).
 	if p.entered.Load()&closedBit != 0 {
 		return ErrClosed // and Limit stays what it was
 	}

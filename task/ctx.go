@@ -70,6 +70,7 @@ type taskCtx struct {
 // out of line keeps a Task small, and allocation is most of its cost.
 type coldCtx struct {
 	cause   error             // when it differs from err
+	shown   bool              // cause was given to CancelCause: context.Cause reports it
 	afters  map[uint64]func() // callbacks from AfterFunc, run on cancel
 	nextID  uint64            // ids of afters and waiters
 	stop    func() bool       // detaches from a foreign parent that can be cancelled
@@ -306,7 +307,7 @@ func (c *taskCtx) Value(key any) any {
 			c.mu.Lock()
 			byParent := c.byParent
 			var cause error
-			if !byParent && c.x != nil && (c.isGroup || c.x.cause != errCancelled) {
+			if !byParent && c.x != nil && (c.isGroup || c.x.shown) {
 				cause = c.x.cause // a Group's, or one given to CancelCause
 			}
 			c.mu.Unlock()
@@ -491,7 +492,13 @@ func (c *taskCtx) cancel(err, cause error) { c.end(err, cause, false) }
 // cause.
 func (c *taskCtx) parentEnded(err, cause error) { c.end(err, cause, true) }
 
-func (c *taskCtx) end(err, cause error, byParent bool) {
+func (c *taskCtx) end(err, cause error, byParent bool) { c.endWith(err, cause, byParent, false) }
+
+// endWith is end; shown says cause was given to CancelCause: context.Cause
+// then reports it, and the error of a Queued task not started matches it.
+// The causes package task gives its own cancels (Task.Cancel's, a sibling's
+// failure in All) stay hidden: context.Cause reports context.Canceled.
+func (c *taskCtx) endWith(err, cause error, byParent, shown bool) {
 	if !byParent {
 		c.lateParentEnd()
 	}
@@ -502,10 +509,18 @@ func (c *taskCtx) end(err, cause error, byParent bool) {
 	}
 	e := c.cancelLocked(err, cause)
 	c.byParent = byParent
+	shown = shown && cause != nil && cause != err
+	if shown {
+		c.cold().shown = true
+	}
 	c.mu.Unlock()
 	e.run(c)
 	if atomic.LoadUint32(&c.state) == stateQueued && atomic.CompareAndSwapUint32(&c.state, stateQueued, stateAborted) {
-		c.publish(fmt.Errorf("%w: %w", ErrNotStarted, err))
+		if shown {
+			c.publish(fmt.Errorf("%w: %w: %w", ErrNotStarted, err, cause))
+		} else {
+			c.publish(fmt.Errorf("%w: %w", ErrNotStarted, err))
+		}
 	}
 }
 

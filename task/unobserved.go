@@ -24,10 +24,13 @@ var unobservedHook atomic.Pointer[func(*PanicError)]
 // the outcome for its own counts (Job.Err), or a Group recording it, does
 // not count as reading it. A panic becomes the task's error so that its
 // owner sees it; this is the last resort for one whose owner dropped the
-// task, as .NET's UnobservedTaskException is. f runs on a goroutine of
-// the runtime's, some time after a garbage collection, so it must not
-// block. A nil f restores the default, which logs the value and the stack
-// at error level with slog.Default. Tasks that did not panic cost nothing.
+// task, as .NET's UnobservedTaskException is. For a dropped task, f runs
+// on a goroutine of the runtime's, some time after a garbage collection;
+// [ReportPanic] calls it at once on its caller's goroutine (so does
+// parallel.MapOrdered, for a call in flight when its loop is broken out
+// of, before the loop statement ends). Either way it must not block. A
+// nil f restores the default, which logs the value and the stack at error
+// level with slog.Default. Tasks that did not panic cost nothing.
 func OnUnobservedPanic(f func(*PanicError)) {
 	if f == nil {
 		unobservedHook.Store(nil)

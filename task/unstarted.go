@@ -46,6 +46,6 @@ func CancelCause(j Job, cause error) {
 
 func (j *job[T]) cancelCause(cause error) {
 	if t := (*Task[T])(j); !t.none() {
-		t.ctx.cancel(context.Canceled, cause)
+		t.ctx.endWith(context.Canceled, cause, false, true)
 	}
 }
