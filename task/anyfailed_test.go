@@ -39,6 +39,13 @@ func TestAnyAllFailedError(t *testing.T) {
 					t.Errorf("got %q, want it to match %q", err, e)
 				}
 			}
+			// Comparable and hashable, as errors.Join's error is: the first
+			// version, a slice, panicked here (a review).
+			seen := map[error]int{}
+			seen[err]++
+			if seen[err] != 1 {
+				t.Errorf("the error as a map key: counted %d, want 1", seen[err])
+			}
 		})
 	}
 }

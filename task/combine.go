@@ -496,24 +496,25 @@ func first[T any](ctx context.Context, op string, tasks []*Task[T], decides func
 	if err != nil {
 		return zero, orFailed(errs, err) // Race: no task had ended, failed is empty
 	}
-	return zero, allFailed(errs)
+	return zero, &allFailed{errs}
 }
 
 // allFailed is Any's error when every task failed: their errors, in
 // completion order, under a line that says so ("task: any: all 3 tasks
 // failed:" and one error a line, as errors.Join writes them). errors.Is
-// and errors.As look through it at each.
-type allFailed []error
+// and errors.As look through it at each. A pointer, as errors.Join's is,
+// so that it can be compared and be a map key.
+type allFailed struct{ errs []error }
 
-func (e allFailed) Error() string {
-	lead := fmt.Sprintf("task: any: all %d tasks failed:\n", len(e))
-	if len(e) == 1 {
+func (e *allFailed) Error() string {
+	lead := fmt.Sprintf("task: any: all %d tasks failed:\n", len(e.errs))
+	if len(e.errs) == 1 {
 		lead = "task: any: its one task failed: "
 	}
-	return lead + errors.Join(e...).Error()
+	return lead + errors.Join(e.errs...).Error()
 }
 
-func (e allFailed) Unwrap() []error { return e }
+func (e *allFailed) Unwrap() []error { return e.errs }
 
 // Case is anything [Select] can wait on: a *Task, a context.Context (such
 // as one from signal.NotifyContext), or a [Timer].

@@ -376,6 +376,91 @@ func TestFlightNested(t *testing.T) {
 	}
 }
 
+// TestFlightCycle: a Do from inside fn, through fn's context, for its own
+// key or for a key whose call waits for this one, fails at once with
+// ErrFlightCycle, and the calls end: it used to wait for itself, so fn's
+// context never ended, its goroutine never returned, and every later
+// caller of the key joined the dead call (a review).
+func TestFlightCycle(t *testing.T) {
+	tests := []struct {
+		name string
+		keys []string // fn of keys[i] does keys[i+1]; the last does keys[0]
+	}{
+		{"own key", []string{"A"}},
+		{"two keys", []string{"A", "B"}},
+		{"three keys", []string{"A", "B", "C"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var f task.Flight[string, int]
+				var runs atomic.Int64
+				fns := make(map[string]func(context.Context) (int, error))
+				for i, k := range tt.keys {
+					next := tt.keys[(i+1)%len(tt.keys)]
+					fns[k] = func(ctx context.Context) (int, error) {
+						if runs.Add(1) > int64(len(tt.keys)) {
+							return 7, nil // a fresh call, after the cycle
+						}
+						v, err, _ := f.Do(ctx, next, fns[next])
+						return v + 1, err
+					}
+				}
+				_, err, _ := f.Do(t.Context(), "A", fns["A"])
+				if !errors.Is(err, task.ErrFlightCycle) {
+					t.Fatalf("Do: got %v, want ErrFlightCycle", err)
+				}
+				synctest.Wait() // every call of the cycle has ended
+				for _, k := range tt.keys {
+					if n := task.FlightWaiters(&f, k); n != 0 {
+						t.Errorf("key %s: %d waiters left, want 0", k, n)
+					}
+				}
+				if v, err, _ := f.Do(t.Context(), "A", fns["A"]); v != 7 || err != nil {
+					t.Errorf("a fresh Do for A: got (%d, %v), want (7, nil)", v, err)
+				}
+			})
+		})
+	}
+}
+
+// TestFlightStaleCallKeepsNewer: a forgotten call that ends (or whose
+// caller leaves) must not forget the key's newer call: callers after that
+// still join the newer one. (No other test failed with the guards in run
+// and leave removed: a review.)
+func TestFlightStaleCallKeepsNewer(t *testing.T) {
+	for _, byLeave := range []bool{false, true} {
+		t.Run(map[bool]string{false: "old call returns", true: "old call's caller leaves"}[byLeave], func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var f task.Flight[string, int]
+				var runs atomic.Int64
+				fn := func(ctx context.Context) (int, error) {
+					n := runs.Add(1)
+					d := time.Second
+					if n == 2 {
+						d = 3 * time.Second
+					}
+					return int(n), task.Sleep(ctx, d)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				old := doAll(&f, []context.Context{ctx}, 1, "k", fn)
+				f.Forget("k")
+				newer := doAll(&f, nil, 1, "k", fn) // run 2, ends at 3 s
+				if byLeave {
+					cancel()
+				}
+				old()                              // run 1 ends at 1 s, or its caller left
+				late := doAll(&f, nil, 1, "k", fn) // must join run 2
+				newer()
+				if r := late()[0]; r.v != 2 || runs.Load() != 2 {
+					t.Errorf("late caller got %+v after %d runs; want run 2's value, 2 runs", r, runs.Load())
+				}
+			})
+		})
+	}
+}
+
 // TestFlightBadInput: a nil fn fails with ErrNilFunc, a ctx that has
 // ended with its error, both without running anything. (A nil ctx
 // panics: TestNilContextPanics.)
