@@ -947,8 +947,9 @@ func sanitize(s string) string {
 // "http://ann:xxxxx@host/x". It masks every reading of a password, not
 // only net/url's: after an http: or https: scheme (in any case), if there
 // is one, and the slashes or backslashes that follow, the text from the
-// first ':' (when it comes before any '/', '\', '?' or '#') to the last
-// '@' of rawURL. So a password holding / ? # or @, one in a URL that lacks
+// first ':' (when it comes before any '/', '?' or '#', and is not inside
+// an IPv6 literal such as "[::1]") to the last '@' of rawURL: a user
+// written DOMAIN\user, which net/url reads as user info, is masked too. So a password holding / ? # or @, one in a URL that lacks
 // its scheme or its "//" ("ann:pw@host", "http:/ann:pw@host",
 // "http:///:pw@host"), and one that net/url would read as a port
 // ("http://ann:1234/5@host") are all masked; a port followed by an '@'
@@ -966,11 +967,18 @@ func Redact(rawURL string) string {
 	}
 	rest = strings.TrimLeft(rest, `/\`)
 	start := len(rawURL) - len(rest)
-	colon := strings.IndexAny(rest, `:/\?#`)
+	skip := 0 // an IPv6 literal's colons are no password's
+	if strings.HasPrefix(rest, "[") {
+		if end := strings.IndexByte(rest, ']'); end > 0 {
+			skip = end + 1
+		}
+	}
+	colon := strings.IndexAny(rest[skip:], ":/?#") // not '\': DOMAIN\user:pw@host holds one
 	at := strings.LastIndexByte(rest, '@')
-	if colon < 0 || rest[colon] != ':' || at < colon {
+	if colon < 0 || rest[skip+colon] != ':' || at < skip+colon {
 		return rawURL
 	}
+	colon += skip
 	return rawURL[:start+colon+1] + "xxxxx" + rawURL[start+at:]
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/spool-go/spool/retry"
@@ -45,7 +46,41 @@ func message(err error, rawURL string) string {
 	case *bodyError:
 		return "fetch: reading body: " + message(e.err, rawURL)
 	}
-	return err.Error()
+	return redactQuoted(err.Error())
+}
+
+// quoted finds the strings that an error text quotes.
+var quoted = regexp.MustCompile(`"[^"]*"`)
+
+// redactQuoted masks, with Redact, the passwords in the strings that msg
+// quotes and that hold an '@': net/http's error for a redirect whose
+// Location does not parse quotes it whole, password included ("failed to
+// parse Location header \"http://ann:pw@host/\": ...").
+// The pieces of a password masked so are masked wherever else msg shows
+// them (net/url's "invalid port \":pw\" after host" quotes one).
+func redactQuoted(msg string) string {
+	if !strings.Contains(msg, "@") {
+		return msg
+	}
+	var secrets []string
+	msg = quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		in := q[1 : len(q)-1]
+		out := Redact(in)
+		if out == in {
+			return q
+		}
+		// The masked text: what lies between out's prefix and suffix in in.
+		pre := strings.Index(out, "xxxxx")
+		secret := in[pre : len(in)-(len(out)-pre-len("xxxxx"))]
+		secrets = append(secrets, strings.FieldsFunc(secret, func(r rune) bool { return strings.ContainsRune(`/\?#:`, r) })...)
+		return `"` + out + `"`
+	})
+	for _, p := range secrets {
+		if len(p) >= 3 { // shorter pieces would mask at random
+			msg = strings.ReplaceAll(msg, p, "xxxxx")
+		}
+	}
+	return msg
 }
 
 // retryMessage is the error of a URL whose retries gave up: the last

@@ -87,7 +87,12 @@ func loosePassword(s string) (from, to int, ok bool) {
 	for i < len(s) && (s[i] == '/' || s[i] == '\\') {
 		i++
 	}
-	end := strings.IndexAny(s[i:], `/\?#`)
+	if s[i:] != "" && s[i] == '[' { // an IPv6 literal: its colons are no password's
+		if end := strings.IndexByte(s[i:], ']'); end > 0 {
+			i += end + 1
+		}
+	}
+	end := strings.IndexAny(s[i:], `/?#`)
 	if end < 0 {
 		end = len(s) - i
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -26,7 +28,12 @@ func TestRedact(t *testing.T) {
 		{"http:///:0000@127.0.0.1:1/404", "http:///:xxxxx@127.0.0.1:1/404"},
 		{"http://ann:1234/xyz@host/file", "http://ann:xxxxx@host/file"},
 		{"http://ann@corp.example:12/pw@host/", "http://ann@corp.example:xxxxx@host/"},
-		{"http://h:8080/a@b", "http://h:xxxxx@b"}, // more than needed, as documented
+		{"http://h:8080/a@b", "http://h:xxxxx@b"},                                         // more than needed, as documented
+		{`https://CORP\ann:Secr3t@127.0.0.1:1/x`, `https://CORP\ann:xxxxx@127.0.0.1:1/x`}, // shown by the first version (a review)
+		{`http://CORP\ann::Secr3t/x@127.0.0.1:1/`, `http://CORP\ann:xxxxx@127.0.0.1:1/`},
+		{"http://ann:pw@[::1]:80/", "http://ann:xxxxx@[::1]:80/"},
+		{"http://[::1]/@alice", "http://[::1]/@alice"}, // the host was hidden: "http://[:xxxxx@alice"
+		{"http://[fe80::1]/?email=a@b.example", "http://[fe80::1]/?email=a@b.example"},
 
 		{"http://dave:pw@h/x", "http://dave:xxxxx@h/x"},
 		{"HTTPS://dave:pw@h/x", "HTTPS://dave:xxxxx@h/x"},
@@ -66,6 +73,7 @@ func TestRecordHidesLoosePassword(t *testing.T) {
 		{"http:///:0000@127.0.0.1:1/404", "0000"},
 		{"http://ann:99999/Secr3t@127.0.0.1:1/", "99999"},
 		{"ann.example:4321/Secr3t@127.0.0.1:1/", "4321/Secr3t"}, // no "did you mean http://ann.example:4321/Secr3t@..."
+		{`https://CORP\ann:Secr3t@127.0.0.1:1/x`, "Secr3t"},     // nor net/url's "invalid userinfo" with it
 	}
 	for _, tt := range tests {
 		for r := range fetch.Run(context.Background(), slices.Values([]string{tt.url}), fetch.Retries(0)) {
@@ -77,5 +85,32 @@ func TestRecordHidesLoosePassword(t *testing.T) {
 				t.Errorf("%q: the record shows %q: %s", tt.url, tt.secret, b.Bytes())
 			}
 		}
+	}
+}
+
+// TestRedirectLocationPasswordMasked: a redirect whose Location does not
+// parse fails with net/http's error, which quotes the Location whole: its
+// password was in the record (a review). The server listens on 127.0.0.1.
+func TestRedirectLocationPasswordMasked(t *testing.T) {
+	const pw = "Zq7PwSecret"
+	for _, loc := range []string{
+		"http://ann:se cret" + pw + "@127.0.0.1:1/",
+		"//ann:" + pw + "/x@127.0.0.1:1/",
+		`http://a\b:` + pw + "@127.0.0.1:1/",
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Location"] = []string{loc}
+			w.WriteHeader(http.StatusFound)
+		}))
+		for r := range fetch.Run(context.Background(), slices.Values([]string{srv.URL + "/r"}), fetch.Retries(0)) {
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(b), pw) {
+				t.Errorf("Location %q: the record shows the password: %s", loc, b)
+			}
+		}
+		srv.Close()
 	}
 }
