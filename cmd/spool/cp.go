@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -169,10 +168,11 @@ func cpResume(srcs []string, dst string) string {
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it: in single
-// quotes, or, when s holds a character that is not printable (a newline,
-// a terminal escape) or is not UTF-8, in $'...' with the escapes of Go's
-// strconv.Quote (which bash, zsh and ksh read so), keeping the command on
-// one line and the terminal undriven.
+// quotes, or, when s holds a character that is unsafe on a terminal (a
+// newline, a terminal escape: see quote.Unsafe) or is not UTF-8, in
+// $'...' with every byte outside printable ASCII as \xNN (bash, zsh and
+// ksh read it so in any locale; \u escapes need a UTF-8 one), keeping the
+// command on one line and the terminal undriven.
 func shellQuote(s string) string {
 	plain := func(r rune) bool {
 		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-_./:@%+=,", r)
@@ -181,8 +181,21 @@ func shellQuote(s string) string {
 	case s != "" && strings.IndexFunc(s, func(r rune) bool { return !plain(r) }) < 0:
 		return s
 	case !quote.Printable(s):
-		q := strconv.Quote(s)
-		return "$'" + strings.ReplaceAll(q[1:len(q)-1], "'", `\'`) + "'"
+		var b strings.Builder
+		b.WriteString("$'")
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c == '\'' || c == '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case 0x20 <= c && c < 0x7f:
+				b.WriteByte(c)
+			default:
+				fmt.Fprintf(&b, `\x%02x`, c)
+			}
+		}
+		b.WriteByte('\'')
+		return b.String()
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

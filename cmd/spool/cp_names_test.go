@@ -33,6 +33,7 @@ func TestCpResumeOddNames(t *testing.T) {
 		{"photos", "-backup", []string{"cp", "--", "photos/.", "-backup"}},
 		{"it's mine", "backup", []string{"cp", "it's mine/.", "backup"}},
 		{"a\nb\x1b[2K", "backup", []string{"cp", "a\nb\x1b[2K/.", "backup"}},
+		{"\u00e9t\u00e9 rlo\u202ex", "backup", []string{"cp", "\u00e9t\u00e9 rlo\u202ex/.", "backup"}}, // \xNN escapes, right in the C locale; \u202e read as text there
 	}
 	for _, tt := range tests {
 		t.Run(tt.src+" "+tt.dst, func(t *testing.T) {
@@ -48,7 +49,9 @@ func TestCpResumeOddNames(t *testing.T) {
 			if !ok || strings.ContainsAny(hint, "\n\x1b") {
 				t.Fatalf("got hint %q; want one line, with no escape, suggesting a command", hint)
 			}
-			out, err := exec.Command(bash, "-c", `printf '%s\0' `+cmd).Output()
+			sh := exec.Command(bash, "-c", `printf '%s\0' `+cmd)
+			sh.Env = append(os.Environ(), "LC_ALL=C") // escapes must not depend on the locale
+			out, err := sh.Output()
 			if err != nil {
 				t.Fatalf("bash could not read %q: %v", cmd, err)
 			}

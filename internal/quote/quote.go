@@ -12,12 +12,10 @@ import (
 // Name returns s as it is when it reads as itself within a line of a
 // message, and otherwise quoted in Go syntax (strconv.Quote, as GNU ls
 // and cp quote such names): when s is empty, is not valid UTF-8, holds a
-// character that is not printable (a control character such as a newline
-// or ESC, which would break the line or drive the terminal; a format
-// character such as U+202E, which reorders what follows; a space other
-// than ' '), starts with '"' (it would read as quoted) or with a space,
-// ends with a space, or holds ": " or " -> ", which separate the parts of
-// an error message ("cp: open SRC -> DST: cause").
+// character that could break the line, drive the terminal or hide what
+// the name is (see Unsafe), starts with '"' (it would read as quoted) or
+// with a space, ends with a space, or holds ": " or " -> ", which
+// separate the parts of an error message ("cp: open SRC -> DST: cause").
 func Name(s string) string {
 	if needsQuotes(s) {
 		return strconv.Quote(s)
@@ -26,14 +24,34 @@ func Name(s string) string {
 }
 
 func needsQuotes(s string) bool {
-	return s == "" || !utf8.ValidString(s) ||
+	return s == "" || !Printable(s) ||
 		s[0] == '"' || s[0] == ' ' || s[len(s)-1] == ' ' ||
-		strings.Contains(s, ": ") || strings.Contains(s, " -> ") ||
-		strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) })
+		strings.Contains(s, ": ") || strings.Contains(s, " -> ")
 }
 
-// Printable reports whether s is valid UTF-8 of printable characters
-// and ' ' only: no control or format character.
+// Printable reports whether s is valid UTF-8 with no Unsafe character.
 func Printable(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) })
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, Unsafe)
+}
+
+// Unsafe reports whether r, in a name shown on a terminal, could break
+// the line or drive the terminal (a control character: newline, ESC),
+// reorder what follows (a bidirectional control such as U+202E), hide
+// itself (U+200B, U+2060, U+FEFF) or pass for a plain space (U+00A0, a
+// line separator), or is no character at all (unassigned, a surrogate).
+// The format characters that names hold for good reasons are safe: the
+// joiners of emoji and of scripts such as Persian (U+200D, U+200C),
+// variation selectors, tag characters, the soft hyphen.
+func Unsafe(r rune) bool {
+	switch {
+	case r == ' ' || unicode.IsPrint(r):
+		return false
+	case 0x202A <= r && r <= 0x202E, 0x2066 <= r && r <= 0x2069,
+		r == 0x061C, r == 0x200E, r == 0x200F, // bidirectional controls
+		r == 0x200B, 0x2060 <= r && r <= 0x2064, r == 0xFEFF: // invisible
+		return true
+	case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Variation_Selector, r):
+		return false
+	}
+	return true
 }

@@ -22,6 +22,14 @@ func TestName(t *testing.T) {
 		{"Notes: 2024", `"Notes: 2024"`},
 		{"a -> b", `"a -> b"`},
 		{"del\x7f", `"del\x7f"`},
+		// Format characters that names hold for good reasons stay as they
+		// are (the first version quoted them: a review).
+		{"fam \U0001F468\u200d\U0001F469\u200d\U0001F467", "fam \U0001F468\u200d\U0001F469\u200d\U0001F467"},     // emoji joined by ZWJ
+		{"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"}, // Persian with ZWNJ
+		{"flag \U0001F3F4\U000E0067\U000E0062\U000E007F", "flag \U0001F3F4\U000E0067\U000E0062\U000E007F"},       // tag characters
+		{"zwsp\u200bx", `"zwsp\u200bx"`},
+		{"bom\ufeffx", `"bom\ufeffx"`},
+		{"ls\u2028x", `"ls\u2028x"`},
 	}
 	for _, tt := range tests {
 		if got := Name(tt.in); got != tt.want {
