@@ -969,7 +969,7 @@ func Redact(rawURL string) string {
 	start := len(rawURL) - len(rest)
 	skip := 0 // an IPv6 literal's colons are no password's
 	if strings.HasPrefix(rest, "[") {
-		if end := strings.IndexByte(rest, ']'); end > 0 {
+		if end := strings.IndexByte(rest, ']'); end > 0 && ipLiteral(rest[1:end]) {
 			skip = end + 1
 		}
 	}
@@ -980,6 +980,13 @@ func Redact(rawURL string) string {
 	}
 	colon += skip
 	return rawURL[:start+colon+1] + "xxxxx" + rawURL[start+at:]
+}
+
+// ipLiteral reports whether s, between brackets, reads as an IPv6 address
+// (hex digits, ':', '.', and a zone after '%'): "[ann:pw]@host" does not.
+func ipLiteral(s string) bool {
+	addr, _, _ := strings.Cut(s, "%")
+	return strings.Contains(addr, ":") && strings.Trim(addr, "0123456789abcdefABCDEF:.") == ""
 }
 
 // userInfo reports whether rawURL may hold a password (redact masks

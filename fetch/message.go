@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/spool-go/spool/retry"
@@ -49,38 +50,51 @@ func message(err error, rawURL string) string {
 	return redactQuoted(err.Error())
 }
 
-// quoted finds the strings that an error text quotes.
-var quoted = regexp.MustCompile(`"[^"]*"`)
+// quoted finds the strings that an error text quotes, as Go's %q does
+// (a '"' inside one is escaped).
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 
 // redactQuoted masks, with Redact, the passwords in the strings that msg
 // quotes and that hold an '@': net/http's error for a redirect whose
 // Location does not parse quotes it whole, password included ("failed to
-// parse Location header \"http://ann:pw@host/\": ...").
-// The pieces of a password masked so are masked wherever else msg shows
-// them (net/url's "invalid port \":pw\" after host" quotes one).
+// parse Location header \"http://ann:pw@host/\": ..."). The pieces of a
+// password masked so are masked in the other strings msg quotes (net/url's
+// "invalid port \":pw\" after host" quotes one), not in its own words.
 func redactQuoted(msg string) string {
 	if !strings.Contains(msg, "@") {
 		return msg
 	}
 	var secrets []string
-	msg = quoted.ReplaceAllStringFunc(msg, func(q string) string {
-		in := q[1 : len(q)-1]
+	for _, q := range quoted.FindAllString(msg, -1) {
+		in, err := strconv.Unquote(q)
+		if err != nil || !strings.Contains(in, "@") {
+			continue
+		}
+		if out := Redact(in); out != in {
+			pre := strings.Index(out, "xxxxx")
+			secret := in[pre : len(in)-(len(out)-pre-len("xxxxx"))]
+			secrets = append(secrets, strings.FieldsFunc(secret, func(r rune) bool { return strings.ContainsRune(`/\\?#:`, r) })...)
+		}
+	}
+	if secrets == nil {
+		return msg
+	}
+	return quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		in, err := strconv.Unquote(q)
+		if err != nil {
+			return q
+		}
 		out := Redact(in)
+		for _, p := range secrets {
+			if len(p) >= 3 { // shorter pieces would mask at random
+				out = strings.ReplaceAll(out, p, "xxxxx")
+			}
+		}
 		if out == in {
 			return q
 		}
-		// The masked text: what lies between out's prefix and suffix in in.
-		pre := strings.Index(out, "xxxxx")
-		secret := in[pre : len(in)-(len(out)-pre-len("xxxxx"))]
-		secrets = append(secrets, strings.FieldsFunc(secret, func(r rune) bool { return strings.ContainsRune(`/\?#:`, r) })...)
-		return `"` + out + `"`
+		return strconv.Quote(out)
 	})
-	for _, p := range secrets {
-		if len(p) >= 3 { // shorter pieces would mask at random
-			msg = strings.ReplaceAll(msg, p, "xxxxx")
-		}
-	}
-	return msg
 }
 
 // retryMessage is the error of a URL whose retries gave up: the last

@@ -34,6 +34,8 @@ func TestRedact(t *testing.T) {
 		{"http://ann:pw@[::1]:80/", "http://ann:xxxxx@[::1]:80/"},
 		{"http://[::1]/@alice", "http://[::1]/@alice"}, // the host was hidden: "http://[:xxxxx@alice"
 		{"http://[fe80::1]/?email=a@b.example", "http://[fe80::1]/?email=a@b.example"},
+		{"http://[ann:Secret99]@127.0.0.1:1/", "http://[ann:xxxxx@127.0.0.1:1/"}, // no IPv6 literal: shown by 1d5d51e (a review)
+		{"https://[ops:Hunter22@[::1]:1/", "https://[ops:xxxxx@[::1]:1/"},
 
 		{"http://dave:pw@h/x", "http://dave:xxxxx@h/x"},
 		{"HTTPS://dave:pw@h/x", "HTTPS://dave:xxxxx@h/x"},
@@ -95,6 +97,7 @@ func TestRedirectLocationPasswordMasked(t *testing.T) {
 	const pw = "Zq7PwSecret"
 	for _, loc := range []string{
 		"http://ann:se cret" + pw + "@127.0.0.1:1/",
+		"//ann:se\"cret" + pw + "@127.0.0.1:1/", // %q escapes the '"': the first version's match stopped there
 		"//ann:" + pw + "/x@127.0.0.1:1/",
 		`http://a\b:` + pw + "@127.0.0.1:1/",
 	} {
