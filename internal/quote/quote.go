@@ -50,8 +50,10 @@ func Unsafe(r rune) bool {
 		r == 0x061C, r == 0x200E, r == 0x200F, // bidirectional controls
 		r == 0x200B, 0x2060 <= r && r <= 0x2064, r == 0xFEFF: // invisible
 		return true
-	case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Variation_Selector, r):
+	case r == 0x200C, r == 0x200D, r == 0x00AD, // joiners, soft hyphen
+		0xE0020 <= r && r <= 0xE007F, // tag characters (flags)
+		unicode.Is(unicode.Variation_Selector, r):
 		return false
 	}
-	return true
+	return true // other format characters too: many are invisible (U+206A, U+180E)
 }
