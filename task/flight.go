@@ -2,11 +2,16 @@ package task
 
 import (
 	"context"
+	"errors"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
+
+// ErrFlightCycle is the error of a [Flight.Do] that would wait for its
+// own call: made, with fn's context or one its end cancels, for the key
+// of the call fn runs for, or of a call started with such a context.
+var ErrFlightCycle = errors.New("task: Flight.Do: the call would wait for itself (a Do with fn's context for fn's own call)")
 
 // Flight runs a function once for all the callers of the same key whose
 // calls overlap, and gives its result to each of them: golang.org/x/sync's
@@ -68,17 +73,17 @@ type flightCall[K comparable, V any] struct {
 // as a dropped task's is (see [OnUnobservedPanic]). A nil fn fails with
 // [ErrNilFunc] without joining a call; Do panics if ctx is nil.
 //
-// A Do from inside fn (or from a goroutine fn starts), with fn's context
-// or one derived from it, that joins this call (for the same key) or a
-// call started with such a context does not keep the call alive: it waits
-// without counting as one of its callers, so once every other caller has
-// left, fn's context ends, and with it that Do's wait (a ctx error) and
-// fn. It used to count, and a fn that waited for a Do of its own key kept
-// its call, its goroutine and its key for good. A cycle through calls
-// started by other callers (A's fn waits for B, started by someone else,
-// whose fn waits for A) waits as long as those callers do, as a cycle of
-// locks would. A key whose dynamic type cannot be compared (a slice in a
-// Flight[any, V]) panics, as a map index does.
+// A Do with fn's context, or one derived from it that fn's end cancels,
+// that would join this call (for the same key) or a call started with
+// such a context, would wait for itself: fn waits for it, and it for fn.
+// It fails at once with [ErrFlightCycle] instead. A goroutine that fn
+// starts and does not wait for may join with a context detached from
+// fn's cancellation (context.WithoutCancel): it then counts as a caller
+// as any other. A cycle through calls started by other callers (A's fn
+// waits for B, started by someone else, whose fn waits for A) waits as
+// long as those callers do, as a cycle of locks would. A key whose
+// dynamic type cannot be compared (a slice in a Flight[any, V]) panics,
+// as a map index does.
 //
 // Cost, on the project's 2-core machine (an Intel Xeon VM, busy when
 // measured: figures are medians of 6 runs, compared within one run): an
@@ -102,11 +107,14 @@ func (f *Flight[K, V]) Do(ctx context.Context, key K, fn func(context.Context) (
 	if ctx.Err() != nil {
 		return v, ctxError("Flight.Do", ctx), false
 	}
-	c, started, counted := f.join(ctx, key, fn)
+	c, started := f.join(ctx, key, fn)
+	if c == nil {
+		return v, ErrFlightCycle, false
+	}
 	if started {
 		go c.run()
 	}
-	return c.wait(ctx, started, counted)
+	return c.wait(ctx, started)
 }
 
 // Forget forgets key's call in flight, if there is one: a later Do for
@@ -137,8 +145,7 @@ func (p *flightParent) Value(key any) any {
 }
 
 // under reports whether ctx is c's fn's context or derived from it, even
-// through other calls (A's fn calls Do for B with its ctx): a Do with it
-// may be one that fn waits for, and must not keep fn's context alive.
+// through other calls (A's fn calls Do for B with its ctx).
 func (c *flightCall[K, V]) under(ctx context.Context) bool {
 	for v := ctx.Value(flightKey{}); v != nil; {
 		p := v.(*flightParent)
@@ -151,18 +158,17 @@ func (c *flightCall[K, V]) under(ctx context.Context) bool {
 }
 
 // join adds the caller to key's call in flight, or makes one (started):
-// the caller must then start its goroutine. A caller whose ctx is under
-// the call's own (see under) waits without counting (counted false): it
-// does not keep fn's context alive.
-func (f *Flight[K, V]) join(ctx context.Context, key K, fn func(context.Context) (V, error)) (c *flightCall[K, V], started, counted bool) {
+// the caller must then start its goroutine. It returns a nil c for a
+// caller that would wait for itself (see ErrFlightCycle).
+func (f *Flight[K, V]) join(ctx context.Context, key K, fn func(context.Context) (V, error)) (c *flightCall[K, V], started bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock() // a key of a type that cannot be compared panics
 	if c = f.calls[key]; c != nil {
-		if c.under(ctx) {
-			return c, false, false
+		if ctx.Done() != nil && c.under(ctx) {
+			return nil, false
 		}
 		c.waiters++
-		return c, false, true
+		return c, false
 	}
 	if f.calls == nil {
 		f.calls = make(map[K]*flightCall[K, V])
@@ -172,12 +178,12 @@ func (f *Flight[K, V]) join(ctx context.Context, key K, fn func(context.Context)
 	c.t.ctx.init(&c.parent, nil)
 	c.t.ctx.state = stateRunning // not shared yet
 	f.calls[key] = c
-	return c, true, true
+	return c, true
 }
 
 // wait waits for the call's result or for ctx's end, whichever comes
 // first; first says the caller started the call.
-func (c *flightCall[K, V]) wait(ctx context.Context, first, counted bool) (V, error, bool) {
+func (c *flightCall[K, V]) wait(ctx context.Context, first bool) (V, error, bool) {
 	t := &c.t
 	if !t.finished() && first {
 		// fn's goroutine has just been started and most often waits for
@@ -190,9 +196,7 @@ func (c *flightCall[K, V]) wait(ctx context.Context, first, counted bool) (V, er
 		select {
 		case <-t.ctx.finChan():
 		case <-ctx.Done():
-			if counted {
-				c.leave() // before the slot comes back, which may take a while
-			}
+			c.leave() // before the slot comes back, which may take a while
 			p.Resume()
 			var zero V
 			return zero, ctxError("Flight.Do", ctx), false
@@ -232,14 +236,7 @@ func (c *flightCall[K, V]) run() {
 	defer func() {
 		end := stateDone
 		if !normal {
-			if r := recover(); r != nil {
-				pe := &PanicError{Value: r, Stack: debug.Stack()}
-				watchPanic(t, pe)
-				err = pe
-			} else {
-				err = ErrGoexit
-			}
-			end = stateBroke
+			end, err = t.broke(recover())
 		}
 		f := c.f
 		f.mu.Lock()

@@ -376,15 +376,15 @@ func TestFlightNested(t *testing.T) {
 	}
 }
 
-// TestFlightNestedOwnCall: a Do from inside fn, through fn's context, that
-// joins its own call (the same key, or a call that fn's own Do started)
-// does not keep the call alive: once the outside caller leaves, fn's
-// context ends, the inner Do returns a ctx error, fn returns and the key
-// is free. It used to count as a caller: fn's goroutine leaked and every
-// later caller joined the dead call (a review). A goroutine that fn
-// starts with a context detached from fn's cancel, and does not wait for,
-// still joins the call and gets its result (a later review: refusing such
-// Do calls misfired).
+// TestFlightNestedOwnCall: a Do with fn's context for fn's own call (the
+// same key, or a call that fn's own Do started) fails at once with
+// ErrFlightCycle, even under an outside caller whose ctx never ends, and
+// the calls end. It used to wait for itself for good: fn's goroutine
+// leaked and every later caller joined the dead call (a review). A
+// goroutine that fn starts and does not wait for joins with a detached
+// context, counts as a caller, keeps the call alive when the outside
+// caller leaves, and shares the result (later reviews: the first two
+// versions refused it, then did not count it).
 func TestFlightNestedOwnCall(t *testing.T) {
 	tests := []struct {
 		name string
@@ -410,10 +410,8 @@ func TestFlightNestedOwnCall(t *testing.T) {
 						return v + 1, err
 					}
 				}
-				ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-				defer cancel()
-				if _, err, _ := f.Do(ctx, "A", fns["A"]); !errors.Is(err, context.DeadlineExceeded) {
-					t.Fatalf("Do: got %v, want its ctx's DeadlineExceeded", err)
+				if _, err, _ := f.Do(context.Background(), "A", fns["A"]); !errors.Is(err, task.ErrFlightCycle) {
+					t.Fatalf("Do: got %v, want ErrFlightCycle", err)
 				}
 				synctest.Wait() // every call of the cycle has ended
 				for _, k := range tt.keys {
@@ -430,20 +428,27 @@ func TestFlightNestedOwnCall(t *testing.T) {
 	t.Run("detached goroutine joins", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			var f task.Flight[string, int]
-			got := make(chan error, 1)
+			type result struct {
+				v      int
+				err    error
+				shared bool
+			}
+			got := make(chan result, 1)
 			fn := func(ctx context.Context) (int, error) {
 				go func() {
-					_, err, _ := f.Do(context.WithoutCancel(ctx), "k", func(context.Context) (int, error) { return 0, errors.New("second run") })
-					got <- err
+					v, err, shared := f.Do(context.WithoutCancel(ctx), "k", func(context.Context) (int, error) { return 0, errors.New("second run") })
+					got <- result{v, err, shared}
 				}()
 				time.Sleep(time.Second)
-				return 5, nil
+				return 5, ctx.Err()
 			}
-			if v, err, _ := f.Do(t.Context(), "k", fn); v != 5 || err != nil {
-				t.Fatalf("Do: got (%d, %v), want (5, nil)", v, err)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second/2)
+			defer cancel()
+			if _, err, _ := f.Do(ctx, "k", fn); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("outside caller: got %v, want its DeadlineExceeded", err)
 			}
-			if err := <-got; err != nil {
-				t.Errorf("the detached goroutine's Do: got %v, want the call's result (nil error)", err)
+			if r := <-got; r.v != 5 || r.err != nil || r.shared {
+				t.Errorf("the detached goroutine's Do: got %+v, want (5, nil, false): it kept the call alive alone", r)
 			}
 		})
 	})
