@@ -315,20 +315,26 @@ func (t *Task[T]) run() {
 	defer func() {
 		end := stateDone
 		if !normal {
-			if r := recover(); r != nil {
-				pe := &PanicError{Value: r, Stack: debug.Stack()}
-				watchPanic(t, pe)
-				err = pe
-			} else {
-				err = ErrGoexit
-			}
-			end = stateBroke
+			end, err = t.broke(recover())
 		}
 		atomic.StoreUint32(&t.ctx.state, end)
 		t.finish(v, err)
 	}()
 	v, err = t.fn(&t.ctx)
 	normal = true
+}
+
+// broke returns the state and error of a task whose function did not
+// return: it panicked with r (a *PanicError with the stack, watched in
+// case nobody reads it), or called runtime.Goexit (r is nil). It runs in
+// the deferred function that recovered r, on the function's goroutine.
+func (t *Task[T]) broke(r any) (uint32, error) {
+	if r == nil {
+		return stateBroke, ErrGoexit
+	}
+	pe := &PanicError{Value: r, Stack: debug.Stack()}
+	watchPanic(t, pe)
+	return stateBroke, pe
 }
 
 // resolve ends a task that never ran.
