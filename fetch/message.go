@@ -73,7 +73,7 @@ func redactQuoted(msg string) string {
 		if out := Redact(in); out != in {
 			pre := strings.Index(out, "xxxxx")
 			secret := in[pre : len(in)-(len(out)-pre-len("xxxxx"))]
-			secrets = append(secrets, strings.FieldsFunc(secret, func(r rune) bool { return strings.ContainsRune(`/\\?#:`, r) })...)
+			secrets = append(secrets, strings.FieldsFunc(secret, func(r rune) bool { return strings.ContainsRune(`/\\?#:[]`, r) })...)
 		}
 	}
 	if secrets == nil {

@@ -13,6 +13,8 @@ func TestRedactQuoted(t *testing.T) {
 		{`parse "//ann:Zq7Pw/x@h/": invalid port ":Zq7Pw" after host`,
 			`parse "//ann:xxxxx@h/": invalid port ":xxxxx" after host`},
 		{`bad "http://ann:se\"cret@h/"`, `bad "http://ann:xxxxx@h/"`},
+		{`parse "http://[ann:Secret99]/@h/": invalid host: ParseAddr("ann:Secret99")`, // a review
+			`parse "http://[ann:xxxxx@h/": invalid host: ParseAddr("ann:xxxxx")`},
 		{`from "mailto:support@example.com" (support desk)`, `from "mailto:xxxxx@example.com" (support desk)`},
 		{`no password "bob@example.com" here`, `no password "bob@example.com" here`},
 		{`nothing quoted @ all`, `nothing quoted @ all`},
