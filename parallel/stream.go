@@ -210,8 +210,14 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 		gotHead   bool // the oldest value's result is in (its token taken)
 		handed    bool // a value was handed out since the last yield
 	)
+	// handed out: pending is in the buffer, its place in flight.
+	sent := func() {
+		s.idle.Add(-1)
+		s.inflight = append(s.inflight, spot)
+		pending, have, spot, handed = *new(T), false, nil, true
+	}
 	// handOut hands pending to the workers' buffer, if it has room.
-	handOut := func(block bool) (sent bool) {
+	handOut := func() bool {
 		// Start a worker for each value handed out that no free worker
 		// will take, up to workers: one for pending, and one for a value
 		// in the buffer whose worker called runtime.Goexit.
@@ -226,9 +232,7 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 		}
 		select {
 		case s.jobs <- job[T, R]{pending, spot}:
-			s.idle.Add(-1)
-			s.inflight = append(s.inflight, spot)
-			pending, have, spot, handed = *new(T), false, nil, true
+			sent()
 			return true
 		default:
 			return false
@@ -263,7 +267,7 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 					continue
 				}
 			}
-			if handOut(false) {
+			if handOut() {
 				continue
 			}
 		}
@@ -299,9 +303,7 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 		p := task.Park(ctx)
 		select {
 		case send <- j:
-			s.idle.Add(-1)
-			s.inflight = append(s.inflight, spot)
-			pending, have, spot, handed = *new(T), false, nil, true
+			sent()
 		case <-head:
 			gotHead = true
 		case <-done:
