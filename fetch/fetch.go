@@ -958,6 +958,16 @@ func sanitize(s string) string {
 // rather than risk showing a password. Run's records and the notes of
 // `spool fetch` show URLs so.
 func Redact(rawURL string) string {
+	from, to, ok := passwordSpan(rawURL)
+	if !ok {
+		return rawURL
+	}
+	return rawURL[:from] + "xxxxx" + rawURL[to:]
+}
+
+// passwordSpan returns where in rawURL lies what Redact masks, rawURL[from:to],
+// and whether there is any.
+func passwordSpan(rawURL string) (from, to int, ok bool) {
 	rest := rawURL
 	for _, scheme := range [...]string{"http:", "https:"} {
 		if len(rest) >= len(scheme) && strings.EqualFold(rest[:len(scheme)], scheme) {
@@ -976,10 +986,9 @@ func Redact(rawURL string) string {
 	colon := strings.IndexAny(rest[skip:], ":/?#") // not '\': DOMAIN\user:pw@host holds one
 	at := strings.LastIndexByte(rest, '@')
 	if colon < 0 || rest[skip+colon] != ':' || at < skip+colon {
-		return rawURL
+		return 0, 0, false
 	}
-	colon += skip
-	return rawURL[:start+colon+1] + "xxxxx" + rawURL[start+at:]
+	return start + skip + colon + 1, start + at, true
 }
 
 // ipLiteral reports whether s, between brackets, reads as an IPv6 address

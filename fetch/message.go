@@ -70,10 +70,8 @@ func redactQuoted(msg string) string {
 		if err != nil || !strings.Contains(in, "@") {
 			continue
 		}
-		if out := Redact(in); out != in {
-			pre := strings.Index(out, "xxxxx")
-			secret := in[pre : len(in)-(len(out)-pre-len("xxxxx"))]
-			secrets = append(secrets, strings.FieldsFunc(secret, func(r rune) bool { return strings.ContainsRune(`/\\?#:[]`, r) })...)
+		if from, to, ok := passwordSpan(in); ok {
+			secrets = append(secrets, strings.FieldsFunc(in[from:to], func(r rune) bool { return strings.ContainsRune(`/\\?#:[]`, r) })...)
 		}
 	}
 	if secrets == nil {
