@@ -33,14 +33,7 @@ func TestMapOrderedPanicInFlightWhenTheLoopEnds(t *testing.T) {
 		{"ctx ends, panic", true, false, nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var reported []any
-			task.OnUnobservedPanic(func(e *task.PanicError) {
-				mu.Lock()
-				reported = append(reported, e.Value)
-				mu.Unlock()
-			})
-			defer task.OnUnobservedPanic(nil)
+			reported := recordReports(t)
 			synctest.Test(t, func(t *testing.T) {
 				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
 				defer cancel()
@@ -77,14 +70,12 @@ func TestMapOrderedPanicInFlightWhenTheLoopEnds(t *testing.T) {
 					t.Errorf("errors yielded %q, want context.DeadlineExceeded among them", joined)
 				}
 			})
-			mu.Lock()
-			defer mu.Unlock()
 			var want []any
 			if tc.wantReport != nil {
 				want = []any{tc.wantReport}
 			}
-			if !slices.Equal(reported, want) {
-				t.Errorf("reported to OnUnobservedPanic: %v, want %v", reported, want)
+			if got := reported(); !slices.Equal(got, want) {
+				t.Errorf("reported to OnUnobservedPanic: %v, want %v", got, want)
 			}
 		})
 	}
@@ -96,14 +87,7 @@ func TestMapOrderedPanicInFlightWhenTheLoopEnds(t *testing.T) {
 // panic in the call itself is. The first version looked for a
 // *task.PanicError in any error.
 func TestMapOrderedReturnedPanicErrorNotReported(t *testing.T) {
-	var mu sync.Mutex
-	var reported []any
-	task.OnUnobservedPanic(func(e *task.PanicError) {
-		mu.Lock()
-		reported = append(reported, e.Value)
-		mu.Unlock()
-	})
-	defer task.OnUnobservedPanic(nil)
+	reported := recordReports(t)
 	synctest.Test(t, func(t *testing.T) {
 		for v := range parallel.MapOrdered(t.Context(), slices.Values([]int{0, 1}), 2, func(ctx context.Context, x int) (int, error) {
 			if x == 0 {
@@ -118,9 +102,25 @@ func TestMapOrderedReturnedPanicErrorNotReported(t *testing.T) {
 			}
 		}
 	})
-	mu.Lock()
-	defer mu.Unlock()
-	if len(reported) != 0 {
-		t.Errorf("reported to OnUnobservedPanic: %v, want nothing (fn returned that error)", reported)
+	if got := reported(); len(got) != 0 {
+		t.Errorf("reported to OnUnobservedPanic: %v, want nothing (fn returned that error)", got)
+	}
+}
+
+// recordReports makes the OnUnobservedPanic function record the values it
+// is told of, until the test ends, and returns what it has recorded so far.
+func recordReports(t *testing.T) func() []any {
+	var mu sync.Mutex
+	var reported []any
+	task.OnUnobservedPanic(func(e *task.PanicError) {
+		mu.Lock()
+		reported = append(reported, e.Value)
+		mu.Unlock()
+	})
+	t.Cleanup(func() { task.OnUnobservedPanic(nil) })
+	return func() []any {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(reported)
 	}
 }

@@ -589,23 +589,7 @@ func TestFlightUnobservedPanic(t *testing.T) {
 	cancel()
 	<-left
 	close(release)
-	got := map[any]bool{}
-	for i := 0; i < 200 && !got["dropped"]; i++ {
-		runtime.GC()
-		select {
-		case v := <-reported:
-			got[v] = true
-		default:
-			runtime.Gosched()
-		}
-	}
-	for i := 0; i < 3; i++ { // a straggler would follow at once
-		runtime.GC()
-		runtime.Gosched()
-	}
-	for len(reported) > 0 {
-		got[<-reported] = true
-	}
+	got := collectReports(reported, 1)
 	if want := map[any]bool{"dropped": true}; len(got) != 1 || !got["dropped"] {
 		t.Errorf("reported %v; want %v", got, want)
 	}

@@ -76,23 +76,7 @@ func TestUnobservedPanic(t *testing.T) {
 	}
 	// Every dropped task's report says the collector has run the cleanups
 	// of the tasks read above too.
-	got := map[any]bool{}
-	for i := 0; i < 200 && len(got) < len(want); i++ {
-		runtime.GC()
-		select {
-		case v := <-reported:
-			got[v] = true
-		default:
-			runtime.Gosched()
-		}
-	}
-	for i := 0; i < 3; i++ { // a straggler would follow at once
-		runtime.GC()
-		runtime.Gosched()
-	}
-	for len(reported) > 0 {
-		got[<-reported] = true
-	}
+	got := collectReports(reported, len(want))
 	for v := range want {
 		if !got[v] {
 			t.Errorf("%q was not reported; want reported", v)
@@ -117,4 +101,28 @@ func TestRepanic(t *testing.T) {
 		}
 	}()
 	pe.Repanic()
+}
+
+// collectReports runs the garbage collector until n values have come on
+// reported from the OnUnobservedPanic function (200 rounds at most), and
+// a few rounds more for a straggler, and returns the values that came.
+func collectReports(reported <-chan any, n int) map[any]bool {
+	got := map[any]bool{}
+	for i := 0; i < 200 && len(got) < n; i++ {
+		runtime.GC()
+		select {
+		case v := <-reported:
+			got[v] = true
+		default:
+			runtime.Gosched()
+		}
+	}
+	for i := 0; i < 3; i++ { // a straggler would follow at once
+		runtime.GC()
+		runtime.Gosched()
+	}
+	for len(reported) > 0 {
+		got[<-reported] = true
+	}
+	return got
 }
