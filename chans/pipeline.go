@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spool-go/spool/internal/fifo"
 	"github.com/spool-go/spool/internal/frames"
 	"github.com/spool-go/spool/task"
 )
@@ -544,8 +545,7 @@ type ordered[In, Out any] struct {
 	idle    atomic.Int64 // workers free for a job, or started and about to be
 
 	mu    sync.Mutex
-	queue []*slot[Out] // taken, in input order, from first on
-	first int
+	queue fifo.Slice[*slot[Out]] // taken, in input order
 	free  []*slot[Out]
 	held  int  // slots taken and not freed yet, at most size
 	size  int  // 2×workers (math.MaxInt if that overflows)
@@ -630,7 +630,7 @@ func (s *ordered[In, Out]) take() *slot[Out] {
 			} else {
 				sl = &slot[Out]{done: make(chan struct{}, 1)}
 			}
-			s.queue = append(s.queue, sl)
+			s.queue.Push(sl)
 			w := s.cWait
 			s.cWait = false
 			s.mu.Unlock()
@@ -668,17 +668,8 @@ func (s *ordered[In, Out]) end() {
 func (s *ordered[In, Out]) next() (sl *slot[Out], stopped bool) {
 	for {
 		s.mu.Lock()
-		if s.first < len(s.queue) {
-			sl = s.queue[s.first]
-			s.queue[s.first] = nil
-			s.first++
-			if s.first == len(s.queue) { // empty: start over
-				s.queue, s.first = s.queue[:0], 0
-			} else if s.first >= len(s.queue)-s.first { // a dead front as long as the rest
-				n := copy(s.queue, s.queue[s.first:])
-				clear(s.queue[n:])
-				s.queue, s.first = s.queue[:n], 0
-			}
+		if s.queue.Len() > 0 {
+			sl = s.queue.Pop()
 			s.mu.Unlock()
 			return sl, false
 		}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/spool-go/spool/internal/fifo"
 	"github.com/spool-go/spool/task"
 )
 
@@ -112,34 +113,14 @@ type stream[T, R any] struct {
 	// yielded, in input order (a FIFO), and the places yielded, free for
 	// reuse. Places are made as values need them, so at most as many as
 	// were in flight at once: w bounds them.
-	inflight []*result[R] // from first on
-	first    int
+	inflight fifo.Slice[*result[R]]
 	free     []*result[R]
 	w        int // 2×workers, the window's size
 	halted   bool
 }
 
-// popPlace takes the oldest place off the in-flight FIFO. The slice is
-// reset when it empties and compacted when its dead front is as long as
-// its live rest, so it does not allocate once it has grown to the most
-// values in flight.
-func (s *stream[T, R]) popPlace() *result[R] {
-	res := s.inflight[s.first]
-	s.inflight[s.first] = nil
-	s.first++
-	switch live := len(s.inflight) - s.first; {
-	case live == 0:
-		s.inflight, s.first = s.inflight[:0], 0
-	case s.first >= live:
-		n := copy(s.inflight, s.inflight[s.first:])
-		clear(s.inflight[n:])
-		s.inflight, s.first = s.inflight[:n], 0
-	}
-	return res
-}
-
 // waiting returns how many values were handed out and not yet yielded.
-func (s *stream[T, R]) waiting() int { return len(s.inflight) - s.first }
+func (s *stream[T, R]) waiting() int { return s.inflight.Len() }
 
 // place returns a free place, or a new one.
 func (s *stream[T, R]) place() *result[R] {
@@ -213,7 +194,7 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 	// handed out: pending is in the buffer, its place in flight.
 	sent := func() {
 		s.idle.Add(-1)
-		s.inflight = append(s.inflight, spot)
+		s.inflight.Push(spot)
 		pending, have, spot, handed = *new(T), false, nil, true
 	}
 	// handOut hands pending to the workers' buffer, if it has room.
@@ -241,7 +222,7 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 	// headIn reports whether the oldest value's result is in.
 	headIn := func() bool {
 		if !gotHead && s.waiting() > 0 {
-			gotHead = isDone(s.inflight[s.first].done)
+			gotHead = isDone(s.inflight.Front().done)
 		}
 		return gotHead
 	}
@@ -275,7 +256,7 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 			if isDone(done) { // the result may be fn's reply to ctx's end
 				continue
 			}
-			res := s.popPlace()
+			res := s.inflight.Pop()
 			r, err := res.r, res.err
 			res.r, res.err, res.broke = zero, nil, false
 			s.free = append(s.free, res)
@@ -298,7 +279,7 @@ func (s *stream[T, R]) loop(ctx context.Context, next func() (T, bool), yield fu
 			send, j = s.jobs, job[T, R]{pending, spot}
 		}
 		if s.waiting() > 0 {
-			head = s.inflight[s.first].done
+			head = s.inflight.Front().done
 		}
 		p := task.Park(ctx)
 		select {
@@ -407,7 +388,7 @@ func (s *stream[T, R]) halt(ctx context.Context) {
 // ended. The workers have ended (halt).
 func (s *stream[T, R]) unread() []*task.PanicError {
 	var out []*task.PanicError
-	for _, res := range s.inflight[s.first:] {
+	for _, res := range s.inflight.Live() {
 		var pe *task.PanicError
 		switch {
 		case !res.broke: // fn's own error, even one that holds another task's panic: not this call's

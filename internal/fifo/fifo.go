@@ -1,10 +1,11 @@
-// Package fifo is an intrusive first-in, first-out list: the queue of
+// Package fifo holds first-in, first-out queues. List is intrusive: the queue of
 // waiters behind guard's locks and rt's worker slots, and pool's list of
 // live workers. An element embeds a
 // [Links] and sits in at most one list at a time, so queueing and removing
 // an element allocate nothing and removal from the middle (a waiter whose
 // context ended) is O(1). A List is not safe for concurrent use: its owner
-// guards it with its own mutex.
+// guards it with its own mutex. Slice is a queue of values in a slice
+// that reuses its room.
 package fifo
 
 // Links are an element's place in a List.
