@@ -2,7 +2,6 @@ package pool_test
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"testing"
 
@@ -17,9 +16,7 @@ import (
 // before it allocates anything: an error matching ErrInvalid (the option
 // itself no longer panics; see TestBadInput).
 func TestAudit4QueueSizeBound(t *testing.T) {
-	msg := func(k int) string {
-		return fmt.Sprintf("pool: QueueSize(%d): must be from 0 to MaxQueueSize, 16777216 (New allocates the whole queue up front, 16 bytes an item)", k)
-	}
+	msg := queueSizeErr
 	cases := []struct {
 		name string
 		give int
@@ -27,7 +24,7 @@ func TestAudit4QueueSizeBound(t *testing.T) {
 	}{
 		// MaxQueueSize itself: TestQueueSizeBounds (a pool would take 256 MiB).
 		{name: "MaxQueueSize+1", give: 1<<24 + 1, want: msg(1<<24 + 1)},
-		{name: "1<<40", give: 1 << 40, want: msg(1 << 40)},
+		{name: "1<<30", give: 1 << 30, want: msg(1 << 30)},
 		{name: "math.MaxInt", give: math.MaxInt, want: msg(math.MaxInt)},
 		{name: "-1", give: -1, want: msg(-1)},
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -79,11 +80,11 @@ func TestBadInput(t *testing.T) {
 		{"ShutdownGrace(-1ns)", pool.ShutdownGrace(-1), "pool: ShutdownGrace(-1ns): must not be negative"},
 		{"ShutdownGrace(0)", pool.ShutdownGrace(0), ""},
 		{"QueueSize(-1)", pool.QueueSize(-1),
-			"pool: QueueSize(-1): must be from 0 to MaxQueueSize, 16777216 (New allocates the whole queue up front, 16 bytes an item)"},
+			queueSizeErr(-1)},
 		{"QueueSize(MaxQueueSize+1)", pool.QueueSize(pool.MaxQueueSize + 1),
-			"pool: QueueSize(16777217): must be from 0 to MaxQueueSize, 16777216 (New allocates the whole queue up front, 16 bytes an item)"},
+			queueSizeErr(pool.MaxQueueSize + 1)},
 		{"QueueSize(math.MaxInt)", pool.QueueSize(math.MaxInt),
-			"pool: QueueSize(9223372036854775807): must be from 0 to MaxQueueSize, 16777216 (New allocates the whole queue up front, 16 bytes an item)"},
+			queueSizeErr(math.MaxInt)},
 		{"QueueSize(0)", pool.QueueSize(0), ""}, // MaxQueueSize: TestQueueSizeBounds (256 MiB)
 		{"Name(\"\")", pool.Name(""), `pool: Name(""): must not be empty`},
 		{"Name(x)", pool.Name("x"), ""},
@@ -259,4 +260,10 @@ func TestNilPoolReaders(t *testing.T) {
 			}
 		})
 	}
+}
+
+// queueSizeErr is New's error for QueueSize(k) out of range: an item is
+// two words, 16 bytes (8 on 32-bit platforms).
+func queueSizeErr(k int) string {
+	return fmt.Sprintf("pool: QueueSize(%d): must be from 0 to MaxQueueSize, 16777216 (New allocates the whole queue up front, %d bytes an item)", k, strconv.IntSize/4)
 }

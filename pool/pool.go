@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/spool-go/spool/internal/fifo"
 	"github.com/spool-go/spool/internal/wait"
@@ -85,8 +86,8 @@ const DefaultQueueSize = 1024
 
 // MaxQueueSize is the largest queue [QueueSize] accepts: 1<<24 items. The
 // queue is a channel that New allocates in full before any work arrives,
-// 16 bytes an item, so its size is memory spent up front (256 MiB at this
-// bound), not a limit that costs nothing until it is reached; and a queue
+// 16 bytes an item (8 on 32-bit platforms), so its size is memory spent up
+// front (256 MiB at this bound), not a limit that costs nothing until it is reached; and a queue
 // is back-pressure, which a deeper one only puts off. Without the bound,
 // QueueSize(1<<40) had New ask for 16 TiB, and the program died with
 // "fatal error: runtime: out of memory", which no recover catches. There
@@ -177,14 +178,14 @@ func ShutdownGrace(d time.Duration) Option {
 // an idle worker, or to a new one below the limit, or else waits (Submit,
 // Go, GoContext) or is refused (TrySubmit, TryGo).
 //
-// New allocates the queue's memory up front, 16 bytes an item, whether or
-// not it ever fills: QueueSize(1<<20) costs 16 MiB from New on. k must be
+// New allocates the queue's memory up front, 16 bytes an item (8 on 32-bit
+// platforms), whether or not it ever fills: QueueSize(1<<20) costs 16 MiB from New on. k must be
 // from 0 to [MaxQueueSize] (1<<24 items, 256 MiB); there is no unbounded
 // queue.
 func QueueSize(k int) Option {
 	return func(c *config) {
 		if k < 0 || k > MaxQueueSize {
-			c.bad("QueueSize(%d): must be from 0 to MaxQueueSize, %d (New allocates the whole queue up front, 16 bytes an item)", k, MaxQueueSize)
+			c.bad("QueueSize(%d): must be from 0 to MaxQueueSize, %d (New allocates the whole queue up front, %d bytes an item)", k, MaxQueueSize, unsafe.Sizeof(item{}))
 			return
 		}
 		c.queue = k
