@@ -66,7 +66,7 @@ are still copied), 2 on bad usage or when interrupted.`,
 			return runCp(cmd.Context(), args, cmd.ErrOrStderr(), o)
 		},
 	}
-	cmd.Flags().IntVarP(&o.jobs, "jobs", "j", cp.DefaultJobs, "copy at most `N` files at once (1 to 1024)")
+	intFlag(cmd.Flags(), &o.jobs, "jobs", "j", cp.DefaultJobs, "copy at most `N` files at once (1 to 1024)")
 	cmd.Flags().BoolVar(&o.verify, "verify", false, "compare the SHA-256 of each copy with its source's before renaming it into place")
 	return cmd
 }

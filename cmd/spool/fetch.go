@@ -82,9 +82,9 @@ when interrupted.`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVarP(&o.concurrency, "concurrency", "c", fetch.DefaultConcurrency, "at most `N` requests in flight (1 to 10,000)")
+	intFlag(f, &o.concurrency, "concurrency", "c", fetch.DefaultConcurrency, "at most `N` requests in flight (1 to 10,000)")
 	f.DurationVar(&o.timeout, "timeout", fetch.DefaultTimeout, "time limit `D` of each attempt, body included")
-	f.IntVar(&o.retries, "retries", fetch.DefaultRetries, "retries after the first attempt (`N`: 0 for none, at most 100)")
+	intFlag(f, &o.retries, "retries", "", fetch.DefaultRetries, "retries after the first attempt (`N`: 0 for none, at most 100)")
 	f.StringVarP(&o.out, "out", "o", "", "save bodies under `DIR` (made if missing)")
 	f.Int64Var(&o.maxBytes, "max-bytes", defaultFetchMaxBytes, "fail a URL whose body, once decompressed, is over `N` bytes (must be positive; 1 GiB by default)")
 	f.BoolVar(&o.ordered, "ordered", false, "print records in input order instead of completion order")
