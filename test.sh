@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs all of spool's tests: go vet (also as built for Windows, macOS and
-# FreeBSD, so the code and tests keep building there), the unit tests and
-# examples of every package (with the race detector whenever cgo and a C
-# compiler are there), and the tests of the separate bench/ module. Needs
-# only Go; CI=true makes the race detector mandatory.
+# Runs all of spool's tests: go vet (also as built for Windows, macOS,
+# FreeBSD and 32-bit Linux, so the code and tests keep building there),
+# the unit tests and examples of every package (with the race detector
+# whenever cgo and a C compiler are there), and the tests of the separate
+# bench/ module. Needs only Go; CI=true makes the race detector mandatory.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,10 +18,12 @@ else
 fi
 
 go vet ./...
-for goos in windows darwin freebsd; do
-  GOOS=$goos go vet ./...
-  if [ -f bench/go.mod ]; then (cd bench && GOOS=$goos go vet ./...); fi
+for target in windows/amd64 darwin/amd64 freebsd/amd64 linux/386; do
+  export GOOS=${target%/*} GOARCH=${target#*/}
+  go vet ./...
+  if [ -f bench/go.mod ]; then (cd bench && go vet ./...); fi
 done
+unset GOOS GOARCH
 go test $race -count=1 -timeout 10m ./...
 if [ -f bench/go.mod ]; then
   (cd bench && go vet ./... && go test $race -count=1 -timeout 5m ./...)

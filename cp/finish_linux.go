@@ -47,10 +47,15 @@ func setDir(path string, m fs.FileMode, mtime time.Time) (op string, err error) 
 
 // fileTime sets f's modification time through its handle (futimens:
 // utimensat with no path), leaving its access time. The time is given as
-// seconds and nanoseconds, right for any year (UnixNano overflows past
-// 2262). It reports true: the time is set.
+// seconds and nanoseconds, right for any year the platform's time holds
+// (UnixNano overflows past 2262; see timespec). It reports true: the time
+// is set.
 func fileTime(f *os.File, mtime time.Time) (bool, error) {
-	ts := [2]syscall.Timespec{{Nsec: utimeOmit}, {Sec: mtime.Unix(), Nsec: int64(mtime.Nanosecond())}}
+	m, err := timespec(mtime)
+	if err != nil {
+		return true, err
+	}
+	ts := [2]syscall.Timespec{{Nsec: utimeOmit}, m}
 	for {
 		_, _, e := syscall.Syscall6(syscall.SYS_UTIMENSAT, f.Fd(), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
 		switch e {
@@ -64,13 +69,33 @@ func fileTime(f *os.File, mtime time.Time) (bool, error) {
 }
 
 // pathTime sets path's modification time, leaving its access time, right
-// for any year, as os.Chtimes is not past 2262.
+// for any year the platform's time holds, as os.Chtimes is not past 2262.
 func pathTime(path string, mtime time.Time) error {
-	ts := syscall.Timespec{Sec: mtime.Unix(), Nsec: int64(mtime.Nanosecond())}
-	if err := syscall.UtimesNano(path, []syscall.Timespec{{Nsec: utimeOmit}, ts}); err != nil {
+	ts, err := timespec(mtime)
+	if err == nil {
+		err = syscall.UtimesNano(path, []syscall.Timespec{{Nsec: utimeOmit}, ts})
+	}
+	if err != nil {
 		return &fs.PathError{Op: "utimes", Path: path, Err: err}
 	}
 	return nil
+}
+
+// timespec is t as a Timespec, whose fields are 32 bits wide on 32-bit
+// platforms (386, arm, mips): there a time past 2038 or before 1901 fails
+// with EOVERFLOW instead of wrapping around.
+func timespec(t time.Time) (syscall.Timespec, error) {
+	var ts syscall.Timespec
+	if !setInt(&ts.Sec, t.Unix()) || !setInt(&ts.Nsec, int64(t.Nanosecond())) {
+		return ts, syscall.EOVERFLOW
+	}
+	return ts, nil
+}
+
+// setInt sets *dst to v and reports whether v fits.
+func setInt[T ~int32 | ~int64](dst *T, v int64) bool {
+	*dst = T(v)
+	return int64(*dst) == v
 }
 
 // utimeOmit leaves a time as it is (UTIME_OMIT).

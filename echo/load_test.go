@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -63,11 +65,18 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"negative pid", echo.Config{Addr: "x:1", Conns: 1, Idle: true, Hold: time.Second, PID: -1}, "pid -1: must not be negative"},
 		{"negative pid, messages", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, PID: -1}, "pid -1: must not be negative"},
 		{"negative stall", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1, Stall: -1}, "stall -1ns: must not be negative"},
-		{"too many conns", echo.Config{Addr: "x:1", Conns: 99999999999, Msgs: 1, Size: 1}, "conns 99999999999: at most 1048576"},
+		{"too many conns", echo.Config{Addr: "x:1", Conns: 1 << 30, Msgs: 1, Size: 1}, "conns 1073741824: at most 1048576"},
 		{"too many idle conns", echo.Config{Addr: "x:1", Conns: echo.MaxLoadConns + 1, Idle: true, Hold: time.Second}, "conns 1048577: at most 1048576"},
-		{"too large size", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 99999999999}, "size 99999999999: at most"},
-		{"too many msgs", echo.Config{Addr: "x:1", Conns: 1, Msgs: echo.MaxLoadMsgs + 1, Size: 1}, "msgs 1099511627777: at most"},
+		{"too large size", echo.Config{Addr: "x:1", Conns: 1, Msgs: 1, Size: 1 << 30}, "size 1073741824: at most"},
 		{"conns x size", echo.Config{Addr: "x:1", Conns: 1000, Msgs: 1, Size: 16 << 20}, "conns x size 1000 x 16777216 bytes: at most 1 GiB"},
+	}
+	if strconv.IntSize == 64 { // where an int can hold more than MaxLoadMsgs
+		over := int64(echo.MaxLoadMsgs + 1)
+		cases = append(cases, struct {
+			name string
+			give echo.Config
+			want string
+		}{"too many msgs", echo.Config{Addr: "x:1", Conns: 1, Msgs: int(over), Size: 1}, "msgs 1099511627777: at most"})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -272,7 +281,7 @@ func TestLoadInterruptedKeepsFigures(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r, err := echo.Load(ctx, echo.Config{
-		Addr: addr, Conns: 2, Msgs: echo.MaxLoadMsgs, Size: 16,
+		Addr: addr, Conns: 2, Msgs: math.MaxInt32, Size: 16, // more than it will send
 		Progress: func(done, _ int64) {
 			if done > 0 {
 				cancel()

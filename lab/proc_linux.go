@@ -21,5 +21,5 @@ func ctxSwitches() (int64, bool) {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
 		return 0, false
 	}
-	return r.Nvcsw + r.Nivcsw, true
+	return int64(r.Nvcsw) + int64(r.Nivcsw), true
 }

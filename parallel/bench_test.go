@@ -298,7 +298,8 @@ func BenchmarkReduce(b *testing.B) {
 	for i := range in {
 		in[i] = i
 	}
-	const want = n * (n - 1) / 2
+	wide := int64(n)
+	want := int(wide * (wide - 1) / 2) // wrapped as the sums wrap where int has 32 bits
 	ctx := context.Background()
 	add := func(x, y int) int { return x + y }
 	check := func(b *testing.B, got int) {

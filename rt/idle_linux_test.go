@@ -20,7 +20,7 @@ func usage(b *testing.B) (time.Duration, int64) {
 		b.Fatal(err)
 	}
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return cpu, ru.Nvcsw + ru.Nivcsw
+	return cpu, int64(ru.Nvcsw) + int64(ru.Nivcsw)
 }
 
 // BenchmarkIdle measures what a runtime costs a process that is waiting:
