@@ -253,3 +253,30 @@ func TestMutBlockingReportsCountsEach(t *testing.T) {
 		})
 	}
 }
+
+// TestMutDetectorOffStartsNoGoroutine: DetectBlocking(0) turns the
+// detector off: New starts no goroutine for it (the 1 s row, which does,
+// shows the count can see one).
+func TestMutDetectorOffStartsNoGoroutine(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want int // goroutines New starts
+	}{
+		{0, 0},
+		{time.Second, 1},
+	}
+	for _, tt := range tests {
+		before := runtime.NumGoroutine()
+		r, err := rt.New(rt.Logger(mutQuiet), rt.DetectBlocking(tt.d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := runtime.NumGoroutine() - before
+		if err := r.Shutdown(context.Background()); err != nil {
+			t.Errorf("Shutdown = %v", err)
+		}
+		if got != tt.want {
+			t.Errorf("New(DetectBlocking(%v)) started %d goroutines; want %d", tt.d, got, tt.want)
+		}
+	}
+}

@@ -171,9 +171,9 @@ func Logger(l *slog.Logger) Option {
 // per occurrence. The detector looks every d/4 while tasks hold slots, so
 // a report comes between d and 1.25d after the hold began (it looks at
 // most every 100 µs, so below a threshold of 400 µs a report may come up to
-// d + 200 µs after, and a report with a stack comes later by the time
-// it takes to read it, see below); once no task
-// has held one for d, it stops looking until a task takes a slot.
+// d + 200 µs after, and a report with a stack comes later by the time it
+// takes to read it, see below); once no task has held one for d, it stops
+// looking until a task takes a slot.
 //
 // A report's stack is read from the process's goroutine profile, which
 // costs about 25 µs of CPU for each goroutine of the process, not only
@@ -181,10 +181,9 @@ func Logger(l *slog.Logger) Option {
 // that, the report goes without a stack (at once, the log saying why);
 // it still names the task and its function.
 //
-// 0 turns
-// the detector off, and with it the about 13 ns an await point spends
-// showing its task to the detector (BenchmarkPark: 56 ns with it, 43 ns
-// without); the default is
+// 0 turns the detector off (New starts no goroutine for it), and with it
+// the about 13 ns an await point spends showing its task to the detector
+// (BenchmarkPark: 56 ns with it, 43 ns without); the default is
 // [DefaultDetectBlocking]. d must not be negative.
 func DetectBlocking(d time.Duration) Option {
 	return func(c *config) {
