@@ -2,11 +2,14 @@ package pool_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"testing/synctest"
 
 	"github.com/spool-go/spool/pool"
+	"github.com/spool-go/spool/task"
 )
 
 // TestMutMaxWaitingZeroIsNoCap: MaxWaiting(0) is the default, no cap: New
@@ -114,5 +117,65 @@ func TestMutResizeRetiresIdleAtOnce(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestMutLateSubTaskOfCancelledTask: after Close, a running task's
+// sub-task with its own context runs at once on its worker, unless that
+// context has ended: its work is being cancelled, and the sub-task does not
+// run (GoContext: ErrClosed; Submit, as for any ended context:
+// task.ErrNotStarted).
+func TestMutLateSubTaskOfCancelledTask(t *testing.T) {
+	submit := []struct {
+		name          string
+		call          func(ctx context.Context, p *pool.Pool, fn func()) error
+		wantCancelled error
+	}{
+		{"GoContext", func(ctx context.Context, p *pool.Pool, fn func()) error { return p.GoContext(ctx, fn) }, pool.ErrClosed},
+		{"Submit", func(ctx context.Context, p *pool.Pool, fn func()) error {
+			_, err := pool.Submit(ctx, p, func(context.Context) (int, error) { fn(); return 0, nil }).Await(context.Background())
+			return err
+		}, task.ErrNotStarted},
+	}
+	for _, s := range submit {
+		for _, cancelled := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/cancelled=%v", s.name, cancelled), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					p, err := pool.New(1)
+					if err != nil {
+						t.Fatal(err)
+					}
+					parent, cancel := context.WithCancel(context.Background())
+					defer cancel()
+					closing := make(chan struct{})
+					ran := false
+					var subErr error
+					tk := pool.Submit(parent, p, func(ctx context.Context) (int, error) {
+						<-closing
+						if cancelled {
+							cancel()
+						}
+						subErr = s.call(ctx, p, func() { ran = true })
+						return 0, nil
+					})
+					synctest.Wait() // the task runs, waiting
+					closed := make(chan struct{})
+					go func() { p.Close(); close(closed) }()
+					synctest.Wait() // Close waits for the task
+					close(closing)
+					<-closed
+					if _, err := tk.Await(context.Background()); err != nil {
+						t.Errorf("task = %v; want nil", err)
+					}
+					if cancelled {
+						if ran || !errors.Is(subErr, s.wantCancelled) {
+							t.Errorf("sub-task of a cancelled task after Close: ran %v, err %v; want not run, %v", ran, subErr, s.wantCancelled)
+						}
+					} else if !ran || subErr != nil {
+						t.Errorf("sub-task after Close: ran %v, err %v; want run at once, nil", ran, subErr)
+					}
+				})
+			})
+		}
 	}
 }

@@ -825,7 +825,9 @@ func (p *Pool) tryRetire() bool {
 // do later submissions, but for a running task's: its Submit or GoContext
 // with its own context, from its worker, runs the sub-task at once on
 // that worker (as a nested submission to a full pool does), so that work
-// in flight can finish, until Shutdown's context ends. Close waits for
+// in flight can finish, until Shutdown's context ends; once that task's
+// own context has ended, its GoContext gets ErrClosed (and its Submit, as
+// for any ended context, task.ErrNotStarted). Close waits for
 // running items however long they take, including those a
 // Shutdown gave up on; use Shutdown to bound the wait. Close may be called
 // more than once and concurrently with Shutdown.
