@@ -80,6 +80,16 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 		p.cancelEnded()
 		return t
 	}
+	if p.entered.Load()&closedBit != 0 && ctx.Err() != nil {
+		// ctx has ended, but the task's context has not heard yet (a task's
+		// context hears of a package context's end through
+		// context.AfterFunc, on another goroutine): that end still comes
+		// before ErrClosed. Looked at only once p is closed, as ctx.Err
+		// costs a lock pair.
+		task.AbortUnstarted(job, notStartedError("submit", ctx))
+		p.cancelEnded()
+		return t
+	}
 	it := item{job: job}
 	inline, err := p.send(ctx, &it, true)
 	switch {
