@@ -701,8 +701,8 @@ func (r *run) copyFile(ctx context.Context, j job) (n int64, err error) {
 		}
 	}
 	// Through the handle where it can (Linux: futimens, right for any
-	// time; os.Chtimes overflows past 2262 and before 1678), before the
-	// close, as cp does; else by name after it.
+	// time a 64-bit platform reads; os.Chtimes overflows past 2262 and
+	// before 1678), before the close, as cp does; else by name after it.
 	timed, err := fileTime(tmp, j.info.ModTime())
 	if err != nil {
 		return n, &FileError{"chtimes", j.src, j.dst, unwrapPath(err)}

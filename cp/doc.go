@@ -21,10 +21,11 @@
 // group to new entries; but a user outside the directory's group cannot
 // set it, and the kernel drops it silently from the chmod that gives the
 // directory its mode, which cp -r, leaving such a directory's mode alone,
-// does not make) and modification times (of any year on 64-bit Linux,
-// 1901 to 2038 on 32-bit Linux, where a time outside fails with
-// EOVERFLOW; elsewhere from 1678 to 2262, as os.Chtimes can), and copies
-// symbolic links as links, nothing more.
+// does not make) and modification times (of any year on 64-bit Linux;
+// elsewhere from 1678 to 2262, as os.Chtimes can; on 32-bit platforms
+// from 1901 to 2038, where Go reads a file's time in 32 bits and a later
+// one comes back wrapped around, and is copied so), and copies symbolic
+// links as links, nothing more.
 //
 // # Semantics
 //

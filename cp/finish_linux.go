@@ -83,7 +83,8 @@ func pathTime(path string, mtime time.Time) error {
 
 // timespec is t as a Timespec, whose fields are 32 bits wide on 32-bit
 // platforms (386, arm, mips): there a time past 2038 or before 1901 fails
-// with EOVERFLOW instead of wrapping around.
+// with EOVERFLOW instead of wrapping around. (A time read there with
+// os.Stat is 32 bits wide already, wrapped by the kernel if need be.)
 func timespec(t time.Time) (syscall.Timespec, error) {
 	var ts syscall.Timespec
 	if !setInt(&ts.Sec, t.Unix()) || !setInt(&ts.Nsec, int64(t.Nanosecond())) {

@@ -86,9 +86,10 @@ const DefaultQueueSize = 1024
 
 // MaxQueueSize is the largest queue [QueueSize] accepts: 1<<24 items. The
 // queue is a channel that New allocates in full before any work arrives,
-// 16 bytes an item (8 on 32-bit platforms), so its size is memory spent up
-// front (256 MiB at this bound), not a limit that costs nothing until it is reached; and a queue
-// is back-pressure, which a deeper one only puts off. Without the bound,
+// 16 bytes an item (8 on 32-bit platforms), so its size is memory spent
+// up front (256 MiB at this bound, 128 MiB on 32-bit platforms), not a
+// limit that costs nothing until it is reached; and a queue is
+// back-pressure, which a deeper one only puts off. Without the bound,
 // QueueSize(1<<40) had New ask for 16 TiB, and the program died with
 // "fatal error: runtime: out of memory", which no recover catches. There
 // is no unbounded queue (New refuses QueueSize(math.MaxInt) too): work
@@ -178,10 +179,10 @@ func ShutdownGrace(d time.Duration) Option {
 // an idle worker, or to a new one below the limit, or else waits (Submit,
 // Go, GoContext) or is refused (TrySubmit, TryGo).
 //
-// New allocates the queue's memory up front, 16 bytes an item (8 on 32-bit
-// platforms), whether or not it ever fills: QueueSize(1<<20) costs 16 MiB from New on. k must be
-// from 0 to [MaxQueueSize] (1<<24 items, 256 MiB); there is no unbounded
-// queue.
+// New allocates the queue's memory up front, 16 bytes an item (8 on
+// 32-bit platforms), whether or not it ever fills: QueueSize(1<<20) costs
+// 16 MiB from New on. k must be from 0 to [MaxQueueSize] (1<<24 items,
+// 256 MiB; 128 MiB on 32-bit platforms); there is no unbounded queue.
 func QueueSize(k int) Option {
 	return func(c *config) {
 		if k < 0 || k > MaxQueueSize {
