@@ -123,7 +123,11 @@
 // allocations for 16 items in 16 chunks, 150 ns for the same 16 items as
 // one chunk (ChunkSize(16)); over 10,000 items, 1.5 ns more per item than
 // a loop that calls an inlined function as one chunk, 2.3 ns in the
-// default 16 chunks (49 µs against 26).
+// default 16 chunks (49 µs against 26). On the project's later Intel Xeon
+// VM, where the loop also takes 26 µs, Map takes 68 µs and one chunk
+// 61 µs (medians of 8 runs), since the loop over a chunk looks at ctx
+// once per 64 items instead of testing for it at every item (80 and
+// 67 µs before: -15%, p=0.003).
 //
 // Reproduce with
 //

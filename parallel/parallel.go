@@ -452,7 +452,7 @@ func keepGoing[T, R any](cl *collector, in []T, out []R, fn func(context.Context
 		done := ctx.Done()
 		for i := lo; i < hi; {
 			var err error
-			if i, err = keepItems(ctx, stop, done, cl, in, out, fn, lo, i, hi); err != nil {
+			if i, err = keepItems(ctx, stop, done, cl, in, out, fn, i, hi); err != nil {
 				return err
 			}
 		}
@@ -464,23 +464,28 @@ func keepGoing[T, R any](cl *collector, in []T, out []R, fn func(context.Context
 // panics: it records the panic as that item's error and returns the index
 // after it, for keepGoing to go on from there. A defer per panic, not per
 // item.
-func keepItems[T, R any](ctx context.Context, stop *atomic.Bool, done <-chan struct{}, cl *collector, in []T, out []R, fn func(context.Context, T) (R, error), lo, i, hi int) (next int, err error) {
+func keepItems[T, R any](ctx context.Context, stop *atomic.Bool, done <-chan struct{}, cl *collector, in []T, out []R, fn func(context.Context, T) (R, error), i, hi int) (next int, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			cl.add(i, panicError(v))
 			next, err = i+1, nil
 		}
 	}()
-	for ; i < hi; i++ {
-		if stop.Load() || done != nil && (i-lo)%pollEvery == 0 && isDone(done) {
+	for i < hi {
+		if done != nil && isDone(done) {
 			return i, errStop
 		}
-		r, err := fn(ctx, in[i])
-		if err != nil {
-			cl.add(i, err) // out[i] keeps the zero R
-			continue
+		for end := min(i+pollEvery, hi); i < end; i++ {
+			if stop.Load() {
+				return i, errStop
+			}
+			r, err := fn(ctx, in[i])
+			if err != nil {
+				cl.add(i, err) // out[i] keeps the zero R
+				continue
+			}
+			out[i] = r
 		}
-		out[i] = r
 	}
 	return hi, nil
 }
@@ -653,15 +658,20 @@ func Map[T, R any](ctx context.Context, in []T, fn func(context.Context, T) (R, 
 			}
 		}()
 		done := ctx.Done()
-		for ; i < hi; i++ {
-			if stop.Load() || done != nil && (i-lo)%pollEvery == 0 && isDone(done) {
+		for i < hi {
+			if done != nil && isDone(done) {
 				return errStop
 			}
-			r, err := fn(ctx, in[i])
-			if err != nil {
-				return &ItemError{Index: i, Err: err}
+			for end := min(i+pollEvery, hi); i < end; i++ {
+				if stop.Load() {
+					return errStop
+				}
+				r, err := fn(ctx, in[i])
+				if err != nil {
+					return &ItemError{Index: i, Err: err}
+				}
+				out[i] = r
 			}
-			out[i] = r
 		}
 		return nil
 	})
@@ -705,12 +715,17 @@ func ForEach[T any](ctx context.Context, in []T, fn func(context.Context, T) err
 			}
 		}()
 		done := ctx.Done()
-		for ; i < hi; i++ {
-			if stop.Load() || done != nil && (i-lo)%pollEvery == 0 && isDone(done) {
+		for i < hi {
+			if done != nil && isDone(done) {
 				return errStop
 			}
-			if err := fn(ctx, in[i]); err != nil {
-				return &ItemError{Index: i, Err: err}
+			for end := min(i+pollEvery, hi); i < end; i++ {
+				if stop.Load() {
+					return errStop
+				}
+				if err := fn(ctx, in[i]); err != nil {
+					return &ItemError{Index: i, Err: err}
+				}
 			}
 		}
 		return nil
