@@ -9,7 +9,13 @@ import (
 	"time"
 
 	"github.com/spool-go/spool/chans"
+	"github.com/spool-go/spool/internal/benchcpu"
 )
+
+// cpuTime is the CPU time the process has used, all threads together (0
+// where it is not known): unlike wall time it does not grow when other
+// processes compete for the cores.
+var cpuTime = benchcpu.Used
 
 const (
 	benchProducers = 4

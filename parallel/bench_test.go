@@ -13,9 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spool-go/spool/internal/benchcpu"
 	"github.com/spool-go/spool/internal/workload"
 	"github.com/spool-go/spool/parallel"
 )
+
+// cpuTime is the CPU time the process has used, all threads together (0
+// where it is not known): unlike wall time it does not grow when other
+// processes compete for the cores.
+var cpuTime = benchcpu.Used
 
 // spinRounds returns the workload.Spin rounds of a 1 µs task: from
 // SPOOL_SPIN_ROUNDS if set, so that runs in separate processes (interleaved

@@ -11,10 +11,14 @@ import (
 // TestGroupRefusalAfterCloseMatchesErrClosed checks Close's promise that
 // tasks submitted after it fail with ErrClosed, for a FailFast group that
 // had failed first too: the refusal was the failure alone ("task: group
-// failed: boom"), which did not match ErrClosed. It now matches both.
+// failed: boom"), which did not match ErrClosed. It now matches both, also
+// for a Go whose own ctx has ended (a mutation audit's survivor: a group
+// that looked at closed before FailFast's failure gave a bare ErrClosed).
 func TestGroupRefusalAfterCloseMatchesErrClosed(t *testing.T) {
 	boom := errors.New("boom")
 	bg := context.Background()
+	ended, cancel := context.WithCancel(bg)
+	cancel()
 	for _, tc := range []struct {
 		name     string
 		failFast bool
@@ -36,10 +40,12 @@ func TestGroupRefusalAfterCloseMatchesErrClosed(t *testing.T) {
 				_, _ = g.Wait(bg)
 			}
 			g.Close()
-			_, err := g.Go(bg, func(context.Context) (int, error) { return 1, nil }).Await(bg)
-			for _, w := range tc.want {
-				if !errors.Is(err, w) {
-					t.Errorf("Go after Close: got %q, want an error matching %q", err, w)
+			for _, ctx := range []context.Context{bg, ended} {
+				_, err := g.Go(ctx, func(context.Context) (int, error) { return 1, nil }).Await(bg)
+				for _, w := range tc.want {
+					if !errors.Is(err, w) {
+						t.Errorf("Go after Close (ctx ended: %v): got %q, want an error matching %q", ctx.Err() != nil, err, w)
+					}
 				}
 			}
 		})

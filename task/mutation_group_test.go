@@ -2,51 +2,10 @@ package task_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/spool-go/spool/task"
 )
-
-// TestMutGroupRefusalAfterCloseEndedCtx: Close's promise (a task
-// submitted after it fails with ErrClosed, and after a FailFast group's
-// failure with an error that matches the failure too) holds also for a
-// Go whose own ctx has ended, and for TryGo's refusals.
-func TestMutGroupRefusalAfterCloseEndedCtx(t *testing.T) {
-	boom := errors.New("boom")
-	bg := context.Background()
-	ended, cancel := context.WithCancel(bg)
-	cancel()
-	for _, tc := range []struct {
-		name     string
-		failFast bool
-		fail     bool
-		want     []error
-	}{
-		{"plain group", false, false, []error{task.ErrClosed}},
-		{"FailFast, no failure", true, false, []error{task.ErrClosed}},
-		{"FailFast, failed then closed", true, true, []error{task.ErrClosed, boom}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var opts []task.GroupOption
-			if tc.failFast {
-				opts = append(opts, task.FailFast())
-			}
-			g := task.NewGroup[int](bg, opts...)
-			if tc.fail {
-				g.Go(bg, func(context.Context) (int, error) { return 0, boom })
-				_, _ = g.Wait(bg)
-			}
-			g.Close()
-			_, err := g.Go(ended, func(context.Context) (int, error) { return 1, nil }).Await(bg)
-			for _, w := range tc.want {
-				if !errors.Is(err, w) {
-					t.Errorf("Go(ended ctx) after Close: got %q, want an error matching %q", err, w)
-				}
-			}
-		})
-	}
-}
 
 // TestMutNewGroupNamesFirstBadOption: with several bad options, NewGroup's
 // panic names the first one.

@@ -10,8 +10,14 @@ import (
 	"time"
 
 	"github.com/spool-go/spool/bench/parallel"
+	"github.com/spool-go/spool/internal/benchcpu"
 	"github.com/spool-go/spool/internal/workload"
 )
+
+// cpuTime is the CPU time the process has used, all threads together (0
+// where it is not known): unlike wall time it does not grow when other
+// processes compete for the cores.
+var cpuTime = benchcpu.Used
 
 // spinRounds returns the workload.Spin rounds of a 1 µs task: from
 // SPOOL_SPIN_ROUNDS if set, so that separate runs of the test binary
