@@ -10,8 +10,8 @@ import (
 	"github.com/spool-go/spool/task"
 )
 
-// A Submit whose ctx has ended fails with task.ErrNotStarted and ctx's
-// error, also on a closed pool, as Submit's doc says ("comes first,
+// A Submit or TrySubmit whose ctx has ended fails with task.ErrNotStarted
+// and ctx's error, also on a closed pool, as their docs say ("comes first,
 // whatever the pool's state"), and counts as cancelled. Here ctx is a
 // task's context whose package-context parent was cancelled just before:
 // its Err reports the end at once, but the task context hears of it
@@ -33,32 +33,50 @@ func TestSubmitEndedCtxOnClosedPool(t *testing.T) {
 			return ctx, func() { cancel(cause) }
 		}, []error{task.ErrNotStarted, context.Canceled}},
 	}
+	one := func(context.Context) (int, error) { return 1, nil }
+	submits := []struct {
+		name   string
+		submit func(ctx context.Context, p *pool.Pool) []error // each must match
+	}{
+		{"Submit", func(ctx context.Context, p *pool.Pool) []error {
+			_, err := pool.Submit(ctx, p, one).Await(context.Background())
+			return []error{err}
+		}},
+		{"TrySubmit", func(ctx context.Context, p *pool.Pool) []error {
+			tk, err := pool.TrySubmit(ctx, p, one)
+			_, terr := tk.Await(context.Background())
+			return []error{err, terr} // its error, and its task's
+		}},
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			const rounds = 50
-			for round := range rounds {
-				p, err := pool.New(1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				p.Close()
-				parent, cancel := tt.parent()
-				outer := task.Go(parent, func(ctx context.Context) (error, error) {
-					_ = ctx.Done() // attached to parent, as any select on ctx is
-					cancel()
-					_, err := pool.Submit(ctx, p, func(context.Context) (int, error) { return 1, nil }).Await(context.Background())
-					return err, nil
-				})
-				got, _ := outer.Await(context.Background())
-				for _, want := range tt.want {
-					if !errors.Is(got, want) {
-						t.Fatalf("round %d: Submit on a closed pool with an ended ctx = %v; want an error matching %v", round, got, want)
+		for _, sub := range submits {
+			t.Run(tt.name+"/"+sub.name, func(t *testing.T) {
+				const rounds = 50
+				for round := range rounds {
+					p, err := pool.New(1)
+					if err != nil {
+						t.Fatal(err)
+					}
+					p.Close()
+					parent, cancel := tt.parent()
+					outer := task.Go(parent, func(ctx context.Context) ([]error, error) {
+						_ = ctx.Done() // attached to parent, as any select on ctx is
+						cancel()
+						return sub.submit(ctx, p), nil
+					})
+					errs, _ := outer.Await(context.Background())
+					for _, got := range errs {
+						for _, want := range tt.want {
+							if !errors.Is(got, want) {
+								t.Fatalf("round %d: %s on a closed pool with an ended ctx = %v; want an error matching %v", round, sub.name, got, want)
+							}
+						}
+					}
+					if m := p.Metrics(); m.Submitted != 1 || m.Cancelled != 1 || m.Rejected != 0 {
+						t.Fatalf("round %d: Metrics Submitted %d, Cancelled %d, Rejected %d; want 1, 1, 0", round, m.Submitted, m.Cancelled, m.Rejected)
 					}
 				}
-				if m := p.Metrics(); m.Cancelled != 1 || m.Rejected != 0 {
-					t.Fatalf("round %d: Metrics Cancelled %d, Rejected %d; want 1, 0", round, m.Cancelled, m.Rejected)
-				}
-			}
-		})
+			})
+		}
 	}
 }

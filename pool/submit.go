@@ -80,16 +80,6 @@ func Submit[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, er
 		p.cancelEnded()
 		return t
 	}
-	if p.entered.Load()&closedBit != 0 && ctx.Err() != nil {
-		// ctx has ended, but the task's context has not heard yet (a task's
-		// context hears of a package context's end through
-		// context.AfterFunc, on another goroutine): that end still comes
-		// before ErrClosed. Looked at only once p is closed, as ctx.Err
-		// costs a lock pair.
-		task.AbortUnstarted(job, notStartedError("submit", ctx))
-		p.cancelEnded()
-		return t
-	}
 	it := item{job: job}
 	inline, err := p.send(ctx, &it, true)
 	switch {
@@ -222,6 +212,15 @@ func (p *Pool) send(ctx context.Context, it *item, block bool) (inline bool, err
 		if block && p.admitsLate(ctx) {
 			p.lateRun.Add(1) // settled must not count its outcome
 			return true, nil // it runs, and counts as it ends
+		}
+		if op(it) == "submit" && ctx.Err() != nil {
+			// ctx has ended, though the task's context may not have heard
+			// yet (a task's context hears of a package context's end
+			// through context.AfterFunc, on another goroutine): that end
+			// comes before ErrClosed, as Submit's and TrySubmit's docs say.
+			// Asked only here, on a closed pool: ctx.Err costs a lock pair.
+			p.lateCancelled.Add(1)
+			return false, notStartedError("submit", ctx)
 		}
 		p.late.Add(1)
 		return false, ErrClosed
