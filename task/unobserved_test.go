@@ -41,6 +41,27 @@ func TestUnobservedPanic(t *testing.T) {
 			g.Next(ctx)
 			g.Close()
 		}},
+		// Reads of a task that has ended already (a mutation audit's
+		// survivor: Await's fast path for an ended task did not count it).
+		{"Await after Done", func(v string) {
+			tk := task.Go(ctx, panics(v))
+			<-tk.Done()
+			tk.Await(ctx)
+		}},
+		{"All after Done", func(v string) {
+			tk := task.Go(ctx, panics(v))
+			<-tk.Done()
+			task.All(ctx, tk)
+		}},
+		{"Any, every task failed", func(v string) {
+			tk := task.Go(ctx, panics(v))
+			<-tk.Done()
+			task.Any(ctx, tk)
+		}},
+		{"Flight.Do", func(v string) {
+			var f task.Flight[string, int]
+			f.Do(ctx, "k", panics(v))
+		}},
 	}
 	drops := []struct {
 		name string
