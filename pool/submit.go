@@ -17,7 +17,11 @@ import (
 // cancels it, return at once), and fn never runs; it counts as cancelled
 // once a worker passes it in the queue. A ctx done already when Submit is
 // called comes first, whatever the pool's state (full, closed): the task
-// is not queued, and counts as cancelled at once.
+// is not queued, and counts as cancelled at once. (One exception, on an
+// open pool: a task's context hears of the end of a package context above
+// it through context.AfterFunc, a moment later, so a Submit with such a
+// context in that moment queues the task, which then resolves as
+// cancelled when it hears, or runs fn with its context ending.)
 //
 // If the queue is full, Submit hands the task to a parked spare worker,
 // or to a new worker while the pool is below its limit (at most GOMAXPROCS
