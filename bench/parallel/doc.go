@@ -19,7 +19,9 @@
 //
 // Every peer has the same shape for its kind ([MapPeer], [ForEachPeer],
 // [SumPeer], [OrderedPeer]) and takes the per-item function as a func
-// value, so all of them pay the same indirect call. The workloads are
+// value, func(int) int; the spool and conc peers wrap it in a closure of
+// their library's signature, one more indirect call per item than the
+// loops make (about 0.9 ns on trivial items). The workloads are
 // workload.Spin from internal/workload, the code the lab measures. `go
 // test ./parallel/` checks every peer's results against a serial loop, on
 // several sizes and GOMAXPROCS values, and checks that the check catches

@@ -3,7 +3,7 @@
 # ROUNDS times (default 6) over every peer and workload, one -test.count 1
 # pass per round so that a burst of load on the machine spreads over all
 # peers, then prints the machine, the load and benchstat's tables (medians
-# with their spread). About 8 minutes on 2 cores at 6 rounds.
+# with their spread). About 4 minutes on 2 cores at 6 rounds.
 #
 #   ./parallel/run.sh                       # from bench/: 6 rounds, raw output in /tmp/parallel.txt
 #   ROUNDS=2 BENCH='Ordered' ./parallel/run.sh
