@@ -1,6 +1,7 @@
 package parallel_test
 
 import (
+	"context"
 	"fmt"
 	"iter"
 	"os"
@@ -33,15 +34,50 @@ func spinRounds() int {
 // TestRounds prints the rounds of a 1 µs task, for run.sh to pass on.
 func TestRounds(t *testing.T) { t.Logf("rounds=%d", spinRounds()) }
 
-// work is a workload: n items, f each.
+// work is a workload: n items, f each. fn and each give f in every
+// library's shape, the work written out in each, so that no Map or
+// ForEach peer pays an adapter's extra call per item (the Sum and ordered
+// peers all take f).
 type work struct {
 	name string
 	n    int
 	f    func(int) int
+	fn   parallel.Fn
+	each func(out []int) parallel.EachFn // out[x] = f(x)
 }
 
-func spin(rounds int) func(int) int {
-	return func(x int) int { return x ^ int(workload.Spin(rounds)) }
+// trivial is n items of x*2.
+func trivial(n int) work {
+	return work{"trivial", n, func(x int) int { return x * 2 },
+		parallel.Fn{
+			F:   func(x int) int { return x * 2 },
+			Ptr: func(x *int) int { return *x * 2 },
+			Ctx: func(_ context.Context, x int) (int, error) { return x * 2, nil },
+		},
+		func(out []int) parallel.EachFn {
+			return parallel.EachFn{
+				F:   func(x int) { out[x] = x * 2 },
+				Ptr: func(x *int) { out[*x] = *x * 2 },
+				Ctx: func(_ context.Context, x int) error { out[x] = x * 2; return nil },
+			}
+		}}
+}
+
+// spin is n items of workload.Spin(rounds).
+func spin(name string, n, rounds int) work {
+	return work{name, n, func(x int) int { return x ^ int(workload.Spin(rounds)) },
+		parallel.Fn{
+			F:   func(x int) int { return x ^ int(workload.Spin(rounds)) },
+			Ptr: func(x *int) int { return *x ^ int(workload.Spin(rounds)) },
+			Ctx: func(_ context.Context, x int) (int, error) { return x ^ int(workload.Spin(rounds)), nil },
+		},
+		func(out []int) parallel.EachFn {
+			return parallel.EachFn{
+				F:   func(x int) { out[x] = x ^ int(workload.Spin(rounds)) },
+				Ptr: func(x *int) { out[*x] = *x ^ int(workload.Spin(rounds)) },
+				Ctx: func(_ context.Context, x int) error { out[x] = x ^ int(workload.Spin(rounds)); return nil },
+			}
+		}}
 }
 
 // sliceWork are the slice workloads: 1,000,000 trivial items (x*2),
@@ -49,9 +85,9 @@ func spin(rounds int) func(int) int {
 func sliceWork() []work {
 	r := spinRounds()
 	return []work{
-		{"trivial", 1_000_000, func(x int) int { return x * 2 }},
-		{"spin-1us", 100_000, spin(r)},
-		{"spin-100us", 1_000, spin(100 * r)},
+		trivial(1_000_000),
+		spin("spin-1us", 100_000, r),
+		spin("spin-100us", 1_000, 100*r),
 	}
 }
 
@@ -60,8 +96,8 @@ func sliceWork() []work {
 func orderedWork() []work {
 	r := spinRounds()
 	return []work{
-		{"spin-1us", 100_000, spin(r)},
-		{"spin-100us", 10_000, spin(100 * r)},
+		spin("spin-1us", 100_000, r),
+		spin("spin-100us", 10_000, 100*r),
 	}
 }
 
@@ -100,7 +136,7 @@ func BenchmarkMap(b *testing.B) {
 		for _, p := range parallel.Maps {
 			b.Run(fmt.Sprintf("work=%s/peer=%s", w.name, p.Name), func(b *testing.B) {
 				measure(b, w.n, func() error {
-					out, err := p.Map(in, w.f)
+					out, err := p.Map(in, w.fn)
 					sink += out[w.n-1]
 					return err
 				})
@@ -115,7 +151,7 @@ func BenchmarkForEach(b *testing.B) {
 	for _, w := range sliceWork() {
 		in := iota(w.n)
 		out := make([]int, w.n)
-		f := func(x int) { out[x] = w.f(x) }
+		f := w.each(out)
 		for _, p := range parallel.ForEaches {
 			b.Run(fmt.Sprintf("work=%s/peer=%s", w.name, p.Name), func(b *testing.B) {
 				measure(b, w.n, func() error { return p.ForEach(in, f) })
@@ -159,6 +195,45 @@ func BenchmarkOrdered(b *testing.B) {
 					return p.Run(seq, workers, w.f, func(v int) { sink += v })
 				})
 			})
+		}
+	}
+}
+
+// TestWorkShapes checks that every shape of every workload computes f, so
+// that a benchmark's peer does the same work as the others.
+func TestWorkShapes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("calibrates the spin workloads")
+	}
+	ctx := context.Background()
+	for _, w := range append(sliceWork(), orderedWork()...) {
+		out := make([]int, 8)
+		each := w.each(out)
+		for x := range 8 {
+			want := w.f(x)
+			xp := x
+			got := []int{w.fn.F(x), w.fn.Ptr(&xp)}
+			if v, err := w.fn.Ctx(ctx, x); err != nil {
+				t.Fatalf("%s: Ctx(%d) = %v", w.name, x, err)
+			} else {
+				got = append(got, v)
+			}
+			for i, f := range []func(){func() { each.F(x) }, func() { each.Ptr(&xp) }, func() {
+				if err := each.Ctx(ctx, x); err != nil {
+					t.Fatalf("%s: each.Ctx(%d) = %v", w.name, x, err)
+				}
+			}} {
+				out[x] = -1
+				f()
+				if out[x] != want {
+					t.Errorf("%s: each shape %d of %d wrote %d; want %d", w.name, i, x, out[x], want)
+				}
+			}
+			for i, g := range got {
+				if g != want {
+					t.Errorf("%s: shape %d of %d = %d; want %d", w.name, i, x, g, want)
+				}
+			}
 		}
 	}
 }

@@ -19,9 +19,8 @@
 //
 // Every peer has the same shape for its kind ([MapPeer], [ForEachPeer],
 // [SumPeer], [OrderedPeer]) and takes the per-item function as a func
-// value, func(int) int; the spool and conc peers wrap it in a closure of
-// their library's signature, one more indirect call per item than the
-// loops make (about 0.9 ns on trivial items). The workloads are
+// value; the Map and ForEach peers get it in their library's own shape
+// ([Fn], [EachFn]), so that all pay the same one indirect call per item. The workloads are
 // workload.Spin from internal/workload, the code the lab measures. `go
 // test ./parallel/` checks every peer's results against a serial loop, on
 // several sizes and GOMAXPROCS values, and checks that the check catches

@@ -24,18 +24,54 @@ const (
 	Hand           = "hand"
 )
 
+// Fn is a per-item function in the shape each library takes, so that no
+// peer pays an adapter's extra call per item: F for the loops and
+// errgroup, Ptr for conc's iter (which passes a pointer to the item), Ctx
+// for spool. The benchmarks write each shape out with the work inline;
+// [Plain] makes one from F with adapters, for the checks.
+type Fn struct {
+	F   func(int) int
+	Ptr func(*int) int
+	Ctx func(context.Context, int) (int, error)
+}
+
+// Plain returns f in every shape, the others through adapters.
+func Plain(f func(int) int) Fn {
+	return Fn{
+		F:   f,
+		Ptr: func(x *int) int { return f(*x) },
+		Ctx: func(_ context.Context, x int) (int, error) { return f(x), nil },
+	}
+}
+
+// EachFn is Fn for ForEach: a function called for its effect.
+type EachFn struct {
+	F   func(int)
+	Ptr func(*int)
+	Ctx func(context.Context, int) error
+}
+
+// PlainEach returns f in every shape, the others through adapters.
+func PlainEach(f func(int)) EachFn {
+	return EachFn{
+		F:   f,
+		Ptr: func(x *int) { f(*x) },
+		Ctx: func(_ context.Context, x int) error { f(x); return nil },
+	}
+}
+
 // MapPeer returns f of every item of in, in input order.
 type MapPeer struct {
 	Name string
 	API  string // the calls it makes, for the README and the report
-	Map  func(in []int, f func(int) int) ([]int, error)
+	Map  func(in []int, f Fn) ([]int, error)
 }
 
 // ForEachPeer calls f once on every item of in.
 type ForEachPeer struct {
 	Name    string
 	API     string
-	ForEach func(in []int, f func(int)) error
+	ForEach func(in []int, f EachFn) error
 }
 
 // SumPeer returns the sum of f over the items of in.
@@ -95,76 +131,76 @@ func errgroupItems(n int, body func(i int)) error {
 
 // Maps are the Map peers, serial first.
 var Maps = []MapPeer{
-	{Serial, "`for i, x := range in { out[i] = f(x) }`", func(in []int, f func(int) int) ([]int, error) {
+	{Serial, "`for i, x := range in { out[i] = fn.F(x) }`", func(in []int, fn Fn) ([]int, error) {
 		out := make([]int, len(in))
 		for i, x := range in {
-			out[i] = f(x)
+			out[i] = fn.F(x)
 		}
 		return out, nil
 	}},
-	{Chunked, "GOMAXPROCS goroutines over contiguous chunks, `sync.WaitGroup.Go`", func(in []int, f func(int) int) ([]int, error) {
+	{Chunked, "GOMAXPROCS goroutines over contiguous chunks, `sync.WaitGroup.Go`", func(in []int, fn Fn) ([]int, error) {
 		out := make([]int, len(in))
 		chunks(len(in), func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
-				out[i] = f(in[i])
+				out[i] = fn.F(in[i])
 			}
 		})
 		return out, nil
 	}},
-	{Errgroup, "`errgroup.Group`, `SetLimit(GOMAXPROCS)`, one `g.Go` per item", func(in []int, f func(int) int) ([]int, error) {
+	{Errgroup, "`errgroup.Group`, `SetLimit(GOMAXPROCS)`, one `g.Go` per item", func(in []int, fn Fn) ([]int, error) {
 		out := make([]int, len(in))
-		err := errgroupItems(len(in), func(i int) { out[i] = f(in[i]) })
+		err := errgroupItems(len(in), func(i int) { out[i] = fn.F(in[i]) })
 		return out, err
 	}},
-	{ErrgroupChunks, "`errgroup.Group`, one `g.Go` per contiguous chunk (GOMAXPROCS chunks)", func(in []int, f func(int) int) ([]int, error) {
+	{ErrgroupChunks, "`errgroup.Group`, one `g.Go` per contiguous chunk (GOMAXPROCS chunks)", func(in []int, fn Fn) ([]int, error) {
 		out := make([]int, len(in))
 		err := errgroupChunks(len(in), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
-				out[i] = f(in[i])
+				out[i] = fn.F(in[i])
 			}
 		})
 		return out, err
 	}},
-	{Conc, "`iter.Map(in, fn)` (conc v0.3.0; GOMAXPROCS goroutines taking items one by one from an atomic counter)", func(in []int, f func(int) int) ([]int, error) {
-		return concIter.Map(in, func(x *int) int { return f(*x) }), nil
+	{Conc, "`iter.Map(in, fn)` (conc v0.3.0; GOMAXPROCS goroutines taking items one by one from an atomic counter)", func(in []int, fn Fn) ([]int, error) {
+		return concIter.Map(in, fn.Ptr), nil
 	}},
-	{Spool, "`parallel.Map(ctx, in, fn)`, default options", func(in []int, f func(int) int) ([]int, error) {
-		return spool.Map(context.Background(), in, func(_ context.Context, x int) (int, error) { return f(x), nil })
+	{Spool, "`parallel.Map(ctx, in, fn)`, default options", func(in []int, fn Fn) ([]int, error) {
+		return spool.Map(context.Background(), in, fn.Ctx)
 	}},
 }
 
 // ForEaches are the ForEach peers, serial first.
 var ForEaches = []ForEachPeer{
-	{Serial, "`for _, x := range in { f(x) }`", func(in []int, f func(int)) error {
+	{Serial, "`for _, x := range in { f(x) }`", func(in []int, fn EachFn) error {
 		for _, x := range in {
-			f(x)
+			fn.F(x)
 		}
 		return nil
 	}},
-	{Chunked, "GOMAXPROCS goroutines over contiguous chunks", func(in []int, f func(int)) error {
+	{Chunked, "GOMAXPROCS goroutines over contiguous chunks", func(in []int, fn EachFn) error {
 		chunks(len(in), func(_, lo, hi int) {
 			for _, x := range in[lo:hi] {
-				f(x)
+				fn.F(x)
 			}
 		})
 		return nil
 	}},
-	{Errgroup, "`errgroup.Group`, `SetLimit(GOMAXPROCS)`, one `g.Go` per item", func(in []int, f func(int)) error {
-		return errgroupItems(len(in), func(i int) { f(in[i]) })
+	{Errgroup, "`errgroup.Group`, `SetLimit(GOMAXPROCS)`, one `g.Go` per item", func(in []int, fn EachFn) error {
+		return errgroupItems(len(in), func(i int) { fn.F(in[i]) })
 	}},
-	{ErrgroupChunks, "`errgroup.Group`, one `g.Go` per chunk", func(in []int, f func(int)) error {
+	{ErrgroupChunks, "`errgroup.Group`, one `g.Go` per chunk", func(in []int, fn EachFn) error {
 		return errgroupChunks(len(in), func(lo, hi int) {
 			for _, x := range in[lo:hi] {
-				f(x)
+				fn.F(x)
 			}
 		})
 	}},
-	{Conc, "`iter.ForEach(in, fn)` (conc v0.3.0)", func(in []int, f func(int)) error {
-		concIter.ForEach(in, func(x *int) { f(*x) })
+	{Conc, "`iter.ForEach(in, fn)` (conc v0.3.0)", func(in []int, fn EachFn) error {
+		concIter.ForEach(in, fn.Ptr)
 		return nil
 	}},
-	{Spool, "`parallel.ForEach(ctx, in, fn)`, default options", func(in []int, f func(int)) error {
-		return spool.ForEach(context.Background(), in, func(_ context.Context, x int) error { f(x); return nil })
+	{Spool, "`parallel.ForEach(ctx, in, fn)`, default options", func(in []int, fn EachFn) error {
+		return spool.ForEach(context.Background(), in, fn.Ctx)
 	}},
 }
 

@@ -37,7 +37,7 @@ func seqOf(n int) iter.Seq[int] {
 
 func checkMap(p parallel.MapPeer, n int) error {
 	in := iota(n)
-	got, err := p.Map(in, item)
+	got, err := p.Map(in, parallel.Plain(item))
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func checkMap(p parallel.MapPeer, n int) error {
 
 func checkForEach(p parallel.ForEachPeer, n int) error {
 	calls := make([]atomic.Int32, n)
-	if err := p.ForEach(iota(n), func(x int) { calls[x].Add(1) }); err != nil {
+	if err := p.ForEach(iota(n), parallel.PlainEach(func(x int) { calls[x].Add(1) })); err != nil {
 		return err
 	}
 	for i := range calls {
@@ -202,19 +202,19 @@ func TestChecksCatchWrongPeers(t *testing.T) {
 		check func(n int) error
 	}{
 		{"Map, last chunk short", func(n int) error {
-			return checkMap(parallel.MapPeer{Map: func(in []int, f func(int) int) ([]int, error) {
+			return checkMap(parallel.MapPeer{Map: func(in []int, fn parallel.Fn) ([]int, error) {
 				out := make([]int, len(in))
 				offByOne(len(in), func(lo, hi int) {
 					for i := lo; i < hi; i++ {
-						out[i] = f(in[i])
+						out[i] = fn.F(in[i])
 					}
 				})
 				return out, nil
 			}}, n)
 		}},
 		{"Map, two results swapped", func(n int) error {
-			return checkMap(parallel.MapPeer{Map: func(in []int, f func(int) int) ([]int, error) {
-				out, err := parallel.Maps[0].Map(in, f)
+			return checkMap(parallel.MapPeer{Map: func(in []int, fn parallel.Fn) ([]int, error) {
+				out, err := parallel.Maps[0].Map(in, fn)
 				if len(out) > 1 {
 					out[0], out[1] = out[1], out[0]
 				}
@@ -222,29 +222,29 @@ func TestChecksCatchWrongPeers(t *testing.T) {
 			}}, n)
 		}},
 		{"Map, writes its input", func(n int) error {
-			return checkMap(parallel.MapPeer{Map: func(in []int, f func(int) int) ([]int, error) {
+			return checkMap(parallel.MapPeer{Map: func(in []int, fn parallel.Fn) ([]int, error) {
 				for i, x := range in {
-					in[i] = f(x)
+					in[i] = fn.F(x)
 				}
 				return in, nil
 			}}, n)
 		}},
 		{"ForEach, an item twice", func(n int) error {
-			return checkForEach(parallel.ForEachPeer{ForEach: func(in []int, f func(int)) error {
+			return checkForEach(parallel.ForEachPeer{ForEach: func(in []int, fn parallel.EachFn) error {
 				for i, x := range in {
-					f(x)
+					fn.F(x)
 					if i == len(in)/2 {
-						f(x)
+						fn.F(x)
 					}
 				}
 				return nil
 			}}, n)
 		}},
 		{"ForEach, last chunk short", func(n int) error {
-			return checkForEach(parallel.ForEachPeer{ForEach: func(in []int, f func(int)) error {
+			return checkForEach(parallel.ForEachPeer{ForEach: func(in []int, fn parallel.EachFn) error {
 				offByOne(len(in), func(lo, hi int) {
 					for _, x := range in[lo:hi] {
-						f(x)
+						fn.F(x)
 					}
 				})
 				return nil
