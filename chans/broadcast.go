@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/spool-go/spool/internal/wait"
 	"github.com/spool-go/spool/task"
 )
 
@@ -239,10 +240,7 @@ func (b *Broadcast[T]) hasRoom() bool {
 func (b *Broadcast[T]) freeRoom() {
 	if b.senders > 0 && !b.signalled {
 		b.signalled = true
-		select {
-		case b.room <- struct{}{}:
-		default: // not while signalled is unset; harmless if it were
-		}
+		wait.Wake(b.room) // full only while signalled is set; harmless if it were not
 	}
 }
 
@@ -362,10 +360,7 @@ func (s *Subscription[T]) Recv(ctx context.Context) (T, error) {
 // held.
 func (s *Subscription[T]) wakeOne() {
 	if s.waiting > 0 {
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
+		wait.Wake(s.wake)
 	}
 }
 

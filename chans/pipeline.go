@@ -13,6 +13,7 @@ import (
 
 	"github.com/spool-go/spool/internal/fifo"
 	"github.com/spool-go/spool/internal/frames"
+	"github.com/spool-go/spool/internal/wait"
 	"github.com/spool-go/spool/task"
 )
 
@@ -577,15 +578,6 @@ func orderedStage[In, Out any](p *Pipeline, in <-chan In, workers int, fn func(c
 	}
 }
 
-// wake wakes a waiter through its 1-buffered channel (a stale wake-up only
-// makes it look again).
-func wake(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
-
 // dispatch numbers the inputs by queueing a slot for each, and hands them
 // to the workers.
 func (s *ordered[In, Out]) dispatch(ctx context.Context) {
@@ -635,7 +627,7 @@ func (s *ordered[In, Out]) take() *slot[Out] {
 			s.cWait = false
 			s.mu.Unlock()
 			if w {
-				wake(s.more)
+				wait.Wake(s.more)
 			}
 			return sl
 		}
@@ -658,7 +650,7 @@ func (s *ordered[In, Out]) end() {
 	s.cWait = false
 	s.mu.Unlock()
 	if w {
-		wake(s.more)
+		wait.Wake(s.more)
 	}
 }
 
@@ -696,7 +688,7 @@ func (s *ordered[In, Out]) release(sl *slot[Out]) {
 	s.dWait = false
 	s.mu.Unlock()
 	if w {
-		wake(s.room)
+		wait.Wake(s.room)
 	}
 }
 

@@ -1261,10 +1261,7 @@ func (p *Pool) enter() (int64, bool) {
 // settle wakes Close, if it has begun, to count the submissions again.
 func (p *Pool) settle() {
 	if p.entered.Load()&closedBit != 0 {
-		select {
-		case p.poke <- struct{}{}:
-		default:
-		}
+		wait.Wake(p.poke)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/spool-go/spool/internal/frames"
+	"github.com/spool-go/spool/internal/wait"
 )
 
 // ErrClosed is the error of a task submitted to a Group after Close.
@@ -515,12 +516,7 @@ func (g *Group[T]) acquire(ctx context.Context) error {
 }
 
 // wakeOne puts a token on freed, if it has none, to wake a waiter.
-func (g *Group[T]) wakeOne() {
-	select {
-	case g.freed <- struct{}{}:
-	default:
-	}
-}
+func (g *Group[T]) wakeOne() { wait.Wake(g.freed) }
 
 // passOn wakes a waiter if a place is free.
 func (g *Group[T]) passOn() {
@@ -848,7 +844,7 @@ func (g *Group[T]) taskEnded(t *Task[T]) {
 		g.mu.Lock()
 		ready := g.ready
 		g.mu.Unlock()
-		wake(ready)
+		wait.Wake(ready)
 	} else if g.nextMode.Load() {
 		g.enqueue(o)
 	}
@@ -872,15 +868,7 @@ func (g *Group[T]) leave() {
 	ready := g.ready
 	g.mu.Unlock()
 	if ready != nil {
-		wake(ready)
-	}
-}
-
-// wake puts a token on the 1-buffered ready, if it has none.
-func wake(ready chan struct{}) {
-	select {
-	case ready <- struct{}{}:
-	default:
+		wait.Wake(ready)
 	}
 }
 
@@ -893,7 +881,7 @@ func (g *Group[T]) enqueue(o *outcome[T]) {
 	g.ended = append(g.ended, o)
 	ready := g.ready
 	g.mu.Unlock()
-	wake(ready)
+	wait.Wake(ready)
 }
 
 // queue marks o queued for Next, if it has one of the state bits in has
@@ -971,7 +959,7 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 			g.mu.Unlock()
 			e := f.read()
 			if more {
-				wake(ready)
+				wait.Wake(ready)
 			}
 			return v, e, true
 		}
@@ -985,7 +973,7 @@ func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 				continue // every task has counted out: the head is done
 			}
 			g.retire()
-			wake(ready)
+			wait.Wake(ready)
 			return v, nil, false
 		}
 		p := Park(ctx)

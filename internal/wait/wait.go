@@ -1,4 +1,5 @@
-// Package wait holds the small waits that spool's executors share.
+// Package wait holds the small waits and wake-ups that spool's executors
+// share.
 package wait
 
 import "time"
@@ -21,5 +22,16 @@ func Closed(ch <-chan struct{}, d time.Duration) bool {
 		return true
 	case <-tm.C:
 		return false
+	}
+}
+
+// Wake puts a token on ch, a 1-buffered channel a waiter receives from,
+// unless one is there already: a wake-up that the waiter takes whether it
+// is waiting now or comes to wait later, and that two wakers cannot lose
+// or double. A stale token only makes the waiter look again.
+func Wake(ch chan<- struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }

@@ -40,3 +40,21 @@ func TestClosed(t *testing.T) {
 		})
 	}
 }
+
+// TestWake: Wake leaves exactly one token, however many wakers call it,
+// and never blocks on a full channel.
+func TestWake(t *testing.T) {
+	for _, calls := range []int{1, 2, 5} {
+		ch := make(chan struct{}, 1)
+		for range calls {
+			Wake(ch)
+		}
+		if got := len(ch); got != 1 {
+			t.Errorf("%d Wake calls left %d tokens; want 1", calls, got)
+		}
+		<-ch
+		if got := len(ch); got != 0 {
+			t.Errorf("after taking the token, %d left; want 0", got)
+		}
+	}
+}
