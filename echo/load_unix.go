@@ -49,7 +49,8 @@ func closedByPeer(c net.Conn) bool {
 // echo, at once. An echo that comes in parts has each part checked before
 // the wait for the next, for the same reason (a banner shorter than a
 // message); the whole echo is checked again once in, so the bytes of such
-// an echo are compared twice (memory-speed work, next to its reads). A message the socket has no room for is written with c.Write.
+// an echo are compared twice (memory-speed work, next to its reads). A
+// message the socket has no room for is written with c.Write.
 func (e *exchange) raw(c net.Conn, rc syscall.RawConn) error {
 	var (
 		i, have int

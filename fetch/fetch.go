@@ -949,8 +949,9 @@ func sanitize(s string) string {
 // is one, and the slashes or backslashes that follow, the text from the
 // first ':' (when it comes before any '/', '?' or '#', and is not inside
 // an IPv6 literal such as "[::1]") to the last '@' of rawURL: a user
-// written DOMAIN\user, which net/url reads as user info, is masked too. So a password holding / ? # or @, one in a URL that lacks
-// its scheme or its "//" ("ann:pw@host", "http:/ann:pw@host",
+// written DOMAIN\user, which net/url reads as user info, is masked too.
+// So a password holding / ? # or @, one in a URL that lacks its scheme
+// or its "//" ("ann:pw@host", "http:/ann:pw@host",
 // "http:///:pw@host"), and one that net/url would read as a port
 // ("http://ann:1234/5@host") are all masked; a port followed by an '@'
 // later in the URL is masked with what lies between them
@@ -998,7 +999,7 @@ func ipLiteral(s string) bool {
 	return strings.Contains(addr, ":") && strings.Trim(addr, "0123456789abcdefABCDEF:.") == ""
 }
 
-// userInfo reports whether rawURL may hold a password (redact masks
+// userInfo reports whether rawURL may hold a password (Redact masks
 // something): an error about it must then quote no piece of it (the
 // parser's reason, a port, a suggested fix).
 func userInfo(rawURL string) bool { return Redact(rawURL) != rawURL }

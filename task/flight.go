@@ -236,7 +236,7 @@ func (c *flightCall[K, V]) run() {
 	defer func() {
 		end := stateDone
 		if !normal {
-			end, err = t.broke(recover())
+			end, err = stateBroke, t.brokeErr(recover())
 		}
 		f := c.f
 		f.mu.Lock()

@@ -315,7 +315,7 @@ func (t *Task[T]) run() {
 	defer func() {
 		end := stateDone
 		if !normal {
-			end, err = t.broke(recover())
+			end, err = stateBroke, t.brokeErr(recover())
 		}
 		atomic.StoreUint32(&t.ctx.state, end)
 		t.finish(v, err)
@@ -324,17 +324,18 @@ func (t *Task[T]) run() {
 	normal = true
 }
 
-// broke returns the state and error of a task whose function did not
-// return: it panicked with r (a *PanicError with the stack, watched in
-// case nobody reads it), or called runtime.Goexit (r is nil). It runs in
-// the deferred function that recovered r, on the function's goroutine.
-func (t *Task[T]) broke(r any) (uint32, error) {
+// brokeErr returns the error of a task whose function did not return (its
+// state is then stateBroke): it panicked with r (a *PanicError with the
+// stack, watched in case nobody reads it), or called runtime.Goexit (r is
+// nil). It runs in the deferred function that recovered r, on the
+// function's goroutine.
+func (t *Task[T]) brokeErr(r any) error {
 	if r == nil {
-		return stateBroke, ErrGoexit
+		return ErrGoexit
 	}
 	pe := &PanicError{Value: r, Stack: debug.Stack()}
 	watchPanic(t, pe)
-	return stateBroke, pe
+	return pe
 }
 
 // resolve ends a task that never ran.
