@@ -228,3 +228,64 @@ func BenchmarkSpawnBlocking(b *testing.B) {
 	}
 	m.report(b)
 }
+
+// BenchmarkGroupOn measures a JoinSet on a warm runtime with 2 slots:
+// fanOut trivial tasks submitted to a group and collected with Wait, from
+// inside a task of the runtime, per task. Next to it, the same fan-out
+// with rt.Spawn and task.All, and with a task.Group without On (whose
+// tasks hold no slot).
+func BenchmarkGroupOn(b *testing.B) {
+	const fanOut = 100
+	ctx := context.Background()
+	groups := []struct {
+		name string
+		opts func(*rt.Runtime) []task.GroupOption
+	}{
+		{"group-on-rt", func(r *rt.Runtime) []task.GroupOption { return []task.GroupOption{task.On(r)} }},
+		{"group", func(*rt.Runtime) []task.GroupOption { return nil }},
+	}
+	for _, c := range groups {
+		b.Run(c.name, func(b *testing.B) {
+			r := newBenchRuntime(b)
+			b.ReportAllocs()
+			_, err := rt.BlockOn(r, ctx, func(ctx context.Context) (int, error) {
+				g := task.NewGroup[int](ctx, c.opts(r)...)
+				defer g.Close()
+				for b.Loop() {
+					for range fanOut {
+						g.Go(ctx, trivial)
+					}
+					vs, err := g.Wait(ctx)
+					if err != nil || len(vs) != fanOut {
+						return 0, err
+					}
+				}
+				return 0, nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*fanOut), "ns/task")
+		})
+	}
+	b.Run("rt.Spawn+All", func(b *testing.B) {
+		r := newBenchRuntime(b)
+		b.ReportAllocs()
+		ts := make([]*task.Task[int], fanOut)
+		_, err := rt.BlockOn(r, ctx, func(ctx context.Context) (int, error) {
+			for b.Loop() {
+				for i := range ts {
+					ts[i] = rt.Spawn(r, ctx, trivial)
+				}
+				if _, err := task.All(ctx, ts...); err != nil {
+					return 0, err
+				}
+			}
+			return 0, nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*fanOut), "ns/task")
+	})
+}

@@ -20,6 +20,7 @@
 //	v, err := rt.BlockOn(r, ctx, fn)       // block_on
 //	t := rt.Spawn(r, ctx, fn)              // spawn: a *task.Task, awaited with t.Await(ctx)
 //	t := rt.SpawnBlocking(r, ctx, fn)      // spawn_blocking
+//	g := task.NewGroup[T](ctx, task.On(r)) // a JoinSet whose spawn is the runtime's
 //
 // [CurrentThread] is new_current_thread: one slot. [MaxBlocking] and
 // [KeepAlive] are max_blocking_threads (512) and thread_keep_alive (10 s).
@@ -58,14 +59,19 @@
 // The slot belongs to the task's goroutine: do not park with a task's
 // context on another goroutine. (rt keeps its accounting straight if you
 // do, the detector's cells included, but the bound is lost while it lasts,
-// and the detector may miss a hold of that task.) Only Spawn and BlockOn
-// put work on the runtime: task.Go, a task.Group or a go statement inside a
-// runtime task start goroutines that hold no slot. The exception is a
-// task.Group submission that runs inline: when the group is full and the
-// context given to its Go descends from the group's (the caller-runs rule
-// of [task.Group.Go]), fn runs on the calling task's goroutine, which
-// keeps its slot for the whole call: fn's context holds no slot, so its
-// await points give nothing back.
+// and the detector may miss a hold of that task.) Only Spawn, BlockOn and
+// a task.Group made with task.On(r) put work on the runtime: task.Go, a
+// task.Group without On, or a go statement inside a runtime task start
+// goroutines that hold no slot. A group made with task.On(r) (tokio's
+// JoinSet, spawning on the runtime) runs each task as Spawn would, on the
+// group's own goroutines, with the group's limit, FailFast and results
+// (see [Runtime.TaskSlot]): fan-out inside a task stays under the
+// runtime's bound. A task.Group submission that runs inline is the
+// exception: when the group is full and the context given to its Go
+// descends from the group's (the caller-runs rule of [task.Group.Go]), fn
+// runs on the calling task's goroutine, which keeps its slot for the
+// whole call: fn's context holds no slot, so its await points give
+// nothing back.
 //
 // # The pitfall, and the blocking detector
 //
@@ -115,7 +121,7 @@
 //     started as work needs them, draining a bounded queue, where a task
 //     holds its worker for its whole life, waiting included.
 //   - [task.NewGroup] with task.Limit when you want to bound how many tasks
-//     exist, not how many run.
+//     exist, not how many run; add task.On(r) to bound how many run, too.
 //
 // # Observability
 //

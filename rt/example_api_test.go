@@ -60,3 +60,37 @@ func ExampleBlockOn() {
 	fmt.Println(report, err)
 	// Output: 6 words <nil>
 }
+
+// A task.Group made with task.On(r) is tokio's JoinSet on a runtime: its
+// tasks take r's worker slots, so fan-out inside a task stays under r's
+// CPU bound, while the group keeps its own limit, FailFast and results.
+// Each task gives its slot back while it sleeps, so the ten overlap.
+func ExampleRuntime_TaskSlot() {
+	r, err := rt.New(rt.Workers(2))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer r.Shutdown(context.Background())
+	ctx := context.Background()
+	sum, err := rt.BlockOn(r, ctx, func(ctx context.Context) (int, error) {
+		g := task.NewGroup[int](ctx, task.On(r), task.Limit(5))
+		defer g.Close()
+		for i := range 10 {
+			g.Go(ctx, func(ctx context.Context) (int, error) {
+				return i * i, task.Sleep(ctx, time.Millisecond) // an await point
+			})
+		}
+		squares, err := g.Wait(ctx)
+		sum := 0
+		for _, v := range squares {
+			sum += v
+		}
+		return sum, err
+	})
+	fmt.Println(sum, err)
+	fmt.Println("spawned on the runtime:", r.Metrics().Spawned) // BlockOn's task and the group's ten
+	// Output:
+	// 285 <nil>
+	// spawned on the runtime: 11
+}

@@ -241,6 +241,7 @@ func TestSpawnResults(t *testing.T) {
 	}{
 		{"Spawn", rt.Spawn[int]},
 		{"SpawnBlocking", rt.SpawnBlocking[int]},
+		{"Group.Go (task.On)", groupGo},
 	}
 	for _, s := range spawners {
 		for _, c := range cases {
@@ -259,15 +260,15 @@ func TestSpawnResults(t *testing.T) {
 			})
 		}
 	}
-	// Shut down here to read final counts: 2 spawners x (value, error,
+	// Shut down here to read final counts: 3 spawners x (value, error,
 	// panic, goexit) ran; the nil fns were never accepted. A Goexit counts
 	// as a panic, as in package pool.
 	if err := r.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
 	m := r.Metrics()
-	if m.Spawned != 8 || m.Completed != 2 || m.Failed != 2 || m.Panicked != 4 || m.Cancelled != 0 {
-		t.Errorf("Spawned, Completed, Failed, Panicked, Cancelled = %d, %d, %d, %d, %d; want 8, 2, 2, 4, 0",
+	if m.Spawned != 12 || m.Completed != 3 || m.Failed != 3 || m.Panicked != 6 || m.Cancelled != 0 {
+		t.Errorf("Spawned, Completed, Failed, Panicked, Cancelled = %d, %d, %d, %d, %d; want 12, 3, 3, 6, 0",
 			m.Spawned, m.Completed, m.Failed, m.Panicked, m.Cancelled)
 	}
 }

@@ -17,7 +17,9 @@
 //   - [Timeout], [Sleep].
 //   - [Group]: tokio's JoinSet, with an optional limit on how many run at
 //     once, completion-order [Group.Next] and submission-order [Group.Wait];
-//     each result is delivered once, and then forgotten.
+//     each result is delivered once, and then forgotten. With [On], its
+//     tasks run on an executor: task.On(r) puts them on a runtime r of
+//     package rt, under its worker slots.
 //   - [Flight]: singleflight, one run of a function for the callers of a
 //     key whose calls overlap; each caller waits with its own context, and
 //     the function's context ends only when every one of them has left.

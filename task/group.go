@@ -25,7 +25,8 @@ type GroupOption func(*groupConfig)
 type groupConfig struct {
 	limit    int
 	failFast bool
-	bad      string // the first bad option, for NewGroup's panic
+	exec     Executor // On's, or nil
+	bad      string   // the first bad option, for NewGroup's panic
 }
 
 // Limit bounds how many of the group's tasks run at once. When there is no
@@ -75,8 +76,10 @@ func FailFast() GroupOption { return func(c *groupConfig) { c.failFast = true } 
 // and at Close: so a JoinSet drained with Next that always has a task
 // running keeps the goroutines of its busiest moment parked (one for each
 // task that ran at once then, a few KiB each) until it next runs dry. A
-// nested submission to a full group runs on the
-// submitter's goroutine instead (see [Group.Go]).
+// nested submission to a full group runs on the submitter's goroutine
+// instead (see [Group.Go]). A group made with [On] runs each task through
+// its executor on those goroutines: task.On(r) makes each take a worker
+// slot of the runtime r (package rt) as it starts, as rt.Spawn's do.
 //
 // Call Close when done with a group (defer g.Close()): it cancels what is
 // still running, fails submitters blocked on the limit, and waits for every
@@ -102,6 +105,7 @@ type Group[T any] struct {
 	freed    chan struct{} // 1-buffered
 	failFast bool
 	closing  chan struct{}
+	exec     Executor // runs the tasks (On), or nil: they run on the group's goroutines as they are
 
 	// Tasks run on worker goroutines that the group reuses. Go puts a job
 	// on queue; a worker takes jobs from it until it is empty, then parks
@@ -317,6 +321,7 @@ func NewGroup[T any](ctx context.Context, opts ...GroupOption) *Group[T] {
 // setup makes g ready, once, before anything else touches it.
 func (g *Group[T]) setup(ctx context.Context, c groupConfig) {
 	g.failFast = c.failFast
+	g.exec = c.exec
 	g.closing = make(chan struct{})
 	g.maxWoken = runtime.GOMAXPROCS(0)
 	g.cond.L = &g.mu
@@ -552,7 +557,13 @@ func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) 
 		}
 		return g.refuse(g.failedErr())
 	}
-	t, j := prepare(&g.ctx, fn, nil)
+	var t *Task[T]
+	var j Job
+	if g.exec == nil {
+		t, j = prepare(&g.ctx, fn, nil)
+	} else {
+		t, j = prepare(&g.ctx, fn, []PrepareOption{{slot: g.exec.TaskSlot(fn)}})
+	}
 	if j == nil { // fn was nil: t has failed already
 		g.release()
 		if try && g.isClosed() { // TryGo takes nothing once closed
@@ -575,7 +586,7 @@ func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) 
 	t.group = g // t has not run: the queue publishes this
 	if inline {
 		g.mu.Unlock()
-		runJob(unsafe.Pointer(g), j)
+		runJob(unsafe.Pointer(g), j, nil, nil)
 		return t
 	}
 	g.queue = append(g.queue, j)
@@ -654,7 +665,7 @@ func (g *Group[T]) worker(gen uint64) {
 			if spawn {
 				go g.worker(gen)
 			}
-			runJob(unsafe.Pointer(g), j)
+			runJob(unsafe.Pointer(g), j, g.exec, g.ctx.parent)
 			g.mu.Lock()
 			continue
 		}
@@ -1255,8 +1266,12 @@ func (g *Group[T]) Close() {
 // which tracebacks print (unused, the slot holds whatever was there).
 //
 //go:noinline
-func runJob(g unsafe.Pointer, j Job) {
-	j.Run()
+func runJob(g unsafe.Pointer, j Job, exec Executor, parent context.Context) {
+	if exec != nil {
+		exec.RunTask(parent, j)
+	} else {
+		j.Run()
+	}
 	runtime.KeepAlive(g)
 }
 

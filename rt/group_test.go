@@ -1,0 +1,348 @@
+package rt_test
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/spool-go/spool/internal/workload"
+	"github.com/spool-go/spool/rt"
+	"github.com/spool-go/spool/task"
+)
+
+// groupGo runs fn as the only task of a group on r (task.On(r)) and
+// returns the task once the group has ended: a spawner for the tables
+// that compare it with Spawn.
+func groupGo(r *rt.Runtime, ctx context.Context, fn func(context.Context) (int, error), _ ...rt.TaskOption) *task.Task[int] {
+	g := task.NewGroup[int](ctx, task.On(r))
+	t := g.Go(ctx, fn)
+	_, _ = g.Wait(ctx)
+	g.Close()
+	return t
+}
+
+// TestGroupOnOverlaps: a group on a 2-slot runtime whose 1,000 tasks each
+// await 10 ms takes 10 ms of fake time, as Spawned tasks do: each gives
+// its slot back while it waits.
+func TestGroupOnOverlaps(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRuntime(t, rt.Workers(2))
+		ctx := context.Background()
+		g := task.NewGroup[int](ctx, task.On(r))
+		defer g.Close()
+		start := time.Now()
+		for i := range 1000 {
+			g.Go(ctx, func(ctx context.Context) (int, error) { return i, task.Sleep(ctx, 10*time.Millisecond) })
+		}
+		vals, err := g.Wait(ctx)
+		if err != nil {
+			t.Fatalf("Wait = %v", err)
+		}
+		if elapsed := time.Since(start); elapsed < 10*time.Millisecond || elapsed >= 20*time.Millisecond {
+			t.Errorf("1000 group tasks awaiting 10ms on 2 slots took %v of fake time; want 10ms (they overlap)", elapsed)
+		}
+		for i, v := range vals {
+			if v != i {
+				t.Fatalf("vals[%d] = %d; want %d", i, v, i)
+			}
+		}
+		m := r.Metrics()
+		if m.Spawned != 1000 || m.SlotWait.Count() != 2000 {
+			t.Errorf("Spawned = %d, SlotWait.Count() = %d; want 1000, 2000 (a start and a resume per task)", m.Spawned, m.SlotWait.Count())
+		}
+	})
+}
+
+// TestGroupOnBoundsCPU counts the group's tasks running at once, with and
+// without a group limit above the slots: never more than the slots. On
+// the group's own goroutines, without On, 64 tasks that yield ran up to
+// 64 at once.
+func TestGroupOnBoundsCPU(t *testing.T) {
+	cases := []struct {
+		name    string
+		workers int
+		opts    []task.GroupOption
+	}{
+		{"1 slot", 1, nil},
+		{"2 slots", 2, nil},
+		{"2 slots, Limit(8)", 2, []task.GroupOption{task.Limit(8)}},
+		{"3 slots, FailFast", 3, []task.GroupOption{task.FailFast()}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRuntime(t, rt.Workers(c.workers))
+			ctx := context.Background()
+			var cur, peak atomic.Int64
+			spin := func(ctx context.Context) (uint64, error) {
+				var x uint64
+				for range 20 {
+					n := cur.Add(1)
+					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+					}
+					x += workload.Spin(200)
+					runtime.Gosched() // let a goroutine without a slot in, if one could run
+					cur.Add(-1)
+					if err := task.Sleep(ctx, time.Microsecond); err != nil { // an await point
+						return 0, err
+					}
+				}
+				return x, nil
+			}
+			g := task.NewGroup[uint64](ctx, append(c.opts, task.On(r))...)
+			defer g.Close()
+			for range 64 {
+				g.Go(ctx, spin)
+			}
+			if _, err := g.Wait(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := peak.Load(); got > int64(c.workers) {
+				t.Errorf("%d group tasks ran at once on %d slots; want at most %d", got, c.workers, c.workers)
+			}
+			// A task counts a moment after it resolved: once Shutdown has
+			// returned nil, every one has.
+			if err := r.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Metrics().Completed; got != 64 {
+				t.Errorf("Metrics().Completed = %d; want 64", got)
+			}
+		})
+	}
+}
+
+// groupSleeper blocks its slot with time.Sleep: the chapter's bad_example,
+// as a task of a group.
+func groupSleeper(ctx context.Context) (int, error) {
+	time.Sleep(time.Second)
+	return 1, nil
+}
+
+// TestGroupOnDetector: the detector reports a group task that holds its
+// slot without an await point, named by its function, and pprof labels
+// and Tasks show the group's tasks as the runtime's.
+func TestGroupOnDetector(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var rs reports
+		r := newRuntime(t, rt.Workers(2), rt.Name("svc"), rt.DetectBlocking(100*time.Millisecond), rt.OnBlocking(rs.add))
+		ctx := context.Background()
+		g := task.NewGroup[int](ctx, task.On(r))
+		defer g.Close()
+		var label string
+		var seen []rt.TaskInfo
+		g.Go(ctx, func(ctx context.Context) (int, error) {
+			label, _ = pprof.Label(ctx, "spool.runtime")
+			seen = r.Tasks()
+			return 0, nil
+		})
+		if _, err := g.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if label != "svc" {
+			t.Errorf(`pprof.Label(ctx, "spool.runtime") in a group task = %q; want "svc"`, label)
+		}
+		if len(seen) != 1 || seen[0].State != "running" || !strings.Contains(seen[0].Name, "TestGroupOnDetector") {
+			t.Errorf("Tasks() from the group's task = %v; want that task, running, named after its function", seen)
+		}
+		g.Go(ctx, groupSleeper)
+		if _, err := g.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := rs.get()
+		if len(got) != 1 {
+			t.Fatalf("got %d reports %v; want 1, for the sleeper", len(got), got)
+		}
+		if b := got[0]; !strings.Contains(b.Task, "groupSleeper") || !strings.Contains(b.String(), "rt.SpawnBlocking") {
+			t.Errorf("report %q names task %q; want rt_test.groupSleeper, and the cure", b, b.Task)
+		}
+	})
+}
+
+// TestGroupOnClosedRuntime: a group's task that starts after the runtime
+// closed fails with ErrClosed and never runs, unless the group was made by
+// a running task of the runtime: its sub-tasks are still taken until
+// Shutdown's context ends, as Spawn's are.
+func TestGroupOnClosedRuntime(t *testing.T) {
+	ctx := context.Background()
+	r := newRuntime(t, rt.Workers(2))
+	outside := task.NewGroup[int](ctx, task.On(r))
+	defer outside.Close()
+	release := make(chan struct{})
+	parent := rt.Spawn(r, ctx, func(ctx context.Context) (int, error) {
+		inside := task.NewGroup[int](ctx, task.On(r))
+		defer inside.Close()
+		p := task.Park(ctx)
+		<-release // Shutdown has begun
+		p.Resume()
+		v, err := inside.Go(ctx, func(context.Context) (int, error) { return 7, nil }).Await(ctx)
+		return v, err
+	})
+	done := make(chan error, 1)
+	go func() { done <- r.Shutdown(ctx) }()
+	for !r.Metrics().Closed {
+		runtime.Gosched()
+	}
+	ran := false
+	_, err := outside.Go(ctx, func(context.Context) (int, error) { ran = true; return 1, nil }).Await(ctx)
+	if !errors.Is(err, rt.ErrClosed) || ran {
+		t.Errorf("a group task started after Shutdown began: err %v, ran %v; want ErrClosed, not run", err, ran)
+	}
+	close(release)
+	if v, err := parent.Await(ctx); v != 7 || err != nil {
+		t.Errorf("a running task's group task after Shutdown began = %d, %v; want 7, nil", v, err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Shutdown = %v; want nil", err)
+	}
+}
+
+// TestGroupOnShutdownCancels: Shutdown whose context ends cancels the
+// group's tasks, running or waiting for a slot: the waiting one ends
+// without running (ErrNotStarted, ErrShutdown) and counts as Cancelled.
+func TestGroupOnShutdownCancels(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r, err := rt.New(rt.Workers(1), rt.Logger(quiet), rt.DetectBlocking(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		g := task.NewGroup[int](ctx, task.On(r))
+		defer g.Close()
+		holder := g.Go(ctx, func(ctx context.Context) (int, error) {
+			<-ctx.Done() // holds the only slot: no await point
+			return 1, context.Cause(ctx)
+		})
+		ran := false
+		waiter := g.Go(ctx, func(context.Context) (int, error) { ran = true; return 2, nil })
+		synctest.Wait()
+		if m := r.Metrics(); m.Tasks != 2 || m.WaitingTasks != 1 {
+			t.Fatalf("Tasks, WaitingTasks = %d, %d; want 2, 1", m.Tasks, m.WaitingTasks)
+		}
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		var se *rt.ShutdownError
+		if err := r.Shutdown(sctx); !errors.As(err, &se) || se.Cancelled != 2 || se.NotStarted != 1 {
+			t.Fatalf("Shutdown = %v; want a *ShutdownError with 2 cancelled, 1 of them not started", err)
+		}
+		if _, err := holder.Await(ctx); !errors.Is(err, rt.ErrShutdown) {
+			t.Errorf("running group task: err %v; want ErrShutdown", err)
+		}
+		if _, err := waiter.Await(ctx); !errors.Is(err, task.ErrNotStarted) || !errors.Is(err, rt.ErrShutdown) || ran {
+			t.Errorf("waiting group task: err %v, ran %v; want ErrNotStarted and ErrShutdown, not run", err, ran)
+		}
+		synctest.Wait() // both have left the registry, and counted
+		if m := r.Metrics(); m.Cancelled != 1 || m.Failed != 1 || m.Spawned != 2 {
+			t.Errorf("Spawned, Failed, Cancelled = %d, %d, %d; want 2, 1, 1", m.Spawned, m.Failed, m.Cancelled)
+		}
+	})
+}
+
+// TestGroupOnAwaitsGiveSlotBack: on one slot, a group task that awaits
+// its sibling, and one that submits to its full group (which runs the
+// submission itself, the caller-runs rule), both finish.
+func TestGroupOnAwaitsGiveSlotBack(t *testing.T) {
+	cases := []struct {
+		name string
+		opts []task.GroupOption
+	}{
+		{"await a sibling", nil},
+		{"caller-runs", []task.GroupOption{task.Limit(1)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newRuntime(t, rt.CurrentThread())
+				ctx := context.Background()
+				g := task.NewGroup[int](ctx, append(c.opts, task.On(r))...)
+				defer g.Close()
+				v, err := g.Go(ctx, func(ctx context.Context) (int, error) {
+					sib := g.Go(ctx, func(ctx context.Context) (int, error) {
+						return 20, task.Sleep(ctx, time.Millisecond)
+					})
+					v, err := sib.Await(ctx)
+					return v + 1, err
+				}).Await(ctx)
+				if v != 21 || err != nil {
+					t.Errorf("outer task = %d, %v; want 21, nil", v, err)
+				}
+			})
+		})
+	}
+}
+
+// TestGroupOnBadInput: On(nil) makes NewGroup panic; a nil or zero runtime
+// fails each task with ErrNilRuntime; RunTask refuses a job that is not
+// one of its runtime's, and panics on a nil ctx or a job run twice.
+func TestGroupOnBadInput(t *testing.T) {
+	ctx := context.Background()
+	fn := func(context.Context) (int, error) { return 1, nil }
+	t.Run("On(nil)", func(t *testing.T) {
+		defer func() {
+			if got := recover(); got != "task: NewGroup: On: nil Executor" {
+				t.Errorf("NewGroup(On(nil)) panicked with %v; want %q", got, "task: NewGroup: On: nil Executor")
+			}
+		}()
+		task.NewGroup[int](ctx, task.On(nil))
+	})
+	for _, c := range []struct {
+		name string
+		r    *rt.Runtime
+	}{{"nil", nil}, {"zero", new(rt.Runtime)}} {
+		t.Run(c.name+" runtime", func(t *testing.T) {
+			if _, err := groupGo(c.r, ctx, fn).Await(ctx); !errors.Is(err, rt.ErrNilRuntime) {
+				t.Errorf("a task of a group on a %s runtime: %v; want ErrNilRuntime", c.name, err)
+			}
+		})
+	}
+	r := newRuntime(t)
+	other := newRuntime(t)
+	jobs := []struct {
+		name string
+		slot task.Slot
+	}{
+		{"no slot", nil},
+		{"another runtime's slot", other.TaskSlot(fn)},
+	}
+	for _, c := range jobs {
+		t.Run(c.name, func(t *testing.T) {
+			tk, j := task.Prepare(ctx, fn, task.WithSlot(c.slot))
+			r.RunTask(ctx, j)
+			if _, err, _ := tk.Result(); !errors.Is(err, rt.ErrInvalid) {
+				t.Errorf("RunTask of a job with %s: %v; want ErrInvalid", c.name, err)
+			}
+		})
+	}
+	t.Run("run twice", func(t *testing.T) {
+		tk, j := task.Prepare(ctx, fn, task.WithSlot(r.TaskSlot(fn)))
+		r.RunTask(ctx, j)
+		func() {
+			defer func() {
+				if got := recover(); got != "rt: Runtime.RunTask: job run twice" {
+					t.Errorf("a second RunTask panicked with %v; want %q", got, "rt: Runtime.RunTask: job run twice")
+				}
+			}()
+			r.RunTask(ctx, j)
+		}()
+		if v, err, _ := tk.Result(); v != 1 || err != nil {
+			t.Errorf("the first RunTask's result = %d, %v; want 1, nil", v, err)
+		}
+		if m := r.Metrics(); m.Spawned != 1 {
+			t.Errorf("Spawned = %d; want 1: the second RunTask is refused", m.Spawned)
+		}
+	})
+	t.Run("nil ctx", func(t *testing.T) {
+		defer func() {
+			if got := recover(); got != "rt: Runtime.RunTask: nil context" {
+				t.Errorf("RunTask(nil ctx) panicked with %v", got)
+			}
+		}()
+		_, j := task.Prepare(ctx, fn)
+		r.RunTask(nil, j) //nolint:staticcheck // the nil context is the test
+	})
+}
