@@ -6,12 +6,10 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/spool-go/spool/internal/workload"
 	"github.com/spool-go/spool/rt"
 	"github.com/spool-go/spool/task"
 )
@@ -25,38 +23,6 @@ func groupGo(r *rt.Runtime, ctx context.Context, fn func(context.Context) (int, 
 	_, _ = g.Wait(ctx)
 	g.Close()
 	return t
-}
-
-// TestGroupOnOverlaps: a group on a 2-slot runtime whose 1,000 tasks each
-// await 10 ms takes 10 ms of fake time, as Spawned tasks do: each gives
-// its slot back while it waits.
-func TestGroupOnOverlaps(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		r := newRuntime(t, rt.Workers(2))
-		ctx := context.Background()
-		g := task.NewGroup[int](ctx, task.On(r))
-		defer g.Close()
-		start := time.Now()
-		for i := range 1000 {
-			g.Go(ctx, func(ctx context.Context) (int, error) { return i, task.Sleep(ctx, 10*time.Millisecond) })
-		}
-		vals, err := g.Wait(ctx)
-		if err != nil {
-			t.Fatalf("Wait = %v", err)
-		}
-		if elapsed := time.Since(start); elapsed < 10*time.Millisecond || elapsed >= 20*time.Millisecond {
-			t.Errorf("1000 group tasks awaiting 10ms on 2 slots took %v of fake time; want 10ms (they overlap)", elapsed)
-		}
-		for i, v := range vals {
-			if v != i {
-				t.Fatalf("vals[%d] = %d; want %d", i, v, i)
-			}
-		}
-		m := r.Metrics()
-		if m.Spawned != 1000 || m.SlotWait.Count() != 2000 {
-			t.Errorf("Spawned = %d, SlotWait.Count() = %d; want 1000, 2000 (a start and a resume per task)", m.Spawned, m.SlotWait.Count())
-		}
-	})
 }
 
 // TestGroupOnBoundsCPU counts the group's tasks running at once, with and
@@ -78,22 +44,7 @@ func TestGroupOnBoundsCPU(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRuntime(t, rt.Workers(c.workers))
 			ctx := context.Background()
-			var cur, peak atomic.Int64
-			spin := func(ctx context.Context) (uint64, error) {
-				var x uint64
-				for range 20 {
-					n := cur.Add(1)
-					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-					}
-					x += workload.Spin(200)
-					runtime.Gosched() // let a goroutine without a slot in, if one could run
-					cur.Add(-1)
-					if err := task.Sleep(ctx, time.Microsecond); err != nil { // an await point
-						return 0, err
-					}
-				}
-				return x, nil
-			}
+			spin, peak := peakCounter()
 			g := task.NewGroup[uint64](ctx, append(c.opts, task.On(r))...)
 			defer g.Close()
 			for range 64 {

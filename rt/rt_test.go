@@ -124,35 +124,58 @@ func TestDefaults(t *testing.T) {
 
 // TestSlotsBoundParallelismNotConcurrency is the chapter's claim made
 // real: with 2 slots, 1,000 tasks that each await 10 ms all overlap, so
-// the whole run takes 10 ms of (fake) time, not 1,000 x 10 ms / 2 = 5 s.
+// the whole run takes 10 ms of (fake) time, not 1,000 x 10 ms / 2 = 5 s:
+// tasks Spawned and awaited with All, and the tasks of a group on the
+// runtime (task.On), collected with Wait.
 func TestSlotsBoundParallelismNotConcurrency(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		r := newRuntime(t, rt.Workers(2))
-		ctx := context.Background()
-		start := time.Now()
-		tasks := make([]*task.Task[int], 1000)
-		for i := range tasks {
-			tasks[i] = rt.Spawn(r, ctx, func(ctx context.Context) (int, error) {
-				return i, task.Sleep(ctx, 10*time.Millisecond)
-			})
-		}
-		vals, err := task.All(ctx, tasks...)
-		if err != nil {
-			t.Fatalf("All = %v", err)
-		}
-		if elapsed := time.Since(start); elapsed < 10*time.Millisecond || elapsed >= 20*time.Millisecond {
-			t.Errorf("1000 tasks awaiting 10ms on 2 slots took %v of fake time; want 10ms (they overlap)", elapsed)
-		}
-		for i, v := range vals {
-			if v != i {
-				t.Fatalf("vals[%d] = %d; want %d", i, v, i)
+	sleeper := func(i int) func(context.Context) (int, error) {
+		return func(ctx context.Context) (int, error) { return i, task.Sleep(ctx, 10*time.Millisecond) }
+	}
+	cases := []struct {
+		name string
+		run  func(r *rt.Runtime, ctx context.Context, n int) ([]int, error)
+	}{
+		{"Spawn+All", func(r *rt.Runtime, ctx context.Context, n int) ([]int, error) {
+			tasks := make([]*task.Task[int], n)
+			for i := range tasks {
+				tasks[i] = rt.Spawn(r, ctx, sleeper(i))
 			}
-		}
-		m := r.Metrics()
-		if m.SlotWait.Count() != 2000 {
-			t.Errorf("SlotWait.Count() = %d; want 2000 (a start and a resume per task)", m.SlotWait.Count())
-		}
-	})
+			return task.All(ctx, tasks...)
+		}},
+		{"Group(On)+Wait", func(r *rt.Runtime, ctx context.Context, n int) ([]int, error) {
+			g := task.NewGroup[int](ctx, task.On(r))
+			defer g.Close()
+			for i := range n {
+				g.Go(ctx, sleeper(i))
+			}
+			return g.Wait(ctx)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newRuntime(t, rt.Workers(2))
+				ctx := context.Background()
+				start := time.Now()
+				vals, err := c.run(r, ctx, 1000)
+				if err != nil {
+					t.Fatalf("got error %v; want nil", err)
+				}
+				if elapsed := time.Since(start); elapsed < 10*time.Millisecond || elapsed >= 20*time.Millisecond {
+					t.Errorf("1000 tasks awaiting 10ms on 2 slots took %v of fake time; want 10ms (they overlap)", elapsed)
+				}
+				for i, v := range vals {
+					if v != i {
+						t.Fatalf("vals[%d] = %d; want %d", i, v, i)
+					}
+				}
+				m := r.Metrics()
+				if m.Spawned != 1000 || m.SlotWait.Count() != 2000 {
+					t.Errorf("Spawned = %d, SlotWait.Count() = %d; want 1000, 2000 (a start and a resume per task)", m.Spawned, m.SlotWait.Count())
+				}
+			})
+		})
+	}
 }
 
 // TestMetricsCountsTakesOfLiveTasks: the slot-wait histogram counts every
@@ -181,6 +204,28 @@ func TestMetricsCountsTakesOfLiveTasks(t *testing.T) {
 	})
 }
 
+// peakCounter returns a task function that spins and yields 20 times,
+// with an await point after each, and the peak of how many of its calls
+// were spinning at once.
+func peakCounter() (func(context.Context) (uint64, error), *atomic.Int64) {
+	var cur, peak atomic.Int64
+	return func(ctx context.Context) (uint64, error) {
+		var x uint64
+		for range 20 {
+			n := cur.Add(1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			x += workload.Spin(200)
+			runtime.Gosched() // let a goroutine without a slot in, if one could run
+			cur.Add(-1)
+			if err := task.Sleep(ctx, time.Microsecond); err != nil { // an await point
+				return 0, err
+			}
+		}
+		return x, nil
+	}, &peak
+}
+
 // TestSlotsBoundCPU counts the tasks running at once: never more than the
 // slots, although many more tasks are alive and yield the processor often.
 func TestSlotsBoundCPU(t *testing.T) {
@@ -188,22 +233,7 @@ func TestSlotsBoundCPU(t *testing.T) {
 		t.Run(fmt.Sprint(workers), func(t *testing.T) {
 			r := newRuntime(t, rt.Workers(workers))
 			ctx := context.Background()
-			var cur, peak atomic.Int64
-			spin := func(ctx context.Context) (uint64, error) {
-				var x uint64
-				for range 20 {
-					n := cur.Add(1)
-					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-					}
-					x += workload.Spin(200)
-					runtime.Gosched() // let a goroutine without a slot in, if one could run
-					cur.Add(-1)
-					if err := task.Sleep(ctx, time.Microsecond); err != nil { // an await point
-						return 0, err
-					}
-				}
-				return x, nil
-			}
+			spin, peak := peakCounter()
 			tasks := make([]*task.Task[uint64], 64)
 			for i := range tasks {
 				tasks[i] = rt.Spawn(r, ctx, spin)
