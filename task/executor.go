@@ -16,8 +16,10 @@ import "context"
 // that goroutine with the context the group was made with (an executor
 // may treat a group that one of its own tasks made as that task's work)
 // and the task's job. RunTask must end the job, with Job.Run or
-// Job.Abort, before it returns; if the function calls runtime.Goexit,
-// RunTask does not return. A task that a full group runs on its
+// Job.Abort, before it returns (the group fails a task that RunTask
+// returned without starting with an error matching [ErrNotStarted], so
+// that Wait does not wait for it for good); if the function calls
+// runtime.Goexit, RunTask does not return. A task that a full group runs on its
 // submitter's goroutine (the caller-runs rule of [Group.Go]) runs there
 // as part of the submitter's work: not through RunTask, and its slot,
 // which it never takes, gives nothing back.

@@ -19,6 +19,10 @@ import (
 // ErrClosed is the error of a task submitted to a Group after Close.
 var ErrClosed = errors.New("task: group closed")
 
+// errNotRun is the error of a task of a group made with On whose
+// Executor's RunTask returned without starting it.
+var errNotRun = fmt.Errorf("task: Group: the Executor's RunTask returned without running the task: %w", ErrNotStarted)
+
 // GroupOption configures a [Group].
 type GroupOption func(*groupConfig)
 
@@ -1269,6 +1273,11 @@ func (g *Group[T]) Close() {
 func runJob(g unsafe.Pointer, j Job, exec Executor, parent context.Context) {
 	if exec != nil {
 		exec.RunTask(parent, j)
+		// An Executor that returned without starting it (a bug of its
+		// own): the task must still end, or Wait waits for good.
+		if a, ok := j.(interface{ abortUnclaimed(error) }); ok {
+			a.abortUnclaimed(errNotRun)
+		}
 	} else {
 		j.Run()
 	}

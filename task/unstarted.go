@@ -30,6 +30,18 @@ func (j *job[T]) abortUnstarted(err error) bool {
 	return true
 }
 
+// abortUnclaimed resolves j with err, as not started, if nobody has
+// claimed it yet; unlike abortUnstarted, through finish, so that a group
+// it belongs to hears of its end. A Run or Abort that comes later does
+// nothing, as for a task a cancel resolved while it was queued.
+func (j *job[T]) abortUnclaimed(err error) {
+	t := (*Task[T])(j)
+	if t.ctx.tryClaim(stateAborted) {
+		var zero T
+		t.finish(zero, err)
+	}
+}
+
 // CancelCause cancels j's context, as [Job.Cancel] does, with cause as
 // the context's cause (context.Cause), so that the function, and the
 // error of a task that had not started (which matches cause too), can
