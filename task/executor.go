@@ -31,8 +31,9 @@ type Executor interface {
 // On makes the group's tasks run through e (see [Executor]): with a
 // runtime of package rt, task.On(r) puts them under r's worker slots, its
 // blocking detector, metrics and Shutdown, as rt.Spawn does. The group's
-// own rules stay: its limit, FailFast, and results in Next and Wait. A
-// nil e makes [NewGroup] panic.
+// own rules stay: its limit, FailFast, and results in Next and Wait. An
+// Executor of your own can, say, share one limit between groups (one per
+// host, for a crawler: see the example). A nil e makes [NewGroup] panic.
 func On(e Executor) GroupOption {
 	return func(c *groupConfig) {
 		if e == nil {
