@@ -2,6 +2,7 @@ package rt_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -256,8 +257,11 @@ func BenchmarkGroupOn(b *testing.B) {
 						g.Go(ctx, trivial)
 					}
 					vs, err := g.Wait(ctx)
-					if err != nil || len(vs) != fanOut {
+					if err != nil {
 						return 0, err
+					}
+					if len(vs) != fanOut {
+						return 0, fmt.Errorf("Wait returned %d results; want %d", len(vs), fanOut)
 					}
 				}
 				return 0, nil

@@ -3,42 +3,56 @@ package rt
 import (
 	"context"
 	"reflect"
+	"runtime/pprof"
 	"runtime/trace"
 
 	"github.com/spool-go/spool/task"
 )
 
-// errForeignJob is RunTask's error for a job whose context does not carry
-// a slot that r's TaskSlot made.
-var errForeignJob error = invalidError("rt: Runtime.RunTask: the job's context carries no slot of this runtime's TaskSlot")
+// errForeignJob is Accept's and RunTask's error for a job whose context
+// does not carry a slot that r's TaskSlot made, or carries one that
+// another job has already.
+var errForeignJob error = invalidError("rt: a group's job must carry a slot of its runtime's TaskSlot, one slot a job")
 
 var _ task.Executor = (*Runtime)(nil)
 
-// TaskSlot makes r a [task.Executor], for task.On(r): a [task.Group] made
-// with it runs each of its tasks on r, as [Spawn] does, on the group's own
-// goroutines. Such a task takes one of r's worker slots before fn runs
-// (waiting in FIFO order with r's other tasks) and gives it back at its
-// await points; it counts in [Metrics] and [Runtime.Tasks], runs under
-// r's pprof labels (named after fn, whose name the blocking detector's
-// reports give), is reported by the detector when it holds its slot too
-// long, and is cancelled by Shutdown as any other task of r. A task that
-// a group takes after r has closed fails with [ErrClosed], without
-// running, unless the group was made with the context of a running task
-// of r (or one derived from it): as with Spawn, a closed runtime still
-// takes the sub-tasks of its running tasks until Shutdown's context ends.
-// A task the group runs on its submitter's goroutine (its caller-runs
-// rule, when the group is full) is the submitter's work: it takes no slot
-// of its own.
+// The states of an entry that TaskSlot made (entry.gstate).
+const (
+	gNone     uint8 = iota // not yet accepted (and the state of every Spawned entry)
+	gAccepted              // registered by Accept: RunTask runs it
+	gRun                   // RunTask has taken it
+	gRefused               // Accept refused it: r was closed
+)
+
+// TaskSlot, Accept and RunTask make r a [task.Executor], for task.On(r): a
+// [task.Group] made with it runs each of its tasks on r, as [Spawn] does,
+// on the group's own goroutines. Such a task is r's from the moment the
+// group accepts it (its Go returns): it counts in [Metrics] and
+// [Runtime.Tasks] (waiting, until a goroutine of the group takes it and it
+// has a slot), and Shutdown waits for it, or cancels it once its context
+// ends. It takes one of r's worker slots before fn runs (in FIFO order with
+// r's other tasks) and gives it back at its await points; it runs under
+// r's pprof labels, named after fn, whose name the blocking detector's
+// reports give. As for Spawn, a task whose context ends while it waits for
+// its first slot does not run: it fails with an error matching
+// task.ErrNotStarted. Once r has closed, a group refuses new tasks with
+// [ErrClosed] (fn never runs), unless the group was made with the context
+// of a running task of r (or one derived from it): as with Spawn, a closed
+// runtime still takes the sub-tasks of its running tasks until Shutdown's
+// context ends. A task the group runs on its submitter's goroutine (its
+// caller-runs rule, when it is full) is the submitter's work: it takes no
+// slot of its own. With runtime/trace on, each task is a "spool.run"
+// region in the trace task of the context the group was made with, not a
+// trace task of its own.
 //
 //	g := task.NewGroup[int](ctx, task.On(r), task.Limit(100))
 //	defer g.Close()
 //	g.Go(ctx, fetch)
 //
-// The group calls TaskSlot, once for every task it accepts, and RunTask:
-// programs call neither. TaskSlot returns the slot for the task's
-// context; fn, the task's function, is only looked at for its name. On a
-// nil or zero r it returns nil, and RunTask fails the task with
-// [ErrNilRuntime].
+// The group calls them; programs call none. TaskSlot returns the slot for
+// a task's context; fn, the task's function, is only looked at for its
+// name. A nil or zero r returns nil, and its Accept refuses every task
+// with [ErrNilRuntime].
 func (r *Runtime) TaskSlot(fn any) task.Slot {
 	if r.zero() {
 		return nil
@@ -52,42 +66,86 @@ func (r *Runtime) TaskSlot(fn any) task.Slot {
 	return e
 }
 
-// RunTask runs j, a task of a group made with task.On(r), on the calling
-// goroutine, one of the group's, and returns once it has ended: see
-// [Runtime.TaskSlot]. ctx is the context the group was made with. A job
-// whose context's slot is not one that r's TaskSlot made is failed at
-// once with an error matching [ErrInvalid]. RunTask panics if ctx is nil
-// ("rt: Runtime.RunTask: nil context") and, as task.Job's Run does, if
-// the job has been run before ("rt: Runtime.RunTask: job run twice").
-func (r *Runtime) RunTask(ctx context.Context, j task.Job) {
+// Accept makes j, a task a group made with task.On(r) has accepted, one of
+// r's tasks, waiting to run; see [Runtime.TaskSlot]. ctx is the context
+// the group was made with. It refuses j with [ErrClosed] if r has closed
+// (but for a group made by one of r's running tasks), with
+// [ErrNilRuntime] for a nil or zero r, and with an error matching
+// [ErrInvalid] if j's context does not carry a slot of r's TaskSlot, or
+// carries one that another job has. It panics if ctx is nil
+// ("rt: Runtime.Accept: nil context").
+func (r *Runtime) Accept(ctx context.Context, j task.Job) error {
 	if ctx == nil {
-		panic("rt: Runtime.RunTask: nil context")
+		panic("rt: Runtime.Accept: nil context")
 	}
 	if r.zero() {
-		j.Abort(ErrNilRuntime)
-		return
+		return ErrNilRuntime
 	}
 	e, ok := task.ContextSlot(j.Context()).(*entry)
 	if !ok || e.r != r || e.blocking {
-		j.Abort(errForeignJob)
+		return errForeignJob
+	}
+	r.mu.Lock()
+	taken := e.gstate != gNone
+	if !taken {
+		e.job, e.gstate = j, gAccepted
+	}
+	r.mu.Unlock()
+	if taken {
+		return errForeignJob
+	}
+	if !r.register(e, ctx) {
+		r.mu.Lock()
+		e.gstate = gRefused
+		r.mu.Unlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+// RunTask runs j, which [Runtime.Accept] took, on the calling goroutine (one
+// of the group's) and returns once it has ended; see [Runtime.TaskSlot]. If
+// j has ended already (the group refused it after Accept), RunTask only
+// counts it out, as a task that never ran. The goroutine wears no pprof
+// labels when RunTask returns. A job Accept did not take is failed with an
+// error matching [ErrInvalid] (or, if it has ended, left as it is), and
+// one it has run already makes it panic, as task.Job's Run does
+// ("rt: Runtime.RunTask: job run twice").
+func (r *Runtime) RunTask(j task.Job) {
+	e, ok := task.ContextSlot(j.Context()).(*entry)
+	if r.zero() || !ok || e.r != r || e.blocking {
+		r.refuseRun(j)
 		return
 	}
 	r.mu.Lock()
-	ran := e.job != nil
-	e.job = j
+	st, mine := e.gstate, e.job == j
+	if st == gAccepted && mine {
+		e.gstate = gRun
+	}
 	r.mu.Unlock()
-	if ran {
+	switch {
+	case st == gRun && mine:
 		panic("rt: Runtime.RunTask: job run twice") // as task's Job.Run does
-	}
-	if trace.IsEnabled() {
-		x := new(extra)
-		x.tctx, x.tt = trace.NewTask(j.Context(), "spool.task")
-		e.lab = r.ownLabels(x, false)
-	}
-	if !r.register(e, ctx) {
-		j.Abort(ErrClosed)
-		e.endTrace()
+	case st != gAccepted || !mine:
+		r.refuseRun(j)
 		return
 	}
+	if task.Ended(j) {
+		e.slot.Store(slotWord(parksEnded, 0)) // a stray Park after the end does nothing
+		r.exit(e, j.Err(), false)
+		return
+	}
+	if trace.IsEnabled() {
+		defer trace.StartRegion(j.Context(), "spool.run").End()
+	}
 	e.run()
+	pprof.SetGoroutineLabels(context.Background())
+}
+
+// refuseRun fails j, given to RunTask but not taken by Accept, unless it
+// has ended.
+func (r *Runtime) refuseRun(j task.Job) {
+	if !task.Ended(j) {
+		j.Abort(errForeignJob)
+	}
 }

@@ -1,8 +1,10 @@
 package rt_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -228,8 +230,9 @@ func TestGroupOnAwaitsGiveSlotBack(t *testing.T) {
 }
 
 // TestGroupOnBadInput: a nil or zero runtime fails each task with
-// ErrNilRuntime; RunTask refuses a job that is not one of its runtime's,
-// and panics on a nil ctx or a job run twice.
+// ErrNilRuntime. Accept refuses a job that carries no slot of its
+// runtime's TaskSlot, or a slot another job has, and panics on a nil ctx;
+// RunTask fails a job Accept did not take, and panics on a job run twice.
 func TestGroupOnBadInput(t *testing.T) {
 	ctx := context.Background()
 	fn := func(context.Context) (int, error) { return 1, nil }
@@ -245,47 +248,225 @@ func TestGroupOnBadInput(t *testing.T) {
 	}
 	r := newRuntime(t)
 	other := newRuntime(t)
+	shared := r.TaskSlot(fn)
+	if _, j := task.Prepare(ctx, fn, task.WithSlot(shared)); r.Accept(ctx, j) != nil {
+		t.Fatal("Accept refused a job with a slot of its own")
+	} else {
+		r.RunTask(j)
+	}
 	jobs := []struct {
 		name string
 		slot task.Slot
 	}{
 		{"no slot", nil},
 		{"another runtime's slot", other.TaskSlot(fn)},
+		{"a slot another job has", shared},
 	}
 	for _, c := range jobs {
 		t.Run(c.name, func(t *testing.T) {
+			_, j := task.Prepare(ctx, fn, task.WithSlot(c.slot))
+			if err := r.Accept(ctx, j); !errors.Is(err, rt.ErrInvalid) {
+				t.Errorf("Accept of a job with %s: %v; want ErrInvalid", c.name, err)
+			}
 			tk, j := task.Prepare(ctx, fn, task.WithSlot(c.slot))
-			r.RunTask(ctx, j)
+			r.RunTask(j)
 			if _, err, _ := tk.Result(); !errors.Is(err, rt.ErrInvalid) {
-				t.Errorf("RunTask of a job with %s: %v; want ErrInvalid", c.name, err)
+				t.Errorf("RunTask of a job with %s that Accept did not take: %v; want ErrInvalid", c.name, err)
 			}
 		})
 	}
 	t.Run("run twice", func(t *testing.T) {
 		tk, j := task.Prepare(ctx, fn, task.WithSlot(r.TaskSlot(fn)))
-		r.RunTask(ctx, j)
+		if err := r.Accept(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		r.RunTask(j)
 		func() {
 			defer func() {
 				if got := recover(); got != "rt: Runtime.RunTask: job run twice" {
 					t.Errorf("a second RunTask panicked with %v; want %q", got, "rt: Runtime.RunTask: job run twice")
 				}
 			}()
-			r.RunTask(ctx, j)
+			r.RunTask(j)
 		}()
 		if v, err, _ := tk.Result(); v != 1 || err != nil {
 			t.Errorf("the first RunTask's result = %d, %v; want 1, nil", v, err)
 		}
-		if m := r.Metrics(); m.Spawned != 1 {
-			t.Errorf("Spawned = %d; want 1: the second RunTask is refused", m.Spawned)
-		}
 	})
 	t.Run("nil ctx", func(t *testing.T) {
 		defer func() {
-			if got := recover(); got != "rt: Runtime.RunTask: nil context" {
-				t.Errorf("RunTask(nil ctx) panicked with %v", got)
+			if got := recover(); got != "rt: Runtime.Accept: nil context" {
+				t.Errorf("Accept(nil ctx) panicked with %v", got)
 			}
 		}()
-		_, j := task.Prepare(ctx, fn)
-		r.RunTask(nil, j) //nolint:staticcheck // the nil context is the test
+		_, j := task.Prepare(ctx, fn, task.WithSlot(r.TaskSlot(fn)))
+		var nilCtx context.Context
+		_ = r.Accept(nilCtx, j)
+	})
+	if err := r.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m := r.Metrics(); m.Spawned != 2 || m.Completed != 2 {
+		t.Errorf("Spawned, Completed = %d, %d; want 2, 2: only the jobs Accept took", m.Spawned, m.Completed)
+	}
+}
+
+// TestGroupOnShutdownWaitsForAccepted: the tasks a group has accepted
+// before Shutdown (Go has returned) are the runtime's: a graceful
+// Shutdown waits for them all, as for Spawned ones, even those still in
+// the group's queue; none fails with ErrClosed.
+func TestGroupOnShutdownWaitsForAccepted(t *testing.T) {
+	fn := func(ctx context.Context) (int, error) { return 1, task.Sleep(ctx, time.Millisecond) }
+	cases := []struct {
+		name  string
+		start func(r *rt.Runtime, g *task.Group[int], ctx context.Context) *task.Task[int]
+	}{
+		{"Spawn", func(r *rt.Runtime, _ *task.Group[int], ctx context.Context) *task.Task[int] {
+			return rt.Spawn(r, ctx, fn)
+		}},
+		{"Group.Go (On)", func(_ *rt.Runtime, g *task.Group[int], ctx context.Context) *task.Task[int] { return g.Go(ctx, fn) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newRuntime(t, rt.Workers(2))
+				ctx := context.Background()
+				g := task.NewGroup[int](ctx, task.On(r))
+				defer g.Close()
+				ts := make([]*task.Task[int], 100)
+				for i := range ts {
+					ts[i] = c.start(r, g, ctx)
+				}
+				if err := r.Shutdown(ctx); err != nil {
+					t.Fatal(err)
+				}
+				for i, tk := range ts {
+					if v, err, ok := tk.Result(); v != 1 || err != nil || !ok {
+						t.Fatalf("task %d after Shutdown returned: %d, %v, ended %v; want 1, nil, ended", i, v, err, ok)
+					}
+				}
+				if m := r.Metrics(); m.Spawned != 100 || m.Completed != 100 {
+					t.Errorf("Spawned, Completed = %d, %d; want 100, 100", m.Spawned, m.Completed)
+				}
+			})
+		})
+	}
+}
+
+// TestGroupOnCallerRuns: a task that a full group on the runtime runs on
+// its submitter's goroutine is the submitter's work, as without On: its
+// context carries the submitting task's labels and no slot of its own, so
+// it never passes for a running task of the runtime (a Spawn with it once
+// Shutdown has returned is refused with ErrClosed).
+func TestGroupOnCallerRuns(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprintf("On=%v", on), func(t *testing.T) {
+			r := newRuntime(t, rt.Name("svc"))
+			ctx := context.Background()
+			var own, inlineID string
+			var inlineSlot task.Slot
+			var inlineCtx context.Context
+			_, err := rt.BlockOn(r, ctx, func(ctx context.Context) (int, error) {
+				own, _ = pprof.Label(ctx, "spool.id")
+				opts := []task.GroupOption{task.Limit(1)}
+				if on {
+					opts = append(opts, task.On(r))
+				}
+				g := task.NewGroup[int](ctx, opts...)
+				defer g.Close()
+				hold := make(chan struct{})
+				g.Go(ctx, func(ctx context.Context) (int, error) { <-hold; return 0, nil })
+				g.Go(g.Context(), func(ictx context.Context) (int, error) { // full: runs here
+					inlineID, _ = pprof.Label(ictx, "spool.id")
+					inlineSlot, inlineCtx = task.ContextSlot(ictx), ictx
+					return 0, nil
+				})
+				close(hold)
+				_, err := g.Wait(ctx)
+				return 0, err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inlineID != own || own == "" {
+				t.Errorf("caller-runs task's spool.id label = %q; want the submitting task's %q", inlineID, own)
+			}
+			if inlineSlot != nil {
+				t.Errorf("caller-runs task's context carries a slot (%T); want none", inlineSlot)
+			}
+			if err := r.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ran := false
+			_, err = rt.Spawn(r, inlineCtx, func(context.Context) (int, error) { ran = true; return 0, nil }).Await(ctx)
+			if !errors.Is(err, rt.ErrClosed) || ran {
+				t.Errorf("Spawn with the caller-runs task's context after Shutdown: %v, ran %v; want ErrClosed, not run", err, ran)
+			}
+		})
+	}
+}
+
+// TestGroupOnLabelsAfterRunTask: a goroutine that ran a group's task wears
+// no labels afterwards, neither the task's nor the runtime's: a group's
+// idle goroutines are not the runtime's.
+func TestGroupOnLabelsAfterRunTask(t *testing.T) {
+	r := newRuntime(t, rt.Name("labels-after"))
+	ctx := context.Background()
+	fn := func(context.Context) (int, error) { return 1, nil }
+	pprof.Do(ctx, pprof.Labels("before", "yes"), func(context.Context) {
+		_, j := task.Prepare(ctx, fn, task.WithSlot(r.TaskSlot(fn)))
+		if err := r.Accept(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		r.RunTask(j)
+		var buf bytes.Buffer
+		if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
+			t.Fatal(err)
+		}
+		for _, blk := range strings.Split(buf.String(), "\n\n") {
+			if strings.Contains(blk, "TestGroupOnLabelsAfterRunTask") && strings.Contains(blk, "# labels:") {
+				t.Errorf("the goroutine that ran the task still wears labels:\n%s", blk)
+			}
+		}
+	})
+}
+
+// closingExec is r as an Executor whose Accept closes the group after r
+// took the task: the group then refuses the task and hands it, ended, to
+// RunTask.
+type closingExec struct {
+	*rt.Runtime
+	g *task.Group[int]
+}
+
+func (c *closingExec) Accept(ctx context.Context, j task.Job) error {
+	if err := c.Runtime.Accept(ctx, j); err != nil {
+		return err
+	}
+	c.g.Close()
+	return nil
+}
+
+// TestGroupOnClosedAfterAccept: a task that the runtime took and the group
+// then refused (it closed in between) leaves the runtime when the group
+// hands it to RunTask: counted as Cancelled, and Shutdown does not wait
+// for it.
+func TestGroupOnClosedAfterAccept(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRuntime(t)
+		ctx := context.Background()
+		ce := &closingExec{Runtime: r}
+		ce.g = task.NewGroup[int](ctx, task.On(ce))
+		ran := false
+		_, err := ce.g.Go(ctx, func(context.Context) (int, error) { ran = true; return 1, nil }).Await(ctx)
+		if !errors.Is(err, task.ErrClosed) || ran {
+			t.Errorf("task = %v, ran %v; want task.ErrClosed, not run", err, ran)
+		}
+		if err := r.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if m := r.Metrics(); m.Spawned != 1 || m.Cancelled != 1 || m.Tasks != 0 {
+			t.Errorf("Spawned, Cancelled, Tasks = %d, %d, %d; want 1, 1, 0", m.Spawned, m.Cancelled, m.Tasks)
+		}
 	})
 }

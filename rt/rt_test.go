@@ -600,8 +600,9 @@ func TestHistogram(t *testing.T) {
 
 var runtimeGoexit = runtime.Goexit
 
-// TestTracing runs named and unnamed tasks of both kinds while
-// runtime/trace is on: each becomes a trace task with a region.
+// TestTracing runs named and unnamed tasks of both kinds, and a group's
+// task (task.On), while runtime/trace is on: each becomes a trace task
+// with a region, the group's task a region.
 func TestTracing(t *testing.T) {
 	var buf bytes.Buffer
 	if err := trace.Start(&buf); err != nil {
@@ -615,7 +616,10 @@ func TestTracing(t *testing.T) {
 		rt.SpawnBlocking(r, ctx, func(context.Context) (int, error) { return 3, nil }, rt.TaskName("traced-blocking")),
 		rt.Spawn(r, ctx, (func(context.Context) (int, error))(nil)),
 	}
-	_, err := task.All(ctx, ts[:3]...)
+	g := task.NewGroup[int](ctx, task.On(r)) // each task a region of ctx's trace task
+	defer g.Close()
+	ts = append(ts, g.Go(ctx, func(context.Context) (int, error) { return 5, nil }))
+	_, err := task.All(ctx, append(ts[:3:3], ts[4])...)
 	trace.Stop()
 	if err != nil {
 		t.Fatal(err)

@@ -160,6 +160,7 @@ type entry struct {
 	spawned  int64    // r.clock() at Spawn
 	lab      *labels  // pooled for an unnamed async task; nil for an unnamed blocking one, untraced
 	blocking bool
+	gstate   uint8        // for a task of a group on r (see TaskSlot): gNone, gAccepted, gRun or gRefused (r.mu)
 	seq      uint16       // spawn order: picks a first holder cell
 	qstate   atomic.Int32 // blocking queue state; qResuming for an async task waiting to go on (see blocking.go)
 

@@ -8,30 +8,42 @@ import "context"
 // on a runtime, each of its tasks holding one of the runtime's worker
 // slots while it runs and giving it back at its await points.
 //
-// A group calls TaskSlot once for every task it accepts, before it makes
-// the task's context, with the task's function (for the executor's
-// reports; it must not call it). The slot it returns (nil for none) is
-// the one the task's context carries: the one [Park] gives back. When one
-// of the group's goroutines takes the task, the group calls RunTask on
-// that goroutine with the context the group was made with (an executor
-// may treat a group that one of its own tasks made as that task's work)
-// and the task's job. RunTask must end the job, with Job.Run or
-// Job.Abort, before it returns (the group fails a task that RunTask
-// returned without starting with an error matching [ErrNotStarted], so
-// that Wait does not wait for it for good); if the function calls
-// runtime.Goexit, RunTask does not return. A task that a full group runs on its
-// submitter's goroutine (the caller-runs rule of [Group.Go]) runs there
-// as part of the submitter's work: not through RunTask, and its slot,
-// which it never takes, gives nothing back.
+// For every task the group accepts, it calls, in this order:
+//   - TaskSlot, before it makes the task's context, with the task's
+//     function (for the executor's reports: it must not call it). The
+//     slot it returns (nil for none) is the one the task's context
+//     carries: the one [Park] gives back.
+//   - Accept, with the context the group was made with and the task's
+//     job, before it queues the task. An error refuses the task: the
+//     group fails it with that error, and never runs it (a closed
+//     runtime refuses so). An executor that must wait for a task it took
+//     (a runtime's Shutdown) counts it from here.
+//   - RunTask, exactly once for every job Accept took, on one of the
+//     group's goroutines when that goroutine takes the task. RunTask must
+//     end the job (Job.Run or Job.Abort) before it returns; if the
+//     function calls runtime.Goexit, RunTask does not return. The job
+//     may have ended already, if the group refused it after Accept (a
+//     Close came between): RunTask then only lets go of it. The group
+//     fails a task that RunTask returned without starting with an error
+//     matching [ErrNotStarted], so that Wait does not wait for it for
+//     good; a later Run of it does nothing.
+//
+// A task that a full group runs on its submitter's goroutine (the
+// caller-runs rule of [Group.Go]) is the submitter's work: the group
+// calls none of these for it, and its context carries no slot of its own.
 type Executor interface {
 	TaskSlot(fn any) Slot
-	RunTask(ctx context.Context, j Job)
+	Accept(ctx context.Context, j Job) error
+	RunTask(j Job)
 }
 
 // On makes the group's tasks run through e (see [Executor]): with a
 // runtime of package rt, task.On(r) puts them under r's worker slots, its
 // blocking detector, metrics and Shutdown, as rt.Spawn does. The group's
-// own rules stay: its limit, FailFast, and results in Next and Wait. An
+// own rules stay: its limit, FailFast, and results in Next and Wait. So do
+// the executor's: whether a task starts is its call too (a runtime does
+// not start a task whose context ended while it waited for a slot, where
+// a group without On starts fn all the same: see [Group.Go]). An
 // Executor of your own can, say, share one limit between groups (one per
 // host, for a crawler: see the example). A nil e makes [NewGroup] panic.
 func On(e Executor) GroupOption {

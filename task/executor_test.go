@@ -24,9 +24,13 @@ type fakeExec struct {
 	slot task.Slot
 	run  func(j task.Job)
 
+	refuse   error  // Accept's answer
+	onAccept func() // called by Accept, if set
+
 	mu   sync.Mutex
 	fns  int               // TaskSlot calls with a non-nil fn
-	ctxs []context.Context // RunTask's
+	ctxs []context.Context // Accept's
+	runs int               // RunTask calls
 }
 
 func (e *fakeExec) TaskSlot(fn any) task.Slot {
@@ -38,9 +42,19 @@ func (e *fakeExec) TaskSlot(fn any) task.Slot {
 	return e.slot
 }
 
-func (e *fakeExec) RunTask(ctx context.Context, j task.Job) {
+func (e *fakeExec) Accept(ctx context.Context, j task.Job) error {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.ctxs = append(e.ctxs, ctx)
+	if e.onAccept != nil {
+		e.onAccept()
+	}
+	return e.refuse
+}
+
+func (e *fakeExec) RunTask(j task.Job) {
+	e.mu.Lock()
+	e.runs++
 	e.mu.Unlock()
 	e.run(j)
 }
@@ -49,41 +63,57 @@ type keyT struct{}
 
 // TestGroupOnExecutor: a group made with On hands every task to its
 // Executor: TaskSlot's slot is the one the task's await points give back,
-// RunTask gets the group's parent context, and what RunTask does decides
-// the task's outcome. A RunTask that returns without running the task
-// fails it with ErrNotStarted instead of leaving Wait waiting for good.
+// Accept gets the group's parent context and may refuse the task, and
+// what RunTask does decides the task's outcome. A RunTask that returns
+// without running the task fails it with ErrNotStarted instead of leaving
+// Wait waiting for good. A group closed between Accept and the queue
+// still hands the (failed) task to RunTask, so that the executor can let
+// go of it.
 func TestGroupOnExecutor(t *testing.T) {
 	boom := errors.New("boom")
+	run := func(j task.Job) { j.Run() }
 	cases := []struct {
 		name      string
 		run       func(j task.Job)
+		refuse    error
+		close     bool // Accept closes the group
 		wantV     int
 		wantErr   error
 		wantParks int32
+		wantRuns  int
 	}{
-		{"runs", func(j task.Job) { j.Run() }, 7, nil, 1},
-		{"aborts", func(j task.Job) { j.Abort(boom) }, 0, boom, 0},
-		{"returns without running", func(task.Job) {}, 0, task.ErrNotStarted, 0},
-		{"returns and runs it later", func(j task.Job) {
+		{name: "runs", run: run, wantV: 7, wantParks: 1, wantRuns: 1},
+		{name: "aborts", run: func(j task.Job) { j.Abort(boom) }, wantErr: boom, wantRuns: 1},
+		{name: "Accept refuses", run: run, refuse: boom, wantErr: boom},
+		{name: "closed after Accept", run: func(j task.Job) {
+			if !task.Ended(j) {
+				panic("RunTask got a job that had not ended")
+			}
+		}, close: true, wantErr: task.ErrClosed, wantRuns: 1},
+		{name: "returns without running", run: func(task.Job) {}, wantErr: task.ErrNotStarted, wantRuns: 1},
+		{name: "returns and runs it later", run: func(j task.Job) {
 			go func() {
 				<-j.Context().Done() // the group failed it: Run does nothing
 				j.Run()
 			}()
-		}, 0, task.ErrNotStarted, 0},
-		{"runs on another goroutine and waits", func(j task.Job) {
+		}, wantErr: task.ErrNotStarted, wantRuns: 1},
+		{name: "runs on another goroutine and waits", run: func(j task.Job) {
 			done := make(chan struct{})
 			go func() { defer close(done); j.Run() }()
 			<-done
-		}, 7, nil, 1},
+		}, wantV: 7, wantParks: 1, wantRuns: 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				slot := new(countSlot)
-				e := &fakeExec{slot: slot, run: c.run}
+				e := &fakeExec{slot: slot, run: c.run, refuse: c.refuse}
 				parent := context.WithValue(context.Background(), keyT{}, "parent")
 				g := task.NewGroup[int](parent, task.On(e))
 				defer g.Close()
+				if c.close {
+					e.onAccept = g.Close
+				}
 				tk := g.Go(parent, func(ctx context.Context) (int, error) {
 					p := task.Park(ctx) // gives back TaskSlot's slot
 					p.Resume()
@@ -101,8 +131,9 @@ func TestGroupOnExecutor(t *testing.T) {
 				}
 				e.mu.Lock()
 				defer e.mu.Unlock()
-				if e.fns != 1 || len(e.ctxs) != 1 || e.ctxs[0].Value(keyT{}) != "parent" {
-					t.Errorf("TaskSlot got %d fns, RunTask %d contexts (%v); want 1, and 1 that is the group's parent", e.fns, len(e.ctxs), e.ctxs)
+				if e.fns != 1 || len(e.ctxs) != 1 || e.ctxs[0].Value(keyT{}) != "parent" || e.runs != c.wantRuns {
+					t.Errorf("TaskSlot got %d fns, Accept %d contexts (%v), RunTask %d calls; want 1, 1 (the group's parent), %d",
+						e.fns, len(e.ctxs), e.ctxs, e.runs, c.wantRuns)
 				}
 			})
 		})
@@ -110,8 +141,8 @@ func TestGroupOnExecutor(t *testing.T) {
 }
 
 // TestGroupOnExecutorNotForInline: a submission that a full group runs on
-// its submitter's goroutine (the caller-runs rule) is not handed to the
-// Executor.
+// its submitter's goroutine (the caller-runs rule) is the submitter's
+// work: the group hands it to no method of the Executor.
 func TestGroupOnExecutorNotForInline(t *testing.T) {
 	e := &fakeExec{run: func(j task.Job) { j.Run() }}
 	ctx := context.Background()
@@ -125,8 +156,8 @@ func TestGroupOnExecutorNotForInline(t *testing.T) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.fns != 2 || len(e.ctxs) != 1 {
-		t.Errorf("TaskSlot called for %d tasks, RunTask for %d; want 2 and 1 (the inline one runs on its submitter)", e.fns, len(e.ctxs))
+	if e.fns != 1 || len(e.ctxs) != 1 || e.runs != 1 {
+		t.Errorf("TaskSlot, Accept and RunTask called for %d, %d and %d tasks; want 1 each (the inline one runs on its submitter)", e.fns, len(e.ctxs), e.runs)
 	}
 }
 
@@ -146,7 +177,9 @@ type budget chan struct{}
 
 func (b budget) TaskSlot(any) task.Slot { return nil } // its tasks hold no runtime slot
 
-func (b budget) RunTask(ctx context.Context, j task.Job) {
+func (b budget) Accept(context.Context, task.Job) error { return nil }
+
+func (b budget) RunTask(j task.Job) {
 	b <- struct{}{}
 	defer func() { <-b }()
 	j.Run()

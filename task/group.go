@@ -561,12 +561,16 @@ func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) 
 		}
 		return g.refuse(g.failedErr())
 	}
+	exec := g.exec
+	if inline {
+		exec = nil // the submitter's own work (see Executor)
+	}
 	var t *Task[T]
 	var j Job
-	if g.exec == nil {
+	if exec == nil {
 		t, j = prepare(&g.ctx, fn, nil)
 	} else {
-		t, j = prepare(&g.ctx, fn, []PrepareOption{{slot: g.exec.TaskSlot(fn)}})
+		t, j = prepare(&g.ctx, fn, []PrepareOption{{slot: exec.TaskSlot(fn)}})
 	}
 	if j == nil { // fn was nil: t has failed already
 		g.release()
@@ -575,11 +579,21 @@ func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) 
 		}
 		return g.track(t)
 	}
+	if exec != nil {
+		if err := exec.Accept(g.ctx.parent, j); err != nil {
+			g.release()
+			j.Abort(err)
+			return g.track(t)
+		}
+	}
 	g.mu.Lock()
 	if g.closed {
 		g.mu.Unlock()
 		g.release()
 		j.Abort(ErrClosed)
+		if exec != nil {
+			exec.RunTask(j) // it took j: let it go of it
+		}
 		if try {
 			return nil
 		}
@@ -590,7 +604,7 @@ func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) 
 	t.group = g // t has not run: the queue publishes this
 	if inline {
 		g.mu.Unlock()
-		runJob(unsafe.Pointer(g), j, nil, nil)
+		runJob(unsafe.Pointer(g), j, nil)
 		return t
 	}
 	g.queue = append(g.queue, j)
@@ -669,7 +683,7 @@ func (g *Group[T]) worker(gen uint64) {
 			if spawn {
 				go g.worker(gen)
 			}
-			runJob(unsafe.Pointer(g), j, g.exec, g.ctx.parent)
+			runJob(unsafe.Pointer(g), j, g.exec)
 			g.mu.Lock()
 			continue
 		}
@@ -1270,9 +1284,9 @@ func (g *Group[T]) Close() {
 // which tracebacks print (unused, the slot holds whatever was there).
 //
 //go:noinline
-func runJob(g unsafe.Pointer, j Job, exec Executor, parent context.Context) {
+func runJob(g unsafe.Pointer, j Job, exec Executor) {
 	if exec != nil {
-		exec.RunTask(parent, j)
+		exec.RunTask(j)
 		// An Executor that returned without starting it (a bug of its
 		// own): the task must still end, or Wait waits for good.
 		if a, ok := j.(interface{ abortUnclaimed(error) }); ok {
