@@ -145,7 +145,8 @@
 // to SpawnBlocking (a task's labels, when that is a task's context), and
 // so does its goroutine after a pprof.Do with it. When runtime/trace is
 // on, each task is a trace task ("spool.task" or "spool.blocking") with a
-// region around its run.
+// region around its run; a task of a group made with task.On(r) is a
+// "spool.run" region of the trace task of the group's context.
 // [Runtime.Metrics] is a snapshot of slots, tasks, the blocking pool,
 // outcomes and the slot wait and hold time histograms; [Runtime.Publish]
 // exports it through expvar, on demand; [Runtime.Tasks] lists live tasks,
