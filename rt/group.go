@@ -94,6 +94,10 @@ func (r *Runtime) Accept(ctx context.Context, j task.Job) error {
 	if taken {
 		return errForeignJob
 	}
+	if trace.IsEnabled() {
+		// Its run is a region of its context's trace task (see run).
+		e.lab = r.ownLabels(&extra{tctx: j.Context()}, false)
+	}
 	if !r.register(e, ctx) {
 		r.mu.Lock()
 		e.gstate = gRefused
@@ -105,8 +109,8 @@ func (r *Runtime) Accept(ctx context.Context, j task.Job) error {
 
 // RunTask runs j, which [Runtime.Accept] took, on the calling goroutine (one
 // of the group's) and returns once it has ended; see [Runtime.TaskSlot]. If
-// j has ended already (the group refused it after Accept), RunTask only
-// counts it out, as a task that never ran. The goroutine wears no pprof
+// j has ended already, RunTask only counts it out, as a task that never
+// ran. The goroutine wears no pprof
 // labels when RunTask returns. A job Accept did not take is failed with an
 // error matching [ErrInvalid] (or, if it has ended, left as it is), and
 // one it has run already makes it panic, as task.Job's Run does
@@ -134,9 +138,6 @@ func (r *Runtime) RunTask(j task.Job) {
 		e.slot.Store(slotWord(parksEnded, 0)) // a stray Park after the end does nothing
 		r.exit(e, j.Err(), false)
 		return
-	}
-	if trace.IsEnabled() {
-		defer trace.StartRegion(j.Context(), "spool.run").End()
 	}
 	e.run()
 	pprof.SetGoroutineLabels(context.Background())

@@ -431,42 +431,31 @@ func TestGroupOnLabelsAfterRunTask(t *testing.T) {
 	})
 }
 
-// closingExec is r as an Executor whose Accept closes the group after r
-// took the task: the group then refuses the task and hands it, ended, to
-// RunTask.
-type closingExec struct {
-	*rt.Runtime
-	g *task.Group[int]
-}
-
-func (c *closingExec) Accept(ctx context.Context, j task.Job) error {
-	if err := c.Runtime.Accept(ctx, j); err != nil {
-		return err
+// TestGroupOnClosedGroup: a closed group on a runtime refuses with the
+// group's ErrClosed, whether the runtime is open or shut down, and its
+// TryGo takes nothing: the runtime never sees those tasks.
+func TestGroupOnClosedGroup(t *testing.T) {
+	for _, shut := range []bool{false, true} {
+		t.Run(fmt.Sprintf("runtime shut down=%v", shut), func(t *testing.T) {
+			r := newRuntime(t)
+			ctx := context.Background()
+			if shut {
+				if err := r.Shutdown(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			g := task.NewGroup[int](ctx, task.On(r))
+			g.Close()
+			fn := func(context.Context) (int, error) { return 1, nil }
+			if _, err := g.Go(ctx, fn).Await(ctx); !errors.Is(err, task.ErrClosed) {
+				t.Errorf("Go on a closed group: %v; want task.ErrClosed", err)
+			}
+			if tk, ok := g.TryGo(fn); tk != nil || ok {
+				t.Errorf("TryGo on a closed group = %v, %v; want nil, false", tk, ok)
+			}
+			if m := r.Metrics(); m.Spawned != 0 || m.Cancelled != 0 {
+				t.Errorf("Spawned, Cancelled = %d, %d; want 0, 0", m.Spawned, m.Cancelled)
+			}
+		})
 	}
-	c.g.Close()
-	return nil
-}
-
-// TestGroupOnClosedAfterAccept: a task that the runtime took and the group
-// then refused (it closed in between) leaves the runtime when the group
-// hands it to RunTask: counted as Cancelled, and Shutdown does not wait
-// for it.
-func TestGroupOnClosedAfterAccept(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		r := newRuntime(t)
-		ctx := context.Background()
-		ce := &closingExec{Runtime: r}
-		ce.g = task.NewGroup[int](ctx, task.On(ce))
-		ran := false
-		_, err := ce.g.Go(ctx, func(context.Context) (int, error) { ran = true; return 1, nil }).Await(ctx)
-		if !errors.Is(err, task.ErrClosed) || ran {
-			t.Errorf("task = %v, ran %v; want task.ErrClosed, not run", err, ran)
-		}
-		if err := r.Shutdown(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if m := r.Metrics(); m.Spawned != 1 || m.Cancelled != 1 || m.Tasks != 0 {
-			t.Errorf("Spawned, Cancelled, Tasks = %d, %d, %d; want 1, 1, 0", m.Spawned, m.Cancelled, m.Tasks)
-		}
-	})
 }

@@ -350,8 +350,10 @@ func (e *entry) run() {
 		return
 	}
 	e.begin()
-	if x := e.extra(); x != nil && x.tt != nil {
-		defer x.tt.End()
+	if x := e.extra(); x != nil && x.tctx != nil {
+		if x.tt != nil { // a group's task is a region of its context's trace task
+			defer x.tt.End()
+		}
 		defer trace.StartRegion(x.tctx, "spool.run").End()
 	}
 	defer e.finish() // also when fn calls runtime.Goexit

@@ -8,25 +8,31 @@ import "context"
 // on a runtime, each of its tasks holding one of the runtime's worker
 // slots while it runs and giving it back at its await points.
 //
-// For every task the group accepts, it calls, in this order:
+// For every task submitted to the group (but those it runs on the
+// submitter's goroutine: see below), it calls, in this order:
 //   - TaskSlot, before it makes the task's context, with the task's
 //     function (for the executor's reports: it must not call it). The
 //     slot it returns (nil for none) is the one the task's context
-//     carries: the one [Park] gives back.
+//     carries: the one [Park] gives back. The group may still refuse the
+//     task (a nil fn, a closed group, Accept's error) and call nothing
+//     more for it, so TaskSlot must reserve nothing.
 //   - Accept, with the context the group was made with and the task's
-//     job, before it queues the task. An error refuses the task: the
-//     group fails it with that error, and never runs it (a closed
-//     runtime refuses so). An executor that must wait for a task it took
-//     (a runtime's Shutdown) counts it from here.
-//   - RunTask, exactly once for every job Accept took, on one of the
-//     group's goroutines when that goroutine takes the task. RunTask must
-//     end the job (Job.Run or Job.Abort) before it returns; if the
-//     function calls runtime.Goexit, RunTask does not return. The job
-//     may have ended already, if the group refused it after Accept (a
-//     Close came between): RunTask then only lets go of it. The group
-//     fails a task that RunTask returned without starting with an error
-//     matching [ErrNotStarted], so that Wait does not wait for it for
-//     good; a later Run of it does nothing.
+//     job, under the group's lock, once the group has checked that it is
+//     open, just before it queues the task: Accept must not call the
+//     group, nor block for long. An error refuses the task: the group
+//     fails it with that error, and never runs it (a closed runtime
+//     refuses so). An executor that must wait for a task it took (a
+//     runtime's Shutdown) counts it from here.
+//   - RunTask, exactly once for every job Accept took, on the group's
+//     goroutine that takes the task from the queue. RunTask must end the
+//     job (Job.Run or Job.Abort) before it returns, and run it on the
+//     calling goroutine: [Group.Close] called by a task finds its group
+//     on the calling goroutine's stack, so a task run elsewhere that
+//     closes its own group waits for itself. If the function calls
+//     runtime.Goexit, RunTask does not return. The group fails a task
+//     that RunTask returned without starting with an error matching
+//     [ErrNotStarted], so that Wait does not wait for it for good; a later
+//     Run of it does nothing.
 //
 // A task that a full group runs on its submitter's goroutine (the
 // caller-runs rule of [Group.Go]) is the submitter's work: the group

@@ -24,8 +24,7 @@ type fakeExec struct {
 	slot task.Slot
 	run  func(j task.Job)
 
-	refuse   error  // Accept's answer
-	onAccept func() // called by Accept, if set
+	refuse error // Accept's answer
 
 	mu   sync.Mutex
 	fns  int               // TaskSlot calls with a non-nil fn
@@ -46,9 +45,6 @@ func (e *fakeExec) Accept(ctx context.Context, j task.Job) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.ctxs = append(e.ctxs, ctx)
-	if e.onAccept != nil {
-		e.onAccept()
-	}
 	return e.refuse
 }
 
@@ -66,9 +62,7 @@ type keyT struct{}
 // Accept gets the group's parent context and may refuse the task, and
 // what RunTask does decides the task's outcome. A RunTask that returns
 // without running the task fails it with ErrNotStarted instead of leaving
-// Wait waiting for good. A group closed between Accept and the queue
-// still hands the (failed) task to RunTask, so that the executor can let
-// go of it.
+// Wait waiting for good.
 func TestGroupOnExecutor(t *testing.T) {
 	boom := errors.New("boom")
 	run := func(j task.Job) { j.Run() }
@@ -76,7 +70,6 @@ func TestGroupOnExecutor(t *testing.T) {
 		name      string
 		run       func(j task.Job)
 		refuse    error
-		close     bool // Accept closes the group
 		wantV     int
 		wantErr   error
 		wantParks int32
@@ -85,11 +78,6 @@ func TestGroupOnExecutor(t *testing.T) {
 		{name: "runs", run: run, wantV: 7, wantParks: 1, wantRuns: 1},
 		{name: "aborts", run: func(j task.Job) { j.Abort(boom) }, wantErr: boom, wantRuns: 1},
 		{name: "Accept refuses", run: run, refuse: boom, wantErr: boom},
-		{name: "closed after Accept", run: func(j task.Job) {
-			if !task.Ended(j) {
-				panic("RunTask got a job that had not ended")
-			}
-		}, close: true, wantErr: task.ErrClosed, wantRuns: 1},
 		{name: "returns without running", run: func(task.Job) {}, wantErr: task.ErrNotStarted, wantRuns: 1},
 		{name: "returns and runs it later", run: func(j task.Job) {
 			go func() {
@@ -97,11 +85,6 @@ func TestGroupOnExecutor(t *testing.T) {
 				j.Run()
 			}()
 		}, wantErr: task.ErrNotStarted, wantRuns: 1},
-		{name: "runs on another goroutine and waits", run: func(j task.Job) {
-			done := make(chan struct{})
-			go func() { defer close(done); j.Run() }()
-			<-done
-		}, wantV: 7, wantParks: 1, wantRuns: 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -111,9 +94,6 @@ func TestGroupOnExecutor(t *testing.T) {
 				parent := context.WithValue(context.Background(), keyT{}, "parent")
 				g := task.NewGroup[int](parent, task.On(e))
 				defer g.Close()
-				if c.close {
-					e.onAccept = g.Close
-				}
 				tk := g.Go(parent, func(ctx context.Context) (int, error) {
 					p := task.Park(ctx) // gives back TaskSlot's slot
 					p.Resume()
@@ -158,6 +138,33 @@ func TestGroupOnExecutorNotForInline(t *testing.T) {
 	defer e.mu.Unlock()
 	if e.fns != 1 || len(e.ctxs) != 1 || e.runs != 1 {
 		t.Errorf("TaskSlot, Accept and RunTask called for %d, %d and %d tasks; want 1 each (the inline one runs on its submitter)", e.fns, len(e.ctxs), e.runs)
+	}
+}
+
+// TestGroupOnClosed: a closed group refuses with ErrClosed before it asks
+// its Executor: Go's task fails with ErrClosed and TryGo takes nothing,
+// as without On, and Accept never sees them.
+func TestGroupOnClosed(t *testing.T) {
+	boom := errors.New("boom")
+	for _, refuse := range []error{nil, boom} {
+		t.Run(fmt.Sprintf("Accept answers %v", refuse), func(t *testing.T) {
+			e := &fakeExec{run: func(j task.Job) { j.Run() }, refuse: refuse}
+			ctx := context.Background()
+			g := task.NewGroup[int](ctx, task.On(e))
+			g.Close()
+			fn := func(context.Context) (int, error) { return 1, nil }
+			if _, err := g.Go(ctx, fn).Await(ctx); !errors.Is(err, task.ErrClosed) {
+				t.Errorf("Go on a closed group: %v; want ErrClosed", err)
+			}
+			if tk, ok := g.TryGo(fn); tk != nil || ok {
+				t.Errorf("TryGo on a closed group = %v, %v; want nil, false", tk, ok)
+			}
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if len(e.ctxs) != 0 || e.runs != 0 {
+				t.Errorf("Accept and RunTask called %d and %d times; want 0", len(e.ctxs), e.runs)
+			}
+		})
 	}
 }
 

@@ -579,25 +579,25 @@ func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) 
 		}
 		return g.track(t)
 	}
-	if exec != nil {
-		if err := exec.Accept(g.ctx.parent, j); err != nil {
-			g.release()
-			j.Abort(err)
-			return g.track(t)
-		}
-	}
 	g.mu.Lock()
 	if g.closed {
 		g.mu.Unlock()
 		g.release()
 		j.Abort(ErrClosed)
-		if exec != nil {
-			exec.RunTask(j) // it took j: let it go of it
-		}
 		if try {
 			return nil
 		}
 		return g.track(t)
+	}
+	// Under mu, after the look at closed: a task Accept took is always
+	// queued, and so always goes to RunTask.
+	if exec != nil {
+		if err := exec.Accept(g.ctx.parent, j); err != nil {
+			g.mu.Unlock()
+			g.release()
+			j.Abort(err)
+			return g.track(t)
+		}
 	}
 	t.slot = g.results.push()
 	g.pending.Add(1)
