@@ -167,10 +167,13 @@ func TestGroupOnShutdownCancels(t *testing.T) {
 		ctx := context.Background()
 		g := task.NewGroup[int](ctx, task.On(r))
 		defer g.Close()
+		started := make(chan struct{})
 		holder := g.Go(ctx, func(ctx context.Context) (int, error) {
+			close(started)
 			<-ctx.Done() // holds the only slot: no await point
 			return 1, context.Cause(ctx)
 		})
+		<-started // the slot goes to whichever task's goroutine comes first
 		ran := false
 		waiter := g.Go(ctx, func(context.Context) (int, error) { ran = true; return 2, nil })
 		synctest.Wait()

@@ -8,8 +8,9 @@ import "context"
 // on a runtime, each of its tasks holding one of the runtime's worker
 // slots while it runs and giving it back at its await points.
 //
-// For every task submitted to the group (but those it runs on the
-// submitter's goroutine: see below), it calls, in this order:
+// For every submission that passes the group's own checks (a ctx not
+// done, FailFast, the wait for a place under the limit), but those it
+// runs on the submitter's goroutine (see below), it calls, in this order:
 //   - TaskSlot, before it makes the task's context, with the task's
 //     function (for the executor's reports: it must not call it). The
 //     slot it returns (nil for none) is the one the task's context

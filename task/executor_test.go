@@ -168,6 +168,39 @@ func TestGroupOnClosed(t *testing.T) {
 	}
 }
 
+// TestGroupOnAcceptRefusesTryGo: a TryGo whose task the Executor refuses
+// did not start fn, so it returns nil, false and the group records
+// nothing: Wait has no result for it, and a FailFast group is not
+// tripped. Go records the refused task as failed.
+func TestGroupOnAcceptRefusesTryGo(t *testing.T) {
+	boom := errors.New("boom")
+	for _, failFast := range []bool{false, true} {
+		t.Run(fmt.Sprintf("FailFast=%v", failFast), func(t *testing.T) {
+			e := &fakeExec{run: func(j task.Job) { j.Run() }, refuse: boom}
+			ctx := context.Background()
+			opts := []task.GroupOption{task.On(e)}
+			if failFast {
+				opts = append(opts, task.FailFast())
+			}
+			g := task.NewGroup[int](ctx, opts...)
+			defer g.Close()
+			fn := func(context.Context) (int, error) { return 1, nil }
+			if tk, ok := g.TryGo(fn); tk != nil || ok {
+				t.Errorf("TryGo refused by Accept = %v, %v; want nil, false", tk, ok)
+			}
+			if err := g.Context().Err(); err != nil {
+				t.Errorf("the group's context after a refused TryGo: %v; want nil", err)
+			}
+			if vals, err := g.Wait(ctx); len(vals) != 0 || err != nil {
+				t.Errorf("Wait after a refused TryGo = %v, %v; want nothing", vals, err)
+			}
+			if _, err := g.Go(ctx, fn).Await(ctx); !errors.Is(err, boom) {
+				t.Errorf("Go refused by Accept: %v; want Accept's error", err)
+			}
+		})
+	}
+}
+
 func TestOnNil(t *testing.T) {
 	const want = "task: NewGroup: On: nil Executor"
 	defer func() {

@@ -596,6 +596,9 @@ func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) 
 			g.mu.Unlock()
 			g.release()
 			j.Abort(err)
+			if try { // TryGo records nothing it did not start
+				return nil
+			}
 			return g.track(t)
 		}
 	}
