@@ -76,7 +76,8 @@
 // # The pitfall, and the blocking detector
 //
 // A task that blocks without an await point (time.Sleep, a channel receive,
-// a blocking syscall, file I/O, a long CPU loop: the chapter's bad_example)
+// a network read or write, a blocking syscall, file I/O, a long CPU loop:
+// the chapter's bad_example)
 // keeps its slot, and with it one Nth of the runtime's capacity. The
 // runtime's blocking detector, a goroutine owned by the runtime, looks
 // every quarter of its threshold ([DetectBlocking], 100 ms by default) for

@@ -30,7 +30,12 @@ import "context"
 //     calling goroutine: [Group.Close] called by a task finds its group
 //     on the calling goroutine's stack, so a task run elsewhere that
 //     closes its own group waits for itself. If the function calls
-//     runtime.Goexit, RunTask does not return. The group fails a task
+//     runtime.Goexit, RunTask does not return. A RunTask that waits
+//     before it runs the job (for a place under a limit of its own) should
+//     also wait for the job's context (j.Context().Done()) and end the job
+//     with Job.Abort and an error matching [ErrNotStarted] when it is
+//     done: the group's Close cancels it, and then waits for it. The
+//     group fails a task
 //     that RunTask returned without starting with an error matching
 //     [ErrNotStarted], so that Wait does not wait for it for good; a later
 //     Run of it does nothing.

@@ -220,9 +220,47 @@ func (b budget) TaskSlot(any) task.Slot { return nil } // its tasks hold no runt
 func (b budget) Accept(context.Context, task.Job) error { return nil }
 
 func (b budget) RunTask(j task.Job) {
-	b <- struct{}{}
+	select {
+	case b <- struct{}{}:
+	case <-j.Context().Done(): // cancelled while it waited (a Close, say): it does not start
+		j.Abort(fmt.Errorf("budget: %w: %w", task.ErrNotStarted, context.Cause(j.Context())))
+		return
+	}
 	defer func() { <-b }()
 	j.Run()
+}
+
+// TestBudgetCloseWhileWaiting: a group whose tasks wait for room in an
+// Executor's own limit, held by another group's task, closes at once: the
+// waiting tasks end without running (ErrNotStarted), as the Executor doc
+// asks of a RunTask that waits.
+func TestBudgetCloseWhileWaiting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		perHost := budget(make(chan struct{}, 1))
+		ctx := context.Background()
+		a := task.NewGroup[int](ctx, task.On(perHost))
+		defer a.Close()
+		release := make(chan struct{})
+		a.Go(ctx, func(context.Context) (int, error) { <-release; return 1, nil }) // holds the one place
+		synctest.Wait()
+		b := task.NewGroup[int](ctx, task.On(perHost))
+		var ran atomic.Int32
+		var ts []*task.Task[int]
+		for range 3 {
+			ts = append(ts, b.Go(ctx, func(context.Context) (int, error) { ran.Add(1); return 2, nil }))
+		}
+		synctest.Wait()
+		b.Close() // returns with a's task still holding the place
+		for i, tk := range ts {
+			if _, err, ok := tk.Result(); !ok || !errors.Is(err, task.ErrNotStarted) {
+				t.Errorf("b's task %d after Close: %v, ended %v; want ErrNotStarted", i, err, ok)
+			}
+		}
+		if n := ran.Load(); n != 0 {
+			t.Errorf("%d of b's functions ran; want 0", n)
+		}
+		close(release)
+	})
 }
 
 // An Executor of your own can share one limit between groups: here two
