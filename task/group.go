@@ -343,6 +343,26 @@ func (g *Group[T]) lazy() {
 	g.once.Do(func() { g.setup(context.Background(), groupConfig{}) })
 }
 
+// Len returns how many of the group's tasks have results that Next or
+// Wait have not delivered yet: tasks queued, running, and ended but not
+// yet returned (tokio's JoinSet::len). A task refused at Go (with
+// ErrClosed, say) counts too, until its failure is delivered; one that
+// TryGo refused does not. A loop can drain a group that others keep
+// adding to with
+//
+//	for g.Len() > 0 {
+//		v, err, _ := g.Next(ctx)
+//		...
+//	}
+//
+// Len takes the group's lock.
+func (g *Group[T]) Len() int {
+	g.lazy()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.results.live
+}
+
 // Context returns the group's context. It is done once the group is closed,
 // its parent is done, or (with FailFast) a task failed.
 func (g *Group[T]) Context() context.Context {
