@@ -484,25 +484,6 @@ func (c *taskCtx) AfterFunc(f func()) func() bool {
 	}
 }
 
-// whenEnds registers f to run when c ends, as AfterFunc does, and reports
-// true; if c has ended already it registers nothing and reports false, so
-// that no goroutine is started for f (AfterFunc's go f()).
-func (c *taskCtx) whenEnds(f func()) bool {
-	c.attach()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.err != nil {
-		return false
-	}
-	x := c.cold()
-	if x.afters == nil {
-		x.afters = make(map[uint64]func())
-	}
-	x.afters[x.nextID] = f
-	x.nextID++
-	return true
-}
-
 // cancel ends the context with err and cause. Only the first call counts.
 // A Queued task that has not started resolves then, with ErrNotStarted.
 func (c *taskCtx) cancel(err, cause error) { c.end(err, cause, false) }

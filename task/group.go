@@ -89,11 +89,9 @@ func FailFast() GroupOption { return func(c *groupConfig) { c.failFast = true } 
 // still running, fails submitters blocked on the limit, and waits for every
 // task and goroutine of the group to end, so nothing outlives the group.
 // A group left without Close, Wait, or a Next that has returned every
-// result keeps its idle goroutines parked until its context ends (its
-// parent's end, or with FailFast a failure): for good, for a group made
-// from a context that never ends (context.Background(), or a zero
-// Group). Parked, they keep the group alive: a panic in one of its tasks
-// that nobody read is then never reported to OnUnobservedPanic either.
+// result keeps its idle goroutines parked for good, and they keep the
+// group alive: a panic in one of its tasks that nobody read is then never
+// reported to OnUnobservedPanic either.
 //
 // The zero Group is ready to use, like errgroup's: it behaves as
 // NewGroup(context.Background()), with no limit and no FailFast, and is set
@@ -127,8 +125,6 @@ type Group[T any] struct {
 	woken    int            // workers signalled or started, not yet at the queue
 	maxWoken int            // at most this many are on their way at once
 	gen      uint64         // bumped by retire: parked workers of older generations end
-	watched  bool           // a worker has asked to hear of the end of the group's context (whenEnds)
-	ctxEnded bool           // the group's context has ended: idle workers end instead of parking
 	cond     sync.Cond      // L is &mu
 	workers  sync.WaitGroup // every worker goroutine
 
@@ -714,21 +710,8 @@ func (g *Group[T]) worker(gen uint64) {
 			g.mu.Lock()
 			continue
 		}
-		if g.closed || gen != g.gen || g.ctxEnded {
-			break // retired while it ran or while it was parked, or nothing left to wait for
-		}
-		if !g.watched {
-			// The first worker to park asks to hear of the end of the
-			// group's context, so that a group nobody closes does not keep
-			// its goroutines once its parent has ended.
-			g.watched = true
-			g.mu.Unlock()
-			watching := g.ctx.whenEnds(g.ctxEnd)
-			g.mu.Lock()
-			if !watching {
-				g.ctxEnded = true
-			}
-			continue
+		if g.closed || gen != g.gen {
+			break // retired while it ran or while it was parked
 		}
 		g.parked++
 		g.cond.Wait()
@@ -737,16 +720,6 @@ func (g *Group[T]) worker(gen uint64) {
 	}
 	goexit = false
 	g.mu.Unlock()
-}
-
-// ctxEnd ends the parked workers once the group's context has ended; the
-// workers that tasks submitted later start end once the queue is empty,
-// instead of parking.
-func (g *Group[T]) ctxEnd() {
-	g.mu.Lock()
-	g.ctxEnded = true
-	g.mu.Unlock()
-	g.retire()
 }
 
 // retire ends the workers that are parked now; later tasks start new ones.

@@ -2,10 +2,8 @@ package task_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"testing/synctest"
-	"time"
 
 	"github.com/spool-go/spool/task"
 )
@@ -46,49 +44,4 @@ func TestGroupLen(t *testing.T) {
 			}
 		}
 	})
-}
-
-// TestGroupDroppedEndsWithItsContext: a group nobody closes, waits for or
-// drains keeps its idle goroutines only until its context ends: its
-// parent's cancel, or with FailFast a failure. (synctest fails a test
-// that leaves goroutines blocked in its bubble.) A task submitted after
-// that still runs, on a goroutine that ends with it.
-func TestGroupDroppedEndsWithItsContext(t *testing.T) {
-	boom := errors.New("boom")
-	cases := []struct {
-		name     string
-		failFast bool
-		end      func(cancel context.CancelFunc, g *task.Group[int])
-	}{
-		{"parent cancelled", false, func(cancel context.CancelFunc, _ *task.Group[int]) { cancel() }},
-		{"FailFast failure", true, func(_ context.CancelFunc, g *task.Group[int]) {
-			g.Go(context.Background(), func(context.Context) (int, error) { return 0, boom })
-		}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				ctx, cancel := context.WithCancel(context.Background())
-				defer cancel()
-				var opts []task.GroupOption
-				if c.failFast {
-					opts = append(opts, task.FailFast())
-				}
-				g := task.NewGroup[int](ctx, opts...)
-				for i := range 4 {
-					g.Go(ctx, func(ctx context.Context) (int, error) { return i, task.Sleep(ctx, time.Millisecond) })
-				}
-				time.Sleep(2 * time.Millisecond)
-				synctest.Wait() // the tasks have ended; their goroutines are parked
-				c.end(cancel, g)
-				synctest.Wait()
-				if !c.failFast {
-					if v, err := g.Go(context.Background(), func(context.Context) (int, error) { return 7, nil }).Await(context.Background()); v != 7 || err != nil {
-						t.Errorf("a task submitted after the group's context ended = %d, %v; want 7, nil", v, err)
-					}
-				}
-				// The group is dropped here, neither closed nor drained.
-			})
-		})
-	}
 }
