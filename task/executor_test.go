@@ -223,7 +223,12 @@ func (b budget) RunTask(j task.Job) {
 	select {
 	case b <- struct{}{}:
 	case <-j.Context().Done(): // cancelled while it waited (a Close, say): it does not start
-		j.Abort(fmt.Errorf("budget: %w: %w", task.ErrNotStarted, context.Cause(j.Context())))
+		ctx := j.Context()
+		err := fmt.Errorf("budget: %w: %w", task.ErrNotStarted, ctx.Err())
+		if cause := context.Cause(ctx); cause != ctx.Err() {
+			err = fmt.Errorf("%w: %w", err, cause)
+		}
+		j.Abort(err)
 		return
 	}
 	defer func() { <-b }()
@@ -252,8 +257,8 @@ func TestBudgetCloseWhileWaiting(t *testing.T) {
 		synctest.Wait()
 		b.Close() // returns with a's task still holding the place
 		for i, tk := range ts {
-			if _, err, ok := tk.Result(); !ok || !errors.Is(err, task.ErrNotStarted) {
-				t.Errorf("b's task %d after Close: %v, ended %v; want ErrNotStarted", i, err, ok)
+			if _, err, ok := tk.Result(); !ok || !errors.Is(err, task.ErrNotStarted) || !errors.Is(err, context.Canceled) || !errors.Is(err, task.ErrClosed) {
+				t.Errorf("b's task %d after Close: %v, ended %v; want ErrNotStarted, context.Canceled and ErrClosed", i, err, ok)
 			}
 		}
 		if n := ran.Load(); n != 0 {

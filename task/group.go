@@ -345,16 +345,11 @@ func (g *Group[T]) lazy() {
 
 // Len returns how many of the group's tasks have results that Next or
 // Wait have not delivered yet: tasks queued, running, and ended but not
-// yet returned (tokio's JoinSet::len). A task refused at Go (with
-// ErrClosed, say) counts too, until its failure is delivered; one that
-// TryGo refused does not. A loop can drain a group that others keep
-// adding to with
-//
-//	for g.Len() > 0 {
-//		v, err, _ := g.Next(ctx)
-//		...
-//	}
-//
+// yet returned (tokio's JoinSet::len), for a progress report, say. A task
+// refused at Go (with ErrClosed, say) counts too, until its failure is
+// delivered; one that TryGo refused does not. To drain a group, call Next
+// until ok is false rather than while Len is above 0: the Next that finds
+// nothing left is the one that lets the group's idle goroutines go.
 // Len takes the group's lock.
 func (g *Group[T]) Len() int {
 	g.lazy()
