@@ -953,8 +953,9 @@ func (o *outcome[T]) queue(has uint32) bool {
 // calls Next on takes no lock when a task ends. ok is false when there is
 // no result to return: err is nil if every submitted task's result has
 // been delivered already (by Next or Wait), or a wrapped ctx error if ctx
-// was done first. Goroutines that call Next at once share the results
-// between them. err is the task's own error, as Await returns it, even
+// was done first. A result ready when Next looks comes first, even if ctx
+// is done: Next with a done ctx never waits, as tokio's try_join_next.
+// Goroutines that call Next at once share the results between them. err is the task's own error, as Await returns it, even
 // when Wait would count it in a FailFast group's summary. Next panics if
 // ctx is nil.
 func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {

@@ -2,6 +2,7 @@ package task_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"testing/synctest"
 
@@ -43,5 +44,38 @@ func TestGroupLen(t *testing.T) {
 				t.Errorf("after %s: Len() = %d; want %d", s.name, got, s.want)
 			}
 		}
+	})
+}
+
+// TestNextDoneCtxTries: Next with a done ctx never waits, and a result
+// ready when it looks comes first (tokio's try_join_next): it returns
+// the ended task's result, then ok false with ctx's error while the
+// other task still runs.
+func TestNextDoneCtxTries(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		g := task.NewGroup[int](ctx)
+		defer g.Close()
+		release := make(chan struct{})
+		g.Go(ctx, func(context.Context) (int, error) { return 1, nil })
+		g.Go(ctx, func(context.Context) (int, error) { <-release; return 2, nil })
+		synctest.Wait() // the first has ended
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		steps := []struct {
+			wantV   int
+			wantErr error
+			wantOK  bool
+		}{
+			{1, nil, true},
+			{0, context.Canceled, false},
+		}
+		for i, s := range steps {
+			v, err, ok := g.Next(done)
+			if v != s.wantV || !errors.Is(err, s.wantErr) || (s.wantErr == nil && err != nil) || ok != s.wantOK {
+				t.Errorf("Next(done ctx) #%d = %d, %v, %v; want %d, %v, %v", i+1, v, err, ok, s.wantV, s.wantErr, s.wantOK)
+			}
+		}
+		close(release)
 	})
 }
