@@ -94,33 +94,31 @@ func (r *Runtime) Accept(ctx context.Context, j task.Job) error {
 	if !ok || e.r != r || e.blocking {
 		return errForeignJob
 	}
-	r.mu.Lock()
-	taken := e.gstate != gNone
-	if !taken {
-		e.job, e.gstate = j, gAccepted
-	}
-	r.mu.Unlock()
-	if taken {
-		return errForeignJob
-	}
+	var lab *labels
 	if trace.IsEnabled() {
 		// Its run is a region of its context's trace task (see run).
-		e.lab = r.ownLabels(&extra{tctx: j.Context()}, false)
+		lab = r.ownLabels(&extra{tctx: j.Context()}, false)
 	}
-	if !r.register(e, ctx) {
-		r.mu.Lock()
+	spawned := r.clock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e.gstate != gNone {
+		return errForeignJob // the slot is another job's
+	}
+	e.job, e.lab, e.spawned = j, lab, spawned
+	if !r.registerLocked(e, ctx) {
 		e.gstate = gRefused
-		r.mu.Unlock()
 		return ErrClosed
 	}
+	e.gstate = gAccepted
 	return nil
 }
 
 // RunTask runs j, which [Runtime.Accept] took, on the calling goroutine (one
 // of the group's) and returns once it has ended; see [Runtime.TaskSlot]. If
 // j has ended already, RunTask only counts it out, as a task that never
-// ran. The goroutine wears no pprof
-// labels when RunTask returns. A job Accept did not take is failed with an
+// ran. The goroutine wears no pprof labels when RunTask returns. A job
+// Accept did not take is failed with an
 // error matching [ErrInvalid] (or, if it has ended, left as it is), and
 // one it has run already makes it panic, as task.Job's Run does
 // ("rt: Runtime.RunTask: job run twice").

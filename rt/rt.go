@@ -446,8 +446,15 @@ func notStartedError(where string, ctx context.Context) error {
 func (r *Runtime) register(e *entry, ctx context.Context) bool {
 	e.spawned = r.clock()
 	r.mu.Lock()
+	ok := r.registerLocked(e, ctx)
+	r.mu.Unlock()
+	return ok
+}
+
+// registerLocked is register's work under r.mu, which the caller holds,
+// having set e.spawned.
+func (r *Runtime) registerLocked(e *entry, ctx context.Context) bool {
 	if r.isClosed && (r.aborted || !r.insider(ctx)) {
-		r.mu.Unlock()
 		return false
 	}
 	if !e.blocking && e.lab == nil {
@@ -471,7 +478,6 @@ func (r *Runtime) register(e *entry, ctx context.Context) bool {
 	}
 	r.spawned++
 	e.seq = uint16(r.spawned)
-	r.mu.Unlock()
 	return true
 }
 

@@ -580,13 +580,11 @@ func (g *Group[T]) start(fn func(context.Context) (T, error), try, inline bool) 
 	if inline {
 		exec = nil // the submitter's own work (see Executor)
 	}
-	var t *Task[T]
-	var j Job
-	if exec == nil {
-		t, j = prepare(&g.ctx, fn, nil)
-	} else {
-		t, j = prepare(&g.ctx, fn, []PrepareOption{{slot: exec.TaskSlot(fn)}})
+	var opts []PrepareOption
+	if exec != nil {
+		opts = []PrepareOption{{slot: exec.TaskSlot(fn)}}
 	}
+	t, j := prepare(&g.ctx, fn, opts)
 	if j == nil { // fn was nil: t has failed already
 		g.release()
 		if try && g.isClosed() { // TryGo takes nothing once closed
@@ -955,9 +953,9 @@ func (o *outcome[T]) queue(has uint32) bool {
 // been delivered already (by Next or Wait), or a wrapped ctx error if ctx
 // was done first. A result ready when Next looks comes first, even if ctx
 // is done: Next with a done ctx never waits, as tokio's try_join_next.
-// Goroutines that call Next at once share the results between them. err is the task's own error, as Await returns it, even
-// when Wait would count it in a FailFast group's summary. Next panics if
-// ctx is nil.
+// Goroutines that call Next at once share the results between them. err
+// is the task's own error, as Await returns it, even when Wait would
+// count it in a FailFast group's summary. Next panics if ctx is nil.
 func (g *Group[T]) Next(ctx context.Context) (v T, err error, ok bool) {
 	if ctx == nil {
 		panic("task: Group.Next: nil context")
